@@ -1,0 +1,107 @@
+package io.lanyard.tap;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Named network namespaces and link configuration through iproute2's {@code ip}, the tool every
+ * operator already reads. Several changes to one namespace go in one {@code ip -batch} process.
+ * A failure becomes a {@link LinuxException} carrying the first line {@code ip} printed.
+ */
+public final class IpRoute2
+{
+    public static final Path NETNS_DIR = Path.of("/run/netns");
+    private static final long TIMEOUT_SECONDS = 30;
+
+    private IpRoute2()
+    {
+    }
+
+    public static Path netnsPath(final String name)
+    {
+        return NETNS_DIR.resolve(name);
+    }
+
+    public static boolean netnsExists(final String name)
+    {
+        return Files.exists(netnsPath(name));
+    }
+
+    public static void addNetns(final String name)
+    {
+        run(null, "netns", "add", name);
+    }
+
+    public static void deleteNetns(final String name)
+    {
+        if (netnsExists(name))
+        {
+            run(null, "netns", "delete", name);
+        }
+    }
+
+    /** Runs each command (an {@code ip} command line without the leading "ip") inside {@code netns}. */
+    public static void batch(final String netns, final List<String> commands)
+    {
+        final StringBuilder input = new StringBuilder();
+        for (final String command : commands)
+        {
+            input.append(command).append('\n');
+        }
+        run(input.toString(), "-n", netns, "-batch", "-");
+    }
+
+    /** Runs {@code ip ARGS...}, feeding {@code stdin} if not null. */
+    public static void run(final String stdin, final String... args)
+    {
+        final List<String> command = new ArrayList<>(args.length + 1);
+        command.add("ip");
+        command.addAll(List.of(args));
+        final Process process;
+        try
+        {
+            process = new ProcessBuilder(command).redirectErrorStream(true).start();
+        }
+        catch (final IOException ex)
+        {
+            throw new LinuxException("cannot run ip (is iproute2 installed?): " + ex.getMessage());
+        }
+        try
+        {
+            try (OutputStream in = process.getOutputStream())
+            {
+                if (stdin != null)
+                {
+                    in.write(stdin.getBytes(StandardCharsets.UTF_8));
+                }
+            }
+            final String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+            if (!process.waitFor(TIMEOUT_SECONDS, TimeUnit.SECONDS))
+            {
+                process.destroyForcibly();
+                throw new LinuxException(String.join(" ", command) + ": timed out");
+            }
+            if (process.exitValue() != 0)
+            {
+                final String firstLine = output.isEmpty() ? "exit status " + process.exitValue() : output.lines().findFirst().orElse("");
+                throw new LinuxException(String.join(" ", command) + ": " + firstLine);
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new LinuxException(String.join(" ", command) + ": " + ex.getMessage());
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+            throw new LinuxException(String.join(" ", command) + ": interrupted");
+        }
+    }
+}

@@ -1,0 +1,59 @@
+package io.lanyard.tap;
+
+import jnr.ffi.LibraryLoader;
+import jnr.ffi.Runtime;
+import jnr.ffi.annotations.In;
+import jnr.ffi.annotations.Out;
+import jnr.ffi.types.size_t;
+import jnr.ffi.types.ssize_t;
+import jnr.ffi.types.u_int64_t;
+
+/**
+ * The libc calls jnr-posix lacks ({@code ioctl}, {@code setns}) and the address-based
+ * {@code read}/{@code write} the hot path uses: they take a raw address so a frame goes from the
+ * kernel straight into a ring slot, and they report failure as -1 with errno instead of
+ * throwing, so a refused write costs no allocation.
+ */
+public interface LinuxCalls
+{
+    LinuxCalls LIBC = LibraryLoader.create(LinuxCalls.class).load("c");
+    Runtime RUNTIME = Runtime.getRuntime(LIBC);
+
+    int O_RDWR = 0x2;
+    int O_NONBLOCK = 0x800;
+    int O_CLOEXEC = 0x80000;
+    int CLONE_NEWNET = 0x4000_0000;
+
+    int EAGAIN = 11;
+    int EINTR = 4;
+
+    int open(String path, int flags);
+
+    int close(int fd);
+
+    int ioctl(int fd, @u_int64_t long request, @In @Out byte[] argument);
+
+    int ioctl(int fd, @u_int64_t long request, @u_int64_t long argument);
+
+    int setns(int fd, int nstype);
+
+    @ssize_t long read(int fd, @u_int64_t long address, @size_t long length);
+
+    @ssize_t long write(int fd, @u_int64_t long address, @size_t long length);
+
+    int if_nametoindex(String name);
+
+    String strerror(int errno);
+
+    static int errno()
+    {
+        return jnr.ffi.LastError.getLastError(RUNTIME);
+    }
+
+    /** "what: reason (errno N)" for the errno of the last failed call on this thread. */
+    static String describe(final String what)
+    {
+        final int errno = errno();
+        return what + ": " + LIBC.strerror(errno) + " (errno " + errno + ")";
+    }
+}
