@@ -1,0 +1,312 @@
+package io.lanyard.dataplane;
+
+import com.lmax.disruptor.BatchEventProcessor;
+import com.lmax.disruptor.BatchEventProcessorBuilder;
+import com.lmax.disruptor.BusySpinWaitStrategy;
+import com.lmax.disruptor.ExceptionHandler;
+import com.lmax.disruptor.LiteBlockingWaitStrategy;
+import com.lmax.disruptor.RingBuffer;
+import com.lmax.disruptor.SleepingWaitStrategy;
+import com.lmax.disruptor.WaitStrategy;
+import com.lmax.disruptor.YieldingWaitStrategy;
+import io.lanyard.forwarding.l2.LearningSwitch;
+import io.lanyard.forwarding.l2.MacTable;
+import io.lanyard.tap.IoLoop;
+import io.lanyard.tap.TapDevice;
+import org.agrona.BufferUtil;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
+import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
+import org.agrona.concurrent.SystemNanoClock;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.CountersReader;
+
+import java.nio.ByteBuffer;
+import java.util.BitSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * The packet pipeline, wired in one place, and the control plane's way into it.
+ *
+ * <pre>
+ *  I/O loop (epoll | io_uring)          forwarding stage            transmit stage
+ *  port readable → read into the  ──▶   learn, look up, decide  ──▶ write to the egress
+ *  claimed slot → publish               (single writer of tables)   port(s), flush at end
+ *                                       apply commands between      of batch, pass fences
+ *                                       batches
+ * </pre>
+ *
+ * One thread each. The I/O loop is the ring's only producer (see {@link RingWriter}). The control
+ * plane never touches the tables: {@link #attachTap} and {@link #detach} offer commands to the
+ * forwarding stage and publish a wake slot so an idle pipeline applies them at once.
+ */
+public final class Dataplane implements AutoCloseable
+{
+    private static final int MAX_BATCH = 64;
+    private static final int COMMAND_QUEUE_CAPACITY = 1024;
+    private static final long COMMAND_TIMEOUT_SECONDS = 10;
+    private static final System.Logger LOG = System.getLogger(Dataplane.class.getName());
+
+    /** Kept reachable for the life of the ring: the kernel writes into it by address. */
+    private final ByteBuffer arena;
+    private final RingBuffer<FrameSlot> ring;
+    private final RingWriter writer;
+    private final IoLoop ioLoop;
+    private final Port[] ports;
+    private final BitSet portIds = new BitSet();
+    private final CountersFile countersFile;
+    private final DataplaneCounters counters;
+    private final ManyToOneConcurrentArrayQueue<ForwardingCommand> commands;
+    private final BatchEventProcessor<FrameSlot> forwarder;
+    private final BatchEventProcessor<FrameSlot> transmitter;
+    private final Thread forwardThread;
+    private final Thread transmitThread;
+    private final Runnable wake;
+    private boolean closed;
+
+    private Dataplane(final DataplaneConfig config)
+    {
+        countersFile = CountersFile.create(config.countersFile(), 16 + config.maxPorts() * 16);
+        counters = new DataplaneCounters(countersFile.manager());
+        ports = new Port[config.maxPorts()];
+        commands = new ManyToOneConcurrentArrayQueue<>(COMMAND_QUEUE_CAPACITY);
+        final OneToOneConcurrentArrayQueue<Fence> fences = new OneToOneConcurrentArrayQueue<>(COMMAND_QUEUE_CAPACITY);
+
+        arena = BufferUtil.allocateDirectAligned(config.ringSize() * FrameSlot.SIZE, 4096);
+        final int[] nextSlot = {0};
+        ring = RingBuffer.createSingleProducer(
+            () -> new FrameSlot(new UnsafeBuffer(arena, nextSlot[0]++ * FrameSlot.SIZE, FrameSlot.SIZE)),
+            config.ringSize(),
+            waitStrategy(config.waitStrategy()));
+        writer = new RingWriter(ring);
+
+        final SystemNanoClock clock = SystemNanoClock.INSTANCE;
+        final LearningSwitch learningSwitch = new LearningSwitch(config.maxPorts(), config.maxDomains(),
+            new MacTable(config.macTableCapacity(), config.macAgingNanos(), clock.nanoTime()));
+        final ForwardingStage forwarding = new ForwardingStage(learningSwitch, ports, commands, fences, clock, counters);
+        final TransmitStage transmit = new TransmitStage(ports, fences, counters);
+
+        final BatchEventProcessorBuilder builder = new BatchEventProcessorBuilder().setMaxBatchSize(MAX_BATCH);
+        forwarder = builder.build(ring, ring.newBarrier(), forwarding);
+        transmitter = builder.build(ring, ring.newBarrier(forwarder.getSequence()), transmit);
+        ring.addGatingSequences(transmitter.getSequence());
+        final ExceptionHandler<FrameSlot> onError = new StageErrors(counters);
+        forwarder.setExceptionHandler(onError);
+        transmitter.setExceptionHandler(onError);
+
+        ioLoop = IoLoop.create(config.ioBackend(), "lanyard-io");
+        wake = writer::publishWake;
+        forwardThread = new Thread(forwarder, "lanyard-forward");
+        transmitThread = new Thread(transmitter, "lanyard-transmit");
+        forwardThread.setDaemon(true);
+        transmitThread.setDaemon(true);
+        forwardThread.start();
+        transmitThread.start();
+    }
+
+    public static Dataplane start(final DataplaneConfig config)
+    {
+        return new Dataplane(config);
+    }
+
+    /** Makes the TAP a port of {@code domain} and starts reading from it. */
+    public synchronized Port attachTap(final TapDevice tap, final int domain, final String label)
+    {
+        final Port port = attach(tap::write, domain, label);
+        port.watch = ioLoop.watchReadable(tap.fd(), new TapPortReader(tap, port.id(), port.counters, writer));
+        return port;
+    }
+
+    /** Makes {@code sink} a port of {@code domain}; frames reach the switch from it only by {@link #inject}. */
+    public synchronized Port attach(final FrameSink sink, final int domain, final String label)
+    {
+        ensureOpen();
+        final int id = portIds.nextClearBit(0);
+        if (id >= ports.length)
+        {
+            throw new IllegalStateException("all " + ports.length + " ports are in use");
+        }
+        final Port port = new Port(id, domain, label, sink, new PortCounters(countersFile.manager(), id, label));
+        portIds.set(id);
+        ports[id] = port;
+        final CompletableFuture<Void> attached = new CompletableFuture<>();
+        command((stage, sequence) ->
+        {
+            stage.attach(id, domain);
+            attached.complete(null);
+        });
+        await(attached, "attach " + label);
+        return port;
+    }
+
+    /**
+     * Stops reading from the port, removes it from the tables, and returns once no stage can
+     * still write to it: the caller may then close its device.
+     */
+    public synchronized void detach(final Port port)
+    {
+        ensureOpen();
+        if (ports[port.id()] != port)
+        {
+            return;
+        }
+        if (port.watch != null)
+        {
+            port.watch.cancel();
+            final CompletableFuture<Void> drained = new CompletableFuture<>();
+            ioLoop.execute(() -> drained.complete(null));
+            await(drained, "stop reading " + port.label());
+        }
+        final CompletableFuture<Void> passed = new CompletableFuture<>();
+        command((stage, sequence) -> stage.detach(port.id(), sequence, passed));
+        await(passed, "detach " + port.label());
+        ports[port.id()] = null;
+        port.counters.close();
+        portIds.clear(port.id());
+    }
+
+    /** Publishes {@code data} (virtio header + frame) as if it had been read from {@code portId}. */
+    public void inject(final int portId, final byte[] data)
+    {
+        if (data.length > FrameSlot.DATA_CAPACITY)
+        {
+            throw new IllegalArgumentException("frame too large: " + data.length);
+        }
+        ioLoop.execute(() ->
+        {
+            final FrameSlot slot = writer.slot();
+            slot.buffer().putBytes(FrameSlot.DATA_OFFSET, data);
+            slot.frame(portId, data.length);
+            writer.publish();
+        });
+    }
+
+    public CountersReader counters()
+    {
+        return countersFile.reader();
+    }
+
+    public String ioBackend()
+    {
+        return ioLoop.backend();
+    }
+
+    @Override
+    public synchronized void close()
+    {
+        if (closed)
+        {
+            return;
+        }
+        closed = true;
+        for (final Port port : ports)
+        {
+            if (port != null && port.watch != null)
+            {
+                port.watch.cancel();
+            }
+        }
+        ioLoop.close();
+        forwarder.halt();
+        transmitter.halt();
+        try
+        {
+            forwardThread.join(5_000);
+            transmitThread.join(5_000);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        countersFile.close();
+    }
+
+    private void command(final ForwardingCommand command)
+    {
+        while (!commands.offer(command))
+        {
+            Thread.onSpinWait();
+        }
+        ioLoop.execute(wake);
+    }
+
+    private void ensureOpen()
+    {
+        if (closed)
+        {
+            throw new IllegalStateException("dataplane is closed");
+        }
+    }
+
+    private static void await(final CompletableFuture<Void> future, final String what)
+    {
+        try
+        {
+            future.get(COMMAND_TIMEOUT_SECONDS, TimeUnit.SECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(what + ": interrupted");
+        }
+        catch (final ExecutionException | TimeoutException ex)
+        {
+            throw new IllegalStateException(what + ": the dataplane did not answer in " + COMMAND_TIMEOUT_SECONDS + " s");
+        }
+    }
+
+    static WaitStrategy waitStrategy(final String name)
+    {
+        switch (name)
+        {
+            case "blocking":
+                return new LiteBlockingWaitStrategy();
+            case "sleeping":
+                return new SleepingWaitStrategy();
+            case "yielding":
+                return new YieldingWaitStrategy();
+            case "busy":
+                return new BusySpinWaitStrategy();
+            default:
+                throw new IllegalArgumentException("unknown wait strategy '" + name + "' (blocking, sleeping, yielding, busy)");
+        }
+    }
+
+    /** A stage that throws loses one frame, not the pipeline: count it, log the first few. */
+    private static final class StageErrors implements ExceptionHandler<FrameSlot>
+    {
+        private static final int LOGGED = 10;
+        private final DataplaneCounters counters;
+        private int logged;
+
+        StageErrors(final DataplaneCounters counters)
+        {
+            this.counters = counters;
+        }
+
+        @Override
+        public void handleEventException(final Throwable ex, final long sequence, final FrameSlot slot)
+        {
+            counters.stageErrors.increment();
+            if (logged < LOGGED)
+            {
+                logged++;
+                LOG.log(System.Logger.Level.ERROR, "stage error at sequence " + sequence + " (frame dropped)", ex);
+            }
+        }
+
+        @Override
+        public void handleOnStartException(final Throwable ex)
+        {
+            LOG.log(System.Logger.Level.ERROR, "stage failed to start", ex);
+        }
+
+        @Override
+        public void handleOnShutdownException(final Throwable ex)
+        {
+            LOG.log(System.Logger.Level.ERROR, "stage failed to stop", ex);
+        }
+    }
+}

@@ -1,0 +1,71 @@
+package io.lanyard.dataplane;
+
+import io.lanyard.forwarding.l2.MacTable;
+
+import java.nio.file.Path;
+
+/**
+ * How the dataplane is sized and run.
+ *
+ * @param ringSize         slots in the ring (a power of two); each slot holds one 64 KB frame.
+ * @param ioBackend        {@code epoll} or {@code io_uring}.
+ * @param waitStrategy     how idle stages wait: {@code blocking} (park until signalled),
+ *                         {@code sleeping}, {@code yielding} or {@code busy}.
+ * @param countersFile     where the counters are mapped.
+ * @param macTableCapacity most MAC addresses learned at once, over all networks.
+ * @param macAgingNanos    how long a learned address lives without traffic.
+ * @param maxPorts         most ports at once.
+ * @param maxDomains       most bridge domains (networks) at once.
+ */
+public record DataplaneConfig(
+    int ringSize,
+    String ioBackend,
+    String waitStrategy,
+    Path countersFile,
+    int macTableCapacity,
+    long macAgingNanos,
+    int maxPorts,
+    int maxDomains)
+{
+    public static final int DEFAULT_RING_SIZE = 1024;
+    public static final int DEFAULT_MAX_PORTS = 4096;
+    public static final int DEFAULT_MAX_DOMAINS = 4096;
+
+    public DataplaneConfig
+    {
+        if (Integer.bitCount(ringSize) != 1 || ringSize < 8)
+        {
+            throw new IllegalArgumentException("ring size must be a power of two >= 8: " + ringSize);
+        }
+        if ((long)ringSize * FrameSlot.SIZE > Integer.MAX_VALUE)
+        {
+            throw new IllegalArgumentException("ring size too large: " + ringSize);
+        }
+    }
+
+    public static DataplaneConfig defaults(final Path countersFile)
+    {
+        return new DataplaneConfig(DEFAULT_RING_SIZE, "epoll", "blocking", countersFile,
+            MacTable.DEFAULT_CAPACITY, MacTable.DEFAULT_AGING_NANOS, DEFAULT_MAX_PORTS, DEFAULT_MAX_DOMAINS);
+    }
+
+    public DataplaneConfig withIoBackend(final String backend)
+    {
+        return new DataplaneConfig(ringSize, backend, waitStrategy, countersFile, macTableCapacity, macAgingNanos, maxPorts, maxDomains);
+    }
+
+    public DataplaneConfig withWaitStrategy(final String strategy)
+    {
+        return new DataplaneConfig(ringSize, ioBackend, strategy, countersFile, macTableCapacity, macAgingNanos, maxPorts, maxDomains);
+    }
+
+    public DataplaneConfig withRingSize(final int size)
+    {
+        return new DataplaneConfig(size, ioBackend, waitStrategy, countersFile, macTableCapacity, macAgingNanos, maxPorts, maxDomains);
+    }
+
+    public DataplaneConfig withMacTable(final int capacity, final long agingNanos)
+    {
+        return new DataplaneConfig(ringSize, ioBackend, waitStrategy, countersFile, capacity, agingNanos, maxPorts, maxDomains);
+    }
+}

@@ -1,0 +1,47 @@
+package io.lanyard.dataplane;
+
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.AtomicCounter;
+import org.agrona.concurrent.status.CountersManager;
+
+import java.nio.charset.StandardCharsets;
+
+/** Counters of the dataplane as a whole (no port to charge them to), each with one writing thread. */
+public final class DataplaneCounters
+{
+    public static final int NO_PORT = -1;
+    public static final int TYPE_MAC_ENTRIES = 100;
+    public static final int TYPE_MAC_LEARN_REFUSED = 101;
+    public static final int TYPE_MAC_MOVES = 102;
+    public static final int TYPE_DROP_NO_INGRESS_PORT = 103;
+    public static final int TYPE_DROP_NO_EGRESS_PORT = 104;
+    public static final int TYPE_STAGE_ERRORS = 105;
+
+    /** Written by the forwarding stage. */
+    final AtomicCounter macEntries;
+    final AtomicCounter macLearnRefused;
+    final AtomicCounter macMoves;
+    final AtomicCounter noIngressPort;
+    /** Written by the transmit stage. */
+    final AtomicCounter noEgressPort;
+    /** Written by whichever stage hit an unexpected exception (rare; incremented atomically). */
+    final AtomicCounter stageErrors;
+
+    DataplaneCounters(final CountersManager manager)
+    {
+        macEntries = newCounter(manager, TYPE_MAC_ENTRIES, "mac_entries");
+        macLearnRefused = newCounter(manager, TYPE_MAC_LEARN_REFUSED, "mac_learn_refused");
+        macMoves = newCounter(manager, TYPE_MAC_MOVES, "mac_moves");
+        noIngressPort = newCounter(manager, TYPE_DROP_NO_INGRESS_PORT, "drop_no_ingress_port");
+        noEgressPort = newCounter(manager, TYPE_DROP_NO_EGRESS_PORT, "drop_no_egress_port");
+        stageErrors = newCounter(manager, TYPE_STAGE_ERRORS, "stage_errors");
+    }
+
+    private static AtomicCounter newCounter(final CountersManager manager, final int type, final String label)
+    {
+        final UnsafeBuffer key = new UnsafeBuffer(new byte[Integer.BYTES]);
+        key.putInt(0, NO_PORT);
+        final UnsafeBuffer text = new UnsafeBuffer(label.getBytes(StandardCharsets.US_ASCII));
+        return manager.newCounter(type, key, 0, key.capacity(), text, 0, text.capacity());
+    }
+}

@@ -1,0 +1,129 @@
+package io.lanyard.dataplane;
+
+import com.lmax.disruptor.EventHandler;
+import io.lanyard.forwarding.l2.DropReason;
+import io.lanyard.forwarding.l2.LearningSwitch;
+import io.lanyard.forwarding.l2.MacTable;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
+import org.agrona.concurrent.NanoClock;
+import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
+
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Decides where each frame goes: the single writer of the MAC table and the switch's port and
+ * domain tables. It reads the frame in place in its slot and writes only the verdict.
+ *
+ * <p>Between batches (at the end of each, and on wake slots) it applies the control plane's
+ * commands and, about once a second, ages out the MAC table. The clock is read once per batch.
+ */
+public final class ForwardingStage implements EventHandler<FrameSlot>
+{
+    private static final int COMMANDS_PER_BATCH = 64;
+    private static final long HOUSEKEEPING_INTERVAL_NANOS = 1_000_000_000L;
+
+    private final LearningSwitch learningSwitch;
+    private final Port[] ports;
+    private final ManyToOneConcurrentArrayQueue<ForwardingCommand> commands;
+    private final OneToOneConcurrentArrayQueue<Fence> fences;
+    private final NanoClock clock;
+    private final DataplaneCounters counters;
+    private long now;
+    private long nextHousekeeping;
+
+    ForwardingStage(
+        final LearningSwitch learningSwitch,
+        final Port[] ports,
+        final ManyToOneConcurrentArrayQueue<ForwardingCommand> commands,
+        final OneToOneConcurrentArrayQueue<Fence> fences,
+        final NanoClock clock,
+        final DataplaneCounters counters)
+    {
+        this.learningSwitch = learningSwitch;
+        this.ports = ports;
+        this.commands = commands;
+        this.fences = fences;
+        this.clock = clock;
+        this.counters = counters;
+        this.now = clock.nanoTime();
+        this.nextHousekeeping = now + HOUSEKEEPING_INTERVAL_NANOS;
+    }
+
+    @Override
+    public void onBatchStart(final long batchSize, final long queueDepth)
+    {
+        now = clock.nanoTime();
+    }
+
+    @Override
+    public void onEvent(final FrameSlot slot, final long sequence, final boolean endOfBatch)
+    {
+        if (slot.kind == FrameSlot.KIND_FRAME)
+        {
+            decide(slot);
+        }
+        if (endOfBatch || slot.kind == FrameSlot.KIND_WAKE)
+        {
+            betweenBatches(sequence);
+        }
+    }
+
+    /** Public for the benchmark, which drives the stage without a ring. */
+    public void decide(final FrameSlot slot)
+    {
+        final int ingress = slot.ingressPort;
+        final int frameLength = slot.dataLength - FrameSlot.VNET_HEADER_LENGTH;
+        final int verdict = learningSwitch.forward(ingress, slot.buffer(), FrameSlot.FRAME_OFFSET, frameLength, now);
+        slot.verdict = verdict;
+        if (verdict == LearningSwitch.FLOOD)
+        {
+            slot.floodPorts = learningSwitch.floodPorts(ingress);
+        }
+        else if (verdict == LearningSwitch.DROP)
+        {
+            final int reason = learningSwitch.dropReason();
+            if (reason == DropReason.NO_INGRESS_PORT.ordinal())
+            {
+                counters.noIngressPort.incrementRelease();
+            }
+            else
+            {
+                ports[ingress].counters.drop(reason);
+            }
+        }
+    }
+
+    private void betweenBatches(final long sequence)
+    {
+        ForwardingCommand command;
+        for (int i = 0; i < COMMANDS_PER_BATCH && (command = commands.poll()) != null; i++)
+        {
+            command.apply(this, sequence);
+        }
+        if (now - nextHousekeeping >= 0)
+        {
+            nextHousekeeping = now + HOUSEKEEPING_INTERVAL_NANOS;
+            final MacTable macTable = learningSwitch.macTable();
+            macTable.expire(now);
+            counters.macEntries.setRelease(macTable.size());
+            counters.macLearnRefused.setRelease(macTable.learnRefused());
+            counters.macMoves.setRelease(macTable.moves());
+        }
+    }
+
+    void attach(final int port, final int domain)
+    {
+        learningSwitch.attach(port, domain);
+    }
+
+    /** Detaches the port and fences the transmit stage behind the current sequence. */
+    void detach(final int port, final long sequence, final CompletableFuture<Void> passed)
+    {
+        learningSwitch.detach(port);
+        counters.macEntries.setRelease(learningSwitch.macTable().size());
+        if (!fences.offer(new Fence(sequence, passed)))
+        {
+            throw new IllegalStateException("fence queue full");
+        }
+    }
+}

@@ -1,0 +1,101 @@
+package io.lanyard.dataplane;
+
+import org.agrona.concurrent.UnsafeBuffer;
+
+/**
+ * One pre-allocated entry of the ring: a fixed window of off-heap memory that a port reads a
+ * frame straight into, plus what the stages decided about it.
+ *
+ * <pre>
+ * | headroom (64) | virtio_net_hdr (10) | Ethernet frame (up to 65 550)          |
+ * ^ slot start    ^ DATA_OFFSET         ^ FRAME_OFFSET
+ * </pre>
+ *
+ * The headroom lets an encapsulation stage prepend outer headers (VXLAN needs 50 bytes) by
+ * moving the start back instead of copying the frame. The capacity holds the largest frame a
+ * TAP with TCP segmentation offload hands over: a 64 KB IP packet plus its Ethernet header.
+ */
+public final class FrameSlot
+{
+    public static final int HEADROOM = 64;
+    public static final int VNET_HEADER_LENGTH = 10;
+    public static final int DATA_OFFSET = HEADROOM;
+    public static final int FRAME_OFFSET = HEADROOM + VNET_HEADER_LENGTH;
+    /** virtio header + 14-byte Ethernet header + 65 535-byte IP packet + a VLAN tag, rounded up. */
+    public static final int DATA_CAPACITY = 65_600;
+    public static final int SIZE = HEADROOM + DATA_CAPACITY + 16;
+
+    /** A frame from a port. */
+    public static final int KIND_FRAME = 0;
+    /** No frame: published only to wake the stages so they apply pending commands. */
+    public static final int KIND_WAKE = 1;
+
+    private final UnsafeBuffer buffer;
+    private final long dataAddress;
+
+    int kind;
+    int ingressPort;
+    /** Bytes at {@link #DATA_OFFSET}: the virtio header and the frame. */
+    int dataLength;
+    /** An egress port, {@code LearningSwitch.FLOOD} or {@code LearningSwitch.DROP}. */
+    int verdict;
+    /** The ports to flood to (the ingress port among them, skipped on transmit). */
+    int[] floodPorts;
+
+    FrameSlot(final UnsafeBuffer buffer)
+    {
+        this.buffer = buffer;
+        this.dataAddress = buffer.addressOffset() + DATA_OFFSET;
+    }
+
+    /** The whole slot, headroom included. */
+    public UnsafeBuffer buffer()
+    {
+        return buffer;
+    }
+
+    /** Where a port reads into and writes from: the virtio header, then the frame. */
+    public long dataAddress()
+    {
+        return dataAddress;
+    }
+
+    public int kind()
+    {
+        return kind;
+    }
+
+    public int ingressPort()
+    {
+        return ingressPort;
+    }
+
+    public int dataLength()
+    {
+        return dataLength;
+    }
+
+    public int frameLength()
+    {
+        return dataLength - VNET_HEADER_LENGTH;
+    }
+
+    public int verdict()
+    {
+        return verdict;
+    }
+
+    /** Marks the slot as holding {@code dataLength} bytes read from {@code port}. */
+    public void frame(final int port, final int dataLength)
+    {
+        this.kind = KIND_FRAME;
+        this.ingressPort = port;
+        this.dataLength = dataLength;
+    }
+
+    void wake()
+    {
+        this.kind = KIND_WAKE;
+        this.dataLength = 0;
+    }
+}

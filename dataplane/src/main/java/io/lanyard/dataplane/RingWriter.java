@@ -1,0 +1,50 @@
+package io.lanyard.dataplane;
+
+import com.lmax.disruptor.RingBuffer;
+
+/**
+ * The ring's only producer, used from the I/O thread alone.
+ *
+ * <p>It always holds one claimed, unpublished slot: a port reads straight into that slot's
+ * memory, and only a read that returned a frame publishes it (and claims the next). A read that
+ * finds nothing leaves the claim in place for the next one, so no sequence is ever wasted on an
+ * empty read and nothing is copied. Holding a claim is safe because there is a single producer:
+ * no one else's slot waits behind it. When the ring is full, claiming the next slot waits for
+ * the stages — the backpressure that leaves frames queued in the kernel.
+ */
+final class RingWriter
+{
+    private final RingBuffer<FrameSlot> ring;
+    private long claimed = -1;
+    private FrameSlot slot;
+
+    RingWriter(final RingBuffer<FrameSlot> ring)
+    {
+        this.ring = ring;
+    }
+
+    /** The claimed slot, claiming one first if none is held. */
+    FrameSlot slot()
+    {
+        if (slot == null)
+        {
+            claimed = ring.next();
+            slot = ring.get(claimed);
+        }
+        return slot;
+    }
+
+    void publish()
+    {
+        final long sequence = claimed;
+        slot = null;
+        ring.publish(sequence);
+    }
+
+    /** Publishes an empty slot so idle stages wake up and apply their commands. */
+    void publishWake()
+    {
+        slot().wake();
+        publish();
+    }
+}

@@ -1,0 +1,87 @@
+package io.lanyard.dataplane;
+
+import io.lanyard.forwarding.l2.DropReason;
+import io.lanyard.tap.IpRoute2;
+import io.lanyard.tap.NamespaceThread;
+import io.lanyard.tap.TapDevice;
+import io.lanyard.testkit.Namespaces;
+import io.lanyard.testkit.Privileges;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Real namespaces, real TAPs, the whole pipeline: ping crosses the Java switch. */
+class TapSwitchingTest
+{
+    @TempDir
+    Path tmp;
+
+    private Namespaces namespaces;
+    private NamespaceThread namespaceThread;
+    private Dataplane dataplane;
+    private final List<TapDevice> taps = new ArrayList<>();
+
+    @AfterEach
+    void tearDown()
+    {
+        if (dataplane != null)
+        {
+            dataplane.close();
+        }
+        for (final TapDevice tap : taps)
+        {
+            tap.close();
+        }
+        if (namespaceThread != null)
+        {
+            namespaceThread.close();
+        }
+        if (namespaces != null)
+        {
+            namespaces.close();
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"epoll", "io_uring"})
+    void shouldSwitchArpAndIcmpBetweenTwoNamespacesAndIsolateAThirdOnAnotherDomain(final String backend)
+    {
+        Privileges.requireNetAdmin("ip", "ping");
+        namespaces = new Namespaces("dp");
+        namespaceThread = new NamespaceThread();
+        dataplane = Dataplane.start(DataplaneConfig.defaults(tmp.resolve("counters")).withIoBackend(backend).withRingSize(64));
+
+        final Port a = attach("a", "10.77.0.1", 0);
+        final Port b = attach("b", "10.77.0.2", 0);
+        final Port c = attach("c", "10.77.0.3", 1);
+
+        namespaces.exec(namespaces.prefix() + "a", "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.77.0.2").assertOk();
+        assertTrue(b.counters().txPackets() >= 4, "ARP request and echoes reached b: " + b.counters().txPackets());
+        assertTrue(a.counters().rxPackets() >= 4);
+
+        final long cBefore = c.counters().txPackets();
+        final int status = namespaces.exec(namespaces.prefix() + "a", "ping", "-c", "2", "-i", "0.2", "-W", "1", "10.77.0.3").status();
+        assertTrue(status != 0, "a cannot reach c on another domain");
+        assertEquals(cBefore, c.counters().txPackets(), "not even the ARP broadcast crossed domains");
+
+        dataplane.detach(b);
+        assertEquals(0, b.counters().drops(DropReason.TX_ERROR));
+    }
+
+    private Port attach(final String name, final String address, final int domain)
+    {
+        final String netns = namespaces.add(name);
+        final TapDevice tap = namespaceThread.call(IpRoute2.netnsPath(netns), () -> TapDevice.open("eth0", TapDevice.OFFLOAD_TCP));
+        taps.add(tap);
+        IpRoute2.batch(netns, List.of("addr add " + address + "/24 dev eth0", "link set eth0 up"));
+        return dataplane.attachTap(tap, domain, name + "/eth0");
+    }
+}
