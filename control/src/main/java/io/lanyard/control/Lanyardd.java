@@ -1,0 +1,249 @@
+package io.lanyard.control;
+
+import io.lanyard.control.api.ApiRoutes;
+import io.lanyard.control.api.ApiServer;
+import io.lanyard.control.model.State;
+import io.lanyard.control.sandbox.EtcFiles;
+import io.lanyard.control.sandbox.SandboxPlumbing;
+import io.lanyard.control.sandbox.SandboxProcesses;
+import io.lanyard.control.store.CorruptStateException;
+import io.lanyard.control.store.StateStore;
+import io.lanyard.dataplane.Dataplane;
+import io.lanyard.dataplane.DataplaneConfig;
+import io.lanyard.forwarding.l2.MacTable;
+import io.lanyard.tap.TapDevice;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+
+/**
+ * The daemon: one per host, in the foreground, logging to stderr. It refuses to start (one line,
+ * exit 1) without CAP_NET_ADMIN, when another daemon holds its socket or state directory, or
+ * when the state file cannot be trusted. SIGTERM closes it cleanly; sandboxes and their devices
+ * stay for the next start either way.
+ */
+@Command(name = "lanyardd", mixinStandardHelpOptions = true, version = "lanyardd " + ApiRoutes.VERSION,
+    description = "The Lanyard daemon: a userspace switch and the control plane of container networks.")
+public final class Lanyardd implements Callable<Integer>
+{
+    private static final System.Logger LOG = System.getLogger(Lanyardd.class.getName());
+    private static final int CAP_NET_ADMIN = 12;
+
+    @Option(names = "--socket", description = "API socket (default: ${DEFAULT-VALUE})")
+    Path socket = Path.of("/run/lanyard/lanyard.sock");
+
+    @Option(names = "--state-dir", description = "where state is kept (default: ${DEFAULT-VALUE})")
+    Path stateDir = Path.of("/var/lib/lanyard");
+
+    @Option(names = "--sandbox-prefix", description = "sandbox NAME lives in netns PREFIX+NAME (default: ${DEFAULT-VALUE})")
+    String sandboxPrefix = "lanyard-";
+
+    @Option(names = "--io", description = "I/O backend: epoll or io_uring (default: ${DEFAULT-VALUE})")
+    String io = "epoll";
+
+    @Option(names = "--offload", description = "TAP checksum/segmentation offloads: on or off (default: ${DEFAULT-VALUE})")
+    String offload = "on";
+
+    @Option(names = "--icc", arity = "1", description = "inter-container communication on the default bridge (default: ${DEFAULT-VALUE})")
+    boolean icc = true;
+
+    @Option(names = "--ring-size", description = "frame slots in the ring, a power of two (default: ${DEFAULT-VALUE})")
+    int ringSize = DataplaneConfig.DEFAULT_RING_SIZE;
+
+    @Option(names = "--wait-strategy", description = "how idle stages wait: blocking, sleeping, yielding, busy (default: ${DEFAULT-VALUE})")
+    String waitStrategy = "blocking";
+
+    @Option(names = "--mac-table-size", description = "most learned MAC addresses (default: ${DEFAULT-VALUE})")
+    int macTableSize = MacTable.DEFAULT_CAPACITY;
+
+    @Option(names = "--mac-aging", description = "seconds a learned MAC lives without traffic (default: ${DEFAULT-VALUE})")
+    int macAgingSeconds = (int)(MacTable.DEFAULT_AGING_NANOS / 1_000_000_000L);
+
+    public static void main(final String[] args)
+    {
+        OneLineLogging.install("lanyardd");
+        if (System.getProperty("io.netty.machineId") == null)
+        {
+            // a daemon in a namespace without a NIC makes Netty warn about its channel IDs; any unique value does
+            System.setProperty("io.netty.machineId", Identifiers.newId().substring(0, 16).replaceAll("(..)(?!$)", "$1:"));
+        }
+        final CommandLine commandLine = new CommandLine(new Lanyardd());
+        commandLine.setParameterExceptionHandler((ex, arguments) ->
+        {
+            System.err.println("lanyardd: " + ex.getMessage());
+            return 2;
+        });
+        System.exit(commandLine.execute(args));
+    }
+
+    @Override
+    public Integer call()
+    {
+        try
+        {
+            return run();
+        }
+        catch (final StartupException ex)
+        {
+            System.err.println("lanyardd: " + ex.getMessage());
+            return 1;
+        }
+    }
+
+    private int run()
+    {
+        if (!"on".equals(offload) && !"off".equals(offload))
+        {
+            throw new StartupException("--offload must be on or off, not '" + offload + "'");
+        }
+        if (!hasNetAdmin())
+        {
+            throw new StartupException("CAP_NET_ADMIN is required to manage namespaces and TAP devices (run as root)");
+        }
+        final DataplaneConfig config;
+        try
+        {
+            config = new DataplaneConfig(ringSize, io, waitStrategy, socket.toAbsolutePath().getParent().resolve("lanyard.counters"),
+                macTableSize, macAgingSeconds * 1_000_000_000L, DataplaneConfig.DEFAULT_MAX_PORTS, DataplaneConfig.DEFAULT_MAX_DOMAINS);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new StartupException(ex.getMessage());
+        }
+        try
+        {
+            ApiServer.ensureFree(socket);
+        }
+        catch (final IllegalStateException ex)
+        {
+            throw new StartupException(ex.getMessage());
+        }
+        catch (final IOException ex)
+        {
+            throw new StartupException("cannot use socket " + socket + ": " + ex.getMessage());
+        }
+
+        try (FileChannel lockFile = lockStateDir())
+        {
+            final StateStore store = new StateStore(stateDir);
+            final State state;
+            try
+            {
+                state = store.load();
+            }
+            catch (final CorruptStateException ex)
+            {
+                throw new StartupException(ex.getMessage());
+            }
+            return serve(config, store, state);
+        }
+        catch (final IOException ex)
+        {
+            throw new StartupException("cannot use state directory " + stateDir + ": " + ex.getMessage());
+        }
+    }
+
+    private int serve(final DataplaneConfig config, final StateStore store, final State state)
+    {
+        final Dataplane dataplane;
+        try
+        {
+            dataplane = Dataplane.start(config);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new StartupException("cannot start the dataplane: " + ex.getMessage());
+        }
+        final SandboxPlumbing plumbing = new SandboxPlumbing("on".equals(offload) ? TapDevice.OFFLOAD_TCP : TapDevice.OFFLOAD_NONE);
+        final ControlPlane control = new ControlPlane(new DaemonSettings(stateDir, sandboxPrefix, icc), store, dataplane, plumbing,
+            EtcFiles.system(), new SandboxProcesses(stateDir.resolve("output")));
+        final ApiServer server;
+        try
+        {
+            control.restore(state);
+            server = ApiServer.start(socket, new ApiRoutes(control));
+        }
+        catch (final IOException | RuntimeException ex)
+        {
+            control.close();
+            dataplane.close();
+            plumbing.close();
+            throw new StartupException("cannot start: " + ex.getMessage());
+        }
+
+        final CountDownLatch stopped = new CountDownLatch(1);
+        final Thread shutdown = new Thread(() ->
+        {
+            LOG.log(System.Logger.Level.INFO, "stopping; sandboxes stay for the next start");
+            server.close();
+            dataplane.close();
+            control.close();
+            plumbing.close();
+            stopped.countDown();
+        }, "lanyard-shutdown");
+        Runtime.getRuntime().addShutdownHook(shutdown);
+        LOG.log(System.Logger.Level.INFO, "listening on " + socket + " (io " + dataplane.ioBackend() + ", offload " + offload +
+            ", " + control.sandboxes().size() + " sandboxes, state in " + stateDir + ")");
+        try
+        {
+            stopped.await();
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        return 0;
+    }
+
+    /** One daemon per state directory: an exclusive lock held for the daemon's life. */
+    private FileChannel lockStateDir() throws IOException
+    {
+        Files.createDirectories(stateDir);
+        final FileChannel channel = FileChannel.open(stateDir.resolve("lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
+        final FileLock lock = channel.tryLock();
+        if (lock == null)
+        {
+            channel.close();
+            throw new StartupException("state directory " + stateDir + " is in use by another lanyardd");
+        }
+        return channel;
+    }
+
+    static boolean hasNetAdmin()
+    {
+        try
+        {
+            for (final String line : Files.readAllLines(Path.of("/proc/self/status")))
+            {
+                if (line.startsWith("CapEff:"))
+                {
+                    return (Long.parseUnsignedLong(line.substring(7).trim(), 16) & (1L << CAP_NET_ADMIN)) != 0;
+                }
+            }
+        }
+        catch (final IOException | NumberFormatException ex)
+        {
+            return false;
+        }
+        return false;
+    }
+
+    private static final class StartupException extends RuntimeException
+    {
+        private static final long serialVersionUID = 1L;
+
+        StartupException(final String message)
+        {
+            super(message);
+        }
+    }
+}

@@ -1,0 +1,221 @@
+package io.lanyard.control.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.DefaultFullHttpRequest;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpVersion;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/**
+ * A blocking client of the daemon's API, one connection per call. Netty's HTTP codec runs in an
+ * {@link EmbeddedChannel} over a plain Unix {@link SocketChannel}: no event loop to start,
+ * which keeps a CLI invocation short.
+ */
+public final class ApiClient
+{
+    private static final int MAX_RESPONSE_BYTES = 64 << 20;
+
+    private final Path socket;
+
+    public ApiClient(final Path socket)
+    {
+        this.socket = socket;
+    }
+
+    public Path socket()
+    {
+        return socket;
+    }
+
+    /** The daemon is not there (or not answering) at the socket. */
+    public static final class DaemonUnreachableException extends RuntimeException
+    {
+        private static final long serialVersionUID = 1L;
+
+        DaemonUnreachableException(final String message)
+        {
+            super(message);
+        }
+    }
+
+    public record Response(int status, byte[] body)
+    {
+        public boolean isSuccess()
+        {
+            return status >= 200 && status < 300;
+        }
+
+        public JsonNode json()
+        {
+            try
+            {
+                return Json.MAPPER.readTree(body);
+            }
+            catch (final IOException ex)
+            {
+                throw new IllegalStateException("the daemon answered with invalid JSON: " + ex.getMessage());
+            }
+        }
+
+        public String text()
+        {
+            return new String(body, StandardCharsets.UTF_8);
+        }
+
+        /** The {@code message} of an error body, or the status if there is none. */
+        public String errorMessage()
+        {
+            try
+            {
+                final JsonNode node = Json.MAPPER.readTree(body);
+                if (node != null && node.hasNonNull("message"))
+                {
+                    return node.get("message").asText();
+                }
+            }
+            catch (final IOException ignored)
+            {
+                // not JSON: fall through to the status line
+            }
+            return "HTTP " + status;
+        }
+    }
+
+    public Response get(final String path)
+    {
+        return call("GET", path, null);
+    }
+
+    public Response delete(final String path)
+    {
+        return call("DELETE", path, null);
+    }
+
+    public Response post(final String path, final Object body)
+    {
+        return call("POST", path, body);
+    }
+
+    public Response call(final String method, final String path, final Object body)
+    {
+        final byte[] content;
+        try
+        {
+            content = body == null ? new byte[0] : Json.MAPPER.writeValueAsBytes(body);
+        }
+        catch (final JsonProcessingException ex)
+        {
+            throw new IllegalArgumentException("cannot encode request: " + ex.getMessage());
+        }
+        final FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.valueOf(method), path,
+            Unpooled.wrappedBuffer(content));
+        request.headers().set(HttpHeaderNames.HOST, "lanyard");
+        request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        request.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, content.length);
+        if (body != null)
+        {
+            request.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+        }
+
+        final EmbeddedChannel codec = new EmbeddedChannel(new HttpClientCodec(), new HttpObjectAggregator(MAX_RESPONSE_BYTES));
+        try (SocketChannel channel = connect())
+        {
+            codec.writeOutbound(request);
+            for (ByteBuf out = codec.readOutbound(); out != null; out = codec.readOutbound())
+            {
+                try
+                {
+                    final ByteBuffer bytes = out.nioBuffer();
+                    while (bytes.hasRemaining())
+                    {
+                        channel.write(bytes);
+                    }
+                }
+                finally
+                {
+                    out.release();
+                }
+            }
+            final ByteBuffer in = ByteBuffer.allocate(64 * 1024);
+            while (true)
+            {
+                in.clear();
+                final int n = channel.read(in);
+                if (n < 0)
+                {
+                    codec.finish();
+                }
+                else
+                {
+                    in.flip();
+                    codec.writeInbound(Unpooled.copiedBuffer(in));
+                }
+                final Object message = codec.readInbound();
+                if (message instanceof FullHttpResponse response)
+                {
+                    try
+                    {
+                        final byte[] bytes = new byte[response.content().readableBytes()];
+                        response.content().readBytes(bytes);
+                        return new Response(response.status().code(), bytes);
+                    }
+                    finally
+                    {
+                        response.release();
+                    }
+                }
+                if (n < 0)
+                {
+                    throw new DaemonUnreachableException("lanyardd at unix://" + socket + " closed the connection without answering");
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new DaemonUnreachableException("lost the connection to lanyardd at unix://" + socket + ": " + ex.getMessage());
+        }
+        finally
+        {
+            codec.finishAndReleaseAll();
+        }
+    }
+
+    private SocketChannel connect()
+    {
+        try
+        {
+            final SocketChannel channel = SocketChannel.open(StandardProtocolFamily.UNIX);
+            try
+            {
+                channel.connect(UnixDomainSocketAddress.of(socket));
+                return channel;
+            }
+            catch (final IOException ex)
+            {
+                channel.close();
+                throw ex;
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new DaemonUnreachableException("Cannot connect to lanyardd at unix://" + socket + ". Is lanyardd running?");
+        }
+    }
+}

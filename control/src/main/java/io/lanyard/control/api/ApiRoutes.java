@@ -1,0 +1,222 @@
+package io.lanyard.control.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.lanyard.control.ControlPlane;
+import io.lanyard.control.RequestException;
+import io.lanyard.control.model.Network;
+import io.lanyard.control.model.Sandbox;
+import io.netty.handler.codec.http.QueryStringDecoder;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Pattern;
+
+/**
+ * Maps requests to the control plane. Network paths and shapes are Docker Engine's (so Docker's
+ * own clients can list and manage Lanyard networks); sandboxes live under {@code /sandboxes}.
+ * Docker clients prefix paths with an API version ({@code /v1.43/networks}); it is accepted and
+ * ignored.
+ */
+public final class ApiRoutes
+{
+    public static final String API_VERSION = "1.43";
+    public static final String VERSION = "0.1.0";
+    private static final Pattern VERSION_PREFIX = Pattern.compile("^/v[0-9]+(\\.[0-9]+)?(?=/)");
+
+    private final ControlPlane control;
+    private final long daemonPid = ProcessHandle.current().pid();
+
+    public ApiRoutes(final ControlPlane control)
+    {
+        this.control = control;
+    }
+
+    /** Answers one request; never throws. */
+    public ApiResponse handle(final String method, final String uri, final byte[] body)
+    {
+        try
+        {
+            return route(method, uri, body);
+        }
+        catch (final RequestException ex)
+        {
+            return ApiResponse.error(ex.status(), ex.getMessage());
+        }
+        catch (final RuntimeException ex)
+        {
+            return ApiResponse.error(500, ex.getMessage() == null ? ex.toString() : ex.getMessage());
+        }
+    }
+
+    private ApiResponse route(final String method, final String uri, final byte[] body)
+    {
+        final QueryStringDecoder query = new QueryStringDecoder(uri);
+        final String path = VERSION_PREFIX.matcher(query.path()).replaceFirst("");
+        final String[] parts = path.replaceAll("^/+|/+$", "").split("/");
+        final String resource = parts[0];
+        switch (resource)
+        {
+            case "_ping":
+                return ApiResponse.ok("OK");
+            case "version":
+                return ApiResponse.ok(version());
+            case "info":
+                return ApiResponse.ok(Map.of("Pid", daemonPid, "NetnsPath", "/proc/" + daemonPid + "/ns/net",
+                    "SandboxPrefix", control.settings().sandboxPrefix()));
+            case "networks":
+                return networks(method, parts, query, body);
+            case "sandboxes":
+                return sandboxes(method, parts, query, body);
+            case "stats":
+                requireMethod(method, "GET");
+                return ApiResponse.ok(JsonViews.stats(control));
+            default:
+                throw RequestException.notFound("page not found");
+        }
+    }
+
+    private ApiResponse networks(final String method, final String[] parts, final QueryStringDecoder query, final byte[] body)
+    {
+        if (parts.length == 1)
+        {
+            requireMethod(method, "GET");
+            final List<Object> views = new ArrayList<>();
+            for (final Network network : control.networks())
+            {
+                views.add(JsonViews.network(network, control.members(network)));
+            }
+            return ApiResponse.ok(views);
+        }
+        if (parts.length == 2)
+        {
+            final Network network = control.network(parts[1]);
+            requireMethod(method, "GET");
+            return ApiResponse.ok(JsonViews.network(network, control.members(network)));
+        }
+        throw RequestException.notFound("page not found");
+    }
+
+    private ApiResponse sandboxes(final String method, final String[] parts, final QueryStringDecoder query, final byte[] body)
+    {
+        if (parts.length == 1 && "GET".equals(method))
+        {
+            final List<Object> views = new ArrayList<>();
+            for (final Sandbox sandbox : control.sandboxes())
+            {
+                views.add(JsonViews.sandbox(control, sandbox, daemonPid));
+            }
+            return ApiResponse.ok(views);
+        }
+        if (parts.length == 1 && "POST".equals(method))
+        {
+            final JsonNode request = parse(body);
+            final Sandbox sandbox = control.run(new ControlPlane.RunRequest(
+                text(request, "Name"), text(request, "Network"), text(request, "IPv4Address"),
+                strings(request, "Cmd"), request.path("Detach").asBoolean(false)));
+            return ApiResponse.created(JsonViews.sandbox(control, sandbox, daemonPid));
+        }
+        if (parts.length == 2 && "GET".equals(method))
+        {
+            return ApiResponse.ok(JsonViews.sandbox(control, control.sandbox(parts[1]), daemonPid));
+        }
+        if (parts.length == 2 && "DELETE".equals(method))
+        {
+            control.remove(parts[1], flag(query, "force"));
+            return ApiResponse.noContent();
+        }
+        throw RequestException.notFound("page not found");
+    }
+
+    private static Map<String, Object> version()
+    {
+        final Map<String, Object> version = new LinkedHashMap<>();
+        version.put("Platform", Map.of("Name", "Lanyard"));
+        version.put("Version", VERSION);
+        version.put("ApiVersion", API_VERSION);
+        version.put("MinAPIVersion", "1.24");
+        version.put("Os", "linux");
+        version.put("Arch", System.getProperty("os.arch").equals("amd64") ? "amd64" : System.getProperty("os.arch"));
+        version.put("KernelVersion", System.getProperty("os.version"));
+        version.put("Components", List.of(Map.of("Name", "Lanyard", "Version", VERSION)));
+        return version;
+    }
+
+    private static void requireMethod(final String method, final String expected)
+    {
+        if (!expected.equals(method) && !("HEAD".equals(method) && "GET".equals(expected)))
+        {
+            throw new RequestException(405, "method " + method + " not allowed here");
+        }
+    }
+
+    static JsonNode parse(final byte[] body)
+    {
+        if (body.length == 0)
+        {
+            return Json.MAPPER.createObjectNode();
+        }
+        try
+        {
+            final JsonNode node = Json.MAPPER.readTree(body);
+            if (node == null || !node.isObject())
+            {
+                throw RequestException.badRequest("request body must be a JSON object");
+            }
+            return node;
+        }
+        catch (final JsonProcessingException ex)
+        {
+            throw RequestException.badRequest("invalid JSON in request body: " + ex.getOriginalMessage());
+        }
+        catch (final java.io.IOException ex)
+        {
+            throw RequestException.badRequest("unreadable request body");
+        }
+    }
+
+    static String text(final JsonNode node, final String field)
+    {
+        final JsonNode value = node.get(field);
+        if (value == null || value.isNull())
+        {
+            return null;
+        }
+        if (!value.isTextual())
+        {
+            throw RequestException.badRequest(field + " must be a string");
+        }
+        return value.asText();
+    }
+
+    static List<String> strings(final JsonNode node, final String field)
+    {
+        final JsonNode value = node.get(field);
+        if (value == null || value.isNull())
+        {
+            return List.of();
+        }
+        if (!value.isArray())
+        {
+            throw RequestException.badRequest(field + " must be an array of strings");
+        }
+        final List<String> result = new ArrayList<>();
+        for (final JsonNode item : value)
+        {
+            if (!item.isTextual())
+            {
+                throw RequestException.badRequest(field + " must be an array of strings");
+            }
+            result.add(item.asText());
+        }
+        return result;
+    }
+
+    private static boolean flag(final QueryStringDecoder query, final String name)
+    {
+        final List<String> values = query.parameters().get(name);
+        return values != null && !values.isEmpty() && ("1".equals(values.get(0)) || "true".equalsIgnoreCase(values.get(0)));
+    }
+}

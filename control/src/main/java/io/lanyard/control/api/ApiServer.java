@@ -1,0 +1,214 @@
+package io.lanyard.control.api;
+
+import io.netty.bootstrap.ServerBootstrap;
+import io.netty.buffer.ByteBufUtil;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.Channel;
+import io.netty.channel.ChannelFutureListener;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.ChannelInitializer;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.epoll.EpollIoHandler;
+import io.netty.channel.epoll.EpollServerDomainSocketChannel;
+import io.netty.channel.unix.DomainSocketAddress;
+import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpServerCodec;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.codec.http.HttpVersion;
+
+import java.io.IOException;
+import java.net.StandardProtocolFamily;
+import java.net.UnixDomainSocketAddress;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * HTTP/1.1 on a Unix socket (mode 0660), served by Netty. The event loop only parses and writes;
+ * each request is answered on a worker thread because control operations run commands and
+ * wait for the dataplane. Request bodies are bounded.
+ */
+public final class ApiServer implements AutoCloseable
+{
+    public static final int MAX_REQUEST_BYTES = 1 << 20;
+
+    private final Path socket;
+    private final MultiThreadIoEventLoopGroup group;
+    private final ExecutorService workers;
+    private final Channel channel;
+
+    private ApiServer(final Path socket, final ApiRoutes routes)
+    {
+        this.socket = socket;
+        this.group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
+        this.workers = Executors.newFixedThreadPool(4, runnable ->
+        {
+            final Thread thread = new Thread(runnable, "lanyard-api");
+            thread.setDaemon(true);
+            return thread;
+        });
+        this.channel = new ServerBootstrap()
+            .group(group)
+            .channel(EpollServerDomainSocketChannel.class)
+            .childHandler(new ChannelInitializer<Channel>()
+            {
+                @Override
+                protected void initChannel(final Channel child)
+                {
+                    child.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST_BYTES),
+                        new Handler(routes, workers));
+                }
+            })
+            .bind(new DomainSocketAddress(socket.toFile()))
+            .syncUninterruptibly()
+            .channel();
+    }
+
+    /** Binds the socket; call {@link #ensureFree} first. */
+    public static ApiServer start(final Path socket, final ApiRoutes routes) throws IOException
+    {
+        final ApiServer server = new ApiServer(socket, routes);
+        Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
+        return server;
+    }
+
+    /**
+     * Makes sure no daemon answers on {@code socket}: a live one is an error; a stale file left by
+     * a daemon that died is removed.
+     *
+     * @throws IllegalStateException when another daemon is listening.
+     */
+    public static void ensureFree(final Path socket) throws IOException
+    {
+        Files.createDirectories(socket.toAbsolutePath().getParent());
+        if (!Files.exists(socket))
+        {
+            return;
+        }
+        try (SocketChannel probe = SocketChannel.open(StandardProtocolFamily.UNIX))
+        {
+            probe.connect(UnixDomainSocketAddress.of(socket));
+            throw new IllegalStateException("another lanyardd is already listening on " + socket);
+        }
+        catch (final IOException notListening)
+        {
+            Files.deleteIfExists(socket);
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        channel.close().syncUninterruptibly();
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
+        workers.shutdown();
+        try
+        {
+            workers.awaitTermination(10, TimeUnit.SECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+        try
+        {
+            Files.deleteIfExists(socket);
+        }
+        catch (final IOException ignored)
+        {
+            // a stale socket file is detected and removed at the next start
+        }
+    }
+
+    private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest>
+    {
+        private final ApiRoutes routes;
+        private final ExecutorService workers;
+
+        Handler(final ApiRoutes routes, final ExecutorService workers)
+        {
+            this.routes = routes;
+            this.workers = workers;
+        }
+
+        @Override
+        protected void channelRead0(final ChannelHandlerContext ctx, final FullHttpRequest request)
+        {
+            final String method = request.method().name();
+            final String uri = request.uri();
+            final byte[] body = ByteBufUtil.getBytes(request.content());
+            final boolean keepAlive = HttpUtil.isKeepAlive(request);
+            if (!request.decoderResult().isSuccess())
+            {
+                write(ctx, ApiResponse.error(400, "malformed HTTP request"), false);
+                return;
+            }
+            workers.execute(() -> write(ctx, routes.handle(method, uri, body), keepAlive));
+        }
+
+        @Override
+        public void exceptionCaught(final ChannelHandlerContext ctx, final Throwable cause)
+        {
+            ctx.close();
+        }
+
+        private static void write(final ChannelHandlerContext ctx, final ApiResponse response, final boolean keepAlive)
+        {
+            final byte[] bytes;
+            final String type;
+            if (response.body() == null)
+            {
+                bytes = new byte[0];
+                type = null;
+            }
+            else if (response.body() instanceof String text)
+            {
+                bytes = text.getBytes(StandardCharsets.UTF_8);
+                type = "text/plain; charset=utf-8";
+            }
+            else
+            {
+                try
+                {
+                    bytes = Json.MAPPER.writeValueAsBytes(response.body());
+                }
+                catch (final IOException ex)
+                {
+                    write(ctx, ApiResponse.error(500, "cannot encode response: " + ex.getMessage()), false);
+                    return;
+                }
+                type = "application/json";
+            }
+            final FullHttpResponse http = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
+                HttpResponseStatus.valueOf(response.status()), Unpooled.wrappedBuffer(bytes));
+            if (type != null)
+            {
+                http.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
+            }
+            http.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
+            http.headers().set("Api-Version", ApiRoutes.API_VERSION);
+            http.headers().set(HttpHeaderNames.SERVER, "Lanyard/" + ApiRoutes.VERSION);
+            if (keepAlive)
+            {
+                http.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+                ctx.writeAndFlush(http);
+            }
+            else
+            {
+                ctx.writeAndFlush(http).addListener(ChannelFutureListener.CLOSE);
+            }
+        }
+    }
+}

@@ -1,0 +1,183 @@
+package io.lanyard.control.api;
+
+import io.lanyard.control.ControlPlane;
+import io.lanyard.control.model.Endpoint;
+import io.lanyard.control.model.IpamPool;
+import io.lanyard.control.model.Network;
+import io.lanyard.control.model.Sandbox;
+import io.lanyard.dataplane.DataplaneCounters;
+import io.lanyard.dataplane.PortCounters;
+import io.lanyard.forwarding.l2.DropReason;
+import org.agrona.concurrent.status.CountersReader;
+
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/**
+ * The API's JSON shapes, built as ordered maps so the output reads in Docker's field order.
+ * Networks are exactly Docker Engine's; sandboxes borrow the names of Docker's container
+ * network settings.
+ */
+public final class JsonViews
+{
+    private JsonViews()
+    {
+    }
+
+    public static Map<String, Object> network(final Network network, final Map<Sandbox, Endpoint> members)
+    {
+        final Map<String, Object> view = new LinkedHashMap<>();
+        view.put("Name", network.name());
+        view.put("Id", network.id());
+        view.put("Created", network.created());
+        view.put("Scope", network.scope());
+        view.put("Driver", network.driver());
+        view.put("EnableIPv6", false);
+        final Map<String, Object> ipam = new LinkedHashMap<>();
+        ipam.put("Driver", "default");
+        ipam.put("Options", null);
+        final List<Map<String, Object>> config = new ArrayList<>();
+        for (final IpamPool pool : network.ipam())
+        {
+            final Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("Subnet", pool.subnet());
+            if (pool.ipRange() != null)
+            {
+                entry.put("IPRange", pool.ipRange());
+            }
+            entry.put("Gateway", pool.gateway());
+            if (!pool.auxAddresses().isEmpty())
+            {
+                entry.put("AuxiliaryAddresses", new TreeMap<>(pool.auxAddresses()));
+            }
+            config.add(entry);
+        }
+        ipam.put("Config", config);
+        view.put("IPAM", ipam);
+        view.put("Internal", network.internal());
+        view.put("Attachable", network.attachable());
+        view.put("Ingress", false);
+        view.put("ConfigFrom", Map.of("Network", ""));
+        view.put("ConfigOnly", false);
+        final Map<String, Object> containers = new LinkedHashMap<>();
+        for (final Map.Entry<Sandbox, Endpoint> member : members.entrySet())
+        {
+            final Endpoint endpoint = member.getValue();
+            final Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("Name", member.getKey().name());
+            entry.put("EndpointID", endpoint.id());
+            entry.put("MacAddress", endpoint.macAddress() == null ? "" : endpoint.macAddress());
+            entry.put("IPv4Address", endpoint.ipv4Address() == null ? "" : endpoint.ipv4Address() + "/" + endpoint.prefixLength());
+            entry.put("IPv6Address", "");
+            containers.put(member.getKey().id(), entry);
+        }
+        view.put("Containers", containers);
+        view.put("Options", new TreeMap<>(network.options()));
+        view.put("Labels", new TreeMap<>(network.labels()));
+        return view;
+    }
+
+    public static Map<String, Object> sandbox(final ControlPlane control, final Sandbox sandbox, final long daemonPid)
+    {
+        final Map<String, Object> view = new LinkedHashMap<>();
+        view.put("Id", sandbox.id());
+        view.put("Name", sandbox.name());
+        view.put("Created", sandbox.created());
+        view.put("Netns", sandbox.netns());
+        view.put("NetnsPath", sandbox.isHostNetwork() ? "/proc/" + daemonPid + "/ns/net" : "/run/netns/" + sandbox.netns());
+        view.put("Command", sandbox.command());
+        final boolean running = control.isRunning(sandbox);
+        view.put("Running", running);
+        view.put("Pid", running ? sandbox.pid() : null);
+        view.put("ExitCode", sandbox.exitCode());
+        view.put("Status", running ? "running" : sandbox.exitCode() != null ? "exited (" + sandbox.exitCode() + ")" :
+            sandbox.pid() != null ? "exited" : "up");
+        view.put("OutputFile", sandbox.pid() == null ? null : control.processes().outputFile(sandbox.id()).toString());
+        final Map<String, Object> networks = new LinkedHashMap<>();
+        for (final Endpoint endpoint : sandbox.endpoints())
+        {
+            final Network network = control.networkById(endpoint.networkId());
+            final Map<String, Object> entry = new LinkedHashMap<>();
+            entry.put("NetworkID", endpoint.networkId());
+            entry.put("EndpointID", endpoint.id());
+            entry.put("Interface", endpoint.interfaceName());
+            entry.put("Gateway", network == null || network.ipam().isEmpty() || endpoint.ipv4Address() == null ? "" :
+                network.ipam().get(0).gateway());
+            entry.put("IPAddress", endpoint.ipv4Address() == null ? "" : endpoint.ipv4Address());
+            entry.put("IPPrefixLen", endpoint.prefixLength());
+            entry.put("MacAddress", endpoint.macAddress() == null ? "" : endpoint.macAddress());
+            entry.put("Aliases", endpoint.aliases());
+            networks.put(network == null ? endpoint.networkId() : network.name(), entry);
+        }
+        view.put("Networks", networks);
+        return view;
+    }
+
+    /** Per-port counters, labelled with the sandbox, interface and network behind each port. */
+    public static Map<String, Object> stats(final ControlPlane control)
+    {
+        final Map<Integer, ControlPlane.Attachment> ports = control.ports();
+        final CountersReader reader = control.dataplane().counters();
+        final Map<Integer, Map<String, Object>> byPort = new TreeMap<>();
+        final Map<String, Object> global = new LinkedHashMap<>();
+        reader.forEach((counterId, typeId, key, label) ->
+        {
+            final long value = reader.getCounterValue(counterId);
+            final int port = key.getInt(0);
+            if (port == DataplaneCounters.NO_PORT)
+            {
+                global.put(label, value);
+                return;
+            }
+            final ControlPlane.Attachment attachment = ports.get(port);
+            if (attachment == null)
+            {
+                return;
+            }
+            final Map<String, Object> entry = byPort.computeIfAbsent(port, p -> newPortEntry(control, p, attachment));
+            switch (typeId)
+            {
+                case PortCounters.TYPE_RX_PACKETS -> entry.put("RxPackets", value);
+                case PortCounters.TYPE_RX_BYTES -> entry.put("RxBytes", value);
+                case PortCounters.TYPE_TX_PACKETS -> entry.put("TxPackets", value);
+                case PortCounters.TYPE_TX_BYTES -> entry.put("TxBytes", value);
+                case PortCounters.TYPE_RX_ERRORS -> entry.put("RxErrors", value);
+                default ->
+                {
+                    final int reason = typeId - PortCounters.TYPE_DROP_BASE;
+                    if (reason >= 0 && reason < DropReason.count())
+                    {
+                        @SuppressWarnings("unchecked")
+                        final Map<String, Object> drops = (Map<String, Object>)entry.get("Drops");
+                        drops.put(DropReason.of(reason).label(), value);
+                    }
+                }
+            }
+        });
+        final Map<String, Object> view = new LinkedHashMap<>();
+        view.put("IoBackend", control.dataplane().ioBackend());
+        view.put("Ports", new ArrayList<>(byPort.values()));
+        view.put("Dataplane", global);
+        return view;
+    }
+
+    private static Map<String, Object> newPortEntry(final ControlPlane control, final int port, final ControlPlane.Attachment attachment)
+    {
+        final Map<String, Object> entry = new LinkedHashMap<>();
+        final Network network = control.networkById(attachment.endpoint().networkId());
+        entry.put("Port", port);
+        entry.put("Sandbox", attachment.port().label().split("/")[0]);
+        entry.put("Interface", attachment.endpoint().interfaceName());
+        entry.put("Network", network == null ? "" : network.name());
+        entry.put("RxPackets", 0L);
+        entry.put("RxBytes", 0L);
+        entry.put("TxPackets", 0L);
+        entry.put("TxBytes", 0L);
+        entry.put("RxErrors", 0L);
+        entry.put("Drops", new LinkedHashMap<String, Object>());
+        return entry;
+    }
+}

@@ -1,0 +1,69 @@
+package io.lanyard.control.model;
+
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A network as the daemon keeps it. Drivers: {@code null} (loopback only), {@code host} (the
+ * daemon's own namespace) and {@code bridge} (a bridge domain of the switch).
+ */
+public record Network(
+    String id,
+    String name,
+    String driver,
+    String scope,
+    Instant created,
+    boolean internal,
+    boolean attachable,
+    List<IpamPool> ipam,
+    Map<String, String> options,
+    Map<String, String> labels)
+{
+    public static final String DRIVER_NULL = "null";
+    public static final String DRIVER_HOST = "host";
+    public static final String DRIVER_BRIDGE = "bridge";
+
+    public static final String OPTION_DEFAULT_BRIDGE = "com.docker.network.bridge.default_bridge";
+    public static final String OPTION_ENABLE_ICC = "com.docker.network.bridge.enable_icc";
+    public static final String OPTION_ENABLE_IP_MASQUERADE = "com.docker.network.bridge.enable_ip_masquerade";
+    public static final String OPTION_HOST_BINDING_IPV4 = "com.docker.network.bridge.host_binding_ipv4";
+    public static final String OPTION_BRIDGE_NAME = "com.docker.network.bridge.name";
+    public static final String OPTION_MTU = "com.docker.network.driver.mtu";
+
+    public static final int DEFAULT_MTU = 1500;
+
+    public Network
+    {
+        ipam = ipam == null ? List.of() : List.copyOf(ipam);
+        options = options == null ? Map.of() : Map.copyOf(options);
+        labels = labels == null ? Map.of() : Map.copyOf(labels);
+    }
+
+    /** none, host and bridge: made at first start, never removed. */
+    public boolean isPredefined()
+    {
+        return "none".equals(name) || "host".equals(name) || "bridge".equals(name);
+    }
+
+    public boolean isDefaultBridge()
+    {
+        return "true".equals(options.get(OPTION_DEFAULT_BRIDGE));
+    }
+
+    public boolean isBridge()
+    {
+        return DRIVER_BRIDGE.equals(driver);
+    }
+
+    public int mtu()
+    {
+        final String mtu = options.get(OPTION_MTU);
+        return mtu == null ? DEFAULT_MTU : Integer.parseInt(mtu);
+    }
+
+    public String shortId()
+    {
+        return id.substring(0, 12);
+    }
+}

@@ -1,0 +1,102 @@
+package io.lanyard.control.sandbox;
+
+import io.lanyard.tap.IpRoute2;
+import io.lanyard.tap.LinuxException;
+import io.lanyard.tap.NamespaceThread;
+import io.lanyard.tap.TapDevice;
+
+import java.util.List;
+
+/**
+ * The Linux side of a sandbox: its named network namespace and the TAP devices that are its
+ * interfaces, created inside the namespace by {@link NamespaceThread} and configured with
+ * iproute2. The daemon keeps the TAPs' descriptors; the devices are persistent, so a restarted
+ * daemon re-attaches to them by opening the same name from inside the namespace.
+ */
+public final class SandboxPlumbing implements AutoCloseable
+{
+    private final NamespaceThread namespaceThread = new NamespaceThread();
+    private final int offloads;
+
+    /** @param offloads {@link TapDevice#OFFLOAD_TCP}, or {@link TapDevice#OFFLOAD_NONE} for {@code --offload=off}. */
+    public SandboxPlumbing(final int offloads)
+    {
+        this.offloads = offloads;
+    }
+
+    public boolean namespaceExists(final String netns)
+    {
+        return IpRoute2.netnsExists(netns);
+    }
+
+    public void createNamespace(final String netns)
+    {
+        IpRoute2.addNetns(netns);
+        try
+        {
+            IpRoute2.batch(netns, List.of("link set dev lo up"));
+        }
+        catch (final LinuxException ex)
+        {
+            IpRoute2.deleteNetns(netns);
+            throw ex;
+        }
+    }
+
+    public void deleteNamespace(final String netns)
+    {
+        IpRoute2.deleteNetns(netns);
+    }
+
+    /**
+     * Creates the interface's TAP inside the namespace, or re-attaches to the one already there,
+     * and applies the configuration (the same commands either way).
+     */
+    public TapDevice openInterface(final String netns, final InterfaceSpec spec)
+    {
+        final TapDevice tap = namespaceThread.call(IpRoute2.netnsPath(netns), () -> TapDevice.open(spec.name(), offloads));
+        try
+        {
+            IpRoute2.batch(netns, List.of(spec.commands()));
+            return tap;
+        }
+        catch (final LinuxException ex)
+        {
+            tap.close();
+            throw ex;
+        }
+    }
+
+    /** Deletes the interface: it stops being persistent and goes away with its descriptor. */
+    public void removeInterface(final TapDevice tap)
+    {
+        try
+        {
+            tap.unpersist();
+        }
+        finally
+        {
+            tap.close();
+        }
+    }
+
+    /** Removes an interface the daemon holds no descriptor for (e.g. left by a crash). */
+    public void removeInterface(final String netns, final String name)
+    {
+        if (namespaceExists(netns))
+        {
+            final TapDevice tap = namespaceThread.call(IpRoute2.netnsPath(netns),
+                () -> TapDevice.exists(name) ? TapDevice.open(name, offloads) : null);
+            if (tap != null)
+            {
+                removeInterface(tap);
+            }
+        }
+    }
+
+    @Override
+    public void close()
+    {
+        namespaceThread.close();
+    }
+}

@@ -1,0 +1,78 @@
+package io.lanyard.tools;
+
+import com.fasterxml.jackson.core.util.DefaultIndenter;
+import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
+import com.fasterxml.jackson.core.util.Separators;
+import com.fasterxml.jackson.databind.JsonNode;
+import io.lanyard.control.api.ApiClient;
+import io.lanyard.control.api.Json;
+
+import java.io.IOException;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+
+/** The CLI's side of the API: calls that turn a daemon error into a {@link CliException}. */
+final class DaemonConnection
+{
+    private static final DefaultPrettyPrinter DOCKER_STYLE = new DefaultPrettyPrinter()
+        .withSeparators(Separators.createDefaultInstance().withObjectFieldValueSpacing(Separators.Spacing.AFTER)
+            .withObjectEmptySeparator("").withArrayEmptySeparator(""))
+        .withObjectIndenter(new DefaultIndenter("    ", "\n"))
+        .withArrayIndenter(new DefaultIndenter("    ", "\n"));
+
+    private final ApiClient client;
+
+    DaemonConnection(final Path socket)
+    {
+        this.client = new ApiClient(socket);
+    }
+
+    JsonNode get(final String path)
+    {
+        return check(client.get(path)).json();
+    }
+
+    ApiClient.Response getRaw(final String path)
+    {
+        return client.get(path);
+    }
+
+    JsonNode post(final String path, final Object body)
+    {
+        final ApiClient.Response response = check(client.post(path, body));
+        return response.body().length == 0 ? null : response.json();
+    }
+
+    void delete(final String path)
+    {
+        check(client.delete(path));
+    }
+
+    static String encode(final String segment)
+    {
+        return URLEncoder.encode(segment, StandardCharsets.UTF_8);
+    }
+
+    /** JSON as {@code docker inspect} prints it: four-space indent, {@code "key": value}. */
+    static String pretty(final Object value)
+    {
+        try
+        {
+            return Json.MAPPER.writer(DOCKER_STYLE).writeValueAsString(value);
+        }
+        catch (final IOException ex)
+        {
+            throw new CliException("cannot print JSON: " + ex.getMessage());
+        }
+    }
+
+    private static ApiClient.Response check(final ApiClient.Response response)
+    {
+        if (!response.isSuccess())
+        {
+            throw new CliException("Error response from daemon: " + response.errorMessage());
+        }
+        return response;
+    }
+}

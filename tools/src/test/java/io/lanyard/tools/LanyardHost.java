@@ -1,0 +1,249 @@
+package io.lanyard.tools;
+
+import io.lanyard.testkit.Namespaces;
+import io.lanyard.testkit.Shell;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One test "host": a network namespace with a {@code lanyardd} running inside it (started with
+ * {@code nsenter}, through the real {@code tools/bin/lanyardd}), its own socket, state directory
+ * and sandbox prefix, and the {@code lanyard} CLI pointed at it. {@link #close()} kills the daemon
+ * by PID and removes every namespace and file the test or the daemon made.
+ */
+final class LanyardHost implements AutoCloseable
+{
+    private static final Path HOME = Path.of(System.getenv().getOrDefault("LANYARD_HOME", "tools")).toAbsolutePath();
+
+    final Namespaces namespaces;
+    final String hostNetns;
+    final Path dir;
+    final Path socket;
+    final Path stateDir;
+    private final List<String> extraFlags = new ArrayList<>();
+    private Process daemon;
+    private int starts;
+
+    LanyardHost(final String label, final String... flags)
+    {
+        namespaces = new Namespaces(label);
+        hostNetns = namespaces.add("host");
+        try
+        {
+            dir = Files.createTempDirectory("lanyard-" + namespaces.prefix());
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+        socket = dir.resolve("lanyard.sock");
+        stateDir = dir.resolve("state");
+        extraFlags.addAll(List.of(flags));
+    }
+
+    String prefix()
+    {
+        return namespaces.prefix();
+    }
+
+    /** Starts the daemon and waits until it answers. */
+    LanyardHost start()
+    {
+        daemon = startDaemon(extraFlags);
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (System.nanoTime() < deadline)
+        {
+            if (!daemon.isAlive())
+            {
+                throw new AssertionError("lanyardd exited " + daemon.exitValue() + ":\n" + log());
+            }
+            if (Files.exists(socket) && cli("network", "ls", "-q").status() == 0)
+            {
+                return this;
+            }
+            sleep(100);
+        }
+        throw new AssertionError("lanyardd did not answer within 30 s:\n" + log());
+    }
+
+    /** Starts another daemon process with these flags (e.g. to see it refuse) without waiting for it. */
+    Process startDaemon(final List<String> flags)
+    {
+        final List<String> command = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + hostNetns, "--",
+            HOME.resolve("bin/lanyardd").toString(), "--socket", socket.toString(), "--state-dir", stateDir.toString(),
+            "--sandbox-prefix", prefix(), "--ring-size", "256"));
+        command.addAll(flags);
+        return spawn(command, dir.resolve("daemon-" + (++starts) + ".log"));
+    }
+
+    Process spawn(final List<String> command, final Path log)
+    {
+        try
+        {
+            return new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException("cannot start " + command, ex);
+        }
+    }
+
+    long daemonPid()
+    {
+        return daemon.pid();
+    }
+
+    /** SIGKILL: no chance to clean up, as in a crash. */
+    void kill9()
+    {
+        daemon.destroyForcibly();
+        waitFor(daemon);
+    }
+
+    /** SIGTERM: the daemon's orderly stop. */
+    void terminate()
+    {
+        daemon.destroy();
+        waitFor(daemon);
+    }
+
+    String log()
+    {
+        final StringBuilder text = new StringBuilder();
+        for (int i = 1; i <= starts; i++)
+        {
+            try
+            {
+                text.append(Files.readString(dir.resolve("daemon-" + i + ".log"), StandardCharsets.UTF_8));
+            }
+            catch (final IOException ignored)
+            {
+                // not started yet
+            }
+        }
+        return text.toString();
+    }
+
+    record Result(int status, String out, String err)
+    {
+        Result ok()
+        {
+            if (status != 0)
+            {
+                throw new AssertionError("lanyard exited " + status + "\nstdout: " + out + "\nstderr: " + err);
+            }
+            return this;
+        }
+    }
+
+    /** Runs {@code tools/bin/lanyard ARGS} against this host's daemon. */
+    Result cli(final String... args)
+    {
+        return cliWith(Map.of("LANYARD_SOCKET", socket.toString()), args);
+    }
+
+    Result cliWith(final Map<String, String> environment, final String... args)
+    {
+        final List<String> command = new ArrayList<>();
+        command.add(HOME.resolve("bin/lanyard").toString());
+        command.addAll(List.of(args));
+        try
+        {
+            final ProcessBuilder builder = new ProcessBuilder(command);
+            builder.environment().putAll(environment);
+            final Path out = Files.createTempFile(dir, "out", ".txt");
+            final Path err = Files.createTempFile(dir, "err", ".txt");
+            final Process process = builder.redirectOutput(out.toFile()).redirectError(err.toFile()).start();
+            process.getOutputStream().close();
+            if (!process.waitFor(120, TimeUnit.SECONDS))
+            {
+                process.destroyForcibly();
+                throw new AssertionError("lanyard " + String.join(" ", args) + " did not finish in 120 s");
+            }
+            final Result result = new Result(process.exitValue(), Files.readString(out), Files.readString(err));
+            Files.delete(out);
+            Files.delete(err);
+            return result;
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException(ex);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(ex);
+        }
+    }
+
+    /** Runs a command inside the host namespace (where the daemon lives). */
+    Shell.Result inHost(final String... command)
+    {
+        return namespaces.exec(hostNetns, command);
+    }
+
+    /** Runs a command inside sandbox {@code name}'s namespace, bypassing the daemon. */
+    Shell.Result inSandbox(final String name, final String... command)
+    {
+        return namespaces.exec(prefix() + name, command);
+    }
+
+    @Override
+    public void close()
+    {
+        if (daemon != null && daemon.isAlive())
+        {
+            daemon.destroyForcibly();
+            waitFor(daemon);
+        }
+        namespaces.close();
+        Namespaces.deleteTree(dir);
+    }
+
+    static void sleep(final long millis)
+    {
+        try
+        {
+            Thread.sleep(millis);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Polls {@code condition} until it holds or {@code timeout} passes. */
+    static boolean eventually(final Duration timeout, final java.util.function.BooleanSupplier condition)
+    {
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline)
+        {
+            if (condition.getAsBoolean())
+            {
+                return true;
+            }
+            sleep(100);
+        }
+        return condition.getAsBoolean();
+    }
+
+    private static void waitFor(final Process process)
+    {
+        try
+        {
+            process.waitFor(30, TimeUnit.SECONDS);
+        }
+        catch (final InterruptedException ex)
+        {
+            Thread.currentThread().interrupt();
+        }
+    }
+}
