@@ -64,6 +64,7 @@ public final class Dataplane implements AutoCloseable
     private final Thread forwardThread;
     private final Thread transmitThread;
     private final Runnable wake;
+    private final int maxDomains;
     private boolean closed;
 
     private Dataplane(final DataplaneConfig config)
@@ -71,6 +72,7 @@ public final class Dataplane implements AutoCloseable
         countersFile = CountersFile.create(config.countersFile(), 16 + config.maxPorts() * 16);
         counters = new DataplaneCounters(countersFile.manager());
         ports = new Port[config.maxPorts()];
+        maxDomains = config.maxDomains();
         commands = new ManyToOneConcurrentArrayQueue<>(COMMAND_QUEUE_CAPACITY);
         final OneToOneConcurrentArrayQueue<Fence> fences = new OneToOneConcurrentArrayQueue<>(COMMAND_QUEUE_CAPACITY);
 
@@ -123,6 +125,10 @@ public final class Dataplane implements AutoCloseable
     public synchronized Port attach(final FrameSink sink, final int domain, final String label)
     {
         ensureOpen();
+        if (domain < 0 || domain >= maxDomains)
+        {
+            throw new IllegalArgumentException("domain " + domain + " out of range 0.." + (maxDomains - 1));
+        }
         final int id = portIds.nextClearBit(0);
         if (id >= ports.length)
         {

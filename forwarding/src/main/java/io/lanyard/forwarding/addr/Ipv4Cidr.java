@@ -28,7 +28,7 @@ public record Ipv4Cidr(int address, int prefixLength)
         {
             address = Ipv4Address.parse(text.substring(0, slash));
             final String bits = text.substring(slash + 1);
-            if (bits.isEmpty() || bits.length() > 2 || !bits.chars().allMatch(Character::isDigit))
+            if (bits.isEmpty() || bits.length() > 2 || !bits.chars().allMatch(c -> c >= '0' && c <= '9'))
             {
                 throw new IllegalArgumentException();
             }

@@ -47,7 +47,7 @@ public final class MacAddress
                 }
                 continue;
             }
-            final int digit = Character.digit(c, 16);
+            final int digit = c <= 'f' ? Character.digit(c, 16) : -1;
             if (digit < 0)
             {
                 throw new IllegalArgumentException("invalid MAC address: " + text);

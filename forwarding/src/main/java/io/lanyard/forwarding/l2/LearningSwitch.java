@@ -99,8 +99,13 @@ public final class LearningSwitch
         return domain == NO_DOMAIN ? NO_PORTS : domainPorts[domain];
     }
 
+    /** @throws IllegalArgumentException for a port or domain out of range; nothing changes then. */
     public void attach(final int port, final int domain)
     {
+        if (port < 0 || port >= portDomain.length || domain < 0 || domain >= domainPorts.length)
+        {
+            throw new IllegalArgumentException("port " + port + " or domain " + domain + " out of range");
+        }
         if (portDomain[port] != NO_DOMAIN)
         {
             throw new IllegalStateException("port " + port + " is already attached");
@@ -133,6 +138,11 @@ public final class LearningSwitch
         }
         domainPorts[domain] = remaining.length == 0 ? NO_PORTS : remaining;
         macTable.removePort(port);
+    }
+
+    public int maxDomains()
+    {
+        return domainPorts.length;
     }
 
     public int domainOf(final int port)

@@ -35,6 +35,7 @@ public final class MacTable
     private final LongLongConsumer collectExpired = this::collectExpired;
     private int expiredCount;
     private long expireBeforeMillis;
+    private long lastForcedExpiryMillis = Long.MIN_VALUE / 2;
 
     private long learnRefused;
     private long moves;
@@ -74,7 +75,7 @@ public final class MacTable
         final long value = entries.get(key);
         if (value == NO_VALUE)
         {
-            if (entries.size() >= capacity)
+            if (entries.size() >= capacity && !madeRoom(nowNanos))
             {
                 learnRefused++;
                 return false;
@@ -149,6 +150,21 @@ public final class MacTable
     public long moves()
     {
         return moves;
+    }
+
+    /**
+     * A full table may still hold entries that aged out but were not yet swept; sweep them now,
+     * but at most once a second so a flood of new addresses cannot turn every frame into a sweep.
+     */
+    private boolean madeRoom(final long nowNanos)
+    {
+        final long nowMillis = millis(nowNanos);
+        if (nowMillis - lastForcedExpiryMillis < REFRESH_MILLIS)
+        {
+            return false;
+        }
+        lastForcedExpiryMillis = nowMillis;
+        return expire(nowNanos) > 0;
     }
 
     private void collectExpired(final long key, final long value)

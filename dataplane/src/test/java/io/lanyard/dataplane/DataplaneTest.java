@@ -1,0 +1,661 @@
+package io.lanyard.dataplane;
+
+import io.lanyard.forwarding.addr.MacAddress;
+import io.lanyard.forwarding.l2.DropReason;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.agrona.concurrent.status.CountersReader;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.ByteOrder;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.fail;
+
+/**
+ * The whole pipeline — I/O thread, ring, forwarding and transmit stages — with in-memory ports:
+ * frames go in through {@link Dataplane#inject} and come out of recording sinks.
+ *
+ * <p>The ring is ordered and the transmit stage is one thread, so once a later frame has reached
+ * a sink every earlier frame has been fully handled. Tests that assert a frame did <em>not</em>
+ * arrive somewhere send a marker frame after it and wait for the marker.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class DataplaneTest
+{
+    private static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
+    private static final int EIO = 5;
+    private static final int RED = 0;
+    private static final int BLUE = 1;
+    private static final int FRAME_LENGTH = 60;
+    /** IEEE 802 local experimental EtherType: nothing in the switch looks past the Ethernet header. */
+    private static final int ETHER_TYPE_TEST = 0x88B5;
+
+    private static final long MAC_A = 0x0242_0A00_000AL;
+    private static final long MAC_B = 0x0242_0A00_000BL;
+    private static final long MAC_C = 0x0242_0A00_000CL;
+    private static final long MAC_D = 0x0242_0A00_000DL;
+    private static final long MAC_E = 0x0242_0A00_000EL;
+    private static final long MAC_UNKNOWN = 0x0242_0A00_00FFL;
+
+    @TempDir
+    Path tempDir;
+
+    private Dataplane dataplane;
+    private int nextTag = 1;
+
+    @BeforeEach
+    void startDataplane()
+    {
+        dataplane = Dataplane.start(DataplaneConfig.defaults(tempDir.resolve("counters")).withRingSize(64));
+    }
+
+    @AfterEach
+    void closeDataplane()
+    {
+        dataplane.close();
+    }
+
+    @Test
+    void shouldFloodAnUnknownDestinationToTheOtherPortsOfTheIngressDomainOnly()
+    {
+        final RecordingSink a = new RecordingSink();
+        final RecordingSink b = new RecordingSink();
+        final RecordingSink c = new RecordingSink();
+        final RecordingSink d = new RecordingSink();
+        final RecordingSink e = new RecordingSink();
+        final Port portA = dataplane.attach(a, RED, "red/a");
+        final Port portB = dataplane.attach(b, RED, "red/b");
+        final Port portC = dataplane.attach(c, RED, "red/c");
+        final Port portD = dataplane.attach(d, BLUE, "blue/d");
+        final Port portE = dataplane.attach(e, BLUE, "blue/e");
+
+        final byte[] flooded = frame(MAC_UNKNOWN, MAC_A);
+        dataplane.inject(portA.id(), flooded);
+        final byte[] atB = b.next();
+        final byte[] atC = c.next();
+
+        assertArrayEquals(flooded, atB, "virtio header and frame delivered byte for byte");
+        assertArrayEquals(flooded, atC);
+
+        final byte[] marker = frame(MacAddress.BROADCAST, MAC_D);
+        dataplane.inject(portD.id(), marker);
+        assertArrayEquals(marker, e.next());
+
+        assertTrue(a.frames.isEmpty(), "never back out of the ingress port");
+        assertTrue(d.frames.isEmpty(), "red never reaches blue; blue's broadcast skips its ingress");
+        assertTrue(e.frames.isEmpty(), "blue saw only its own marker");
+        awaitCount(portB, 1);
+        awaitCount(portC, 1);
+        awaitCount(portE, 1);
+        assertEquals(0, portA.counters().txPackets());
+        assertEquals(0, portD.counters().txPackets());
+        assertEquals(0, portA.counters().rxPackets(), "inject bypasses the port reader's rx counters");
+    }
+
+    @Test
+    void shouldSendUnicastOnlyToTheLearnedPort()
+    {
+        final RecordingSink a = new RecordingSink();
+        final RecordingSink b = new RecordingSink();
+        final RecordingSink c = new RecordingSink();
+        final Port portA = dataplane.attach(a, RED, "a");
+        final Port portB = dataplane.attach(b, RED, "b");
+        final Port portC = dataplane.attach(c, RED, "c");
+
+        final byte[] whoHas = frame(MacAddress.BROADCAST, MAC_A);
+        dataplane.inject(portA.id(), whoHas);
+        assertArrayEquals(whoHas, b.next());
+        assertArrayEquals(whoHas, c.next());
+
+        final byte[] reply = frame(MAC_A, MAC_B);
+        dataplane.inject(portB.id(), reply);
+        assertArrayEquals(reply, a.next());
+
+        final byte[] request = frame(MAC_B, MAC_A);
+        dataplane.inject(portA.id(), request);
+        assertArrayEquals(request, b.next());
+
+        final byte[] marker = frame(MacAddress.BROADCAST, MAC_B);
+        dataplane.inject(portB.id(), marker);
+        assertArrayEquals(marker, c.next(), "c saw neither unicast");
+        assertArrayEquals(marker, a.next());
+
+        awaitCount(portA, 2);
+        awaitCount(portB, 2);
+        awaitCount(portC, 2);
+        assertTrue(a.frames.isEmpty() && b.frames.isEmpty() && c.frames.isEmpty());
+    }
+
+    @Test
+    void shouldCountTxPacketsAndBytesWithoutTheVirtioHeader()
+    {
+        final RecordingSink a = new RecordingSink();
+        final RecordingSink b = new RecordingSink();
+        final Port portA = dataplane.attach(a, RED, "a");
+        final Port portB = dataplane.attach(b, RED, "b");
+
+        for (int i = 0; i < 100; i++)
+        {
+            dataplane.inject(portA.id(), frame(MAC_B, MAC_A));
+        }
+        for (int i = 0; i < 100; i++)
+        {
+            assertNotNull(b.next());
+        }
+
+        awaitCount(portB, 100);
+        assertEquals(100L * FRAME_LENGTH, counterValue(PortCounters.TYPE_TX_BYTES, portB.id()));
+        assertEquals(100L, counterValue(PortCounters.TYPE_TX_PACKETS, portB.id()));
+        assertEquals(0L, counterValue(PortCounters.TYPE_RX_PACKETS, portA.id()));
+    }
+
+    @Test
+    void shouldKeepForwardingWhenMoreFramesArriveThanTheRingHolds()
+    {
+        final RecordingSink a = new RecordingSink();
+        final RecordingSink b = new RecordingSink();
+        final Port portA = dataplane.attach(a, RED, "a");
+        dataplane.attach(b, RED, "b");
+
+        final List<byte[]> sent = new ArrayList<>();
+        for (int i = 0; i < 1_000; i++)
+        {
+            final byte[] frame = frame(MacAddress.BROADCAST, MAC_A);
+            sent.add(frame);
+            dataplane.inject(portA.id(), frame);
+        }
+
+        for (final byte[] frame : sent)
+        {
+            assertArrayEquals(frame, b.next(), "in order, none lost");
+        }
+    }
+
+    @Test
+    void shouldCountATxErrorWhenTheSinkRefusesTheWrite()
+    {
+        final RecordingSink a = new RecordingSink();
+        final RecordingSink failing = new RecordingSink();
+        failing.result = -EIO;
+        final RecordingSink c = new RecordingSink();
+        final Port portA = dataplane.attach(a, RED, "a");
+        final Port portFailing = dataplane.attach(failing, RED, "failing");
+        final Port portC = dataplane.attach(c, RED, "c");
+
+        dataplane.inject(portA.id(), frame(MacAddress.BROADCAST, MAC_A));
+        dataplane.inject(portA.id(), frame(MacAddress.BROADCAST, MAC_A));
+        assertNotNull(failing.next());
+        assertNotNull(failing.next());
+        assertNotNull(c.next());
+        assertNotNull(c.next());
+
+        await(() -> portFailing.counters().drops(DropReason.TX_ERROR) == 2, "two tx errors");
+        awaitCount(portC, 2);
+        assertEquals(0, portFailing.counters().txPackets());
+        assertEquals(0, portFailing.counters().drops(DropReason.MALFORMED));
+        assertEquals(0, portC.counters().drops(DropReason.TX_ERROR), "the other port was unaffected");
+    }
+
+    @Test
+    void shouldNotDeliverToADetachedPort()
+    {
+        final RecordingSink a = new RecordingSink();
+        final RecordingSink b = new RecordingSink();
+        final RecordingSink c = new RecordingSink();
+        final Port portA = dataplane.attach(a, RED, "a");
+        final Port portB = dataplane.attach(b, RED, "b");
+        final Port portC = dataplane.attach(c, RED, "c");
+        dataplane.inject(portB.id(), frame(MacAddress.BROADCAST, MAC_B));
+        assertNotNull(a.next());
+        assertNotNull(c.next());
+
+        dataplane.detach(portB);
+
+        final byte[] toB = frame(MAC_B, MAC_A);
+        dataplane.inject(portA.id(), toB);
+        assertArrayEquals(toB, c.next(), "B was forgotten with its port, so the frame floods");
+        final byte[] broadcast = frame(MacAddress.BROADCAST, MAC_C);
+        dataplane.inject(portC.id(), broadcast);
+        assertArrayEquals(broadcast, a.next());
+        assertTrue(b.frames.isEmpty(), "nothing reached the detached port's sink");
+    }
+
+    @Test
+    void shouldDropFramesFromADetachedPortAsHavingNoIngressPort()
+    {
+        final RecordingSink a = new RecordingSink();
+        final RecordingSink b = new RecordingSink();
+        final Port portA = dataplane.attach(a, RED, "a");
+        final Port portB = dataplane.attach(b, RED, "b");
+        final int detachedId = portB.id();
+
+        dataplane.detach(portB);
+        dataplane.inject(detachedId, frame(MacAddress.BROADCAST, MAC_B));
+        dataplane.inject(DataplaneConfig.DEFAULT_MAX_PORTS - 1, frame(MacAddress.BROADCAST, MAC_B));
+        dataplane.inject(DataplaneConfig.DEFAULT_MAX_PORTS + 7, frame(MacAddress.BROADCAST, MAC_B));
+
+        await(() -> dataplaneCounter(DataplaneCounters.TYPE_DROP_NO_INGRESS_PORT) == 3, "three frames without an ingress port");
+        assertTrue(a.frames.isEmpty() && b.frames.isEmpty());
+        assertEquals(0, portA.counters().drops(DropReason.NO_INGRESS_PORT), "not charged to any port");
+    }
+
+    @Test
+    void shouldReturnFromDetachOnlyOnceNoStageCanWriteToThePort()
+    {
+        final RecordingSink slow = new RecordingSink();
+        final RecordingSink witness = new RecordingSink();
+        final Port portA = dataplane.attach(new RecordingSink(), RED, "a");
+        final Port portSlow = dataplane.attach(slow, RED, "slow");
+        dataplane.attach(witness, RED, "witness");
+        slow.delayNanos = TimeUnit.MILLISECONDS.toNanos(2);
+
+        for (int i = 0; i < 50; i++)
+        {
+            dataplane.inject(portA.id(), frame(MacAddress.BROADCAST, MAC_A));
+        }
+        dataplane.detach(portSlow);
+        final int writesWhenDetachReturned = slow.writes;
+
+        final byte[] marker = frame(MacAddress.BROADCAST, MAC_A);
+        dataplane.inject(portA.id(), marker);
+        for (int i = 0; i < 50; i++)
+        {
+            assertNotNull(witness.next());
+        }
+        assertArrayEquals(marker, witness.next());
+
+        assertEquals(writesWhenDetachReturned, slow.writes, "no write after detach returned");
+        assertEquals(writesWhenDetachReturned, slow.frames.size());
+        assertTrue(writesWhenDetachReturned <= 50);
+        assertEquals(0, portSlow.counters().drops(DropReason.TX_ERROR));
+    }
+
+    @Test
+    void shouldDetachTwiceHarmlessly()
+    {
+        final Port port = dataplane.attach(new RecordingSink(), RED, "a");
+
+        dataplane.detach(port);
+        dataplane.detach(port);
+
+        assertFalse(labels().contains("a"));
+    }
+
+    @Test
+    void shouldReuseADetachedPortsIdWithFreshCounters()
+    {
+        final RecordingSink a = new RecordingSink();
+        final RecordingSink b = new RecordingSink();
+        final Port portA = dataplane.attach(a, RED, "a");
+        final Port portB = dataplane.attach(b, RED, "b");
+        dataplane.inject(portA.id(), frame(MacAddress.BROADCAST, MAC_A));
+        assertNotNull(b.next());
+        awaitCount(portB, 1);
+
+        dataplane.detach(portB);
+        final RecordingSink reused = new RecordingSink();
+        final Port portReused = dataplane.attach(reused, BLUE, "reused");
+
+        assertEquals(portB.id(), portReused.id());
+        assertEquals(BLUE, portReused.domain());
+        assertEquals(0, portReused.counters().txPackets(), "a reused counter starts from zero");
+        assertEquals(0L, counterValue(PortCounters.TYPE_TX_BYTES, portReused.id()));
+    }
+
+    @Test
+    void shouldDropAFrameShorterThanTheVirtioAndEthernetHeadersAsMalformedAndKeepForwarding()
+    {
+        final RecordingSink a = new RecordingSink();
+        final RecordingSink b = new RecordingSink();
+        final Port portA = dataplane.attach(a, RED, "a");
+        final Port portB = dataplane.attach(b, RED, "b");
+
+        final byte[] valid = frame(MacAddress.BROADCAST, MAC_A);
+        dataplane.inject(portA.id(), java.util.Arrays.copyOf(valid, FrameSlot.VNET_HEADER_LENGTH + 13));
+        dataplane.inject(portA.id(), java.util.Arrays.copyOf(valid, 5));
+        dataplane.inject(portA.id(), new byte[0]);
+        dataplane.inject(portA.id(), valid);
+
+        assertArrayEquals(valid, b.next(), "the pipeline kept working");
+        await(() -> portA.counters().drops(DropReason.MALFORMED) == 3, "three malformed drops");
+        awaitCount(portB, 1);
+        assertTrue(b.frames.isEmpty());
+    }
+
+    @Test
+    void shouldForwardTheShortestValidFrame()
+    {
+        final RecordingSink b = new RecordingSink();
+        final Port portA = dataplane.attach(new RecordingSink(), RED, "a");
+        dataplane.attach(b, RED, "b");
+
+        final byte[] bare = java.util.Arrays.copyOf(frame(MacAddress.BROADCAST, MAC_A), FrameSlot.VNET_HEADER_LENGTH + 14);
+        dataplane.inject(portA.id(), bare);
+
+        assertArrayEquals(bare, b.next());
+    }
+
+    @Test
+    void shouldDropAFrameWithAGroupSourceMac()
+    {
+        final RecordingSink b = new RecordingSink();
+        final Port portA = dataplane.attach(new RecordingSink(), RED, "a");
+        dataplane.attach(b, RED, "b");
+
+        dataplane.inject(portA.id(), frame(MacAddress.BROADCAST, MacAddress.BROADCAST));
+        dataplane.inject(portA.id(), frame(MacAddress.BROADCAST, 0L));
+        final byte[] marker = frame(MacAddress.BROADCAST, MAC_A);
+        dataplane.inject(portA.id(), marker);
+
+        assertArrayEquals(marker, b.next());
+        await(() -> portA.counters().drops(DropReason.BAD_SOURCE_MAC) == 2, "two bad sources");
+    }
+
+    @Test
+    void shouldDropAFrameForADestinationBehindItsOwnIngressPort()
+    {
+        final RecordingSink a = new RecordingSink();
+        final RecordingSink b = new RecordingSink();
+        final Port portA = dataplane.attach(a, RED, "a");
+        dataplane.attach(b, RED, "b");
+        dataplane.inject(portA.id(), frame(MacAddress.BROADCAST, MAC_E));
+        assertNotNull(b.next());
+
+        dataplane.inject(portA.id(), frame(MAC_E, MAC_A));
+        final byte[] marker = frame(MacAddress.BROADCAST, MAC_A);
+        dataplane.inject(portA.id(), marker);
+
+        assertArrayEquals(marker, b.next(), "the hairpin frame went nowhere");
+        await(() -> portA.counters().drops(DropReason.SAME_PORT) == 1, "one same-port drop");
+        assertTrue(a.frames.isEmpty());
+    }
+
+    @Test
+    void shouldExposeEveryPortCounterWithItsLabelTypeAndPortKey()
+    {
+        final Port portA = dataplane.attach(new RecordingSink(), RED, "red/a");
+        final Port portB = dataplane.attach(new RecordingSink(), BLUE, "blue/b");
+        final List<CounterRecord> counters = counters();
+
+        for (final Port port : List.of(portA, portB))
+        {
+            final List<Integer> types = new ArrayList<>();
+            for (final CounterRecord counter : counters)
+            {
+                if (counter.port == port.id())
+                {
+                    assertEquals(port.label(), counter.label);
+                    types.add(counter.typeId);
+                }
+            }
+            final List<Integer> expected = new ArrayList<>(List.of(
+                PortCounters.TYPE_RX_PACKETS, PortCounters.TYPE_RX_BYTES, PortCounters.TYPE_TX_PACKETS,
+                PortCounters.TYPE_TX_BYTES, PortCounters.TYPE_RX_ERRORS));
+            for (final DropReason reason : DropReason.values())
+            {
+                expected.add(PortCounters.TYPE_DROP_BASE + reason.ordinal());
+            }
+            assertEquals(expected, types, port.label());
+        }
+    }
+
+    @Test
+    void shouldExposeTheDataplanesOwnCounters()
+    {
+        final List<CounterRecord> dataplaneCounters = new ArrayList<>();
+        for (final CounterRecord counter : counters())
+        {
+            if (counter.port == DataplaneCounters.NO_PORT)
+            {
+                dataplaneCounters.add(counter);
+            }
+        }
+
+        assertEquals(List.of(
+            new CounterRecord(DataplaneCounters.TYPE_MAC_ENTRIES, -1, "mac_entries"),
+            new CounterRecord(DataplaneCounters.TYPE_MAC_LEARN_REFUSED, -1, "mac_learn_refused"),
+            new CounterRecord(DataplaneCounters.TYPE_MAC_MOVES, -1, "mac_moves"),
+            new CounterRecord(DataplaneCounters.TYPE_DROP_NO_INGRESS_PORT, -1, "drop_no_ingress_port"),
+            new CounterRecord(DataplaneCounters.TYPE_DROP_NO_EGRESS_PORT, -1, "drop_no_egress_port"),
+            new CounterRecord(DataplaneCounters.TYPE_STAGE_ERRORS, -1, "stage_errors")), dataplaneCounters);
+    }
+
+    @Test
+    void shouldReadTheSameCountersFromTheFileAsFromThePorts()
+    {
+        final RecordingSink b = new RecordingSink();
+        final Port portA = dataplane.attach(new RecordingSink(), RED, "a");
+        final Port portB = dataplane.attach(b, RED, "b");
+        dataplane.inject(portA.id(), frame(MacAddress.BROADCAST, MAC_A));
+        dataplane.inject(portA.id(), new byte[3]);
+        assertNotNull(b.next());
+        awaitCount(portB, 1);
+        await(() -> portA.counters().drops(DropReason.MALFORMED) == 1, "one malformed drop");
+
+        try (CountersFile file = CountersFile.open(tempDir.resolve("counters")))
+        {
+            final CountersReader reader = file.reader();
+            assertEquals(1L, value(reader, PortCounters.TYPE_TX_PACKETS, portB.id()));
+            assertEquals((long)FRAME_LENGTH, value(reader, PortCounters.TYPE_TX_BYTES, portB.id()));
+            assertEquals(1L, value(reader, PortCounters.TYPE_DROP_BASE + DropReason.MALFORMED.ordinal(), portA.id()));
+            assertEquals("b", reader.getCounterLabel(idOf(reader, PortCounters.TYPE_TX_PACKETS, portB.id())));
+        }
+    }
+
+    @Test
+    void shouldUpdateTheMacEntriesCounterWhenAPortIsDetached()
+    {
+        final RecordingSink a = new RecordingSink();
+        final RecordingSink b = new RecordingSink();
+        final RecordingSink c = new RecordingSink();
+        final Port portA = dataplane.attach(a, RED, "a");
+        final Port portB = dataplane.attach(b, RED, "b");
+        dataplane.attach(c, RED, "c");
+        dataplane.inject(portA.id(), frame(MacAddress.BROADCAST, MAC_A));
+        dataplane.inject(portB.id(), frame(MacAddress.BROADCAST, MAC_B));
+        dataplane.inject(portB.id(), frame(MacAddress.BROADCAST, MAC_D));
+        assertNotNull(c.next());
+        assertNotNull(c.next());
+        assertNotNull(c.next());
+
+        dataplane.detach(portB);
+
+        assertEquals(1L, dataplaneCounter(DataplaneCounters.TYPE_MAC_ENTRIES), "only A is left");
+        assertFalse(labels().contains("b"), "the detached port's counters were freed");
+    }
+
+    @Test
+    void shouldRejectAttachingToADomainOutsideTheConfiguredRangeWithoutLeakingThePort()
+    {
+        final long start = System.nanoTime();
+        assertThrows(IllegalArgumentException.class,
+            () -> dataplane.attach(new RecordingSink(), DataplaneConfig.DEFAULT_MAX_DOMAINS, "too-far"));
+        assertThrows(IllegalArgumentException.class, () -> dataplane.attach(new RecordingSink(), -1, "negative"));
+        assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1), "rejected at once");
+
+        final Port first = dataplane.attach(new RecordingSink(), RED, "first");
+        assertEquals(0, first.id(), "no port id was leaked");
+        assertFalse(labels().contains("too-far"));
+    }
+
+    @Test
+    void shouldRefuseAPortBeyondMaxPortsUntilOneIsDetached()
+    {
+        final DataplaneConfig twoPorts = new DataplaneConfig(16, "epoll", "blocking", tempDir.resolve("small-counters"),
+            64, TimeUnit.SECONDS.toNanos(300), 2, 2);
+        try (Dataplane small = Dataplane.start(twoPorts))
+        {
+            final Port first = small.attach(new RecordingSink(), RED, "first");
+            final RecordingSink sink = new RecordingSink();
+            small.attach(sink, RED, "second");
+
+            assertThrows(IllegalStateException.class, () -> small.attach(new RecordingSink(), BLUE, "third"));
+
+            small.detach(first);
+            final Port third = small.attach(new RecordingSink(), RED, "third");
+            assertEquals(first.id(), third.id());
+            final byte[] frame = frame(MacAddress.BROADCAST, MAC_C);
+            small.inject(third.id(), frame);
+            assertArrayEquals(frame, sink.next());
+        }
+    }
+
+    @Test
+    void shouldRefuseAFrameLargerThanASlot()
+    {
+        assertThrows(IllegalArgumentException.class, () -> dataplane.inject(0, new byte[FrameSlot.DATA_CAPACITY + 1]));
+    }
+
+    @Test
+    void shouldRefuseToAttachOnceClosedAndCloseTwiceHarmlessly()
+    {
+        dataplane.close();
+        dataplane.close();
+
+        assertThrows(IllegalStateException.class, () -> dataplane.attach(new RecordingSink(), RED, "late"));
+    }
+
+    @Test
+    void shouldNameItsIoBackend()
+    {
+        assertEquals("epoll", dataplane.ioBackend());
+    }
+
+    private byte[] frame(final long destination, final long source)
+    {
+        final byte[] data = new byte[FrameSlot.VNET_HEADER_LENGTH + FRAME_LENGTH];
+        final UnsafeBuffer buffer = new UnsafeBuffer(data);
+        final int frame = FrameSlot.VNET_HEADER_LENGTH;
+        buffer.putInt(frame, (int)(destination >>> 16), ByteOrder.BIG_ENDIAN);
+        buffer.putShort(frame + 4, (short)destination, ByteOrder.BIG_ENDIAN);
+        buffer.putInt(frame + 6, (int)(source >>> 16), ByteOrder.BIG_ENDIAN);
+        buffer.putShort(frame + 10, (short)source, ByteOrder.BIG_ENDIAN);
+        buffer.putShort(frame + 12, (short)ETHER_TYPE_TEST, ByteOrder.BIG_ENDIAN);
+        buffer.putInt(frame + 14, nextTag++, ByteOrder.BIG_ENDIAN);
+        return data;
+    }
+
+    private static void awaitCount(final Port port, final long txPackets)
+    {
+        await(() -> port.counters().txPackets() == txPackets, port.label() + " tx " + txPackets);
+        assertEquals(txPackets, port.counters().txPackets());
+    }
+
+    private static void await(final BooleanSupplier condition, final String what)
+    {
+        final long deadline = System.nanoTime() + WAIT_NANOS;
+        while (!condition.getAsBoolean())
+        {
+            if (System.nanoTime() - deadline > 0)
+            {
+                fail("timed out waiting for " + what);
+            }
+            LockSupport.parkNanos(100_000);
+        }
+    }
+
+    private long counterValue(final int typeId, final int port)
+    {
+        return value(dataplane.counters(), typeId, port);
+    }
+
+    private long dataplaneCounter(final int typeId)
+    {
+        return value(dataplane.counters(), typeId, DataplaneCounters.NO_PORT);
+    }
+
+    private static long value(final CountersReader reader, final int typeId, final int port)
+    {
+        return reader.getCounterValue(idOf(reader, typeId, port));
+    }
+
+    private static int idOf(final CountersReader reader, final int typeId, final int port)
+    {
+        final int[] found = {CountersReader.NULL_COUNTER_ID};
+        reader.forEach((counterId, type, key, label) ->
+        {
+            if (type == typeId && key.getInt(0) == port)
+            {
+                found[0] = counterId;
+            }
+        });
+        assertTrue(found[0] != CountersReader.NULL_COUNTER_ID, "counter type " + typeId + " of port " + port);
+        return found[0];
+    }
+
+    private List<CounterRecord> counters()
+    {
+        final List<CounterRecord> counters = new ArrayList<>();
+        dataplane.counters().forEach((counterId, typeId, key, label) -> counters.add(new CounterRecord(typeId, key.getInt(0), label)));
+        return counters;
+    }
+
+    private List<String> labels()
+    {
+        final List<String> labels = new ArrayList<>();
+        for (final CounterRecord counter : counters())
+        {
+            labels.add(counter.label);
+        }
+        return labels;
+    }
+
+    private record CounterRecord(int typeId, int port, String label)
+    {
+    }
+
+    /** An in-memory port: copies every frame the transmit stage writes out of the slot. */
+    private static final class RecordingSink implements FrameSink
+    {
+        final BlockingQueue<byte[]> frames = new LinkedBlockingQueue<>();
+        volatile int result;
+        volatile long delayNanos;
+        volatile int writes;
+
+        @Override
+        public int write(final long address, final int length)
+        {
+            final byte[] copy = new byte[length];
+            new UnsafeBuffer(address, length).getBytes(0, copy);
+            if (delayNanos > 0)
+            {
+                LockSupport.parkNanos(delayNanos);
+            }
+            writes++;
+            frames.add(copy);
+            return result < 0 ? result : length;
+        }
+
+        byte[] next()
+        {
+            try
+            {
+                final byte[] frame = frames.poll(WAIT_NANOS, TimeUnit.NANOSECONDS);
+                assertNotNull(frame, "timed out waiting for a frame");
+                return frame;
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(ex);
+            }
+        }
+    }
+}

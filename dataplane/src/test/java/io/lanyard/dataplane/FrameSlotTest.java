@@ -1,0 +1,77 @@
+package io.lanyard.dataplane;
+
+import org.junit.jupiter.api.Test;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class FrameSlotTest
+{
+    @Test
+    void shouldPlaceTheVirtioHeaderAfterTheHeadroomAndTheFrameAfterIt()
+    {
+        final FrameSlot slot = StageFixture.newSlot();
+
+        assertEquals(slot.buffer().addressOffset() + FrameSlot.HEADROOM, slot.dataAddress());
+        assertEquals(FrameSlot.DATA_OFFSET + 10, FrameSlot.FRAME_OFFSET);
+        assertEquals(FrameSlot.SIZE, slot.buffer().capacity());
+        assertTrue(FrameSlot.HEADROOM >= 50, "room for a VXLAN outer header");
+        assertTrue(FrameSlot.DATA_CAPACITY >= FrameSlot.VNET_HEADER_LENGTH + 14 + 4 + 65_535, "a whole GSO frame fits");
+    }
+
+    @Test
+    void shouldRecordAFramesPortAndLength()
+    {
+        final FrameSlot slot = StageFixture.newSlot();
+
+        slot.frame(7, 70);
+
+        assertEquals(FrameSlot.KIND_FRAME, slot.kind());
+        assertEquals(7, slot.ingressPort());
+        assertEquals(70, slot.dataLength());
+        assertEquals(60, slot.frameLength());
+    }
+
+    @Test
+    void shouldBecomeAnEmptyWakeSlot()
+    {
+        final FrameSlot slot = StageFixture.newSlot();
+        slot.frame(7, 70);
+
+        slot.wake();
+
+        assertEquals(FrameSlot.KIND_WAKE, slot.kind());
+        assertEquals(0, slot.dataLength());
+        slot.frame(3, 24);
+        assertEquals(FrameSlot.KIND_FRAME, slot.kind());
+    }
+
+    @Test
+    void shouldAcceptOnlyPowerOfTwoRingSizesThatFitInMemory()
+    {
+        final java.nio.file.Path path = java.nio.file.Path.of("unused");
+        final DataplaneConfig defaults = DataplaneConfig.defaults(path);
+
+        assertEquals(DataplaneConfig.DEFAULT_RING_SIZE, defaults.ringSize());
+        assertEquals(64, defaults.withRingSize(64).ringSize());
+        assertEquals(8, defaults.withRingSize(8).ringSize());
+        assertThrows(IllegalArgumentException.class, () -> defaults.withRingSize(4));
+        assertThrows(IllegalArgumentException.class, () -> defaults.withRingSize(100));
+        assertThrows(IllegalArgumentException.class, () -> defaults.withRingSize(0));
+        assertThrows(IllegalArgumentException.class, () -> defaults.withRingSize(1 << 20));
+        assertEquals("io_uring", defaults.withIoBackend("io_uring").ioBackend());
+        assertEquals("busy", defaults.withWaitStrategy("busy").waitStrategy());
+        assertEquals(32, defaults.withMacTable(32, 5).macTableCapacity());
+    }
+
+    @Test
+    void shouldKnowEveryDocumentedWaitStrategy()
+    {
+        for (final String name : new String[] {"blocking", "sleeping", "yielding", "busy"})
+        {
+            Dataplane.waitStrategy(name);
+        }
+        assertThrows(IllegalArgumentException.class, () -> Dataplane.waitStrategy("spinning"));
+    }
+}

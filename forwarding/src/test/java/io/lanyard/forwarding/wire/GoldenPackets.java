@@ -1,0 +1,78 @@
+package io.lanyard.forwarding.wire;
+
+import org.agrona.concurrent.UnsafeBuffer;
+
+import java.util.HexFormat;
+
+/**
+ * Real packets, byte for byte, shared by the view tests. Each was computed independently of the
+ * code under test (checksums by hand with a reference implementation of RFC 1071).
+ */
+final class GoldenPackets
+{
+    /** 02:42:ac:11:00:02 (172.17.0.2) asks who has 172.17.0.3: Ethernet broadcast + 28-byte ARP. */
+    static final String ARP_REQUEST =
+        "ffffffffffff" + "0242ac110002" + "0806" +
+        "0001" + "0800" + "06" + "04" + "0001" +
+        "0242ac110002" + "ac110002" +
+        "000000000000" + "ac110003";
+
+    /** 172.17.0.3 answers that it is at 02:42:ac:11:00:03. */
+    static final String ARP_REPLY =
+        "0242ac110002" + "0242ac110003" + "0806" +
+        "0001" + "0800" + "06" + "04" + "0002" +
+        "0242ac110003" + "ac110003" +
+        "0242ac110002" + "ac110002";
+
+    /**
+     * {@code ping -c 1 172.17.0.3} from 172.17.0.2: Ethernet, IPv4 (id 0xb3d1, DF, TTL 64,
+     * checksum 0x2eb0) and an ICMP echo request (id 0x0f1e, seq 1, checksum 0x0c88) with the
+     * 56-byte payload ping sends: a 16-byte timeval then 0x10..0x37.
+     */
+    static final String ICMP_ECHO_REQUEST =
+        "0242ac110003" + "0242ac110002" + "0800" +
+        "4500" + "0054" + "b3d1" + "4000" + "4001" + "2eb0" + "ac110002" + "ac110003" +
+        "0800" + "0c88" + "0f1e" + "0001" +
+        "5f5e0f6600000000" + "a3c10b0000000000" +
+        "101112131415161718191a1b1c1d1e1f" + "202122232425262728292a2b2c2d2e2f" + "3031323334353637";
+
+    static final int ICMP_ECHO_REQUEST_LENGTH = 98;
+    static final int IPV4_OFFSET = EthernetFrame.HEADER_LENGTH;
+    static final int ICMP_OFFSET = IPV4_OFFSET + Ipv4Header.MIN_LENGTH;
+
+    /** 172.17.0.2 and 172.17.0.3 as ints. */
+    static final int HOST_2 = 0xAC11_0002;
+    static final int HOST_3 = 0xAC11_0003;
+    static final long MAC_2 = 0x0242_AC11_0002L;
+    static final long MAC_3 = 0x0242_AC11_0003L;
+
+    private GoldenPackets()
+    {
+    }
+
+    static byte[] bytes(final String hex)
+    {
+        return HexFormat.of().parseHex(hex);
+    }
+
+    static UnsafeBuffer buffer(final String hex)
+    {
+        return new UnsafeBuffer(bytes(hex));
+    }
+
+    /** The golden bytes placed {@code headroom} bytes into a larger buffer, as in a ring slot. */
+    static UnsafeBuffer bufferAt(final int headroom, final String hex)
+    {
+        final byte[] golden = bytes(hex);
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[headroom + golden.length + 16]);
+        buffer.putBytes(headroom, golden);
+        return buffer;
+    }
+
+    static byte[] copy(final UnsafeBuffer buffer, final int offset, final int length)
+    {
+        final byte[] bytes = new byte[length];
+        buffer.getBytes(offset, bytes);
+        return bytes;
+    }
+}
