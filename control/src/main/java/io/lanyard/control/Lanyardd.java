@@ -59,8 +59,11 @@ public final class Lanyardd implements Callable<Integer>
     @Option(names = "--ring-size", description = "frame slots in the ring, a power of two (default: ${DEFAULT-VALUE})")
     int ringSize = DataplaneConfig.DEFAULT_RING_SIZE;
 
-    @Option(names = "--wait-strategy", description = "how idle stages wait: blocking, sleeping, yielding, busy (default: ${DEFAULT-VALUE})")
-    String waitStrategy = "blocking";
+    @Option(names = "--pipeline", description = "threads of the packet pipeline: inline, fused or staged (default: ${DEFAULT-VALUE})")
+    String pipeline = DataplaneConfig.PIPELINE_FUSED;
+
+    @Option(names = "--wait-strategy", description = "how idle stage threads wait: blocking, sleeping, yielding, busy (default: ${DEFAULT-VALUE})")
+    String waitStrategy = "sleeping";
 
     @Option(names = "--mac-table-size", description = "most learned MAC addresses (default: ${DEFAULT-VALUE})")
     int macTableSize = MacTable.DEFAULT_CAPACITY;
@@ -112,7 +115,7 @@ public final class Lanyardd implements Callable<Integer>
         final DataplaneConfig config;
         try
         {
-            config = new DataplaneConfig(ringSize, io, waitStrategy, socket.toAbsolutePath().getParent().resolve("lanyard.counters"),
+            config = new DataplaneConfig(ringSize, io, pipeline, waitStrategy, socket.toAbsolutePath().getParent().resolve("lanyard.counters"),
                 macTableSize, macAgingSeconds * 1_000_000_000L, DataplaneConfig.DEFAULT_MAX_PORTS, DataplaneConfig.DEFAULT_MAX_DOMAINS);
         }
         catch (final IllegalArgumentException ex)

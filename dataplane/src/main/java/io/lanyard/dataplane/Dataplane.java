@@ -3,6 +3,7 @@ package io.lanyard.dataplane;
 import com.lmax.disruptor.BatchEventProcessor;
 import com.lmax.disruptor.BatchEventProcessorBuilder;
 import com.lmax.disruptor.BusySpinWaitStrategy;
+import com.lmax.disruptor.EventPoller;
 import com.lmax.disruptor.ExceptionHandler;
 import com.lmax.disruptor.LiteBlockingWaitStrategy;
 import com.lmax.disruptor.RingBuffer;
@@ -21,6 +22,8 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersReader;
 
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.BitSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -59,10 +62,9 @@ public final class Dataplane implements AutoCloseable
     private final CountersFile countersFile;
     private final DataplaneCounters counters;
     private final ManyToOneConcurrentArrayQueue<ForwardingCommand> commands;
-    private final BatchEventProcessor<FrameSlot> forwarder;
-    private final BatchEventProcessor<FrameSlot> transmitter;
-    private final Thread forwardThread;
-    private final Thread transmitThread;
+    private final List<BatchEventProcessor<FrameSlot>> processors;
+    private final List<Thread> threads;
+    private final EventPoller<FrameSlot> poller;
     private final Runnable wake;
     private final int maxDomains;
     private boolean closed;
@@ -82,7 +84,6 @@ public final class Dataplane implements AutoCloseable
             () -> new FrameSlot(new UnsafeBuffer(arena, nextSlot[0]++ * FrameSlot.SIZE, FrameSlot.SIZE)),
             config.ringSize(),
             waitStrategy(config.waitStrategy()));
-        writer = new RingWriter(ring);
 
         final SystemNanoClock clock = SystemNanoClock.INSTANCE;
         final LearningSwitch learningSwitch = new LearningSwitch(config.maxPorts(), config.maxDomains(),
@@ -90,22 +91,78 @@ public final class Dataplane implements AutoCloseable
         final ForwardingStage forwarding = new ForwardingStage(learningSwitch, ports, commands, fences, clock, counters);
         final TransmitStage transmit = new TransmitStage(ports, fences, counters);
 
-        final BatchEventProcessorBuilder builder = new BatchEventProcessorBuilder().setMaxBatchSize(MAX_BATCH);
-        forwarder = builder.build(ring, ring.newBarrier(), forwarding);
-        transmitter = builder.build(ring, ring.newBarrier(forwarder.getSequence()), transmit);
-        ring.addGatingSequences(transmitter.getSequence());
         final ExceptionHandler<FrameSlot> onError = new StageErrors(counters);
-        forwarder.setExceptionHandler(onError);
-        transmitter.setExceptionHandler(onError);
+        final BatchEventProcessorBuilder builder = new BatchEventProcessorBuilder().setMaxBatchSize(MAX_BATCH);
+        final List<BatchEventProcessor<FrameSlot>> processors = new ArrayList<>();
+        final EventPoller.Handler<FrameSlot> inline;
+        switch (config.pipeline())
+        {
+            case DataplaneConfig.PIPELINE_STAGED:
+            {
+                final BatchEventProcessor<FrameSlot> forwarder = builder.build(ring, ring.newBarrier(), forwarding);
+                final BatchEventProcessor<FrameSlot> transmitter = builder.build(ring, ring.newBarrier(forwarder.getSequence()), transmit);
+                processors.add(forwarder);
+                processors.add(transmitter);
+                ring.addGatingSequences(transmitter.getSequence());
+                poller = null;
+                inline = null;
+                break;
+            }
+            case DataplaneConfig.PIPELINE_FUSED:
+            {
+                final BatchEventProcessor<FrameSlot> stages = builder.build(ring, ring.newBarrier(),
+                    new SequentialStages(forwarding, transmit, counters));
+                processors.add(stages);
+                ring.addGatingSequences(stages.getSequence());
+                poller = null;
+                inline = null;
+                break;
+            }
+            default:
+            {
+                poller = ring.newPoller();
+                ring.addGatingSequences(poller.getSequence());
+                inline = new SequentialStages(forwarding, transmit, counters).polled();
+                break;
+            }
+        }
+        this.processors = List.copyOf(processors);
+        final Runnable afterBurst = poller == null ? () -> { } : () -> drainInline(forwarding, inline);
+        writer = new RingWriter(ring, afterBurst);
 
         ioLoop = IoLoop.create(config.ioBackend(), "lanyard-io");
         wake = writer::publishWake;
-        forwardThread = new Thread(forwarder, "lanyard-forward");
-        transmitThread = new Thread(transmitter, "lanyard-transmit");
-        forwardThread.setDaemon(true);
-        transmitThread.setDaemon(true);
-        forwardThread.start();
-        transmitThread.start();
+        final List<Thread> threads = new ArrayList<>();
+        for (final BatchEventProcessor<FrameSlot> processor : processors)
+        {
+            processor.setExceptionHandler(onError);
+            final Thread thread = new Thread(processor, processors.size() == 1 ? "lanyard-stages" :
+                threads.isEmpty() ? "lanyard-forward" : "lanyard-transmit");
+            thread.setDaemon(true);
+            threads.add(thread);
+        }
+        this.threads = List.copyOf(threads);
+        threads.forEach(Thread::start);
+    }
+
+    /**
+     * The {@code inline} layout: the I/O thread itself runs the stages over everything published
+     * since the last burst, so a frame is read, switched and written without changing threads.
+     */
+    private void drainInline(final ForwardingStage forwarding, final EventPoller.Handler<FrameSlot> stages)
+    {
+        forwarding.onBatchStart(0, 0);
+        try
+        {
+            while (poller.poll(stages) == EventPoller.PollState.PROCESSING)
+            {
+                Thread.onSpinWait();
+            }
+        }
+        catch (final Exception ex)
+        {
+            counters.stageErrors.increment();
+        }
     }
 
     public static Dataplane start(final DataplaneConfig config)
@@ -186,6 +243,7 @@ public final class Dataplane implements AutoCloseable
             slot.buffer().putBytes(FrameSlot.DATA_OFFSET, data);
             slot.frame(portId, data.length);
             writer.publish();
+            writer.endOfBurst();
         });
     }
 
@@ -215,12 +273,13 @@ public final class Dataplane implements AutoCloseable
             }
         }
         ioLoop.close();
-        forwarder.halt();
-        transmitter.halt();
+        processors.forEach(BatchEventProcessor::halt);
         try
         {
-            forwardThread.join(5_000);
-            transmitThread.join(5_000);
+            for (final Thread thread : threads)
+            {
+                thread.join(5_000);
+            }
         }
         catch (final InterruptedException ex)
         {

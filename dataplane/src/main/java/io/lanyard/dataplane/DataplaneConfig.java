@@ -9,8 +9,11 @@ import java.nio.file.Path;
  *
  * @param ringSize         slots in the ring (a power of two); each slot holds one 64 KB frame.
  * @param ioBackend        {@code epoll} or {@code io_uring}.
- * @param waitStrategy     how idle stages wait: {@code blocking} (park until signalled),
- *                         {@code sleeping}, {@code yielding} or {@code busy}.
+ * @param pipeline         which threads run the stages: {@code inline} (the I/O thread reads,
+ *                         switches and writes each burst), {@code fused} (one stage thread after
+ *                         the I/O thread) or {@code staged} (a forwarding and a transmit thread).
+ * @param waitStrategy     how idle stage threads wait: {@code blocking} (park until signalled),
+ *                         {@code sleeping}, {@code yielding} or {@code busy}; unused inline.
  * @param countersFile     where the counters are mapped.
  * @param macTableCapacity most MAC addresses learned at once, over all networks.
  * @param macAgingNanos    how long a learned address lives without traffic.
@@ -20,6 +23,7 @@ import java.nio.file.Path;
 public record DataplaneConfig(
     int ringSize,
     String ioBackend,
+    String pipeline,
     String waitStrategy,
     Path countersFile,
     int macTableCapacity,
@@ -30,12 +34,19 @@ public record DataplaneConfig(
     public static final int DEFAULT_RING_SIZE = 1024;
     public static final int DEFAULT_MAX_PORTS = 4096;
     public static final int DEFAULT_MAX_DOMAINS = 4096;
+    public static final String PIPELINE_INLINE = "inline";
+    public static final String PIPELINE_FUSED = "fused";
+    public static final String PIPELINE_STAGED = "staged";
 
     public DataplaneConfig
     {
         if (Integer.bitCount(ringSize) != 1 || ringSize < 8)
         {
             throw new IllegalArgumentException("ring size must be a power of two >= 8: " + ringSize);
+        }
+        if (!PIPELINE_INLINE.equals(pipeline) && !PIPELINE_FUSED.equals(pipeline) && !PIPELINE_STAGED.equals(pipeline))
+        {
+            throw new IllegalArgumentException("unknown pipeline '" + pipeline + "' (inline, fused, staged)");
         }
         if ((long)ringSize * FrameSlot.SIZE > Integer.MAX_VALUE)
         {
@@ -45,27 +56,32 @@ public record DataplaneConfig(
 
     public static DataplaneConfig defaults(final Path countersFile)
     {
-        return new DataplaneConfig(DEFAULT_RING_SIZE, "epoll", "blocking", countersFile,
+        return new DataplaneConfig(DEFAULT_RING_SIZE, "epoll", PIPELINE_FUSED, "sleeping", countersFile,
             MacTable.DEFAULT_CAPACITY, MacTable.DEFAULT_AGING_NANOS, DEFAULT_MAX_PORTS, DEFAULT_MAX_DOMAINS);
     }
 
     public DataplaneConfig withIoBackend(final String backend)
     {
-        return new DataplaneConfig(ringSize, backend, waitStrategy, countersFile, macTableCapacity, macAgingNanos, maxPorts, maxDomains);
+        return new DataplaneConfig(ringSize, backend, pipeline, waitStrategy, countersFile, macTableCapacity, macAgingNanos, maxPorts, maxDomains);
     }
 
     public DataplaneConfig withWaitStrategy(final String strategy)
     {
-        return new DataplaneConfig(ringSize, ioBackend, strategy, countersFile, macTableCapacity, macAgingNanos, maxPorts, maxDomains);
+        return new DataplaneConfig(ringSize, ioBackend, pipeline, strategy, countersFile, macTableCapacity, macAgingNanos, maxPorts, maxDomains);
+    }
+
+    public DataplaneConfig withPipeline(final String layout)
+    {
+        return new DataplaneConfig(ringSize, ioBackend, layout, waitStrategy, countersFile, macTableCapacity, macAgingNanos, maxPorts, maxDomains);
     }
 
     public DataplaneConfig withRingSize(final int size)
     {
-        return new DataplaneConfig(size, ioBackend, waitStrategy, countersFile, macTableCapacity, macAgingNanos, maxPorts, maxDomains);
+        return new DataplaneConfig(size, ioBackend, pipeline, waitStrategy, countersFile, macTableCapacity, macAgingNanos, maxPorts, maxDomains);
     }
 
     public DataplaneConfig withMacTable(final int capacity, final long agingNanos)
     {
-        return new DataplaneConfig(ringSize, ioBackend, waitStrategy, countersFile, capacity, agingNanos, maxPorts, maxDomains);
+        return new DataplaneConfig(ringSize, ioBackend, pipeline, waitStrategy, countersFile, capacity, agingNanos, maxPorts, maxDomains);
     }
 }

@@ -15,12 +15,15 @@ import com.lmax.disruptor.RingBuffer;
 final class RingWriter
 {
     private final RingBuffer<FrameSlot> ring;
+    private final Runnable afterBurst;
     private long claimed = -1;
     private FrameSlot slot;
 
-    RingWriter(final RingBuffer<FrameSlot> ring)
+    /** @param afterBurst run at the end of every burst (the inline layout drains the ring there). */
+    RingWriter(final RingBuffer<FrameSlot> ring, final Runnable afterBurst)
     {
         this.ring = ring;
+        this.afterBurst = afterBurst;
     }
 
     /** The claimed slot, claiming one first if none is held. */
@@ -46,5 +49,12 @@ final class RingWriter
     {
         slot().wake();
         publish();
+        endOfBurst();
+    }
+
+    /** A port's burst (or an injected frame) is over. */
+    void endOfBurst()
+    {
+        afterBurst.run();
     }
 }

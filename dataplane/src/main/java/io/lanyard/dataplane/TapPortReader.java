@@ -34,6 +34,12 @@ final class TapPortReader implements IoLoop.ReadHandler
     @Override
     public void onReadable()
     {
+        readBurst();
+        writer.endOfBurst();
+    }
+
+    private void readBurst()
+    {
         for (int i = 0; i < BURST; i++)
         {
             final FrameSlot slot = writer.slot();

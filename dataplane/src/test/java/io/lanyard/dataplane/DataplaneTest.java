@@ -9,6 +9,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.Parameter;
+import org.junit.jupiter.params.ParameterizedClass;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.ByteOrder;
 import java.nio.file.Path;
@@ -37,8 +40,14 @@ import static org.junit.jupiter.api.Assertions.fail;
  * arrive somewhere send a marker frame after it and wait for the marker.
  */
 @Timeout(value = 30, unit = TimeUnit.SECONDS)
+@ParameterizedClass
+@ValueSource(strings = {DataplaneConfig.PIPELINE_FUSED, DataplaneConfig.PIPELINE_INLINE, DataplaneConfig.PIPELINE_STAGED})
 class DataplaneTest
 {
+    /** Every thread layout of the pipeline must behave the same. */
+    @Parameter
+    String pipeline;
+
     private static final long WAIT_NANOS = TimeUnit.SECONDS.toNanos(5);
     private static final int EIO = 5;
     private static final int RED = 0;
@@ -63,7 +72,7 @@ class DataplaneTest
     @BeforeEach
     void startDataplane()
     {
-        dataplane = Dataplane.start(DataplaneConfig.defaults(tempDir.resolve("counters")).withRingSize(64));
+        dataplane = Dataplane.start(DataplaneConfig.defaults(tempDir.resolve("counters")).withPipeline(pipeline).withRingSize(64));
     }
 
     @AfterEach
@@ -498,7 +507,7 @@ class DataplaneTest
     @Test
     void shouldRefuseAPortBeyondMaxPortsUntilOneIsDetached()
     {
-        final DataplaneConfig twoPorts = new DataplaneConfig(16, "epoll", "blocking", tempDir.resolve("small-counters"),
+        final DataplaneConfig twoPorts = new DataplaneConfig(16, "epoll", DataplaneConfig.PIPELINE_STAGED, "blocking", tempDir.resolve("small-counters"),
             64, TimeUnit.SECONDS.toNanos(300), 2, 2);
         try (Dataplane small = Dataplane.start(twoPorts))
         {

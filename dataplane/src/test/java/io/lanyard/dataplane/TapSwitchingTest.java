@@ -9,7 +9,7 @@ import io.lanyard.testkit.Privileges;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
-import org.junit.jupiter.params.provider.ValueSource;
+import org.junit.jupiter.params.provider.CsvSource;
 
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -51,13 +51,13 @@ class TapSwitchingTest
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"epoll", "io_uring"})
-    void shouldSwitchArpAndIcmpBetweenTwoNamespacesAndIsolateAThirdOnAnotherDomain(final String backend)
+    @CsvSource({"epoll,fused", "io_uring,fused", "epoll,inline", "epoll,staged", "io_uring,inline"})
+    void shouldSwitchArpAndIcmpBetweenTwoNamespacesAndIsolateAThirdOnAnotherDomain(final String backend, final String pipeline)
     {
         Privileges.requireNetAdmin("ip", "ping");
         namespaces = new Namespaces("dp");
         namespaceThread = new NamespaceThread();
-        dataplane = Dataplane.start(DataplaneConfig.defaults(tmp.resolve("counters")).withIoBackend(backend).withRingSize(64));
+        dataplane = Dataplane.start(DataplaneConfig.defaults(tmp.resolve("counters")).withIoBackend(backend).withPipeline(pipeline).withRingSize(64));
 
         final Port a = attach("a", "10.77.0.1", 0);
         final Port b = attach("b", "10.77.0.2", 0);
