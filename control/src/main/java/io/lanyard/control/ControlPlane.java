@@ -2,6 +2,7 @@ package io.lanyard.control;
 
 import io.lanyard.control.ipam.AddressInUseException;
 import io.lanyard.control.ipam.AddressPool;
+import io.lanyard.control.ipam.DefaultPools;
 import io.lanyard.control.ipam.PoolExhaustedException;
 import io.lanyard.control.model.Endpoint;
 import io.lanyard.control.model.IpamPool;
@@ -24,22 +25,25 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.regex.Pattern;
 
 /**
  * The daemon's model of networks and sandboxes, and the only code that changes it.
  *
  * <p>Every public method is synchronized: requests are applied one at a time, each either whole
- * or not at all. A change that touches the system is bracketed by state writes: the sandbox is
- * stored as {@code creating} (or {@code removing}) before the first namespace or device is made
- * (or removed), and as {@code ready} (or dropped) after the last. If the daemon dies in between,
- * {@link #restore} finds the marker and undoes (or finishes) the work. If a step fails while the
- * daemon lives, everything done so far is undone before the error is returned, so a rejected
- * request leaves no interface, no address and no inspect entry behind.
+ * or not at all. A change that touches the system is bracketed by state writes: the sandbox (or
+ * endpoint) is stored as {@code creating}/{@code connecting} (or {@code removing}/
+ * {@code disconnecting}) before the first namespace or device is made (or removed), and as
+ * settled (or dropped) after the last. If the daemon dies in between, {@link #restore} finds the
+ * marker and undoes (or finishes) the work. If a step fails while the daemon lives, everything
+ * done so far is undone before the error is returned, so a rejected request leaves no interface,
+ * no address and no inspect entry behind.
  *
  * <p>Addresses in use are never stored on their own: they are derived from the stored endpoints
  * (and gateways and auxiliary addresses) whenever the state is loaded, so they cannot disagree.
@@ -47,7 +51,7 @@ import java.util.regex.Pattern;
 public final class ControlPlane implements AutoCloseable
 {
     private static final System.Logger LOG = System.getLogger(ControlPlane.class.getName());
-    private static final Pattern SANDBOX_NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
+    private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
     private static final String DEFAULT_BRIDGE_SUBNET = "172.17.0.0/16";
     private static final String DEFAULT_BRIDGE_GATEWAY = "172.17.0.1";
     private static final String DEFAULT_BRIDGE_DEVICE = "lanyard0";
@@ -108,21 +112,22 @@ public final class ControlPlane implements AutoCloseable
             sandboxes.put(sandbox.id(), sandbox);
             reserveAddresses(sandbox);
         }
-        for (final Sandbox sandbox : List.copyOf(sandboxes.values()))
+        for (final Sandbox stored : List.copyOf(sandboxes.values()))
         {
-            switch (sandbox.state())
+            switch (stored.state())
             {
                 case Sandbox.CREATING:
-                    LOG.log(System.Logger.Level.INFO, "undoing the half-made sandbox " + sandbox.name());
-                    tearDown(sandbox);
-                    forget(sandbox);
+                    LOG.log(System.Logger.Level.INFO, "undoing the half-made sandbox " + stored.name());
+                    tearDown(stored);
+                    forget(stored);
                     break;
                 case Sandbox.REMOVING:
-                    LOG.log(System.Logger.Level.INFO, "finishing the removal of sandbox " + sandbox.name());
-                    tearDown(sandbox);
-                    forget(sandbox);
+                    LOG.log(System.Logger.Level.INFO, "finishing the removal of sandbox " + stored.name());
+                    tearDown(stored);
+                    forget(stored);
                     break;
                 default:
+                    final Sandbox sandbox = settleEndpoints(stored);
                     try
                     {
                         bringUp(sandbox, true);
@@ -135,6 +140,30 @@ public final class ControlPlane implements AutoCloseable
             }
         }
         save();
+    }
+
+    /** Undoes a connect or finishes a disconnect that a previous daemon left half-done. */
+    private Sandbox settleEndpoints(final Sandbox sandbox)
+    {
+        final List<Endpoint> kept = new ArrayList<>();
+        for (final Endpoint endpoint : sandbox.endpoints())
+        {
+            if (endpoint.isSettled())
+            {
+                kept.add(endpoint);
+                continue;
+            }
+            LOG.log(System.Logger.Level.INFO, "finishing the interrupted " + endpoint.state() + " of " + sandbox.name() +
+                " on " + endpoint.networkId().substring(0, 12));
+            if (endpoint.hasInterface() && sandbox.netns() != null)
+            {
+                quietly("remove " + endpoint.interfaceName(), () -> plumbing.removeInterface(sandbox.netns(), endpoint.interfaceName()));
+            }
+            releaseAddress(endpoint);
+        }
+        final Sandbox settled = sandbox.withEndpoints(kept);
+        sandboxes.put(settled.id(), settled);
+        return settled;
     }
 
     private void ensurePredefinedNetworks()
@@ -166,14 +195,34 @@ public final class ControlPlane implements AutoCloseable
         {
             // the daemon's flags (--icc) decide the default bridge's options at every start, as dockerd's do
             final Network old = bridge.get();
-            networks.put(old.id(), new Network(old.id(), old.name(), old.driver(), old.scope(), old.created(), old.internal(),
-                old.attachable(), old.ipam(), options, old.labels()));
+            final Network updated = new Network(old.id(), old.name(), old.driver(), old.scope(), old.created(), old.internal(),
+                old.attachable(), old.ipam(), options, old.labels());
+            networks.put(old.id(), updated);
+            programDomain(updated);
         }
     }
 
     // ------------------------------------------------------------------------------------------
     // networks
     // ------------------------------------------------------------------------------------------
+
+    /** What {@code lanyard network create} asks for. */
+    public record NetworkCreate(
+        String name,
+        String driver,
+        List<IpamPool> ipam,
+        boolean internal,
+        boolean attachable,
+        Map<String, String> options,
+        Map<String, String> labels)
+    {
+        public NetworkCreate
+        {
+            ipam = ipam == null ? List.of() : List.copyOf(ipam);
+            options = options == null ? Map.of() : Map.copyOf(options);
+            labels = labels == null ? Map.of() : Map.copyOf(labels);
+        }
+    }
 
     public synchronized List<Network> networks()
     {
@@ -193,12 +242,13 @@ public final class ControlPlane implements AutoCloseable
         {
             return byName.get();
         }
-        final List<Network> byPrefix = networks.values().stream().filter(n -> n.id().startsWith(reference)).toList();
-        if (byPrefix.size() == 1 && !reference.isEmpty())
+        final List<Network> byPrefix = reference.isEmpty() ? List.of() :
+            networks.values().stream().filter(n -> n.id().startsWith(reference)).toList();
+        if (byPrefix.size() == 1)
         {
             return byPrefix.get(0);
         }
-        if (byPrefix.size() > 1 && !reference.isEmpty())
+        if (byPrefix.size() > 1)
         {
             throw RequestException.badRequest("network " + reference + " is ambiguous (" + byPrefix.size() +
                 " matches found based on ID prefix)");
@@ -223,6 +273,165 @@ public final class ControlPlane implements AutoCloseable
         return members;
     }
 
+    /** Creates a user-defined bridge network; every check happens before anything changes. */
+    public synchronized Network createNetwork(final NetworkCreate request)
+    {
+        final String name = request.name();
+        if (name == null || name.isEmpty() || !NAME.matcher(name).matches())
+        {
+            throw RequestException.badRequest("invalid network name \"" + (name == null ? "" : name) +
+                "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+        }
+        if (findByName(name).isPresent())
+        {
+            throw RequestException.conflict("network with name " + name + " already exists");
+        }
+        final String driver = request.driver() == null || request.driver().isEmpty() ? Network.DRIVER_BRIDGE : request.driver();
+        if (Network.DRIVER_HOST.equals(driver) || Network.DRIVER_NULL.equals(driver))
+        {
+            throw RequestException.forbidden("only one instance of \"" + driver + "\" network is allowed");
+        }
+        if (!Network.DRIVER_BRIDGE.equals(driver))
+        {
+            throw RequestException.notFound("plugin \"" + driver + "\" not found");
+        }
+        final Map<String, String> options = BridgeOptions.validate(request.options());
+        final String device = options.get(Network.OPTION_BRIDGE_NAME);
+        if (device != null)
+        {
+            for (final Network other : networks.values())
+            {
+                if (device.equals(other.options().get(Network.OPTION_BRIDGE_NAME)))
+                {
+                    throw RequestException.conflict("bridge name " + device + " is already used by network " + other.name());
+                }
+            }
+        }
+        final List<IpamPool> ipam = planAddresses(request.ipam());
+        final Network network = new Network(Identifiers.newId(), name, driver, "local", Instant.now(), request.internal(),
+            request.attachable(), ipam, options, request.labels());
+        addNetwork(network);
+        try
+        {
+            save();
+        }
+        catch (final RuntimeException ex)
+        {
+            dropNetwork(network);
+            throw ex;
+        }
+        return network;
+    }
+
+    /** Removes a user-defined network that no sandbox is attached to. */
+    public synchronized void removeNetwork(final String reference)
+    {
+        final Network network = network(reference);
+        if (network.isPredefined())
+        {
+            throw RequestException.forbidden(network.name() + " is a pre-defined network and cannot be removed");
+        }
+        final Map<Sandbox, Endpoint> members = members(network);
+        if (!members.isEmpty())
+        {
+            throw RequestException.conflict("error while removing network: network " + network.name() + " id " + network.id() +
+                " has active endpoints (" + String.join(", ", members.keySet().stream().map(Sandbox::name).toList()) + ")");
+        }
+        dropNetwork(network);
+        save();
+    }
+
+    /**
+     * The IPAM configuration to create: the user's pools checked against each other and every
+     * network's subnets, or the first free default pool.
+     */
+    private List<IpamPool> planAddresses(final List<IpamPool> requested)
+    {
+        final List<Ipv4Cidr> inUse = new ArrayList<>();
+        for (final Network network : networks.values())
+        {
+            for (final IpamPool pool : network.ipam())
+            {
+                inUse.add(Ipv4Cidr.parse(pool.subnet()));
+            }
+        }
+        if (requested.isEmpty())
+        {
+            final Ipv4Cidr subnet = DefaultPools.firstFree(inUse).orElseThrow(() ->
+                RequestException.conflict("could not find an available, non-overlapping IPv4 address pool among the defaults " +
+                    "to assign to the network"));
+            return List.of(new IpamPool(subnet.toString(), Ipv4Address.format(subnet.network() + 1), null, Map.of()));
+        }
+        final List<IpamPool> planned = new ArrayList<>();
+        for (final IpamPool pool : requested)
+        {
+            final IpamPool checked = checkPool(pool);
+            final Ipv4Cidr subnet = Ipv4Cidr.parse(checked.subnet());
+            if (inUse.stream().anyMatch(subnet::overlaps))
+            {
+                throw RequestException.forbidden("Pool overlaps with other one on this address space");
+            }
+            inUse.add(subnet);
+            planned.add(checked);
+        }
+        return planned;
+    }
+
+    private static IpamPool checkPool(final IpamPool pool)
+    {
+        if (pool.subnet() == null)
+        {
+            throw RequestException.badRequest("an IPAM configuration needs a subnet");
+        }
+        final Ipv4Cidr subnet = parseCidr(pool.subnet());
+        if (subnet.network() != subnet.address())
+        {
+            throw RequestException.badRequest("invalid subnet " + pool.subnet() + " : it should be " + subnet.canonical());
+        }
+        if (subnet.prefixLength() < 8 || subnet.prefixLength() > 30)
+        {
+            throw RequestException.badRequest("invalid subnet " + pool.subnet() + ": the prefix length must be between 8 and 30");
+        }
+        final int gateway;
+        if (pool.gateway() == null || pool.gateway().isEmpty())
+        {
+            gateway = subnet.network() + 1;
+        }
+        else
+        {
+            gateway = parseAddress(pool.gateway());
+            if (!usableHost(subnet, gateway))
+            {
+                throw RequestException.badRequest("no matching subnet for gateway " + pool.gateway());
+            }
+        }
+        if (pool.ipRange() != null && !pool.ipRange().isEmpty())
+        {
+            final Ipv4Cidr range = parseCidr(pool.ipRange());
+            if (!subnet.contains(range))
+            {
+                throw RequestException.badRequest("no matching subnet for range " + pool.ipRange());
+            }
+        }
+        final Map<String, String> aux = new LinkedHashMap<>();
+        for (final Map.Entry<String, String> entry : pool.auxAddresses().entrySet())
+        {
+            final int address = parseAddress(entry.getValue());
+            if (!usableHost(subnet, address))
+            {
+                throw RequestException.badRequest("no matching subnet for aux-address " + entry.getValue());
+            }
+            aux.put(entry.getKey(), Ipv4Address.format(address));
+        }
+        return new IpamPool(subnet.toString(), Ipv4Address.format(gateway),
+            pool.ipRange() == null || pool.ipRange().isEmpty() ? null : parseCidr(pool.ipRange()).canonical().toString(), aux);
+    }
+
+    private static boolean usableHost(final Ipv4Cidr subnet, final int address)
+    {
+        return subnet.contains(address) && address != subnet.network() && address != subnet.broadcast();
+    }
+
     private Optional<Network> findByName(final String name)
     {
         return networks.values().stream().filter(n -> n.name().equals(name)).findFirst();
@@ -230,7 +439,6 @@ public final class ControlPlane implements AutoCloseable
 
     private void addNetwork(final Network network)
     {
-        networks.put(network.id(), network);
         final List<AddressPool> networkPools = new ArrayList<>();
         for (final IpamPool pool : network.ipam())
         {
@@ -242,12 +450,34 @@ public final class ControlPlane implements AutoCloseable
             }
             networkPools.add(addresses);
         }
+        networks.put(network.id(), network);
         pools.put(network.id(), networkPools);
         if (network.isBridge())
         {
             final int domain = usedDomains.nextClearBit(0);
             usedDomains.set(domain);
             domains.put(network.id(), domain);
+            programDomain(network);
+        }
+    }
+
+    /** Tells the switch the network's gateway address and ICC policy. */
+    private void programDomain(final Network network)
+    {
+        final int gateway = network.ipam().isEmpty() ? 0 : Ipv4Address.parse(network.ipam().get(0).gateway());
+        final boolean icc = !"false".equals(network.options().get(Network.OPTION_ENABLE_ICC));
+        dataplane.configureDomain(domains.get(network.id()), gateway, gateway == 0 ? -1L : MacAddress.fromIpv4(gateway), icc);
+    }
+
+    private void dropNetwork(final Network network)
+    {
+        networks.remove(network.id());
+        pools.remove(network.id());
+        final Integer domain = domains.remove(network.id());
+        if (domain != null)
+        {
+            dataplane.configureDomain(domain, 0, -1L, true);
+            usedDomains.clear(domain);
         }
     }
 
@@ -256,10 +486,12 @@ public final class ControlPlane implements AutoCloseable
     // ------------------------------------------------------------------------------------------
 
     /** What {@code lanyard run} asks for. */
-    public record RunRequest(String name, String network, String ipv4Address, List<String> command, boolean detach)
+    public record RunRequest(String name, String network, String ipv4Address, List<String> aliases, List<String> command,
+        boolean detach)
     {
         public RunRequest
         {
+            aliases = aliases == null ? List.of() : List.copyOf(aliases);
             command = command == null ? List.of() : List.copyOf(command);
         }
     }
@@ -306,7 +538,7 @@ public final class ControlPlane implements AutoCloseable
         {
             throw RequestException.badRequest("a sandbox name is required (--name)");
         }
-        if (!SANDBOX_NAME.matcher(name).matches())
+        if (!NAME.matcher(name).matches())
         {
             throw RequestException.badRequest("Invalid container name (" + name + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
         }
@@ -320,10 +552,7 @@ public final class ControlPlane implements AutoCloseable
         }
         final Network network = network(request.network() == null ? "bridge" : request.network());
         final Integer staticAddress = request.ipv4Address() == null ? null : parseAddress(request.ipv4Address());
-        if (staticAddress != null && (network.isPredefined() || !network.isBridge()))
-        {
-            throw RequestException.badRequest("user-specified IP address is supported on user-defined networks only");
-        }
+        checkEndpointOptions(network, staticAddress, request.aliases());
         final boolean hostNetwork = Network.DRIVER_HOST.equals(network.driver());
         final String netns = hostNetwork ? null : settings.sandboxPrefix() + name;
         if (netns != null && plumbing.namespaceExists(netns))
@@ -332,13 +561,13 @@ public final class ControlPlane implements AutoCloseable
         }
 
         final String id = Identifiers.newId();
-        final Endpoint endpoint = newEndpoint(network, "eth0", staticAddress);
+        final Endpoint endpoint = newEndpoint(network, "eth0", staticAddress, request.aliases());
         Sandbox sandbox = new Sandbox(id, name, netns, Instant.now(), Sandbox.CREATING, request.command(), null, null, null,
             List.of(endpoint));
         sandboxes.put(id, sandbox);
-        save();
         try
         {
+            save();
             bringUp(sandbox, false);
         }
         catch (final RuntimeException ex)
@@ -378,6 +607,132 @@ public final class ControlPlane implements AutoCloseable
         save();
     }
 
+    /** Gives a sandbox an interface on one more network. */
+    public synchronized Sandbox connect(final String networkReference, final String sandboxReference, final String ipv4Address,
+        final List<String> aliases)
+    {
+        final Network network = network(networkReference);
+        Sandbox sandbox = sandbox(sandboxReference);
+        if (!network.isBridge())
+        {
+            throw RequestException.forbidden("container cannot be disconnected from host network or connected to host network");
+        }
+        if (sandbox.isHostNetwork())
+        {
+            throw RequestException.forbidden("container sharing network namespace with another container or host cannot be " +
+                "connected to any other network");
+        }
+        if (sandbox.endpoints().stream().anyMatch(e -> Network.DRIVER_NULL.equals(networkById(e.networkId()).driver())))
+        {
+            throw RequestException.forbidden("container cannot be connected to multiple networks with one of the networks in " +
+                "private (none) mode");
+        }
+        if (sandbox.endpoints().stream().anyMatch(e -> e.networkId().equals(network.id())))
+        {
+            throw RequestException.forbidden("endpoint with name " + sandbox.name() + " already exists in network " + network.name());
+        }
+        final Integer staticAddress = ipv4Address == null || ipv4Address.isEmpty() ? null : parseAddress(ipv4Address);
+        checkEndpointOptions(network, staticAddress, aliases);
+
+        final Endpoint endpoint = newEndpoint(network, nextInterfaceName(sandbox), staticAddress, aliases);
+        final Sandbox before = sandbox;
+        final List<Endpoint> endpoints = new ArrayList<>(sandbox.endpoints());
+        endpoints.add(endpoint.withState(Endpoint.CONNECTING));
+        sandbox = sandbox.withEndpoints(endpoints);
+        sandboxes.put(sandbox.id(), sandbox);
+        try
+        {
+            save();
+            if (!plumbing.namespaceExists(sandbox.netns()))
+            {
+                throw new IllegalStateException("its network namespace " + sandbox.netns() + " is gone");
+            }
+            attach(sandbox, endpoint, endpoint.id().equals(defaultRouteFor(sandbox)));
+            endpoints.set(endpoints.size() - 1, endpoint);
+            sandbox = sandbox.withEndpoints(endpoints);
+            sandboxes.put(sandbox.id(), sandbox);
+            writeEtcFiles(sandbox);
+            save();
+            return sandbox;
+        }
+        catch (final RuntimeException ex)
+        {
+            detachEndpoint(before, endpoint);
+            releaseAddress(endpoint);
+            sandboxes.put(before.id(), before);
+            quietly("restore /etc files of " + before.name(), () -> writeEtcFiles(before));
+            save();
+            throw RequestException.internal("cannot connect " + before.name() + " to " + network.name() + ": " + ex.getMessage());
+        }
+    }
+
+    /** Takes a sandbox's interface off a network and frees its address. */
+    public synchronized Sandbox disconnect(final String networkReference, final String sandboxReference)
+    {
+        final Network network = network(networkReference);
+        final Sandbox target = sandbox(sandboxReference);
+        final Endpoint endpoint = target.endpoints().stream().filter(e -> e.networkId().equals(network.id())).findFirst()
+            .orElseThrow(() -> RequestException.forbidden("container " + target.id() + " is not connected to network " +
+                network.name()));
+        Sandbox sandbox = target;
+        if (!network.isBridge())
+        {
+            throw RequestException.forbidden("container cannot be disconnected from host network or connected to host network");
+        }
+        final String hadDefaultRoute = defaultRouteFor(sandbox);
+        final List<Endpoint> marked = new ArrayList<>(sandbox.endpoints());
+        marked.set(marked.indexOf(endpoint), endpoint.withState(Endpoint.DISCONNECTING));
+        sandboxes.put(sandbox.id(), sandbox.withEndpoints(marked));
+        save();
+
+        detachEndpoint(sandbox, endpoint);
+        releaseAddress(endpoint);
+        final List<Endpoint> remaining = new ArrayList<>(sandbox.endpoints());
+        remaining.remove(endpoint);
+        sandbox = sandbox.withEndpoints(remaining);
+        sandboxes.put(sandbox.id(), sandbox);
+        final Sandbox after = sandbox;
+        quietly("rewrite /etc files of " + sandbox.name(), () -> writeEtcFiles(after));
+        if (endpoint.id().equals(hadDefaultRoute))
+        {
+            quietly("move the default route of " + sandbox.name(), () -> reapplyDefaultRoute(after));
+        }
+        save();
+        return sandbox;
+    }
+
+    private void checkEndpointOptions(final Network network, final Integer staticAddress, final List<String> aliases)
+    {
+        final boolean userDefined = network.isBridge() && !network.isPredefined();
+        if (staticAddress != null && !userDefined)
+        {
+            throw RequestException.badRequest("user-specified IP address is supported on user-defined networks only");
+        }
+        if (!aliases.isEmpty() && !userDefined)
+        {
+            throw RequestException.badRequest("network-scoped alias is supported only for containers in user defined networks");
+        }
+        for (final String alias : aliases)
+        {
+            if (!NAME.matcher(alias).matches())
+            {
+                throw RequestException.badRequest("invalid alias \"" + alias + "\"");
+            }
+        }
+    }
+
+    private static String nextInterfaceName(final Sandbox sandbox)
+    {
+        final Set<String> taken = new HashSet<>();
+        sandbox.endpoints().forEach(e -> taken.add(e.interfaceName()));
+        int index = 0;
+        while (taken.contains("eth" + index))
+        {
+            index++;
+        }
+        return "eth" + index;
+    }
+
     private Sandbox startCommand(final Sandbox sandbox)
     {
         final SandboxProcesses.Started started = processes.start(sandbox.id(), sandbox.netns(), sandbox.command(),
@@ -399,15 +754,16 @@ public final class ControlPlane implements AutoCloseable
     }
 
     /** A new endpoint on {@code network}, with an address from its pool (the given one, or the lowest free). */
-    private Endpoint newEndpoint(final Network network, final String interfaceName, final Integer staticAddress)
+    private Endpoint newEndpoint(final Network network, final String interfaceName, final Integer staticAddress,
+        final List<String> aliases)
     {
         final List<AddressPool> networkPools = pools.get(network.id());
         if (!network.isBridge() || networkPools.isEmpty())
         {
-            return new Endpoint(Identifiers.newId(), network.id(), null, null, 0, null, List.of());
+            return new Endpoint(Identifiers.newId(), network.id(), null, null, 0, null, List.of(), null);
         }
-        AddressPool pool = networkPools.get(0);
-        int address;
+        AddressPool pool = null;
+        int address = 0;
         try
         {
             if (staticAddress != null)
@@ -420,19 +776,36 @@ public final class ControlPlane implements AutoCloseable
             }
             else
             {
-                address = pool.allocate();
+                for (final AddressPool candidate : networkPools)
+                {
+                    try
+                    {
+                        address = candidate.allocate();
+                        pool = candidate;
+                        break;
+                    }
+                    catch (final PoolExhaustedException ignored)
+                    {
+                        // try the network's next subnet
+                    }
+                }
+                if (pool == null)
+                {
+                    throw RequestException.conflict("no available IPv4 addresses on this network's address pools: " +
+                        network.name() + " (" + network.id() + ")");
+                }
             }
-        }
-        catch (final PoolExhaustedException ex)
-        {
-            throw RequestException.conflict(ex.getMessage());
         }
         catch (final AddressInUseException ex)
         {
             throw RequestException.conflict("Address already in use: " + Ipv4Address.format(staticAddress));
         }
+        catch (final IllegalArgumentException ex)
+        {
+            throw RequestException.badRequest(ex.getMessage());
+        }
         return new Endpoint(Identifiers.newId(), network.id(), interfaceName, Ipv4Address.format(address),
-            pool.subnet().prefixLength(), MacAddress.format(MacAddress.fromIpv4(address)), List.of());
+            pool.subnet().prefixLength(), MacAddress.format(MacAddress.fromIpv4(address)), aliases, null);
     }
 
     private static int parseAddress(final String text)
@@ -444,6 +817,18 @@ public final class ControlPlane implements AutoCloseable
         catch (final IllegalArgumentException ex)
         {
             throw RequestException.badRequest("invalid IPv4 address: " + text);
+        }
+    }
+
+    private static Ipv4Cidr parseCidr(final String text)
+    {
+        try
+        {
+            return Ipv4Cidr.parse(text);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw RequestException.badRequest("invalid CIDR address: " + text);
         }
     }
 
@@ -465,28 +850,61 @@ public final class ControlPlane implements AutoCloseable
         {
             plumbing.createNamespace(sandbox.netns());
         }
-        boolean first = true;
+        final String defaultRoute = defaultRouteFor(sandbox);
         for (final Endpoint endpoint : sandbox.endpoints())
         {
             if (endpoint.hasInterface())
             {
-                attach(sandbox, endpoint, first);
-                first = false;
+                attach(sandbox, endpoint, endpoint.id().equals(defaultRoute));
             }
         }
         writeEtcFiles(sandbox);
     }
 
+    /**
+     * The endpoint the sandbox's default route goes through: its first interface on a network
+     * that is not internal (Docker keeps the default route of the first network).
+     */
+    private String defaultRouteFor(final Sandbox sandbox)
+    {
+        for (final Endpoint endpoint : sandbox.endpoints())
+        {
+            final Network network = networks.get(endpoint.networkId());
+            if (endpoint.hasInterface() && network != null && !network.internal())
+            {
+                return endpoint.id();
+            }
+        }
+        return null;
+    }
+
+    private void reapplyDefaultRoute(final Sandbox sandbox)
+    {
+        final String routeVia = defaultRouteFor(sandbox);
+        for (final Endpoint endpoint : sandbox.endpoints())
+        {
+            if (endpoint.id().equals(routeVia))
+            {
+                plumbing.configure(sandbox.netns(), interfaceSpec(endpoint, true));
+            }
+        }
+    }
+
+    private InterfaceSpec interfaceSpec(final Endpoint endpoint, final boolean defaultRoute)
+    {
+        final Network network = networks.get(endpoint.networkId());
+        final int address = Ipv4Address.parse(endpoint.ipv4Address());
+        final IpamPool ipam = network.ipam().stream()
+            .filter(p -> Ipv4Cidr.parse(p.subnet()).contains(address))
+            .findFirst().orElseThrow(() -> new IllegalStateException("no subnet of " + network.name() + " holds " + endpoint.ipv4Address()));
+        return new InterfaceSpec(endpoint.interfaceName(), MacAddress.parse(endpoint.macAddress()), address,
+            endpoint.prefixLength(), Ipv4Address.parse(ipam.gateway()), network.mtu(), defaultRoute);
+    }
+
     private void attach(final Sandbox sandbox, final Endpoint endpoint, final boolean defaultRoute)
     {
         final Network network = networks.get(endpoint.networkId());
-        final IpamPool ipam = network.ipam().stream()
-            .filter(p -> Ipv4Cidr.parse(p.subnet()).contains(Ipv4Address.parse(endpoint.ipv4Address())))
-            .findFirst().orElseThrow();
-        final InterfaceSpec spec = new InterfaceSpec(endpoint.interfaceName(), MacAddress.parse(endpoint.macAddress()),
-            Ipv4Address.parse(endpoint.ipv4Address()), endpoint.prefixLength(), Ipv4Address.parse(ipam.gateway()),
-            network.mtu(), defaultRoute);
-        final TapDevice tap = plumbing.openInterface(sandbox.netns(), spec);
+        final TapDevice tap = plumbing.openInterface(sandbox.netns(), interfaceSpec(endpoint, defaultRoute));
         final Port port;
         try
         {
@@ -500,6 +918,21 @@ public final class ControlPlane implements AutoCloseable
         attachments.put(endpoint.id(), new Attachment(sandbox.id(), endpoint, tap, port));
     }
 
+    /** Removes the endpoint's port and interface, whichever of them exist. */
+    private void detachEndpoint(final Sandbox sandbox, final Endpoint endpoint)
+    {
+        final Attachment attachment = attachments.remove(endpoint.id());
+        if (attachment != null)
+        {
+            quietly("detach " + attachment.port(), () -> dataplane.detach(attachment.port()));
+            quietly("remove " + attachment.tap(), () -> plumbing.removeInterface(attachment.tap()));
+        }
+        else if (endpoint.hasInterface() && sandbox.netns() != null)
+        {
+            quietly("remove " + endpoint.interfaceName(), () -> plumbing.removeInterface(sandbox.netns(), endpoint.interfaceName()));
+        }
+    }
+
     /**
      * Removes whatever exists of the sandbox's interfaces, files and namespace. Every step is
      * tried even if an earlier one failed; failures are logged, since there is nothing left to
@@ -509,16 +942,7 @@ public final class ControlPlane implements AutoCloseable
     {
         for (final Endpoint endpoint : sandbox.endpoints())
         {
-            final Attachment attachment = attachments.remove(endpoint.id());
-            if (attachment != null)
-            {
-                quietly("detach " + attachment.port(), () -> dataplane.detach(attachment.port()));
-                quietly("remove " + attachment.tap(), () -> plumbing.removeInterface(attachment.tap()));
-            }
-            else if (endpoint.hasInterface() && sandbox.netns() != null)
-            {
-                quietly("remove " + endpoint.interfaceName(), () -> plumbing.removeInterface(sandbox.netns(), endpoint.interfaceName()));
-            }
+            detachEndpoint(sandbox, endpoint);
         }
         if (sandbox.netns() != null)
         {
@@ -531,14 +955,16 @@ public final class ControlPlane implements AutoCloseable
     private void forget(final Sandbox sandbox)
     {
         sandboxes.remove(sandbox.id());
-        for (final Endpoint endpoint : sandbox.endpoints())
+        sandbox.endpoints().forEach(this::releaseAddress);
+    }
+
+    private void releaseAddress(final Endpoint endpoint)
+    {
+        if (endpoint.ipv4Address() != null)
         {
-            if (endpoint.ipv4Address() != null)
-            {
-                final int address = Ipv4Address.parse(endpoint.ipv4Address());
-                pools.getOrDefault(endpoint.networkId(), List.of()).stream()
-                    .filter(p -> p.contains(address)).forEach(p -> p.release(address));
-            }
+            final int address = Ipv4Address.parse(endpoint.ipv4Address());
+            pools.getOrDefault(endpoint.networkId(), List.of()).stream()
+                .filter(p -> p.contains(address)).forEach(p -> p.release(address));
         }
     }
 
@@ -557,10 +983,14 @@ public final class ControlPlane implements AutoCloseable
 
     private void writeEtcFiles(final Sandbox sandbox)
     {
+        if (sandbox.netns() == null)
+        {
+            return;
+        }
         final List<String[]> own = new ArrayList<>();
         for (final Endpoint endpoint : sandbox.endpoints())
         {
-            if (endpoint.ipv4Address() != null)
+            if (endpoint.ipv4Address() != null && endpoint.isSettled())
             {
                 own.add(new String[] {endpoint.ipv4Address(), sandbox.shortId()});
             }
@@ -586,6 +1016,12 @@ public final class ControlPlane implements AutoCloseable
     public synchronized Network networkById(final String id)
     {
         return networks.get(id);
+    }
+
+    /** Addresses taken in each subnet of a network, reserved ones (gateway, aux, network, broadcast) included. */
+    public synchronized int addressesTaken(final Network network)
+    {
+        return pools.getOrDefault(network.id(), List.of()).stream().mapToInt(AddressPool::takenCount).sum();
     }
 
     public Dataplane dataplane()

@@ -173,13 +173,24 @@ public final class Dataplane implements AutoCloseable
     /** Makes the TAP a port of {@code domain} and starts reading from it. */
     public synchronized Port attachTap(final TapDevice tap, final int domain, final String label)
     {
-        final Port port = attach(tap::write, domain, label);
+        return attachTap(tap, domain, label, false);
+    }
+
+    /** @param hostSide the daemon's own interface on the network, exempt from the network's ICC policy. */
+    public synchronized Port attachTap(final TapDevice tap, final int domain, final String label, final boolean hostSide)
+    {
+        final Port port = attach(tap::write, domain, label, hostSide);
         port.watch = ioLoop.watchReadable(tap.fd(), new TapPortReader(tap, port.id(), port.counters, writer));
         return port;
     }
 
     /** Makes {@code sink} a port of {@code domain}; frames reach the switch from it only by {@link #inject}. */
     public synchronized Port attach(final FrameSink sink, final int domain, final String label)
+    {
+        return attach(sink, domain, label, false);
+    }
+
+    public synchronized Port attach(final FrameSink sink, final int domain, final String label, final boolean hostSide)
     {
         ensureOpen();
         if (domain < 0 || domain >= maxDomains)
@@ -197,7 +208,7 @@ public final class Dataplane implements AutoCloseable
         final CompletableFuture<Void> attached = new CompletableFuture<>();
         command((stage, sequence) ->
         {
-            stage.attach(id, domain);
+            stage.attach(id, domain, hostSide);
             attached.complete(null);
         });
         await(attached, "attach " + label);
@@ -228,6 +239,26 @@ public final class Dataplane implements AutoCloseable
         ports[port.id()] = null;
         port.counters.close();
         portIds.clear(port.id());
+    }
+
+    /**
+     * Sets a domain's gateway, which the pipeline answers for (ARP and ICMP echo), and whether
+     * its containers may exchange IP (ICC). A gateway MAC of -1 means the domain has no gateway.
+     */
+    public synchronized void configureDomain(final int domain, final int gatewayAddress, final long gatewayMac, final boolean icc)
+    {
+        ensureOpen();
+        if (domain < 0 || domain >= maxDomains)
+        {
+            throw new IllegalArgumentException("domain " + domain + " out of range 0.." + (maxDomains - 1));
+        }
+        final CompletableFuture<Void> applied = new CompletableFuture<>();
+        command((stage, sequence) ->
+        {
+            stage.configureDomain(domain, gatewayAddress, gatewayMac, icc);
+            applied.complete(null);
+        });
+        await(applied, "configure domain " + domain);
     }
 
     /** Publishes {@code data} (virtio header + frame) as if it had been read from {@code portId}. */

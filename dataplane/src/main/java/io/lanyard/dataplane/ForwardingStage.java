@@ -77,7 +77,12 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
         slot.verdict = verdict;
         if (verdict == LearningSwitch.FLOOD)
         {
-            slot.floodPorts = learningSwitch.floodPorts(ingress);
+            slot.floodPorts = learningSwitch.floodPorts();
+        }
+        else if (verdict == LearningSwitch.REPLY)
+        {
+            // a reply the gateway wrote is complete: no checksum or segmentation left to the receiver
+            slot.buffer().setMemory(FrameSlot.DATA_OFFSET, FrameSlot.VNET_HEADER_LENGTH, (byte)0);
         }
         else if (verdict == LearningSwitch.DROP)
         {
@@ -111,9 +116,14 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
         }
     }
 
-    void attach(final int port, final int domain)
+    void attach(final int port, final int domain, final boolean hostSide)
     {
-        learningSwitch.attach(port, domain);
+        learningSwitch.attach(port, domain, hostSide);
+    }
+
+    void configureDomain(final int domain, final int gatewayAddress, final long gatewayMac, final boolean icc)
+    {
+        learningSwitch.configureDomain(domain, gatewayAddress, gatewayMac, icc);
     }
 
     /** Detaches the port and fences the transmit stage behind the current sequence. */

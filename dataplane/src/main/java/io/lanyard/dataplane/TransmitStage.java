@@ -40,6 +40,10 @@ final class TransmitStage implements EventHandler<FrameSlot>
             {
                 send(verdict, slot);
             }
+            else if (verdict == LearningSwitch.REPLY)
+            {
+                send(slot.ingressPort, slot);
+            }
             else if (verdict == LearningSwitch.FLOOD)
             {
                 final int ingress = slot.ingressPort;

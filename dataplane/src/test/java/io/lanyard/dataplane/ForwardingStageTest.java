@@ -50,10 +50,10 @@ class ForwardingStageTest
         for (final int port : new int[] {1, 2, 3})
         {
             fixture.addPort(port, RED);
-            stage.attach(port, RED);
+            stage.attach(port, RED, false);
         }
         fixture.addPort(4, BLUE);
-        stage.attach(4, BLUE);
+        stage.attach(4, BLUE, false);
     }
 
     @Test
@@ -167,8 +167,8 @@ class ForwardingStageTest
         final MacTable tiny = new MacTable(1, AGING, T0);
         final ForwardingStage tinyStage =
             new ForwardingStage(new LearningSwitch(8, 2, tiny), fixture.ports, commands, fences, () -> clock[0], fixture.counters);
-        tinyStage.attach(1, RED);
-        tinyStage.attach(2, RED);
+        tinyStage.attach(1, RED, false);
+        tinyStage.attach(2, RED, false);
 
         tinyStage.onBatchStart(3, 0);
         tinyStage.onEvent(frame(slot, 1, MacAddress.BROADCAST, MAC_A), 0, false);
@@ -187,7 +187,7 @@ class ForwardingStageTest
     void shouldApplyCommandsOnlyBetweenBatches()
     {
         fixture.addPort(6, RED);
-        commands.offer((forwarding, at) -> forwarding.attach(6, RED));
+        commands.offer((forwarding, at) -> forwarding.attach(6, RED, false));
 
         stage.onBatchStart(2, 0);
         stage.onEvent(frame(slot, 6, MacAddress.BROADCAST, MAC_C), sequence++, false);

@@ -54,6 +54,18 @@ final class DaemonConnection
         return URLEncoder.encode(segment, StandardCharsets.UTF_8);
     }
 
+    static String json(final Object value)
+    {
+        try
+        {
+            return Json.MAPPER.writeValueAsString(value);
+        }
+        catch (final IOException ex)
+        {
+            throw new CliException("cannot encode JSON: " + ex.getMessage());
+        }
+    }
+
     /** JSON as {@code docker inspect} prints it: four-space indent, {@code "key": value}. */
     static String pretty(final Object value)
     {

@@ -78,6 +78,10 @@ public final class LanyardCli
         subcommands = {
             NetworkLs.class,
             NetworkInspect.class,
+            NetworkCreate.class,
+            NetworkRm.class,
+            NetworkConnect.class,
+            NetworkDisconnect.class,
         })
     static final class NetworkCommand
     {
@@ -94,10 +98,24 @@ public final class LanyardCli
         @Option(names = {"-q", "--quiet"}, description = "only display network IDs")
         boolean quiet;
 
+        @Option(names = {"-f", "--filter"}, paramLabel = "KEY=VALUE", description = "name=, id=, driver=, label= (repeatable)")
+        List<String> filters = new ArrayList<>();
+
         @Override
         public Integer call()
         {
-            final JsonNode networks = network.cli.daemon().get("/networks");
+            final Map<String, List<String>> byKey = new LinkedHashMap<>();
+            for (final String filter : filters)
+            {
+                final int equals = filter.indexOf('=');
+                if (equals <= 0)
+                {
+                    throw new CliException("bad format of filter (expected name=value): " + filter);
+                }
+                byKey.computeIfAbsent(filter.substring(0, equals), k -> new ArrayList<>()).add(filter.substring(equals + 1));
+            }
+            final String query = byKey.isEmpty() ? "" : "?filters=" + DaemonConnection.encode(DaemonConnection.json(byKey));
+            final JsonNode networks = network.cli.daemon().get("/networks" + query);
             final List<JsonNode> sorted = new ArrayList<>();
             networks.forEach(sorted::add);
             sorted.sort((a, b) -> a.path("Name").asText().compareTo(b.path("Name").asText()));
@@ -150,6 +168,186 @@ public final class LanyardCli
         }
     }
 
+    @Command(name = "create", description = "Create a network.", mixinStandardHelpOptions = true)
+    static final class NetworkCreate implements Callable<Integer>
+    {
+        @ParentCommand
+        NetworkCommand network;
+
+        @Option(names = {"-d", "--driver"}, description = "driver (default: bridge)")
+        String driver = "bridge";
+
+        @Option(names = "--subnet", description = "subnet in CIDR format (repeatable)")
+        List<String> subnets = new ArrayList<>();
+
+        @Option(names = "--gateway", description = "gateway of the matching subnet (repeatable)")
+        List<String> gateways = new ArrayList<>();
+
+        @Option(names = "--ip-range", description = "allocate addresses from this sub-range of the subnet (repeatable)")
+        List<String> ranges = new ArrayList<>();
+
+        @Option(names = "--aux-address", paramLabel = "NAME=IP", description = "address never handed out (repeatable)")
+        List<String> auxAddresses = new ArrayList<>();
+
+        @Option(names = "--internal", description = "no access to the outside")
+        boolean internal;
+
+        @Option(names = "--attachable", description = "allow manual attachment")
+        boolean attachable;
+
+        @Option(names = {"-o", "--opt"}, paramLabel = "KEY=VALUE", description = "driver option (repeatable)")
+        List<String> options = new ArrayList<>();
+
+        @Option(names = "--label", paramLabel = "KEY=VALUE", description = "label (repeatable)")
+        List<String> labels = new ArrayList<>();
+
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Override
+        public Integer call()
+        {
+            if (gateways.size() > subnets.size() || ranges.size() > subnets.size())
+            {
+                throw new CliException("every --gateway and --ip-range needs a --subnet");
+            }
+            if (!auxAddresses.isEmpty() && subnets.isEmpty())
+            {
+                throw new CliException("--aux-address needs a --subnet");
+            }
+            final List<Map<String, Object>> config = new ArrayList<>();
+            for (int i = 0; i < subnets.size(); i++)
+            {
+                final Map<String, Object> pool = new LinkedHashMap<>();
+                pool.put("Subnet", subnets.get(i));
+                if (i < gateways.size())
+                {
+                    pool.put("Gateway", gateways.get(i));
+                }
+                if (i < ranges.size())
+                {
+                    pool.put("IPRange", ranges.get(i));
+                }
+                if (i == 0 && !auxAddresses.isEmpty())
+                {
+                    pool.put("AuxiliaryAddresses", pairs(auxAddresses, "--aux-address"));
+                }
+                config.add(pool);
+            }
+            final Map<String, Object> request = new LinkedHashMap<>();
+            request.put("Name", name);
+            request.put("Driver", driver);
+            request.put("IPAM", Map.of("Driver", "default", "Config", config));
+            request.put("Internal", internal);
+            request.put("Attachable", attachable);
+            request.put("Options", pairs(options, "--opt"));
+            request.put("Labels", pairs(labels, "--label"));
+            System.out.println(network.cli.daemon().post("/networks/create", request).path("Id").asText());
+            return 0;
+        }
+    }
+
+    @Command(name = "rm", aliases = "remove", description = "Remove one or more networks.", mixinStandardHelpOptions = true)
+    static final class NetworkRm implements Callable<Integer>
+    {
+        @ParentCommand
+        NetworkCommand network;
+
+        @Parameters(arity = "1..*", paramLabel = "NETWORK")
+        List<String> names;
+
+        @Override
+        public Integer call()
+        {
+            final DaemonConnection daemon = network.cli.daemon();
+            int status = 0;
+            for (final String name : names)
+            {
+                try
+                {
+                    daemon.delete("/networks/" + DaemonConnection.encode(name));
+                    System.out.println(name);
+                }
+                catch (final CliException ex)
+                {
+                    System.err.println(ex.getMessage());
+                    status = 1;
+                }
+            }
+            return status;
+        }
+    }
+
+    @Command(name = "connect", description = "Connect a sandbox to a network.", mixinStandardHelpOptions = true)
+    static final class NetworkConnect implements Callable<Integer>
+    {
+        @ParentCommand
+        NetworkCommand network;
+
+        @Option(names = "--ip", description = "IPv4 address on the network")
+        String ip;
+
+        @Option(names = "--alias", description = "network-scoped alias (repeatable)")
+        List<String> aliases = new ArrayList<>();
+
+        @Parameters(index = "0", paramLabel = "NETWORK")
+        String networkName;
+
+        @Parameters(index = "1", paramLabel = "SANDBOX")
+        String sandbox;
+
+        @Override
+        public Integer call()
+        {
+            final Map<String, Object> endpoint = new LinkedHashMap<>();
+            if (ip != null)
+            {
+                endpoint.put("IPAMConfig", Map.of("IPv4Address", ip));
+            }
+            endpoint.put("Aliases", aliases);
+            network.cli.daemon().post("/networks/" + DaemonConnection.encode(networkName) + "/connect",
+                Map.of("Container", sandbox, "EndpointConfig", endpoint));
+            return 0;
+        }
+    }
+
+    @Command(name = "disconnect", description = "Disconnect a sandbox from a network.", mixinStandardHelpOptions = true)
+    static final class NetworkDisconnect implements Callable<Integer>
+    {
+        @ParentCommand
+        NetworkCommand network;
+
+        @Parameters(index = "0", paramLabel = "NETWORK")
+        String networkName;
+
+        @Parameters(index = "1", paramLabel = "SANDBOX")
+        String sandbox;
+
+        @Override
+        public Integer call()
+        {
+            network.cli.daemon().post("/networks/" + DaemonConnection.encode(networkName) + "/disconnect",
+                Map.of("Container", sandbox));
+            return 0;
+        }
+    }
+
+    /** {@code KEY=VALUE} arguments as a map; a missing {@code =} is a usage error. */
+    static Map<String, String> pairs(final List<String> arguments, final String flag)
+    {
+        final Map<String, String> map = new LinkedHashMap<>();
+        for (final String argument : arguments)
+        {
+            final int equals = argument.indexOf('=');
+            if (equals <= 0)
+            {
+                throw new CliException("invalid " + flag + " \"" + argument + "\": expected KEY=VALUE");
+            }
+            map.put(argument.substring(0, equals), argument.substring(equals + 1));
+        }
+        return map;
+    }
+
     // ------------------------------------------------------------------------------------------
 
     @Command(name = "run", description = "Create a sandbox on a network and run a command in it.", mixinStandardHelpOptions = true)
@@ -170,6 +368,9 @@ public final class LanyardCli
         @Option(names = "--ip", description = "IPv4 address (user-defined networks only)")
         String ip;
 
+        @Option(names = "--network-alias", description = "network-scoped alias (user-defined networks only; repeatable)")
+        List<String> aliases = new ArrayList<>();
+
         @Parameters(paramLabel = "CMD", arity = "0..*", description = "command and arguments (after --)")
         List<String> command = new ArrayList<>();
 
@@ -180,6 +381,7 @@ public final class LanyardCli
             request.put("Name", name);
             request.put("Network", network);
             request.put("IPv4Address", ip);
+            request.put("Aliases", aliases);
             request.put("Cmd", command);
             request.put("Detach", detach);
             final JsonNode sandbox = cli.daemon().post("/sandboxes", request);

@@ -4,11 +4,13 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lanyard.control.ControlPlane;
 import io.lanyard.control.RequestException;
+import io.lanyard.control.model.IpamPool;
 import io.lanyard.control.model.Network;
 import io.lanyard.control.model.Sandbox;
 import io.netty.handler.codec.http.QueryStringDecoder;
 
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -83,20 +85,77 @@ public final class ApiRoutes
         if (parts.length == 1)
         {
             requireMethod(method, "GET");
+            final NetworkFilters filters = NetworkFilters.parse(query.parameters().get("filters"));
             final List<Object> views = new ArrayList<>();
             for (final Network network : control.networks())
             {
-                views.add(JsonViews.network(network, control.members(network)));
+                if (filters.matches(network))
+                {
+                    views.add(JsonViews.network(network, control.members(network)));
+                }
             }
             return ApiResponse.ok(views);
         }
+        if (parts.length == 2 && "create".equals(parts[1]) && "POST".equals(method))
+        {
+            final Network network = control.createNetwork(networkCreate(parse(body)));
+            return ApiResponse.created(Map.of("Id", network.id(), "Warning", ""));
+        }
         if (parts.length == 2)
         {
-            final Network network = control.network(parts[1]);
+            if ("DELETE".equals(method))
+            {
+                control.removeNetwork(parts[1]);
+                return ApiResponse.noContent();
+            }
             requireMethod(method, "GET");
+            final Network network = control.network(parts[1]);
             return ApiResponse.ok(JsonViews.network(network, control.members(network)));
         }
+        if (parts.length == 3 && "POST".equals(method) && ("connect".equals(parts[2]) || "disconnect".equals(parts[2])))
+        {
+            final JsonNode request = parse(body);
+            final String container = text(request, "Container");
+            if (container == null || container.isEmpty())
+            {
+                throw RequestException.badRequest("a container (sandbox) to " + parts[2] + " is required");
+            }
+            if ("connect".equals(parts[2]))
+            {
+                final JsonNode endpoint = request.path("EndpointConfig");
+                control.connect(parts[1], container, endpoint.path("IPAMConfig").isObject() ?
+                    text(endpoint.path("IPAMConfig"), "IPv4Address") : null, strings(endpoint, "Aliases"));
+            }
+            else
+            {
+                control.disconnect(parts[1], container);
+            }
+            return ApiResponse.ok(null);
+        }
         throw RequestException.notFound("page not found");
+    }
+
+    /** Docker's NetworkCreateRequest. */
+    private static ControlPlane.NetworkCreate networkCreate(final JsonNode request)
+    {
+        final List<IpamPool> pools = new ArrayList<>();
+        final JsonNode config = request.path("IPAM").path("Config");
+        if (!config.isMissingNode() && !config.isNull() && !config.isArray())
+        {
+            throw RequestException.badRequest("IPAM.Config must be an array");
+        }
+        for (final JsonNode pool : config)
+        {
+            pools.add(new IpamPool(text(pool, "Subnet"), text(pool, "Gateway"), text(pool, "IPRange"),
+                stringMap(pool, "AuxiliaryAddresses")));
+        }
+        if (request.path("EnableIPv6").asBoolean(false))
+        {
+            throw RequestException.badRequest("IPv6 networks are not supported");
+        }
+        return new ControlPlane.NetworkCreate(text(request, "Name"), text(request, "Driver"), pools,
+            request.path("Internal").asBoolean(false), request.path("Attachable").asBoolean(false),
+            stringMap(request, "Options"), stringMap(request, "Labels"));
     }
 
     private ApiResponse sandboxes(final String method, final String[] parts, final QueryStringDecoder query, final byte[] body)
@@ -114,7 +173,7 @@ public final class ApiRoutes
         {
             final JsonNode request = parse(body);
             final Sandbox sandbox = control.run(new ControlPlane.RunRequest(
-                text(request, "Name"), text(request, "Network"), text(request, "IPv4Address"),
+                text(request, "Name"), text(request, "Network"), text(request, "IPv4Address"), strings(request, "Aliases"),
                 strings(request, "Cmd"), request.path("Detach").asBoolean(false)));
             return ApiResponse.created(JsonViews.sandbox(control, sandbox, daemonPid));
         }
@@ -210,6 +269,30 @@ public final class ApiRoutes
                 throw RequestException.badRequest(field + " must be an array of strings");
             }
             result.add(item.asText());
+        }
+        return result;
+    }
+
+    static Map<String, String> stringMap(final JsonNode node, final String field)
+    {
+        final JsonNode value = node.get(field);
+        if (value == null || value.isNull())
+        {
+            return Map.of();
+        }
+        if (!value.isObject())
+        {
+            throw RequestException.badRequest(field + " must be an object of strings");
+        }
+        final Map<String, String> result = new LinkedHashMap<>();
+        for (final Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); )
+        {
+            final Map.Entry<String, JsonNode> entry = it.next();
+            if (!entry.getValue().isTextual())
+            {
+                throw RequestException.badRequest(field + "." + entry.getKey() + " must be a string");
+            }
+            result.put(entry.getKey(), entry.getValue().asText());
         }
         return result;
     }

@@ -67,6 +67,12 @@ public final class SandboxPlumbing implements AutoCloseable
         }
     }
 
+    /** Applies an interface's configuration again (e.g. to move the default route to it). */
+    public void configure(final String netns, final InterfaceSpec spec)
+    {
+        IpRoute2.batch(netns, List.of(spec.commands()));
+    }
+
     /** Deletes the interface: it stops being persistent and goes away with its descriptor. */
     public void removeInterface(final TapDevice tap)
     {

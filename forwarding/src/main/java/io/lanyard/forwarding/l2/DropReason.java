@@ -19,7 +19,11 @@ public enum DropReason
     /** The kernel refused the write (e.g. the interface is down). */
     TX_ERROR("tx_error"),
     /** The frame did not fit in a ring slot (only possible with a misbehaving device). */
-    TRUNCATED("truncated");
+    TRUNCATED("truncated"),
+    /** IP between two containers of a network with inter-container communication off. */
+    ICC("icc"),
+    /** Addressed to the gateway for something it does not serve (yet: no route out). */
+    NO_ROUTE("no_route");
 
     private static final DropReason[] VALUES = values();
 

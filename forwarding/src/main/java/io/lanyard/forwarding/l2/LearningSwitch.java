@@ -1,6 +1,7 @@
 package io.lanyard.forwarding.l2;
 
 import io.lanyard.forwarding.addr.MacAddress;
+import io.lanyard.forwarding.l3.GatewayResponder;
 import io.lanyard.forwarding.wire.EthernetFrame;
 import org.agrona.MutableDirectBuffer;
 
@@ -8,26 +9,36 @@ import java.util.Arrays;
 
 /**
  * An Ethernet learning switch over numbered ports grouped into bridge domains (one domain per
- * network). Frames never leave their domain: learning, lookup and flooding are all keyed by the
- * ingress port's domain, which is what isolates one network from another.
+ * network), with each domain's gateway answered in place and its inter-container policy.
+ *
+ * <p>Frames never leave their domain: learning, lookup and flooding are all keyed by the
+ * ingress port's domain, which is what isolates one network from another. A domain with ICC
+ * off lets its containers exchange ARP but no IPv4, except with the gateway and host-side ports.
  *
  * <p>Single-threaded: the forwarding stage calls {@link #forward} for every frame and applies
- * attach and detach between batches. {@link #floodPorts(int)} hands out the domain's member
- * array itself; it is replaced, never modified, when membership changes, so a later stage may
- * keep reading the array it was given.
+ * attach, detach and configuration between batches. The flood set of a {@link #FLOOD} verdict
+ * is an array owned by the domain; it is replaced, never modified, when membership changes, so a
+ * later stage may keep reading the array it was given.
  */
 public final class LearningSwitch
 {
     public static final int FLOOD = -1;
     public static final int DROP = -2;
+    /** The frame was rewritten into a reply to send back out of its ingress port. */
+    public static final int REPLY = -3;
     public static final int NO_DOMAIN = -1;
     public static final int[] NO_PORTS = new int[0];
 
     private final MacTable macTable;
+    private final GatewayResponder gateway;
     private final int[] portDomain;
+    private final boolean[] hostSide;
     private final int[][] domainPorts;
+    private final int[][] domainHostPorts;
+    private final boolean[] iccOff;
     private final EthernetFrame frame = new EthernetFrame();
     private int dropReason;
+    private int[] floodSet = NO_PORTS;
 
     public LearningSwitch(final int maxPorts, final int maxDomains, final MacTable macTable)
     {
@@ -36,17 +47,23 @@ public final class LearningSwitch
             throw new IllegalArgumentException("ports and domains must be in 1..65536");
         }
         this.macTable = macTable;
+        this.gateway = new GatewayResponder(maxDomains);
         this.portDomain = new int[maxPorts];
+        this.hostSide = new boolean[maxPorts];
         this.domainPorts = new int[maxDomains][];
+        this.domainHostPorts = new int[maxDomains][];
+        this.iccOff = new boolean[maxDomains];
         Arrays.fill(portDomain, NO_DOMAIN);
         Arrays.fill(domainPorts, NO_PORTS);
+        Arrays.fill(domainHostPorts, NO_PORTS);
     }
 
     /**
      * Decides where the frame goes and learns its source.
      *
-     * @return the egress port, {@link #FLOOD} (to {@link #floodPorts(int)} but the ingress port),
-     *         or {@link #DROP} with the reason in {@link #dropReason()}.
+     * @return the egress port, {@link #FLOOD} (to {@link #floodPorts()} but the ingress port),
+     *         {@link #REPLY} (the frame was rewritten; send it back), or {@link #DROP} with the
+     *         reason in {@link #dropReason()}.
      */
     public int forward(final int ingressPort, final MutableDirectBuffer buffer, final int offset, final int length,
         final long nowNanos)
@@ -69,19 +86,35 @@ public final class LearningSwitch
         }
         macTable.learn(domain, source, ingressPort, nowNanos);
 
+        final int toGateway = gateway.answer(domain, buffer, offset, length);
+        if (toGateway == GatewayResponder.ANSWERED)
+        {
+            return REPLY;
+        }
+        if (toGateway == GatewayResponder.UNANSWERED)
+        {
+            return drop(DropReason.NO_ROUTE);
+        }
+
+        final boolean containerIp = iccOff[domain] && !hostSide[ingressPort] &&
+            frame.etherType() == EthernetFrame.ETHER_TYPE_IPV4;
         final long destination = frame.destination();
         if (MacAddress.isGroup(destination))
         {
-            return FLOOD;
+            return flood(domain, containerIp);
         }
         final int egress = macTable.lookup(domain, destination, nowNanos);
         if (egress == MacTable.MISSING)
         {
-            return FLOOD;
+            return flood(domain, containerIp);
         }
         if (egress == ingressPort)
         {
             return drop(DropReason.SAME_PORT);
+        }
+        if (containerIp && !hostSide[egress])
+        {
+            return drop(DropReason.ICC);
         }
         return egress;
     }
@@ -92,15 +125,26 @@ public final class LearningSwitch
         return dropReason;
     }
 
-    /** All ports of the ingress port's domain, the ingress port included (the caller skips it). */
-    public int[] floodPorts(final int ingressPort)
+    /** The ports of the last {@link #FLOOD} verdict, the ingress port possibly among them (the caller skips it). */
+    public int[] floodPorts()
     {
-        final int domain = portDomain[ingressPort];
+        return floodSet;
+    }
+
+    /** All ports of the port's domain. */
+    public int[] domainPorts(final int port)
+    {
+        final int domain = portDomain[port];
         return domain == NO_DOMAIN ? NO_PORTS : domainPorts[domain];
     }
 
-    /** @throws IllegalArgumentException for a port or domain out of range; nothing changes then. */
-    public void attach(final int port, final int domain)
+    /**
+     * Attaches a port to a domain. A host-side port (the daemon's own interface on the network)
+     * may exchange IP with every container even when the domain's ICC is off.
+     *
+     * @throws IllegalArgumentException for a port or domain out of range; nothing changes then.
+     */
+    public void attach(final int port, final int domain, final boolean isHostSide)
     {
         if (port < 0 || port >= portDomain.length || domain < 0 || domain >= domainPorts.length)
         {
@@ -111,10 +155,17 @@ public final class LearningSwitch
             throw new IllegalStateException("port " + port + " is already attached");
         }
         portDomain[port] = domain;
-        final int[] members = Arrays.copyOf(domainPorts[domain], domainPorts[domain].length + 1);
-        members[members.length - 1] = port;
-        Arrays.sort(members);
-        domainPorts[domain] = members;
+        hostSide[port] = isHostSide;
+        domainPorts[domain] = with(domainPorts[domain], port);
+        if (isHostSide)
+        {
+            domainHostPorts[domain] = with(domainHostPorts[domain], port);
+        }
+    }
+
+    public void attach(final int port, final int domain)
+    {
+        attach(port, domain, false);
     }
 
     /** Detaches the port and forgets every address learned behind it. */
@@ -126,23 +177,27 @@ public final class LearningSwitch
             return;
         }
         portDomain[port] = NO_DOMAIN;
-        final int[] members = domainPorts[domain];
-        final int[] remaining = new int[members.length - 1];
-        int i = 0;
-        for (final int member : members)
+        domainPorts[domain] = without(domainPorts[domain], port);
+        if (hostSide[port])
         {
-            if (member != port)
-            {
-                remaining[i++] = member;
-            }
+            domainHostPorts[domain] = without(domainHostPorts[domain], port);
+            hostSide[port] = false;
         }
-        domainPorts[domain] = remaining.length == 0 ? NO_PORTS : remaining;
         macTable.removePort(port);
     }
 
-    public int maxDomains()
+    /** Sets a domain's gateway (answered in place) and whether its containers may exchange IP. */
+    public void configureDomain(final int domain, final int gatewayAddress, final long gatewayMac, final boolean icc)
     {
-        return domainPorts.length;
+        if (gatewayMac == -1L)
+        {
+            gateway.clear(domain);
+        }
+        else
+        {
+            gateway.configure(domain, gatewayAddress, gatewayMac);
+        }
+        iccOff[domain] = !icc;
     }
 
     public int domainOf(final int port)
@@ -150,14 +205,47 @@ public final class LearningSwitch
         return portDomain[port];
     }
 
+    public int maxDomains()
+    {
+        return domainPorts.length;
+    }
+
     public MacTable macTable()
     {
         return macTable;
+    }
+
+    private int flood(final int domain, final boolean containerIp)
+    {
+        floodSet = containerIp ? domainHostPorts[domain] : domainPorts[domain];
+        return FLOOD;
     }
 
     private int drop(final DropReason reason)
     {
         dropReason = reason.ordinal();
         return DROP;
+    }
+
+    private static int[] with(final int[] members, final int port)
+    {
+        final int[] more = Arrays.copyOf(members, members.length + 1);
+        more[more.length - 1] = port;
+        Arrays.sort(more);
+        return more;
+    }
+
+    private static int[] without(final int[] members, final int port)
+    {
+        final int[] fewer = new int[members.length - 1];
+        int i = 0;
+        for (final int member : members)
+        {
+            if (member != port)
+            {
+                fewer[i++] = member;
+            }
+        }
+        return fewer.length == 0 ? NO_PORTS : fewer;
     }
 }

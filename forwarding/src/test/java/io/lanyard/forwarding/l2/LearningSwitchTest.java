@@ -52,7 +52,7 @@ class LearningSwitchTest
     {
         assertEquals(LearningSwitch.FLOOD, forward(1, MAC_A, MAC_B));
 
-        assertArrayEquals(RED_PORTS, learningSwitch.floodPorts(1));
+        assertArrayEquals(RED_PORTS, learningSwitch.domainPorts(1));
     }
 
     @Test
@@ -62,8 +62,8 @@ class LearningSwitchTest
 
         assertEquals(LearningSwitch.FLOOD, forward(1, MAC_A, MacAddress.BROADCAST));
         assertEquals(LearningSwitch.FLOOD, forward(1, MAC_A, MacAddress.BROADCAST));
-        assertArrayEquals(RED_PORTS, learningSwitch.floodPorts(1));
-        assertArrayEquals(BLUE_PORTS, learningSwitch.floodPorts(4));
+        assertArrayEquals(RED_PORTS, learningSwitch.domainPorts(1));
+        assertArrayEquals(BLUE_PORTS, learningSwitch.domainPorts(4));
     }
 
     @Test
@@ -161,15 +161,15 @@ class LearningSwitchTest
     {
         forward(2, MAC_B, MacAddress.BROADCAST);
         forward(1, MAC_A, MacAddress.BROADCAST);
-        final int[] before = learningSwitch.floodPorts(1);
+        final int[] before = learningSwitch.domainPorts(1);
 
         learningSwitch.detach(2);
 
         assertEquals(LearningSwitch.NO_DOMAIN, learningSwitch.domainOf(2));
         assertEquals(1, macTable.size());
         assertEquals(LearningSwitch.FLOOD, forward(1, MAC_A, MAC_B), "B is unknown again");
-        assertArrayEquals(new int[] {1, 3}, learningSwitch.floodPorts(1));
-        assertSame(LearningSwitch.NO_PORTS, learningSwitch.floodPorts(2));
+        assertArrayEquals(new int[] {1, 3}, learningSwitch.domainPorts(1));
+        assertSame(LearningSwitch.NO_PORTS, learningSwitch.domainPorts(2));
         assertArrayEquals(RED_PORTS, before, "an array already handed out is never modified");
         assertEquals(LearningSwitch.DROP, forward(2, MAC_B, MAC_A));
         assertEquals(DropReason.NO_INGRESS_PORT.ordinal(), learningSwitch.dropReason());
@@ -181,9 +181,9 @@ class LearningSwitchTest
         learningSwitch.detach(4);
         learningSwitch.detach(5);
 
-        assertSame(LearningSwitch.NO_PORTS, learningSwitch.floodPorts(4));
+        assertSame(LearningSwitch.NO_PORTS, learningSwitch.domainPorts(4));
         learningSwitch.attach(4, DOMAIN_BLUE);
-        assertArrayEquals(new int[] {4}, learningSwitch.floodPorts(4));
+        assertArrayEquals(new int[] {4}, learningSwitch.domainPorts(4));
     }
 
     @Test
@@ -192,8 +192,8 @@ class LearningSwitchTest
         learningSwitch.detach(6);
         learningSwitch.detach(6);
 
-        assertArrayEquals(RED_PORTS, learningSwitch.floodPorts(1));
-        assertArrayEquals(BLUE_PORTS, learningSwitch.floodPorts(4));
+        assertArrayEquals(RED_PORTS, learningSwitch.domainPorts(1));
+        assertArrayEquals(BLUE_PORTS, learningSwitch.domainPorts(4));
     }
 
     @Test
@@ -202,7 +202,7 @@ class LearningSwitchTest
         assertThrows(IllegalStateException.class, () -> learningSwitch.attach(1, DOMAIN_BLUE));
 
         assertEquals(DOMAIN_RED, learningSwitch.domainOf(1));
-        assertArrayEquals(RED_PORTS, learningSwitch.floodPorts(1));
+        assertArrayEquals(RED_PORTS, learningSwitch.domainPorts(1));
     }
 
     @Test
@@ -224,8 +224,8 @@ class LearningSwitchTest
         learningSwitch.attach(3, DOMAIN_BLUE);
 
         assertEquals(LearningSwitch.FLOOD, forward(1, MAC_A, MAC_C));
-        assertArrayEquals(new int[] {1, 2}, learningSwitch.floodPorts(1));
-        assertArrayEquals(new int[] {3, 4, 5}, learningSwitch.floodPorts(3));
+        assertArrayEquals(new int[] {1, 2}, learningSwitch.domainPorts(1));
+        assertArrayEquals(new int[] {3, 4, 5}, learningSwitch.domainPorts(3));
     }
 
     @Test
@@ -234,7 +234,7 @@ class LearningSwitchTest
         forward(4, MAC_B, MacAddress.BROADCAST);
 
         assertEquals(LearningSwitch.FLOOD, forward(1, MAC_A, MAC_B));
-        assertArrayEquals(RED_PORTS, learningSwitch.floodPorts(1));
+        assertArrayEquals(RED_PORTS, learningSwitch.domainPorts(1));
         assertEquals(LearningSwitch.FLOOD, forward(5, MAC_C, MAC_A), "A is unknown in blue");
     }
 
@@ -275,7 +275,7 @@ class LearningSwitchTest
             }
             else if (verdict == LearningSwitch.FLOOD)
             {
-                assertArrayEquals(red ? RED_PORTS : BLUE_PORTS, learningSwitch.floodPorts(ingress));
+                assertArrayEquals(red ? RED_PORTS : BLUE_PORTS, learningSwitch.domainPorts(ingress));
             }
             else
             {
