@@ -976,7 +976,7 @@ public final class ControlPlane implements AutoCloseable
             {
                 final int address = Ipv4Address.parse(endpoint.ipv4Address());
                 pools.getOrDefault(endpoint.networkId(), List.of()).stream()
-                    .filter(p -> p.contains(address)).forEach(p -> p.reserve(address));
+                    .filter(p -> p.contains(address)).forEach(p -> p.markTaken(address));
             }
         }
     }

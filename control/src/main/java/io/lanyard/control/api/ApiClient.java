@@ -138,17 +138,28 @@ public final class ApiClient
         try (SocketChannel channel = connect())
         {
             codec.writeOutbound(request);
-            for (ByteBuf out = codec.readOutbound(); out != null; out = codec.readOutbound())
+            try
             {
-                try
+                for (ByteBuf out = codec.readOutbound(); out != null; out = codec.readOutbound())
                 {
-                    final ByteBuffer bytes = out.nioBuffer();
-                    while (bytes.hasRemaining())
+                    try
                     {
-                        channel.write(bytes);
+                        final ByteBuffer bytes = out.nioBuffer();
+                        while (bytes.hasRemaining())
+                        {
+                            channel.write(bytes);
+                        }
+                    }
+                    finally
+                    {
+                        out.release();
                     }
                 }
-                finally
+            }
+            catch (final IOException refused)
+            {
+                // the daemon may answer (e.g. 413) and close before reading all of the request: read its answer
+                for (ByteBuf out = codec.readOutbound(); out != null; out = codec.readOutbound())
                 {
                     out.release();
                 }

@@ -17,6 +17,7 @@ import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
+import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
@@ -67,8 +68,7 @@ public final class ApiServer implements AutoCloseable
                 @Override
                 protected void initChannel(final Channel child)
                 {
-                    child.pipeline().addLast(new HttpServerCodec(), new HttpObjectAggregator(MAX_REQUEST_BYTES),
-                        new Handler(routes, workers));
+                    child.pipeline().addLast(new HttpServerCodec(), new BoundedAggregator(), new Handler(routes, workers));
                 }
             })
             .bind(new DomainSocketAddress(socket.toFile()))
@@ -108,20 +108,21 @@ public final class ApiServer implements AutoCloseable
         }
     }
 
+    /** Stops accepting, lets requests in progress finish and be answered, then stops the event loop. */
     @Override
     public void close()
     {
         channel.close().syncUninterruptibly();
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         workers.shutdown();
         try
         {
-            workers.awaitTermination(10, TimeUnit.SECONDS);
+            workers.awaitTermination(30, TimeUnit.SECONDS);
         }
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
         }
+        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         try
         {
             Files.deleteIfExists(socket);
@@ -129,6 +130,21 @@ public final class ApiServer implements AutoCloseable
         catch (final IOException ignored)
         {
             // a stale socket file is detected and removed at the next start
+        }
+    }
+
+    /** Refuses a body over {@link #MAX_REQUEST_BYTES} with Docker's error shape rather than Netty's empty 413. */
+    private static final class BoundedAggregator extends HttpObjectAggregator
+    {
+        BoundedAggregator()
+        {
+            super(MAX_REQUEST_BYTES);
+        }
+
+        @Override
+        protected void handleOversizedMessage(final ChannelHandlerContext ctx, final HttpMessage oversized)
+        {
+            Handler.write(ctx, ApiResponse.error(413, "request body larger than " + MAX_REQUEST_BYTES + " bytes"), false);
         }
     }
 

@@ -20,6 +20,8 @@ public final class AddressPool
     private final Ipv4Cidr range;
     private final int gateway;
     private final BitSet taken = new BitSet();
+    /** Never handed out and never released: network, broadcast, gateway and auxiliary addresses. */
+    private final BitSet reserved = new BitSet();
     private final int size;
 
     public AddressPool(final Ipv4Cidr subnet, final int gateway, final Ipv4Cidr range)
@@ -30,12 +32,16 @@ public final class AddressPool
         }
         this.subnet = subnet.canonical();
         this.range = range == null ? this.subnet : range.canonical();
+        if (!this.subnet.contains(this.range))
+        {
+            throw new IllegalArgumentException("ip-range " + range + " is not inside subnet " + subnet);
+        }
         this.gateway = gateway;
         this.size = (int)this.subnet.size();
         if (size > 2)
         {
-            taken.set(0);
-            taken.set(size - 1);
+            reserve(this.subnet.network());
+            reserve(this.subnet.broadcast());
         }
         reserve(gateway);
     }
@@ -60,8 +66,16 @@ public final class AddressPool
         return taken.get(offset(address));
     }
 
-    /** Marks {@code address} as never to be handed out (gateway, auxiliary, or one restored from state). */
+    /** Marks {@code address} as never to be handed out nor released (gateway, auxiliary). */
     public void reserve(final int address)
+    {
+        final int offset = offset(address);
+        reserved.set(offset);
+        taken.set(offset);
+    }
+
+    /** Marks {@code address} as taken by an endpoint restored from the state. */
+    public void markTaken(final int address)
     {
         taken.set(offset(address));
     }
@@ -104,7 +118,7 @@ public final class AddressPool
 
     public void release(final int address)
     {
-        if (contains(address) && address != gateway)
+        if (contains(address) && !reserved.get(offset(address)))
         {
             taken.clear(offset(address));
         }

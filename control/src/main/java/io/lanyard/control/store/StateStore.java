@@ -6,6 +6,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.lanyard.control.model.Endpoint;
+import io.lanyard.control.model.Network;
+import io.lanyard.control.model.Sandbox;
 import io.lanyard.control.model.State;
 
 import java.io.IOException;
@@ -91,7 +94,42 @@ public final class StateStore
             throw new CorruptStateException("state file " + file + " has unsupported version " +
                 (state == null ? "none" : state.version()));
         }
+        final String missing = firstMissingField(state);
+        if (missing != null)
+        {
+            throw new CorruptStateException("state file " + file + " is corrupt (" + missing +
+                "); refusing to start rather than lose it — restore or remove it");
+        }
         return state;
+    }
+
+    /** Names the first record that lacks a field every record of its kind must have, or null. */
+    private static String firstMissingField(final State state)
+    {
+        for (final Network network : state.networks())
+        {
+            if (network == null || network.id() == null || network.name() == null || network.driver() == null ||
+                network.scope() == null || network.created() == null)
+            {
+                return "a network lacks its id, name, driver, scope or created time";
+            }
+        }
+        for (final Sandbox sandbox : state.sandboxes())
+        {
+            if (sandbox == null || sandbox.id() == null || sandbox.name() == null || sandbox.state() == null ||
+                sandbox.created() == null)
+            {
+                return "a sandbox lacks its id, name, state or created time";
+            }
+            for (final Endpoint endpoint : sandbox.endpoints())
+            {
+                if (endpoint == null || endpoint.id() == null || endpoint.networkId() == null)
+                {
+                    return "an endpoint of sandbox " + sandbox.name() + " lacks its id or network";
+                }
+            }
+        }
+        return null;
     }
 
     /** Replaces the stored state atomically and durably. */

@@ -1,0 +1,87 @@
+package io.lanyard.control;
+
+import io.lanyard.control.model.State;
+import io.lanyard.control.sandbox.EtcFiles;
+import io.lanyard.control.sandbox.SandboxPlumbing;
+import io.lanyard.control.sandbox.SandboxProcesses;
+import io.lanyard.control.store.StateStore;
+import io.lanyard.dataplane.Dataplane;
+import io.lanyard.dataplane.DataplaneConfig;
+import io.lanyard.tap.TapDevice;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * A real {@link ControlPlane} over a real (portless) dataplane, with every file it writes under
+ * a test's temporary directory. Nothing here needs root; tests must not ask it for anything that
+ * would create a namespace or a device.
+ */
+public final class ControlPlaneFixture implements AutoCloseable
+{
+    /** Unique enough that a stray namespace name could never be someone else's. */
+    public static final String SANDBOX_PREFIX = "lytunit-";
+
+    private final StateStore store;
+    private final Dataplane dataplane;
+    private final SandboxPlumbing plumbing;
+    private final ControlPlane control;
+    private final Path etcRoot;
+
+    /**
+     * @param workDirectory  counters, /etc/netns stand-in, host resolv.conf, command output: this instance's own.
+     * @param stateDirectory where the state file lives; shared by instances that stand for a daemon restart.
+     */
+    public ControlPlaneFixture(final Path workDirectory, final Path stateDirectory, final boolean icc)
+    {
+        this.etcRoot = workDirectory.resolve("etc-netns");
+        final Path resolvConf = workDirectory.resolve("resolv.conf");
+        try
+        {
+            Files.createDirectories(workDirectory);
+            Files.writeString(resolvConf, "nameserver 192.0.2.53\n");
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+        this.store = new StateStore(stateDirectory);
+        this.dataplane = Dataplane.start(DataplaneConfig.defaults(workDirectory.resolve("counters")).withRingSize(64));
+        this.plumbing = new SandboxPlumbing(TapDevice.OFFLOAD_TCP);
+        this.control = new ControlPlane(new DaemonSettings(stateDirectory, SANDBOX_PREFIX, icc), store, dataplane, plumbing,
+            new EtcFiles(etcRoot, resolvConf), new SandboxProcesses(workDirectory.resolve("out")));
+    }
+
+    /** A fixture whose control plane has been restored from an empty state: none, host and bridge exist. */
+    public static ControlPlaneFixture fresh(final Path directory)
+    {
+        final ControlPlaneFixture fixture = new ControlPlaneFixture(directory.resolve("work"), directory.resolve("state"), true);
+        fixture.control().restore(State.empty());
+        return fixture;
+    }
+
+    public ControlPlane control()
+    {
+        return control;
+    }
+
+    public StateStore store()
+    {
+        return store;
+    }
+
+    public Path etcRoot()
+    {
+        return etcRoot;
+    }
+
+    @Override
+    public void close()
+    {
+        control.close();
+        dataplane.close();
+        plumbing.close();
+    }
+}
