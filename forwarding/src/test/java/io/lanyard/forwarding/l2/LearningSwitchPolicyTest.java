@@ -1,0 +1,117 @@
+package io.lanyard.forwarding.l2;
+
+import io.lanyard.forwarding.addr.MacAddress;
+import io.lanyard.forwarding.wire.EthernetFrame;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.util.HexFormat;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** A network's gateway and its inter-container policy, as the switch applies them per frame. */
+class LearningSwitchPolicyTest
+{
+    private static final long T0 = 1_000_000_000_000L;
+    private static final int NET = 0;
+    private static final int GATEWAY = 0xAC12_0001;
+    private static final long GATEWAY_MAC = 0x0242_AC12_0001L;
+    private static final long MAC_A = 0x0242_AC12_0002L;
+    private static final long MAC_B = 0x0242_AC12_0003L;
+    private static final long MAC_HOST = 0x0242_AC12_00FEL;
+    private static final int OFFSET = 74;
+    /** Ports 1 and 2 are containers, 3 is the network's host-side port. */
+    private static final int A = 1;
+    private static final int B = 2;
+    private static final int HOST = 3;
+
+    private final LearningSwitch learningSwitch = new LearningSwitch(8, 2, new MacTable(64, 300_000_000_000L, T0));
+    private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[OFFSET + 64]);
+
+    @BeforeEach
+    void attach()
+    {
+        learningSwitch.attach(A, NET, false);
+        learningSwitch.attach(B, NET, false);
+        learningSwitch.attach(HOST, NET, true);
+        learningSwitch.configureDomain(NET, GATEWAY, GATEWAY_MAC, false);
+        // everyone has spoken once, so the switch knows where they are
+        send(A, MAC_A, MacAddress.BROADCAST, EthernetFrame.ETHER_TYPE_ARP);
+        send(B, MAC_B, MacAddress.BROADCAST, EthernetFrame.ETHER_TYPE_ARP);
+        send(HOST, MAC_HOST, MacAddress.BROADCAST, EthernetFrame.ETHER_TYPE_ARP);
+    }
+
+    @Test
+    void shouldDropIpBetweenTwoContainersWhenIccIsOff()
+    {
+        assertEquals(LearningSwitch.DROP, send(A, MAC_A, MAC_B, EthernetFrame.ETHER_TYPE_IPV4));
+        assertEquals(DropReason.ICC.ordinal(), learningSwitch.dropReason());
+    }
+
+    @Test
+    void shouldStillLetContainersResolveEachOtherWhenIccIsOff()
+    {
+        assertEquals(B, send(A, MAC_A, MAC_B, EthernetFrame.ETHER_TYPE_ARP));
+    }
+
+    @Test
+    void shouldLetContainersAndTheHostSidePortExchangeIpWhenIccIsOff()
+    {
+        assertEquals(HOST, send(A, MAC_A, MAC_HOST, EthernetFrame.ETHER_TYPE_IPV4));
+        assertEquals(A, send(HOST, MAC_HOST, MAC_A, EthernetFrame.ETHER_TYPE_IPV4));
+    }
+
+    @Test
+    void shouldFloodContainerIpOnlyToTheHostSideWhenIccIsOff()
+    {
+        assertEquals(LearningSwitch.FLOOD, send(A, MAC_A, MacAddress.BROADCAST, EthernetFrame.ETHER_TYPE_IPV4));
+        assertArrayEquals(new int[] {HOST}, learningSwitch.floodPorts());
+
+        assertEquals(LearningSwitch.FLOOD, send(A, MAC_A, MacAddress.BROADCAST, EthernetFrame.ETHER_TYPE_ARP));
+        assertArrayEquals(new int[] {A, B, HOST}, learningSwitch.floodPorts(), "ARP still reaches everyone");
+    }
+
+    @Test
+    void shouldForwardIpBetweenContainersOnceIccIsOn()
+    {
+        learningSwitch.configureDomain(NET, GATEWAY, GATEWAY_MAC, true);
+
+        assertEquals(B, send(A, MAC_A, MAC_B, EthernetFrame.ETHER_TYPE_IPV4));
+    }
+
+    @Test
+    void shouldAnswerAnArpRequestForTheGatewayBackOnTheIngressPort()
+    {
+        final byte[] request = HexFormat.of().parseHex("ffffffffffff" + "0242ac120002" + "0806" +
+            "0001" + "0800" + "06" + "04" + "0001" + "0242ac120002" + "ac120002" + "000000000000" + "ac120001");
+        buffer.putBytes(OFFSET, request);
+
+        assertEquals(LearningSwitch.REPLY, learningSwitch.forward(A, buffer, OFFSET, request.length, T0));
+        assertEquals(MAC_A, EthernetFrame.readMac(buffer, OFFSET), "the reply goes back to the asker");
+    }
+
+    @Test
+    void shouldDropWhatIsAddressedToTheGatewayButNotServedThere()
+    {
+        assertEquals(LearningSwitch.DROP, send(A, MAC_A, GATEWAY_MAC, EthernetFrame.ETHER_TYPE_IPV4));
+        assertEquals(DropReason.NO_ROUTE.ordinal(), learningSwitch.dropReason());
+    }
+
+    @Test
+    void shouldDetachAHostSidePortFromTheHostFloodSet()
+    {
+        learningSwitch.detach(HOST);
+
+        assertEquals(LearningSwitch.FLOOD, send(A, MAC_A, MacAddress.BROADCAST, EthernetFrame.ETHER_TYPE_IPV4));
+        assertArrayEquals(LearningSwitch.NO_PORTS, learningSwitch.floodPorts());
+    }
+
+    private int send(final int ingress, final long source, final long destination, final int etherType)
+    {
+        buffer.setMemory(0, buffer.capacity(), (byte)0);
+        new EthernetFrame().wrap(buffer, OFFSET, 60).destination(destination).source(source).etherType(etherType);
+        return learningSwitch.forward(ingress, buffer, OFFSET, 60, T0);
+    }
+}
