@@ -125,6 +125,7 @@ public final class Namespaces implements AutoCloseable
                 }
             }
         }
+        killProcessesInside(existing());
         for (final String netns : existing())
         {
             Shell.run(List.of("ip", "netns", "delete", netns));
@@ -136,6 +137,58 @@ public final class Namespaces implements AutoCloseable
         catch (final IOException ignored)
         {
             // no /etc/netns: nothing to remove
+        }
+    }
+
+    /**
+     * Ends every process living in one of these namespaces (a daemon under test may have started
+     * commands there): deleting a namespace does not end its processes, they would keep it alive.
+     */
+    private static void killProcessesInside(final List<String> netnsNames)
+    {
+        final java.util.Set<Object> inodes = new java.util.HashSet<>();
+        for (final String netns : netnsNames)
+        {
+            try
+            {
+                inodes.add(Files.readAttributes(Path.of("/run/netns", netns), "unix:ino").get("ino"));
+            }
+            catch (final IOException | UnsupportedOperationException ignored)
+            {
+                // gone already
+            }
+        }
+        if (inodes.isEmpty())
+        {
+            return;
+        }
+        final List<ProcessHandle> inside = new ArrayList<>();
+        ProcessHandle.allProcesses().forEach(process ->
+        {
+            try
+            {
+                final Object inode = Files.readAttributes(Path.of("/proc/" + process.pid() + "/ns/net"), "unix:ino").get("ino");
+                if (inodes.contains(inode))
+                {
+                    inside.add(process);
+                }
+            }
+            catch (final IOException | UnsupportedOperationException | SecurityException ignored)
+            {
+                // exited meanwhile, or a kernel thread
+            }
+        });
+        inside.forEach(ProcessHandle::destroyForcibly);
+        for (final ProcessHandle process : inside)
+        {
+            try
+            {
+                process.onExit().get(5, TimeUnit.SECONDS);
+            }
+            catch (final Exception ignored)
+            {
+                // SIGKILL was sent; a zombie is its parent's to reap
+            }
         }
     }
 
