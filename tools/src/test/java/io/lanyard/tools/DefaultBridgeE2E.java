@@ -26,7 +26,7 @@ class DefaultBridgeE2E
     @BeforeEach
     void setUp()
     {
-        Privileges.requireNetAdmin("ip", "ping", "nsenter");
+        Privileges.requireNetAdmin("ip", "ping", "nsenter", "ethtool");
         host = new LanyardHost("br").start();
     }
 
@@ -209,6 +209,19 @@ class DefaultBridgeE2E
     }
 
     @Test
+    void shouldTurnTapOffloadsOffWithTheKillSwitch()
+    {
+        host.close();
+        host = new LanyardHost("of", "--offload=off").start();
+        host.cli("run", "-d", "--name", "c1").ok();
+        host.cli("run", "-d", "--name", "c2").ok();
+        final String features = host.inSandbox("c1", "ethtool", "-k", "eth0").assertOk().output();
+        assertTrue(features.contains("tcp-segmentation-offload: off"), features);
+        assertTrue(features.contains("tx-checksumming: off"), features);
+        host.cli("exec", "c1", "--", "ping", "-c", "1", "-W", "2", "172.17.0.3").ok();
+    }
+
+    @Test
     void shouldSayItCannotReachTheDaemonWhenNoneRuns()
     {
         final LanyardHost.Result result = host.cliWith(Map.of("LANYARD_SOCKET", host.dir.resolve("nobody.sock").toString()), "network", "ls");
@@ -243,6 +256,8 @@ class DefaultBridgeE2E
         assertTrue(address.contains("inet " + cidr), address);
         final String route = host.inSandbox(sandbox, "ip", "route", "show", "default").assertOk().output();
         assertTrue(route.contains("default via 172.17.0.1 dev eth0"), route);
+        final String features = host.inSandbox(sandbox, "ethtool", "-k", "eth0").assertOk().output();
+        assertTrue(features.contains("tcp-segmentation-offload: on"), "offloads on by default: " + features);
     }
 
     private static void assertRefused(final LanyardHost.Result result, final String message)
