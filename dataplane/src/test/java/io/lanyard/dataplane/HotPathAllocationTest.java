@@ -23,16 +23,18 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * the JVM's per-thread allocation counters. A fixed allowance covers one-off warm-up (class
  * initialisation, JIT deoptimisation) but not anything per frame.
  *
- * <p>Known exception: with the io_uring backend some runs allocate about 16 bytes per readiness
- * cycle inside Netty's io_uring event loop — the size of one capturing lambda, which escape
- * analysis removes in other runs, so it depends on how that loop gets compiled. Until that is tracked down, io_uring is held to a per-frame bound
- * below one small object instead of the fixed allowance; epoll, the default, must allocate nothing.
+ * <p>Known exception, outside Lanyard: Netty 4.2.18's {@code IoUringIoHandler.run()} passes
+ * {@code this::handle} — a new 16-byte capturing method reference — on every event-loop
+ * iteration; escape analysis removes it in some runs and not in others. So the io_uring backend
+ * is held to a bound of a few such objects per frame (a frame can take more than one loop
+ * iteration under load), while epoll, the default, must allocate nothing. Our own code on the
+ * path is the same under both backends, so the epoll cases are the ones that catch a regression.
  */
 class HotPathAllocationTest
 {
     private static final int FRAMES = 20_000;
     private static final long ALLOWANCE_BYTES = 64 * 1024;
-    private static final double IO_URING_BYTES_PER_FRAME = 24;
+    private static final double IO_URING_BYTES_PER_FRAME = 64;
 
     @TempDir
     Path tmp;
