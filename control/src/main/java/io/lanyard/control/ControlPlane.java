@@ -421,6 +421,11 @@ public final class ControlPlane implements AutoCloseable
             {
                 throw RequestException.badRequest("no matching subnet for aux-address " + entry.getValue());
             }
+            if (address == gateway || aux.containsValue(Ipv4Address.format(address)))
+            {
+                throw RequestException.badRequest("failed to allocate secondary ip address (" + entry.getKey() + ":" +
+                    entry.getValue() + "): Address already in use");
+            }
             aux.put(entry.getKey(), Ipv4Address.format(address));
         }
         return new IpamPool(subnet.toString(), Ipv4Address.format(gateway),

@@ -168,6 +168,18 @@ class NetworkCreateRefusalTest
             new IpamPool("10.60.0.0/16", null, null, Map.of("ok", "10.60.0.9", "bad", aux)));
     }
 
+    @Test
+    void shouldRefuseAnAuxiliaryAddressThatIsTheGatewayOrTakenByAnother()
+    {
+        assertPoolRefused("failed to allocate secondary ip address (router:10.60.0.1): Address already in use",
+            new IpamPool("10.60.0.0/16", "10.60.0.1", null, Map.of("router", "10.60.0.1")));
+        final Map<String, String> twice = new java.util.LinkedHashMap<>();
+        twice.put("first", "10.60.0.9");
+        twice.put("second", "10.60.0.9");
+        assertPoolRefused("failed to allocate secondary ip address (second:10.60.0.9): Address already in use",
+            new IpamPool("10.60.0.0/16", null, null, twice));
+    }
+
     @ParameterizedTest(name = "aux-address \"{0}\"")
     @ValueSource(strings = {"", "host", "10.60.0", "10.60.0.5/16"})
     void shouldRefuseAnAuxiliaryAddressThatIsNotAnAddress(final String aux)
