@@ -31,6 +31,11 @@ final class RingWriter
     {
         if (slot == null)
         {
+            if (!ring.hasAvailableCapacity(1))
+            {
+                // inline, this thread is also the consumer: free slots before waiting for one
+                afterBurst.run();
+            }
             claimed = ring.next();
             slot = ring.get(claimed);
         }

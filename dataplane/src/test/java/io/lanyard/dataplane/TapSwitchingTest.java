@@ -7,6 +7,7 @@ import io.lanyard.tap.TapDevice;
 import io.lanyard.testkit.Namespaces;
 import io.lanyard.testkit.Privileges;
 import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;
@@ -74,6 +75,23 @@ class TapSwitchingTest
 
         dataplane.detach(b);
         assertEquals(0, b.counters().drops(DropReason.TX_ERROR));
+    }
+
+    @Test
+    void shouldKeepAnInlinePipelineFlowingWhenItsRingIsSmallerThanABurst()
+    {
+        Privileges.requireNetAdmin("ip", "ping");
+        namespaces = new Namespaces("dq");
+        namespaceThread = new NamespaceThread();
+        dataplane = Dataplane.start(DataplaneConfig.defaults(tmp.resolve("counters")).withPipeline(DataplaneConfig.PIPELINE_INLINE)
+            .withRingSize(8));
+        attach("a", "10.77.1.1", 0);
+        attach("b", "10.77.1.2", 0);
+
+        // -l 30 keeps 30 echoes in flight: more frames wait at once than the ring has slots
+        final String out = namespaces.exec(namespaces.prefix() + "a", "ping", "-f", "-l", "30", "-c", "600", "-w", "10", "10.77.1.2")
+            .assertOk().output();
+        assertTrue(out.contains(" 0% packet loss"), out);
     }
 
     private Port attach(final String name, final String address, final int domain)
