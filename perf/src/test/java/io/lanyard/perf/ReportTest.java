@@ -1,0 +1,54 @@
+package io.lanyard.perf;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+import java.util.Map;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+class ReportTest
+{
+    private static final Report.Settings SETTINGS =
+        new Report.Settings("lyp0000-", 3, 10, 1, 3, 10, List.of("--pipeline", "inline"), 2, "6.18");
+
+    @Test
+    void shouldTakeTheMedianOfAnOddAndAnEvenNumberOfValues()
+    {
+        assertEquals(2.0, Report.median(new double[] {3, 1, 2}));
+        assertEquals(2.5, Report.median(new double[] {4, 1, 2, 3}));
+    }
+
+    @Test
+    void shouldReportMediansOverRoundsWithRatiosWhereHigherIsBetter()
+    {
+        final Report report = new Report(SETTINGS, List.of(
+            round(1, 10.0, 5.0, "0.050", "0.100"),
+            round(2, 20.0, 4.0, "0.060", "0.200"),
+            round(3, 12.0, 6.0, "0.070", "0.140")));
+
+        final String table = report.table();
+        assertTrue(table.contains("--pipeline inline"), table);
+        assertTrue(table.matches("(?s).*TCP throughput \\(Gbit/s\\)\\s+12\\.00\\s+5\\.00\\s+0\\.42.*"), table);
+        assertTrue(table.matches("(?s).*ping RTT p50 \\(ms\\)\\s+0\\.060\\s+0\\.140\\s+0\\.43.*"), table);
+
+        @SuppressWarnings("unchecked")
+        final List<Map<String, Object>> medians = (List<Map<String, Object>>)report.json().get("medians");
+        assertEquals("tcpGbps", medians.get(0).get("metric"));
+        assertEquals(5.0 / 12.0, (Double)medians.get(0).get("ratio"), 1e-9);
+    }
+
+    private static Report.Round round(final int number, final double bridgeGbps, final double lanyardGbps,
+        final String bridgeRtt, final String lanyardRtt)
+    {
+        return new Report.Round(number, List.of(LinuxBridge.LABEL, LanyardSide.LABEL),
+            side(bridgeGbps, bridgeRtt), side(lanyardGbps, lanyardRtt));
+    }
+
+    private static Report.SideResult side(final double gbps, final String rtt)
+    {
+        final String output = ("64 bytes from 10.42.0.2: icmp_seq=1 ttl=64 time=" + rtt + " ms\n").repeat(3);
+        return new Report.SideResult(new TcpThroughput.Result(gbps, 0), PingLatency.parse(output, 3));
+    }
+}
