@@ -62,8 +62,8 @@ public final class Lanyardd implements Callable<Integer>
     @Option(names = "--pipeline", description = "threads of the packet pipeline: inline, fused or staged (default: ${DEFAULT-VALUE})")
     String pipeline = DataplaneConfig.PIPELINE_FUSED;
 
-    @Option(names = "--wait-strategy", description = "how idle stage threads wait: blocking, sleeping, yielding, busy (default: ${DEFAULT-VALUE})")
-    String waitStrategy = "sleeping";
+    @Option(names = "--wait-strategy", description = "how idle stage threads wait: backoff, blocking, sleeping, yielding, busy (default: ${DEFAULT-VALUE})")
+    String waitStrategy = "backoff";
 
     @Option(names = "--mac-table-size", description = "most learned MAC addresses (default: ${DEFAULT-VALUE})")
     int macTableSize = MacTable.DEFAULT_CAPACITY;

@@ -357,6 +357,8 @@ public final class Dataplane implements AutoCloseable
     {
         switch (name)
         {
+            case "backoff":
+                return new BackoffWaitStrategy(BackoffWaitStrategy.DEFAULT_IDLE_NANOS);
             case "blocking":
                 return new LiteBlockingWaitStrategy();
             case "sleeping":
@@ -366,7 +368,7 @@ public final class Dataplane implements AutoCloseable
             case "busy":
                 return new BusySpinWaitStrategy();
             default:
-                throw new IllegalArgumentException("unknown wait strategy '" + name + "' (blocking, sleeping, yielding, busy)");
+                throw new IllegalArgumentException("unknown wait strategy '" + name + "' (backoff, blocking, sleeping, yielding, busy)");
         }
     }
 

@@ -12,8 +12,9 @@ import java.nio.file.Path;
  * @param pipeline         which threads run the stages: {@code inline} (the I/O thread reads,
  *                         switches and writes each burst), {@code fused} (one stage thread after
  *                         the I/O thread) or {@code staged} (a forwarding and a transmit thread).
- * @param waitStrategy     how idle stage threads wait: {@code blocking} (park until signalled),
- *                         {@code sleeping}, {@code yielding} or {@code busy}; unused inline.
+ * @param waitStrategy     how idle stage threads wait: {@code backoff} (sleep-poll while traffic
+ *                         flows, park after 20 ms of silence), {@code blocking} (park until
+ *                         signalled), {@code sleeping}, {@code yielding} or {@code busy}; unused inline.
  * @param countersFile     where the counters are mapped.
  * @param macTableCapacity most MAC addresses learned at once, over all networks.
  * @param macAgingNanos    how long a learned address lives without traffic.
@@ -56,7 +57,7 @@ public record DataplaneConfig(
 
     public static DataplaneConfig defaults(final Path countersFile)
     {
-        return new DataplaneConfig(DEFAULT_RING_SIZE, "epoll", PIPELINE_FUSED, "sleeping", countersFile,
+        return new DataplaneConfig(DEFAULT_RING_SIZE, "epoll", PIPELINE_FUSED, "backoff", countersFile,
             MacTable.DEFAULT_CAPACITY, MacTable.DEFAULT_AGING_NANOS, DEFAULT_MAX_PORTS, DEFAULT_MAX_DOMAINS);
     }
 

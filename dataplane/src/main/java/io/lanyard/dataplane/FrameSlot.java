@@ -23,7 +23,8 @@ public final class FrameSlot
     public static final int FRAME_OFFSET = HEADROOM + VNET_HEADER_LENGTH;
     /** virtio header + 14-byte Ethernet header + 65 535-byte IP packet + a VLAN tag, rounded up. */
     public static final int DATA_CAPACITY = 65_600;
-    public static final int SIZE = HEADROOM + DATA_CAPACITY + 16;
+    /** Rounded up to whole cache lines, so every slot (and its headroom) starts on a line boundary. */
+    public static final int SIZE = (HEADROOM + DATA_CAPACITY + 16 + 63) & ~63;
 
     /** A frame from a port. */
     public static final int KIND_FRAME = 0;

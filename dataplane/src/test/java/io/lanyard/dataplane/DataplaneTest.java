@@ -82,6 +82,20 @@ class DataplaneTest
     }
 
     @Test
+    void shouldWakeAStageThatWentIdleAndParked() throws InterruptedException
+    {
+        final RecordingSink sink = new RecordingSink();
+        final Port from = dataplane.attach(new RecordingSink(), RED, "from");
+        dataplane.attach(sink, RED, "to");
+        // long enough for the default backoff wait to stop polling and park its thread
+        TimeUnit.MILLISECONDS.sleep(200);
+
+        dataplane.inject(from.id(), frame(MacAddress.BROADCAST, MAC_A));
+
+        assertNotNull(sink.next(), "a parked stage is woken by the next frame");
+    }
+
+    @Test
     void shouldFloodAnUnknownDestinationToTheOtherPortsOfTheIngressDomainOnly()
     {
         final RecordingSink a = new RecordingSink();

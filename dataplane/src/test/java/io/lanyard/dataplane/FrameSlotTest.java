@@ -68,7 +68,7 @@ class FrameSlotTest
     @Test
     void shouldKnowEveryDocumentedWaitStrategy()
     {
-        for (final String name : new String[] {"blocking", "sleeping", "yielding", "busy"})
+        for (final String name : new String[] {"backoff", "blocking", "sleeping", "yielding", "busy"})
         {
             Dataplane.waitStrategy(name);
         }
