@@ -4,6 +4,7 @@ import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.Channel;
+import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
@@ -44,6 +45,7 @@ import java.util.concurrent.TimeUnit;
 public final class ApiServer implements AutoCloseable
 {
     public static final int MAX_REQUEST_BYTES = 1 << 20;
+    private static final long WRITE_TIMEOUT_SECONDS = 10;
 
     private final Path socket;
     private final MultiThreadIoEventLoopGroup group;
@@ -219,11 +221,17 @@ public final class ApiServer implements AutoCloseable
             if (keepAlive)
             {
                 http.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-                ctx.writeAndFlush(http);
             }
-            else
+            final ChannelFuture written = ctx.writeAndFlush(http);
+            if (!keepAlive)
             {
-                ctx.writeAndFlush(http).addListener(ChannelFutureListener.CLOSE);
+                written.addListener(ChannelFutureListener.CLOSE);
+            }
+            if (!ctx.executor().inEventLoop())
+            {
+                // a worker waits until its answer is out: close() waits for the workers, and the
+                // event loop closes its channels before running tasks still queued when it stops
+                written.awaitUninterruptibly(WRITE_TIMEOUT_SECONDS, TimeUnit.SECONDS);
             }
         }
     }
