@@ -11,6 +11,8 @@ import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.List;
+import java.util.function.Function;
 
 /** The CLI's side of the API: calls that turn a daemon error into a {@link CliException}. */
 final class DaemonConnection
@@ -47,6 +49,31 @@ final class DaemonConnection
     void delete(final String path)
     {
         check(client.delete(path));
+    }
+
+    /**
+     * Deletes each named thing as {@code docker rm} does: prints the name of each one removed,
+     * the error of each one refused, and carries on.
+     *
+     * @return 0 when all were removed, 1 otherwise.
+     */
+    int deleteEach(final List<String> names, final Function<String, String> path)
+    {
+        int status = 0;
+        for (final String name : names)
+        {
+            try
+            {
+                delete(path.apply(name));
+                System.out.println(name);
+            }
+            catch (final CliException ex)
+            {
+                System.err.println(ex.getMessage());
+                status = 1;
+            }
+        }
+        return status;
     }
 
     static String encode(final String segment)

@@ -259,22 +259,7 @@ public final class LanyardCli
         @Override
         public Integer call()
         {
-            final DaemonConnection daemon = network.cli.daemon();
-            int status = 0;
-            for (final String name : names)
-            {
-                try
-                {
-                    daemon.delete("/networks/" + DaemonConnection.encode(name));
-                    System.out.println(name);
-                }
-                catch (final CliException ex)
-                {
-                    System.err.println(ex.getMessage());
-                    status = 1;
-                }
-            }
-            return status;
+            return network.cli.daemon().deleteEach(names, name -> "/networks/" + DaemonConnection.encode(name));
         }
     }
 
@@ -507,22 +492,7 @@ public final class LanyardCli
         @Override
         public Integer call()
         {
-            final DaemonConnection daemon = cli.daemon();
-            int status = 0;
-            for (final String name : names)
-            {
-                try
-                {
-                    daemon.delete("/sandboxes/" + DaemonConnection.encode(name) + (force ? "?force=1" : ""));
-                    System.out.println(name);
-                }
-                catch (final CliException ex)
-                {
-                    System.err.println(ex.getMessage());
-                    status = 1;
-                }
-            }
-            return status;
+            return cli.daemon().deleteEach(names, name -> "/sandboxes/" + DaemonConnection.encode(name) + (force ? "?force=1" : ""));
         }
     }
 
