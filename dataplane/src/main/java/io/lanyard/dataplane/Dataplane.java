@@ -180,7 +180,9 @@ public final class Dataplane implements AutoCloseable
     public synchronized Port attachTap(final TapDevice tap, final int domain, final String label, final boolean hostSide)
     {
         final Port port = attach(tap::write, domain, label, hostSide);
-        port.watch = ioLoop.watchReadable(tap.fd(), new TapPortReader(tap, port.id(), port.counters, writer));
+        final TapPortReader reader = new TapPortReader(tap, port.id(), port.counters, writer, label);
+        port.watch = ioLoop.watchReadable(tap.fd(), reader);
+        ioLoop.execute(() -> reader.watchedBy(port.watch));
         return port;
     }
 

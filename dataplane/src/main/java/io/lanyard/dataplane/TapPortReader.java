@@ -9,26 +9,38 @@ import io.lanyard.tap.TapDevice;
  *
  * <p>A burst is bounded so one busy port cannot starve the others on the same loop; readiness is
  * level-triggered, so frames left in the kernel bring the loop back. A frame that fills the
- * whole slot may have been cut short by the kernel and is dropped as truncated. A read error
- * other than "nothing waiting" is counted and ends the burst; the control plane detaches ports
- * whose device went away.
+ * whole slot may have been cut short by the kernel and is dropped as truncated.
+ *
+ * <p>A read error other than "nothing waiting" means the device is gone (deleted from inside
+ * the sandbox, say): it is counted, logged once, and the port stops being watched — a gone
+ * device stays "readable" (EPOLLERR) forever, and a level-triggered loop would spin on it.
  */
 final class TapPortReader implements IoLoop.ReadHandler
 {
     static final int BURST = 32;
+    private static final System.Logger LOG = System.getLogger(TapPortReader.class.getName());
     private static final int DROP_TRUNCATED = DropReason.TRUNCATED.ordinal();
 
     private final TapDevice tap;
     private final int portId;
     private final PortCounters counters;
     private final RingWriter writer;
+    private final String label;
+    private IoLoop.Watch watch;
 
-    TapPortReader(final TapDevice tap, final int portId, final PortCounters counters, final RingWriter writer)
+    TapPortReader(final TapDevice tap, final int portId, final PortCounters counters, final RingWriter writer, final String label)
     {
         this.tap = tap;
         this.portId = portId;
         this.counters = counters;
         this.writer = writer;
+        this.label = label;
+    }
+
+    /** The watch that calls this reader, so it can stop itself when its device is gone. */
+    void watchedBy(final IoLoop.Watch watch)
+    {
+        this.watch = watch;
     }
 
     @Override
@@ -51,6 +63,7 @@ final class TapPortReader implements IoLoop.ReadHandler
             if (n < 0)
             {
                 counters.rxErrors.incrementRelease();
+                stopReading(-n);
                 return;
             }
             counters.rxPackets.incrementRelease();
@@ -62,6 +75,18 @@ final class TapPortReader implements IoLoop.ReadHandler
             }
             slot.frame(portId, n);
             writer.publish();
+        }
+    }
+
+    private void stopReading(final int errno)
+    {
+        final IoLoop.Watch current = watch;
+        if (current != null)
+        {
+            watch = null;
+            current.cancel();
+            LOG.log(System.Logger.Level.WARNING, "port " + label + ": read failed (errno " + errno +
+                "), its device is gone; no longer reading it");
         }
     }
 }

@@ -511,6 +511,10 @@ public final class LanyardCli
             for (final JsonNode port : stats.path("Ports"))
             {
                 final List<String> drops = new ArrayList<>();
+                if (port.path("RxErrors").asLong() != 0)
+                {
+                    drops.add("rx_errors=" + port.path("RxErrors").asLong());
+                }
                 for (final Iterator<Map.Entry<String, JsonNode>> it = port.path("Drops").fields(); it.hasNext(); )
                 {
                     final Map.Entry<String, JsonNode> drop = it.next();

@@ -245,6 +245,33 @@ class DefaultBridgeE2E
         host.cli("exec", "container1", "--", "ping", "-c", "1", "-W", "2", "172.17.0.3").ok();
     }
 
+    @Test
+    void shouldStopReadingAnInterfaceDeletedFromInsideItsSandboxAndKeepServingTheOthers() throws Exception
+    {
+        host.cli("run", "-d", "--name", "c1").ok();
+        host.cli("run", "-d", "--name", "c2").ok();
+        host.cli("run", "-d", "--name", "breaker").ok();
+        host.inSandbox("breaker", "ip", "link", "delete", "eth0").assertOk();
+
+        assertTrue(LanyardHost.eventually(java.time.Duration.ofSeconds(5),
+            () -> host.cli("stats").ok().out().lines().anyMatch(l -> l.contains("breaker") && l.contains("rx_errors="))),
+            host.cli("stats").out());
+        final long before = cpuMillis(host.daemonPid());
+        LanyardHost.sleep(3000);
+        final long used = cpuMillis(host.daemonPid()) - before;
+        assertTrue(used < 1500, "the daemon idles instead of spinning on the dead device: " + used + " ms CPU in 3 s");
+        host.cli("exec", "c1", "--", "ping", "-c", "1", "-W", "2", "172.17.0.3").ok();
+        host.cli("rm", "breaker").ok();
+    }
+
+    /** User plus system CPU time of a process, from /proc (clock ticks of 10 ms). */
+    private static long cpuMillis(final long pid) throws java.io.IOException
+    {
+        final String stat = Files.readString(Path.of("/proc/" + pid + "/stat"));
+        final String[] fields = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+        return (Long.parseLong(fields[11]) + Long.parseLong(fields[12])) * 10;
+    }
+
     private void assertInterface(final String sandbox, final String cidr, final String mac)
     {
         final String link = host.inSandbox(sandbox, "ip", "-d", "-o", "link", "show", "eth0").assertOk().output();
