@@ -102,6 +102,7 @@ public final class Lanyardd implements Callable<Integer>
         }
     }
 
+    @SuppressWarnings("try") // the lock is held by keeping its channel open for the daemon's life
     private int run()
     {
         if (!"on".equals(offload) && !"off".equals(offload))

@@ -29,7 +29,7 @@ public final class EpollIoLoop implements IoLoop
     {
         Epoll.ensureAvailability();
         group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(threadName, true), EpollIoHandler.newFactory());
-        loop = (IoEventLoop)group.next();
+        loop = group.next();
     }
 
     @Override

@@ -38,7 +38,7 @@ public final class IoUringIoLoop implements IoLoop
     {
         IoUring.ensureAvailability();
         group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory(threadName, true), IoUringIoHandler.newFactory());
-        loop = (IoEventLoop)group.next();
+        loop = group.next();
     }
 
     @Override
@@ -89,7 +89,7 @@ public final class IoUringIoLoop implements IoLoop
             this.fd = fd;
             this.handler = handler;
             this.pollIn = new IoUringIoOps(IORING_OP_POLL_ADD, (byte)0, (short)0, fd, 0L, 0L, 0, POLLIN,
-                POLL_DATA, (short)0, (short)0, 0, 0L);
+                (long)POLL_DATA, (short)0, (short)0, 0, 0L);
         }
 
         void arm()
@@ -121,7 +121,7 @@ public final class IoUringIoLoop implements IoLoop
             {
                 cancelling = true;
                 registration.submit(new IoUringIoOps(IORING_OP_ASYNC_CANCEL, (byte)0, (short)0, -1, 0L, pollId, 0, 0,
-                    CANCEL_DATA, (short)0, (short)0, 0, 0L));
+                    (long)CANCEL_DATA, (short)0, (short)0, 0, 0L));
                 registration.cancel();
             });
             if (!loop.inEventLoop())

@@ -12,7 +12,6 @@ import picocli.CommandLine.ParentCommand;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -451,9 +450,8 @@ public final class LanyardCli
             {
                 final List<String> networks = new ArrayList<>();
                 final List<String> addresses = new ArrayList<>();
-                for (final Iterator<Map.Entry<String, JsonNode>> it = sandbox.path("Networks").fields(); it.hasNext(); )
+                for (final Map.Entry<String, JsonNode> entry : sandbox.path("Networks").properties())
                 {
-                    final Map.Entry<String, JsonNode> entry = it.next();
                     networks.add(entry.getKey());
                     final String address = entry.getValue().path("IPAddress").asText();
                     if (!address.isEmpty())
@@ -515,9 +513,8 @@ public final class LanyardCli
                 {
                     drops.add("rx_errors=" + port.path("RxErrors").asLong());
                 }
-                for (final Iterator<Map.Entry<String, JsonNode>> it = port.path("Drops").fields(); it.hasNext(); )
+                for (final Map.Entry<String, JsonNode> drop : port.path("Drops").properties())
                 {
-                    final Map.Entry<String, JsonNode> drop = it.next();
                     if (drop.getValue().asLong() != 0)
                     {
                         drops.add(drop.getKey() + "=" + drop.getValue().asLong());
@@ -529,9 +526,8 @@ public final class LanyardCli
             }
             table.print(System.out);
             final List<String> totals = new ArrayList<>();
-            for (final Iterator<Map.Entry<String, JsonNode>> it = stats.path("Dataplane").fields(); it.hasNext(); )
+            for (final Map.Entry<String, JsonNode> counter : stats.path("Dataplane").properties())
             {
-                final Map.Entry<String, JsonNode> counter = it.next();
                 totals.add(counter.getKey() + "=" + counter.getValue().asLong());
             }
             System.out.println("switch (" + stats.path("IoBackend").asText() + "): " + String.join(" ", totals));

@@ -10,7 +10,6 @@ import io.lanyard.control.model.Sandbox;
 import io.netty.handler.codec.http.QueryStringDecoder;
 
 import java.util.ArrayList;
-import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -285,9 +284,8 @@ public final class ApiRoutes
             throw RequestException.badRequest(field + " must be an object of strings");
         }
         final Map<String, String> result = new LinkedHashMap<>();
-        for (final Iterator<Map.Entry<String, JsonNode>> it = value.fields(); it.hasNext(); )
+        for (final Map.Entry<String, JsonNode> entry : value.properties())
         {
-            final Map.Entry<String, JsonNode> entry = it.next();
             if (!entry.getValue().isTextual())
             {
                 throw RequestException.badRequest(field + "." + entry.getKey() + " must be a string");

@@ -7,7 +7,6 @@ import io.lanyard.control.model.Network;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.HashMap;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -50,9 +49,8 @@ final class NetworkFilters
         {
             throw RequestException.badRequest("invalid filters: " + parameter.get(0));
         }
-        for (final Iterator<Map.Entry<String, JsonNode>> it = root.fields(); it.hasNext(); )
+        for (final Map.Entry<String, JsonNode> filter : root.properties())
         {
-            final Map.Entry<String, JsonNode> filter = it.next();
             if (!KNOWN.contains(filter.getKey()))
             {
                 throw RequestException.badRequest("invalid filter '" + filter.getKey() + "'");
