@@ -142,17 +142,34 @@ class DefaultBridgeE2E
     }
 
     @Test
-    void shouldKeepACommandRunningInTheBackgroundAndStopItOnForcedRemoval()
+    void shouldKeepACommandRunningInTheBackgroundAndStopItOnForcedRemoval() throws Exception
     {
         host.cli("run", "-d", "--name", "web", "--", "sleep", "600").ok();
         assertTrue(host.cli("ps").ok().out().lines().anyMatch(l -> l.contains("web") && l.contains("running")));
+        final long pid = new io.lanyard.control.api.ApiClient(host.socket).get("/sandboxes/web").json().get("Pid").asLong();
+        final ProcessHandle command = ProcessHandle.of(pid).orElseThrow(() -> new AssertionError("no process " + pid));
+        assertTrue(command.info().commandLine().orElse("").contains("sleep 600"), command.info().toString());
+
         final LanyardHost.Result refused = host.cli("rm", "web");
         assertEquals(1, refused.status());
         assertTrue(refused.err().contains("cannot remove a running container"), refused.err());
+        assertTrue(command.isAlive(), "a refused rm leaves the command running");
+
         host.cli("rm", "-f", "web").ok();
-        assertTrue(Shell.run(List.of("pgrep", "-f", "sleep 600")).output().isBlank() ||
-            !Shell.run(List.of("pgrep", "-af", "sleep 600")).output().contains("netns exec " + host.prefix()), "command stopped");
+        command.onExit().get(5, java.util.concurrent.TimeUnit.SECONDS);
+        assertFalse(command.isAlive(), "rm -f stopped the command");
         assertFalse(host.cli("ps").ok().out().contains("web"));
+    }
+
+    @Test
+    void shouldSwitchTheSameWithTheIoUringBackendAndTheInlinePipeline()
+    {
+        host.close();
+        host = new LanyardHost("iu", "--io", "io_uring", "--pipeline", "inline").start();
+        host.cli("run", "-d", "--name", "c1").ok();
+        host.cli("run", "-d", "--name", "c2").ok();
+        host.cli("exec", "c1", "--", "ping", "-c", "3", "-i", "0.2", "-W", "2", "172.17.0.3").ok();
+        assertTrue(host.cli("stats").ok().out().contains("switch (io_uring)"), host.cli("stats").out());
     }
 
     @Test
