@@ -86,19 +86,26 @@ public final class LearningSwitch
         }
         macTable.learn(domain, source, ingressPort, nowNanos);
 
-        final int toGateway = gateway.answer(domain, buffer, offset, length);
-        if (toGateway == GatewayResponder.ANSWERED)
+        final long destination = frame.destination();
+        final int etherType = frame.etherType();
+        // only frames to the gateway's MAC, or ARP broadcasts, can be the gateway's (a domain
+        // without a gateway has MAC -1, which no 48-bit destination equals)
+        final long gatewayMac = gateway.mac(domain);
+        if (destination == gatewayMac ||
+            (etherType == EthernetFrame.ETHER_TYPE_ARP && destination == MacAddress.BROADCAST && gatewayMac != -1L))
         {
-            return REPLY;
-        }
-        if (toGateway == GatewayResponder.UNANSWERED)
-        {
-            return drop(DropReason.NO_ROUTE);
+            final int toGateway = gateway.answer(domain, buffer, offset, length);
+            if (toGateway == GatewayResponder.ANSWERED)
+            {
+                return REPLY;
+            }
+            if (toGateway == GatewayResponder.UNANSWERED)
+            {
+                return drop(DropReason.NO_ROUTE);
+            }
         }
 
-        final boolean containerIp = iccOff[domain] && !hostSide[ingressPort] &&
-            frame.etherType() == EthernetFrame.ETHER_TYPE_IPV4;
-        final long destination = frame.destination();
+        final boolean containerIp = iccOff[domain] && !hostSide[ingressPort] && etherType == EthernetFrame.ETHER_TYPE_IPV4;
         if (MacAddress.isGroup(destination))
         {
             return flood(domain, containerIp);
