@@ -2,7 +2,7 @@ package io.lanyard.dataplane;
 
 import io.lanyard.forwarding.l2.DropReason;
 import io.lanyard.tap.IoLoop;
-import io.lanyard.tap.TapDevice;
+import io.lanyard.tap.FrameDevice;
 
 /**
  * Reads a TAP port's frames straight into ring slots when the I/O loop says it is readable.
@@ -11,24 +11,28 @@ import io.lanyard.tap.TapDevice;
  * level-triggered, so frames left in the kernel bring the loop back. A frame that fills the
  * whole slot may have been cut short by the kernel and is dropped as truncated.
  *
- * <p>A read error other than "nothing waiting" means the device is gone (deleted from inside
- * the sandbox, say): it is counted, logged once, and the port stops being watched — a gone
- * device stays "readable" (EPOLLERR) forever, and a level-triggered loop would spin on it.
+ * <p>A packet socket (the uplink) reports its link going down (ENETDOWN) and an oversized
+ * frame (EMSGSIZE) as read errors: those are counted and reading goes on. Any other read error
+ * means the device is gone (deleted from inside the sandbox, say): it is counted, logged once,
+ * and the port stops being watched — a gone device stays "readable" (EPOLLERR) forever, and a
+ * level-triggered loop would spin on it.
  */
 final class TapPortReader implements IoLoop.ReadHandler
 {
     static final int BURST = 32;
     private static final System.Logger LOG = System.getLogger(TapPortReader.class.getName());
     private static final int DROP_TRUNCATED = DropReason.TRUNCATED.ordinal();
+    private static final int ENETDOWN = 100;
+    private static final int EMSGSIZE = 90;
 
-    private final TapDevice tap;
+    private final FrameDevice tap;
     private final int portId;
     private final PortCounters counters;
     private final RingWriter writer;
     private final String label;
     private IoLoop.Watch watch;
 
-    TapPortReader(final TapDevice tap, final int portId, final PortCounters counters, final RingWriter writer, final String label)
+    TapPortReader(final FrameDevice tap, final int portId, final PortCounters counters, final RingWriter writer, final String label)
     {
         this.tap = tap;
         this.portId = portId;
@@ -63,6 +67,11 @@ final class TapPortReader implements IoLoop.ReadHandler
             if (n < 0)
             {
                 counters.rxErrors.incrementRelease();
+                if (-n == ENETDOWN || -n == EMSGSIZE)
+                {
+                    // a packet socket's link went down (it comes back) or a frame was too big: not fatal
+                    return;
+                }
                 stopReading(-n);
                 return;
             }

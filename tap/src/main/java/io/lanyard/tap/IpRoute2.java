@@ -57,6 +57,12 @@ public final class IpRoute2
         run(input.toString(), "-n", netns, "-batch", "-");
     }
 
+    /** Runs each command (an {@code ip} command line without the leading "ip") in the caller's own namespace. */
+    public static void batchHere(final List<String> commands)
+    {
+        run(String.join("\n", commands) + "\n", "-batch", "-");
+    }
+
     /** Runs {@code ip ARGS...}, feeding {@code stdin} if not null. */
     public static void run(final String stdin, final String... args)
     {

@@ -9,7 +9,8 @@ import jnr.ffi.types.ssize_t;
 import jnr.ffi.types.u_int64_t;
 
 /**
- * The libc calls jnr-posix lacks ({@code ioctl}, {@code setns}) and the address-based
+ * The libc calls jnr-posix lacks ({@code ioctl}, {@code setns}, the socket calls a packet socket
+ * needs) and the address-based
  * {@code read}/{@code write} the hot path uses: they take a raw address so a frame goes from the
  * kernel straight into a ring slot, and they report failure as -1 with errno instead of
  * throwing, so a refused write costs no allocation.
@@ -24,8 +25,13 @@ public interface LinuxCalls
     int O_CLOEXEC = 0x80000;
     int CLONE_NEWNET = 0x4000_0000;
 
-    int EAGAIN = 11;
+    int SOL_SOCKET = 1;
+    int MSG_TRUNC = 0x20;
+
     int EINTR = 4;
+    int EAGAIN = 11;
+    int ENODEV = 19;
+    int EMSGSIZE = 90;
 
     int open(String path, int flags);
 
@@ -42,6 +48,19 @@ public interface LinuxCalls
     @ssize_t long write(int fd, @u_int64_t long address, @size_t long length);
 
     int if_nametoindex(String name);
+
+    int socket(int domain, int type, int protocol);
+
+    /** {@code value} is the option in native byte order, e.g. a 4-byte int. */
+    int setsockopt(int fd, int level, int option, @In byte[] value, int length);
+
+    /** {@code length} is a one-element in/out {@code socklen_t}. */
+    int getsockopt(int fd, int level, int option, @Out byte[] value, @In @Out int[] length);
+
+    int bind(int fd, @In byte[] address, int length);
+
+    /** With {@link #MSG_TRUNC} a datagram socket returns the full length even when it did not fit. */
+    @ssize_t long recv(int fd, @u_int64_t long address, @size_t long length, int flags);
 
     String strerror(int errno);
 

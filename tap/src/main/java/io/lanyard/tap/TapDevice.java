@@ -13,7 +13,7 @@ import java.nio.charset.StandardCharsets;
  * existing device of that name re-attaches to it, which only works from inside the namespace
  * where the device now lives. The descriptor is non-blocking: reads return 0 when nothing waits.
  */
-public final class TapDevice implements AutoCloseable
+public final class TapDevice implements FrameDevice
 {
     static final long TUNSETIFF = 0x400454caL;
     static final long TUNSETPERSIST = 0x400454cbL;
