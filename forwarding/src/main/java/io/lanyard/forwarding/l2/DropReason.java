@@ -22,8 +22,24 @@ public enum DropReason
     TRUNCATED("truncated"),
     /** IP between two containers of a network with inter-container communication off. */
     ICC("icc"),
-    /** Addressed to the gateway for something it does not serve (yet: no route out). */
-    NO_ROUTE("no_route");
+    /** Addressed to the gateway for something it does not serve, or with no route out (internal network, no uplink). */
+    NO_ROUTE("no_route"),
+    /** Addressed to another of Lanyard's networks: networks are isolated from each other. */
+    ISOLATION("isolation"),
+    /** An IPv4 fragment: NAT cannot translate fragments it does not reassemble. */
+    FRAGMENT("fragment"),
+    /** A routed packet whose TTL ran out. */
+    TTL_EXCEEDED("ttl_exceeded"),
+    /** A new flow refused because the connection table is full (existing flows keep working). */
+    NAT_TABLE_FULL("nat_table_full"),
+    /** A new flow for which no free source port (or a clashing tuple) was found. */
+    NAT_NO_PORT("nat_no_port"),
+    /** Inbound on the uplink, matching no connection and no published port. */
+    UNSOLICITED("unsolicited"),
+    /** The next hop's MAC is not known yet: the frame became an ARP request for it. */
+    ARP_PENDING("arp_pending"),
+    /** A protocol or message NAT does not translate (not TCP, UDP or ICMP echo/error). */
+    UNSUPPORTED("unsupported");
 
     private static final DropReason[] VALUES = values();
 

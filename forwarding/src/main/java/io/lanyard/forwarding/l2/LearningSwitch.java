@@ -2,6 +2,7 @@ package io.lanyard.forwarding.l2;
 
 import io.lanyard.forwarding.addr.MacAddress;
 import io.lanyard.forwarding.l3.GatewayResponder;
+import io.lanyard.forwarding.l3.Router;
 import io.lanyard.forwarding.wire.EthernetFrame;
 import org.agrona.MutableDirectBuffer;
 
@@ -20,7 +21,7 @@ import java.util.Arrays;
  * is an array owned by the domain; it is replaced, never modified, when membership changes, so a
  * later stage may keep reading the array it was given.
  */
-public final class LearningSwitch
+public final class LearningSwitch implements Router.Domains
 {
     public static final int FLOOD = -1;
     public static final int DROP = -2;
@@ -31,6 +32,7 @@ public final class LearningSwitch
 
     private final MacTable macTable;
     private final GatewayResponder gateway;
+    private final Router router;
     private final int[] portDomain;
     private final boolean[] hostSide;
     private final int[][] domainPorts;
@@ -38,9 +40,16 @@ public final class LearningSwitch
     private final boolean[] iccOff;
     private final EthernetFrame frame = new EthernetFrame();
     private int dropReason;
+    private int rewrittenLength = -1;
     private int[] floodSet = NO_PORTS;
 
     public LearningSwitch(final int maxPorts, final int maxDomains, final MacTable macTable)
+    {
+        this(maxPorts, maxDomains, macTable, null);
+    }
+
+    /** @param router routes gateway-bound frames out and handles the uplink; null for a switch that only switches. */
+    public LearningSwitch(final int maxPorts, final int maxDomains, final MacTable macTable, final Router router)
     {
         if (maxPorts <= 0 || maxPorts > MacTable.MAX_PORT + 1 || maxDomains <= 0 || maxDomains > MacTable.MAX_DOMAIN + 1)
         {
@@ -48,6 +57,7 @@ public final class LearningSwitch
         }
         this.macTable = macTable;
         this.gateway = new GatewayResponder(maxDomains);
+        this.router = router;
         this.portDomain = new int[maxPorts];
         this.hostSide = new boolean[maxPorts];
         this.domainPorts = new int[maxDomains][];
@@ -68,9 +78,14 @@ public final class LearningSwitch
     public int forward(final int ingressPort, final MutableDirectBuffer buffer, final int offset, final int length,
         final long nowNanos)
     {
+        rewrittenLength = -1;
         final int domain = ingressPort >= 0 && ingressPort < portDomain.length ? portDomain[ingressPort] : NO_DOMAIN;
         if (domain == NO_DOMAIN)
         {
+            if (router != null && ingressPort == router.uplinkPort() && ingressPort >= 0)
+            {
+                return routed(router.fromUplink(buffer, offset, length, nowNanos, this));
+            }
             return drop(DropReason.NO_INGRESS_PORT);
         }
         frame.wrap(buffer, offset, length);
@@ -101,6 +116,18 @@ public final class LearningSwitch
             }
             if (toGateway == GatewayResponder.UNANSWERED)
             {
+                if (router != null && etherType == EthernetFrame.ETHER_TYPE_IPV4 && destination == gatewayMac)
+                {
+                    return routed(router.fromDomain(domain, ingressPort, buffer, offset, length, nowNanos, this));
+                }
+                // the rest sent to the gateway's MAC (ARP replies to the host's own requests, IPv6)
+                // is for the host side, whose interface carries that MAC
+                final int[] hostPorts = domainHostPorts[domain];
+                if (etherType != EthernetFrame.ETHER_TYPE_IPV4 && destination == gatewayMac && hostPorts.length > 0 &&
+                    hostPorts[0] != ingressPort)
+                {
+                    return hostPorts[0];
+                }
                 return drop(DropReason.NO_ROUTE);
             }
         }
@@ -124,6 +151,54 @@ public final class LearningSwitch
             return drop(DropReason.ICC);
         }
         return egress;
+    }
+
+    private int routed(final int verdict)
+    {
+        rewrittenLength = router.rewrittenLength();
+        if (verdict == Router.FLOOD)
+        {
+            floodSet = domainPorts[router.floodDomain()];
+        }
+        else if (verdict == Router.DROP)
+        {
+            dropReason = router.dropReason();
+        }
+        return verdict;
+    }
+
+    /**
+     * When the last verdict's frame was rewritten to another length (the router turned a packet
+     * into an ARP request for its next hop), that length; -1 otherwise. Such a frame, like a
+     * {@link #REPLY}, is complete: no offload is left for the receiver.
+     */
+    public int rewrittenLength()
+    {
+        return rewrittenLength;
+    }
+
+    public Router router()
+    {
+        return router;
+    }
+
+    @Override
+    public int portOf(final int domain, final long mac, final long nowNanos)
+    {
+        return macTable.lookup(domain, mac, nowNanos);
+    }
+
+    @Override
+    public int[] ports(final int domain)
+    {
+        return domainPorts[domain];
+    }
+
+    @Override
+    public int hostPort(final int domain)
+    {
+        final int[] hostPorts = domainHostPorts[domain];
+        return hostPorts.length == 0 ? Router.NO_PORT : hostPorts[0];
     }
 
     /** The reason of the last {@link #DROP}, as a {@link DropReason} ordinal. */

@@ -4,7 +4,6 @@ import io.lanyard.forwarding.addr.MacAddress;
 import io.lanyard.forwarding.wire.ArpPacket;
 import io.lanyard.forwarding.wire.EthernetFrame;
 import io.lanyard.forwarding.wire.IcmpHeader;
-import io.lanyard.forwarding.wire.InternetChecksum;
 import io.lanyard.forwarding.wire.Ipv4Header;
 import org.agrona.MutableDirectBuffer;
 
@@ -17,8 +16,7 @@ import java.util.Arrays;
  * <p>Replies are written in place over the request, in its slot, and go back out of the port
  * the request came in on: an ARP request becomes the reply by swapping and filling fields; an
  * echo request becomes the reply by swapping addresses and changing its type, with the ICMP
- * checksum updated incrementally (RFC 1624) and the IPv4 header checksum recomputed (TTL is
- * reset). Single-threaded, like the rest of the forwarding stage's tables.
+ * and IPv4 header checksums computed afresh (TTL is reset). Single-threaded, like the rest of the forwarding stage's tables.
  */
 public final class GatewayResponder
 {
@@ -132,9 +130,10 @@ public final class GatewayResponder
         {
             return UNANSWERED;
         }
-        final int typeAndCode = (IcmpHeader.TYPE_ECHO_REQUEST << 8) | icmp.code();
+        // computed in full: a request handed over with its checksum left to the device (virtio
+        // NEEDS_CSUM) holds no valid checksum to update, and the reply leaves with none pending
         icmp.type(IcmpHeader.TYPE_ECHO_REPLY);
-        icmp.checksum(InternetChecksum.update16(icmp.checksum(), typeAndCode, (IcmpHeader.TYPE_ECHO_REPLY << 8) | icmp.code()));
+        icmp.updateChecksum();
         final int asker = ip.source();
         ip.source(ip.destination()).destination(asker).ttl(REPLY_TTL).updateChecksum();
         frame.destination(frame.source()).source(gatewayMac);

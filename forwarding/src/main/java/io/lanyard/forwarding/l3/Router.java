@@ -1,0 +1,992 @@
+package io.lanyard.forwarding.l3;
+
+import io.lanyard.forwarding.addr.MacAddress;
+import io.lanyard.forwarding.l2.DropReason;
+import io.lanyard.forwarding.nat.ConnectionTable;
+import io.lanyard.forwarding.wire.ArpPacket;
+import io.lanyard.forwarding.wire.EthernetFrame;
+import io.lanyard.forwarding.wire.IcmpHeader;
+import io.lanyard.forwarding.wire.InternetChecksum;
+import io.lanyard.forwarding.wire.Ipv4Header;
+import io.lanyard.forwarding.wire.VirtioNetHeader;
+import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.Int2IntHashMap;
+import org.agrona.collections.Long2LongHashMap;
+
+import java.util.Arrays;
+
+import static java.nio.ByteOrder.BIG_ENDIAN;
+
+/**
+ * Layer 3 between Lanyard's networks and the outside: what {@code docker0}, the kernel's routing
+ * and iptables' MASQUERADE/DNAT rules do for Docker, done on the frame in its ring slot.
+ *
+ * <p>Frames reach it from a network when they are addressed to the network's gateway MAC and the
+ * {@link GatewayResponder} did not answer them, and from the uplink (the dataplane's own
+ * interface towards the outside). Every IPv4 flow that crosses is tracked in a
+ * {@link ConnectionTable} with two tuples, as Linux's conntrack does: the original one (as the
+ * initiator sent it) and the reply one (as the answer will arrive). A packet matching one tuple
+ * is rewritten so that it carries the inverse of the other, which expresses masquerade (source
+ * changes), published ports (destination changes), hairpin (both) and untranslated routing
+ * (neither) with one translation routine. Each direction also carries a tag saying where it
+ * goes: the uplink (next hop resolved by ARP) or a network and a container MAC.
+ *
+ * <ul>
+ *   <li>From a network: a tracked flow is translated; the gateway address goes to the
+ *       network's host-side port; the uplink address reaches published ports (hairpin, the
+ *       source becoming the target network's gateway so replies come back here); other
+ *       networks' subnets are refused (isolation); the rest leaves by the uplink, masqueraded
+ *       to the uplink address when the network says so, unless the network is internal.</li>
+ *   <li>From the uplink: ARP for the uplink address is answered and ARP traffic teaches the
+ *       next-hop cache; a tracked flow is translated back; a new flow to a published port is
+ *       DNATed to its container; ICMP echo to the uplink address is answered; the rest is
+ *       dropped as unsolicited.</li>
+ *   <li>ICMP errors about a tracked flow (port unreachable, fragmentation needed, TTL exceeded)
+ *       are translated with the packet they quote, and reach the container.</li>
+ * </ul>
+ *
+ * <p>Checksums are updated incrementally (RFC 1624). A frame that carries a partial checksum
+ * (virtio {@code NEEDS_CSUM}, as TAPs with offloads and veths hand over) holds only the
+ * pseudo-header sum in its TCP/UDP checksum field: only address changes touch it then, with
+ * the sum kept uncomplemented, as the kernel's {@code inet_proto_csum_replace4} does. Fragments
+ * are dropped and counted, never mistranslated. Single-threaded and allocation-free per frame.
+ */
+public final class Router
+{
+    /** Verdicts, as {@link io.lanyard.forwarding.l2.LearningSwitch}'s. */
+    public static final int FLOOD = -1;
+    public static final int DROP = -2;
+    public static final int REPLY = -3;
+
+    /** A direction tag meaning "out of the uplink, to the next hop towards the destination". */
+    public static final long TAG_UPLINK = -1L;
+    public static final int NO_PORT = -1;
+
+    private static final int FLAG_ROUTED = 1;
+    private static final int FLAG_MASQUERADE = 2;
+    private static final int FLAG_EXTERNAL = 4;
+
+    private static final int NAT_PORT_LOW = 1024;
+    private static final int NAT_PORT_HIGH = 65535;
+    private static final int ARP_CACHE_LIMIT = 4096;
+    private static final long ARP_RETRY_MILLIS = 1000;
+    private static final long NO_MAC = -1L;
+    private static final int TCP_FLAGS_OFFSET = 13;
+    private static final int TCP_CHECKSUM_OFFSET = 16;
+    private static final int UDP_CHECKSUM_OFFSET = 6;
+    private static final int TCP_MIN_LENGTH = 20;
+    private static final int UDP_LENGTH = 8;
+    private static final int TYPE_PARAMETER_PROBLEM = 12;
+    private static final int REPLY_TTL = 64;
+    /** {@code protocol} of an ICMP error, whose quoted packet decides the connection. */
+    private static final int ICMP_ERROR = 0x100;
+    /** The ingress of a frame read from the uplink, where a domain number would be. */
+    private static final int FROM_UPLINK = -1;
+
+    /** How the router sees the switch's ports: which port a MAC is behind, a network's ports. */
+    public interface Domains
+    {
+        /** The port {@code mac} was learned behind in {@code domain}, or a negative number. */
+        int portOf(int domain, long mac, long nowNanos);
+
+        /** Every port of {@code domain} (to flood a frame for a container not learned yet). */
+        int[] ports(int domain);
+
+        /** The domain's host-side port, or {@link #NO_PORT}. */
+        int hostPort(int domain);
+    }
+
+    private final ConnectionTable connections;
+    private final int[] gatewayAddress;
+    private final long[] gatewayMac;
+    private final int[] subnet;
+    private final int[] subnetMask;
+    private final int[] flags;
+    private int[] routedDomains = new int[0];
+
+    private int uplinkPort = NO_PORT;
+    private long uplinkMac = NO_MAC;
+    private int uplinkAddress;
+    private int uplinkMask;
+    private int uplinkGateway;
+    private final Long2LongHashMap neighbours = new Long2LongHashMap(ARP_CACHE_LIMIT * 2, 0.6f, NO_MAC);
+    private final Long2LongHashMap arpAsked = new Long2LongHashMap(ARP_CACHE_LIMIT * 2, 0.6f, Long.MIN_VALUE);
+
+    private final Int2IntHashMap published = new Int2IntHashMap(256, 0.6f, -1);
+    private int[] publishedDomain = new int[16];
+    private int[] publishedAddress = new int[16];
+    private int[] publishedPort = new int[16];
+    private long[] publishedMac = new long[16];
+    private int[] publishedKeys = new int[16];
+    private int publishedCount;
+
+    private final EthernetFrame frame = new EthernetFrame();
+    private final ArpPacket arp = new ArpPacket();
+    private final Ipv4Header ip = new Ipv4Header();
+    private final Ipv4Header quoted = new Ipv4Header();
+    private final IcmpHeader icmp = new IcmpHeader();
+    private final VirtioNetHeader vnet = new VirtioNetHeader();
+
+    // the packet being decided: its tuple as the connection table sees it
+    private MutableDirectBuffer buffer;
+    private int protocol;
+    private int source;
+    private int sourcePort;
+    private int destination;
+    private int destinationPort;
+    private int l4Offset;
+    private int l4Length;
+    private int tcpFlags;
+    private boolean partialChecksum;
+
+    private int dropReason;
+    private int floodDomain;
+    private int rewrittenLength = -1;
+    private long created;
+
+    public Router(final int maxDomains, final ConnectionTable connections)
+    {
+        this.connections = connections;
+        gatewayAddress = new int[maxDomains];
+        gatewayMac = new long[maxDomains];
+        subnet = new int[maxDomains];
+        subnetMask = new int[maxDomains];
+        flags = new int[maxDomains];
+        Arrays.fill(gatewayMac, NO_MAC);
+    }
+
+    // ------------------------------------------------------------------ configuration (between batches)
+
+    /**
+     * Makes {@code domain} a routed network: its subnet (for isolation), gateway, whether traffic
+     * out is masqueraded, and whether it may leave at all ({@code external} false for internal
+     * networks).
+     */
+    public void configureDomain(
+        final int domain, final int subnetAddress, final int prefixLength, final int gateway, final long gatewayMacAddress,
+        final boolean masquerade, final boolean external)
+    {
+        final int mask = prefixLength == 0 ? 0 : -1 << (32 - prefixLength);
+        subnet[domain] = subnetAddress & mask;
+        subnetMask[domain] = mask;
+        gatewayAddress[domain] = gateway;
+        gatewayMac[domain] = gatewayMacAddress;
+        flags[domain] = FLAG_ROUTED | (masquerade ? FLAG_MASQUERADE : 0) | (external ? FLAG_EXTERNAL : 0);
+        clearRouted(domain);
+        routedDomains = Arrays.copyOf(routedDomains, routedDomains.length + 1);
+        routedDomains[routedDomains.length - 1] = domain;
+    }
+
+    public void clearDomain(final int domain)
+    {
+        flags[domain] = 0;
+        gatewayMac[domain] = NO_MAC;
+        clearRouted(domain);
+    }
+
+    private void clearRouted(final int domain)
+    {
+        int kept = 0;
+        final int[] others = new int[routedDomains.length];
+        for (final int routed : routedDomains)
+        {
+            if (routed != domain)
+            {
+                others[kept++] = routed;
+            }
+        }
+        routedDomains = Arrays.copyOf(others, kept);
+    }
+
+    /** The dataplane's interface towards the outside; {@code port} {@link #NO_PORT} removes it. */
+    public void configureUplink(final int port, final long mac, final int address, final int prefixLength, final int gateway)
+    {
+        uplinkPort = port;
+        uplinkMac = mac;
+        uplinkAddress = address;
+        uplinkMask = prefixLength == 0 ? 0 : -1 << (32 - prefixLength);
+        uplinkGateway = gateway;
+        neighbours.clear();
+        arpAsked.clear();
+    }
+
+    public int uplinkPort()
+    {
+        return uplinkPort;
+    }
+
+    /**
+     * Publishes {@code hostPort}/{@code protocol} of the uplink address: new flows to it go to
+     * {@code address:port} at {@code mac} in {@code domain}.
+     */
+    public void publish(final int protocolNumber, final int hostPort, final int domain, final int address, final int port, final long mac)
+    {
+        final int key = publishedKey(protocolNumber, hostPort);
+        int index = published.get(key);
+        if (index < 0)
+        {
+            index = publishedCount++;
+            if (index == publishedDomain.length)
+            {
+                publishedDomain = Arrays.copyOf(publishedDomain, index * 2);
+                publishedAddress = Arrays.copyOf(publishedAddress, index * 2);
+                publishedPort = Arrays.copyOf(publishedPort, index * 2);
+                publishedMac = Arrays.copyOf(publishedMac, index * 2);
+                publishedKeys = Arrays.copyOf(publishedKeys, index * 2);
+            }
+            publishedKeys[index] = key;
+            published.put(key, index);
+        }
+        publishedDomain[index] = domain;
+        publishedAddress[index] = address;
+        publishedPort[index] = port;
+        publishedMac[index] = mac;
+    }
+
+    /** Stops new flows to the port; flows already tracked run until they expire, as with Linux. */
+    public void unpublish(final int protocolNumber, final int hostPort)
+    {
+        final int index = published.remove(publishedKey(protocolNumber, hostPort));
+        if (index >= 0)
+        {
+            final int last = --publishedCount;
+            if (index != last)
+            {
+                publishedDomain[index] = publishedDomain[last];
+                publishedAddress[index] = publishedAddress[last];
+                publishedPort[index] = publishedPort[last];
+                publishedMac[index] = publishedMac[last];
+                publishedKeys[index] = publishedKeys[last];
+                published.put(publishedKeys[index], index);
+            }
+        }
+    }
+
+    /** Records where {@code address} is on the uplink's link (learned from ARP, or given). */
+    public void neighbour(final int address, final long mac)
+    {
+        if (neighbours.size() < ARP_CACHE_LIMIT || neighbours.containsKey(address))
+        {
+            neighbours.put(address, mac);
+        }
+    }
+
+    public long neighbourMac(final int address)
+    {
+        return neighbours.get(address);
+    }
+
+    public ConnectionTable connections()
+    {
+        return connections;
+    }
+
+    // ------------------------------------------------------------------ per frame
+
+    public int dropReason()
+    {
+        return dropReason;
+    }
+
+    /** The domain whose ports a {@link #FLOOD} verdict goes to. */
+    public int floodDomain()
+    {
+        return floodDomain;
+    }
+
+    /**
+     * The new frame length when the last verdict rewrote the frame to another size (an ARP
+     * request in place of a packet waiting for it); -1 otherwise.
+     */
+    public int rewrittenLength()
+    {
+        return rewrittenLength;
+    }
+
+    /** Connections created since the router was made. */
+    public long created()
+    {
+        return created;
+    }
+
+    /**
+     * A frame of {@code domain}, addressed to its gateway MAC, that the gateway did not answer.
+     * The frame starts at {@code offset}; when {@code offset} leaves room, the virtio header is
+     * just before it (as in a ring slot).
+     */
+    public int fromDomain(
+        final int domain, final int ingressPort, final MutableDirectBuffer buffer, final int offset, final int length,
+        final long nowNanos, final Domains domains)
+    {
+        rewrittenLength = -1;
+        if ((flags[domain] & FLAG_ROUTED) == 0)
+        {
+            return drop(DropReason.NO_ROUTE);
+        }
+        if (!parse(buffer, offset, length))
+        {
+            return DROP;
+        }
+        final long nowMillis = nowNanos / 1_000_000L;
+        if (protocol == ICMP_ERROR)
+        {
+            return icmpError(domain, nowNanos, nowMillis, domains);
+        }
+        int id = protocol == 0 ? ConnectionTable.NONE :
+            connections.lookup(protocol, source, sourcePort, destination, destinationPort, nowMillis);
+        if (id >= 0)
+        {
+            final boolean reply = connections.lastLookupWasReply();
+            if (!arrivesFrom(id, reply, domain))
+            {
+                return drop(DropReason.ISOLATION);
+            }
+            return translateTracked(id, reply, nowNanos, nowMillis, domains);
+        }
+        if (destination == gatewayAddress[domain])
+        {
+            final int hostPort = domains.hostPort(domain);
+            return hostPort >= 0 ? hostPort : drop(DropReason.NO_ROUTE);
+        }
+        if (protocol == 0)
+        {
+            return drop(DropReason.UNSUPPORTED);
+        }
+        if (uplinkPort >= 0 && destination == uplinkAddress)
+        {
+            // as Docker's isolation rules drop an internal network's packets DNATed to another bridge
+            if ((flags[domain] & FLAG_EXTERNAL) == 0)
+            {
+                return drop(DropReason.NO_ROUTE);
+            }
+            id = hairpin(domain, nowMillis);
+            return id < 0 ? DROP : translateTracked(id, false, nowNanos, nowMillis, domains);
+        }
+        if (isRoutedSubnet(destination))
+        {
+            return drop(DropReason.ISOLATION);
+        }
+        if ((flags[domain] & FLAG_EXTERNAL) == 0 || uplinkPort < 0)
+        {
+            return drop(DropReason.NO_ROUTE);
+        }
+        if (protocol == Ipv4Header.PROTOCOL_TCP && (tcpFlags & ConnectionTable.TCP_RST) != 0)
+        {
+            return drop(DropReason.UNSOLICITED);
+        }
+        final long containerTag = domainTag(domain, frame.source());
+        if ((flags[domain] & FLAG_MASQUERADE) != 0)
+        {
+            final int natPort = connections.allocatePort(protocol, destination, destinationPort, uplinkAddress,
+                sourcePort, protocol == Ipv4Header.PROTOCOL_ICMP ? 0 : NAT_PORT_LOW, NAT_PORT_HIGH);
+            if (natPort < 0)
+            {
+                return drop(DropReason.NAT_NO_PORT);
+            }
+            id = create(destination, destinationPort, uplinkAddress, natPort, TAG_UPLINK, containerTag, nowMillis);
+        }
+        else
+        {
+            id = create(destination, destinationPort, source, sourcePort, TAG_UPLINK, containerTag, nowMillis);
+        }
+        return id < 0 ? DROP : translateTracked(id, false, nowNanos, nowMillis, domains);
+    }
+
+    /** A frame read from the uplink. */
+    public int fromUplink(final MutableDirectBuffer buffer, final int offset, final int length, final long nowNanos, final Domains domains)
+    {
+        rewrittenLength = -1;
+        frame.wrap(buffer, offset, length);
+        if (!frame.isValid())
+        {
+            return drop(DropReason.MALFORMED);
+        }
+        final long destinationMac = frame.destination();
+        final int etherType = frame.etherType();
+        if (etherType == EthernetFrame.ETHER_TYPE_ARP)
+        {
+            return uplinkArp(nowNanos);
+        }
+        if (destinationMac != uplinkMac || etherType != EthernetFrame.ETHER_TYPE_IPV4)
+        {
+            return drop(DropReason.UNSOLICITED);
+        }
+        if (!parse(buffer, offset, length))
+        {
+            return DROP;
+        }
+        final long nowMillis = nowNanos / 1_000_000L;
+        if (protocol == ICMP_ERROR)
+        {
+            return icmpError(FROM_UPLINK, nowNanos, nowMillis, domains);
+        }
+        if (protocol == 0)
+        {
+            return drop(DropReason.UNSOLICITED);
+        }
+        int id = connections.lookup(protocol, source, sourcePort, destination, destinationPort, nowMillis);
+        if (id >= 0)
+        {
+            final boolean reply = connections.lastLookupWasReply();
+            if (!arrivesFrom(id, reply, FROM_UPLINK))
+            {
+                return drop(DropReason.UNSOLICITED);
+            }
+            return translateTracked(id, reply, nowNanos, nowMillis, domains);
+        }
+        if (destination != uplinkAddress)
+        {
+            return drop(DropReason.UNSOLICITED);
+        }
+        if (protocol == Ipv4Header.PROTOCOL_ICMP)
+        {
+            return echoReply();
+        }
+        final int index = published.get(publishedKey(protocol, destinationPort));
+        if (index < 0 || (protocol == Ipv4Header.PROTOCOL_TCP && (tcpFlags & ConnectionTable.TCP_RST) != 0))
+        {
+            return drop(DropReason.UNSOLICITED);
+        }
+        id = create(publishedAddress[index], publishedPort[index], source, sourcePort,
+            domainTag(publishedDomain[index], publishedMac[index]), TAG_UPLINK, nowMillis);
+        return id < 0 ? DROP : translateTracked(id, false, nowNanos, nowMillis, domains);
+    }
+
+    // ------------------------------------------------------------------ decisions
+
+    private int hairpin(final int domain, final long nowMillis)
+    {
+        final int index = published.get(publishedKey(protocol, destinationPort));
+        if (index < 0 || protocol == Ipv4Header.PROTOCOL_ICMP)
+        {
+            drop(DropReason.NO_ROUTE);
+            return -1;
+        }
+        final int targetDomain = publishedDomain[index];
+        final int targetAddress = publishedAddress[index];
+        final int targetPort = publishedPort[index];
+        final int snatAddress = gatewayAddress[targetDomain];
+        final int natPort = connections.allocatePort(protocol, targetAddress, targetPort, snatAddress,
+            sourcePort, NAT_PORT_LOW, NAT_PORT_HIGH);
+        if (natPort < 0)
+        {
+            drop(DropReason.NAT_NO_PORT);
+            return -1;
+        }
+        return create(targetAddress, targetPort, snatAddress, natPort,
+            domainTag(targetDomain, publishedMac[index]), domainTag(domain, frame.source()), nowMillis);
+    }
+
+    /** Tracks the current packet's tuple as original, with the given reply tuple and direction tags. */
+    private int create(
+        final int replySource, final int replySourcePort, final int replyDestination, final int replyDestinationPort,
+        final long originalTag, final long replyTag, final long nowMillis)
+    {
+        // a packet that will not be forwarded leaves no connection behind (Linux never confirms its entry)
+        if (ip.ttl() <= 1)
+        {
+            drop(DropReason.TTL_EXCEEDED);
+            return -1;
+        }
+        final int id = connections.create(protocol, source, sourcePort, destination, destinationPort,
+            replySource, replySourcePort, replyDestination, replyDestinationPort, nowMillis);
+        if (id == ConnectionTable.FULL)
+        {
+            drop(DropReason.NAT_TABLE_FULL);
+            return -1;
+        }
+        if (id < 0)
+        {
+            drop(DropReason.NAT_NO_PORT);
+            return -1;
+        }
+        created++;
+        connections.tag(id, false, originalTag);
+        connections.tag(id, true, replyTag);
+        return id;
+    }
+
+    /** Rewrites the packet of a tracked connection and sends it where its direction goes. */
+    private int translateTracked(final int id, final boolean reply, final long nowNanos, final long nowMillis, final Domains domains)
+    {
+        final int ttl = ip.ttl();
+        if (ttl <= 1)
+        {
+            return drop(DropReason.TTL_EXCEEDED);
+        }
+        connections.update(id, reply, tcpFlags, nowMillis);
+        final int newSource;
+        final int newSourcePort;
+        final int newDestination;
+        final int newDestinationPort;
+        if (reply)
+        {
+            newSource = connections.originalDestination(id);
+            newSourcePort = connections.originalDestinationPort(id);
+            newDestination = connections.originalSource(id);
+            newDestinationPort = connections.originalSourcePort(id);
+        }
+        else
+        {
+            newSource = connections.replyDestination(id);
+            newSourcePort = connections.replyDestinationPort(id);
+            newDestination = connections.replySource(id);
+            newDestinationPort = connections.replySourcePort(id);
+        }
+        rewrite(newSource, newSourcePort, newDestination, newDestinationPort);
+        ip.ttl(ttl - 1).updateChecksum();
+        return egress(connections.tag(id, reply), newDestination, nowNanos, nowMillis, domains);
+    }
+
+    /** Sets the Ethernet header for where the packet goes and returns the port. */
+    private int egress(final long tag, final int destinationAddress, final long nowNanos, final long nowMillis, final Domains domains)
+    {
+        if (tag == TAG_UPLINK)
+        {
+            if (uplinkPort < 0)
+            {
+                return drop(DropReason.NO_ROUTE);
+            }
+            final int nextHop = (destinationAddress & uplinkMask) == (uplinkAddress & uplinkMask) ? destinationAddress : uplinkGateway;
+            final long nextHopMac = neighbours.get(nextHop);
+            if (nextHopMac == NO_MAC)
+            {
+                return askForNeighbour(nextHop, nowMillis);
+            }
+            frame.destination(nextHopMac).source(uplinkMac);
+            return uplinkPort;
+        }
+        final int domain = (int)(tag >>> 48);
+        if ((flags[domain] & FLAG_ROUTED) == 0)
+        {
+            // the network was removed while its connections live on: no gateway MAC to send from
+            return drop(DropReason.NO_ROUTE);
+        }
+        final long mac = tag & 0xFFFF_FFFF_FFFFL;
+        frame.destination(mac).source(gatewayMac[domain]);
+        final int port = domains.portOf(domain, mac, nowNanos);
+        if (port >= 0)
+        {
+            return port;
+        }
+        floodDomain = domain;
+        return FLOOD;
+    }
+
+    /**
+     * The next hop is not resolved: the frame (lost, as when a kernel's neighbour queue is full)
+     * becomes an ARP request for it, at most one a second per address.
+     */
+    private int askForNeighbour(final int nextHop, final long nowMillis)
+    {
+        final long asked = arpAsked.get(nextHop);
+        if (asked != Long.MIN_VALUE && nowMillis - asked < ARP_RETRY_MILLIS)
+        {
+            return drop(DropReason.ARP_PENDING);
+        }
+        if (arpAsked.size() >= ARP_CACHE_LIMIT)
+        {
+            arpAsked.clear();
+        }
+        arpAsked.put(nextHop, nowMillis);
+        writeArpRequest(buffer, frame.offset(), nextHop);
+        dropReason = DropReason.ARP_PENDING.ordinal();
+        return uplinkPort;
+    }
+
+    /** Writes an ARP request for {@code target} from the uplink at {@code offset}; the frame is 42 bytes. */
+    public int writeArpRequest(final MutableDirectBuffer target, final int offset, final int address)
+    {
+        frame.wrap(target, offset, EthernetFrame.HEADER_LENGTH + ArpPacket.LENGTH);
+        frame.destination(MacAddress.BROADCAST).source(uplinkMac).etherType(EthernetFrame.ETHER_TYPE_ARP);
+        arp.wrap(target, offset + EthernetFrame.HEADER_LENGTH, ArpPacket.LENGTH);
+        arp.ethernetIpv4(ArpPacket.OPERATION_REQUEST)
+            .senderHardware(uplinkMac)
+            .senderProtocol(uplinkAddress)
+            .targetHardware(0)
+            .targetProtocol(address);
+        rewrittenLength = EthernetFrame.HEADER_LENGTH + ArpPacket.LENGTH;
+        return rewrittenLength;
+    }
+
+    private int uplinkArp(final long nowNanos)
+    {
+        arp.wrap(frame.buffer(), frame.payloadOffset(), frame.payloadLength());
+        if (!arp.isValid())
+        {
+            return drop(DropReason.MALFORMED);
+        }
+        final int sender = arp.senderProtocol();
+        final long senderMac = arp.senderHardware();
+        final boolean forUs = arp.targetProtocol() == uplinkAddress;
+        if (senderMac != 0 && !MacAddress.isGroup(senderMac) && sender != 0 &&
+            (sender & uplinkMask) == (uplinkAddress & uplinkMask) && (forUs || neighbours.containsKey(sender)))
+        {
+            neighbour(sender, senderMac);
+        }
+        if (forUs && arp.operation() == ArpPacket.OPERATION_REQUEST)
+        {
+            arp.operation(ArpPacket.OPERATION_REPLY)
+                .targetHardware(senderMac)
+                .targetProtocol(sender)
+                .senderHardware(uplinkMac)
+                .senderProtocol(uplinkAddress);
+            frame.destination(frame.source()).source(uplinkMac);
+            return REPLY;
+        }
+        return drop(DropReason.UNSOLICITED);
+    }
+
+    private int echoReply()
+    {
+        icmp.wrap(frame.buffer(), l4Offset, l4Length);
+        if (icmp.type() != IcmpHeader.TYPE_ECHO_REQUEST)
+        {
+            return drop(DropReason.UNSOLICITED);
+        }
+        final int typeAndCode = (IcmpHeader.TYPE_ECHO_REQUEST << 8) | icmp.code();
+        icmp.type(IcmpHeader.TYPE_ECHO_REPLY);
+        if (partialChecksum)
+        {
+            // a reply leaves with its virtio header cleared: the checksum must be complete
+            icmp.updateChecksum();
+        }
+        else
+        {
+            icmp.checksum(InternetChecksum.update16(icmp.checksum(), typeAndCode, (IcmpHeader.TYPE_ECHO_REPLY << 8) | icmp.code()));
+        }
+        final int asker = ip.source();
+        ip.source(uplinkAddress).destination(asker).ttl(REPLY_TTL).updateChecksum();
+        frame.destination(frame.source()).source(uplinkMac);
+        return REPLY;
+    }
+
+    /**
+     * An ICMP error quoting a packet of a tracked flow: the quoted packet went the other way, so
+     * the connection is found by its inverse, the quoted packet is restored to the tuple of its
+     * own direction, and the outer packet is addressed as a packet of the error's direction.
+     */
+    private int icmpError(final int ingressDomain, final long nowNanos, final long nowMillis, final Domains domains)
+    {
+        final int quotedProtocol = quoted.protocol();
+        final int quotedOffset = quoted.payloadOffset();
+        final int quotedSource = quoted.source();
+        final int quotedDestination = quoted.destination();
+        int quotedSourcePort = 0;
+        int quotedDestinationPort = 0;
+        if (quotedProtocol == Ipv4Header.PROTOCOL_TCP || quotedProtocol == Ipv4Header.PROTOCOL_UDP)
+        {
+            quotedSourcePort = buffer.getShort(quotedOffset, BIG_ENDIAN) & 0xFFFF;
+            quotedDestinationPort = buffer.getShort(quotedOffset + 2, BIG_ENDIAN) & 0xFFFF;
+        }
+        else if (quotedProtocol == Ipv4Header.PROTOCOL_ICMP)
+        {
+            final int type = buffer.getByte(quotedOffset) & 0xFF;
+            final int identifier = buffer.getShort(quotedOffset + IcmpHeader.IDENTIFIER_OFFSET, BIG_ENDIAN) & 0xFFFF;
+            if (type == IcmpHeader.TYPE_ECHO_REQUEST)
+            {
+                quotedSourcePort = identifier;
+            }
+            else if (type == IcmpHeader.TYPE_ECHO_REPLY)
+            {
+                quotedDestinationPort = identifier;
+            }
+            else
+            {
+                return drop(DropReason.UNSUPPORTED);
+            }
+        }
+        else
+        {
+            return drop(DropReason.UNSUPPORTED);
+        }
+        final int id = connections.lookup(quotedProtocol, quotedDestination, quotedDestinationPort, quotedSource, quotedSourcePort, nowMillis);
+        if (id < 0)
+        {
+            return drop(DropReason.UNSOLICITED);
+        }
+        final boolean reply = connections.lastLookupWasReply();
+        if (!arrivesFrom(id, reply, ingressDomain))
+        {
+            return drop(ingressDomain == FROM_UPLINK ? DropReason.UNSOLICITED : DropReason.ISOLATION);
+        }
+        final int ttl = ip.ttl();
+        if (ttl <= 1)
+        {
+            return drop(DropReason.TTL_EXCEEDED);
+        }
+        // the quoted packet travelled in the other direction: give it that direction's own tuple
+        final int newQuotedSource;
+        final int newQuotedSourcePort;
+        final int newQuotedDestination;
+        final int newQuotedDestinationPort;
+        final int newDestination;
+        final int newSourceIfQuoted;
+        if (reply)
+        {
+            newQuotedSource = connections.originalSource(id);
+            newQuotedSourcePort = connections.originalSourcePort(id);
+            newQuotedDestination = connections.originalDestination(id);
+            newQuotedDestinationPort = connections.originalDestinationPort(id);
+            newDestination = connections.originalSource(id);
+            newSourceIfQuoted = connections.originalDestination(id);
+        }
+        else
+        {
+            newQuotedSource = connections.replySource(id);
+            newQuotedSourcePort = connections.replySourcePort(id);
+            newQuotedDestination = connections.replyDestination(id);
+            newQuotedDestinationPort = connections.replyDestinationPort(id);
+            newDestination = connections.replySource(id);
+            newSourceIfQuoted = connections.replyDestination(id);
+        }
+        quoted.source(newQuotedSource).destination(newQuotedDestination).updateChecksum();
+        if (quotedProtocol == Ipv4Header.PROTOCOL_ICMP)
+        {
+            buffer.putShort(quotedOffset + IcmpHeader.IDENTIFIER_OFFSET,
+                (short)(newQuotedSourcePort != 0 ? newQuotedSourcePort : newQuotedDestinationPort), BIG_ENDIAN);
+        }
+        else
+        {
+            buffer.putShort(quotedOffset, (short)newQuotedSourcePort, BIG_ENDIAN);
+            buffer.putShort(quotedOffset + 2, (short)newQuotedDestinationPort, BIG_ENDIAN);
+        }
+        // an error sent by the quoted packet's destination itself speaks for the translated address
+        if (ip.source() == quotedDestination)
+        {
+            ip.source(newSourceIfQuoted);
+        }
+        ip.destination(newDestination).ttl(ttl - 1).updateChecksum();
+        icmp.wrap(buffer, l4Offset, l4Length);
+        icmp.updateChecksum();
+        clearChecksumOffload();
+        return egress(connections.tag(id, reply), newDestination, nowNanos, nowMillis, domains);
+    }
+
+    // ------------------------------------------------------------------ packet work
+
+    /**
+     * Reads the IPv4 packet's tuple. {@code protocol} is 0 for packets the table does not track,
+     * and a marker for ICMP errors (whose quoted packet is then wrapped by {@code quoted}).
+     */
+    private boolean parse(final MutableDirectBuffer buffer, final int offset, final int length)
+    {
+        this.buffer = buffer;
+        frame.wrap(buffer, offset, length);
+        ip.wrap(buffer, frame.payloadOffset(), frame.payloadLength());
+        if (frame.etherType() != EthernetFrame.ETHER_TYPE_IPV4)
+        {
+            drop(DropReason.UNSUPPORTED);
+            return false;
+        }
+        dropReason = DropReason.MALFORMED.ordinal();
+        if (!ip.isValid())
+        {
+            return false;
+        }
+        if (ip.isFragment())
+        {
+            drop(DropReason.FRAGMENT);
+            return false;
+        }
+        partialChecksum = offset >= VirtioNetHeader.LENGTH &&
+            (vnet.wrap(buffer, offset - VirtioNetHeader.LENGTH).flags() & VirtioNetHeader.FLAG_NEEDS_CSUM) != 0;
+        source = ip.source();
+        destination = ip.destination();
+        l4Offset = ip.payloadOffset();
+        l4Length = ip.payloadLength();
+        tcpFlags = 0;
+        sourcePort = 0;
+        destinationPort = 0;
+        protocol = ip.protocol();
+        switch (protocol)
+        {
+            case Ipv4Header.PROTOCOL_TCP:
+                if (l4Length < TCP_MIN_LENGTH)
+                {
+                    return false;
+                }
+                sourcePort = buffer.getShort(l4Offset, BIG_ENDIAN) & 0xFFFF;
+                destinationPort = buffer.getShort(l4Offset + 2, BIG_ENDIAN) & 0xFFFF;
+                tcpFlags = buffer.getByte(l4Offset + TCP_FLAGS_OFFSET) & 0xFF;
+                return true;
+            case Ipv4Header.PROTOCOL_UDP:
+                if (l4Length < UDP_LENGTH)
+                {
+                    return false;
+                }
+                sourcePort = buffer.getShort(l4Offset, BIG_ENDIAN) & 0xFFFF;
+                destinationPort = buffer.getShort(l4Offset + 2, BIG_ENDIAN) & 0xFFFF;
+                return true;
+            case Ipv4Header.PROTOCOL_ICMP:
+                return parseIcmp();
+            default:
+                protocol = 0;
+                return true;
+        }
+    }
+
+    private boolean parseIcmp()
+    {
+        icmp.wrap(buffer, l4Offset, l4Length);
+        if (!icmp.isValid())
+        {
+            return false;
+        }
+        final int type = icmp.type();
+        if (type == IcmpHeader.TYPE_ECHO_REQUEST)
+        {
+            sourcePort = icmp.identifier();
+            return true;
+        }
+        if (type == IcmpHeader.TYPE_ECHO_REPLY)
+        {
+            destinationPort = icmp.identifier();
+            return true;
+        }
+        if (type == IcmpHeader.TYPE_DESTINATION_UNREACHABLE || type == IcmpHeader.TYPE_TIME_EXCEEDED || type == TYPE_PARAMETER_PROBLEM)
+        {
+            final int quotedOffset = l4Offset + IcmpHeader.HEADER_LENGTH;
+            final int quotedLength = frame.offset() + frame.length() - quotedOffset;
+            quoted.wrap(buffer, quotedOffset, quotedLength);
+            // the quote holds the header and at least 8 bytes of its payload, whatever its total length says
+            if (quotedLength < Ipv4Header.MIN_LENGTH + 8 || (buffer.getByte(quotedOffset) & 0xF0) != 0x40 ||
+                quoted.headerLength() < Ipv4Header.MIN_LENGTH || quotedLength < quoted.headerLength() + 8)
+            {
+                return false;
+            }
+            protocol = ICMP_ERROR;
+            return true;
+        }
+        protocol = 0;
+        return true;
+    }
+
+    /** Writes the new addresses and ports, updating the transport checksum incrementally. */
+    private void rewrite(final int newSource, final int newSourcePort, final int newDestination, final int newDestinationPort)
+    {
+        final int oldSource = source;
+        final int oldDestination = destination;
+        if (newSource != oldSource)
+        {
+            ip.source(newSource);
+        }
+        if (newDestination != oldDestination)
+        {
+            ip.destination(newDestination);
+        }
+        switch (protocol)
+        {
+            case Ipv4Header.PROTOCOL_TCP:
+                rewriteTransport(l4Offset + TCP_CHECKSUM_OFFSET, false, oldSource, newSource, oldDestination, newDestination,
+                    newSourcePort, newDestinationPort);
+                break;
+            case Ipv4Header.PROTOCOL_UDP:
+                rewriteTransport(l4Offset + UDP_CHECKSUM_OFFSET, true, oldSource, newSource, oldDestination, newDestination,
+                    newSourcePort, newDestinationPort);
+                break;
+            default:
+            {
+                // ICMP echo: the identifier is the "port"; no pseudo-header
+                final int oldIdentifier = icmp.identifier();
+                final int newIdentifier = icmp.type() == IcmpHeader.TYPE_ECHO_REQUEST ? newSourcePort : newDestinationPort;
+                if (oldIdentifier != newIdentifier)
+                {
+                    icmp.identifier(newIdentifier);
+                    if (!partialChecksum)
+                    {
+                        icmp.checksum(InternetChecksum.update16(icmp.checksum(), oldIdentifier, newIdentifier));
+                    }
+                }
+                break;
+            }
+        }
+    }
+
+    private void rewriteTransport(
+        final int checksumOffset, final boolean udp,
+        final int oldSource, final int newSource, final int oldDestination, final int newDestination,
+        final int newSourcePort, final int newDestinationPort)
+    {
+        int checksum = buffer.getShort(checksumOffset, BIG_ENDIAN) & 0xFFFF;
+        if (newSourcePort != sourcePort)
+        {
+            buffer.putShort(l4Offset, (short)newSourcePort, BIG_ENDIAN);
+        }
+        if (newDestinationPort != destinationPort)
+        {
+            buffer.putShort(l4Offset + 2, (short)newDestinationPort, BIG_ENDIAN);
+        }
+        if (partialChecksum)
+        {
+            // the field holds the uncomplemented pseudo-header sum; ports are summed by whoever finishes it
+            int sum = ~checksum & 0xFFFF;
+            sum = InternetChecksum.update32(sum, oldSource, newSource);
+            sum = InternetChecksum.update32(sum, oldDestination, newDestination);
+            checksum = ~sum & 0xFFFF;
+        }
+        else
+        {
+            if (udp && checksum == 0)
+            {
+                return;
+            }
+            checksum = InternetChecksum.update32(checksum, oldSource, newSource);
+            checksum = InternetChecksum.update32(checksum, oldDestination, newDestination);
+            checksum = InternetChecksum.update16(checksum, sourcePort, newSourcePort);
+            checksum = InternetChecksum.update16(checksum, destinationPort, newDestinationPort);
+            if (udp && checksum == 0)
+            {
+                checksum = 0xFFFF;
+            }
+        }
+        buffer.putShort(checksumOffset, (short)checksum, BIG_ENDIAN);
+    }
+
+    private void clearChecksumOffload()
+    {
+        if (frame.offset() >= VirtioNetHeader.LENGTH)
+        {
+            vnet.wrap(buffer, frame.offset() - VirtioNetHeader.LENGTH).clear();
+        }
+    }
+
+    /**
+     * Whether a packet of one direction came in where the other direction's packets go out
+     * ({@code domain} {@link #FROM_UPLINK} for the uplink): a spoofed tuple must not carry a
+     * packet into another network, or out of an internal one.
+     */
+    private boolean arrivesFrom(final int id, final boolean reply, final int domain)
+    {
+        final long otherWay = connections.tag(id, !reply);
+        return domain == FROM_UPLINK ? otherWay == TAG_UPLINK : otherWay != TAG_UPLINK && (int)(otherWay >>> 48) == domain;
+    }
+
+    private boolean isRoutedSubnet(final int address)
+    {
+        for (final int domain : routedDomains)
+        {
+            if ((address & subnetMask[domain]) == subnet[domain])
+            {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private int drop(final DropReason reason)
+    {
+        dropReason = reason.ordinal();
+        return DROP;
+    }
+
+    private static long domainTag(final int domain, final long mac)
+    {
+        return ((long)domain << 48) | (mac & 0xFFFF_FFFF_FFFFL);
+    }
+
+    private static int publishedKey(final int protocolNumber, final int port)
+    {
+        return (protocolNumber << 16) | port;
+    }
+}
