@@ -11,7 +11,11 @@ import com.lmax.disruptor.SleepingWaitStrategy;
 import com.lmax.disruptor.WaitStrategy;
 import com.lmax.disruptor.YieldingWaitStrategy;
 import io.lanyard.forwarding.l2.LearningSwitch;
+import io.lanyard.forwarding.l2.DropReason;
 import io.lanyard.forwarding.l2.MacTable;
+import io.lanyard.forwarding.l3.Router;
+import io.lanyard.forwarding.nat.ConnectionTable;
+import io.lanyard.tap.FrameDevice;
 import io.lanyard.tap.IoLoop;
 import io.lanyard.tap.TapDevice;
 import org.agrona.BufferUtil;
@@ -67,11 +71,13 @@ public final class Dataplane implements AutoCloseable
     private final EventPoller<FrameSlot> poller;
     private final Runnable wake;
     private final int maxDomains;
+    private volatile FrameDevice uplinkDevice;
+    private Port uplink;
     private boolean closed;
 
     private Dataplane(final DataplaneConfig config)
     {
-        countersFile = CountersFile.create(config.countersFile(), 16 + config.maxPorts() * 16);
+        countersFile = CountersFile.create(config.countersFile(), 16 + config.maxPorts() * (PortCounters.TYPE_DROP_BASE + DropReason.count()));
         counters = new DataplaneCounters(countersFile.manager());
         ports = new Port[config.maxPorts()];
         maxDomains = config.maxDomains();
@@ -86,8 +92,9 @@ public final class Dataplane implements AutoCloseable
             waitStrategy(config.waitStrategy()));
 
         final SystemNanoClock clock = SystemNanoClock.INSTANCE;
+        final Router router = new Router(config.maxDomains(), new ConnectionTable(config.natCapacity(), config.conntrackTimeouts()));
         final LearningSwitch learningSwitch = new LearningSwitch(config.maxPorts(), config.maxDomains(),
-            new MacTable(config.macTableCapacity(), config.macAgingNanos(), clock.nanoTime()));
+            new MacTable(config.macTableCapacity(), config.macAgingNanos(), clock.nanoTime()), router);
         final ForwardingStage forwarding = new ForwardingStage(learningSwitch, ports, commands, fences, clock, counters);
         final TransmitStage transmit = new TransmitStage(ports, fences, counters);
 
@@ -186,6 +193,128 @@ public final class Dataplane implements AutoCloseable
         return port;
     }
 
+    /**
+     * Makes {@code device} the uplink: the dataplane's own interface towards the outside, with
+     * its own address. It belongs to no network; the router answers ARP and ICMP echo for
+     * {@code address}, routes and translates what crosses it.
+     */
+    public synchronized Port attachUplink(
+        final FrameDevice device, final long mac, final int address, final int prefixLength, final int gateway)
+    {
+        ensureOpen();
+        final int id = portIds.nextClearBit(0);
+        if (id >= ports.length)
+        {
+            throw new IllegalStateException("all " + ports.length + " ports are in use");
+        }
+        final String label = "uplink:" + device.name();
+        final Port port = new Port(id, -1, label, device::write, new PortCounters(countersFile.manager(), id, label));
+        portIds.set(id);
+        ports[id] = port;
+        uplink = port;
+        uplinkDevice = device;
+        final CompletableFuture<Void> attached = new CompletableFuture<>();
+        command((stage, sequence) ->
+        {
+            stage.router().configureUplink(id, mac, address, prefixLength, gateway);
+            attached.complete(null);
+        });
+        await(attached, "attach " + label);
+        final TapPortReader reader = new TapPortReader(device, id, port.counters, writer, label);
+        port.watch = ioLoop.watchReadable(device.fd(), reader);
+        ioLoop.execute(() -> reader.watchedBy(port.watch));
+        return port;
+    }
+
+    /**
+     * Writes one frame (no virtio header) straight out of the uplink from the calling thread:
+     * for the control plane's ARP probes. A packet socket send is atomic per frame, so this
+     * does not disturb the transmit stage writing to the same socket.
+     *
+     * @return false when there is no uplink or the kernel refused the frame.
+     */
+    public boolean sendOnUplink(final byte[] frame)
+    {
+        final FrameDevice device = uplinkDevice;
+        if (device == null)
+        {
+            return false;
+        }
+        final ByteBuffer data = ByteBuffer.allocateDirect(FrameSlot.VNET_HEADER_LENGTH + frame.length);
+        data.position(FrameSlot.VNET_HEADER_LENGTH);
+        data.put(frame);
+        return device.write(BufferUtil.address(data), data.capacity()) == data.capacity();
+    }
+
+    /**
+     * Makes {@code domain} a routed network: the router isolates its subnet from the others,
+     * sends what is addressed to its gateway IP to its host-side port, and lets the rest out of
+     * the uplink (masqueraded when {@code masquerade}) unless {@code external} is false.
+     */
+    public synchronized void configureRouting(
+        final int domain, final int subnet, final int prefixLength, final int gateway, final long gatewayMac,
+        final boolean masquerade, final boolean external)
+    {
+        checkDomain(domain);
+        run("route domain " + domain,
+            stage -> stage.router().configureDomain(domain, subnet, prefixLength, gateway, gatewayMac, masquerade, external));
+    }
+
+    public synchronized void clearRouting(final int domain)
+    {
+        checkDomain(domain);
+        run("unroute domain " + domain, stage -> stage.router().clearDomain(domain));
+    }
+
+    /** New flows to the uplink address's {@code hostPort} go to {@code address:port} ({@code mac}) in {@code domain}. */
+    public synchronized void publish(
+        final int protocol, final int hostPort, final int domain, final int address, final int port, final long mac)
+    {
+        checkDomain(domain);
+        run("publish " + hostPort, stage -> stage.router().publish(protocol, hostPort, domain, address, port, mac));
+    }
+
+    public synchronized void unpublish(final int protocol, final int hostPort)
+    {
+        ensureOpen();
+        run("unpublish " + hostPort, stage -> stage.router().unpublish(protocol, hostPort));
+    }
+
+    /** Tells the router where a neighbour on the uplink's link is (from the control plane's own probe). */
+    public synchronized void neighbour(final int address, final long mac)
+    {
+        ensureOpen();
+        run("neighbour", stage -> stage.router().neighbour(address, mac));
+    }
+
+    private void run(final String what, final java.util.function.Consumer<ForwardingStage> change)
+    {
+        ensureOpen();
+        final CompletableFuture<Void> applied = new CompletableFuture<>();
+        command((stage, sequence) ->
+        {
+            try
+            {
+                change.accept(stage);
+                applied.complete(null);
+            }
+            catch (final RuntimeException ex)
+            {
+                applied.completeExceptionally(ex);
+            }
+        });
+        await(applied, what);
+    }
+
+    private void checkDomain(final int domain)
+    {
+        ensureOpen();
+        if (domain < 0 || domain >= maxDomains)
+        {
+            throw new IllegalArgumentException("domain " + domain + " out of range 0.." + (maxDomains - 1));
+        }
+    }
+
     /** Makes {@code sink} a port of {@code domain}; frames reach the switch from it only by {@link #inject}. */
     public synchronized Port attach(final FrameSink sink, final int domain, final String label)
     {
@@ -236,9 +365,22 @@ public final class Dataplane implements AutoCloseable
             await(drained, "stop reading " + port.label());
         }
         final CompletableFuture<Void> passed = new CompletableFuture<>();
-        command((stage, sequence) -> stage.detach(port.id(), sequence, passed));
+        final boolean isUplink = port == uplink;
+        command((stage, sequence) ->
+        {
+            if (isUplink)
+            {
+                stage.router().configureUplink(Router.NO_PORT, -1L, 0, 0, 0);
+            }
+            stage.detach(port.id(), sequence, passed);
+        });
         await(passed, "detach " + port.label());
         ports[port.id()] = null;
+        if (port == uplink)
+        {
+            uplink = null;
+            uplinkDevice = null;
+        }
         port.counters.close();
         portIds.clear(port.id());
     }

@@ -1,6 +1,7 @@
 package io.lanyard.dataplane;
 
 import io.lanyard.forwarding.l2.MacTable;
+import io.lanyard.forwarding.nat.ConntrackTimeouts;
 
 import java.nio.file.Path;
 
@@ -20,6 +21,9 @@ import java.nio.file.Path;
  * @param macAgingNanos    how long a learned address lives without traffic.
  * @param maxPorts         most ports at once.
  * @param maxDomains       most bridge domains (networks) at once.
+ * @param natCapacity      most tracked connections (NAT and routed flows) at once; new flows
+ *                         beyond it are dropped and counted.
+ * @param conntrackTimeouts how long tracked connections live in each state.
  */
 public record DataplaneConfig(
     int ringSize,
@@ -30,11 +34,15 @@ public record DataplaneConfig(
     int macTableCapacity,
     long macAgingNanos,
     int maxPorts,
-    int maxDomains)
+    int maxDomains,
+    int natCapacity,
+    ConntrackTimeouts conntrackTimeouts)
 {
     public static final int DEFAULT_RING_SIZE = 1024;
     public static final int DEFAULT_MAX_PORTS = 4096;
     public static final int DEFAULT_MAX_DOMAINS = 4096;
+    /** Linux's nf_conntrack_max on a machine of this size is 65 536 to 262 144. */
+    public static final int DEFAULT_NAT_CAPACITY = 65_536;
     public static final String PIPELINE_INLINE = "inline";
     public static final String PIPELINE_FUSED = "fused";
     public static final String PIPELINE_STAGED = "staged";
@@ -49,6 +57,10 @@ public record DataplaneConfig(
         {
             throw new IllegalArgumentException("unknown pipeline '" + pipeline + "' (inline, fused, staged)");
         }
+        if (natCapacity < 1 || natCapacity > (1 << 22))
+        {
+            throw new IllegalArgumentException("connection table size must be in 1.." + (1 << 22) + ": " + natCapacity);
+        }
         if ((long)ringSize * FrameSlot.SIZE > Integer.MAX_VALUE)
         {
             throw new IllegalArgumentException("ring size too large: " + ringSize);
@@ -58,31 +70,38 @@ public record DataplaneConfig(
     public static DataplaneConfig defaults(final Path countersFile)
     {
         return new DataplaneConfig(DEFAULT_RING_SIZE, "epoll", PIPELINE_FUSED, "backoff", countersFile,
-            MacTable.DEFAULT_CAPACITY, MacTable.DEFAULT_AGING_NANOS, DEFAULT_MAX_PORTS, DEFAULT_MAX_DOMAINS);
+            MacTable.DEFAULT_CAPACITY, MacTable.DEFAULT_AGING_NANOS, DEFAULT_MAX_PORTS, DEFAULT_MAX_DOMAINS,
+            DEFAULT_NAT_CAPACITY, ConntrackTimeouts.defaults());
     }
 
     public DataplaneConfig withIoBackend(final String backend)
     {
-        return new DataplaneConfig(ringSize, backend, pipeline, waitStrategy, countersFile, macTableCapacity, macAgingNanos, maxPorts, maxDomains);
+        return new DataplaneConfig(ringSize, backend, pipeline, waitStrategy, countersFile, macTableCapacity, macAgingNanos, maxPorts, maxDomains, natCapacity, conntrackTimeouts);
     }
 
     public DataplaneConfig withWaitStrategy(final String strategy)
     {
-        return new DataplaneConfig(ringSize, ioBackend, pipeline, strategy, countersFile, macTableCapacity, macAgingNanos, maxPorts, maxDomains);
+        return new DataplaneConfig(ringSize, ioBackend, pipeline, strategy, countersFile, macTableCapacity, macAgingNanos, maxPorts, maxDomains, natCapacity, conntrackTimeouts);
     }
 
     public DataplaneConfig withPipeline(final String layout)
     {
-        return new DataplaneConfig(ringSize, ioBackend, layout, waitStrategy, countersFile, macTableCapacity, macAgingNanos, maxPorts, maxDomains);
+        return new DataplaneConfig(ringSize, ioBackend, layout, waitStrategy, countersFile, macTableCapacity, macAgingNanos, maxPorts, maxDomains, natCapacity, conntrackTimeouts);
     }
 
     public DataplaneConfig withRingSize(final int size)
     {
-        return new DataplaneConfig(size, ioBackend, pipeline, waitStrategy, countersFile, macTableCapacity, macAgingNanos, maxPorts, maxDomains);
+        return new DataplaneConfig(size, ioBackend, pipeline, waitStrategy, countersFile, macTableCapacity, macAgingNanos, maxPorts, maxDomains, natCapacity, conntrackTimeouts);
+    }
+
+    public DataplaneConfig withNat(final int capacity, final ConntrackTimeouts timeouts)
+    {
+        return new DataplaneConfig(ringSize, ioBackend, pipeline, waitStrategy, countersFile, macTableCapacity, macAgingNanos, maxPorts, maxDomains,
+            capacity, timeouts);
     }
 
     public DataplaneConfig withMacTable(final int capacity, final long agingNanos)
     {
-        return new DataplaneConfig(ringSize, ioBackend, pipeline, waitStrategy, countersFile, capacity, agingNanos, maxPorts, maxDomains);
+        return new DataplaneConfig(ringSize, ioBackend, pipeline, waitStrategy, countersFile, capacity, agingNanos, maxPorts, maxDomains, natCapacity, conntrackTimeouts);
     }
 }

@@ -16,12 +16,21 @@ public final class DataplaneCounters
     public static final int TYPE_DROP_NO_INGRESS_PORT = 103;
     public static final int TYPE_DROP_NO_EGRESS_PORT = 104;
     public static final int TYPE_STAGE_ERRORS = 105;
+    public static final int TYPE_NAT_CONNECTIONS = 106;
+    public static final int TYPE_NAT_CREATED = 107;
+    public static final int TYPE_NAT_REFUSED_FULL = 108;
+    public static final int TYPE_NAT_EXPIRED = 109;
 
     /** Written by the forwarding stage. */
     final AtomicCounter macEntries;
     final AtomicCounter macLearnRefused;
     final AtomicCounter macMoves;
     final AtomicCounter noIngressPort;
+    /** Tracked connections now, created and refused (table full) so far, expired so far. */
+    final AtomicCounter natConnections;
+    final AtomicCounter natCreated;
+    final AtomicCounter natRefusedFull;
+    final AtomicCounter natExpired;
     /** Written by the transmit stage. */
     final AtomicCounter noEgressPort;
     /** Written by whichever stage hit an unexpected exception (rare; incremented atomically). */
@@ -35,6 +44,10 @@ public final class DataplaneCounters
         noIngressPort = newCounter(manager, TYPE_DROP_NO_INGRESS_PORT, "drop_no_ingress_port");
         noEgressPort = newCounter(manager, TYPE_DROP_NO_EGRESS_PORT, "drop_no_egress_port");
         stageErrors = newCounter(manager, TYPE_STAGE_ERRORS, "stage_errors");
+        natConnections = newCounter(manager, TYPE_NAT_CONNECTIONS, "nat_connections");
+        natCreated = newCounter(manager, TYPE_NAT_CREATED, "nat_created");
+        natRefusedFull = newCounter(manager, TYPE_NAT_REFUSED_FULL, "nat_refused_full");
+        natExpired = newCounter(manager, TYPE_NAT_EXPIRED, "nat_expired");
     }
 
     private static AtomicCounter newCounter(final CountersManager manager, final int type, final String label)

@@ -4,6 +4,8 @@ import com.lmax.disruptor.EventHandler;
 import io.lanyard.forwarding.l2.DropReason;
 import io.lanyard.forwarding.l2.LearningSwitch;
 import io.lanyard.forwarding.l2.MacTable;
+import io.lanyard.forwarding.l3.Router;
+import io.lanyard.forwarding.nat.ConnectionTable;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
@@ -21,6 +23,7 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
 {
     private static final int COMMANDS_PER_BATCH = 64;
     private static final long HOUSEKEEPING_INTERVAL_NANOS = 1_000_000_000L;
+    private static final int DROP_ARP_PENDING = DropReason.ARP_PENDING.ordinal();
 
     private final LearningSwitch learningSwitch;
     private final Port[] ports;
@@ -79,6 +82,13 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
         {
             slot.floodPorts = learningSwitch.floodPorts();
         }
+        else if (verdict >= 0 && learningSwitch.rewrittenLength() >= 0)
+        {
+            // the router turned the packet into an ARP request for its next hop: the packet is lost
+            slot.dataLength = FrameSlot.VNET_HEADER_LENGTH + learningSwitch.rewrittenLength();
+            slot.buffer().setMemory(FrameSlot.DATA_OFFSET, FrameSlot.VNET_HEADER_LENGTH, (byte)0);
+            ports[ingress].counters.drop(DROP_ARP_PENDING);
+        }
         else if (verdict == LearningSwitch.REPLY)
         {
             // a reply the gateway wrote is complete: no checksum or segmentation left to the receiver
@@ -113,6 +123,15 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
             counters.macEntries.setRelease(macTable.size());
             counters.macLearnRefused.setRelease(macTable.learnRefused());
             counters.macMoves.setRelease(macTable.moves());
+            final Router router = learningSwitch.router();
+            if (router != null)
+            {
+                final ConnectionTable connections = router.connections();
+                counters.natExpired.getAndAddRelease(connections.expire(now / 1_000_000L));
+                counters.natConnections.setRelease(connections.size());
+                counters.natCreated.setRelease(router.created());
+                counters.natRefusedFull.setRelease(connections.refusedFull());
+            }
         }
     }
 
@@ -124,6 +143,11 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
     void configureDomain(final int domain, final int gatewayAddress, final long gatewayMac, final boolean icc)
     {
         learningSwitch.configureDomain(domain, gatewayAddress, gatewayMac, icc);
+    }
+
+    Router router()
+    {
+        return learningSwitch.router();
     }
 
     /** Detaches the port and fences the transmit stage behind the current sequence. */

@@ -19,7 +19,7 @@ class CountersFileTest
     void shouldLetAnotherMappingReadCountersAsTheyAreWritten() throws Exception
     {
         final Path path = tempDir.resolve("nested/dir/counters");
-        try (CountersFile writer = CountersFile.create(path, 16);
+        try (CountersFile writer = CountersFile.create(path, 64);
             CountersFile reader = CountersFile.open(path))
         {
             final PortCounters port = new PortCounters(writer.manager(), 3, "ns/eth0");

@@ -457,7 +457,11 @@ class DataplaneTest
             new CounterRecord(DataplaneCounters.TYPE_MAC_MOVES, -1, "mac_moves"),
             new CounterRecord(DataplaneCounters.TYPE_DROP_NO_INGRESS_PORT, -1, "drop_no_ingress_port"),
             new CounterRecord(DataplaneCounters.TYPE_DROP_NO_EGRESS_PORT, -1, "drop_no_egress_port"),
-            new CounterRecord(DataplaneCounters.TYPE_STAGE_ERRORS, -1, "stage_errors")), dataplaneCounters);
+            new CounterRecord(DataplaneCounters.TYPE_STAGE_ERRORS, -1, "stage_errors"),
+            new CounterRecord(DataplaneCounters.TYPE_NAT_CONNECTIONS, -1, "nat_connections"),
+            new CounterRecord(DataplaneCounters.TYPE_NAT_CREATED, -1, "nat_created"),
+            new CounterRecord(DataplaneCounters.TYPE_NAT_REFUSED_FULL, -1, "nat_refused_full"),
+            new CounterRecord(DataplaneCounters.TYPE_NAT_EXPIRED, -1, "nat_expired")), dataplaneCounters);
     }
 
     @Test
@@ -522,7 +526,7 @@ class DataplaneTest
     void shouldRefuseAPortBeyondMaxPortsUntilOneIsDetached()
     {
         final DataplaneConfig twoPorts = new DataplaneConfig(16, "epoll", DataplaneConfig.PIPELINE_STAGED, "blocking", tempDir.resolve("small-counters"),
-            64, TimeUnit.SECONDS.toNanos(300), 2, 2);
+            64, TimeUnit.SECONDS.toNanos(300), 2, 2, 16, io.lanyard.forwarding.nat.ConntrackTimeouts.defaults());
         try (Dataplane small = Dataplane.start(twoPorts))
         {
             final Port first = small.attach(new RecordingSink(), RED, "first");
