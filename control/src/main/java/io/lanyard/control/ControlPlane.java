@@ -9,6 +9,11 @@ import io.lanyard.control.model.IpamPool;
 import io.lanyard.control.model.Network;
 import io.lanyard.control.model.Sandbox;
 import io.lanyard.control.model.State;
+import io.lanyard.control.ports.PortBinding;
+import io.lanyard.control.ports.PortSpec;
+import io.lanyard.control.ports.PublishedPorts;
+import io.lanyard.control.routing.HostInterfaces;
+import io.lanyard.control.routing.Uplink;
 import io.lanyard.control.sandbox.EtcFiles;
 import io.lanyard.control.sandbox.InterfaceSpec;
 import io.lanyard.control.sandbox.SandboxPlumbing;
@@ -54,7 +59,6 @@ public final class ControlPlane implements AutoCloseable
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
     private static final String DEFAULT_BRIDGE_SUBNET = "172.17.0.0/16";
     private static final String DEFAULT_BRIDGE_GATEWAY = "172.17.0.1";
-    private static final String DEFAULT_BRIDGE_DEVICE = "lanyard0";
 
     private final DaemonSettings settings;
     private final StateStore store;
@@ -62,6 +66,7 @@ public final class ControlPlane implements AutoCloseable
     private final SandboxPlumbing plumbing;
     private final EtcFiles etcFiles;
     private final SandboxProcesses processes;
+    private final Routing routing;
 
     private final Map<String, Network> networks = new LinkedHashMap<>();
     private final Map<String, Sandbox> sandboxes = new LinkedHashMap<>();
@@ -76,6 +81,16 @@ public final class ControlPlane implements AutoCloseable
     {
     }
 
+    /**
+     * What joins the networks to the host and the outside: the host-side ports, the uplink
+     * (null without {@code --uplink}) and the published ports. {@link #NONE} for a control plane
+     * that only switches (tests that must not create devices in their own namespace).
+     */
+    public record Routing(HostInterfaces hosts, Uplink uplink, PublishedPorts ports)
+    {
+        public static final Routing NONE = new Routing(null, null, null);
+    }
+
     public ControlPlane(
         final DaemonSettings settings,
         final StateStore store,
@@ -84,6 +99,19 @@ public final class ControlPlane implements AutoCloseable
         final EtcFiles etcFiles,
         final SandboxProcesses processes)
     {
+        this(settings, store, dataplane, plumbing, etcFiles, processes, Routing.NONE);
+    }
+
+    public ControlPlane(
+        final DaemonSettings settings,
+        final StateStore store,
+        final Dataplane dataplane,
+        final SandboxPlumbing plumbing,
+        final EtcFiles etcFiles,
+        final SandboxProcesses processes,
+        final Routing routing)
+    {
+        this.routing = routing;
         this.settings = settings;
         this.store = store;
         this.dataplane = dataplane;
@@ -104,7 +132,14 @@ public final class ControlPlane implements AutoCloseable
     {
         for (final Network network : state.networks())
         {
-            addNetwork(network);
+            try
+            {
+                addNetwork(network);
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.log(System.Logger.Level.ERROR, "network " + network.name() + " is not fully set up: " + ex.getMessage());
+            }
         }
         ensurePredefinedNetworks();
         for (final Sandbox sandbox : state.sandboxes())
@@ -131,6 +166,14 @@ public final class ControlPlane implements AutoCloseable
                     try
                     {
                         bringUp(sandbox, true);
+                        if (!sandbox.ports().isEmpty() && routing.ports() != null)
+                        {
+                            final PublishedPorts.Target target = portTarget(sandbox);
+                            if (target != null)
+                            {
+                                routing.ports().restore(sandbox.id(), sandbox.ports(), target);
+                            }
+                        }
                     }
                     catch (final RuntimeException ex)
                     {
@@ -184,7 +227,7 @@ public final class ControlPlane implements AutoCloseable
         options.put(Network.OPTION_ENABLE_ICC, Boolean.toString(settings.icc()));
         options.put(Network.OPTION_ENABLE_IP_MASQUERADE, "true");
         options.put(Network.OPTION_HOST_BINDING_IPV4, "0.0.0.0");
-        options.put(Network.OPTION_BRIDGE_NAME, DEFAULT_BRIDGE_DEVICE);
+        options.put(Network.OPTION_BRIDGE_NAME, HostInterfaces.DEFAULT_BRIDGE_DEVICE);
         options.put(Network.OPTION_MTU, Integer.toString(Network.DEFAULT_MTU));
         if (bridge.isEmpty())
         {
@@ -306,19 +349,28 @@ public final class ControlPlane implements AutoCloseable
                     throw RequestException.conflict("bridge name " + device + " is already used by network " + other.name());
                 }
             }
+            if (routing.hosts() != null && routing.hosts().nameTaken(device))
+            {
+                throw RequestException.conflict("bridge name " + device + " is already used by another interface on this host");
+            }
         }
         final List<IpamPool> ipam = planAddresses(request.ipam());
         final Network network = new Network(Identifiers.newId(), name, driver, "local", Instant.now(), request.internal(),
             request.attachable(), ipam, options, request.labels());
-        addNetwork(network);
         try
         {
+            addNetwork(network);
             save();
+        }
+        catch (final RequestException ex)
+        {
+            dropNetwork(network);
+            throw ex;
         }
         catch (final RuntimeException ex)
         {
             dropNetwork(network);
-            throw ex;
+            throw RequestException.internal("cannot create network " + name + ": " + ex.getMessage());
         }
         return network;
     }
@@ -466,12 +518,29 @@ public final class ControlPlane implements AutoCloseable
         }
     }
 
-    /** Tells the switch the network's gateway address and ICC policy. */
+    /**
+     * Tells the switch the network's gateway address and ICC policy, the router its subnet and
+     * whether its traffic out is masqueraded (or may leave at all), and gives the network its
+     * host-side port.
+     */
     private void programDomain(final Network network)
     {
+        final int domain = domains.get(network.id());
         final int gateway = network.ipam().isEmpty() ? 0 : Ipv4Address.parse(network.ipam().get(0).gateway());
         final boolean icc = !"false".equals(network.options().get(Network.OPTION_ENABLE_ICC));
-        dataplane.configureDomain(domains.get(network.id()), gateway, gateway == 0 ? -1L : MacAddress.fromIpv4(gateway), icc);
+        final long gatewayMac = gateway == 0 ? -1L : MacAddress.fromIpv4(gateway);
+        dataplane.configureDomain(domain, gateway, gatewayMac, icc);
+        if (gateway != 0)
+        {
+            final Ipv4Cidr subnet = Ipv4Cidr.parse(network.ipam().get(0).subnet());
+            final boolean masquerade = !"false".equals(network.options().get(Network.OPTION_ENABLE_IP_MASQUERADE));
+            dataplane.configureRouting(domain, subnet.network(), subnet.prefixLength(), gateway, gatewayMac, masquerade,
+                !network.internal());
+            if (routing.hosts() != null)
+            {
+                routing.hosts().bringUp(network, domain);
+            }
+        }
     }
 
     private void dropNetwork(final Network network)
@@ -481,6 +550,11 @@ public final class ControlPlane implements AutoCloseable
         final Integer domain = domains.remove(network.id());
         if (domain != null)
         {
+            if (routing.hosts() != null)
+            {
+                quietly("remove the host-side port of " + network.name(), () -> routing.hosts().remove(network.id()));
+            }
+            quietly("unroute " + network.name(), () -> dataplane.clearRouting(domain));
             dataplane.configureDomain(domain, 0, -1L, true);
             usedDomains.clear(domain);
         }
@@ -492,12 +566,19 @@ public final class ControlPlane implements AutoCloseable
 
     /** What {@code lanyard run} asks for. */
     public record RunRequest(String name, String network, String ipv4Address, List<String> aliases, List<String> command,
-        boolean detach)
+        boolean detach, List<String> publish)
     {
         public RunRequest
         {
             aliases = aliases == null ? List.of() : List.copyOf(aliases);
             command = command == null ? List.of() : List.copyOf(command);
+            publish = publish == null ? List.of() : List.copyOf(publish);
+        }
+
+        public RunRequest(final String name, final String network, final String ipv4Address, final List<String> aliases,
+            final List<String> command, final boolean detach)
+        {
+            this(name, network, ipv4Address, aliases, command, detach, List.of());
         }
     }
 
@@ -558,6 +639,7 @@ public final class ControlPlane implements AutoCloseable
         final Network network = network(request.network() == null ? "bridge" : request.network());
         final Integer staticAddress = request.ipv4Address() == null ? null : parseAddress(request.ipv4Address());
         checkEndpointOptions(network, staticAddress, request.aliases());
+        final List<PortBinding> publish = checkPublish(network, request.publish());
         final boolean hostNetwork = Network.DRIVER_HOST.equals(network.driver());
         final String netns = hostNetwork ? null : settings.sandboxPrefix() + name;
         if (netns != null && plumbing.namespaceExists(netns))
@@ -583,6 +665,21 @@ public final class ControlPlane implements AutoCloseable
             throw RequestException.internal("cannot create sandbox " + name + ": " + ex.getMessage());
         }
         sandbox = sandbox.withState(Sandbox.READY);
+        if (!publish.isEmpty())
+        {
+            try
+            {
+                sandbox = sandbox.withPorts(routing.ports().publish(id, publish, portTarget(sandbox),
+                    network.options().get(Network.OPTION_HOST_BINDING_IPV4)));
+            }
+            catch (final RuntimeException ex)
+            {
+                tearDown(sandbox);
+                forget(sandbox);
+                save();
+                throw ex instanceof RequestException ? ex : RequestException.internal("cannot publish ports of " + name + ": " + ex.getMessage());
+            }
+        }
         sandboxes.put(id, sandbox);
         save();
 
@@ -606,6 +703,11 @@ public final class ControlPlane implements AutoCloseable
         sandboxes.put(sandbox.id(), sandbox);
         save();
         processes.kill(sandbox.pid(), sandbox.pidStartMillis());
+        if (routing.ports() != null)
+        {
+            final String sandboxId = sandbox.id();
+            quietly("unpublish the ports of " + sandbox.name(), () -> routing.ports().release(sandboxId));
+        }
         tearDown(sandbox);
         forget(sandbox);
         processes.removeOutput(sandbox.id());
@@ -701,9 +803,63 @@ public final class ControlPlane implements AutoCloseable
         if (endpoint.id().equals(hadDefaultRoute))
         {
             quietly("move the default route of " + sandbox.name(), () -> reapplyDefaultRoute(after));
+            if (!sandbox.ports().isEmpty() && routing.ports() != null)
+            {
+                // published ports follow the route out, as Docker's follow the endpoint with the gateway;
+                // the sandbox keeps its bindings even while no endpoint can carry them
+                routing.ports().release(sandbox.id());
+                final PublishedPorts.Target moved = portTarget(sandbox);
+                if (moved != null)
+                {
+                    routing.ports().restore(sandbox.id(), sandbox.ports(), moved);
+                }
+            }
         }
         save();
         return sandbox;
+    }
+
+    /** Parses {@code -p} specs; ports need a bridge network with a route out, and a daemon that can publish. */
+    private List<PortBinding> checkPublish(final Network network, final List<String> specs)
+    {
+        if (specs.isEmpty())
+        {
+            return List.of();
+        }
+        final List<PortBinding> bindings;
+        try
+        {
+            bindings = PortSpec.parseAll(specs);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw RequestException.badRequest(ex.getMessage());
+        }
+        if (!network.isBridge() || network.internal())
+        {
+            throw RequestException.badRequest("cannot publish ports on network " + network.name() +
+                (network.internal() ? " (internal)" : " (driver " + network.driver() + ")") + ": a bridge network with a route out is needed");
+        }
+        if (routing.ports() == null)
+        {
+            throw RequestException.badRequest("this daemon does not publish ports");
+        }
+        return bindings;
+    }
+
+    /** Where the sandbox's published ports lead: its endpoint with the route out, or null when it has none. */
+    private PublishedPorts.Target portTarget(final Sandbox sandbox)
+    {
+        final String via = defaultRouteFor(sandbox);
+        for (final Endpoint endpoint : sandbox.endpoints())
+        {
+            if (endpoint.id().equals(via) && endpoint.ipv4Address() != null)
+            {
+                return new PublishedPorts.Target(domains.get(endpoint.networkId()), Ipv4Address.parse(endpoint.ipv4Address()),
+                    MacAddress.parse(endpoint.macAddress()));
+            }
+        }
+        return null;
     }
 
     private void checkEndpointOptions(final Network network, final Integer staticAddress, final List<String> aliases)
@@ -1018,6 +1174,27 @@ public final class ControlPlane implements AutoCloseable
         return byPort;
     }
 
+    /** The dataplane's own ports, for stats: port ID → {device, role} (the uplink, and each network's host side). */
+    public synchronized Map<Integer, String[]> daemonPorts()
+    {
+        final Map<Integer, String[]> own = new HashMap<>();
+        if (routing.hosts() != null)
+        {
+            routing.hosts().ports().forEach((port, device) -> own.put(port, new String[] {device, "(host)"}));
+        }
+        if (routing.uplink() != null)
+        {
+            own.put(routing.uplink().port().id(), new String[] {routing.uplink().settings().device(), "(uplink)"});
+        }
+        return own;
+    }
+
+    /** The endpoint a sandbox's published ports lead to, or null. */
+    public synchronized String publishedVia(final Sandbox sandbox)
+    {
+        return sandbox.ports().isEmpty() ? null : defaultRouteFor(sandbox);
+    }
+
     public synchronized Network networkById(final String id)
     {
         return networks.get(id);
@@ -1061,10 +1238,23 @@ public final class ControlPlane implements AutoCloseable
         }
     }
 
+    public Routing routing()
+    {
+        return routing;
+    }
+
     /** Closes the daemon's hold on the dataplane; sandboxes and their persistent devices stay. */
     @Override
     public synchronized void close()
     {
+        if (routing.ports() != null)
+        {
+            routing.ports().close();
+        }
+        if (routing.hosts() != null)
+        {
+            routing.hosts().close();
+        }
         for (final Attachment attachment : attachments.values())
         {
             attachment.tap().close();

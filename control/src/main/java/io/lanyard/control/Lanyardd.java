@@ -3,6 +3,11 @@ package io.lanyard.control;
 import io.lanyard.control.api.ApiRoutes;
 import io.lanyard.control.api.ApiServer;
 import io.lanyard.control.model.State;
+import io.lanyard.control.ports.ProxyLoops;
+import io.lanyard.control.ports.PublishedPorts;
+import io.lanyard.control.ports.UserlandProxy;
+import io.lanyard.control.routing.HostInterfaces;
+import io.lanyard.control.routing.Uplink;
 import io.lanyard.control.sandbox.EtcFiles;
 import io.lanyard.control.sandbox.SandboxPlumbing;
 import io.lanyard.control.sandbox.SandboxProcesses;
@@ -11,6 +16,7 @@ import io.lanyard.control.store.StateStore;
 import io.lanyard.dataplane.Dataplane;
 import io.lanyard.dataplane.DataplaneConfig;
 import io.lanyard.forwarding.l2.MacTable;
+import io.lanyard.forwarding.nat.ConntrackTimeouts;
 import io.lanyard.tap.TapDevice;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -22,6 +28,8 @@ import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 
@@ -71,6 +79,29 @@ public final class Lanyardd implements Callable<Integer>
     @Option(names = "--mac-aging", description = "seconds a learned MAC lives without traffic (default: ${DEFAULT-VALUE})")
     int macAgingSeconds = (int)(MacTable.DEFAULT_AGING_NANOS / 1_000_000_000L);
 
+    @Option(names = "--uplink", paramLabel = "IFACE",
+        description = "the dataplane's own interface towards the outside: an interface with no address of the kernel's (opened as a raw packet socket), or tap:NAME for a TAP")
+    String uplink;
+
+    @Option(names = "--uplink-ip", paramLabel = "ADDR/PREFIX", description = "the uplink's address, answered and masqueraded to by Lanyard")
+    String uplinkIp;
+
+    @Option(names = "--uplink-gateway", paramLabel = "IP", description = "the next hop for destinations off the uplink's subnet")
+    String uplinkGateway;
+
+    @Option(names = "--nat-table-size", description = "most tracked connections; new flows beyond are dropped and counted (default: ${DEFAULT-VALUE})")
+    int natTableSize = DataplaneConfig.DEFAULT_NAT_CAPACITY;
+
+    @Option(names = "--conntrack-timeout", paramLabel = "KEY=SECONDS",
+        description = "a connection-tracking timeout, as Linux's nf_conntrack_*_timeout_KEY (tcp_established, tcp_time_wait, udp, udp_stream, icmp, ...); repeatable")
+    List<String> conntrackTimeouts = new ArrayList<>();
+
+    @Option(names = "--userland-proxy", arity = "1",
+        description = "proxy published ports for the daemon's own namespace (docker-proxy's job) (default: ${DEFAULT-VALUE})")
+    boolean userlandProxy = true;
+
+    private Uplink.Settings uplinkSettings;
+
     public static void main(final String[] args)
     {
         OneLineLogging.install("lanyardd");
@@ -116,8 +147,11 @@ public final class Lanyardd implements Callable<Integer>
         final DataplaneConfig config;
         try
         {
+            uplinkSettings = uplink == null && uplinkIp == null && uplinkGateway == null ? null :
+                Uplink.Settings.parse(uplink, uplinkIp, uplinkGateway);
             config = new DataplaneConfig(ringSize, io, pipeline, waitStrategy, socket.toAbsolutePath().getParent().resolve("lanyard.counters"),
-                macTableSize, macAgingSeconds * 1_000_000_000L, DataplaneConfig.DEFAULT_MAX_PORTS, DataplaneConfig.DEFAULT_MAX_DOMAINS);
+                macTableSize, macAgingSeconds * 1_000_000_000L, DataplaneConfig.DEFAULT_MAX_PORTS, DataplaneConfig.DEFAULT_MAX_DOMAINS,
+                natTableSize, ConntrackTimeouts.parse(conntrackTimeouts));
         }
         catch (final IllegalArgumentException ex)
         {
@@ -167,9 +201,25 @@ public final class Lanyardd implements Callable<Integer>
         {
             throw new StartupException("cannot start the dataplane: " + ex.getMessage());
         }
-        final SandboxPlumbing plumbing = new SandboxPlumbing("on".equals(offload) ? TapDevice.OFFLOAD_TCP : TapDevice.OFFLOAD_NONE);
+        final int offloads = "on".equals(offload) ? TapDevice.OFFLOAD_TCP : TapDevice.OFFLOAD_NONE;
+        final SandboxPlumbing plumbing = new SandboxPlumbing(offloads);
+        final Uplink uplinkPort;
+        try
+        {
+            uplinkPort = uplinkSettings == null ? null : Uplink.open(dataplane, uplinkSettings);
+        }
+        catch (final RuntimeException ex)
+        {
+            dataplane.close();
+            plumbing.close();
+            throw new StartupException("cannot open the uplink: " + ex.getMessage());
+        }
+        final ProxyLoops proxyLoops = ProxyLoops.create(1);
+        final ControlPlane.Routing routing = new ControlPlane.Routing(new HostInterfaces(dataplane, offloads), uplinkPort,
+            new PublishedPorts(dataplane, userlandProxy ? proxyLoops : null, () -> uplinkPort == null ? 0 : uplinkPort.address(),
+                UserlandProxy.DEFAULT_UDP_IDLE_TIMEOUT));
         final ControlPlane control = new ControlPlane(new DaemonSettings(stateDir, sandboxPrefix, icc), store, dataplane, plumbing,
-            EtcFiles.system(), new SandboxProcesses(stateDir.resolve("output")));
+            EtcFiles.system(), new SandboxProcesses(stateDir.resolve("output")), routing);
         final ApiServer server;
         try
         {
@@ -179,7 +229,9 @@ public final class Lanyardd implements Callable<Integer>
         catch (final IOException | RuntimeException ex)
         {
             control.close();
+            closeQuietly(uplinkPort);
             dataplane.close();
+            proxyLoops.close();
             plumbing.close();
             throw new StartupException("cannot start: " + ex.getMessage());
         }
@@ -189,8 +241,10 @@ public final class Lanyardd implements Callable<Integer>
         {
             LOG.log(System.Logger.Level.INFO, "stopping; sandboxes stay for the next start");
             server.close();
-            dataplane.close();
             control.close();
+            closeQuietly(uplinkPort);
+            dataplane.close();
+            proxyLoops.close();
             plumbing.close();
             stopped.countDown();
         }, "lanyard-shutdown");
@@ -206,6 +260,21 @@ public final class Lanyardd implements Callable<Integer>
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    private static void closeQuietly(final Uplink uplinkPort)
+    {
+        if (uplinkPort != null)
+        {
+            try
+            {
+                uplinkPort.close();
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.log(System.Logger.Level.WARNING, "could not close the uplink: " + ex.getMessage());
+            }
+        }
     }
 
     /** One daemon per state directory: an exclusive lock held for the daemon's life. */

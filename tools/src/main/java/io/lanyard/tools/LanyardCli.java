@@ -355,6 +355,10 @@ public final class LanyardCli
         @Option(names = "--network-alias", description = "network-scoped alias (user-defined networks only; repeatable)")
         List<String> aliases = new ArrayList<>();
 
+        @Option(names = {"-p", "--publish"}, paramLabel = "[HOSTIP:][HOSTPORT:]PORT[/PROTO]",
+            description = "publish a port of the sandbox on the host (repeatable)")
+        List<String> publish = new ArrayList<>();
+
         @Parameters(paramLabel = "CMD", arity = "0..*", description = "command and arguments (after --)")
         List<String> command = new ArrayList<>();
 
@@ -368,6 +372,7 @@ public final class LanyardCli
             request.put("Aliases", aliases);
             request.put("Cmd", command);
             request.put("Detach", detach);
+            request.put("Ports", publish);
             final JsonNode sandbox = cli.daemon().post("/sandboxes", request);
             if (detach || command.isEmpty())
             {
@@ -445,7 +450,7 @@ public final class LanyardCli
                 sandboxes.forEach(s -> System.out.println(s.path("Id").asText().substring(0, 12)));
                 return 0;
             }
-            final Table table = new Table("CONTAINER ID", "NAME", "NETWORKS", "IP ADDRESS", "STATUS", "COMMAND");
+            final Table table = new Table("CONTAINER ID", "NAME", "NETWORKS", "IP ADDRESS", "STATUS", "PORTS", "COMMAND");
             for (final JsonNode sandbox : sandboxes)
             {
                 final List<String> networks = new ArrayList<>();
@@ -461,8 +466,11 @@ public final class LanyardCli
                 }
                 final List<String> command = new ArrayList<>();
                 sandbox.path("Command").forEach(c -> command.add(c.asText()));
+                final List<String> ports = new ArrayList<>();
+                sandbox.path("Ports").forEach(p -> ports.add((p.path("HostIp").asText().isEmpty() ? "0.0.0.0" : p.path("HostIp").asText()) +
+                    ":" + p.path("HostPort").asInt() + "->" + p.path("ContainerPort").asInt() + "/" + p.path("Protocol").asText()));
                 table.row(sandbox.path("Id").asText().substring(0, 12), sandbox.path("Name").asText(), String.join(",", networks),
-                    String.join(",", addresses), sandbox.path("Status").asText(), quote(String.join(" ", command)));
+                    String.join(",", addresses), sandbox.path("Status").asText(), String.join(", ", ports), quote(String.join(" ", command)));
             }
             table.print(System.out);
             return 0;

@@ -90,7 +90,7 @@ public final class ApiRoutes
             {
                 if (filters.matches(network))
                 {
-                    views.add(JsonViews.network(network, control.members(network)));
+                    views.add(JsonViews.network(network, control.members(network), control::publishedVia));
                 }
             }
             return ApiResponse.ok(views);
@@ -109,7 +109,7 @@ public final class ApiRoutes
             }
             requireMethod(method, "GET");
             final Network network = control.network(parts[1]);
-            return ApiResponse.ok(JsonViews.network(network, control.members(network)));
+            return ApiResponse.ok(JsonViews.network(network, control.members(network), control::publishedVia));
         }
         if (parts.length == 3 && "POST".equals(method) && ("connect".equals(parts[2]) || "disconnect".equals(parts[2])))
         {
@@ -173,7 +173,7 @@ public final class ApiRoutes
             final JsonNode request = parse(body);
             final Sandbox sandbox = control.run(new ControlPlane.RunRequest(
                 text(request, "Name"), text(request, "Network"), text(request, "IPv4Address"), strings(request, "Aliases"),
-                strings(request, "Cmd"), request.path("Detach").asBoolean(false)));
+                strings(request, "Cmd"), request.path("Detach").asBoolean(false), strings(request, "Ports")));
             return ApiResponse.created(JsonViews.sandbox(control, sandbox, daemonPid));
         }
         if (parts.length == 2 && "GET".equals(method))

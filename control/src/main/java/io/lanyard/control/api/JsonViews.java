@@ -4,6 +4,7 @@ import io.lanyard.control.ControlPlane;
 import io.lanyard.control.model.Endpoint;
 import io.lanyard.control.model.IpamPool;
 import io.lanyard.control.model.Network;
+import io.lanyard.control.ports.PortBinding;
 import io.lanyard.control.model.Sandbox;
 import io.lanyard.dataplane.DataplaneCounters;
 import io.lanyard.dataplane.PortCounters;
@@ -28,6 +29,13 @@ public final class JsonViews
     }
 
     public static Map<String, Object> network(final Network network, final Map<Sandbox, Endpoint> members)
+    {
+        return network(network, members, sandbox -> null);
+    }
+
+    /** @param publishedVia the endpoint each sandbox's published ports lead to (shown with that endpoint), or null. */
+    public static Map<String, Object> network(
+        final Network network, final Map<Sandbox, Endpoint> members, final java.util.function.Function<Sandbox, String> publishedVia)
     {
         final Map<String, Object> view = new LinkedHashMap<>();
         view.put("Name", network.name());
@@ -72,6 +80,10 @@ public final class JsonViews
             entry.put("MacAddress", endpoint.macAddress() == null ? "" : endpoint.macAddress());
             entry.put("IPv4Address", endpoint.ipv4Address() == null ? "" : endpoint.ipv4Address() + "/" + endpoint.prefixLength());
             entry.put("IPv6Address", "");
+            if (endpoint.id().equals(publishedVia.apply(member.getKey())))
+            {
+                entry.put("Ports", member.getKey().ports().stream().map(PortBinding::display).toList());
+            }
             containers.put(member.getKey().id(), entry);
         }
         view.put("Containers", containers);
@@ -113,6 +125,7 @@ public final class JsonViews
             networks.put(network == null ? endpoint.networkId() : network.name(), entry);
         }
         view.put("Networks", networks);
+        view.put("Ports", sandbox.ports());
         return view;
     }
 
@@ -120,6 +133,7 @@ public final class JsonViews
     public static Map<String, Object> stats(final ControlPlane control)
     {
         final Map<Integer, ControlPlane.Attachment> ports = control.ports();
+        final Map<Integer, String[]> daemonPorts = control.daemonPorts();
         final CountersReader reader = control.dataplane().counters();
         final Map<Integer, Map<String, Object>> byPort = new TreeMap<>();
         final Map<String, Object> global = new LinkedHashMap<>();
@@ -133,11 +147,13 @@ public final class JsonViews
                 return;
             }
             final ControlPlane.Attachment attachment = ports.get(port);
-            if (attachment == null)
+            final String[] own = attachment == null ? daemonPorts.get(port) : null;
+            if (attachment == null && own == null)
             {
                 return;
             }
-            final Map<String, Object> entry = byPort.computeIfAbsent(port, p -> newPortEntry(control, p, attachment));
+            final Map<String, Object> entry = byPort.computeIfAbsent(port, p -> attachment != null ?
+                newPortEntry(control, p, attachment) : newPortEntry(p, "", own[0], own[1]));
             switch (typeId)
             {
                 case PortCounters.TYPE_RX_PACKETS -> entry.put("RxPackets", value);
@@ -166,12 +182,18 @@ public final class JsonViews
 
     private static Map<String, Object> newPortEntry(final ControlPlane control, final int port, final ControlPlane.Attachment attachment)
     {
-        final Map<String, Object> entry = new LinkedHashMap<>();
         final Network network = control.networkById(attachment.endpoint().networkId());
+        return newPortEntry(port, attachment.port().label().split("/")[0], attachment.endpoint().interfaceName(),
+            network == null ? "" : network.name());
+    }
+
+    private static Map<String, Object> newPortEntry(final int port, final String sandbox, final String device, final String network)
+    {
+        final Map<String, Object> entry = new LinkedHashMap<>();
         entry.put("Port", port);
-        entry.put("Sandbox", attachment.port().label().split("/")[0]);
-        entry.put("Interface", attachment.endpoint().interfaceName());
-        entry.put("Network", network == null ? "" : network.name());
+        entry.put("Sandbox", sandbox);
+        entry.put("Interface", device);
+        entry.put("Network", network);
         entry.put("RxPackets", 0L);
         entry.put("RxBytes", 0L);
         entry.put("TxPackets", 0L);

@@ -1,5 +1,7 @@
 package io.lanyard.control.model;
 
+import io.lanyard.control.ports.PortBinding;
+
 import java.time.Instant;
 import java.util.List;
 
@@ -10,6 +12,7 @@ import java.util.List;
  *
  * @param state {@link #CREATING} and {@link #REMOVING} are written before the work starts, so a
  *              daemon that dies half-way knows on restart what to undo or finish.
+ * @param ports the published ports, with the host ports actually bound (chosen ones filled in).
  */
 public record Sandbox(
     String id,
@@ -21,7 +24,8 @@ public record Sandbox(
     Long pid,
     Long pidStartMillis,
     Integer exitCode,
-    List<Endpoint> endpoints)
+    List<Endpoint> endpoints,
+    List<PortBinding> ports)
 {
     public static final String CREATING = "creating";
     public static final String READY = "ready";
@@ -31,6 +35,14 @@ public record Sandbox(
     {
         command = command == null ? List.of() : List.copyOf(command);
         endpoints = endpoints == null ? List.of() : List.copyOf(endpoints);
+        ports = ports == null ? List.of() : List.copyOf(ports);
+    }
+
+    /** A sandbox that publishes no ports. */
+    public Sandbox(final String id, final String name, final String netns, final Instant created, final String state,
+        final List<String> command, final Long pid, final Long pidStartMillis, final Integer exitCode, final List<Endpoint> endpoints)
+    {
+        this(id, name, netns, created, state, command, pid, pidStartMillis, exitCode, endpoints, List.of());
     }
 
     public boolean isHostNetwork()
@@ -45,16 +57,21 @@ public record Sandbox(
 
     public Sandbox withState(final String newState)
     {
-        return new Sandbox(id, name, netns, created, newState, command, pid, pidStartMillis, exitCode, endpoints);
+        return new Sandbox(id, name, netns, created, newState, command, pid, pidStartMillis, exitCode, endpoints, ports);
     }
 
     public Sandbox withEndpoints(final List<Endpoint> newEndpoints)
     {
-        return new Sandbox(id, name, netns, created, state, command, pid, pidStartMillis, exitCode, newEndpoints);
+        return new Sandbox(id, name, netns, created, state, command, pid, pidStartMillis, exitCode, newEndpoints, ports);
+    }
+
+    public Sandbox withPorts(final List<PortBinding> newPorts)
+    {
+        return new Sandbox(id, name, netns, created, state, command, pid, pidStartMillis, exitCode, endpoints, newPorts);
     }
 
     public Sandbox withProcess(final Long newPid, final Long startMillis, final Integer newExitCode)
     {
-        return new Sandbox(id, name, netns, created, state, command, newPid, startMillis, newExitCode, endpoints);
+        return new Sandbox(id, name, netns, created, state, command, newPid, startMillis, newExitCode, endpoints, ports);
     }
 }
