@@ -138,6 +138,11 @@ public final class Router
     private int l4Length;
     private int tcpFlags;
     private boolean partialChecksum;
+    // one direction's tuple of a tracked connection (see loadTuple)
+    private int tupleSource;
+    private int tupleSourcePort;
+    private int tupleDestination;
+    private int tupleDestinationPort;
 
     private int dropReason;
     private int floodDomain;
@@ -515,27 +520,11 @@ public final class Router
             return drop(DropReason.TTL_EXCEEDED);
         }
         connections.update(id, reply, tcpFlags, nowMillis);
-        final int newSource;
-        final int newSourcePort;
-        final int newDestination;
-        final int newDestinationPort;
-        if (reply)
-        {
-            newSource = connections.originalDestination(id);
-            newSourcePort = connections.originalDestinationPort(id);
-            newDestination = connections.originalSource(id);
-            newDestinationPort = connections.originalSourcePort(id);
-        }
-        else
-        {
-            newSource = connections.replyDestination(id);
-            newSourcePort = connections.replyDestinationPort(id);
-            newDestination = connections.replySource(id);
-            newDestinationPort = connections.replySourcePort(id);
-        }
-        rewrite(newSource, newSourcePort, newDestination, newDestinationPort);
+        // the packet leaves carrying the inverse of the other direction's tuple
+        loadTuple(id, !reply);
+        rewrite(tupleDestination, tupleDestinationPort, tupleSource, tupleSourcePort);
         ip.ttl(ttl - 1).updateChecksum();
-        return egress(connections.tag(id, reply), newDestination, nowNanos, nowMillis, domains);
+        return egress(connections.tag(id, reply), tupleSource, nowNanos, nowMillis, domains);
     }
 
     /** Sets the Ethernet header for where the packet goes and returns the port. */
@@ -716,30 +705,13 @@ public final class Router
             return drop(DropReason.TTL_EXCEEDED);
         }
         // the quoted packet travelled in the other direction: give it that direction's own tuple
-        final int newQuotedSource;
-        final int newQuotedSourcePort;
-        final int newQuotedDestination;
-        final int newQuotedDestinationPort;
-        final int newDestination;
-        final int newSourceIfQuoted;
-        if (reply)
-        {
-            newQuotedSource = connections.originalSource(id);
-            newQuotedSourcePort = connections.originalSourcePort(id);
-            newQuotedDestination = connections.originalDestination(id);
-            newQuotedDestinationPort = connections.originalDestinationPort(id);
-            newDestination = connections.originalSource(id);
-            newSourceIfQuoted = connections.originalDestination(id);
-        }
-        else
-        {
-            newQuotedSource = connections.replySource(id);
-            newQuotedSourcePort = connections.replySourcePort(id);
-            newQuotedDestination = connections.replyDestination(id);
-            newQuotedDestinationPort = connections.replyDestinationPort(id);
-            newDestination = connections.replySource(id);
-            newSourceIfQuoted = connections.replyDestination(id);
-        }
+        loadTuple(id, !reply);
+        final int newQuotedSource = tupleSource;
+        final int newQuotedSourcePort = tupleSourcePort;
+        final int newQuotedDestination = tupleDestination;
+        final int newQuotedDestinationPort = tupleDestinationPort;
+        final int newDestination = tupleSource;
+        final int newSourceIfQuoted = tupleDestination;
         quoted.source(newQuotedSource).destination(newQuotedDestination).updateChecksum();
         if (quotedProtocol == Ipv4Header.PROTOCOL_ICMP)
         {
@@ -960,6 +932,25 @@ public final class Router
     {
         final long otherWay = connections.tag(id, !reply);
         return domain == FROM_UPLINK ? otherWay == TAG_UPLINK : otherWay != TAG_UPLINK && (int)(otherWay >>> 48) == domain;
+    }
+
+    /** Loads the connection's original or reply tuple into the {@code tuple*} fields. */
+    private void loadTuple(final int id, final boolean replyTuple)
+    {
+        if (replyTuple)
+        {
+            tupleSource = connections.replySource(id);
+            tupleSourcePort = connections.replySourcePort(id);
+            tupleDestination = connections.replyDestination(id);
+            tupleDestinationPort = connections.replyDestinationPort(id);
+        }
+        else
+        {
+            tupleSource = connections.originalSource(id);
+            tupleSourcePort = connections.originalSourcePort(id);
+            tupleDestination = connections.originalDestination(id);
+            tupleDestinationPort = connections.originalDestinationPort(id);
+        }
     }
 
     private boolean isRoutedSubnet(final int address)
