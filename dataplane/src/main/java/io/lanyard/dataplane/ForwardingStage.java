@@ -17,13 +17,16 @@ import java.util.concurrent.CompletableFuture;
  * domain tables. It reads the frame in place in its slot and writes only the verdict.
  *
  * <p>Between batches (at the end of each, and on wake slots) it applies the control plane's
- * commands and, about once a second, ages out the MAC table. The clock is read once per batch.
+ * commands, about once a second ages out the MAC table, and every 10 ms sweeps a hundredth of
+ * the connection table. The clock is read once per batch.
  */
 public final class ForwardingStage implements EventHandler<FrameSlot>
 {
     private static final int COMMANDS_PER_BATCH = 64;
     private static final long HOUSEKEEPING_INTERVAL_NANOS = 1_000_000_000L;
     private static final int DROP_ARP_PENDING = DropReason.ARP_PENDING.ordinal();
+    private static final long CONNECTION_SWEEP_INTERVAL_NANOS = 10_000_000L;
+    private static final int CONNECTION_SWEEPS_PER_SECOND = 100;
 
     private final LearningSwitch learningSwitch;
     private final Port[] ports;
@@ -33,6 +36,7 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
     private final DataplaneCounters counters;
     private long now;
     private long nextHousekeeping;
+    private long nextConnectionSweep;
 
     ForwardingStage(
         final LearningSwitch learningSwitch,
@@ -127,12 +131,31 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
             if (router != null)
             {
                 final ConnectionTable connections = router.connections();
-                counters.natExpired.getAndAddRelease(connections.expire(now / 1_000_000L));
                 counters.natConnections.setRelease(connections.size());
                 counters.natCreated.setRelease(router.created());
                 counters.natRefusedFull.setRelease(connections.refusedFull());
             }
         }
+        if (now - nextConnectionSweep >= 0)
+        {
+            // a slice every 10 ms sweeps the whole connection table once a second without a long stop
+            nextConnectionSweep = now + CONNECTION_SWEEP_INTERVAL_NANOS;
+            final Router router = learningSwitch.router();
+            if (router != null)
+            {
+                final ConnectionTable connections = router.connections();
+                final int removed = connections.expireSome(now / 1_000_000L, connectionSweepBudget(connections.capacity()));
+                if (removed > 0)
+                {
+                    counters.natExpired.getAndAddRelease(removed);
+                }
+            }
+        }
+    }
+
+    private static int connectionSweepBudget(final int capacity)
+    {
+        return Math.max(256, (capacity + CONNECTION_SWEEPS_PER_SECOND - 1) / CONNECTION_SWEEPS_PER_SECOND);
     }
 
     void attach(final int port, final int domain, final boolean hostSide)

@@ -27,6 +27,8 @@ public final class LearningSwitch implements Router.Domains
     public static final int DROP = -2;
     /** The frame was rewritten into a reply to send back out of its ingress port. */
     public static final int REPLY = -3;
+    /** The frame was for the dataplane itself (see {@link Router#CONSUMED}): nothing to send, nothing dropped. */
+    public static final int CONSUMED = Router.CONSUMED;
     public static final int NO_DOMAIN = -1;
     public static final int[] NO_PORTS = new int[0];
 

@@ -57,6 +57,8 @@ public final class Router
     public static final int FLOOD = -1;
     public static final int DROP = -2;
     public static final int REPLY = -3;
+    /** The frame was for the router itself (an ARP reply it asked for) and is used up: no egress, no drop. */
+    public static final int CONSUMED = -4;
 
     /** A direction tag meaning "out of the uplink, to the next hop towards the destination". */
     public static final long TAG_UPLINK = -1L;
@@ -623,7 +625,7 @@ public final class Router
             frame.destination(frame.source()).source(uplinkMac);
             return REPLY;
         }
-        return drop(DropReason.UNSOLICITED);
+        return forUs && arp.operation() == ArpPacket.OPERATION_REPLY ? CONSUMED : drop(DropReason.UNSOLICITED);
     }
 
     private int echoReply()

@@ -150,6 +150,9 @@ public final class ConnectionTable
      * @param capacity most connections held at once, 1 to {@link #MAX_CAPACITY}.
      * @param timeouts idle timeouts per protocol state.
      */
+    /** Where {@link #expireSome} goes on from. */
+    private int sweepCursor;
+
     public ConnectionTable(final int capacity, final ConntrackTimeouts timeouts)
     {
         if (capacity < 1 || capacity > MAX_CAPACITY)
@@ -461,8 +464,41 @@ public final class ConnectionTable
      */
     public int expire(final long nowMillis)
     {
+        return expireSlice(nowMillis, 0, capacity);
+    }
+
+    /**
+     * Removes expired connections among the next {@code budget} ids after where the last call
+     * stopped, wrapping around: called often with a small budget, it sweeps the whole table
+     * without ever stopping the forwarding thread for a whole sweep (4 M entries take ~24 ms),
+     * as Linux's conntrack garbage collector works in slices.
+     *
+     * @return how many were removed.
+     */
+    public int expireSome(final long nowMillis, final int budget)
+    {
+        final int count = Math.min(budget, capacity);
+        final int start = sweepCursor;
+        final int end = start + count;
+        int removed;
+        if (end <= capacity)
+        {
+            removed = expireSlice(nowMillis, start, end);
+            sweepCursor = end == capacity ? 0 : end;
+        }
+        else
+        {
+            removed = expireSlice(nowMillis, start, capacity);
+            removed += expireSlice(nowMillis, 0, end - capacity);
+            sweepCursor = end - capacity;
+        }
+        return removed;
+    }
+
+    private int expireSlice(final long nowMillis, final int from, final int to)
+    {
         int removed = 0;
-        for (int id = 0; id < capacity; id++)
+        for (int id = from; id < to; id++)
         {
             if (tuples[id * 4 + 1] != 0 && nowMillis >= expiresAtMillis[id])
             {
