@@ -19,20 +19,24 @@ import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
- * {@code lanyard-perf}: builds the Linux bridge and Lanyard side by side in one run, in
- * namespaces of its own, measures both the same way (iperf3 TCP, ping RTT), and prints a table.
- * Both switches live through the whole run, and rounds alternate between them, so the ratios
- * come from the same conditions on a noisy machine; with {@code --repeat} each figure is the
- * median over rounds. Everything the run made is removed at the end, also after a failure or
- * Ctrl-C.
+ * {@code lanyard-perf}: builds Lanyard and its Linux peer side by side in one run, in namespaces
+ * of its own, measures both the same way (iperf3 TCP, ping RTT), and prints a table per scenario:
+ * {@code bridge} (two containers on one network; the peer is a Linux bridge) and {@code nat} (a
+ * container to a server outside, masqueraded; the peer is a bridge, IP forwarding and iptables
+ * MASQUERADE). Every switch lives through the whole run, and rounds alternate between them, so
+ * the ratios come from the same conditions on a noisy machine; with {@code --repeat} each figure
+ * is the median over rounds. Everything the run made is removed at the end, also after a failure
+ * or Ctrl-C.
  */
 @Command(name = "lanyard-perf", mixinStandardHelpOptions = true, version = "lanyard-perf 0.1",
     description = {
-        "Measures Lanyard against the Linux bridge in the same run: iperf3 TCP",
-        "throughput and ping RTT between two namespaces on each switch. Builds",
-        "everything in namespaces of its own (lyp<hex>-*) and removes them on exit.",
-        "Needs root, iperf3, ping, nsenter, ip and ss. More lanyardd flags may",
-        "follow '--', e.g.: lanyard-perf --repeat 3 -- --mac-aging 60",
+        "Measures Lanyard against Linux in the same run: iperf3 TCP throughput and",
+        "ping RTT, per scenario: bridge (two containers on one network, vs a Linux",
+        "bridge) and nat (a container to an outside namespace through masquerade,",
+        "vs a bridge + ip_forward + iptables MASQUERADE). Builds everything in",
+        "namespaces of its own (lyp<hex>-*) and removes them on exit. Needs root,",
+        "iperf3, ping, nsenter, ip, ss, sysctl, and iptables for nat. More lanyardd",
+        "flags may follow '--', e.g.: lanyard-perf --repeat 3 -- --mac-aging 60",
         ""})
 public final class LanyardPerf implements Callable<Integer>
 {
@@ -48,8 +52,12 @@ public final class LanyardPerf implements Callable<Integer>
     @Option(names = "--ping-interval", paramLabel = "MS", description = "milliseconds between pings (default: ${DEFAULT-VALUE})")
     int pingIntervalMillis = 10;
 
-    @Option(names = "--repeat", paramLabel = "K", description = "rounds, each measuring both switches; medians are reported (default: ${DEFAULT-VALUE})")
+    @Option(names = "--repeat", paramLabel = "K", description = "rounds, each measuring both sides of every scenario; medians are reported (default: ${DEFAULT-VALUE})")
     int repeat = 1;
+
+    @Option(names = "--scenario", paramLabel = "NAME", split = ",",
+        description = "what to measure: bridge (default), nat, or all; repeatable or comma-separated, e.g. --scenario bridge,nat")
+    List<String> scenarioNames = new ArrayList<>();
 
     @Option(names = "--json-out", paramLabel = "FILE", description = "also write the results as JSON to FILE")
     Path jsonOut;
@@ -92,10 +100,12 @@ public final class LanyardPerf implements Callable<Integer>
     @Override
     public Integer call()
     {
+        final List<Scenario> scenarios;
         try
         {
             checkArguments();
-            checkPrerequisites();
+            scenarios = Scenario.parse(scenarioNames);
+            checkPrerequisites(scenarios);
         }
         catch (final PerfException ex)
         {
@@ -105,7 +115,7 @@ public final class LanyardPerf implements Callable<Integer>
         final Workspace workspace = Workspace.create();
         try
         {
-            return run(workspace);
+            return run(workspace, scenarios);
         }
         catch (final PerfException ex)
         {
@@ -122,38 +132,55 @@ public final class LanyardPerf implements Callable<Integer>
         }
     }
 
-    private int run(final Workspace workspace)
+    private int run(final Workspace workspace, final List<Scenario> scenarios)
     {
         final List<String> daemonFlags = daemonFlags();
-        progress.println("lanyard-perf: building the Linux bridge and Lanyard (namespaces " + workspace.prefix() + "*)");
-        final Endpoints bridge = LinuxBridge.build(workspace);
-        final LanyardSide lanyardSide = LanyardSide.start(workspace, home, daemonFlags);
-        final Endpoints lanyard = lanyardSide.endpoints();
-        progress.println("lanyard-perf: lanyardd pid " + lanyardSide.daemonPid() + (daemonFlags.isEmpty() ? "" : " with " + String.join(" ", daemonFlags)) +
-            "; sandboxes " + lanyard.clientNetns() + " -> " + lanyard.serverNetns() + " (" + lanyard.serverAddress() + ")");
+        progress.println("lanyard-perf: building Linux and Lanyard for " + names(scenarios) + " (namespaces " + workspace.prefix() + "*)");
+        final LanyardSide lanyardSide = LanyardSide.start(workspace, home, daemonFlags, scenarios.contains(Scenario.NAT));
+        progress.println("lanyard-perf: lanyardd pid " + lanyardSide.daemonPid() +
+            (lanyardSide.flags().isEmpty() ? "" : " with " + String.join(" ", lanyardSide.flags())));
 
-        for (final Endpoints side : List.of(bridge, lanyard))
+        final Map<Scenario, Sides> sides = new LinkedHashMap<>();
+        for (final Scenario scenario : scenarios)
         {
-            TcpThroughput.startServer(workspace, side);
-            PingLatency.warmUp(workspace, side);
+            final Endpoints peer = scenario == Scenario.NAT ? LinuxNat.build(workspace) : LinuxBridge.build(workspace);
+            final Endpoints lanyard = scenario == Scenario.NAT ? lanyardSide.natEndpoints() : lanyardSide.bridgeEndpoints();
+            progress.println("lanyard-perf: " + scenario.cliName() + ": " + describe(peer) + "; " + describe(lanyard));
+            for (final Endpoints side : List.of(peer, lanyard))
+            {
+                TcpThroughput.startServer(workspace, side);
+                PingLatency.warmUp(workspace, side);
+            }
+            sides.put(scenario, new Sides(peer, lanyard));
         }
         lanyardSide.checkAlive();
 
-        final List<Report.Round> rounds = new ArrayList<>();
+        final Map<Scenario, List<Report.Round>> rounds = new LinkedHashMap<>();
         for (int round = 1; round <= repeat; round++)
         {
-            final boolean bridgeFirst = round % 2 == 1;
-            final Map<String, Report.SideResult> results = new LinkedHashMap<>();
-            for (final Endpoints side : bridgeFirst ? List.of(bridge, lanyard) : List.of(lanyard, bridge))
+            final boolean peerFirst = round % 2 == 1;
+            for (final Map.Entry<Scenario, Sides> entry : sides.entrySet())
             {
-                results.put(side.label(), measure(workspace, side, round));
-                lanyardSide.checkAlive();
+                final Endpoints peer = entry.getValue().peer();
+                final Endpoints lanyard = entry.getValue().lanyard();
+                final Map<String, Report.SideResult> results = new LinkedHashMap<>();
+                for (final Endpoints side : peerFirst ? List.of(peer, lanyard) : List.of(lanyard, peer))
+                {
+                    results.put(side.label(), measure(workspace, entry.getKey(), side, round));
+                    lanyardSide.checkAlive();
+                }
+                rounds.computeIfAbsent(entry.getKey(), s -> new ArrayList<>()).add(
+                    new Report.Round(round, List.copyOf(results.keySet()), results.get(peer.label()), results.get(lanyard.label())));
             }
-            rounds.add(new Report.Round(round, List.copyOf(results.keySet()), results.get(LinuxBridge.LABEL), results.get(LanyardSide.LABEL)));
         }
 
+        final List<Report.Section> sections = new ArrayList<>();
+        for (final Scenario scenario : scenarios)
+        {
+            sections.add(new Report.Section(scenario.cliName(), scenario.description(), scenario.peerLabel(), rounds.get(scenario)));
+        }
         final Report report = new Report(new Report.Settings(workspace.prefix(), repeat, duration, streams, pings, pingIntervalMillis,
-            daemonFlags, Runtime.getRuntime().availableProcessors(), System.getProperty("os.version")), rounds);
+            lanyardSide.flags(), Runtime.getRuntime().availableProcessors(), System.getProperty("os.version")), sections);
         out.println();
         out.print(report.table());
         out.flush();
@@ -170,9 +197,26 @@ public final class LanyardPerf implements Callable<Integer>
         return 0;
     }
 
-    private Report.SideResult measure(final Workspace workspace, final Endpoints side, final int round)
+    /** One scenario's two sides: the Linux peer and Lanyard. */
+    private record Sides(Endpoints peer, Endpoints lanyard)
     {
-        progress.printf(Locale.ROOT, "[round %d/%d] %-12s ping x%d ... ", round, repeat, side.label(), pings);
+    }
+
+    private static String describe(final Endpoints side)
+    {
+        return side.label() + " " + side.clientNetns() + " -> " + side.serverNetns() + " (" + side.serverAddress() + ")";
+    }
+
+    private static String names(final List<Scenario> scenarios)
+    {
+        final List<String> names = new ArrayList<>();
+        scenarios.forEach(scenario -> names.add(scenario.cliName()));
+        return String.join(", ", names);
+    }
+
+    private Report.SideResult measure(final Workspace workspace, final Scenario scenario, final Endpoints side, final int round)
+    {
+        progress.printf(Locale.ROOT, "[round %d/%d] %-6s %-12s ping x%d ... ", round, repeat, scenario.cliName(), side.label(), pings);
         progress.flush();
         final PingLatency.Result ping = PingLatency.measure(workspace, side, pings, pingIntervalMillis);
         progress.printf(Locale.ROOT, "p50 %.3f ms p99 %.3f ms; iperf3 %d s ... ", ping.percentileMillis(50), ping.percentileMillis(99), duration);
@@ -229,18 +273,23 @@ public final class LanyardPerf implements Callable<Integer>
         }
     }
 
-    private static void checkPrerequisites()
+    private static void checkPrerequisites(final List<Scenario> scenarios)
     {
         if (!hasNetAdmin())
         {
             throw new PerfException("needs CAP_NET_ADMIN to build namespaces (run as root)");
         }
-        for (final String tool : List.of("ip", "nsenter", "iperf3", "ping", "ss"))
+        for (final String tool : List.of("ip", "nsenter", "iperf3", "ping", "ss", "sysctl"))
         {
             if (!onPath(tool))
             {
                 throw new PerfException("needs " + tool + " on the PATH");
             }
+        }
+        if (scenarios.contains(Scenario.NAT) && !onPath("iptables"))
+        {
+            throw new PerfException("--scenario nat needs iptables on the PATH for the Linux peer's MASQUERADE rule " +
+                "(Debian: apt-get install iptables); its rules go only into the run's own namespace");
         }
     }
 

@@ -39,6 +39,6 @@ final class LinuxBridge
             Exec.check(List.of("ip", "-n", container, "addr", "add", SUBNET + i + "/24", "dev", "eth0"));
             Exec.check(List.of("ip", "-n", container, "link", "set", "eth0", "up"));
         }
-        return new Endpoints(LABEL, first, second, SUBNET + 2);
+        return new Endpoints(LABEL, first, second, SUBNET + 2, SUBNET + 1);
     }
 }

@@ -9,11 +9,11 @@ import java.util.Map;
 import java.util.function.ToDoubleFunction;
 
 /**
- * The side-by-side result: per metric, the median over rounds for each switch and Lanyard's
- * ratio to the bridge, as a text table and as JSON.
+ * The side-by-side result: per scenario and metric, the median over rounds for Lanyard and for
+ * the Linux peer it is compared with, and Lanyard's ratio to the peer, as text tables and as JSON.
  *
- * <p>Ratios read the same way for every metric — Lanyard's performance relative to the bridge,
- * 1.00 for parity, higher is better: Lanyard/bridge for throughput, bridge/Lanyard for latency.
+ * <p>Ratios read the same way for every metric — Lanyard's performance relative to the peer,
+ * 1.00 for parity, higher is better: Lanyard/peer for throughput, peer/Lanyard for latency.
  * Each ratio is taken between the two medians of the same run.
  */
 final class Report
@@ -27,8 +27,22 @@ final class Report
     {
     }
 
-    record Round(int number, List<String> order, SideResult bridge, SideResult lanyard)
+    record Round(int number, List<String> order, SideResult peer, SideResult lanyard)
     {
+    }
+
+    /** One scenario's rounds, with the label of the Linux peer it was measured against. */
+    record Section(String scenario, String description, String peerLabel, List<Round> rounds)
+    {
+        Section
+        {
+            rounds = List.copyOf(rounds);
+        }
+
+        double median(final Metric metric, final boolean lanyard)
+        {
+            return Report.median(rounds.stream().mapToDouble(r -> metric.value().applyAsDouble(lanyard ? r.lanyard() : r.peer())).toArray());
+        }
     }
 
     enum Better
@@ -43,15 +57,15 @@ final class Report
             return Double.isNaN(x) ? "-" : String.format(Locale.ROOT, format, x);
         }
 
-        /** Lanyard relative to the bridge, higher is better; NaN where a ratio means nothing. */
-        double ratio(final double bridge, final double lanyard)
+        /** Lanyard relative to the peer, higher is better; NaN where a ratio means nothing. */
+        double ratio(final double peer, final double lanyard)
         {
             switch (better)
             {
                 case HIGHER:
-                    return bridge == 0 ? Double.NaN : lanyard / bridge;
+                    return peer == 0 ? Double.NaN : lanyard / peer;
                 case LOWER:
-                    return lanyard == 0 ? Double.NaN : bridge / lanyard;
+                    return lanyard == 0 ? Double.NaN : peer / lanyard;
                 default:
                     return Double.NaN;
             }
@@ -68,18 +82,12 @@ final class Report
         new Metric("ping replies", "pingReceived", r -> r.ping().received(), Better.NEITHER, "%.0f"));
 
     private final Settings settings;
-    private final List<Round> rounds;
+    private final List<Section> sections;
 
-    Report(final Settings settings, final List<Round> rounds)
+    Report(final Settings settings, final List<Section> sections)
     {
         this.settings = settings;
-        this.rounds = List.copyOf(rounds);
-    }
-
-    double median(final Metric metric, final boolean lanyard)
-    {
-        final double[] values = rounds.stream().mapToDouble(r -> metric.value().applyAsDouble(lanyard ? r.lanyard() : r.bridge())).toArray();
-        return median(values);
+        this.sections = List.copyOf(sections);
     }
 
     static double median(final double[] values)
@@ -97,37 +105,44 @@ final class Report
     String table()
     {
         final StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "lanyard-perf: %s vs %s in the same run, %s%n", LinuxBridge.LABEL, LanyardSide.LABEL,
-            rounds.size() == 1 ? "1 round" : "medians of " + rounds.size() + " rounds (alternating which goes first)"));
+        out.append(String.format(Locale.ROOT, "lanyard-perf: %s vs Linux in the same run, %s%n", LanyardSide.LABEL,
+            settings.rounds() == 1 ? "1 round" : "medians of " + settings.rounds() + " rounds (alternating which goes first)"));
         out.append(String.format(Locale.ROOT, "  TCP: iperf3, %d stream%s, %d s, receiver rate.  Latency: %d pings every %d ms, RTT from ping's time=.%n",
             settings.streams(), settings.streams() == 1 ? "" : "s", settings.seconds(), settings.pings(), settings.intervalMillis()));
         out.append("  lanyardd flags: ").append(settings.daemonFlags().isEmpty() ? "(none: the daemon's defaults)" :
             String.join(" ", settings.daemonFlags()) + "  (others: the daemon's defaults)").append('\n');
-        out.append(String.format(Locale.ROOT, "  machine: %d CPUs, Linux %s; namespaces %s*%n%n", settings.cpus(), settings.kernel(), settings.prefix()));
+        out.append(String.format(Locale.ROOT, "  machine: %d CPUs, Linux %s; namespaces %s*%n", settings.cpus(), settings.kernel(), settings.prefix()));
 
         final String row = "%-26s %14s %14s %8s%n";
-        out.append(String.format(Locale.ROOT, row, "metric", LinuxBridge.LABEL, LanyardSide.LABEL, "ratio"));
-        out.append(String.format(Locale.ROOT, row, "-".repeat(26), "-".repeat(14), "-".repeat(14), "-".repeat(8)));
-        for (final Metric metric : METRICS)
+        for (final Section section : sections)
         {
-            final double bridge = median(metric, false);
-            final double lanyard = median(metric, true);
-            final double ratio = metric.ratio(bridge, lanyard);
-            out.append(String.format(Locale.ROOT, row, metric.name(), metric.show(bridge), metric.show(lanyard),
-                Double.isNaN(ratio) ? "" : String.format(Locale.ROOT, "%.2f", ratio)));
+            out.append(String.format(Locale.ROOT, "%nscenario %s: %s%n", section.scenario(), section.description()));
+            out.append(String.format(Locale.ROOT, row, "metric", section.peerLabel(), LanyardSide.LABEL, "ratio"));
+            out.append(String.format(Locale.ROOT, row, "-".repeat(26), "-".repeat(14), "-".repeat(14), "-".repeat(8)));
+            for (final Metric metric : METRICS)
+            {
+                final double peer = section.median(metric, false);
+                final double lanyard = section.median(metric, true);
+                final double ratio = metric.ratio(peer, lanyard);
+                out.append(String.format(Locale.ROOT, row, metric.name(), metric.show(peer), metric.show(lanyard),
+                    Double.isNaN(ratio) ? "" : String.format(Locale.ROOT, "%.2f", ratio)));
+            }
         }
-        out.append("ratio: Lanyard relative to the bridge, 1.00 = parity, higher is better\n");
-        out.append("       (throughput: Lanyard/bridge; latency: bridge/Lanyard, so 0.50 = Lanyard's RTT is twice the bridge's)\n");
+        out.append("\nratio: Lanyard relative to the Linux peer, 1.00 = parity, higher is better\n");
+        out.append("       (throughput: Lanyard/peer; latency: peer/Lanyard, so 0.50 = Lanyard's RTT is twice the peer's)\n");
 
-        if (rounds.size() > 1)
+        if (settings.rounds() > 1)
         {
             out.append("\nrounds:\n");
-            for (final Round round : rounds)
+            for (final Section section : sections)
             {
-                out.append(String.format(Locale.ROOT, "  %d  %-12s %6.2f Gbit/s  p50 %.3f ms  p99 %.3f ms   %-7s %6.2f Gbit/s  p50 %.3f ms  p99 %.3f ms%n",
-                    round.number(),
-                    LinuxBridge.LABEL, round.bridge().tcp().gbps(), round.bridge().ping().percentileMillis(50), round.bridge().ping().percentileMillis(99),
-                    LanyardSide.LABEL, round.lanyard().tcp().gbps(), round.lanyard().ping().percentileMillis(50), round.lanyard().ping().percentileMillis(99)));
+                for (final Round round : section.rounds())
+                {
+                    out.append(String.format(Locale.ROOT, "  %-6s %d  %-12s %6.2f Gbit/s  p50 %.3f ms  p99 %.3f ms   %-7s %6.2f Gbit/s  p50 %.3f ms  p99 %.3f ms%n",
+                        section.scenario(), round.number(),
+                        section.peerLabel(), round.peer().tcp().gbps(), round.peer().ping().percentileMillis(50), round.peer().ping().percentileMillis(99),
+                        LanyardSide.LABEL, round.lanyard().tcp().gbps(), round.lanyard().ping().percentileMillis(50), round.lanyard().ping().percentileMillis(99)));
+                }
             }
         }
         return out.toString();
@@ -137,39 +152,50 @@ final class Report
     {
         final Map<String, Object> json = new LinkedHashMap<>();
         json.put("prefix", settings.prefix());
-        json.put("rounds", rounds.size());
+        json.put("rounds", settings.rounds());
         json.put("tcp", Map.of("tool", "iperf3", "streams", settings.streams(), "seconds", settings.seconds(), "rate", "receiver"));
         json.put("ping", Map.of("count", settings.pings(), "intervalMs", settings.intervalMillis()));
         json.put("daemonFlags", settings.daemonFlags());
         json.put("machine", Map.of("cpus", settings.cpus(), "kernel", settings.kernel()));
-        json.put("ratio", "Lanyard relative to the bridge, higher is better: Lanyard/bridge for throughput, bridge/Lanyard for latency");
+        json.put("ratio", "Lanyard relative to the Linux peer, higher is better: Lanyard/peer for throughput, peer/Lanyard for latency");
 
-        final List<Map<String, Object>> metrics = new ArrayList<>();
-        for (final Metric metric : METRICS)
+        final List<Map<String, Object>> scenarios = new ArrayList<>();
+        for (final Section section : sections)
         {
-            final Map<String, Object> entry = new LinkedHashMap<>();
-            final double bridge = median(metric, false);
-            final double lanyard = median(metric, true);
-            entry.put("metric", metric.key());
-            entry.put("name", metric.name());
-            entry.put("bridge", finite(bridge));
-            entry.put("lanyard", finite(lanyard));
-            entry.put("ratio", finite(metric.ratio(bridge, lanyard)));
-            metrics.add(entry);
-        }
-        json.put("medians", metrics);
+            final Map<String, Object> scenario = new LinkedHashMap<>();
+            scenario.put("scenario", section.scenario());
+            scenario.put("description", section.description());
+            scenario.put("peer", section.peerLabel());
 
-        final List<Map<String, Object>> perRound = new ArrayList<>();
-        for (final Round round : rounds)
-        {
-            final Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("round", round.number());
-            entry.put("order", round.order());
-            entry.put("bridge", values(round.bridge()));
-            entry.put("lanyard", values(round.lanyard()));
-            perRound.add(entry);
+            final List<Map<String, Object>> metrics = new ArrayList<>();
+            for (final Metric metric : METRICS)
+            {
+                final Map<String, Object> entry = new LinkedHashMap<>();
+                final double peer = section.median(metric, false);
+                final double lanyard = section.median(metric, true);
+                entry.put("metric", metric.key());
+                entry.put("name", metric.name());
+                entry.put("peer", finite(peer));
+                entry.put("lanyard", finite(lanyard));
+                entry.put("ratio", finite(metric.ratio(peer, lanyard)));
+                metrics.add(entry);
+            }
+            scenario.put("medians", metrics);
+
+            final List<Map<String, Object>> perRound = new ArrayList<>();
+            for (final Round round : section.rounds())
+            {
+                final Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("round", round.number());
+                entry.put("order", round.order());
+                entry.put("peer", values(round.peer()));
+                entry.put("lanyard", values(round.lanyard()));
+                perRound.add(entry);
+            }
+            scenario.put("perRound", perRound);
+            scenarios.add(scenario);
         }
-        json.put("perRound", perRound);
+        json.put("scenarios", scenarios);
         return json;
     }
 

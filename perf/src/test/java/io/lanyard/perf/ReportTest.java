@@ -23,20 +23,45 @@ class ReportTest
     @Test
     void shouldReportMediansOverRoundsWithRatiosWhereHigherIsBetter()
     {
-        final Report report = new Report(SETTINGS, List.of(
+        final Report report = new Report(SETTINGS, List.of(new Report.Section("bridge", "two containers", LinuxBridge.LABEL, List.of(
             round(1, 10.0, 5.0, "0.050", "0.100"),
             round(2, 20.0, 4.0, "0.060", "0.200"),
-            round(3, 12.0, 6.0, "0.070", "0.140")));
+            round(3, 12.0, 6.0, "0.070", "0.140")))));
 
         final String table = report.table();
         assertTrue(table.contains("--pipeline inline"), table);
         assertTrue(table.matches("(?s).*TCP throughput \\(Gbit/s\\)\\s+12\\.00\\s+5\\.00\\s+0\\.42.*"), table);
         assertTrue(table.matches("(?s).*ping RTT p50 \\(ms\\)\\s+0\\.060\\s+0\\.140\\s+0\\.43.*"), table);
 
-        @SuppressWarnings("unchecked")
-        final List<Map<String, Object>> medians = (List<Map<String, Object>>)report.json().get("medians");
+        final List<Map<String, Object>> medians = medians(report, 0);
         assertEquals("tcpGbps", medians.get(0).get("metric"));
         assertEquals(5.0 / 12.0, (Double)medians.get(0).get("ratio"), 1e-9);
+    }
+
+    @Test
+    void shouldReportEachScenarioAgainstItsOwnPeer()
+    {
+        final Report report = new Report(SETTINGS, List.of(
+            new Report.Section("bridge", "two containers", LinuxBridge.LABEL, List.of(round(1, 10.0, 5.0, "0.050", "0.100"))),
+            new Report.Section("nat", "to the outside", LinuxNat.LABEL, List.of(round(1, 8.0, 2.0, "0.080", "0.160")))));
+
+        final String table = report.table();
+        assertTrue(table.matches("(?s).*scenario bridge: two containers\\n\\S+\\s+Linux bridge\\s+Lanyard.*"), table);
+        assertTrue(table.matches("(?s).*scenario nat: to the outside\\n\\S+\\s+Linux NAT\\s+Lanyard.*"), table);
+        assertTrue(table.matches("(?s).*scenario nat.*TCP throughput \\(Gbit/s\\)\\s+8\\.00\\s+2\\.00\\s+0\\.25.*"), table);
+
+        @SuppressWarnings("unchecked")
+        final List<Map<String, Object>> scenarios = (List<Map<String, Object>>)report.json().get("scenarios");
+        assertEquals("nat", scenarios.get(1).get("scenario"));
+        assertEquals(LinuxNat.LABEL, scenarios.get(1).get("peer"));
+        assertEquals(0.5, (Double)medians(report, 1).get(2).get("ratio"), 1e-3);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> medians(final Report report, final int scenario)
+    {
+        final List<Map<String, Object>> scenarios = (List<Map<String, Object>>)report.json().get("scenarios");
+        return (List<Map<String, Object>>)scenarios.get(scenario).get("medians");
     }
 
     private static Report.Round round(final int number, final double bridgeGbps, final double lanyardGbps,

@@ -3,6 +3,7 @@ package io.lanyard.perf;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -36,5 +37,21 @@ class TcpThroughputTest
     void shouldFailOnOutputThatIsNotJson()
     {
         assertThrows(PerfException.class, () -> TcpThroughput.parse("iperf3: error - unable to connect"));
+    }
+
+    @Test
+    void shouldTakeTheClientAddressOfTheLastConnectionInTheServersLog()
+    {
+        final String log = """
+            Server listening on 5201 (test #1)
+            Accepted connection from 172.17.0.2, port 33058
+            [  5] local 198.51.100.1 port 5201 connected to 172.17.0.2 port 33068
+            Server listening on 5201 (test #2)
+            Accepted connection from ::ffff:198.51.100.2, port 40112
+            [  5] local 198.51.100.1 port 5201 connected to 198.51.100.2 port 40114
+            """;
+
+        assertEquals("198.51.100.2", TcpThroughput.lastClientAddress(log));
+        assertNull(TcpThroughput.lastClientAddress("Server listening on 5201 (test #1)\n"));
     }
 }

@@ -1,0 +1,108 @@
+package io.lanyard.perf;
+
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Locale;
+
+/**
+ * What a run measures ({@code --scenario}): each scenario is a path a packet takes, built the same
+ * way twice, once by Linux and once by Lanyard, and measured on both in the same rounds.
+ */
+enum Scenario
+{
+    /** Two containers on one network: switching only. */
+    BRIDGE("bridge", LinuxBridge.LABEL, "two containers on one network, switched"),
+
+    /** A container to a server outside, through masquerade: routing, NAT and connection tracking. */
+    NAT("nat", LinuxNat.LABEL, "a container to a server in an outside namespace, masqueraded to the uplink address");
+
+    static final String ALL = "all";
+
+    private final String cliName;
+    private final String peerLabel;
+    private final String description;
+
+    Scenario(final String cliName, final String peerLabel, final String description)
+    {
+        this.cliName = cliName;
+        this.peerLabel = peerLabel;
+        this.description = description;
+    }
+
+    /** The name {@code --scenario} takes and the report shows. */
+    String cliName()
+    {
+        return cliName;
+    }
+
+    /** What Lanyard is compared with in this scenario. */
+    String peerLabel()
+    {
+        return peerLabel;
+    }
+
+    String description()
+    {
+        return description;
+    }
+
+    /**
+     * The scenarios named by {@code --scenario} values (each may be a name or {@value #ALL}), in
+     * the order of this enum and without repeats; {@code bridge} alone when none are given.
+     */
+    static List<Scenario> parse(final List<String> names)
+    {
+        if (names == null || names.isEmpty())
+        {
+            return List.of(BRIDGE);
+        }
+        final boolean[] chosen = new boolean[values().length];
+        for (final String raw : names)
+        {
+            final String name = raw.trim().toLowerCase(Locale.ROOT);
+            if (name.equals(ALL))
+            {
+                Arrays.fill(chosen, true);
+                continue;
+            }
+            final Scenario scenario = byName(name);
+            if (scenario == null)
+            {
+                throw new PerfException("unknown --scenario " + raw + "; one of: " + choices());
+            }
+            chosen[scenario.ordinal()] = true;
+        }
+        final List<Scenario> scenarios = new ArrayList<>();
+        for (final Scenario scenario : values())
+        {
+            if (chosen[scenario.ordinal()])
+            {
+                scenarios.add(scenario);
+            }
+        }
+        return List.copyOf(scenarios);
+    }
+
+    static String choices()
+    {
+        final StringBuilder choices = new StringBuilder();
+        for (final Scenario scenario : values())
+        {
+            choices.append(scenario.cliName).append(", ");
+        }
+        return choices.append(ALL).toString();
+    }
+
+    private static Scenario byName(final String name)
+    {
+        for (final Scenario scenario : values())
+        {
+            if (scenario.cliName.equals(name))
+            {
+                return scenario;
+            }
+        }
+        return null;
+    }
+}
