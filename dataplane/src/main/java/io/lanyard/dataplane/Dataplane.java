@@ -31,6 +31,8 @@ import java.util.List;
 import java.util.BitSet;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
@@ -54,6 +56,7 @@ public final class Dataplane implements AutoCloseable
     private static final int MAX_BATCH = 64;
     private static final int COMMAND_QUEUE_CAPACITY = 1024;
     private static final long COMMAND_TIMEOUT_SECONDS = 10;
+    private static final long TICK_MILLIS = 1000;
     private static final System.Logger LOG = System.getLogger(Dataplane.class.getName());
 
     /** Kept reachable for the life of the ring: the kernel writes into it by address. */
@@ -70,6 +73,7 @@ public final class Dataplane implements AutoCloseable
     private final List<Thread> threads;
     private final EventPoller<FrameSlot> poller;
     private final Runnable wake;
+    private final ScheduledExecutorService ticker;
     private final int maxDomains;
     private volatile FrameDevice uplinkDevice;
     private Port uplink;
@@ -150,6 +154,14 @@ public final class Dataplane implements AutoCloseable
         }
         this.threads = List.copyOf(threads);
         threads.forEach(Thread::start);
+        // an idle pipeline still ages its tables and refreshes its counters
+        ticker = Executors.newSingleThreadScheduledExecutor(task ->
+        {
+            final Thread thread = new Thread(task, "lanyard-tick");
+            thread.setDaemon(true);
+            return thread;
+        });
+        ticker.scheduleAtFixedRate(() -> ioLoop.execute(wake), TICK_MILLIS, TICK_MILLIS, TimeUnit.MILLISECONDS);
     }
 
     /**
@@ -440,6 +452,7 @@ public final class Dataplane implements AutoCloseable
             return;
         }
         closed = true;
+        ticker.shutdownNow();
         for (final Port port : ports)
         {
             if (port != null && port.watch != null)

@@ -17,8 +17,10 @@ import java.util.concurrent.CompletableFuture;
  * domain tables. It reads the frame in place in its slot and writes only the verdict.
  *
  * <p>Between batches (at the end of each, and on wake slots) it applies the control plane's
- * commands, about once a second ages out the MAC table, and every 10 ms sweeps a hundredth of
- * the connection table. The clock is read once per batch.
+ * commands, about once a second ages out the MAC table and refreshes the counters, and at most
+ * every 10 ms sweeps a slice of the connection table sized by the time since the last slice (a
+ * whole sweep a second). The dataplane wakes the stage once a second, so an idle pipeline keeps
+ * house too. The clock is read once per batch.
  */
 public final class ForwardingStage implements EventHandler<FrameSlot>
 {
@@ -26,7 +28,6 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
     private static final long HOUSEKEEPING_INTERVAL_NANOS = 1_000_000_000L;
     private static final int DROP_ARP_PENDING = DropReason.ARP_PENDING.ordinal();
     private static final long CONNECTION_SWEEP_INTERVAL_NANOS = 10_000_000L;
-    private static final int CONNECTION_SWEEPS_PER_SECOND = 100;
 
     private final LearningSwitch learningSwitch;
     private final Port[] ports;
@@ -37,6 +38,7 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
     private long now;
     private long nextHousekeeping;
     private long nextConnectionSweep;
+    private long lastConnectionSweep;
 
     ForwardingStage(
         final LearningSwitch learningSwitch,
@@ -54,6 +56,7 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
         this.counters = counters;
         this.now = clock.nanoTime();
         this.nextHousekeeping = now + HOUSEKEEPING_INTERVAL_NANOS;
+        this.lastConnectionSweep = now;
     }
 
     @Override
@@ -134,28 +137,24 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
                 counters.natConnections.setRelease(connections.size());
                 counters.natCreated.setRelease(router.created());
                 counters.natRefusedFull.setRelease(connections.refusedFull());
+                counters.natExpired.setRelease(connections.expired());
             }
         }
         if (now - nextConnectionSweep >= 0)
         {
-            // a slice every 10 ms sweeps the whole connection table once a second without a long stop
+            // a slice at most every 10 ms, sized by the time since the last one, sweeps the whole
+            // connection table about once a second without one long stop of the stage
+            final long elapsed = Math.min(now - lastConnectionSweep, 1_000_000_000L);
+            lastConnectionSweep = now;
             nextConnectionSweep = now + CONNECTION_SWEEP_INTERVAL_NANOS;
             final Router router = learningSwitch.router();
             if (router != null)
             {
                 final ConnectionTable connections = router.connections();
-                final int removed = connections.expireSome(now / 1_000_000L, connectionSweepBudget(connections.capacity()));
-                if (removed > 0)
-                {
-                    counters.natExpired.getAndAddRelease(removed);
-                }
+                final int budget = (int)Math.max(256L, connections.capacity() * elapsed / 1_000_000_000L);
+                connections.expireSome(now / 1_000_000L, budget);
             }
         }
-    }
-
-    private static int connectionSweepBudget(final int capacity)
-    {
-        return Math.max(256, (capacity + CONNECTION_SWEEPS_PER_SECOND - 1) / CONNECTION_SWEEPS_PER_SECOND);
     }
 
     void attach(final int port, final int domain, final boolean hostSide)

@@ -145,6 +145,7 @@ public final class ConnectionTable
     private boolean sweptWhenFull;
     private long lastFullSweepMillis;
     private long refusedFull;
+    private long expired;
 
     /**
      * @param capacity most connections held at once, 1 to {@link #MAX_CAPACITY}.
@@ -222,7 +223,7 @@ public final class ConnectionTable
         final int id = ref >>> 1;
         if (nowMillis >= expiresAtMillis[id])
         {
-            removeLive(id);
+            removeExpired(id);
             return NONE;
         }
         lastLookupWasReply = (ref & 1) != 0;
@@ -502,7 +503,7 @@ public final class ConnectionTable
         {
             if (tuples[id * 4 + 1] != 0 && nowMillis >= expiresAtMillis[id])
             {
-                removeLive(id);
+                removeExpired(id);
                 removed++;
             }
         }
@@ -742,7 +743,7 @@ public final class ConnectionTable
         final int id = (int)((index[slot * 2 + 1] & REF_MASK) >>> 1);
         if (nowMillis >= expiresAtMillis[id])
         {
-            removeLive(id);
+            removeExpired(id);
             return false;
         }
         return true;
@@ -758,6 +759,18 @@ public final class ConnectionTable
         }
         index[slot * 2] = k0;
         index[slot * 2 + 1] = entry;
+    }
+
+    private void removeExpired(final int id)
+    {
+        expired++;
+        removeLive(id);
+    }
+
+    /** Connections removed because their timeout ran out, by any path (sweeps or lookups that found them), since creation. */
+    public long expired()
+    {
+        return expired;
     }
 
     private void removeLive(final int id)
