@@ -1,5 +1,7 @@
 package io.lanyard.tools;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import io.lanyard.control.api.ApiClient;
 import io.lanyard.testkit.Namespaces;
 import io.lanyard.testkit.Shell;
 
@@ -22,6 +24,10 @@ import java.util.concurrent.TimeUnit;
 final class LanyardHost implements AutoCloseable
 {
     private static final Path HOME = Path.of(System.getenv().getOrDefault("LANYARD_HOME", "tools")).toAbsolutePath();
+    /** The "outside" host on the uplink's link, and the uplink's own address (see {@link #withUplink()}). */
+    static final String OUTSIDE_ADDRESS = "198.51.100.1";
+    static final String UPLINK_ADDRESS = "198.51.100.2";
+    static final String UPLINK_DEVICE = "up0";
 
     final Namespaces namespaces;
     final String hostNetns;
@@ -31,6 +37,8 @@ final class LanyardHost implements AutoCloseable
     private final List<String> extraFlags = new ArrayList<>();
     private Process daemon;
     private int starts;
+    /** The namespace beyond the uplink, or null when the daemon has none. */
+    String outsideNetns;
 
     LanyardHost(final String label, final String... flags)
     {
@@ -52,6 +60,27 @@ final class LanyardHost implements AutoCloseable
     String prefix()
     {
         return namespaces.prefix();
+    }
+
+    /**
+     * Gives the daemon an uplink; call before {@link #start()}. Namespace {@code outside} holds
+     * {@value #OUTSIDE_ADDRESS}/24 on {@code out0}, one end of a veth made inside it; the other
+     * end, {@value #UPLINK_DEVICE}, is moved straight into the host namespace (the root namespace
+     * never sees either), brought up without an address, and handed to the daemon with
+     * {@code --uplink up0 --uplink-ip 198.51.100.2/24 --uplink-gateway 198.51.100.1}. IPv6 is off
+     * on both ends, so the link carries only what the test sends (and ARP).
+     */
+    LanyardHost withUplink()
+    {
+        outsideNetns = namespaces.add("outside");
+        Shell.check("ip", "-n", outsideNetns, "link", "add", "out0", "type", "veth", "peer", "name", UPLINK_DEVICE, "netns", hostNetns);
+        inOutside("sysctl", "-qw", "net.ipv6.conf.out0.disable_ipv6=1").assertOk();
+        inHost("sysctl", "-qw", "net.ipv6.conf." + UPLINK_DEVICE + ".disable_ipv6=1").assertOk();
+        Shell.check("ip", "-n", outsideNetns, "addr", "add", OUTSIDE_ADDRESS + "/24", "dev", "out0");
+        Shell.check("ip", "-n", outsideNetns, "link", "set", "out0", "up");
+        Shell.check("ip", "-n", hostNetns, "link", "set", UPLINK_DEVICE, "up");
+        extraFlags.addAll(List.of("--uplink", UPLINK_DEVICE, "--uplink-ip", UPLINK_ADDRESS + "/24", "--uplink-gateway", OUTSIDE_ADDRESS));
+        return this;
     }
 
     /** Starts the daemon and waits until it answers. */
@@ -223,6 +252,50 @@ final class LanyardHost implements AutoCloseable
         return namespaces.exec(hostNetns, command);
     }
 
+    /** Runs a command inside the namespace beyond the uplink ({@link #withUplink()}). */
+    Shell.Result inOutside(final String... command)
+    {
+        return namespaces.exec(outsideNetns, command);
+    }
+
+    /** {@code GET path} on the daemon's API, as JSON. */
+    JsonNode get(final String path)
+    {
+        final ApiClient.Response response = new ApiClient(socket).get(path);
+        if (!response.isSuccess())
+        {
+            throw new AssertionError("GET " + path + " → " + response.status() + " " + response.errorMessage());
+        }
+        return response.json();
+    }
+
+    /**
+     * A drop counter ({@code unsolicited}, {@code isolation}...) of a switch port: a sandbox's
+     * {@code eth0}..., or with sandbox {@code ""} one of the daemon's own ({@code up0}, {@code lanyard0}).
+     */
+    long drops(final String sandbox, final String device, final String reason)
+    {
+        for (final JsonNode port : get("/stats").path("Ports"))
+        {
+            if (port.path("Sandbox").asText().equals(sandbox) && port.path("Interface").asText().equals(device))
+            {
+                return port.path("Drops").path(reason).asLong(0);
+            }
+        }
+        throw new AssertionError("no port " + sandbox + "/" + device + " in the stats:\n" + get("/stats").toPrettyString());
+    }
+
+    /** A counter of the dataplane's own line of {@code lanyard stats} ({@code nat_connections}...). */
+    long dataplaneCounter(final String name)
+    {
+        final JsonNode value = get("/stats").path("Dataplane").path(name);
+        if (value.isMissingNode())
+        {
+            throw new AssertionError("no dataplane counter " + name + " in the stats");
+        }
+        return value.asLong();
+    }
+
     /** Runs a command inside sandbox {@code name}'s namespace, bypassing the daemon. */
     Shell.Result inSandbox(final String name, final String... command)
     {
@@ -239,6 +312,19 @@ final class LanyardHost implements AutoCloseable
         }
         namespaces.close();
         Namespaces.deleteTree(dir);
+    }
+
+    /** The file's text, or "" while it does not exist. */
+    static String readQuietly(final Path file)
+    {
+        try
+        {
+            return Files.readString(file, StandardCharsets.UTF_8);
+        }
+        catch (final IOException ex)
+        {
+            return "";
+        }
     }
 
     static void sleep(final long millis)
