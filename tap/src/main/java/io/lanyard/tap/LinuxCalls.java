@@ -1,6 +1,7 @@
 package io.lanyard.tap;
 
 import jnr.ffi.LibraryLoader;
+import jnr.ffi.Pointer;
 import jnr.ffi.Runtime;
 import jnr.ffi.annotations.In;
 import jnr.ffi.annotations.Out;
@@ -61,6 +62,18 @@ public interface LinuxCalls
 
     /** With {@link #MSG_TRUNC} a datagram socket returns the full length even when it did not fit. */
     @ssize_t long recv(int fd, @u_int64_t long address, @size_t long length, int flags);
+
+    /**
+     * {@code sourceAddress}/{@code addressLength} point at a sockaddr_in and its socklen_t: pass
+     * {@link Pointer}s made once, so no call allocates. (Declared as raw {@code long} addresses,
+     * the fifth argument of these six-argument calls reached the kernel wrong with jnr-ffi 2.2.17:
+     * EINVAL.)
+     */
+    @ssize_t long recvfrom(int fd, @u_int64_t long address, @size_t long length, int flags,
+        Pointer sourceAddress, Pointer addressLength);
+
+    @ssize_t long sendto(int fd, @u_int64_t long address, @size_t long length, int flags,
+        Pointer destinationAddress, int addressLength);
 
     String strerror(int errno);
 
