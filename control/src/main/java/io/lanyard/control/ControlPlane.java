@@ -1088,6 +1088,13 @@ public final class ControlPlane implements AutoCloseable
             quietly("detach " + attachment.port(), () -> dataplane.detach(attachment.port()));
             quietly("remove " + attachment.tap(), () -> plumbing.removeInterface(attachment.tap()));
         }
+        final Integer domain = domains.get(endpoint.networkId());
+        if (domain != null && endpoint.macAddress() != null)
+        {
+            // its NATed flows would otherwise hold their ports and table entries until they time out
+            quietly("forget the connections of " + endpoint.ipv4Address(),
+                () -> dataplane.forgetEndpoint(domain, MacAddress.parse(endpoint.macAddress())));
+        }
         else if (endpoint.hasInterface() && sandbox.netns() != null)
         {
             quietly("remove " + endpoint.interfaceName(), () -> plumbing.removeInterface(sandbox.netns(), endpoint.interfaceName()));

@@ -292,6 +292,13 @@ public final class Dataplane implements AutoCloseable
         run("unpublish " + hostPort, stage -> stage.router().unpublish(protocol, hostPort));
     }
 
+    /** Drops the tracked connections of an endpoint (its MAC in {@code domain}) that has left the network. */
+    public synchronized void forgetEndpoint(final int domain, final long mac)
+    {
+        checkDomain(domain);
+        run("forget the connections of an endpoint", stage -> stage.router().forgetEndpoint(domain, mac));
+    }
+
     /** Tells the router where a neighbour on the uplink's link is (from the control plane's own probe). */
     public synchronized void neighbour(final int address, final long mac)
     {

@@ -189,6 +189,40 @@ public final class Router
         flags[domain] = 0;
         gatewayMac[domain] = NO_MAC;
         clearRouted(domain);
+        forget(domain, 0, true);
+    }
+
+    /**
+     * Drops the connections of a container that left {@code domain} (by its MAC): they would
+     * otherwise hold their NAT ports and table entries until they time out, five days for an
+     * established TCP flow. Docker flushes conntrack for a removed container's ports for the same
+     * reason. A sweep of the whole table: control-plane work, between batches.
+     *
+     * @return how many connections were dropped.
+     */
+    public int forgetEndpoint(final int domain, final long mac)
+    {
+        return forget(domain, mac & 0xFFFF_FFFF_FFFFL, false);
+    }
+
+    private int forget(final int domain, final long mac, final boolean wholeDomain)
+    {
+        int dropped = 0;
+        for (int id = 0; id < connections.capacity(); id++)
+        {
+            if (connections.isLive(id) && (concerns(connections.tag(id, false), domain, mac, wholeDomain) ||
+                concerns(connections.tag(id, true), domain, mac, wholeDomain)))
+            {
+                connections.remove(id);
+                dropped++;
+            }
+        }
+        return dropped;
+    }
+
+    private static boolean concerns(final long tag, final int domain, final long mac, final boolean wholeDomain)
+    {
+        return tag != TAG_UPLINK && (int)(tag >>> 48) == domain && (wholeDomain || (tag & 0xFFFF_FFFF_FFFFL) == mac);
     }
 
     private void clearRouted(final int domain)

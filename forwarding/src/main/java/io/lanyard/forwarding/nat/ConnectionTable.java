@@ -631,6 +631,12 @@ public final class ConnectionTable
         return (flags[id] & SEEN_REPLY) != 0;
     }
 
+    /** True when {@code id} (0 to capacity - 1) holds a connection, expired or not. */
+    public boolean isLive(final int id)
+    {
+        return tuples[id * 4 + 1] != 0;
+    }
+
     /** The caller's tag for one direction of a connection; 0 when the connection is created. */
     public long tag(final int id, final boolean reply)
     {

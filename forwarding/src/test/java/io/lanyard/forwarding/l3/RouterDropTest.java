@@ -29,10 +29,12 @@ import static io.lanyard.forwarding.l3.RoutedSwitch.PLAIN_2;
 import static io.lanyard.forwarding.l3.RoutedSwitch.RED;
 import static io.lanyard.forwarding.l3.RoutedSwitch.RED_2;
 import static io.lanyard.forwarding.l3.RoutedSwitch.RED_2_MAC;
+import static io.lanyard.forwarding.l3.RoutedSwitch.RED_3;
 import static io.lanyard.forwarding.l3.RoutedSwitch.RED_GATEWAY;
 import static io.lanyard.forwarding.l3.RoutedSwitch.RED_GATEWAY_MAC;
 import static io.lanyard.forwarding.l3.RoutedSwitch.RED_HOST_PORT;
 import static io.lanyard.forwarding.l3.RoutedSwitch.RED_PORT_2;
+import static io.lanyard.forwarding.l3.RoutedSwitch.RED_PORT_3;
 import static io.lanyard.forwarding.l3.RoutedSwitch.REMOTE;
 import static io.lanyard.forwarding.l3.RoutedSwitch.UPLINK;
 import static io.lanyard.forwarding.l3.RoutedSwitch.UPLINK_GATEWAY_MAC;
@@ -134,8 +136,26 @@ class RouterDropTest
         net.fromContainer(RED_PORT_2, tcp(RED_2, 40000, REMOTE, 80, SYN));
         net.router.clearDomain(RED);
 
+        assertEquals(0, net.connections.size(), "a removed network's connections go with it");
         assertEquals(LearningSwitch.DROP, net.forward(UPLINK_PORT, fromOutside(tcp(REMOTE, 80, UPLINK, 40000, SYN | ACK))));
-        assertEquals(DropReason.NO_ROUTE, net.dropReason());
+        assertEquals(DropReason.UNSOLICITED, net.dropReason());
+    }
+
+    @Test
+    void shouldForgetTheConnectionsOfAContainerThatLeftAndOnlyThose()
+    {
+        net.fromContainer(RED_PORT_2, tcp(RED_2, 40000, REMOTE, 80, SYN));
+        net.fromContainer(RED_PORT_2, udp(RED_2, 40001, REMOTE, 53).payload(8));
+        net.fromContainer(RED_PORT_3, tcp(RED_3, 40000, REMOTE, 80, SYN));
+        assertEquals(3, net.connections.size());
+
+        assertEquals(2, net.router.forgetEndpoint(RED, RED_2_MAC));
+
+        assertEquals(1, net.connections.size());
+        assertEquals(LearningSwitch.DROP, net.forward(UPLINK_PORT, fromOutside(tcp(REMOTE, 80, UPLINK, 40000, SYN | ACK))),
+            "RED_2 kept port 40000: its flow is gone");
+        assertEquals(DropReason.UNSOLICITED, net.dropReason());
+        assertEquals(0, net.router.forgetEndpoint(RED, RED_2_MAC), "nothing left of it");
     }
 
     @Test
