@@ -2,7 +2,6 @@ package io.lanyard.control;
 
 import io.lanyard.control.ipam.AddressInUseException;
 import io.lanyard.control.ipam.AddressPool;
-import io.lanyard.control.ipam.DefaultPools;
 import io.lanyard.control.ipam.PoolExhaustedException;
 import io.lanyard.control.model.Endpoint;
 import io.lanyard.control.model.IpamPool;
@@ -354,7 +353,7 @@ public final class ControlPlane implements AutoCloseable
                 throw RequestException.conflict("bridge name " + device + " is already used by another interface on this host");
             }
         }
-        final List<IpamPool> ipam = planAddresses(request.ipam());
+        final List<IpamPool> ipam = IpamPlanner.plan(request.ipam(), subnetsInUse());
         final Network network = new Network(Identifiers.newId(), name, driver, "local", Instant.now(), request.internal(),
             request.attachable(), ipam, options, request.labels());
         try
@@ -393,11 +392,8 @@ public final class ControlPlane implements AutoCloseable
         save();
     }
 
-    /**
-     * The IPAM configuration to create: the user's pools checked against each other and every
-     * network's subnets, or the first free default pool.
-     */
-    private List<IpamPool> planAddresses(final List<IpamPool> requested)
+    /** Every subnet the networks use, for the planner's overlap checks. */
+    private List<Ipv4Cidr> subnetsInUse()
     {
         final List<Ipv4Cidr> inUse = new ArrayList<>();
         for (final Network network : networks.values())
@@ -407,86 +403,7 @@ public final class ControlPlane implements AutoCloseable
                 inUse.add(Ipv4Cidr.parse(pool.subnet()));
             }
         }
-        if (requested.isEmpty())
-        {
-            final Ipv4Cidr subnet = DefaultPools.firstFree(inUse).orElseThrow(() ->
-                RequestException.conflict("could not find an available, non-overlapping IPv4 address pool among the defaults " +
-                    "to assign to the network"));
-            return List.of(new IpamPool(subnet.toString(), Ipv4Address.format(subnet.network() + 1), null, Map.of()));
-        }
-        final List<IpamPool> planned = new ArrayList<>();
-        for (final IpamPool pool : requested)
-        {
-            final IpamPool checked = checkPool(pool);
-            final Ipv4Cidr subnet = Ipv4Cidr.parse(checked.subnet());
-            if (inUse.stream().anyMatch(subnet::overlaps))
-            {
-                throw RequestException.forbidden("Pool overlaps with other one on this address space");
-            }
-            inUse.add(subnet);
-            planned.add(checked);
-        }
-        return planned;
-    }
-
-    private static IpamPool checkPool(final IpamPool pool)
-    {
-        if (pool.subnet() == null)
-        {
-            throw RequestException.badRequest("an IPAM configuration needs a subnet");
-        }
-        final Ipv4Cidr subnet = parseCidr(pool.subnet());
-        if (subnet.network() != subnet.address())
-        {
-            throw RequestException.badRequest("invalid subnet " + pool.subnet() + " : it should be " + subnet.canonical());
-        }
-        if (subnet.prefixLength() < 8 || subnet.prefixLength() > 30)
-        {
-            throw RequestException.badRequest("invalid subnet " + pool.subnet() + ": the prefix length must be between 8 and 30");
-        }
-        final int gateway;
-        if (pool.gateway() == null || pool.gateway().isEmpty())
-        {
-            gateway = subnet.network() + 1;
-        }
-        else
-        {
-            gateway = parseAddress(pool.gateway());
-            if (!usableHost(subnet, gateway))
-            {
-                throw RequestException.badRequest("no matching subnet for gateway " + pool.gateway());
-            }
-        }
-        if (pool.ipRange() != null && !pool.ipRange().isEmpty())
-        {
-            final Ipv4Cidr range = parseCidr(pool.ipRange());
-            if (!subnet.contains(range))
-            {
-                throw RequestException.badRequest("no matching subnet for range " + pool.ipRange());
-            }
-        }
-        final Map<String, String> aux = new LinkedHashMap<>();
-        for (final Map.Entry<String, String> entry : pool.auxAddresses().entrySet())
-        {
-            final int address = parseAddress(entry.getValue());
-            if (!usableHost(subnet, address))
-            {
-                throw RequestException.badRequest("no matching subnet for aux-address " + entry.getValue());
-            }
-            if (address == gateway || aux.containsValue(Ipv4Address.format(address)))
-            {
-                throw RequestException.badRequest("failed to allocate secondary ip address (" + entry.getKey() + ":" +
-                    entry.getValue() + "): Address already in use");
-            }
-            aux.put(entry.getKey(), Ipv4Address.format(address));
-        }
-        return new IpamPool(subnet.toString(), Ipv4Address.format(gateway),
-            pool.ipRange() == null || pool.ipRange().isEmpty() ? null : parseCidr(pool.ipRange()).canonical().toString(), aux);
-    }
-
-    private static boolean usableHost(final Ipv4Cidr subnet, final int address)
-    {
-        return subnet.contains(address) && address != subnet.network() && address != subnet.broadcast();
+        return inUse;
     }
 
     private Optional<Network> findByName(final String name)
@@ -637,7 +554,7 @@ public final class ControlPlane implements AutoCloseable
             }
         }
         final Network network = network(request.network() == null ? "bridge" : request.network());
-        final Integer staticAddress = request.ipv4Address() == null ? null : parseAddress(request.ipv4Address());
+        final Integer staticAddress = request.ipv4Address() == null ? null : IpamPlanner.parseAddress(request.ipv4Address());
         checkEndpointOptions(network, staticAddress, request.aliases());
         final List<PortBinding> publish = checkPublish(network, request.publish());
         final boolean hostNetwork = Network.DRIVER_HOST.equals(network.driver());
@@ -738,7 +655,7 @@ public final class ControlPlane implements AutoCloseable
         {
             throw RequestException.forbidden("endpoint with name " + sandbox.name() + " already exists in network " + network.name());
         }
-        final Integer staticAddress = ipv4Address == null || ipv4Address.isEmpty() ? null : parseAddress(ipv4Address);
+        final Integer staticAddress = ipv4Address == null || ipv4Address.isEmpty() ? null : IpamPlanner.parseAddress(ipv4Address);
         checkEndpointOptions(network, staticAddress, aliases);
 
         final Endpoint endpoint = newEndpoint(network, nextInterfaceName(sandbox), staticAddress, aliases);
@@ -967,30 +884,6 @@ public final class ControlPlane implements AutoCloseable
         }
         return new Endpoint(Identifiers.newId(), network.id(), interfaceName, Ipv4Address.format(address),
             pool.subnet().prefixLength(), MacAddress.format(MacAddress.fromIpv4(address)), aliases, null);
-    }
-
-    private static int parseAddress(final String text)
-    {
-        try
-        {
-            return Ipv4Address.parse(text);
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            throw RequestException.badRequest("invalid IPv4 address: " + text);
-        }
-    }
-
-    private static Ipv4Cidr parseCidr(final String text)
-    {
-        try
-        {
-            return Ipv4Cidr.parse(text);
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            throw RequestException.badRequest("invalid CIDR address: " + text);
-        }
     }
 
     // ------------------------------------------------------------------------------------------
