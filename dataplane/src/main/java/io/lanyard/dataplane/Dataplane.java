@@ -18,7 +18,10 @@ import io.lanyard.forwarding.nat.ConnectionTable;
 import io.lanyard.tap.FrameDevice;
 import io.lanyard.tap.IoLoop;
 import io.lanyard.tap.TapDevice;
+import io.lanyard.tap.UdpSocket;
+import io.lanyard.vxlan.VxlanHeader;
 import org.agrona.BufferUtil;
+import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
 import org.agrona.concurrent.SystemNanoClock;
@@ -75,6 +78,13 @@ public final class Dataplane implements AutoCloseable
     private final Runnable wake;
     private final ScheduledExecutorService ticker;
     private final int maxDomains;
+    private final TransmitStage transmit;
+    /** VNI → overlay port, read by the VXLAN reader: changed only on the I/O thread. */
+    private final Int2ObjectHashMap<Port> overlaysByVni = new Int2ObjectHashMap<>();
+    /** Each domain's overlay port (null when none), under this object's lock. */
+    private final Port[] overlays;
+    private UdpSocket overlaySocket;
+    private IoLoop.Watch overlayWatch;
     private volatile FrameDevice uplinkDevice;
     private Port uplink;
     private boolean closed;
@@ -85,6 +95,7 @@ public final class Dataplane implements AutoCloseable
         counters = new DataplaneCounters(countersFile.manager());
         ports = new Port[config.maxPorts()];
         maxDomains = config.maxDomains();
+        overlays = new Port[maxDomains];
         commands = new ManyToOneConcurrentArrayQueue<>(COMMAND_QUEUE_CAPACITY);
         final OneToOneConcurrentArrayQueue<Fence> fences = new OneToOneConcurrentArrayQueue<>(COMMAND_QUEUE_CAPACITY);
 
@@ -100,7 +111,7 @@ public final class Dataplane implements AutoCloseable
         final LearningSwitch learningSwitch = new LearningSwitch(config.maxPorts(), config.maxDomains(),
             new MacTable(config.macTableCapacity(), config.macAgingNanos(), clock.nanoTime()), router);
         final ForwardingStage forwarding = new ForwardingStage(learningSwitch, ports, commands, fences, clock, counters);
-        final TransmitStage transmit = new TransmitStage(ports, fences, counters);
+        transmit = new TransmitStage(ports, fences, counters);
 
         final ExceptionHandler<FrameSlot> onError = new StageErrors(counters);
         final BatchEventProcessorBuilder builder = new BatchEventProcessorBuilder().setMaxBatchSize(MAX_BATCH);
@@ -203,6 +214,147 @@ public final class Dataplane implements AutoCloseable
         port.watch = ioLoop.watchReadable(tap.fd(), reader);
         ioLoop.execute(() -> reader.watchedBy(port.watch));
         return port;
+    }
+
+    /**
+     * Starts reading the host's one VXLAN socket (the caller bound it, in the right namespace, to
+     * the advertised address and port 4789) and sends overlay ports' frames through it to the
+     * other VTEPs' port 4789. The dataplane does not close it.
+     *
+     * <p>The TAPs of an overlay network's containers should be opened with
+     * {@code TapDevice.OFFLOAD_NONE}: a frame left for the receiver to segment or checksum cannot
+     * cross as one datagram and is dropped (counted as {@code vxlan_offload} on the overlay port).
+     */
+    public synchronized void attachOverlaySocket(final UdpSocket socket)
+    {
+        ensureOpen();
+        if (overlaySocket != null)
+        {
+            throw new IllegalStateException("an overlay socket is already attached");
+        }
+        overlaySocket = socket;
+        transmit.overlaySocket(socket, VxlanHeader.DEFAULT_PORT);
+        final VxlanPortReader reader = new VxlanPortReader(socket, overlaysByVni, writer, counters);
+        overlayWatch = ioLoop.watchReadable(socket.fd(), reader);
+    }
+
+    /**
+     * Makes {@code domain} an overlay network carried over VXLAN as {@code vni}: adds its overlay
+     * port ({@code overlay:<vni>}), which stands for every other host of the network. Program the
+     * peers and remote endpoints with {@link #overlayPeers}, {@link #overlayEndpoint}.
+     */
+    public synchronized Port addOverlay(final int domain, final int vni)
+    {
+        checkDomain(domain);
+        if (!VxlanHeader.isValidVni(vni))
+        {
+            throw new IllegalArgumentException("VNI out of range: " + vni);
+        }
+        if (overlays[domain] != null)
+        {
+            throw new IllegalStateException("domain " + domain + " already has overlay " + overlays[domain].label());
+        }
+        for (final Port overlay : overlays)
+        {
+            if (overlay != null && overlay.vni == vni)
+            {
+                throw new IllegalStateException("VNI " + vni + " is already domain " + overlay.domain() + "'s");
+            }
+        }
+        final String label = "overlay:" + vni;
+        final Port port = attach((address, length) -> -22, domain, label, false, vni);
+        overlays[domain] = port;
+        run("add " + label, stage -> stage.addOverlay(domain, port.id()));
+        onIoThread("map " + label, () -> overlaysByVni.put(vni, port));
+        return port;
+    }
+
+    /** The domain stops being an overlay: its VNI is no longer read, its VTEPs are forgotten, its overlay port is detached. */
+    public synchronized void removeOverlay(final int domain)
+    {
+        checkDomain(domain);
+        final Port port = overlays[domain];
+        if (port == null)
+        {
+            return;
+        }
+        // stop reading its VNI, take the port out of the switch (frames of it still in the ring are
+        // then dropped as from no port), and only then forget its VTEPs
+        onIoThread("unmap " + port.label(), () -> overlaysByVni.remove(port.vni));
+        overlays[domain] = null;
+        detach(port);
+        run("remove " + port.label(), stage -> stage.removeOverlay(domain));
+    }
+
+    /**
+     * A remote container of the overlay: {@code mac} with {@code ipv4} (answered by proxy ARP;
+     * 0 for none) behind the host {@code vtep}.
+     */
+    public synchronized void overlayEndpoint(final int domain, final long mac, final int ipv4, final int vtep)
+    {
+        checkOverlay(domain);
+        run("add overlay endpoint", stage ->
+        {
+            if (!stage.vtepTable().addEndpoint(domain, mac, ipv4, vtep))
+            {
+                throw new IllegalStateException("the VTEP table is full");
+            }
+        });
+    }
+
+    public synchronized void removeOverlayEndpoint(final int domain, final long mac)
+    {
+        checkOverlay(domain);
+        run("remove overlay endpoint", stage -> stage.vtepTable().removeEndpoint(domain, mac));
+    }
+
+    /** The other Lanyard hosts of the overlay (their VTEP addresses): they may send into it and get its floods. */
+    public synchronized void overlayPeers(final int domain, final int[] vteps)
+    {
+        checkOverlay(domain);
+        final int[] copy = vteps.clone();
+        run("set overlay peers", stage -> stage.vtepTable().setPeers(domain, copy));
+    }
+
+    /** VTEPs that are not Lanyard hosts (a hardware VTEP, a kernel vxlan device): their MACs are learned. */
+    public synchronized void overlayStaticPeers(final int domain, final int[] vteps)
+    {
+        checkOverlay(domain);
+        final int[] copy = vteps.clone();
+        run("set overlay static peers", stage -> stage.vtepTable().setStaticPeers(domain, copy));
+    }
+
+    /** The domain's overlay port, or null. */
+    public synchronized Port overlay(final int domain)
+    {
+        checkDomain(domain);
+        return overlays[domain];
+    }
+
+    /** The dataplane-wide counters (VXLAN drops before a port, MAC table): read-only use. */
+    public DataplaneCounters dataplaneCounters()
+    {
+        return counters;
+    }
+
+    private void checkOverlay(final int domain)
+    {
+        checkDomain(domain);
+        if (overlays[domain] == null)
+        {
+            throw new IllegalStateException("domain " + domain + " is not an overlay");
+        }
+    }
+
+    private void onIoThread(final String what, final Runnable change)
+    {
+        final CompletableFuture<Void> done = new CompletableFuture<>();
+        ioLoop.execute(() ->
+        {
+            change.run();
+            done.complete(null);
+        });
+        await(done, what);
     }
 
     /**
@@ -342,6 +494,11 @@ public final class Dataplane implements AutoCloseable
 
     public synchronized Port attach(final FrameSink sink, final int domain, final String label, final boolean hostSide)
     {
+        return attach(sink, domain, label, hostSide, -1);
+    }
+
+    private Port attach(final FrameSink sink, final int domain, final String label, final boolean hostSide, final int vni)
+    {
         ensureOpen();
         if (domain < 0 || domain >= maxDomains)
         {
@@ -352,7 +509,7 @@ public final class Dataplane implements AutoCloseable
         {
             throw new IllegalStateException("all " + ports.length + " ports are in use");
         }
-        final Port port = new Port(id, domain, label, sink, new PortCounters(countersFile.manager(), id, label));
+        final Port port = new Port(id, domain, label, sink, new PortCounters(countersFile.manager(), id, label), vni);
         portIds.set(id);
         ports[id] = port;
         final CompletableFuture<Void> attached = new CompletableFuture<>();
@@ -374,6 +531,11 @@ public final class Dataplane implements AutoCloseable
         ensureOpen();
         if (ports[port.id()] != port)
         {
+            return;
+        }
+        if (port.isOverlay() && overlays[port.domain()] == port)
+        {
+            removeOverlay(port.domain());
             return;
         }
         if (port.watch != null)
@@ -460,6 +622,10 @@ public final class Dataplane implements AutoCloseable
         }
         closed = true;
         ticker.shutdownNow();
+        if (overlayWatch != null)
+        {
+            overlayWatch.cancel();
+        }
         for (final Port port : ports)
         {
             if (port != null && port.watch != null)

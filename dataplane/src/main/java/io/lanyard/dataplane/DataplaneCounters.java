@@ -20,6 +20,10 @@ public final class DataplaneCounters
     public static final int TYPE_NAT_CREATED = 107;
     public static final int TYPE_NAT_REFUSED_FULL = 108;
     public static final int TYPE_NAT_EXPIRED = 109;
+    public static final int TYPE_VXLAN_DROP_BAD_HEADER = 110;
+    public static final int TYPE_VXLAN_DROP_UNKNOWN_VNI = 111;
+    public static final int TYPE_VXLAN_DROP_TRUNCATED = 112;
+    public static final int TYPE_VXLAN_RX_ERRORS = 113;
 
     /** Written by the forwarding stage. */
     final AtomicCounter macEntries;
@@ -31,6 +35,14 @@ public final class DataplaneCounters
     final AtomicCounter natCreated;
     final AtomicCounter natRefusedFull;
     final AtomicCounter natExpired;
+    /**
+     * Written by the I/O thread: VXLAN datagrams dropped before they had an overlay port to be
+     * charged to (no I flag, a VNI of no overlay here, too short or too long), and read errors.
+     */
+    final AtomicCounter vxlanBadHeader;
+    final AtomicCounter vxlanUnknownVni;
+    final AtomicCounter vxlanTruncated;
+    final AtomicCounter vxlanRxErrors;
     /** Written by the transmit stage. */
     final AtomicCounter noEgressPort;
     /** Written by whichever stage hit an unexpected exception (rare; incremented atomically). */
@@ -48,6 +60,25 @@ public final class DataplaneCounters
         natCreated = newCounter(manager, TYPE_NAT_CREATED, "nat_created");
         natRefusedFull = newCounter(manager, TYPE_NAT_REFUSED_FULL, "nat_refused_full");
         natExpired = newCounter(manager, TYPE_NAT_EXPIRED, "nat_expired");
+        vxlanBadHeader = newCounter(manager, TYPE_VXLAN_DROP_BAD_HEADER, "vxlan_drop_bad_header");
+        vxlanUnknownVni = newCounter(manager, TYPE_VXLAN_DROP_UNKNOWN_VNI, "vxlan_drop_unknown_vni");
+        vxlanTruncated = newCounter(manager, TYPE_VXLAN_DROP_TRUNCATED, "vxlan_drop_truncated");
+        vxlanRxErrors = newCounter(manager, TYPE_VXLAN_RX_ERRORS, "vxlan_rx_errors");
+    }
+
+    public long vxlanBadHeader()
+    {
+        return vxlanBadHeader.get();
+    }
+
+    public long vxlanUnknownVni()
+    {
+        return vxlanUnknownVni.get();
+    }
+
+    public long vxlanTruncated()
+    {
+        return vxlanTruncated.get();
     }
 
     private static AtomicCounter newCounter(final CountersManager manager, final int type, final String label)

@@ -42,6 +42,12 @@ public final class FrameSlot
     int verdict;
     /** The ports to flood to (the ingress port among them, skipped on transmit). */
     int[] floodPorts;
+    /** The VTEP (IPv4) a datagram from the overlay socket came from; 0 for a frame from a local port. */
+    int sourceVtep;
+    /** The one VTEP to send to when the verdict is an overlay port; 0 to use {@link #vteps}. */
+    int vtep;
+    /** The VTEPs to replicate to over an overlay port (a table's array, never mutated). */
+    int[] vteps;
 
     FrameSlot(final UnsafeBuffer buffer)
     {
@@ -92,6 +98,19 @@ public final class FrameSlot
         this.kind = KIND_FRAME;
         this.ingressPort = port;
         this.dataLength = dataLength;
+        this.sourceVtep = 0;
+    }
+
+    /** Marks the slot as holding a frame decapsulated from a datagram {@code sourceVtep} sent. */
+    void overlayFrame(final int port, final int dataLength, final int sourceVtep)
+    {
+        frame(port, dataLength);
+        this.sourceVtep = sourceVtep;
+    }
+
+    public int sourceVtep()
+    {
+        return sourceVtep;
     }
 
     void wake()

@@ -8,12 +8,20 @@ public final class Port
     private final int id;
     private final int domain;
     private final String label;
+    /** The VNI when this is a domain's overlay port (frames go out through the VXLAN socket), else -1. */
+    final int vni;
     final FrameSink sink;
     final PortCounters counters;
     IoLoop.Watch watch;
 
     Port(final int id, final int domain, final String label, final FrameSink sink, final PortCounters counters)
     {
+        this(id, domain, label, sink, counters, -1);
+    }
+
+    Port(final int id, final int domain, final String label, final FrameSink sink, final PortCounters counters, final int vni)
+    {
+        this.vni = vni;
         this.id = id;
         this.domain = domain;
         this.label = label;
@@ -34,6 +42,17 @@ public final class Port
     public String label()
     {
         return label;
+    }
+
+    public boolean isOverlay()
+    {
+        return vni >= 0;
+    }
+
+    /** The overlay's VNI, or -1 when this is not an overlay port. */
+    public int vni()
+    {
+        return vni;
     }
 
     public PortCounters counters()

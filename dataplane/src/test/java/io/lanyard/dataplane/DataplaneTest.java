@@ -461,7 +461,11 @@ class DataplaneTest
             new CounterRecord(DataplaneCounters.TYPE_NAT_CONNECTIONS, -1, "nat_connections"),
             new CounterRecord(DataplaneCounters.TYPE_NAT_CREATED, -1, "nat_created"),
             new CounterRecord(DataplaneCounters.TYPE_NAT_REFUSED_FULL, -1, "nat_refused_full"),
-            new CounterRecord(DataplaneCounters.TYPE_NAT_EXPIRED, -1, "nat_expired")), dataplaneCounters);
+            new CounterRecord(DataplaneCounters.TYPE_NAT_EXPIRED, -1, "nat_expired"),
+            new CounterRecord(DataplaneCounters.TYPE_VXLAN_DROP_BAD_HEADER, -1, "vxlan_drop_bad_header"),
+            new CounterRecord(DataplaneCounters.TYPE_VXLAN_DROP_UNKNOWN_VNI, -1, "vxlan_drop_unknown_vni"),
+            new CounterRecord(DataplaneCounters.TYPE_VXLAN_DROP_TRUNCATED, -1, "vxlan_drop_truncated"),
+            new CounterRecord(DataplaneCounters.TYPE_VXLAN_RX_ERRORS, -1, "vxlan_rx_errors")), dataplaneCounters);
     }
 
     @Test

@@ -39,7 +39,14 @@ public enum DropReason
     /** The next hop's MAC is not known yet: the frame became an ARP request for it. */
     ARP_PENDING("arp_pending"),
     /** A protocol or message NAT does not translate (not TCP, UDP or ICMP echo/error). */
-    UNSUPPORTED("unsupported");
+    UNSUPPORTED("unsupported"),
+    /** A VXLAN datagram from a VTEP that is neither a peer nor a static peer of the overlay network. */
+    VXLAN_NOT_A_PEER("vxlan_not_a_peer"),
+    /**
+     * A frame left to the receiver to segment or checksum (virtio GSO or NEEDS_CSUM) bound for
+     * an overlay: a VXLAN datagram carries one finished frame.
+     */
+    VXLAN_OFFLOAD("vxlan_offload");
 
     private static final DropReason[] VALUES = values();
 

@@ -1,0 +1,210 @@
+package io.lanyard.dataplane;
+
+import io.lanyard.forwarding.addr.MacAddress;
+import io.lanyard.forwarding.l2.DropReason;
+import io.lanyard.forwarding.l2.LearningSwitch;
+import io.lanyard.forwarding.l2.MacTable;
+import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
+import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+import java.nio.ByteOrder;
+
+import static io.lanyard.dataplane.StageFixture.frame;
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/** The forwarding stage's overlay decisions, driven by hand with in-memory ports. */
+class OverlayForwardingTest
+{
+    private static final long SECOND = 1_000_000_000L;
+    private static final long T0 = 50_000 * SECOND;
+    private static final int RED = 0;
+    private static final int OVERLAY = 5;
+    private static final int VNI = 4096;
+
+    private static final int HOST_B = 0xC000_0202;
+    private static final int HOST_C = 0xC000_0203;
+    private static final int STRANGER = 0xC000_0209;
+    private static final int STATIC_PEER = 0xC000_0264;
+
+    private static final long MAC_A = 0x0242_0A00_0902L;
+    private static final long MAC_REMOTE = 0x0242_0A00_0903L;
+    private static final long MAC_BEHIND_STATIC = 0x0A00_0000_0042L;
+    private static final long MAC_UNKNOWN = 0x0242_0A00_09FFL;
+    private static final int IP_A = 0x0A00_0902;
+    private static final int IP_REMOTE = 0x0A00_0903;
+
+    private final StageFixture fixture = new StageFixture(8);
+    private final MacTable macTable = new MacTable(16, 300 * SECOND, T0);
+    private final LearningSwitch learningSwitch = new LearningSwitch(8, 2, macTable);
+    private final ForwardingStage stage = new ForwardingStage(learningSwitch, fixture.ports,
+        new ManyToOneConcurrentArrayQueue<>(16), new OneToOneConcurrentArrayQueue<>(16), () -> T0, fixture.counters);
+    private final FrameSlot slot = StageFixture.newSlot();
+
+    @BeforeEach
+    void programOverlay()
+    {
+        for (final int port : new int[] {1, 2})
+        {
+            fixture.addPort(port, RED);
+            stage.attach(port, RED, false);
+        }
+        fixture.ports[OVERLAY] = new Port(OVERLAY, RED, "overlay:" + VNI, (address, length) -> -22,
+            new PortCounters(fixture.countersManager, OVERLAY, "overlay:" + VNI), VNI);
+        stage.attach(OVERLAY, RED, false);
+        stage.addOverlay(RED, OVERLAY);
+        stage.vtepTable().setPeers(RED, new int[] {HOST_B, HOST_C});
+        stage.vtepTable().addEndpoint(RED, MAC_REMOTE, IP_REMOTE, HOST_B);
+        stage.onBatchStart(1, 0);
+    }
+
+    @Test
+    void shouldDropADatagramFromAVtepThatIsNotAPeer()
+    {
+        fromOverlay(MAC_A, MAC_REMOTE, STRANGER);
+
+        assertEquals(LearningSwitch.DROP, slot.verdict());
+        assertEquals(1, fixture.ports[OVERLAY].counters().drops(DropReason.VXLAN_NOT_A_PEER));
+    }
+
+    @Test
+    void shouldSendUnicastForAProgrammedEndpointToItsHostAloneWithoutFlooding()
+    {
+        stage.decide(frame(slot, 1, MAC_REMOTE, MAC_A));
+
+        assertEquals(OVERLAY, slot.verdict());
+        assertEquals(HOST_B, slot.vtep);
+    }
+
+    @Test
+    void shouldReplicateBroadcastToEveryPeer()
+    {
+        stage.decide(frame(slot, 1, MacAddress.BROADCAST, MAC_A));
+
+        assertEquals(LearningSwitch.FLOOD, slot.verdict());
+        assertArrayEquals(new int[] {1, 2, OVERLAY}, slot.floodPorts);
+        assertEquals(0, slot.vtep);
+        assertArrayEquals(new int[] {HOST_B, HOST_C}, slot.vteps);
+    }
+
+    @Test
+    void shouldFloodUnknownUnicastToEveryPeer()
+    {
+        stage.decide(frame(slot, 1, MAC_UNKNOWN, MAC_A));
+
+        assertEquals(LearningSwitch.FLOOD, slot.verdict());
+        assertArrayEquals(new int[] {HOST_B, HOST_C}, slot.vteps);
+    }
+
+    @Test
+    void shouldSwitchAFrameFromAPeerAndSendTheAnswerBackToTheOverlayPort()
+    {
+        stage.decide(frame(slot, 1, MacAddress.BROADCAST, MAC_A));
+        fromOverlay(MAC_A, MAC_REMOTE, HOST_B);
+        assertEquals(1, slot.verdict(), "switched to the local port the MAC was learned on");
+
+        stage.decide(frame(slot, 2, MAC_REMOTE, MAC_A));
+        assertEquals(OVERLAY, slot.verdict());
+        assertEquals(HOST_B, slot.vtep);
+    }
+
+    @Test
+    void shouldNotReplicateAFloodFromTheOverlayBackToTheUnderlay()
+    {
+        fromOverlay(MacAddress.BROADCAST, MAC_REMOTE, HOST_B);
+
+        assertEquals(LearningSwitch.FLOOD, slot.verdict());
+        assertEquals(0, slot.vteps.length);
+        assertEquals(0, slot.vtep);
+    }
+
+    @Test
+    void shouldLearnWhereAStaticPeersMacIsAndSendToIt()
+    {
+        stage.vtepTable().setStaticPeers(RED, new int[] {STATIC_PEER});
+        fromOverlay(MacAddress.BROADCAST, MAC_BEHIND_STATIC, STATIC_PEER);
+        assertEquals(STATIC_PEER, stage.vtepTable().vtepOf(RED, MAC_BEHIND_STATIC, T0));
+
+        stage.decide(frame(slot, 1, MAC_BEHIND_STATIC, MAC_A));
+        assertEquals(OVERLAY, slot.verdict());
+        assertEquals(STATIC_PEER, slot.vtep);
+    }
+
+    @Test
+    void shouldAnswerAnArpRequestForARemoteEndpointOnTheSpot()
+    {
+        arpRequest(1, MAC_A, IP_A, IP_REMOTE);
+
+        stage.decide(slot);
+
+        assertEquals(LearningSwitch.REPLY, slot.verdict());
+        final UnsafeBuffer buffer = slot.buffer();
+        final int frame = FrameSlot.FRAME_OFFSET;
+        assertEquals(MAC_A, mac(buffer, frame), "back to the asker");
+        assertEquals(MAC_REMOTE, mac(buffer, frame + 6));
+        assertEquals(2, buffer.getShort(frame + 14 + 6, ByteOrder.BIG_ENDIAN), "a reply");
+        assertEquals(MAC_REMOTE, mac(buffer, frame + 14 + 8));
+        assertEquals(IP_REMOTE, buffer.getInt(frame + 14 + 14, ByteOrder.BIG_ENDIAN));
+        assertEquals(IP_A, buffer.getInt(frame + 14 + 24, ByteOrder.BIG_ENDIAN));
+    }
+
+    @Test
+    void shouldFloodAnArpRequestForAnAddressNoOneProgrammed()
+    {
+        arpRequest(1, MAC_A, IP_A, 0x0A00_0977);
+
+        stage.decide(slot);
+
+        assertEquals(LearningSwitch.FLOOD, slot.verdict());
+        assertArrayEquals(new int[] {HOST_B, HOST_C}, slot.vteps);
+    }
+
+    @Test
+    void shouldForgetTheOverlayWhenItIsRemoved()
+    {
+        stage.removeOverlay(RED);
+
+        stage.decide(frame(slot, 1, MacAddress.BROADCAST, MAC_A));
+        assertEquals(0, slot.vteps.length);
+        assertEquals(0, stage.vtepTable().floodVteps(RED).length);
+    }
+
+    private void fromOverlay(final long destination, final long source, final int vtep)
+    {
+        frame(slot, OVERLAY, destination, source);
+        slot.overlayFrame(OVERLAY, slot.dataLength(), vtep);
+        stage.decide(slot);
+    }
+
+    private void arpRequest(final int port, final long senderMac, final int senderIp, final int targetIp)
+    {
+        frame(slot, port, MacAddress.BROADCAST, senderMac);
+        final UnsafeBuffer buffer = slot.buffer();
+        final int arp = FrameSlot.FRAME_OFFSET + 14;
+        buffer.putShort(FrameSlot.FRAME_OFFSET + 12, (short)0x0806, ByteOrder.BIG_ENDIAN);
+        buffer.putShort(arp, (short)1, ByteOrder.BIG_ENDIAN);
+        buffer.putShort(arp + 2, (short)0x0800, ByteOrder.BIG_ENDIAN);
+        buffer.putByte(arp + 4, (byte)6);
+        buffer.putByte(arp + 5, (byte)4);
+        buffer.putShort(arp + 6, (short)1, ByteOrder.BIG_ENDIAN);
+        putMac(buffer, arp + 8, senderMac);
+        buffer.putInt(arp + 14, senderIp, ByteOrder.BIG_ENDIAN);
+        putMac(buffer, arp + 18, 0);
+        buffer.putInt(arp + 24, targetIp, ByteOrder.BIG_ENDIAN);
+    }
+
+    private static void putMac(final UnsafeBuffer buffer, final int offset, final long mac)
+    {
+        buffer.putInt(offset, (int)(mac >>> 16), ByteOrder.BIG_ENDIAN);
+        buffer.putShort(offset + 4, (short)mac, ByteOrder.BIG_ENDIAN);
+    }
+
+    private static long mac(final UnsafeBuffer buffer, final int offset)
+    {
+        return ((buffer.getInt(offset, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL) << 16) |
+            (buffer.getShort(offset + 4, ByteOrder.BIG_ENDIAN) & 0xFFFFL);
+    }
+}

@@ -1,0 +1,250 @@
+package io.lanyard.dataplane;
+
+import io.lanyard.forwarding.l2.DropReason;
+import io.lanyard.tap.IpRoute2;
+import io.lanyard.tap.NamespaceThread;
+import io.lanyard.tap.TapDevice;
+import io.lanyard.tap.UdpSocket;
+import io.lanyard.testkit.Namespaces;
+import io.lanyard.testkit.Privileges;
+import io.lanyard.testkit.Shell;
+import org.agrona.BufferUtil;
+import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.lang.management.ManagementFactory;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.LongSupplier;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Two hosts (namespaces joined by a veth on 192.0.2.0/24), one dataplane each, one container
+ * each on overlay network 1 (VNI 4096): the containers talk across the underlay in VXLAN.
+ */
+class OverlayTest
+{
+    private static final int DOMAIN = 1;
+    private static final long ALLOWANCE_BYTES = 64 * 1024;
+    private static final int VNI = 4096;
+    private static final int HOST_1 = 0xC000_0201;
+    private static final int HOST_2 = 0xC000_0202;
+    private static final int STRANGER = 0xC000_0209;
+    private static final long MAC_1 = 0x0242_0A00_0902L;
+    private static final long MAC_2 = 0x0242_0A00_0903L;
+    private static final int IP_1 = 0x0A00_0902;
+    private static final int IP_2 = 0x0A00_0903;
+
+    @TempDir
+    Path tmp;
+
+    private Namespaces namespaces;
+    private NamespaceThread namespaceThread;
+    private final List<AutoCloseable> resources = new ArrayList<>();
+
+    @AfterEach
+    void tearDown() throws Exception
+    {
+        for (int i = resources.size() - 1; i >= 0; i--)
+        {
+            resources.get(i).close();
+        }
+        if (namespaceThread != null)
+        {
+            namespaceThread.close();
+        }
+        if (namespaces != null)
+        {
+            namespaces.close();
+        }
+    }
+
+    @Test
+    void shouldCarryPingAndTcpBetweenContainersOfTwoHostsInVxlanAndDropStrangers() throws Exception
+    {
+        Privileges.requireNetAdmin("ip", "ping", "iperf3");
+        final Host[] hosts = twoHosts();
+        final Host one = hosts[0];
+        final Host two = hosts[1];
+        final String host1 = namespaces.prefix() + "h1";
+
+        final Path capture = tmp.resolve("underlay.pcap");
+        namespaceThread = new NamespaceThread();
+        final boolean tcpdump = Privileges.onPath("tcpdump");
+        Process dump = null;
+        if (tcpdump)
+        {
+            dump = namespaces.spawn(host1, null, "tcpdump", "-i", "v1", "-n", "-U", "-w", capture.toString(), "udp");
+            waitFor(() -> Files.exists(capture) ? 1 : 0, 1, "tcpdump started");
+            Thread.sleep(300);
+        }
+
+        namespaces.exec(one.container, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.0.9.3").assertOk();
+        assertTrue(one.overlay.counters().txPackets() >= 3, "echo requests left host 1 in VXLAN");
+        assertTrue(two.overlay.counters().rxPackets() >= 3, "and entered host 2's overlay port");
+        assertTrue(one.overlay.counters().rxPackets() >= 3, "the replies came back");
+        assertEquals(0, one.overlay.counters().drops(DropReason.VXLAN_OFFLOAD));
+
+        namespaces.spawn(two.container, tmp.resolve("iperf3-server.log"), "iperf3", "-s", "-1");
+        Shell.Result client = null;
+        for (int attempt = 0; attempt < 20; attempt++)
+        {
+            client = namespaces.exec(one.container, "iperf3", "-c", "10.0.9.3", "-t", "2");
+            if (client.status() == 0)
+            {
+                break;
+            }
+            Thread.sleep(200);
+        }
+        client.assertOk();
+        assertTrue(client.output().contains("receiver"), client.output());
+
+        // strangers: a VNI of no overlay here, a header without the I flag, a VTEP not among the peers
+        final UdpSocket fromHost1 = namespaceThread.call(IpRoute2.netnsPath(host1), () -> UdpSocket.bind(HOST_1, 0));
+        resources.add(fromHost1);
+        final UdpSocket fromStranger = namespaceThread.call(IpRoute2.netnsPath(host1), () -> UdpSocket.bind(STRANGER, 0));
+        resources.add(fromStranger);
+        final DataplaneCounters counters = two.dataplane.dataplaneCounters();
+        final long unknownBefore = counters.vxlanUnknownVni();
+        final long badBefore = counters.vxlanBadHeader();
+        final long notPeerBefore = two.overlay.counters().drops(DropReason.VXLAN_NOT_A_PEER);
+        final long containerBefore = two.tap.counters().txPackets();
+        send(fromHost1, 0x08, VNI + 1);
+        send(fromHost1, 0x00, VNI);
+        send(fromStranger, 0x08, VNI);
+        waitFor(counters::vxlanUnknownVni, unknownBefore + 1, "unknown VNI counted");
+        waitFor(counters::vxlanBadHeader, badBefore + 1, "header without the I flag counted");
+        waitFor(() -> two.overlay.counters().drops(DropReason.VXLAN_NOT_A_PEER), notPeerBefore + 1, "non-member counted");
+        assertEquals(containerBefore, two.tap.counters().txPackets(), "none of them reached the container");
+
+        if (tcpdump)
+        {
+            dump.destroy();
+            dump.waitFor();
+            final String decoded = Shell.check("tcpdump", "-r", capture.toString(), "-n", "-e", "udp port 4789").output();
+            assertTrue(decoded.contains("VXLAN") && decoded.contains("vni " + VNI), decoded);
+            assertTrue(decoded.contains("ICMP echo request"), decoded);
+            assertFalse(decoded.contains("ARP, Request who-has 10.0.9"), "proxy ARP answered locally:\n" + decoded);
+        }
+    }
+
+    @Test
+    void shouldNotAllocatePerFrameOnTheOverlayPath()
+    {
+        Privileges.requireNetAdmin("ip", "ping");
+        final Host[] hosts = twoHosts();
+        final String from = hosts[0].container;
+        namespaces.exec(from, "ping", "-f", "-c", "3000", "-W", "1", "10.0.9.3").assertOk();  // warm up
+        final long before = allocatedByPipelineThreads();
+        final long framesBefore = hosts[1].overlay.counters().rxPackets();
+        namespaces.exec(from, "ping", "-f", "-c", "5000", "-W", "1", "10.0.9.3").assertOk();
+        final long frames = hosts[1].overlay.counters().rxPackets() - framesBefore;
+        final long allocated = allocatedByPipelineThreads() - before;
+
+        assertTrue(frames >= 5000, "frames decapsulated: " + frames);
+        assertTrue(allocated < ALLOWANCE_BYTES, allocated + " bytes allocated by both hosts' packet paths for " + (frames * 4) +
+            " frames (" + (double)allocated / (frames * 4) + " B/frame)");
+    }
+
+    /** Hosts h1 (192.0.2.1, also 192.0.2.9 for a stranger) and h2 (192.0.2.2), containers c1 and c2 programmed on each other. */
+    private Host[] twoHosts()
+    {
+        namespaces = new Namespaces("ov");
+        namespaceThread = new NamespaceThread();
+        final String host1 = namespaces.add("h1");
+        final String host2 = namespaces.add("h2");
+        IpRoute2.batch(host1, List.of(
+            "link add v1 type veth peer name v2 netns " + host2,
+            "addr add 192.0.2.1/24 dev v1",
+            "addr add 192.0.2.9/24 dev v1",
+            "link set v1 up"));
+        IpRoute2.batch(host2, List.of("addr add 192.0.2.2/24 dev v2", "link set v2 up"));
+
+        final Host one = host(host1, HOST_1, "c1", "10.0.9.2", "02:42:0a:00:09:02");
+        final Host two = host(host2, HOST_2, "c2", "10.0.9.3", "02:42:0a:00:09:03");
+        one.dataplane.overlayPeers(DOMAIN, new int[] {HOST_2});
+        two.dataplane.overlayPeers(DOMAIN, new int[] {HOST_1});
+        one.dataplane.overlayEndpoint(DOMAIN, MAC_2, IP_2, HOST_2);
+        two.dataplane.overlayEndpoint(DOMAIN, MAC_1, IP_1, HOST_1);
+        return new Host[] {one, two};
+    }
+
+    private static long allocatedByPipelineThreads()
+    {
+        final com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        long total = 0;
+        for (final Thread thread : Thread.getAllStackTraces().keySet())
+        {
+            if (thread.getName().startsWith("lanyard-io") || thread.getName().startsWith("lanyard-stages") ||
+                thread.getName().startsWith("lanyard-forward") || thread.getName().startsWith("lanyard-transmit"))
+            {
+                total += threads.getThreadAllocatedBytes(thread.getId());
+            }
+        }
+        return total;
+    }
+
+    private record Host(Dataplane dataplane, Port overlay, Port tap, String container)
+    {
+    }
+
+    private Host host(final String hostNetns, final int address, final String name, final String ip, final String mac)
+    {
+        final Dataplane dataplane = Dataplane.start(DataplaneConfig.defaults(tmp.resolve(name + "-counters")).withRingSize(256));
+        resources.add(dataplane);
+        final UdpSocket socket = namespaceThread.call(IpRoute2.netnsPath(hostNetns), () -> UdpSocket.bind(address, 4789));
+        resources.add(socket);
+        dataplane.attachOverlaySocket(socket);
+
+        final String container = namespaces.add(name);
+        final TapDevice tap = namespaceThread.call(IpRoute2.netnsPath(container), () -> TapDevice.open("eth0", TapDevice.OFFLOAD_NONE));
+        resources.add(tap);
+        tap.unpersist();
+        IpRoute2.batch(container, List.of(
+            "link set eth0 address " + mac,
+            "link set eth0 mtu 1450",
+            "addr add " + ip + "/24 dev eth0",
+            "link set eth0 up"));
+        final Port port = dataplane.attachTap(tap, DOMAIN, name + "/eth0");
+        final Port overlay = dataplane.addOverlay(DOMAIN, VNI);
+        assertEquals("overlay:" + VNI, overlay.label());
+        return new Host(dataplane, overlay, port, container);
+    }
+
+    /** A VXLAN datagram with {@code flags} and {@code vni} around a broadcast frame, to host 2. */
+    private static void send(final UdpSocket socket, final int flags, final int vni)
+    {
+        final ByteBuffer memory = BufferUtil.allocateDirectAligned(128, 64);
+        final UnsafeBuffer datagram = new UnsafeBuffer(memory);
+        datagram.putInt(0, flags << 24, ByteOrder.BIG_ENDIAN);
+        datagram.putInt(4, vni << 8, ByteOrder.BIG_ENDIAN);
+        datagram.setMemory(8, 6, (byte)0xFF);
+        datagram.putInt(14, 0x0242_0A00, ByteOrder.BIG_ENDIAN);
+        datagram.putShort(18, (short)0x0977, ByteOrder.BIG_ENDIAN);
+        datagram.putShort(20, (short)0x88B5, ByteOrder.BIG_ENDIAN);
+        final int length = 8 + 60;
+        assertEquals(length, socket.send(datagram.addressOffset(), length, HOST_2, 4789));
+    }
+
+    private static void waitFor(final LongSupplier value, final long atLeast, final String what) throws InterruptedException
+    {
+        final long deadline = System.nanoTime() + 5_000_000_000L;
+        while (value.getAsLong() < atLeast)
+        {
+            if (System.nanoTime() > deadline)
+            {
+                throw new AssertionError(what + ": " + value.getAsLong() + " < " + atLeast);
+            }
+            Thread.sleep(20);
+        }
+    }
+}
