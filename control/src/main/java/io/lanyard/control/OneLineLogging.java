@@ -44,6 +44,14 @@ public final class OneLineLogging
         console.setLevel(Level.INFO);
         root.addHandler(console);
         root.setLevel(Level.INFO);
-        Logger.getLogger("io.netty").setLevel(Level.WARNING);
+        // libraries' chatter (Netty, and jetcd's gRPC/Vert.x through SLF4J → JUL) only when it matters
+        for (final String library : new String[] {"io.netty", "io.grpc", "io.etcd", "io.vertx"})
+        {
+            QUIETED.add(Logger.getLogger(library));
+        }
+        QUIETED.forEach(logger -> logger.setLevel(Level.WARNING));
     }
+
+    /** Held: JUL keeps loggers weakly, and a collected logger would forget its level. */
+    private static final java.util.List<Logger> QUIETED = new java.util.ArrayList<>();
 }
