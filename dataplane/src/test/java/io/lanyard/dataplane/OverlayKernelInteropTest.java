@@ -1,0 +1,174 @@
+package io.lanyard.dataplane;
+
+import io.lanyard.forwarding.l2.DropReason;
+import io.lanyard.tap.IpRoute2;
+import io.lanyard.tap.NamespaceThread;
+import io.lanyard.tap.TapDevice;
+import io.lanyard.tap.UdpSocket;
+import io.lanyard.testkit.Namespaces;
+import io.lanyard.testkit.Privileges;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * A Lanyard host (192.0.2.1, container c1 on overlay network 1, VNI 4096) and a Linux host
+ * (192.0.2.2) whose kernel VXLAN device, with a static FDB entry flooding to Lanyard, sits in a
+ * kernel bridge with a "kernel container" behind it. Lanyard names the Linux host a static peer
+ * and has no endpoint programmed for the kernel container: ARP is flooded to the static peer and
+ * the MAC behind it is learned from the frames it sends.
+ */
+class OverlayKernelInteropTest
+{
+    private static final int DOMAIN = 1;
+    private static final int VNI = 4096;
+    private static final int HOST_1 = 0xC000_0201;
+    private static final int HOST_2 = 0xC000_0202;
+
+    @TempDir
+    Path tmp;
+
+    private Namespaces namespaces;
+    private NamespaceThread namespaceThread;
+    private final List<AutoCloseable> resources = new ArrayList<>();
+
+    @AfterEach
+    void tearDown() throws Exception
+    {
+        for (int i = resources.size() - 1; i >= 0; i--)
+        {
+            resources.get(i).close();
+        }
+        if (namespaceThread != null)
+        {
+            namespaceThread.close();
+        }
+        if (namespaces != null)
+        {
+            namespaces.close();
+        }
+    }
+
+    @Test
+    void shouldPingBothWaysWithAKernelVxlanStaticPeerAndDropNonMembers() throws Exception
+    {
+        Privileges.requireNetAdmin("ip", "ping", "bridge", "tcpdump", "timeout", "python3");
+        namespaces = new Namespaces("ovk");
+        namespaceThread = new NamespaceThread();
+        final String lanyardHost = namespaces.add("h1");
+        final String linuxHost = namespaces.add("h2");
+        final String kernelContainer = namespaces.add("kc");
+        for (final String netns : List.of(linuxHost, kernelContainer))
+        {
+            // no IPv6 chatter (MLD, router solicitations) from the kernel side: the container's counters stay still
+            namespaces.exec(netns, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1").assertOk();
+        }
+        IpRoute2.batch(lanyardHost, List.of(
+            "link add v1 type veth peer name v2 netns " + linuxHost,
+            "addr add 192.0.2.1/24 dev v1",
+            "link set v1 up"));
+        IpRoute2.batch(linuxHost, List.of(
+            "addr add 192.0.2.2/24 dev v2",
+            "link set v2 up",
+            "link add vx0 type vxlan id " + VNI + " dstport 4789 local 192.0.2.2 nolearning",
+            "link set vx0 mtu 1450",
+            "link add br0 type bridge",
+            "link set br0 up",
+            "link set vx0 master br0",
+            "link set vx0 up",
+            "link add kv0 type veth peer name eth0 netns " + kernelContainer,
+            "link set kv0 mtu 1450",
+            "link set kv0 master br0",
+            "link set kv0 up"));
+        namespaces.exec(linuxHost, "bridge", "fdb", "append", "00:00:00:00:00:00", "dev", "vx0", "dst", "192.0.2.1").assertOk();
+        IpRoute2.batch(kernelContainer, List.of(
+            "link set eth0 mtu 1450",
+            "addr add 10.0.9.3/24 dev eth0",
+            "link set eth0 up"));
+
+        // the Lanyard host: its dataplane, the VXLAN socket and container c1 on the overlay
+        final Dataplane dataplane = Dataplane.start(DataplaneConfig.defaults(tmp.resolve("c1-counters")).withRingSize(256));
+        resources.add(dataplane);
+        final UdpSocket socket = namespaceThread.call(IpRoute2.netnsPath(lanyardHost), () -> UdpSocket.bind(HOST_1, 4789));
+        resources.add(socket);
+        dataplane.attachOverlaySocket(socket);
+        final String container = namespaces.add("c1");
+        final TapDevice tap = namespaceThread.call(IpRoute2.netnsPath(container), () -> TapDevice.open("eth0", TapDevice.OFFLOAD_NONE));
+        resources.add(tap);
+        tap.unpersist();
+        IpRoute2.batch(container, List.of(
+            "link set eth0 address 02:42:0a:00:09:02",
+            "link set eth0 mtu 1450",
+            "addr add 10.0.9.2/24 dev eth0",
+            "link set eth0 up"));
+        final Port tapPort = dataplane.attachTap(tap, DOMAIN, "c1/eth0");
+        final Port overlay = dataplane.addOverlay(DOMAIN, VNI);
+        assertEquals("overlay:" + VNI, overlay.label());
+        dataplane.overlayStaticPeers(DOMAIN, new int[] {HOST_2});
+
+        // the underlay as the Linux host sees it, both directions
+        final Path dumpLog = tmp.resolve("tcpdump.log");
+        final Process dump = namespaces.spawn(linuxHost, dumpLog,
+            "timeout", "20", "tcpdump", "-nn", "-l", "-i", "v2", "-c", "12", "udp", "port", "4789");
+        waitFor(() -> Files.exists(dumpLog) && Files.readString(dumpLog).contains("listening on") ? 1 : 0, 1, "tcpdump started");
+
+        namespaces.exec(container, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.0.9.3").assertOk();
+        namespaces.exec(kernelContainer, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.0.9.2").assertOk();
+        assertTrue(overlay.counters().txPackets() >= 6, "requests and replies left in VXLAN: " + overlay.counters().txPackets());
+        assertTrue(overlay.counters().rxPackets() >= 6, "and came back from the kernel: " + overlay.counters().rxPackets());
+
+        assertTrue(dump.waitFor(30, TimeUnit.SECONDS), "tcpdump ended");
+        final String decoded = Files.readString(dumpLog);
+        assertTrue(decoded.lines().anyMatch(line ->
+            line.contains(" 192.0.2.1.") && line.contains("> 192.0.2.2.4789: VXLAN, flags [I] (0x08), vni " + VNI)),
+            "Lanyard -> kernel well-formed VXLAN:\n" + decoded);
+        assertTrue(decoded.lines().anyMatch(line ->
+            line.contains(" 192.0.2.2.") && line.contains("> 192.0.2.1.4789: VXLAN, flags [I] (0x08), vni " + VNI)),
+            "kernel -> Lanyard well-formed VXLAN:\n" + decoded);
+        assertTrue(decoded.contains("ICMP echo request") && decoded.contains("ICMP echo reply"), decoded);
+
+        // a VTEP that is neither a peer nor a static peer: dropped, counted, not delivered
+        namespaces.exec(linuxHost, "ip", "addr", "add", "192.0.2.9/24", "dev", "v2").assertOk();
+        final long notPeerBefore = overlay.counters().drops(DropReason.VXLAN_NOT_A_PEER);
+        final long containerBefore = tapPort.counters().txPackets();
+        final String stranger = String.join("\n",
+            "import socket, struct",
+            "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+            "s.bind(('192.0.2.9', 0))",
+            "header = struct.pack('!II', 0x08 << 24, " + VNI + " << 8)",
+            "frame = b'\\xff' * 6 + bytes.fromhex('02420a000977') + b'\\x88\\xb5'",
+            "frame += b'\\x00' * (60 - len(frame))",
+            "s.sendto(header + frame, ('192.0.2.1', 4789))");
+        namespaces.exec(linuxHost, "python3", "-c", stranger).assertOk();
+        waitFor(() -> overlay.counters().drops(DropReason.VXLAN_NOT_A_PEER), notPeerBefore + 1, "non-member counted");
+        Thread.sleep(200);
+        assertEquals(containerBefore, tapPort.counters().txPackets(), "the stranger's frame did not reach the container");
+    }
+
+    private interface Probe
+    {
+        long value() throws Exception;
+    }
+
+    private static void waitFor(final Probe value, final long atLeast, final String what) throws Exception
+    {
+        final long deadline = System.nanoTime() + 5_000_000_000L;
+        while (value.value() < atLeast)
+        {
+            if (System.nanoTime() > deadline)
+            {
+                throw new AssertionError(what + ": " + value.value() + " < " + atLeast);
+            }
+            Thread.sleep(20);
+        }
+    }
+}
