@@ -1,8 +1,9 @@
 package io.lanyard.dataplane;
 
 import io.lanyard.forwarding.l2.DropReason;
-import io.lanyard.tap.IoLoop;
 import io.lanyard.tap.FrameDevice;
+import io.lanyard.tap.IoLoop;
+import io.lanyard.tap.LinuxCalls;
 
 /**
  * Reads a TAP port's frames straight into ring slots when the I/O loop says it is readable.
@@ -22,8 +23,6 @@ final class TapPortReader implements IoLoop.ReadHandler
     static final int BURST = 32;
     private static final System.Logger LOG = System.getLogger(TapPortReader.class.getName());
     private static final int DROP_TRUNCATED = DropReason.TRUNCATED.ordinal();
-    private static final int ENETDOWN = 100;
-    private static final int EMSGSIZE = 90;
 
     private final FrameDevice tap;
     private final int portId;
@@ -67,7 +66,7 @@ final class TapPortReader implements IoLoop.ReadHandler
             if (n < 0)
             {
                 counters.rxErrors.incrementRelease();
-                if (-n == ENETDOWN || -n == EMSGSIZE)
+                if (-n == LinuxCalls.ENETDOWN || -n == LinuxCalls.EMSGSIZE)
                 {
                     // a packet socket's link went down (it comes back) or a frame was too big: not fatal
                     return;

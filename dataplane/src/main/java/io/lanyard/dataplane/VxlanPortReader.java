@@ -1,6 +1,7 @@
 package io.lanyard.dataplane;
 
 import io.lanyard.tap.IoLoop;
+import io.lanyard.tap.LinuxCalls;
 import io.lanyard.tap.UdpSocket;
 import io.lanyard.vxlan.VxlanHeader;
 import org.agrona.collections.Int2ObjectHashMap;
@@ -33,7 +34,6 @@ final class VxlanPortReader implements IoLoop.ReadHandler
     /** A VXLAN header and at least an Ethernet header. */
     static final int MIN_DATAGRAM = VxlanHeader.LENGTH + 14;
     private static final int CAPACITY = FrameSlot.DATA_CAPACITY - DATAGRAM_OFFSET;
-    private static final int EMSGSIZE = 90;
 
     private final UdpSocket socket;
     private final Int2ObjectHashMap<Port> portsByVni;
@@ -69,7 +69,7 @@ final class VxlanPortReader implements IoLoop.ReadHandler
             }
             if (n < 0)
             {
-                if (-n == EMSGSIZE)
+                if (-n == LinuxCalls.EMSGSIZE)
                 {
                     counters.vxlanTruncated.incrementRelease();
                     continue;

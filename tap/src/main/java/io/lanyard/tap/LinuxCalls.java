@@ -33,6 +33,7 @@ public interface LinuxCalls
     int EAGAIN = 11;
     int ENODEV = 19;
     int EMSGSIZE = 90;
+    int ENETDOWN = 100;
 
     int open(String path, int flags);
 

@@ -186,7 +186,8 @@ public final class PublishedPorts implements AutoCloseable
         }
     }
 
-    private Active start(final PortBinding binding, final Target target) throws PortInUseException
+    /** @throws PortInUseException (unchecked) when another socket holds the host port. */
+    private Active start(final PortBinding binding, final Target target)
     {
         final int uplink = uplinkAddress.getAsInt();
         final boolean onUplink = uplink != 0 && !binding.bindsAllAddresses() && Ipv4Address.parse(binding.hostIp()) == uplink;
@@ -198,10 +199,6 @@ public final class PublishedPorts implements AutoCloseable
                 proxy = UserlandProxy.start(loops, binding.protocol(), InetAddress.getByName(binding.hostAddress()), binding.hostPort(),
                     new InetSocketAddress(InetAddress.getByAddress(toBytes(target.address())), binding.containerPort()),
                     udpIdleTimeout, UserlandProxy.DEFAULT_MAX_UDP_FLOWS);
-            }
-            catch (final PortInUseException ex)
-            {
-                throw ex;
             }
             catch (final IOException ex)
             {

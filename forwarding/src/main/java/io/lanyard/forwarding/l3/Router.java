@@ -620,7 +620,7 @@ public final class Router
     }
 
     /** Writes an ARP request for {@code target} from the uplink at {@code offset}; the frame is 42 bytes. */
-    public int writeArpRequest(final MutableDirectBuffer target, final int offset, final int address)
+    private int writeArpRequest(final MutableDirectBuffer target, final int offset, final int address)
     {
         frame.wrap(target, offset, EthernetFrame.HEADER_LENGTH + ArpPacket.LENGTH);
         frame.destination(MacAddress.BROADCAST).source(uplinkMac).etherType(EthernetFrame.ETHER_TYPE_ARP);
