@@ -20,8 +20,9 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * DF set that is usually 0 again, as RFC 6864 allows) and the source address when it is 0 (the
  * address the route prefers). Everything else, DF and the UDP header among it, goes out as
  * written. It never fragments: a packet longer than the outgoing device's MTU is refused with
- * EMSGSIZE; DF ({@code IP_PMTUDISC_DO}) makes a smaller path MTU the kernel has learned refuse
- * it as well instead of fragmenting.
+ * EMSGSIZE, and so, with DF set in the header and {@code IP_PMTUDISC_DO} on the socket, is one
+ * longer than a smaller route MTU (checked with a locked route MTU; a path MTU learned from
+ * ICMP takes the same route-MTU path in the kernel).
  *
  * <p>An {@code IPPROTO_RAW} socket receives nothing, so no receive queue fills up beside the
  * UDP socket that does the receiving. Opening one needs {@code CAP_NET_RAW} in the namespace.

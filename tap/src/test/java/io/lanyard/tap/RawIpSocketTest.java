@@ -121,6 +121,21 @@ class RawIpSocketTest
     }
 
     @Test
+    void shouldRefuseWhatExceedsTheRoutesMtuToo() throws Exception
+    {
+        Shell.check("ip", "-n", netnsA, "route", "add", "192.0.2.2/32", "dev", "r-a", "mtu", "lock", "1400");
+        final RawIpSocket sender = udp(netnsA, A).rawSender();
+        final UdpCapture capture = capture(netnsB);
+
+        final int tooBig = sender.send(buffer.addressOffset(), packet(A, B, 1401 - 28), B);
+        final UdpCapture.Packet arrived = capture.next(PORT, 300);
+
+        assertEquals(-LinuxCalls.EMSGSIZE, tooBig, "a packet over the route's MTU is refused");
+        assertEquals(null, arrived, "and not sent in fragments");
+        assertEquals(1400, sender.send(buffer.addressOffset(), packet(A, B, 1400 - 28), B));
+    }
+
+    @Test
     void shouldSendWithoutAllocating() throws Exception
     {
         final RawIpSocket sender = udp(netnsA, A).rawSender();
