@@ -21,8 +21,8 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * address the route prefers). Everything else, DF and the UDP header among it, goes out as
  * written. It never fragments: a packet longer than the outgoing device's MTU is refused with
  * EMSGSIZE, and so, with DF set in the header and {@code IP_PMTUDISC_DO} on the socket, is one
- * longer than a smaller route MTU (checked with a locked route MTU; a path MTU learned from
- * ICMP takes the same route-MTU path in the kernel).
+ * longer than a smaller route MTU (tested with a locked route MTU; a path MTU learned from ICMP
+ * is kept as a route MTU too, but that case is not tested).
  *
  * <p>An {@code IPPROTO_RAW} socket receives nothing, so no receive queue fills up beside the
  * UDP socket that does the receiving. Opening one needs {@code CAP_NET_RAW} in the namespace.
