@@ -296,7 +296,7 @@ public final class Lanyardd implements Callable<Integer>
         {
             throw new StartupException("cannot listen for VXLAN: " + ex.getMessage());
         }
-        dataplane.attachOverlaySocket(socket);
+        dataplane.attachOverlaySocket(socket, vxlanPort);
         final OverlayCluster cluster = OverlayCluster.join(new EtcdClusterStore(storeAddress),
             new ClusterRecords.Host(nodeName, advertiseAddr), Duration.ofSeconds(storeTtlSeconds),
             underlayMtu - ControlPlane.OVERLAY_OVERHEAD);
