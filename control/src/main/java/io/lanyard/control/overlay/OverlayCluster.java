@@ -340,7 +340,7 @@ public final class OverlayCluster implements AutoCloseable
     {
         final String key = ENDPOINTS + endpoint.network() + "/" + endpoint.endpoint();
         leased.put(key, encode(endpoint));
-        worker.execute(() -> writeLeased(key));
+        onWorker(() -> writeLeased(key));
     }
 
     private void writeLeased(final String key)
@@ -430,7 +430,7 @@ public final class OverlayCluster implements AutoCloseable
                     public void onCompacted(final long compactRevision)
                     {
                         LOG.log(System.Logger.Level.WARNING, "the cluster store compacted past the watch; reading it again");
-                        worker.execute(OverlayCluster.this::sync);
+                        onWorker(OverlayCluster.this::sync);
                     }
                 });
                 outageLogged = false;
@@ -457,7 +457,7 @@ public final class OverlayCluster implements AutoCloseable
         {
             return lease;
         }
-        final Lease granted = store.grantLease(ttl, lapsed -> worker.execute(this::renewLease));
+        final Lease granted = store.grantLease(ttl, lapsed -> onWorker(this::renewLease));
         try
         {
             store.put(HOSTS + self.ip(), encode(self), granted);
@@ -504,7 +504,14 @@ public final class OverlayCluster implements AutoCloseable
             LOG.log(System.Logger.Level.WARNING, "cannot " + what + " yet, retrying every " + RETRY_MILLIS / 1000 + " s: " + ex.getMessage());
             outageLogged = true;
         }
-        worker.schedule(retry, RETRY_MILLIS, TimeUnit.MILLISECONDS);
+        try
+        {
+            worker.schedule(retry, RETRY_MILLIS, TimeUnit.MILLISECONDS);
+        }
+        catch (final java.util.concurrent.RejectedExecutionException ignored)
+        {
+            // closing
+        }
     }
 
     private static void quietlyRevoke(final Lease lease)
@@ -556,11 +563,27 @@ public final class OverlayCluster implements AutoCloseable
         }
     }
 
+    /** Runs {@code task} on the cluster's thread, unless the membership is closing. */
+    private void onWorker(final Runnable task)
+    {
+        try
+        {
+            worker.execute(task);
+        }
+        catch (final java.util.concurrent.RejectedExecutionException ex)
+        {
+            if (!closed)
+            {
+                throw ex;
+            }
+        }
+    }
+
     private void notifyChange()
     {
         if (changePending.compareAndSet(false, true))
         {
-            worker.execute(() ->
+            onWorker(() ->
             {
                 changePending.set(false);
                 try

@@ -30,7 +30,7 @@ import static org.junit.jupiter.api.Assertions.fail;
  * <p>Without an {@code etcd} binary the test is skipped, except under
  * {@code LANYARD_E2E_REQUIRED=1} (CI), where it fails.
  */
-final class EtcdServer implements AutoCloseable
+public final class EtcdServer implements AutoCloseable
 {
     private static final Duration START_TIMEOUT = Duration.ofSeconds(15);
 
@@ -50,13 +50,13 @@ final class EtcdServer implements AutoCloseable
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
-    static boolean installed()
+    public static boolean installed()
     {
         return Privileges.onPath("etcd");
     }
 
     /** Skips the calling test, or in CI fails it, when there is no etcd binary. */
-    static void requireInstalled()
+    public static void requireInstalled()
     {
         if (!installed())
         {
@@ -70,7 +70,7 @@ final class EtcdServer implements AutoCloseable
     }
 
     /** Starts etcd and waits until it answers; skips (or in CI fails) the test when there is no etcd. */
-    static EtcdServer start()
+    public static EtcdServer start()
     {
         requireInstalled();
         final EtcdServer server;
@@ -100,23 +100,23 @@ final class EtcdServer implements AutoCloseable
         return server;
     }
 
-    int clientPort()
+    public int clientPort()
     {
         return clientPort;
     }
 
-    long pid()
+    public long pid()
     {
         return process.pid();
     }
 
-    StoreAddress address()
+    public StoreAddress address()
     {
         return StoreAddress.parse("etcd://127.0.0.1:" + clientPort);
     }
 
     /** SIGKILL: the way a crash looks; the data directory stays for {@link #restart()}. */
-    void kill()
+    public void kill()
     {
         thawIfFrozen();
         process.destroyForcibly();
@@ -124,20 +124,20 @@ final class EtcdServer implements AutoCloseable
     }
 
     /** SIGSTOP: etcd keeps its sockets but answers nothing — the way a hung or partitioned etcd looks. */
-    void freeze()
+    public void freeze()
     {
         signal("-STOP");
         frozen = true;
     }
 
-    void thaw()
+    public void thaw()
     {
         signal("-CONT");
         frozen = false;
     }
 
     /** Starts etcd again on the same ports and data directory and waits until it answers. */
-    void restart()
+    public void restart()
     {
         if (process.isAlive())
         {
