@@ -29,14 +29,14 @@ final class LanyardSide
     static final String LABEL = "Lanyard";
 
     private final LanyardDaemon daemon;
-    private final List<String> flags;
+    private final List<String> uplinkFlags;
     private final String outsideNetns;
     private final Map<String, JsonNode> sandboxes = new HashMap<>();
 
-    private LanyardSide(final LanyardDaemon daemon, final List<String> flags, final String outsideNetns)
+    private LanyardSide(final LanyardDaemon daemon, final List<String> uplinkFlags, final String outsideNetns)
     {
         this.daemon = daemon;
-        this.flags = flags;
+        this.uplinkFlags = uplinkFlags;
         this.outsideNetns = outsideNetns;
     }
 
@@ -48,24 +48,25 @@ final class LanyardSide
     static LanyardSide start(final Workspace workspace, final Path home, final List<String> daemonFlags, final boolean withUplink)
     {
         final String host = workspace.addNamespace("host");
-        final List<String> flags = new ArrayList<>();
+        final List<String> uplinkFlags = new ArrayList<>();
         String outside = null;
         if (withUplink)
         {
             outside = OutsideNetwork.build(workspace, "out", host);
-            flags.addAll(List.of("--uplink", OutsideNetwork.ROUTER_INTERFACE,
+            uplinkFlags.addAll(List.of("--uplink", OutsideNetwork.ROUTER_INTERFACE,
                 "--uplink-ip", OutsideNetwork.MASQUERADE_ADDRESS + "/" + OutsideNetwork.PREFIX_LENGTH,
                 "--uplink-gateway", OutsideNetwork.SERVER_ADDRESS));
         }
+        final List<String> flags = new ArrayList<>(uplinkFlags);
         flags.addAll(daemonFlags);
         final LanyardDaemon daemon = LanyardDaemon.start(workspace, home, "host", host, workspace.prefix(), flags);
-        return new LanyardSide(daemon, List.copyOf(flags), outside);
+        return new LanyardSide(daemon, List.copyOf(uplinkFlags), outside);
     }
 
-    /** Every flag the daemon was started with beyond socket, state and prefix: the uplink's, then the caller's. */
-    List<String> flags()
+    /** The flags the daemon was started with before the caller's: the uplink's, if it has one. */
+    List<String> uplinkFlags()
     {
-        return flags;
+        return uplinkFlags;
     }
 
     /** The bridge scenario: sandbox {@code c1} to sandbox {@code c2}, both on the default bridge. */
