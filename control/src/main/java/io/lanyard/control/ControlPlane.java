@@ -1,5 +1,6 @@
 package io.lanyard.control;
 
+import io.lanyard.control.cluster.ClusterStoreException;
 import io.lanyard.control.ipam.AddressInUseException;
 import io.lanyard.control.ipam.AddressPool;
 import io.lanyard.control.ipam.PoolExhaustedException;
@@ -8,6 +9,10 @@ import io.lanyard.control.model.IpamPool;
 import io.lanyard.control.model.Network;
 import io.lanyard.control.model.Sandbox;
 import io.lanyard.control.model.State;
+import io.lanyard.control.overlay.ClusterRecords.AddressClaim;
+import io.lanyard.control.overlay.ClusterRecords.Host;
+import io.lanyard.control.overlay.ClusterRecords.RemoteEndpoint;
+import io.lanyard.control.overlay.OverlayCluster;
 import io.lanyard.control.ports.PortBinding;
 import io.lanyard.control.ports.PortSpec;
 import io.lanyard.control.ports.PublishedPorts;
@@ -35,6 +40,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeSet;
 import java.util.regex.Pattern;
 
 /**
@@ -58,6 +64,8 @@ public final class ControlPlane implements AutoCloseable
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
     private static final String DEFAULT_BRIDGE_SUBNET = "172.17.0.0/16";
     private static final String DEFAULT_BRIDGE_GATEWAY = "172.17.0.1";
+    /** Outer IPv4, UDP and VXLAN headers and the inner Ethernet header. */
+    public static final int OVERLAY_OVERHEAD = 50;
 
     private final DaemonSettings settings;
     private final StateStore store;
@@ -74,6 +82,13 @@ public final class ControlPlane implements AutoCloseable
     private final BitSet usedDomains = new BitSet();
     /** Endpoint ID → the live TAP and switch port behind it. */
     private final Map<String, Attachment> attachments = new HashMap<>();
+    /** Overlay domain → the other hosts' endpoints programmed into the dataplane: MAC → {IPv4, VTEP}. */
+    private final Map<Integer, Map<Long, List<Integer>>> remoteEndpoints = new HashMap<>();
+    /** Overlay domain → the VTEPs programmed as its peers. */
+    private final Map<Integer, Set<Integer>> overlayPeers = new HashMap<>();
+    /** Overlay network ID → addresses marked taken in its pool because another host's container claims them. */
+    private final Map<String, Set<Integer>> remoteClaims = new HashMap<>();
+    private boolean closed;
 
     /** An endpoint's interface as the dataplane holds it. */
     public record Attachment(String sandboxId, Endpoint endpoint, TapDevice tap, Port port)
@@ -81,13 +96,20 @@ public final class ControlPlane implements AutoCloseable
     }
 
     /**
-     * What joins the networks to the host and the outside: the host-side ports, the uplink
-     * (null without {@code --uplink}) and the published ports. {@link #NONE} for a control plane
-     * that only switches (tests that must not create devices in their own namespace).
+     * What joins the networks to the host, the outside and the other hosts: the host-side ports,
+     * the uplink (null without {@code --uplink}), the published ports and the cluster (null
+     * without {@code --store}). {@link #NONE} for a control plane that only switches (tests that
+     * must not create devices in their own namespace).
      */
-    public record Routing(HostInterfaces hosts, Uplink uplink, PublishedPorts ports)
+    public record Routing(HostInterfaces hosts, Uplink uplink, PublishedPorts ports, OverlayCluster cluster)
     {
-        public static final Routing NONE = new Routing(null, null, null);
+        public static final Routing NONE = new Routing(null, null, null, null);
+
+        /** Routing for a single host, outside any cluster. */
+        public Routing(final HostInterfaces hosts, final Uplink uplink, final PublishedPorts ports)
+        {
+            this(hosts, uplink, ports, null);
+        }
     }
 
     public ControlPlane(
@@ -165,6 +187,10 @@ public final class ControlPlane implements AutoCloseable
                     try
                     {
                         bringUp(sandbox, true);
+                        if (routing.cluster() != null)
+                        {
+                            overlayEndpoints(sandbox).forEach(routing.cluster()::registerLater);
+                        }
                         if (!sandbox.ports().isEmpty() && routing.ports() != null)
                         {
                             final PublishedPorts.Target target = portTarget(sandbox);
@@ -182,6 +208,10 @@ public final class ControlPlane implements AutoCloseable
             }
         }
         save();
+        if (routing.cluster() != null)
+        {
+            routing.cluster().listen(this::clusterChanged);
+        }
     }
 
     /** Undoes a connect or finishes a disconnect that a previous daemon left half-done. */
@@ -333,6 +363,10 @@ public final class ControlPlane implements AutoCloseable
         {
             throw RequestException.forbidden("only one instance of \"" + driver + "\" network is allowed");
         }
+        if (Network.DRIVER_OVERLAY.equals(driver))
+        {
+            return createOverlay(request);
+        }
         if (!Network.DRIVER_BRIDGE.equals(driver))
         {
             throw RequestException.notFound("plugin \"" + driver + "\" not found");
@@ -354,7 +388,7 @@ public final class ControlPlane implements AutoCloseable
             }
         }
         final List<IpamPool> ipam = IpamPlanner.plan(request.ipam(), subnetsInUse());
-        final Network network = new Network(Identifiers.newId(), name, driver, "local", Instant.now(), request.internal(),
+        final Network network = new Network(Identifiers.newId(), name, driver, Network.SCOPE_LOCAL, Instant.now(), request.internal(),
             request.attachable(), ipam, options, request.labels());
         try
         {
@@ -374,7 +408,85 @@ public final class ControlPlane implements AutoCloseable
         return network;
     }
 
-    /** Removes a user-defined network that no sandbox is attached to. */
+    /**
+     * Creates an overlay network for the whole cluster, checked against every network the cluster
+     * store holds (under its network lock): a unique name, a subnet that overlaps no other
+     * network's (the first free /24 of 10.0.0.0/8 when none is asked for) and a unique VNI (the
+     * first free from 4096 when none is asked for).
+     */
+    private Network createOverlay(final NetworkCreate request)
+    {
+        final OverlayCluster cluster = requireCluster("create an overlay network");
+        final Map<String, String> options = new LinkedHashMap<>(OverlayOptions.validate(request.options()));
+        final List<Ipv4Cidr> localSubnets = new ArrayList<>();
+        for (final Network local : networks.values())
+        {
+            if (!local.isOverlay())
+            {
+                local.ipam().forEach(pool -> localSubnets.add(Ipv4Cidr.parse(pool.subnet())));
+            }
+        }
+        final Network network;
+        try
+        {
+            network = cluster.createNetwork(existing ->
+            {
+                final List<Ipv4Cidr> inUse = new ArrayList<>(localSubnets);
+                final Set<Integer> vnis = new HashSet<>();
+                for (final Network other : existing)
+                {
+                    if (other.name().equals(request.name()))
+                    {
+                        throw RequestException.conflict("network with name " + request.name() + " already exists");
+                    }
+                    other.ipam().forEach(pool -> inUse.add(Ipv4Cidr.parse(pool.subnet())));
+                    vnis.add(other.vni());
+                }
+                final List<IpamPool> ipam = IpamPlanner.planOverlay(request.ipam(), inUse);
+                final String asked = options.get(Network.OPTION_VXLAN_ID);
+                int vni = OverlayOptions.FIRST_VNI;
+                if (asked != null)
+                {
+                    vni = Integer.parseInt(asked);
+                    if (vnis.contains(vni))
+                    {
+                        final int taken = vni;
+                        throw RequestException.conflict("VNI " + vni + " is already used by network " +
+                            existing.stream().filter(n -> n.vni() == taken).findFirst().map(Network::name).orElse("?"));
+                    }
+                }
+                else
+                {
+                    while (vnis.contains(vni))
+                    {
+                        vni++;
+                    }
+                }
+                options.put(Network.OPTION_VXLAN_ID, Integer.toString(vni));
+                return new Network(Identifiers.newId(), request.name(), Network.DRIVER_OVERLAY, Network.SCOPE_GLOBAL, Instant.now(),
+                    request.internal(), request.attachable(), ipam, options, request.labels());
+            });
+        }
+        catch (final ClusterStoreException ex)
+        {
+            throw RequestException.unavailable(ex.getMessage());
+        }
+        if (!networks.containsKey(network.id()))
+        {
+            try
+            {
+                addNetwork(network);
+            }
+            catch (final RuntimeException ex)
+            {
+                LOG.log(System.Logger.Level.ERROR, "overlay network " + network.name() + " is not fully set up here: " + ex.getMessage());
+            }
+        }
+        save();
+        return network;
+    }
+
+    /** Removes a user-defined network that no sandbox is attached to (for an overlay, on any host). */
     public synchronized void removeNetwork(final String reference)
     {
         final Network network = network(reference);
@@ -388,8 +500,35 @@ public final class ControlPlane implements AutoCloseable
             throw RequestException.conflict("error while removing network: network " + network.name() + " id " + network.id() +
                 " has active endpoints (" + String.join(", ", members.keySet().stream().map(Sandbox::name).toList()) + ")");
         }
+        if (network.isOverlay())
+        {
+            final List<AddressClaim> holders;
+            try
+            {
+                holders = requireCluster("remove an overlay network").removeNetwork(network);
+            }
+            catch (final ClusterStoreException ex)
+            {
+                throw RequestException.unavailable(ex.getMessage());
+            }
+            if (!holders.isEmpty())
+            {
+                throw RequestException.conflict("error while removing network: network " + network.name() + " id " + network.id() +
+                    " has active endpoints (" + String.join(", ", holders.stream().map(c -> c.sandbox() + " on " + c.host()).toList()) + ")");
+            }
+        }
         dropNetwork(network);
         save();
+    }
+
+    private OverlayCluster requireCluster(final String what)
+    {
+        if (routing.cluster() == null)
+        {
+            throw RequestException.badRequest("cannot " + what + ": this daemon is not in a cluster (start lanyardd with " +
+                "--store etcd://HOST:PORT --advertise-addr IP)");
+        }
+        return routing.cluster();
     }
 
     /** Every subnet the networks use, for the planner's overlap checks. */
@@ -426,7 +565,7 @@ public final class ControlPlane implements AutoCloseable
         }
         networks.put(network.id(), network);
         pools.put(network.id(), networkPools);
-        if (network.isBridge())
+        if (network.isSwitched())
         {
             final int domain = usedDomains.nextClearBit(0);
             usedDomains.set(domain);
@@ -443,6 +582,19 @@ public final class ControlPlane implements AutoCloseable
     private void programDomain(final Network network)
     {
         final int domain = domains.get(network.id());
+        if (network.isOverlay())
+        {
+            // an overlay has no gateway on the host (as Docker's): it is a switch spanning the hosts
+            dataplane.configureDomain(domain, 0, -1L, true);
+            if (routing.cluster() == null)
+            {
+                LOG.log(System.Logger.Level.WARNING, "overlay network " + network.name() + " stays local: this daemon is not in a cluster");
+                return;
+            }
+            dataplane.addOverlay(domain, network.vni());
+            dataplane.overlayStaticPeers(domain, OverlayOptions.staticPeers(network));
+            return;
+        }
         final int gateway = network.ipam().isEmpty() ? 0 : Ipv4Address.parse(network.ipam().get(0).gateway());
         final boolean icc = !"false".equals(network.options().get(Network.OPTION_ENABLE_ICC));
         final long gatewayMac = gateway == 0 ? -1L : MacAddress.fromIpv4(gateway);
@@ -464,9 +616,16 @@ public final class ControlPlane implements AutoCloseable
     {
         networks.remove(network.id());
         pools.remove(network.id());
+        remoteClaims.remove(network.id());
         final Integer domain = domains.remove(network.id());
         if (domain != null)
         {
+            if (network.isOverlay() && dataplane.overlay(domain) != null)
+            {
+                quietly("remove the overlay of " + network.name(), () -> dataplane.removeOverlay(domain));
+            }
+            remoteEndpoints.remove(domain);
+            overlayPeers.remove(domain);
             if (routing.hosts() != null)
             {
                 quietly("remove the host-side port of " + network.name(), () -> routing.hosts().remove(network.id()));
@@ -565,7 +724,7 @@ public final class ControlPlane implements AutoCloseable
         }
 
         final String id = Identifiers.newId();
-        final Endpoint endpoint = newEndpoint(network, "eth0", staticAddress, request.aliases());
+        final Endpoint endpoint = newEndpoint(network, "eth0", staticAddress, request.aliases(), name);
         Sandbox sandbox = new Sandbox(id, name, netns, Instant.now(), Sandbox.CREATING, request.command(), null, null, null,
             List.of(endpoint));
         sandboxes.put(id, sandbox);
@@ -573,12 +732,17 @@ public final class ControlPlane implements AutoCloseable
         {
             save();
             bringUp(sandbox, false);
+            register(sandbox, endpoint);
         }
         catch (final RuntimeException ex)
         {
             tearDown(sandbox);
             forget(sandbox);
             save();
+            if (ex instanceof ClusterStoreException)
+            {
+                throw RequestException.unavailable("cannot create sandbox " + name + ": " + ex.getMessage());
+            }
             throw RequestException.internal("cannot create sandbox " + name + ": " + ex.getMessage());
         }
         sandbox = sandbox.withState(Sandbox.READY);
@@ -616,6 +780,10 @@ public final class ControlPlane implements AutoCloseable
             throw RequestException.conflict("You cannot remove a running container " + sandbox.id() +
                 ". Stop the container before attempting removal or force remove");
         }
+        for (final Endpoint endpoint : sandbox.endpoints())
+        {
+            leaveCluster(sandbox, endpoint, "remove");
+        }
         sandbox = sandbox.withState(Sandbox.REMOVING);
         sandboxes.put(sandbox.id(), sandbox);
         save();
@@ -637,7 +805,7 @@ public final class ControlPlane implements AutoCloseable
     {
         final Network network = network(networkReference);
         Sandbox sandbox = sandbox(sandboxReference);
-        if (!network.isBridge())
+        if (!network.isSwitched())
         {
             throw RequestException.forbidden("container cannot be disconnected from host network or connected to host network");
         }
@@ -658,7 +826,7 @@ public final class ControlPlane implements AutoCloseable
         final Integer staticAddress = ipv4Address == null || ipv4Address.isEmpty() ? null : IpamPlanner.parseAddress(ipv4Address);
         checkEndpointOptions(network, staticAddress, aliases);
 
-        final Endpoint endpoint = newEndpoint(network, nextInterfaceName(sandbox), staticAddress, aliases);
+        final Endpoint endpoint = newEndpoint(network, nextInterfaceName(sandbox), staticAddress, aliases, sandbox.name());
         final Sandbox before = sandbox;
         final List<Endpoint> endpoints = new ArrayList<>(sandbox.endpoints());
         endpoints.add(endpoint.withState(Endpoint.CONNECTING));
@@ -672,6 +840,7 @@ public final class ControlPlane implements AutoCloseable
                 throw new IllegalStateException("its network namespace " + sandbox.netns() + " is gone");
             }
             attach(sandbox, endpoint, endpoint.id().equals(defaultRouteFor(sandbox)));
+            register(sandbox, endpoint);
             endpoints.set(endpoints.size() - 1, endpoint);
             sandbox = sandbox.withEndpoints(endpoints);
             sandboxes.put(sandbox.id(), sandbox);
@@ -686,7 +855,8 @@ public final class ControlPlane implements AutoCloseable
             sandboxes.put(before.id(), before);
             quietly("restore /etc files of " + before.name(), () -> writeEtcFiles(before));
             save();
-            throw RequestException.internal("cannot connect " + before.name() + " to " + network.name() + ": " + ex.getMessage());
+            final String message = "cannot connect " + before.name() + " to " + network.name() + ": " + ex.getMessage();
+            throw ex instanceof ClusterStoreException ? RequestException.unavailable(message) : RequestException.internal(message);
         }
     }
 
@@ -699,10 +869,11 @@ public final class ControlPlane implements AutoCloseable
             .orElseThrow(() -> RequestException.forbidden("container " + target.id() + " is not connected to network " +
                 network.name()));
         Sandbox sandbox = target;
-        if (!network.isBridge())
+        if (!network.isSwitched())
         {
             throw RequestException.forbidden("container cannot be disconnected from host network or connected to host network");
         }
+        leaveCluster(sandbox, endpoint, "disconnect");
         final String hadDefaultRoute = defaultRouteFor(sandbox);
         final List<Endpoint> marked = new ArrayList<>(sandbox.endpoints());
         marked.set(marked.indexOf(endpoint), endpoint.withState(Endpoint.DISCONNECTING));
@@ -781,7 +952,7 @@ public final class ControlPlane implements AutoCloseable
 
     private void checkEndpointOptions(final Network network, final Integer staticAddress, final List<String> aliases)
     {
-        final boolean userDefined = network.isBridge() && !network.isPredefined();
+        final boolean userDefined = network.isSwitched() && !network.isPredefined();
         if (staticAddress != null && !userDefined)
         {
             throw RequestException.badRequest("user-specified IP address is supported on user-defined networks only");
@@ -831,15 +1002,66 @@ public final class ControlPlane implements AutoCloseable
         }
     }
 
-    /** A new endpoint on {@code network}, with an address from its pool (the given one, or the lowest free). */
+    /**
+     * A new endpoint on {@code network}, with an address from its pool (the given one, or the
+     * lowest free). On an overlay the address is also claimed in the cluster store; an address
+     * another host's container holds is marked taken and the next one tried.
+     */
     private Endpoint newEndpoint(final Network network, final String interfaceName, final Integer staticAddress,
-        final List<String> aliases)
+        final List<String> aliases, final String sandboxName)
     {
         final List<AddressPool> networkPools = pools.get(network.id());
-        if (!network.isBridge() || networkPools.isEmpty())
+        if (!network.isSwitched() || networkPools.isEmpty())
         {
             return new Endpoint(Identifiers.newId(), network.id(), null, null, 0, null, List.of(), null);
         }
+        final String endpointId = Identifiers.newId();
+        while (true)
+        {
+            final int[] picked = pickAddress(network, networkPools, staticAddress);
+            final int address = picked[0];
+            if (network.isOverlay() && !claimInCluster(network, address, endpointId, sandboxName, staticAddress != null))
+            {
+                continue;
+            }
+            return new Endpoint(endpointId, network.id(), interfaceName, Ipv4Address.format(address),
+                picked[1], MacAddress.format(MacAddress.fromIpv4(address)), aliases, null);
+        }
+    }
+
+    /**
+     * Claims an address picked from an overlay's pool in the cluster store.
+     *
+     * @return false when another host's container holds it (it stays marked taken here).
+     */
+    private boolean claimInCluster(final Network network, final int address, final String endpointId, final String sandboxName,
+        final boolean asked)
+    {
+        final boolean claimed;
+        try
+        {
+            claimed = requireCluster("join an overlay network").claimAddress(network.id(), Ipv4Address.format(address), endpointId,
+                sandboxName);
+        }
+        catch (final ClusterStoreException ex)
+        {
+            releaseAddress(network.id(), address);
+            throw RequestException.unavailable(ex.getMessage());
+        }
+        if (!claimed)
+        {
+            remoteClaims.computeIfAbsent(network.id(), id -> new HashSet<>()).add(address);
+            if (asked)
+            {
+                throw RequestException.conflict("Address already in use: " + Ipv4Address.format(address));
+            }
+        }
+        return claimed;
+    }
+
+    /** The lowest free address of a network's pools (or the one asked for), taken in its pool: {address, prefix length}. */
+    private int[] pickAddress(final Network network, final List<AddressPool> networkPools, final Integer staticAddress)
+    {
         AddressPool pool = null;
         int address = 0;
         try
@@ -882,8 +1104,61 @@ public final class ControlPlane implements AutoCloseable
         {
             throw RequestException.badRequest(ex.getMessage());
         }
-        return new Endpoint(Identifiers.newId(), network.id(), interfaceName, Ipv4Address.format(address),
-            pool.subnet().prefixLength(), MacAddress.format(MacAddress.fromIpv4(address)), aliases, null);
+        return new int[] {address, pool.subnet().prefixLength()};
+    }
+
+    /** The sandbox's endpoints on overlay networks, as the other hosts are told of them. */
+    private List<RemoteEndpoint> overlayEndpoints(final Sandbox sandbox)
+    {
+        final List<RemoteEndpoint> shared = new ArrayList<>();
+        for (final Endpoint endpoint : sandbox.endpoints())
+        {
+            final Network network = networks.get(endpoint.networkId());
+            if (network != null && network.isOverlay() && endpoint.ipv4Address() != null && endpoint.isSettled())
+            {
+                shared.add(new RemoteEndpoint(network.id(), endpoint.id(), sandbox.name(), routing.cluster().self().ip(),
+                    endpoint.macAddress(), endpoint.ipv4Address()));
+            }
+        }
+        return shared;
+    }
+
+    /** Tells the other hosts of an overlay endpoint, under this host's lease. */
+    private void register(final Sandbox sandbox, final Endpoint endpoint)
+    {
+        final Network network = networks.get(endpoint.networkId());
+        if (network.isOverlay() && endpoint.ipv4Address() != null)
+        {
+            requireCluster("join an overlay network").register(new RemoteEndpoint(network.id(), endpoint.id(), sandbox.name(),
+                routing.cluster().self().ip(), endpoint.macAddress(), endpoint.ipv4Address()));
+        }
+    }
+
+    /**
+     * Takes an overlay endpoint out of the cluster (its registration and its address claim) before
+     * anything is changed here, so a store that does not answer refuses the request whole.
+     */
+    private void leaveCluster(final Sandbox sandbox, final Endpoint endpoint, final String what)
+    {
+        final Network network = networks.get(endpoint.networkId());
+        if (network == null || !network.isOverlay() || endpoint.ipv4Address() == null)
+        {
+            return;
+        }
+        final OverlayCluster cluster = requireCluster(what + " " + sandbox.name());
+        try
+        {
+            cluster.withdraw(network.id(), endpoint.id());
+            cluster.releaseAddress(network.id(), endpoint.ipv4Address(), endpoint.id());
+        }
+        catch (final ClusterStoreException ex)
+        {
+            if (endpoint.isSettled() && Sandbox.READY.equals(sandbox.state()))
+            {
+                quietly("register " + sandbox.name() + " again", () -> register(sandbox, endpoint));
+            }
+            throw RequestException.unavailable("cannot " + what + " " + sandbox.name() + ": " + ex.getMessage());
+        }
     }
 
     // ------------------------------------------------------------------------------------------
@@ -924,7 +1199,7 @@ public final class ControlPlane implements AutoCloseable
         for (final Endpoint endpoint : sandbox.endpoints())
         {
             final Network network = networks.get(endpoint.networkId());
-            if (endpoint.hasInterface() && network != null && !network.internal())
+            if (endpoint.hasInterface() && network != null && network.isBridge() && !network.internal())
             {
                 return endpoint.id();
             }
@@ -952,13 +1227,26 @@ public final class ControlPlane implements AutoCloseable
             .filter(p -> Ipv4Cidr.parse(p.subnet()).contains(address))
             .findFirst().orElseThrow(() -> new IllegalStateException("no subnet of " + network.name() + " holds " + endpoint.ipv4Address()));
         return new InterfaceSpec(endpoint.interfaceName(), MacAddress.parse(endpoint.macAddress()), address,
-            endpoint.prefixLength(), Ipv4Address.parse(ipam.gateway()), network.mtu(), defaultRoute);
+            endpoint.prefixLength(), Ipv4Address.parse(ipam.gateway()), mtu(network), defaultRoute);
+    }
+
+    /** An overlay's interfaces leave room for the VXLAN encapsulation on the underlay, unless the network sets its MTU. */
+    private int mtu(final Network network)
+    {
+        if (network.isOverlay() && !network.options().containsKey(Network.OPTION_MTU))
+        {
+            return routing.cluster() == null ? Network.DEFAULT_MTU - OVERLAY_OVERHEAD : routing.cluster().endpointMtu();
+        }
+        return network.mtu();
     }
 
     private void attach(final Sandbox sandbox, final Endpoint endpoint, final boolean defaultRoute)
     {
         final Network network = networks.get(endpoint.networkId());
-        final TapDevice tap = plumbing.openInterface(sandbox.netns(), interfaceSpec(endpoint, defaultRoute));
+        // frames left for the receiver to segment or checksum cannot cross an overlay as one datagram
+        final TapDevice tap = network.isOverlay() ?
+            plumbing.openInterface(sandbox.netns(), interfaceSpec(endpoint, defaultRoute), TapDevice.OFFLOAD_NONE) :
+            plumbing.openInterface(sandbox.netns(), interfaceSpec(endpoint, defaultRoute));
         final Port port;
         try
         {
@@ -1019,14 +1307,28 @@ public final class ControlPlane implements AutoCloseable
         sandbox.endpoints().forEach(this::releaseAddress);
     }
 
+    /**
+     * Frees an endpoint's address here; on an overlay also its claim in the cluster store, at best
+     * (the requests that free addresses have already given up the claim; a claim left behind by an
+     * undone request is found as stale and deleted once the store answers).
+     */
     private void releaseAddress(final Endpoint endpoint)
     {
         if (endpoint.ipv4Address() != null)
         {
-            final int address = Ipv4Address.parse(endpoint.ipv4Address());
-            pools.getOrDefault(endpoint.networkId(), List.of()).stream()
-                .filter(p -> p.contains(address)).forEach(p -> p.release(address));
+            releaseAddress(endpoint.networkId(), Ipv4Address.parse(endpoint.ipv4Address()));
+            final Network network = networks.get(endpoint.networkId());
+            if (network != null && network.isOverlay() && routing.cluster() != null)
+            {
+                quietly("release " + endpoint.ipv4Address() + " in the cluster",
+                    () -> routing.cluster().releaseAddress(network.id(), endpoint.ipv4Address(), endpoint.id()));
+            }
         }
+    }
+
+    private void releaseAddress(final String networkId, final int address)
+    {
+        pools.getOrDefault(networkId, List.of()).stream().filter(p -> p.contains(address)).forEach(p -> p.release(address));
     }
 
     private void reserveAddresses(final Sandbox sandbox)
@@ -1060,6 +1362,173 @@ public final class ControlPlane implements AutoCloseable
     }
 
     // ------------------------------------------------------------------------------------------
+    // the cluster
+    // ------------------------------------------------------------------------------------------
+
+    /**
+     * Brings this host in line with the cluster's mirror: overlay networks created elsewhere are
+     * added and removed ones dropped; each overlay's remote endpoints, peers and taken addresses
+     * are programmed; address claims of this host that no endpoint holds are deleted. Idempotent;
+     * runs on the cluster's thread after every change.
+     */
+    private synchronized void clusterChanged()
+    {
+        final OverlayCluster cluster = routing.cluster();
+        if (closed || cluster == null)
+        {
+            return;
+        }
+        boolean changed = false;
+        final Map<String, Network> global = new LinkedHashMap<>();
+        cluster.networks().forEach(network -> global.put(network.id(), network));
+        for (final Network network : global.values())
+        {
+            if (!networks.containsKey(network.id()))
+            {
+                if (findByName(network.name()).isPresent())
+                {
+                    LOG.log(System.Logger.Level.WARNING, "overlay network " + network.name() + " has the name of a network of this host");
+                }
+                try
+                {
+                    addNetwork(network);
+                }
+                catch (final RuntimeException ex)
+                {
+                    LOG.log(System.Logger.Level.ERROR, "overlay network " + network.name() + " is not fully set up here: " + ex.getMessage());
+                }
+                changed = true;
+            }
+        }
+        final boolean synced = cluster.isSynced();
+        for (final Network network : List.copyOf(networks.values()))
+        {
+            if (network.isOverlay() && synced && !global.containsKey(network.id()))
+            {
+                if (members(network).isEmpty())
+                {
+                    LOG.log(System.Logger.Level.INFO, "overlay network " + network.name() + " was removed from the cluster");
+                    dropNetwork(network);
+                    changed = true;
+                }
+                else
+                {
+                    LOG.log(System.Logger.Level.WARNING, "overlay network " + network.name() + " is gone from the cluster " +
+                        "but this host still has containers on it");
+                }
+            }
+        }
+        for (final Network network : networks.values())
+        {
+            if (network.isOverlay() && domains.containsKey(network.id()))
+            {
+                quietly("program overlay " + network.name(), () -> programOverlay(cluster, network));
+                if (synced)
+                {
+                    dropStaleClaims(cluster, network);
+                }
+            }
+        }
+        if (changed)
+        {
+            save();
+        }
+    }
+
+    /** Programs an overlay's remote endpoints and peers into the dataplane, and marks others' addresses taken. */
+    private void programOverlay(final OverlayCluster cluster, final Network network)
+    {
+        final int domain = domains.get(network.id());
+        final String self = cluster.self().ip();
+        final Map<Long, List<Integer>> wanted = new HashMap<>();
+        final Set<Integer> peers = new TreeSet<>();
+        for (final RemoteEndpoint endpoint : cluster.endpoints(network.id()))
+        {
+            if (self.equals(endpoint.host()))
+            {
+                continue;
+            }
+            try
+            {
+                final int vtep = Ipv4Address.parse(endpoint.host());
+                wanted.put(MacAddress.parse(endpoint.mac()), List.of(Ipv4Address.parse(endpoint.ip()), vtep));
+                peers.add(vtep);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                LOG.log(System.Logger.Level.WARNING, "ignoring endpoint " + endpoint.endpoint() + " of " + network.name() + ": " + ex.getMessage());
+            }
+        }
+        if (dataplane.overlay(domain) != null)
+        {
+            final Map<Long, List<Integer>> programmed = remoteEndpoints.computeIfAbsent(domain, d -> new HashMap<>());
+            for (final Long mac : List.copyOf(programmed.keySet()))
+            {
+                if (!wanted.containsKey(mac))
+                {
+                    dataplane.removeOverlayEndpoint(domain, mac);
+                    programmed.remove(mac);
+                }
+            }
+            for (final Map.Entry<Long, List<Integer>> entry : wanted.entrySet())
+            {
+                if (!entry.getValue().equals(programmed.get(entry.getKey())))
+                {
+                    dataplane.overlayEndpoint(domain, entry.getKey(), entry.getValue().get(0), entry.getValue().get(1));
+                    programmed.put(entry.getKey(), entry.getValue());
+                }
+            }
+            if (!peers.equals(overlayPeers.get(domain)))
+            {
+                dataplane.overlayPeers(domain, peers.stream().mapToInt(Integer::intValue).toArray());
+                overlayPeers.put(domain, peers);
+            }
+        }
+
+        final Set<Integer> local = new HashSet<>();
+        members(network).values().forEach(endpoint -> local.add(Ipv4Address.parse(endpoint.ipv4Address())));
+        final Set<Integer> claimed = new HashSet<>();
+        cluster.claims(network.id()).keySet().forEach(ip -> claimed.add(Ipv4Address.parse(ip)));
+        final Set<Integer> marked = remoteClaims.computeIfAbsent(network.id(), id -> new HashSet<>());
+        for (final Integer address : List.copyOf(marked))
+        {
+            if (!claimed.contains(address) && !local.contains(address))
+            {
+                releaseAddress(network.id(), address);
+                marked.remove(address);
+            }
+        }
+        for (final Integer address : claimed)
+        {
+            if (!local.contains(address) && marked.add(address))
+            {
+                pools.get(network.id()).stream().filter(p -> p.contains(address)).forEach(p -> p.markTaken(address));
+            }
+        }
+    }
+
+    /** Deletes this host's claims on a network that none of its endpoints holds (a write whose answer was lost). */
+    private void dropStaleClaims(final OverlayCluster cluster, final Network network)
+    {
+        final Set<String> held = new HashSet<>();
+        members(network).values().forEach(endpoint -> held.add(endpoint.id()));
+        cluster.claims(network.id()).forEach((ip, claim) ->
+        {
+            if (cluster.self().ip().equals(claim.host()) && !held.contains(claim.endpoint()))
+            {
+                LOG.log(System.Logger.Level.INFO, "deleting the stale claim of " + ip + " on " + network.name());
+                quietly("delete the stale claim of " + ip, () -> cluster.dropStaleClaim(network.id(), ip, claim));
+            }
+        });
+    }
+
+    /** The hosts with containers on an overlay network (empty for other networks or outside a cluster). */
+    public synchronized List<Host> peers(final Network network)
+    {
+        return network.isOverlay() && routing.cluster() != null ? routing.cluster().peers(network.id()) : List.of();
+    }
+
+    // ------------------------------------------------------------------------------------------
     // observation
     // ------------------------------------------------------------------------------------------
 
@@ -1074,7 +1543,7 @@ public final class ControlPlane implements AutoCloseable
         return byPort;
     }
 
-    /** The dataplane's own ports, for stats: port ID → {device, role} (the uplink, and each network's host side). */
+    /** The dataplane's own ports, for stats: port ID → {device, role} (the uplink, each network's host side, each overlay's VTEPs). */
     public synchronized Map<Integer, String[]> daemonPorts()
     {
         final Map<Integer, String[]> own = new HashMap<>();
@@ -1085,6 +1554,15 @@ public final class ControlPlane implements AutoCloseable
         if (routing.uplink() != null)
         {
             own.put(routing.uplink().port().id(), new String[] {routing.uplink().settings().device(), "(uplink)"});
+        }
+        for (final Network network : networks.values())
+        {
+            final Integer domain = domains.get(network.id());
+            final Port overlay = network.isOverlay() && domain != null ? dataplane.overlay(domain) : null;
+            if (overlay != null)
+            {
+                own.put(overlay.id(), new String[] {"vxlan:" + network.vni(), "(overlay)"});
+            }
         }
         return own;
     }
@@ -1147,6 +1625,7 @@ public final class ControlPlane implements AutoCloseable
     @Override
     public synchronized void close()
     {
+        closed = true;
         if (routing.ports() != null)
         {
             routing.ports().close();

@@ -28,10 +28,25 @@ final class IpamPlanner
      */
     static List<IpamPool> plan(final List<IpamPool> requested, final List<Ipv4Cidr> subnetsInUse)
     {
+        return plan(requested, subnetsInUse, DefaultPools.firstFree(subnetsInUse));
+    }
+
+    /**
+     * {@link #plan} for an overlay network: without a subnet, the first /24 of 10.0.0.0/8 that
+     * overlaps no subnet in use, as Docker's swarm default address pool hands out.
+     */
+    static List<IpamPool> planOverlay(final List<IpamPool> requested, final List<Ipv4Cidr> subnetsInUse)
+    {
+        return plan(requested, subnetsInUse, DefaultPools.firstFreeOverlay(subnetsInUse));
+    }
+
+    private static List<IpamPool> plan(final List<IpamPool> requested, final List<Ipv4Cidr> subnetsInUse,
+        final java.util.Optional<Ipv4Cidr> firstFree)
+    {
         final List<Ipv4Cidr> inUse = new ArrayList<>(subnetsInUse);
         if (requested.isEmpty())
         {
-            final Ipv4Cidr subnet = DefaultPools.firstFree(inUse).orElseThrow(() ->
+            final Ipv4Cidr subnet = firstFree.orElseThrow(() ->
                 RequestException.conflict("could not find an available, non-overlapping IPv4 address pool among the defaults " +
                     "to assign to the network"));
             return List.of(new IpamPool(subnet.toString(), Ipv4Address.format(subnet.network() + 1), null, Map.of()));

@@ -2,7 +2,11 @@ package io.lanyard.control;
 
 import io.lanyard.control.api.ApiRoutes;
 import io.lanyard.control.api.ApiServer;
+import io.lanyard.control.cluster.EtcdClusterStore;
+import io.lanyard.control.cluster.StoreAddress;
 import io.lanyard.control.model.State;
+import io.lanyard.control.overlay.ClusterRecords;
+import io.lanyard.control.overlay.OverlayCluster;
 import io.lanyard.control.ports.ProxyLoops;
 import io.lanyard.control.ports.PublishedPorts;
 import io.lanyard.control.ports.UserlandProxy;
@@ -17,17 +21,23 @@ import io.lanyard.dataplane.Dataplane;
 import io.lanyard.dataplane.DataplaneConfig;
 import io.lanyard.forwarding.l2.MacTable;
 import io.lanyard.forwarding.nat.ConntrackTimeouts;
+import io.lanyard.forwarding.addr.Ipv4Address;
 import io.lanyard.tap.TapDevice;
+import io.lanyard.tap.UdpSocket;
+import io.lanyard.vxlan.VxlanHeader;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.NetworkInterface;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -100,7 +110,27 @@ public final class Lanyardd implements Callable<Integer>
         description = "proxy published ports for the daemon's own namespace (docker-proxy's job) (default: ${DEFAULT-VALUE})")
     boolean userlandProxy = true;
 
+    @Option(names = "--store", paramLabel = "etcd://HOST:PORT[,HOST:PORT...]",
+        description = "join a cluster whose shared state is in etcd; overlay networks span its hosts (default: single host, no store)")
+    String store;
+
+    @Option(names = "--advertise-addr", paramLabel = "IP",
+        description = "this host's address on the underlay: its VTEP, where the other hosts send its overlay traffic (needed with --store)")
+    String advertiseAddr;
+
+    @Option(names = "--vxlan-port", description = "UDP port of VXLAN, on which this host listens and the others are sent to (default: ${DEFAULT-VALUE})")
+    int vxlanPort = VxlanHeader.DEFAULT_PORT;
+
+    @Option(names = "--store-ttl", paramLabel = "SECONDS",
+        description = "how long this host's containers stay known to the others after its daemon stops answering the store (default: ${DEFAULT-VALUE})")
+    int storeTtlSeconds = (int)OverlayCluster.DEFAULT_TTL.toSeconds();
+
+    @Option(names = "--node-name", description = "this host's name in the cluster, shown in Peers (default: the host name)")
+    String nodeName;
+
     private Uplink.Settings uplinkSettings;
+    private StoreAddress storeAddress;
+    private int advertised;
 
     public static void main(final String[] args)
     {
@@ -149,6 +179,7 @@ public final class Lanyardd implements Callable<Integer>
         {
             uplinkSettings = uplink == null && uplinkIp == null && uplinkGateway == null ? null :
                 Uplink.Settings.parse(uplink, uplinkIp, uplinkGateway);
+            parseClusterFlags();
             config = new DataplaneConfig(ringSize, io, pipeline, waitStrategy, socket.toAbsolutePath().getParent().resolve("lanyard.counters"),
                 macTableSize, macAgingSeconds * 1_000_000_000L, DataplaneConfig.DEFAULT_MAX_PORTS, DataplaneConfig.DEFAULT_MAX_DOMAINS,
                 natTableSize, ConntrackTimeouts.parse(conntrackTimeouts));
@@ -190,6 +221,107 @@ public final class Lanyardd implements Callable<Integer>
         }
     }
 
+    private void parseClusterFlags()
+    {
+        if (store == null)
+        {
+            if (advertiseAddr != null)
+            {
+                throw new IllegalArgumentException("--advertise-addr needs --store");
+            }
+            return;
+        }
+        storeAddress = StoreAddress.parse(store);
+        if (advertiseAddr == null)
+        {
+            throw new IllegalArgumentException("--store needs --advertise-addr IP, this host's address on the underlay");
+        }
+        try
+        {
+            advertised = Ipv4Address.parse(advertiseAddr);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new IllegalArgumentException("--advertise-addr " + advertiseAddr + ": not an IPv4 address");
+        }
+        if (advertised == 0 || (advertised >>> 24) == 127 || (advertised >>> 28) >= 0xE)
+        {
+            throw new IllegalArgumentException("--advertise-addr " + advertiseAddr + ": the other hosts need a unicast address to reach");
+        }
+        if (vxlanPort < 1 || vxlanPort > 65_535)
+        {
+            throw new IllegalArgumentException("--vxlan-port " + vxlanPort + ": a port is 1 to 65535");
+        }
+        if (storeTtlSeconds < 5 || storeTtlSeconds > 300)
+        {
+            throw new IllegalArgumentException("--store-ttl " + storeTtlSeconds + ": between 5 and 300 seconds");
+        }
+        if (nodeName == null)
+        {
+            nodeName = hostName();
+        }
+    }
+
+    /**
+     * Binds the VXLAN socket on the advertised address and joins the cluster (in the background).
+     *
+     * @return null without {@code --store}.
+     */
+    private Cluster joinCluster(final Dataplane dataplane)
+    {
+        if (storeAddress == null)
+        {
+            return null;
+        }
+        final int underlayMtu;
+        try
+        {
+            final NetworkInterface device = NetworkInterface.getByInetAddress(InetAddress.getByName(advertiseAddr));
+            if (device == null)
+            {
+                throw new StartupException("--advertise-addr " + advertiseAddr + " is not an address of this host");
+            }
+            underlayMtu = device.getMTU();
+        }
+        catch (final IOException ex)
+        {
+            throw new StartupException("--advertise-addr " + advertiseAddr + ": " + ex.getMessage());
+        }
+        final UdpSocket socket;
+        try
+        {
+            socket = UdpSocket.bind(advertised, vxlanPort);
+        }
+        catch (final RuntimeException ex)
+        {
+            throw new StartupException("cannot listen for VXLAN: " + ex.getMessage());
+        }
+        dataplane.attachOverlaySocket(socket);
+        final OverlayCluster cluster = OverlayCluster.join(new EtcdClusterStore(storeAddress),
+            new ClusterRecords.Host(nodeName, advertiseAddr), Duration.ofSeconds(storeTtlSeconds),
+            underlayMtu - ControlPlane.OVERLAY_OVERHEAD);
+        LOG.log(System.Logger.Level.INFO, "joining the cluster at " + storeAddress + " as " + nodeName + " (" + advertiseAddr +
+            ", VXLAN port " + vxlanPort + ", overlay MTU " + (underlayMtu - ControlPlane.OVERLAY_OVERHEAD) + ")");
+        return new Cluster(cluster, socket);
+    }
+
+    /** The cluster membership and the VXLAN socket (closed only after the dataplane that reads it). */
+    private record Cluster(OverlayCluster membership, UdpSocket socket)
+    {
+    }
+
+    private static String hostName()
+    {
+        try
+        {
+            return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
+        }
+        catch (final IOException ex)
+        {
+            return "localhost";
+        }
+    }
+
     private int serve(final DataplaneConfig config, final StateStore store, final State state)
     {
         final Dataplane dataplane;
@@ -214,10 +346,22 @@ public final class Lanyardd implements Callable<Integer>
             plumbing.close();
             throw new StartupException("cannot open the uplink: " + ex.getMessage());
         }
+        final Cluster cluster;
+        try
+        {
+            cluster = joinCluster(dataplane);
+        }
+        catch (final RuntimeException ex)
+        {
+            closeQuietly(uplinkPort);
+            dataplane.close();
+            plumbing.close();
+            throw ex instanceof StartupException ? ex : new StartupException("cannot join the cluster: " + ex.getMessage());
+        }
         final ProxyLoops proxyLoops = ProxyLoops.create(1);
         final ControlPlane.Routing routing = new ControlPlane.Routing(new HostInterfaces(dataplane, offloads), uplinkPort,
             new PublishedPorts(dataplane, userlandProxy ? proxyLoops : null, () -> uplinkPort == null ? 0 : uplinkPort.address(),
-                UserlandProxy.DEFAULT_UDP_IDLE_TIMEOUT));
+                UserlandProxy.DEFAULT_UDP_IDLE_TIMEOUT), cluster == null ? null : cluster.membership());
         final ControlPlane control = new ControlPlane(new DaemonSettings(stateDir, sandboxPrefix, icc), store, dataplane, plumbing,
             EtcFiles.system(), new SandboxProcesses(stateDir.resolve("output")), routing);
         final ApiServer server;
@@ -229,8 +373,16 @@ public final class Lanyardd implements Callable<Integer>
         catch (final IOException | RuntimeException ex)
         {
             control.close();
+            if (cluster != null)
+            {
+                cluster.membership().close();
+            }
             closeQuietly(uplinkPort);
             dataplane.close();
+            if (cluster != null)
+            {
+                cluster.socket().close();
+            }
             proxyLoops.close();
             plumbing.close();
             throw new StartupException("cannot start: " + ex.getMessage());
@@ -242,8 +394,16 @@ public final class Lanyardd implements Callable<Integer>
             LOG.log(System.Logger.Level.INFO, "stopping; sandboxes stay for the next start");
             server.close();
             control.close();
+            if (cluster != null)
+            {
+                cluster.membership().close();
+            }
             closeQuietly(uplinkPort);
             dataplane.close();
+            if (cluster != null)
+            {
+                cluster.socket().close();
+            }
             proxyLoops.close();
             plumbing.close();
             stopped.countDown();

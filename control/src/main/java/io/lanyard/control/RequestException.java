@@ -38,6 +38,12 @@ public final class RequestException extends RuntimeException
         return new RequestException(409, message);
     }
 
+    /** A service the request needs (the cluster store) did not answer. */
+    public static RequestException unavailable(final String message)
+    {
+        return new RequestException(503, message);
+    }
+
     public static RequestException internal(final String message)
     {
         return new RequestException(500, message);

@@ -94,10 +94,17 @@ class NetworkCreateRefusalTest
     }
 
     @ParameterizedTest(name = "driver {0}")
-    @ValueSource(strings = {"overlay", "macvlan", "Bridge", "bridge "})
+    @ValueSource(strings = {"vxlan", "macvlan", "Bridge", "bridge ", "Overlay"})
     void shouldAnswer404ForADriverItDoesNotHave(final String driver)
     {
         assertCreateRefused(404, "plugin \"" + driver + "\" not found", named("fresh").driver(driver));
+    }
+
+    @Test
+    void shouldRefuseAnOverlayOutsideACluster()
+    {
+        assertCreateRefused(400, "cannot create an overlay network: this daemon is not in a cluster (start lanyardd with " +
+            "--store etcd://HOST:PORT --advertise-addr IP)", named("fresh").driver("overlay"));
     }
 
     // ------------------------------------------------------------------------------------------

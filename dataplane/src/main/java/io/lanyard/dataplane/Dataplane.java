@@ -216,24 +216,40 @@ public final class Dataplane implements AutoCloseable
         return port;
     }
 
+    /** {@link #attachOverlaySocket(UdpSocket, int)} with the other VTEPs on the IANA port, 4789. */
+    public synchronized void attachOverlaySocket(final UdpSocket socket)
+    {
+        attachOverlaySocket(socket, VxlanHeader.DEFAULT_PORT);
+    }
+
     /**
      * Starts reading the host's one VXLAN socket (the caller bound it, in the right namespace, to
-     * the advertised address and port 4789) and sends overlay ports' frames through it to the
-     * other VTEPs' port 4789. The dataplane does not close it.
+     * the advertised address and the VXLAN port) and sends overlay ports' frames to the other
+     * VTEPs' {@code vxlanPort} through its {@link UdpSocket#rawSender() raw sender}: outer IPv4
+     * with DF from the socket's address (0 lets the kernel pick one per route), a UDP source port
+     * hashed from the inner flow (49152–65535, RFC 7348) and no UDP checksum. The dataplane does
+     * not close it.
      *
      * <p>The TAPs of an overlay network's containers should be opened with
      * {@code TapDevice.OFFLOAD_NONE}: a frame left for the receiver to segment or checksum cannot
      * cross as one datagram and is dropped (counted as {@code vxlan_offload} on the overlay port).
+     *
+     * @param vxlanPort the UDP destination port of the other VTEPs, 1..65535.
+     * @throws IllegalArgumentException for a port out of range.
      */
-    public synchronized void attachOverlaySocket(final UdpSocket socket)
+    public synchronized void attachOverlaySocket(final UdpSocket socket, final int vxlanPort)
     {
         ensureOpen();
+        if (vxlanPort < 1 || vxlanPort > 0xFFFF)
+        {
+            throw new IllegalArgumentException("VXLAN port out of range 1..65535: " + vxlanPort);
+        }
         if (overlaySocket != null)
         {
             throw new IllegalStateException("an overlay socket is already attached");
         }
         overlaySocket = socket;
-        transmit.overlaySocket(socket, VxlanHeader.DEFAULT_PORT);
+        transmit.overlaySocket(socket, vxlanPort);
         final VxlanPortReader reader = new VxlanPortReader(socket, overlaysByVni, writer, counters);
         overlayWatch = ioLoop.watchReadable(socket.fd(), reader);
     }

@@ -11,8 +11,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * ^ slot start    ^ DATA_OFFSET         ^ FRAME_OFFSET
  * </pre>
  *
- * The headroom lets an encapsulation stage prepend outer headers (VXLAN needs 50 bytes) by
- * moving the start back instead of copying the frame. The capacity holds the largest frame a
+ * The headroom lets an encapsulation stage prepend outer headers by moving the start back
+ * instead of copying the frame: VXLAN writes 36 bytes (outer IPv4, UDP, VXLAN; the kernel adds
+ * the outer Ethernet header) ending at FRAME_OFFSET, over the virtio header's place, which it
+ * saves and restores. The capacity holds the largest frame a
  * TAP with TCP segmentation offload hands over: a 64 KB IP packet plus its Ethernet header.
  */
 public final class FrameSlot

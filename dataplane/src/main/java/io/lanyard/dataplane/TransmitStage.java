@@ -3,8 +3,10 @@ package io.lanyard.dataplane;
 import com.lmax.disruptor.EventHandler;
 import io.lanyard.forwarding.l2.DropReason;
 import io.lanyard.forwarding.l2.LearningSwitch;
+import io.lanyard.tap.RawIpSocket;
 import io.lanyard.tap.UdpSocket;
-import io.lanyard.vxlan.VxlanHeader;
+import io.lanyard.vxlan.VxlanEncapTemplate;
+import io.lanyard.vxlan.VxlanSourcePort;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -13,30 +15,50 @@ import org.agrona.concurrent.UnsafeBuffer;
  * Sinks that queue writes are flushed at the end of each batch. It also completes the fences
  * the forwarding stage sets when a port is detached.
  *
- * <p>An overlay port is written through the host's VXLAN socket, encapsulating in the slot's
- * headroom instead of copying: the 8 bytes before the inner frame (the tail of the virtio
- * header's place and 2 bytes of headroom) are saved, the VXLAN header is written there, the
- * datagram is sent to the slot's VTEP or to each of its flood VTEPs, and the 8 bytes are put
- * back, because the same slot may still go out of local ports of a flood. A frame that leaves
- * segmentation or checksumming to the receiver (a virtio header with a GSO type or NEEDS_CSUM)
- * cannot travel as one finished datagram: it is dropped and counted
- * ({@link DropReason#VXLAN_OFFLOAD}). The control plane opens the TAPs of overlay networks
- * without offloads ({@code TapDevice.OFFLOAD_NONE}) so their frames never need that.
+ * <p>An overlay port is written as whole outer IPv4 packets through the raw socket beside the
+ * host's VXLAN socket, encapsulating in the slot's headroom instead of copying:
+ *
+ * <pre>
+ * | headroom ...  | outer IPv4 (20) | UDP (8) | VXLAN (8) | inner Ethernet frame
+ *                 ^ OUTER_OFFSET (38)   the last 10 bytes of these overlap the  ^ FRAME_OFFSET (74)
+ *                                       virtio header's place (64..74)
+ * </pre>
+ *
+ * The 10 virtio header bytes are saved, the outer headers are written from the host's
+ * {@link VxlanEncapTemplate} with the frame's lengths, VNI and a UDP source port hashed from its
+ * inner flow ({@link VxlanSourcePort}), the packet goes to the slot's VTEP or, patching only the
+ * destination address, to each of its flood VTEPs, and the 10 bytes are put back, because the
+ * same slot may still go out of local ports of a flood (the headroom before them is scratch).
+ * A send the kernel refuses (EMSGSIZE for a packet too big for the path: DF is set and raw
+ * sockets never fragment) is a {@link DropReason#TX_ERROR}. A frame that leaves segmentation or
+ * checksumming to the receiver (a virtio header with a GSO type or NEEDS_CSUM) cannot travel as
+ * one finished datagram: it is dropped and counted ({@link DropReason#VXLAN_OFFLOAD}). The
+ * control plane opens the TAPs of overlay networks without offloads ({@code TapDevice.OFFLOAD_NONE})
+ * so their frames never need that.
  */
 final class TransmitStage implements EventHandler<FrameSlot>
 {
     private static final int DROP_TX_ERROR = DropReason.TX_ERROR.ordinal();
     private static final int DROP_VXLAN_OFFLOAD = DropReason.VXLAN_OFFLOAD.ordinal();
     private static final int VIRTIO_NEEDS_CSUM = 1;
-    private static final int VXLAN_OFFSET = FrameSlot.FRAME_OFFSET - VxlanHeader.LENGTH;
+    /** Where the outer IPv4 header starts: the outer headers end where the inner frame begins. */
+    static final int OUTER_OFFSET = FrameSlot.FRAME_OFFSET - VxlanEncapTemplate.LENGTH;
+
+    static
+    {
+        if (OUTER_OFFSET < 0)
+        {
+            throw new ExceptionInInitializerError("slot headroom too small for the VXLAN outer headers");
+        }
+    }
 
     private final Port[] ports;
     private final OneToOneConcurrentArrayQueue<Fence> fences;
     private final DataplaneCounters counters;
-    private final VxlanHeader vxlan = new VxlanHeader();
-    /** The host's VXLAN socket, set once by the control plane; null until then (overlay frames are then dropped). */
-    private volatile UdpSocket overlaySocket;
-    private int vxlanPort = VxlanHeader.DEFAULT_PORT;
+    /** The raw socket beside the host's VXLAN socket; written before {@link #overlayTemplate}, read after it. */
+    private RawIpSocket overlaySender;
+    /** The host's outer headers, set once by the control plane; null until then (overlay frames are then dropped). */
+    private volatile VxlanEncapTemplate overlayTemplate;
     private final int[] touched;
     private final boolean[] isTouched;
     private int touchedCount;
@@ -83,11 +105,15 @@ final class TransmitStage implements EventHandler<FrameSlot>
         passFences(sequence);
     }
 
-    /** The socket overlay ports send through, and the UDP port of the other VTEPs. */
+    /**
+     * The socket overlay ports send through (its raw sender; its address is the outer source
+     * address) and the UDP port of the other VTEPs.
+     */
     void overlaySocket(final UdpSocket socket, final int destinationPort)
     {
-        vxlanPort = destinationPort;
-        overlaySocket = socket;
+        final VxlanEncapTemplate template = new VxlanEncapTemplate(socket.address(), destinationPort);
+        overlaySender = socket.rawSender();
+        overlayTemplate = template;
     }
 
     private void send(final int portId, final FrameSlot slot)
@@ -124,41 +150,51 @@ final class TransmitStage implements EventHandler<FrameSlot>
     {
         final PortCounters portCounters = port.counters;
         final UnsafeBuffer buffer = slot.buffer();
-        final UdpSocket socket = overlaySocket;
-        if (socket == null)
+        final VxlanEncapTemplate template = overlayTemplate;
+        if (template == null)
         {
             portCounters.drop(DROP_TX_ERROR);
             return;
         }
+        final RawIpSocket sender = overlaySender;
         if (buffer.getByte(FrameSlot.DATA_OFFSET + 1) != 0 || (buffer.getByte(FrameSlot.DATA_OFFSET) & VIRTIO_NEEDS_CSUM) != 0)
         {
             portCounters.drop(DROP_VXLAN_OFFLOAD);
             return;
         }
         final int frameLength = slot.dataLength - FrameSlot.VNET_HEADER_LENGTH;
-        final int length = VxlanHeader.LENGTH + frameLength;
-        final long datagram = slot.dataAddress() + (VXLAN_OFFSET - FrameSlot.DATA_OFFSET);
-        final long saved = buffer.getLong(VXLAN_OFFSET);
-        vxlan.wrap(buffer, VXLAN_OFFSET, length).write(port.vni);
+        if (frameLength > VxlanEncapTemplate.MAX_FRAME_LENGTH)
+        {
+            portCounters.drop(DROP_TX_ERROR);
+            return;
+        }
+        final int length = VxlanEncapTemplate.LENGTH + frameLength;
+        final long packet = slot.dataAddress() + (OUTER_OFFSET - FrameSlot.DATA_OFFSET);
+        final long savedVnetHead = buffer.getLong(FrameSlot.DATA_OFFSET);
+        final short savedVnetTail = buffer.getShort(FrameSlot.DATA_OFFSET + Long.BYTES);
+        template.write(buffer, OUTER_OFFSET, frameLength, port.vni, VxlanSourcePort.of(buffer, FrameSlot.FRAME_OFFSET, frameLength));
         final int vtep = slot.vtep;
         if (vtep != 0)
         {
-            sendDatagram(socket, datagram, length, vtep, portCounters, frameLength);
+            sendPacket(sender, buffer, packet, length, vtep, portCounters, frameLength);
         }
         else
         {
             for (final int each : slot.vteps)
             {
-                sendDatagram(socket, datagram, length, each, portCounters, frameLength);
+                sendPacket(sender, buffer, packet, length, each, portCounters, frameLength);
             }
         }
-        buffer.putLong(VXLAN_OFFSET, saved);
+        buffer.putLong(FrameSlot.DATA_OFFSET, savedVnetHead);
+        buffer.putShort(FrameSlot.DATA_OFFSET + Long.BYTES, savedVnetTail);
     }
 
-    private void sendDatagram(
-        final UdpSocket socket, final long datagram, final int length, final int vtep, final PortCounters portCounters, final int frameLength)
+    private static void sendPacket(
+        final RawIpSocket sender, final UnsafeBuffer buffer, final long packet, final int length, final int vtep,
+        final PortCounters portCounters, final int frameLength)
     {
-        if (socket.send(datagram, length, vtep, vxlanPort) < 0)
+        VxlanEncapTemplate.destination(buffer, OUTER_OFFSET, vtep);
+        if (sender.send(packet, length, vtep) < 0)
         {
             portCounters.drop(DROP_TX_ERROR);
             return;

@@ -8,14 +8,17 @@ import io.lanyard.tap.UdpSocket;
 import io.lanyard.testkit.Namespaces;
 import io.lanyard.testkit.Privileges;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -25,7 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * (192.0.2.2) whose kernel VXLAN device, with a static FDB entry flooding to Lanyard, sits in a
  * kernel bridge with a "kernel container" behind it. Lanyard names the Linux host a static peer
  * and has no endpoint programmed for the kernel container: ARP is flooded to the static peer and
- * the MAC behind it is learned from the frames it sends.
+ * the MAC behind it is learned from the frames it sends. Run on the IANA port and on another one
+ * both sides are configured with; the kernel takes Lanyard's per-flow UDP source ports.
  */
 class OverlayKernelInteropTest
 {
@@ -58,8 +62,9 @@ class OverlayKernelInteropTest
         }
     }
 
-    @Test
-    void shouldPingBothWaysWithAKernelVxlanStaticPeerAndDropNonMembers() throws Exception
+    @ParameterizedTest(name = "UDP port {0}")
+    @ValueSource(ints = {4789, 4790})
+    void shouldPingBothWaysWithAKernelVxlanStaticPeerAndDropNonMembers(final int vxlanPort) throws Exception
     {
         Privileges.requireNetAdmin("ip", "ping", "bridge", "tcpdump", "timeout", "python3");
         namespaces = new Namespaces("ovk");
@@ -79,7 +84,7 @@ class OverlayKernelInteropTest
         IpRoute2.batch(linuxHost, List.of(
             "addr add 192.0.2.2/24 dev v2",
             "link set v2 up",
-            "link add vx0 type vxlan id " + VNI + " dstport 4789 local 192.0.2.2 nolearning",
+            "link add vx0 type vxlan id " + VNI + " dstport " + vxlanPort + " local 192.0.2.2 nolearning",
             "link set vx0 mtu 1450",
             "link add br0 type bridge",
             "link set br0 up",
@@ -98,9 +103,9 @@ class OverlayKernelInteropTest
         // the Lanyard host: its dataplane, the VXLAN socket and container c1 on the overlay
         final Dataplane dataplane = Dataplane.start(DataplaneConfig.defaults(tmp.resolve("c1-counters")).withRingSize(256));
         resources.add(dataplane);
-        final UdpSocket socket = namespaceThread.call(IpRoute2.netnsPath(lanyardHost), () -> UdpSocket.bind(HOST_1, 4789));
+        final UdpSocket socket = namespaceThread.call(IpRoute2.netnsPath(lanyardHost), () -> UdpSocket.bind(HOST_1, vxlanPort));
         resources.add(socket);
-        dataplane.attachOverlaySocket(socket);
+        dataplane.attachOverlaySocket(socket, vxlanPort);
         final String container = namespaces.add("c1");
         final TapDevice tap = namespaceThread.call(IpRoute2.netnsPath(container), () -> TapDevice.open("eth0", TapDevice.OFFLOAD_NONE));
         resources.add(tap);
@@ -118,7 +123,7 @@ class OverlayKernelInteropTest
         // the underlay as the Linux host sees it, both directions
         final Path dumpLog = tmp.resolve("tcpdump.log");
         final Process dump = namespaces.spawn(linuxHost, dumpLog,
-            "timeout", "20", "tcpdump", "-nn", "-l", "-i", "v2", "-c", "12", "udp", "port", "4789");
+            "timeout", "20", "tcpdump", "-nn", "-l", "-v", "-T", "vxlan", "-i", "v2", "-c", "12", "udp", "port", Integer.toString(vxlanPort));
         waitFor(() -> Files.exists(dumpLog) && Files.readString(dumpLog).contains("listening on") ? 1 : 0, 1, "tcpdump started");
 
         namespaces.exec(container, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.0.9.3").assertOk();
@@ -129,11 +134,21 @@ class OverlayKernelInteropTest
         assertTrue(dump.waitFor(30, TimeUnit.SECONDS), "tcpdump ended");
         final String decoded = Files.readString(dumpLog);
         assertTrue(decoded.lines().anyMatch(line ->
-            line.contains(" 192.0.2.1.") && line.contains("> 192.0.2.2.4789: VXLAN, flags [I] (0x08), vni " + VNI)),
-            "Lanyard -> kernel well-formed VXLAN:\n" + decoded);
-        assertTrue(decoded.lines().anyMatch(line ->
-            line.contains(" 192.0.2.2.") && line.contains("> 192.0.2.1.4789: VXLAN, flags [I] (0x08), vni " + VNI)),
+            line.contains(" 192.0.2.2.") && line.contains("> 192.0.2.1." + vxlanPort + ": ") &&
+            line.contains("VXLAN, flags [I] (0x08), vni " + VNI)),
             "kernel -> Lanyard well-formed VXLAN:\n" + decoded);
+        // Lanyard -> kernel: outer IPv4 with DF and a source port in the dynamic range (tcpdump prints no
+        // UDP checksum note on its VXLAN path; OverlayTest checks the checksum is 0 on the wire)
+        final Matcher fromLanyard = Pattern.compile("flags \\[DF\\], proto UDP \\(17\\), length \\d+\\)\\s+192\\.0\\.2\\.1\\.(\\d+) > 192\\.0\\.2\\.2\\." +
+            vxlanPort + ": VXLAN, flags \\[I\\] \\(0x08\\), vni " + VNI).matcher(decoded);
+        int fromLanyardCount = 0;
+        while (fromLanyard.find())
+        {
+            fromLanyardCount++;
+            final int sourcePort = Integer.parseInt(fromLanyard.group(1));
+            assertTrue(sourcePort >= 49_152 && sourcePort <= 65_535, "source port " + sourcePort + ":\n" + decoded);
+        }
+        assertTrue(fromLanyardCount >= 3, "Lanyard -> kernel well-formed VXLAN with DF:\n" + decoded);
         assertTrue(decoded.contains("ICMP echo request") && decoded.contains("ICMP echo reply"), decoded);
 
         // a VTEP that is neither a peer nor a static peer: dropped, counted, not delivered
@@ -147,7 +162,7 @@ class OverlayKernelInteropTest
             "header = struct.pack('!II', 0x08 << 24, " + VNI + " << 8)",
             "frame = b'\\xff' * 6 + bytes.fromhex('02420a000977') + b'\\x88\\xb5'",
             "frame += b'\\x00' * (60 - len(frame))",
-            "s.sendto(header + frame, ('192.0.2.1', 4789))");
+            "s.sendto(header + frame, ('192.0.2.1', " + vxlanPort + "))");
         namespaces.exec(linuxHost, "python3", "-c", stranger).assertOk();
         waitFor(() -> overlay.counters().drops(DropReason.VXLAN_NOT_A_PEER), notPeerBefore + 1, "non-member counted");
         Thread.sleep(200);

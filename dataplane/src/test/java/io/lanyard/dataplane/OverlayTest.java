@@ -8,6 +8,7 @@ import io.lanyard.tap.UdpSocket;
 import io.lanyard.testkit.Namespaces;
 import io.lanyard.testkit.Privileges;
 import io.lanyard.testkit.Shell;
+import io.lanyard.testkit.UdpCapture;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
@@ -20,11 +21,14 @@ import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.function.LongSupplier;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -36,6 +40,7 @@ class OverlayTest
     private static final int DOMAIN = 1;
     private static final long ALLOWANCE_BYTES = 64 * 1024;
     private static final int VNI = 4096;
+    private static final int VXLAN_PORT = 4789;
     private static final int HOST_1 = 0xC000_0201;
     private static final int HOST_2 = 0xC000_0202;
     private static final int STRANGER = 0xC000_0209;
@@ -72,13 +77,13 @@ class OverlayTest
     void shouldCarryPingAndTcpBetweenContainersOfTwoHostsInVxlanAndDropStrangers() throws Exception
     {
         Privileges.requireNetAdmin("ip", "ping", "iperf3");
-        final Host[] hosts = twoHosts();
+        final Host[] hosts = twoHosts(VXLAN_PORT);
         final Host one = hosts[0];
         final Host two = hosts[1];
         final String host1 = namespaces.prefix() + "h1";
+        final UdpCapture atHost2 = captureAt(namespaces.prefix() + "h2");
 
         final Path capture = tmp.resolve("underlay.pcap");
-        namespaceThread = new NamespaceThread();
         final boolean tcpdump = Privileges.onPath("tcpdump");
         Process dump = null;
         if (tcpdump)
@@ -93,6 +98,17 @@ class OverlayTest
         assertTrue(two.overlay.counters().rxPackets() >= 3, "and entered host 2's overlay port");
         assertTrue(one.overlay.counters().rxPackets() >= 3, "the replies came back");
         assertEquals(0, one.overlay.counters().drops(DropReason.VXLAN_OFFLOAD));
+        final List<UdpCapture.Packet> pings = outerPackets(atHost2, VXLAN_PORT);
+        final Set<Integer> echoRequestPorts = new HashSet<>();
+        for (final UdpCapture.Packet packet : pings)
+        {
+            if (innerIpProtocol(packet) == 1)
+            {
+                echoRequestPorts.add(packet.udpSourcePort());
+            }
+        }
+        assertTrue(pings.size() >= 3, "echo requests seen at host 2: " + pings.size());
+        assertEquals(1, echoRequestPorts.size(), "every echo request of the one ping flow left from one source port: " + echoRequestPorts);
 
         namespaces.spawn(two.container, tmp.resolve("iperf3-server.log"), "iperf3", "-s", "-1");
         Shell.Result client = null;
@@ -107,6 +123,9 @@ class OverlayTest
         }
         client.assertOk();
         assertTrue(client.output().contains("receiver"), client.output());
+        final Set<Integer> sourcePorts = new HashSet<>(echoRequestPorts);
+        outerPackets(atHost2, VXLAN_PORT).forEach(packet -> sourcePorts.add(packet.udpSourcePort()));
+        assertTrue(sourcePorts.size() >= 2, "the ping and iperf3's TCP connections are flows of their own: " + sourcePorts);
 
         // strangers: a VNI of no overlay here, a header without the I flag, a VTEP not among the peers
         final UdpSocket fromHost1 = namespaceThread.call(IpRoute2.netnsPath(host1), () -> UdpSocket.bind(HOST_1, 0));
@@ -149,7 +168,7 @@ class OverlayTest
     void shouldNotAllocatePerFrameOnTheOverlayPath()
     {
         Privileges.requireNetAdmin("ip", "ping");
-        final Host[] hosts = twoHosts();
+        final Host[] hosts = twoHosts(VXLAN_PORT);
         final String from = hosts[0].container;
         namespaces.exec(from, "ping", "-f", "-c", "3000", "-W", "1", "10.0.9.3").assertOk();  // warm up
         final long before = allocatedByPipelineThreads();
@@ -163,8 +182,71 @@ class OverlayTest
             " frames (" + (double)allocated / (frames * 4) + " B/frame)");
     }
 
+    @Test
+    void shouldCarryPingOverAConfiguredVxlanPort() throws Exception
+    {
+        Privileges.requireNetAdmin("ip", "ping");
+        final Host[] hosts = twoHosts(4790);
+        final UdpCapture atHost2 = captureAt(namespaces.prefix() + "h2");
+
+        namespaces.exec(hosts[0].container, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.0.9.3").assertOk();
+
+        assertTrue(hosts[1].overlay.counters().rxPackets() >= 3, "echo requests entered host 2's overlay port");
+        assertTrue(hosts[0].overlay.counters().rxPackets() >= 3, "the replies came back");
+        assertTrue(outerPackets(atHost2, 4790).size() >= 3, "on UDP port 4790");
+        assertTrue(outerPackets(atHost2, VXLAN_PORT).isEmpty(), "and none on 4789");
+    }
+
+    @Test
+    void shouldRefuseAVxlanPortOutOfRange()
+    {
+        final Dataplane dataplane = Dataplane.start(DataplaneConfig.defaults(tmp.resolve("counters")));
+        resources.add(dataplane);
+
+        // the port is checked before the socket is used
+        assertThrows(IllegalArgumentException.class, () -> dataplane.attachOverlaySocket(null, 0));
+        assertThrows(IllegalArgumentException.class, () -> dataplane.attachOverlaySocket(null, 65_536));
+    }
+
+    /**
+     * What host 1 sent to {@code port} that has reached host 2 so far, each checked to be outer
+     * IPv4 with DF from host 1, a source port in 49152–65535 and no UDP checksum.
+     */
+    private static List<UdpCapture.Packet> outerPackets(final UdpCapture capture, final int port) throws InterruptedException
+    {
+        final List<UdpCapture.Packet> packets = new ArrayList<>();
+        for (UdpCapture.Packet packet = capture.next(port, 300); packet != null; packet = capture.next(port, 300))
+        {
+            if (packet.source() != HOST_1)
+            {
+                continue;
+            }
+            assertEquals(0x4000, packet.flagsAndFragmentOffset() & 0x4000, "DF");
+            assertEquals(HOST_2, packet.destination());
+            assertTrue(packet.udpSourcePort() >= 49_152, "source port " + packet.udpSourcePort());
+            assertEquals(0, packet.udpChecksum());
+            assertEquals(packet.length(), packet.totalLength());
+            packets.add(packet);
+        }
+        return packets;
+    }
+
+    /** The IPv4 protocol of the encapsulated frame, or -1 when it is not IPv4. */
+    private static int innerIpProtocol(final UdpCapture.Packet packet)
+    {
+        final int inner = UdpCapture.IPV4_HEADER + 8 + 8;
+        return packet.u16(inner + 12) == 0x0800 ? packet.u8(inner + 14 + 9) : -1;
+    }
+
+    private UdpCapture captureAt(final String netns)
+    {
+        final UdpCapture capture = namespaceThread.call(IpRoute2.netnsPath(netns), UdpCapture::open);
+        resources.add(capture);
+        return capture;
+    }
+
     /** Hosts h1 (192.0.2.1, also 192.0.2.9 for a stranger) and h2 (192.0.2.2), containers c1 and c2 programmed on each other. */
-    private Host[] twoHosts()
+    private Host[] twoHosts(final int vxlanPort)
     {
         namespaces = new Namespaces("ov");
         namespaceThread = new NamespaceThread();
@@ -177,8 +259,8 @@ class OverlayTest
             "link set v1 up"));
         IpRoute2.batch(host2, List.of("addr add 192.0.2.2/24 dev v2", "link set v2 up"));
 
-        final Host one = host(host1, HOST_1, "c1", "10.0.9.2", "02:42:0a:00:09:02");
-        final Host two = host(host2, HOST_2, "c2", "10.0.9.3", "02:42:0a:00:09:03");
+        final Host one = host(host1, HOST_1, vxlanPort, "c1", "10.0.9.2", "02:42:0a:00:09:02");
+        final Host two = host(host2, HOST_2, vxlanPort, "c2", "10.0.9.3", "02:42:0a:00:09:03");
         one.dataplane.overlayPeers(DOMAIN, new int[] {HOST_2});
         two.dataplane.overlayPeers(DOMAIN, new int[] {HOST_1});
         one.dataplane.overlayEndpoint(DOMAIN, MAC_2, IP_2, HOST_2);
@@ -205,13 +287,20 @@ class OverlayTest
     {
     }
 
-    private Host host(final String hostNetns, final int address, final String name, final String ip, final String mac)
+    private Host host(final String hostNetns, final int address, final int vxlanPort, final String name, final String ip, final String mac)
     {
         final Dataplane dataplane = Dataplane.start(DataplaneConfig.defaults(tmp.resolve(name + "-counters")).withRingSize(256));
         resources.add(dataplane);
-        final UdpSocket socket = namespaceThread.call(IpRoute2.netnsPath(hostNetns), () -> UdpSocket.bind(address, 4789));
+        final UdpSocket socket = namespaceThread.call(IpRoute2.netnsPath(hostNetns), () -> UdpSocket.bind(address, vxlanPort));
         resources.add(socket);
-        dataplane.attachOverlaySocket(socket);
+        if (vxlanPort == VXLAN_PORT)
+        {
+            dataplane.attachOverlaySocket(socket);
+        }
+        else
+        {
+            dataplane.attachOverlaySocket(socket, vxlanPort);
+        }
 
         final String container = namespaces.add(name);
         final TapDevice tap = namespaceThread.call(IpRoute2.netnsPath(container), () -> TapDevice.open("eth0", TapDevice.OFFLOAD_NONE));

@@ -8,6 +8,8 @@ import io.lanyard.tap.NamespaceThread;
 import io.lanyard.tap.UdpSocket;
 import io.lanyard.testkit.Namespaces;
 import io.lanyard.testkit.Privileges;
+import io.lanyard.testkit.UdpCapture;
+import io.lanyard.vxlan.VxlanSourcePort;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -15,29 +17,44 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
+import java.lang.management.ManagementFactory;
+import java.nio.ByteOrder;
+import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * The transmit stage's VXLAN encapsulation, byte for byte: two sockets on a test namespace's
- * loopback stand for this host and its peer.
+ * The transmit stage's VXLAN encapsulation, byte for byte and as the wire carries it: sockets on
+ * a test namespace's loopback stand for this host and its peers, and a raw capture there sees
+ * the outer headers.
  */
 class OverlayTransmitTest
 {
     private static final int OVERLAY = 5;
     private static final int VNI = 0x12_3456;
     private static final int PEER = 0x7F00_0001;
+    private static final int PEER_2 = 0x7F00_0003;
     private static final int SELF = 0x7F00_0002;
+    private static final int VXLAN_PORT = 4789;
     private static final long MAC_A = 0x0242_0A00_0902L;
+    private static final int OUTER = 20 + 8 + 8;
 
     private final StageFixture fixture = new StageFixture(8);
     private final TransmitStage stage = new TransmitStage(fixture.ports, new OneToOneConcurrentArrayQueue<>(4), fixture.counters);
     private final FrameSlot slot = StageFixture.newSlot();
     private final UnsafeBuffer received = new UnsafeBuffer(BufferUtil.allocateDirectAligned(2048, 64));
+    private final List<AutoCloseable> resources = new ArrayList<>();
     private Namespaces namespaces;
     private NamespaceThread namespaceThread;
+    private String netns;
     private UdpSocket peer;
     private UdpSocket self;
 
@@ -47,10 +64,10 @@ class OverlayTransmitTest
         Privileges.requireNetAdmin("ip");
         namespaces = new Namespaces("ot");
         namespaceThread = new NamespaceThread();
-        final String netns = namespaces.add("h");
-        peer = namespaceThread.call(IpRoute2.netnsPath(netns), () -> UdpSocket.bind(PEER, 4789));
-        self = namespaceThread.call(IpRoute2.netnsPath(netns), () -> UdpSocket.bind(SELF, 0));
-        stage.overlaySocket(self, 4789);
+        netns = namespaces.add("h");
+        peer = bind(PEER, VXLAN_PORT);
+        self = bind(SELF, 0);
+        stage.overlaySocket(self, VXLAN_PORT);
         fixture.addPort(1, 0);
         fixture.addPort(6, 0);
         fixture.ports[OVERLAY] = new Port(OVERLAY, 0, "overlay", (address, length) -> -22,
@@ -58,15 +75,11 @@ class OverlayTransmitTest
     }
 
     @AfterEach
-    void tearDown()
+    void tearDown() throws Exception
     {
-        if (self != null)
+        for (int i = resources.size() - 1; i >= 0; i--)
         {
-            self.close();
-        }
-        if (peer != null)
-        {
-            peer.close();
+            resources.get(i).close();
         }
         if (namespaceThread != null)
         {
@@ -79,34 +92,45 @@ class OverlayTransmitTest
     }
 
     @Test
-    void shouldEncapsulateInTheHeadroomAndLeaveTheSlotAsItWasForTheLocalPortsOfAFlood() throws InterruptedException
+    void shouldEncapsulateInTheHeadroomAndLeaveTheSlotAsItWasForTheLocalPortsOfAFlood() throws Exception
     {
+        final UdpSocket peer2 = bind(PEER_2, VXLAN_PORT);
+        final UdpCapture capture = capture();
         StageFixture.frame(slot, 1, MacAddress.BROADCAST, MAC_A);
-        slot.buffer().putLong(FrameSlot.FRAME_OFFSET - 8, 0x0102_0304_0506_0708L);
-        final byte[] before = slotBytes();
+        slot.buffer().putLong(FrameSlot.DATA_OFFSET, 0x0102_0304_0506_0708L);
+        slot.buffer().putShort(FrameSlot.DATA_OFFSET + 8, (short)0x090A);
+        slot.buffer().putShort(FrameSlot.DATA_OFFSET, (short)0);  // no GSO, no NEEDS_CSUM: the rest is kept all the same
+        final byte[] before = dataBytes();
+        final byte[] inner = Arrays.copyOfRange(before, FrameSlot.VNET_HEADER_LENGTH, before.length);
+        final int sourcePort = VxlanSourcePort.of(slot.buffer(), FrameSlot.FRAME_OFFSET, StageFixture.FRAME_LENGTH);
         slot.verdict = LearningSwitch.FLOOD;
         slot.floodPorts = new int[] {1, OVERLAY, 6};
         slot.vtep = 0;
-        slot.vteps = new int[] {PEER, PEER};
+        slot.vteps = new int[] {PEER, PEER_2};
 
         stage.onEvent(slot, 0, true);
 
-        for (int i = 0; i < 2; i++)
+        for (final int vtep : new int[] {PEER, PEER_2})
         {
-            final int n = receive();
-            assertEquals(8 + StageFixture.FRAME_LENGTH, n);
-            assertEquals(SELF, peer.lastSourceAddress());
-            final byte[] header = new byte[8];
-            received.getBytes(0, header);
-            assertArrayEquals(new byte[] {0x08, 0, 0, 0, 0x12, 0x34, 0x56, 0}, header, "I flag and VNI (RFC 7348)");
-            final byte[] inner = new byte[StageFixture.FRAME_LENGTH];
-            received.getBytes(8, inner);
-            assertArrayEquals(Arrays.copyOfRange(before, FrameSlot.FRAME_OFFSET, FrameSlot.FRAME_OFFSET + StageFixture.FRAME_LENGTH), inner);
+            final UdpCapture.Packet packet = capture.next(VXLAN_PORT, 2000);
+            assertNotNull(packet, "a packet to each VTEP");
+            assertEquals(vtep, packet.destination(), "the flood VTEPs in order");
+            assertOuterHeaders(packet, VXLAN_PORT, StageFixture.FRAME_LENGTH);
+            assertEquals(sourcePort, packet.udpSourcePort(), "the source port is the inner flow's");
+            final byte[] payload = packet.payload();
+            assertArrayEquals(new byte[] {0x08, 0, 0, 0, 0x12, 0x34, 0x56, 0}, Arrays.copyOf(payload, 8), "I flag and VNI (RFC 7348)");
+            assertArrayEquals(inner, Arrays.copyOfRange(payload, 8, payload.length));
+        }
+        for (final UdpSocket to : new UdpSocket[] {peer, peer2})
+        {
+            assertEquals(8 + StageFixture.FRAME_LENGTH, receive(to), "a UDP socket on the VXLAN port takes it");
+            assertEquals(SELF, to.lastSourceAddress());
+            assertEquals(sourcePort, to.lastSourcePort());
         }
         assertEquals(2, fixture.ports[OVERLAY].counters().txPackets());
-        assertArrayEquals(before, slotBytes(), "the 8 bytes under the VXLAN header were put back");
-        assertArrayEquals(Arrays.copyOfRange(before, FrameSlot.DATA_OFFSET, FrameSlot.DATA_OFFSET + slot.dataLength()),
-            fixture.sinks[6].frames.get(0), "a local port after the overlay got the frame intact");
+        assertEquals(2L * StageFixture.FRAME_LENGTH, fixture.ports[OVERLAY].counters().txBytes.get());
+        assertArrayEquals(before, dataBytes(), "the virtio header under the outer headers was put back");
+        assertArrayEquals(before, fixture.sinks[6].frames.get(0), "a local port after the overlay got the frame intact");
     }
 
     @Test
@@ -119,8 +143,79 @@ class OverlayTransmitTest
 
         stage.onEvent(slot, 0, true);
 
-        assertEquals(8 + StageFixture.FRAME_LENGTH, receive());
+        assertEquals(8 + StageFixture.FRAME_LENGTH, receive(peer));
         assertEquals(1, fixture.ports[OVERLAY].counters().txPackets());
+    }
+
+    @Test
+    void shouldKeepEachInnerFlowOnOneSourcePortAndSpreadFlowsOverTheRange() throws Exception
+    {
+        final UdpCapture capture = capture();
+        final int flows = 32;
+        final int[] expected = new int[flows];
+        final Set<Integer> distinct = new HashSet<>();
+        for (int round = 0; round < 2; round++)
+        {
+            for (int flow = 0; flow < flows; flow++)
+            {
+                innerUdp(slot, 40_000 + flow, 53);
+                expected[flow] = VxlanSourcePort.of(slot.buffer(), FrameSlot.FRAME_OFFSET, StageFixture.FRAME_LENGTH);
+                slot.verdict = OVERLAY;
+                slot.vtep = PEER;
+
+                stage.onEvent(slot, round * flows + flow, true);
+
+                final UdpCapture.Packet packet = capture.next(VXLAN_PORT, 2000);
+                assertNotNull(packet, "flow " + flow + " round " + round);
+                assertOuterHeaders(packet, VXLAN_PORT, StageFixture.FRAME_LENGTH);
+                assertEquals(expected[flow], packet.udpSourcePort(), "flow " + flow + " keeps its port in round " + round);
+                distinct.add(packet.udpSourcePort());
+            }
+        }
+        assertTrue(distinct.size() > flows / 2, "flows spread over the range: " + distinct);
+    }
+
+    @Test
+    void shouldSendToTheConfiguredVxlanPort() throws Exception
+    {
+        final UdpSocket peer4790 = bind(PEER, 4790);
+        final UdpCapture capture = capture();
+        stage.overlaySocket(self, 4790);
+        StageFixture.frame(slot, 1, MAC_A + 1, MAC_A);
+        slot.verdict = OVERLAY;
+        slot.vtep = PEER;
+
+        stage.onEvent(slot, 0, true);
+
+        final UdpCapture.Packet packet = capture.next(4790, 2000);
+        assertNotNull(packet, "sent to port 4790");
+        assertOuterHeaders(packet, 4790, StageFixture.FRAME_LENGTH);
+        assertEquals(8 + StageFixture.FRAME_LENGTH, receive(peer4790));
+        assertEquals(0, peer.receive(received.addressOffset(), received.capacity()), "nothing went to 4789");
+    }
+
+    @Test
+    void shouldCountAPacketTooBigForTheLinkAsATxErrorInsteadOfFragmentingIt() throws Exception
+    {
+        namespaces.exec(netns, "ip", "link", "set", "lo", "mtu", "1500").assertOk();
+        final UdpCapture capture = capture();
+        final int fits = 1500 - OUTER;
+        for (final int frameLength : new int[] {fits, fits + 1})
+        {
+            StageFixture.frame(slot, 1, MAC_A + 1, MAC_A);
+            slot.frame(1, FrameSlot.VNET_HEADER_LENGTH + frameLength);
+            slot.verdict = OVERLAY;
+            slot.vtep = PEER;
+            stage.onEvent(slot, 0, true);
+        }
+
+        final UdpCapture.Packet packet = capture.next(VXLAN_PORT, 2000);
+        assertNotNull(packet);
+        assertEquals(1500, packet.length());
+        assertOuterHeaders(packet, VXLAN_PORT, fits);
+        assertNull(capture.next(VXLAN_PORT, 200), "the packet one byte too big went nowhere, not even in fragments");
+        assertEquals(1, fixture.ports[OVERLAY].counters().txPackets());
+        assertEquals(1, fixture.ports[OVERLAY].counters().drops(DropReason.TX_ERROR));
     }
 
     @Test
@@ -138,11 +233,105 @@ class OverlayTransmitTest
         assertEquals(0, peer.receive(received.addressOffset(), received.capacity()), "nothing was sent");
     }
 
-    private int receive() throws InterruptedException
+    @Test
+    void shouldFitTheOuterHeadersInTheSlotsHeadroom()
+    {
+        assertEquals(FrameSlot.FRAME_OFFSET - OUTER, TransmitStage.OUTER_OFFSET);
+        assertTrue(TransmitStage.OUTER_OFFSET >= 0);
+    }
+
+    @Test
+    void shouldEncapsulateWithoutAllocating()
+    {
+        final com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
+        bind(PEER_2, VXLAN_PORT);
+        final int[] vteps = {PEER, PEER_2};
+        final int[] floodPorts = {1, OVERLAY};
+        encapsulate(20_000, floodPorts, vteps);
+        final long before = threads.getThreadAllocatedBytes(Thread.currentThread().getId());
+        encapsulate(20_000, floodPorts, vteps);
+        final long allocated = threads.getThreadAllocatedBytes(Thread.currentThread().getId()) - before;
+
+        final PortCounters counters = fixture.ports[OVERLAY].counters();
+        assertEquals(60_000, counters.txPackets() + counters.drops(DropReason.TX_ERROR));
+        assertTrue(counters.txPackets() > 50_000, "sent: " + counters.txPackets());
+        assertTrue(allocated < 1024, "bytes allocated encapsulating 20 000 frames, half of them flooded to two VTEPs: " + allocated);
+    }
+
+    /** Half unicast, half flooded (the ingress port among the flood ports, so only the overlay port sends). */
+    private void encapsulate(final int frames, final int[] floodPorts, final int[] vteps)
+    {
+        for (int i = 0; i < frames; i++)
+        {
+            innerUdp(slot, 40_000 + (i & 0xFF), 53);
+            if ((i & 1) == 0)
+            {
+                slot.verdict = OVERLAY;
+                slot.vtep = PEER;
+            }
+            else
+            {
+                slot.verdict = LearningSwitch.FLOOD;
+                slot.floodPorts = floodPorts;
+                slot.vtep = 0;
+                slot.vteps = vteps;
+            }
+            stage.onEvent(slot, i, true);
+        }
+    }
+
+    private static void assertOuterHeaders(final UdpCapture.Packet packet, final int destinationPort, final int frameLength)
+    {
+        assertEquals(0x45, packet.u8(0), "IPv4 without options");
+        assertEquals(OUTER + frameLength, packet.totalLength());
+        assertEquals(0x4000, packet.flagsAndFragmentOffset(), "DF set, not a fragment");
+        assertEquals(64, packet.ttl());
+        assertEquals(17, packet.protocol());
+        assertTrue(packet.isHeaderChecksumCorrect(), "the kernel filled in the header checksum");
+        assertEquals(SELF, packet.source());
+        final int sourcePort = packet.udpSourcePort();
+        assertTrue(sourcePort >= 49_152 && sourcePort <= 65_535, "source port in the dynamic range: " + sourcePort);
+        assertEquals(destinationPort, packet.udpDestinationPort());
+        assertEquals(8 + 8 + frameLength, packet.udpLength());
+        assertEquals(0, packet.udpChecksum(), "no UDP checksum (RFC 7348 allows it over IPv4)");
+    }
+
+    /** A minimum-size IPv4/UDP frame from MAC_A, so the inner flow has ports to hash. */
+    private static void innerUdp(final FrameSlot slot, final int sourcePort, final int destinationPort)
+    {
+        StageFixture.frame(slot, 1, MAC_A + 1, MAC_A);
+        final UnsafeBuffer buffer = slot.buffer();
+        final int ip = FrameSlot.FRAME_OFFSET + 14;
+        buffer.putShort(FrameSlot.FRAME_OFFSET + 12, (short)0x0800, ByteOrder.BIG_ENDIAN);
+        buffer.putByte(ip, (byte)0x45);
+        buffer.putShort(ip + 2, (short)(StageFixture.FRAME_LENGTH - 14), ByteOrder.BIG_ENDIAN);
+        buffer.putByte(ip + 8, (byte)64);
+        buffer.putByte(ip + 9, (byte)17);
+        buffer.putInt(ip + 12, 0x0A00_0902, ByteOrder.BIG_ENDIAN);
+        buffer.putInt(ip + 16, 0x0A00_0903, ByteOrder.BIG_ENDIAN);
+        buffer.putShort(ip + 20, (short)sourcePort, ByteOrder.BIG_ENDIAN);
+        buffer.putShort(ip + 22, (short)destinationPort, ByteOrder.BIG_ENDIAN);
+    }
+
+    private UdpSocket bind(final int address, final int port)
+    {
+        final UdpSocket socket = namespaceThread.call(IpRoute2.netnsPath(netns), () -> UdpSocket.bind(address, port));
+        resources.add(socket);
+        return socket;
+    }
+
+    private UdpCapture capture()
+    {
+        final UdpCapture capture = namespaceThread.call(IpRoute2.netnsPath(netns), UdpCapture::open);
+        resources.add(capture);
+        return capture;
+    }
+
+    private int receive(final UdpSocket socket) throws InterruptedException
     {
         for (int i = 0; i < 500; i++)
         {
-            final int n = peer.receive(received.addressOffset(), received.capacity());
+            final int n = socket.receive(received.addressOffset(), received.capacity());
             if (n != 0)
             {
                 return n;
@@ -152,10 +341,11 @@ class OverlayTransmitTest
         return 0;
     }
 
-    private byte[] slotBytes()
+    /** The virtio header and the frame, as a local port would be given them. */
+    private byte[] dataBytes()
     {
-        final byte[] bytes = new byte[FrameSlot.FRAME_OFFSET + StageFixture.FRAME_LENGTH];
-        slot.buffer().getBytes(0, bytes);
+        final byte[] bytes = new byte[FrameSlot.VNET_HEADER_LENGTH + StageFixture.FRAME_LENGTH];
+        slot.buffer().getBytes(FrameSlot.DATA_OFFSET, bytes);
         return bytes;
     }
 }

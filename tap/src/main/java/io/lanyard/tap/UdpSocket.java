@@ -15,6 +15,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * DF set ({@code IP_PMTUDISC_DO}), as RFC 7348 asks of VTEPs: an inner frame too big for the
  * path is refused (EMSGSIZE) rather than fragmented.
  *
+ * <p>{@link #bind} also opens a {@link RawIpSocket} in the same namespace, {@link #rawSender()}:
+ * VXLAN sends whole outer IPv4 packets through it, so that each inner flow can have its own UDP
+ * source port (RFC 7348, section 5), while this socket stays bound to receive (and so that the
+ * kernel does not answer the peers' datagrams with ICMP port unreachable). Closing this socket
+ * closes both.
+ *
  * <p>Not thread-safe for reads (one reader, the I/O thread, owns the source-address scratch);
  * writes use their own scratch and belong to one writer, the transmit stage.
  */
@@ -38,6 +44,7 @@ public final class UdpSocket implements AutoCloseable
     private final int fd;
     private final int address;
     private final int port;
+    private final RawIpSocket rawSender;
     private final AtomicBoolean closed = new AtomicBoolean();
     /** Kept reachable: the kernel writes the source address here by address. */
     private final ByteBuffer receiveScratch = BufferUtil.allocateDirectAligned(64, 64);
@@ -50,18 +57,21 @@ public final class UdpSocket implements AutoCloseable
     private int lastSourceAddress;
     private int lastSourcePort;
 
-    private UdpSocket(final int fd, final int address, final int port)
+    private UdpSocket(final int fd, final int address, final int port, final RawIpSocket rawSender)
     {
         this.fd = fd;
         this.address = address;
         this.port = port;
+        this.rawSender = rawSender;
         sendView.putShort(0, (short)AF_INET, ByteOrder.nativeOrder());
     }
 
     /**
-     * Binds {@code address:port} (address 0 for all) in the calling thread's network namespace.
+     * Binds {@code address:port} (address 0 for all) in the calling thread's network namespace
+     * and opens the {@link #rawSender()} there.
      *
-     * @throws LinuxException naming the address and the reason (e.g. in use, not local).
+     * @throws LinuxException naming the address and the reason (e.g. in use, not local, no
+     *     {@code CAP_NET_RAW} for the raw sender).
      */
     public static UdpSocket bind(final int address, final int port)
     {
@@ -92,7 +102,16 @@ public final class UdpSocket implements AutoCloseable
             {
                 throw LinuxException.lastError(what + ": bind");
             }
-            return new UdpSocket(fd, address, port);
+            final RawIpSocket rawSender;
+            try
+            {
+                rawSender = RawIpSocket.open();
+            }
+            catch (final LinuxException ex)
+            {
+                throw new LinuxException(what + ": " + ex.getMessage(), ex.errno());
+            }
+            return new UdpSocket(fd, address, port, rawSender);
         }
         catch (final RuntimeException ex)
         {
@@ -114,6 +133,12 @@ public final class UdpSocket implements AutoCloseable
     public int port()
     {
         return port;
+    }
+
+    /** The raw IPv4 socket opened beside this one, in the same namespace: for sending whole outer packets. */
+    public RawIpSocket rawSender()
+    {
+        return rawSender;
     }
 
     /**
@@ -170,6 +195,7 @@ public final class UdpSocket implements AutoCloseable
         if (closed.compareAndSet(false, true))
         {
             LinuxCalls.LIBC.close(fd);
+            rawSender.close();
         }
     }
 

@@ -34,6 +34,7 @@ class VxlanAllocationTest
     private final UnsafeBuffer inner = InnerFrames.slot();
     private final UnsafeBuffer arpSlot = new UnsafeBuffer(new byte[128]);
     private final UnsafeBuffer outer = new UnsafeBuffer(new byte[64]);
+    private final VxlanEncapTemplate template = new VxlanEncapTemplate(HOST_C, VxlanHeader.DEFAULT_PORT);
     private int innerLength;
     private long now = T0;
     private long sink;
@@ -81,7 +82,10 @@ class VxlanAllocationTest
             sink += table.macOf(OVERLAY, 0x0A00_0002) + table.floodVteps(OVERLAY).length;
 
             inner.putShort(InnerFrames.HEADROOM + 14 + 20, (short)i);
-            sink += VxlanSourcePort.of(inner, InnerFrames.HEADROOM, innerLength);
+            final int sourcePort = VxlanSourcePort.of(inner, InnerFrames.HEADROOM, innerLength);
+            template.write(outer, 2, innerLength, 4096 + (i & 0xFF), sourcePort);
+            VxlanEncapTemplate.destination(outer, 2, (i & 1) == 0 ? HOST_B : KERNEL_K);
+            sink += sourcePort + outer.getInt(2 + 16);
 
             arpSlot.putBytes(10, ARP_REQUEST);
             sink += proxyArp.answer(OVERLAY, arpSlot, 10, ARP_REQUEST.length);

@@ -90,7 +90,7 @@ public final class ApiRoutes
             {
                 if (filters.matches(network))
                 {
-                    views.add(JsonViews.network(network, control.members(network), control::publishedVia));
+                    views.add(JsonViews.network(network, control.members(network), control::publishedVia, control.peers(network)));
                 }
             }
             return ApiResponse.ok(views);
@@ -109,7 +109,7 @@ public final class ApiRoutes
             }
             requireMethod(method, "GET");
             final Network network = control.network(parts[1]);
-            return ApiResponse.ok(JsonViews.network(network, control.members(network), control::publishedVia));
+            return ApiResponse.ok(JsonViews.network(network, control.members(network), control::publishedVia, control.peers(network)));
         }
         if (parts.length == 3 && "POST".equals(method) && ("connect".equals(parts[2]) || "disconnect".equals(parts[2])))
         {

@@ -6,6 +6,7 @@ import io.lanyard.control.model.IpamPool;
 import io.lanyard.control.model.Network;
 import io.lanyard.control.ports.PortBinding;
 import io.lanyard.control.model.Sandbox;
+import io.lanyard.control.overlay.ClusterRecords.Host;
 import io.lanyard.dataplane.DataplaneCounters;
 import io.lanyard.dataplane.PortCounters;
 import io.lanyard.forwarding.l2.DropReason;
@@ -30,12 +31,15 @@ public final class JsonViews
 
     public static Map<String, Object> network(final Network network, final Map<Sandbox, Endpoint> members)
     {
-        return network(network, members, sandbox -> null);
+        return network(network, members, sandbox -> null, List.of());
     }
 
-    /** @param publishedVia the endpoint each sandbox's published ports lead to (shown with that endpoint), or null. */
-    public static Map<String, Object> network(
-        final Network network, final Map<Sandbox, Endpoint> members, final java.util.function.Function<Sandbox, String> publishedVia)
+    /**
+     * @param publishedVia the endpoint each sandbox's published ports lead to (shown with that endpoint), or null.
+     * @param peers        for an overlay, the hosts with containers on it (Docker's {@code Peers}).
+     */
+    public static Map<String, Object> network(final Network network, final Map<Sandbox, Endpoint> members,
+        final java.util.function.Function<Sandbox, String> publishedVia, final List<Host> peers)
     {
         final Map<String, Object> view = new LinkedHashMap<>();
         view.put("Name", network.name());
@@ -89,6 +93,18 @@ public final class JsonViews
         view.put("Containers", containers);
         view.put("Options", new TreeMap<>(network.options()));
         view.put("Labels", new TreeMap<>(network.labels()));
+        if (network.isOverlay())
+        {
+            final List<Map<String, Object>> hosts = new ArrayList<>();
+            for (final Host peer : peers)
+            {
+                final Map<String, Object> entry = new LinkedHashMap<>();
+                entry.put("Name", peer.name());
+                entry.put("IP", peer.ip());
+                hosts.add(entry);
+            }
+            view.put("Peers", hosts);
+        }
         return view;
     }
 

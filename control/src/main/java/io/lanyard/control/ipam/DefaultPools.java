@@ -10,11 +10,14 @@ import java.util.Optional;
 
 /**
  * Docker's default address pools for networks created without a subnet: 172.17.0.0/16 through
- * 172.31.0.0/16, then 192.168.0.0/16 cut into /20s, first one that overlaps no subnet in use.
+ * 172.31.0.0/16, then 192.168.0.0/16 cut into /20s, first one that overlaps no subnet in use;
+ * for overlays, 10.0.0.0/8 cut into /24s.
  */
 public final class DefaultPools
 {
     private static final List<Ipv4Cidr> CANDIDATES = candidates();
+    private static final int OVERLAY_PREFIX = 24;
+    private static final int OVERLAY_SUBNETS = 1 << 16;
 
     private DefaultPools()
     {
@@ -24,6 +27,21 @@ public final class DefaultPools
     {
         for (final Ipv4Cidr candidate : CANDIDATES)
         {
+            if (inUse.stream().noneMatch(candidate::overlaps))
+            {
+                return Optional.of(candidate);
+            }
+        }
+        return Optional.empty();
+    }
+
+    /** The first /24 of 10.0.0.0/8 (Docker's default address pool for swarm overlays) that overlaps no subnet in use. */
+    public static Optional<Ipv4Cidr> firstFreeOverlay(final Collection<Ipv4Cidr> inUse)
+    {
+        final int base = Ipv4Address.parse("10.0.0.0");
+        for (int index = 0; index < OVERLAY_SUBNETS; index++)
+        {
+            final Ipv4Cidr candidate = new Ipv4Cidr(base + (index << 8), OVERLAY_PREFIX);
             if (inUse.stream().noneMatch(candidate::overlaps))
             {
                 return Optional.of(candidate);

@@ -6,7 +6,8 @@ import java.util.Map;
 
 /**
  * A network as the daemon keeps it. Drivers: {@code null} (loopback only), {@code host} (the
- * daemon's own namespace) and {@code bridge} (a bridge domain of the switch).
+ * daemon's own namespace), {@code bridge} (a bridge domain of the switch) and {@code overlay}
+ * (a bridge domain spanning the cluster's hosts over VXLAN, scope {@code global}).
  */
 public record Network(
     String id,
@@ -23,6 +24,10 @@ public record Network(
     public static final String DRIVER_NULL = "null";
     public static final String DRIVER_HOST = "host";
     public static final String DRIVER_BRIDGE = "bridge";
+    public static final String DRIVER_OVERLAY = "overlay";
+
+    public static final String SCOPE_LOCAL = "local";
+    public static final String SCOPE_GLOBAL = "global";
 
     public static final String OPTION_DEFAULT_BRIDGE = "com.docker.network.bridge.default_bridge";
     public static final String OPTION_ENABLE_ICC = "com.docker.network.bridge.enable_icc";
@@ -30,6 +35,8 @@ public record Network(
     public static final String OPTION_HOST_BINDING_IPV4 = "com.docker.network.bridge.host_binding_ipv4";
     public static final String OPTION_BRIDGE_NAME = "com.docker.network.bridge.name";
     public static final String OPTION_MTU = "com.docker.network.driver.mtu";
+    public static final String OPTION_VXLAN_ID = "com.docker.network.driver.overlay.vxlanid_list";
+    public static final String OPTION_STATIC_PEERS = "com.lanyard.overlay.static_peers";
 
     public static final int DEFAULT_MTU = 1500;
 
@@ -54,6 +61,23 @@ public record Network(
     public boolean isBridge()
     {
         return DRIVER_BRIDGE.equals(driver);
+    }
+
+    public boolean isOverlay()
+    {
+        return DRIVER_OVERLAY.equals(driver);
+    }
+
+    /** Bridge and overlay networks: a domain of the switch, whose endpoints are TAPs with addresses. */
+    public boolean isSwitched()
+    {
+        return isBridge() || isOverlay();
+    }
+
+    /** The overlay's VXLAN network identifier. */
+    public int vni()
+    {
+        return Integer.parseInt(options.get(OPTION_VXLAN_ID));
     }
 
     public int mtu()

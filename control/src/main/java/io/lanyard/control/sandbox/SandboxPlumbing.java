@@ -54,7 +54,13 @@ public final class SandboxPlumbing implements AutoCloseable
      */
     public TapDevice openInterface(final String netns, final InterfaceSpec spec)
     {
-        final TapDevice tap = namespaceThread.call(IpRoute2.netnsPath(netns), () -> TapDevice.open(spec.name(), offloads));
+        return openInterface(netns, spec, offloads);
+    }
+
+    /** {@link #openInterface(String, InterfaceSpec)} with the given offloads instead of the daemon's. */
+    public TapDevice openInterface(final String netns, final InterfaceSpec spec, final int tapOffloads)
+    {
+        final TapDevice tap = namespaceThread.call(IpRoute2.netnsPath(netns), () -> TapDevice.open(spec.name(), tapOffloads));
         try
         {
             IpRoute2.batch(netns, List.of(spec.commands()));

@@ -227,7 +227,9 @@ class NetworkRoutesOverSocketTest
         final byte[] before = Files.readAllBytes(fixture.store().file());
 
         assertError(client.post("/networks/create", Map.of("Name", "existing")), 409, "network with name existing already exists");
-        assertError(client.post("/networks/create", Map.of("Name", "x", "Driver", "overlay")), 404, "plugin \"overlay\" not found");
+        assertError(client.post("/networks/create", Map.of("Name", "x", "Driver", "ipvlan")), 404, "plugin \"ipvlan\" not found");
+        assertError(client.post("/networks/create", Map.of("Name", "x", "Driver", "overlay")), 400,
+            "cannot create an overlay network: this daemon is not in a cluster (start lanyardd with --store etcd://HOST:PORT --advertise-addr IP)");
         assertError(client.post("/networks/create", Map.of("Name", "x", "Driver", "host")), 403,
             "only one instance of \"host\" network is allowed");
         assertError(client.post("/networks/create", Map.of("Name", "x", "IPAM", Map.of("Config", List.of(Map.of("Subnet", "10.1.0/16"))))),
