@@ -21,9 +21,11 @@ import java.util.concurrent.Callable;
 /**
  * {@code lanyard-perf}: builds Lanyard and its Linux peer side by side in one run, in namespaces
  * of its own, measures both the same way (iperf3 TCP, ping RTT), and prints a table per scenario:
- * {@code bridge} (two containers on one network; the peer is a Linux bridge) and {@code nat} (a
+ * {@code bridge} (two containers on one network; the peer is a Linux bridge), {@code nat} (a
  * container to a server outside, masqueraded; the peer is a bridge, IP forwarding and iptables
- * MASQUERADE). Every switch lives through the whole run, and rounds alternate between them, so
+ * MASQUERADE) and {@code overlay} (two containers on two hosts, across VXLAN on an underlay; the
+ * peer is a kernel VXLAN device behind a bridge on each host, and Lanyard runs a daemon per host
+ * with an etcd as their store). Every switch lives through the whole run, and rounds alternate between them, so
  * the ratios come from the same conditions on a noisy machine; with {@code --repeat} each figure
  * is the median over rounds. Everything the run made is removed at the end, also after a failure
  * or Ctrl-C.
@@ -32,11 +34,14 @@ import java.util.concurrent.Callable;
     description = {
         "Measures Lanyard against Linux in the same run: iperf3 TCP throughput and",
         "ping RTT, per scenario: bridge (two containers on one network, vs a Linux",
-        "bridge) and nat (a container to an outside namespace through masquerade,",
-        "vs a bridge + ip_forward + iptables MASQUERADE). Builds everything in",
-        "namespaces of its own (lyp<hex>-*) and removes them on exit. Needs root,",
-        "iperf3, ping, nsenter, ip, ss, sysctl, and iptables for nat. More lanyardd",
-        "flags may follow '--', e.g.: lanyard-perf --repeat 3 -- --mac-aging 60",
+        "bridge), nat (a container to an outside namespace through masquerade,",
+        "vs a bridge + ip_forward + iptables MASQUERADE) and overlay (two",
+        "containers on two hosts across VXLAN, vs kernel VXLAN + bridge; Lanyard",
+        "with a daemon per host and etcd). Builds everything in namespaces of its",
+        "own (lyp<hex>-*) and removes them on exit. Needs root, iperf3, ping,",
+        "nsenter, ip, ss, sysctl; iptables for nat; bridge and etcd for overlay.",
+        "More lanyardd flags (for every daemon) may follow '--', e.g.:",
+        "lanyard-perf --repeat 3 -- --mac-aging 60",
         ""})
 public final class LanyardPerf implements Callable<Integer>
 {
@@ -56,7 +61,7 @@ public final class LanyardPerf implements Callable<Integer>
     int repeat = 1;
 
     @Option(names = "--scenario", paramLabel = "NAME", split = ",",
-        description = "what to measure: bridge (default), nat, or all; repeatable or comma-separated, e.g. --scenario bridge,nat")
+        description = "what to measure: bridge (default), nat, overlay, or all; repeatable or comma-separated, e.g. --scenario bridge,overlay")
     List<String> scenarioNames = new ArrayList<>();
 
     @Option(names = "--json-out", paramLabel = "FILE", description = "also write the results as JSON to FILE")
@@ -136,24 +141,49 @@ public final class LanyardPerf implements Callable<Integer>
     {
         final List<String> daemonFlags = daemonFlags();
         progress.println("lanyard-perf: building Linux and Lanyard for " + names(scenarios) + " (namespaces " + workspace.prefix() + "*)");
-        final LanyardSide lanyardSide = LanyardSide.start(workspace, home, daemonFlags, scenarios.contains(Scenario.NAT));
-        progress.println("lanyard-perf: lanyardd pid " + lanyardSide.daemonPid() +
-            (lanyardSide.flags().isEmpty() ? "" : " with " + String.join(" ", lanyardSide.flags())));
+        final List<Runnable> aliveChecks = new ArrayList<>();
+        LanyardSide lanyardSide = null;
+        if (scenarios.contains(Scenario.BRIDGE) || scenarios.contains(Scenario.NAT))
+        {
+            lanyardSide = LanyardSide.start(workspace, home, daemonFlags, scenarios.contains(Scenario.NAT));
+            aliveChecks.add(lanyardSide::checkAlive);
+            final List<String> flags = new ArrayList<>(lanyardSide.uplinkFlags());
+            flags.addAll(daemonFlags);
+            progress.println("lanyard-perf: lanyardd pid " + lanyardSide.daemonPid() + (flags.isEmpty() ? "" : " with " + String.join(" ", flags)));
+        }
+        LanyardOverlay lanyardOverlay = null;
 
         final Map<Scenario, Sides> sides = new LinkedHashMap<>();
         for (final Scenario scenario : scenarios)
         {
-            final Endpoints peer = scenario == Scenario.NAT ? LinuxNat.build(workspace) : LinuxBridge.build(workspace);
-            final Endpoints lanyard = scenario == Scenario.NAT ? lanyardSide.natEndpoints() : lanyardSide.bridgeEndpoints();
-            progress.println("lanyard-perf: " + scenario.cliName() + ": " + describe(peer) + "; " + describe(lanyard));
-            for (final Endpoints side : List.of(peer, lanyard))
+            final Sides built;
+            switch (scenario)
+            {
+                case BRIDGE:
+                    built = new Sides(LinuxBridge.build(workspace), lanyardSide.bridgeEndpoints(), lanyardSide.uplinkFlags());
+                    break;
+                case NAT:
+                    built = new Sides(LinuxNat.build(workspace), lanyardSide.natEndpoints(), lanyardSide.uplinkFlags());
+                    break;
+                case OVERLAY:
+                    final Endpoints peer = LinuxOverlay.build(workspace);
+                    lanyardOverlay = LanyardOverlay.start(workspace, home, daemonFlags);
+                    aliveChecks.add(lanyardOverlay::checkAlive);
+                    progress.println("lanyard-perf: overlay: " + lanyardOverlay.describe());
+                    built = new Sides(peer, lanyardOverlay.endpoints(), lanyardOverlay.flags());
+                    break;
+                default:
+                    throw new IllegalStateException("no sides for " + scenario);
+            }
+            progress.println("lanyard-perf: " + scenario.cliName() + ": " + describe(built.peer()) + "; " + describe(built.lanyard()));
+            for (final Endpoints side : List.of(built.peer(), built.lanyard()))
             {
                 TcpThroughput.startServer(workspace, side);
                 PingLatency.warmUp(workspace, side);
             }
-            sides.put(scenario, new Sides(peer, lanyard));
+            sides.put(scenario, built);
         }
-        lanyardSide.checkAlive();
+        aliveChecks.forEach(Runnable::run);
 
         final Map<Scenario, List<Report.Round>> rounds = new LinkedHashMap<>();
         for (int round = 1; round <= repeat; round++)
@@ -167,7 +197,7 @@ public final class LanyardPerf implements Callable<Integer>
                 for (final Endpoints side : peerFirst ? List.of(peer, lanyard) : List.of(lanyard, peer))
                 {
                     results.put(side.label(), measure(workspace, entry.getKey(), side, round));
-                    lanyardSide.checkAlive();
+                    aliveChecks.forEach(Runnable::run);
                 }
                 rounds.computeIfAbsent(entry.getKey(), s -> new ArrayList<>()).add(
                     new Report.Round(round, List.copyOf(results.keySet()), results.get(peer.label()), results.get(lanyard.label())));
@@ -177,28 +207,33 @@ public final class LanyardPerf implements Callable<Integer>
         final List<Report.Section> sections = new ArrayList<>();
         for (final Scenario scenario : scenarios)
         {
-            sections.add(new Report.Section(scenario.cliName(), scenario.description(), scenario.peerLabel(), rounds.get(scenario)));
+            sections.add(new Report.Section(scenario.cliName(), scenario.description(), scenario.peerLabel(),
+                sides.get(scenario).lanyardFlags(), rounds.get(scenario)));
         }
         final Report report = new Report(new Report.Settings(workspace.prefix(), repeat, duration, streams, pings, pingIntervalMillis,
-            lanyardSide.flags(), Runtime.getRuntime().availableProcessors(), System.getProperty("os.version")), sections);
+            daemonFlags, Runtime.getRuntime().availableProcessors(), System.getProperty("os.version")), sections);
         out.println();
         out.print(report.table());
         out.flush();
         if (jsonOut != null)
         {
             final Map<String, Object> json = report.json();
-            final JsonNode stats = lanyardSide.stats();
+            final JsonNode stats = lanyardSide == null ? null : lanyardSide.stats();
             if (stats != null)
             {
                 json.put("lanyardStats", stats);
+            }
+            if (lanyardOverlay != null)
+            {
+                json.put("lanyardOverlayStats", lanyardOverlay.stats());
             }
             writeJson(json);
         }
         return 0;
     }
 
-    /** One scenario's two sides: the Linux peer and Lanyard. */
-    private record Sides(Endpoints peer, Endpoints lanyard)
+    /** One scenario's two sides: the Linux peer, and Lanyard with the flags its daemons got beyond the run's. */
+    private record Sides(Endpoints peer, Endpoints lanyard, List<String> lanyardFlags)
     {
     }
 
@@ -216,7 +251,7 @@ public final class LanyardPerf implements Callable<Integer>
 
     private Report.SideResult measure(final Workspace workspace, final Scenario scenario, final Endpoints side, final int round)
     {
-        progress.printf(Locale.ROOT, "[round %d/%d] %-6s %-12s ping x%d ... ", round, repeat, scenario.cliName(), side.label(), pings);
+        progress.printf(Locale.ROOT, "[round %d/%d] %-7s %-12s ping x%d ... ", round, repeat, scenario.cliName(), side.label(), pings);
         progress.flush();
         final PingLatency.Result ping = PingLatency.measure(workspace, side, pings, pingIntervalMillis);
         progress.printf(Locale.ROOT, "p50 %.3f ms p99 %.3f ms; iperf3 %d s ... ", ping.percentileMillis(50), ping.percentileMillis(99), duration);
@@ -290,6 +325,15 @@ public final class LanyardPerf implements Callable<Integer>
         {
             throw new PerfException("--scenario nat needs iptables on the PATH for the Linux peer's MASQUERADE rule " +
                 "(Debian: apt-get install iptables); its rules go only into the run's own namespace");
+        }
+        if (scenarios.contains(Scenario.OVERLAY) && !onPath("bridge"))
+        {
+            throw new PerfException("--scenario overlay needs bridge (iproute2) on the PATH for the Linux peer's VXLAN forwarding entries");
+        }
+        if (scenarios.contains(Scenario.OVERLAY) && !onPath("etcd"))
+        {
+            throw new PerfException("--scenario overlay needs etcd on the PATH as the Lanyard daemons' store " +
+                "(Debian: apt-get install etcd-server); it runs inside the run's own namespace");
         }
     }
 

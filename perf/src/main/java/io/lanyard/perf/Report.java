@@ -18,6 +18,7 @@ import java.util.function.ToDoubleFunction;
  */
 final class Report
 {
+    /** How the run measured; {@code daemonFlags} are the run's own lanyardd flags, given to every daemon. */
     record Settings(String prefix, int rounds, int seconds, int streams, int pings, int intervalMillis,
         List<String> daemonFlags, int cpus, String kernel)
     {
@@ -31,11 +32,16 @@ final class Report
     {
     }
 
-    /** One scenario's rounds, with the label of the Linux peer it was measured against. */
-    record Section(String scenario, String description, String peerLabel, List<Round> rounds)
+    /**
+     * One scenario's rounds, with the label of the Linux peer it was measured against and the
+     * flags its Lanyard daemons got beyond the run's own (an uplink, a store), which may name a
+     * per-host value as a pattern ({@code 192.0.2.1X}).
+     */
+    record Section(String scenario, String description, String peerLabel, List<String> lanyardFlags, List<Round> rounds)
     {
         Section
         {
+            lanyardFlags = List.copyOf(lanyardFlags);
             rounds = List.copyOf(rounds);
         }
 
@@ -109,14 +115,18 @@ final class Report
             settings.rounds() == 1 ? "1 round" : "medians of " + settings.rounds() + " rounds (alternating which goes first)"));
         out.append(String.format(Locale.ROOT, "  TCP: iperf3, %d stream%s, %d s, receiver rate.  Latency: %d pings every %d ms, RTT from ping's time=.%n",
             settings.streams(), settings.streams() == 1 ? "" : "s", settings.seconds(), settings.pings(), settings.intervalMillis()));
-        out.append("  lanyardd flags: ").append(settings.daemonFlags().isEmpty() ? "(none: the daemon's defaults)" :
-            String.join(" ", settings.daemonFlags()) + "  (others: the daemon's defaults)").append('\n');
+        out.append("  lanyardd flags: ").append(settings.daemonFlags().isEmpty() ? "(none)" : String.join(" ", settings.daemonFlags()))
+            .append("  (and each scenario's own, if any, below; others: the daemon's defaults)\n");
         out.append(String.format(Locale.ROOT, "  machine: %d CPUs, Linux %s; namespaces %s*%n", settings.cpus(), settings.kernel(), settings.prefix()));
 
         final String row = "%-26s %14s %14s %8s%n";
         for (final Section section : sections)
         {
             out.append(String.format(Locale.ROOT, "%nscenario %s: %s%n", section.scenario(), section.description()));
+            if (!section.lanyardFlags().isEmpty())
+            {
+                out.append("  its lanyardd flags: ").append(String.join(" ", section.lanyardFlags())).append('\n');
+            }
             out.append(String.format(Locale.ROOT, row, "metric", section.peerLabel(), LanyardSide.LABEL, "ratio"));
             out.append(String.format(Locale.ROOT, row, "-".repeat(26), "-".repeat(14), "-".repeat(14), "-".repeat(8)));
             for (final Metric metric : METRICS)
@@ -138,7 +148,7 @@ final class Report
             {
                 for (final Round round : section.rounds())
                 {
-                    out.append(String.format(Locale.ROOT, "  %-6s %d  %-12s %6.2f Gbit/s  p50 %.3f ms  p99 %.3f ms   %-7s %6.2f Gbit/s  p50 %.3f ms  p99 %.3f ms%n",
+                    out.append(String.format(Locale.ROOT, "  %-7s %d  %-12s %6.2f Gbit/s  p50 %.3f ms  p99 %.3f ms   %-7s %6.2f Gbit/s  p50 %.3f ms  p99 %.3f ms%n",
                         section.scenario(), round.number(),
                         section.peerLabel(), round.peer().tcp().gbps(), round.peer().ping().percentileMillis(50), round.peer().ping().percentileMillis(99),
                         LanyardSide.LABEL, round.lanyard().tcp().gbps(), round.lanyard().ping().percentileMillis(50), round.lanyard().ping().percentileMillis(99)));
@@ -166,6 +176,7 @@ final class Report
             scenario.put("scenario", section.scenario());
             scenario.put("description", section.description());
             scenario.put("peer", section.peerLabel());
+            scenario.put("lanyardFlags", section.lanyardFlags());
 
             final List<Map<String, Object>> metrics = new ArrayList<>();
             for (final Metric metric : METRICS)

@@ -15,7 +15,11 @@ enum Scenario
     BRIDGE("bridge", LinuxBridge.LABEL, "two containers on one network, switched"),
 
     /** A container to a server outside, through masquerade: routing, NAT and connection tracking. */
-    NAT("nat", LinuxNat.LABEL, "a container to a server in an outside namespace, masqueraded to the uplink address");
+    NAT("nat", LinuxNat.LABEL, "a container to a server in an outside namespace, masqueraded to the uplink address"),
+
+    /** Two containers on two hosts: VXLAN encapsulation across an underlay, and the control plane that sets it up. */
+    OVERLAY("overlay", LinuxOverlay.LABEL, "two containers on two hosts, VXLAN over an MTU-" + Underlay.MTU + " underlay, container MTU " +
+        Underlay.OVERLAY_MTU);
 
     static final String ALL = "all";
 

@@ -9,7 +9,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 
 /**
@@ -93,9 +95,16 @@ final class Workspace implements AutoCloseable
     /** Starts a long-lived process (a server, the daemon); it is stopped on close. */
     Process spawn(final List<String> command, final Path log)
     {
+        return spawn(command, log, environment -> { });
+    }
+
+    /** Starts a long-lived process with an environment adjusted from this one's; it is stopped on close. */
+    Process spawn(final List<String> command, final Path log, final Consumer<Map<String, String>> environment)
+    {
         final ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true)
             .redirectInput(ProcessBuilder.Redirect.from(new File("/dev/null")))
             .redirectOutput(log == null ? ProcessBuilder.Redirect.DISCARD : ProcessBuilder.Redirect.appendTo(log.toFile()));
+        environment.accept(builder.environment());
         synchronized (this)
         {
             ensureOpen();

@@ -23,7 +23,7 @@ class ReportTest
     @Test
     void shouldReportMediansOverRoundsWithRatiosWhereHigherIsBetter()
     {
-        final Report report = new Report(SETTINGS, List.of(new Report.Section("bridge", "two containers", LinuxBridge.LABEL, List.of(
+        final Report report = new Report(SETTINGS, List.of(new Report.Section("bridge", "two containers", LinuxBridge.LABEL, List.of(), List.of(
             round(1, 10.0, 5.0, "0.050", "0.100"),
             round(2, 20.0, 4.0, "0.060", "0.200"),
             round(3, 12.0, 6.0, "0.070", "0.140")))));
@@ -42,18 +42,20 @@ class ReportTest
     void shouldReportEachScenarioAgainstItsOwnPeer()
     {
         final Report report = new Report(SETTINGS, List.of(
-            new Report.Section("bridge", "two containers", LinuxBridge.LABEL, List.of(round(1, 10.0, 5.0, "0.050", "0.100"))),
-            new Report.Section("nat", "to the outside", LinuxNat.LABEL, List.of(round(1, 8.0, 2.0, "0.080", "0.160")))));
+            new Report.Section("bridge", "two containers", LinuxBridge.LABEL, List.of(), List.of(round(1, 10.0, 5.0, "0.050", "0.100"))),
+            new Report.Section("nat", "to the outside", LinuxNat.LABEL, List.of("--uplink", "up0"), List.of(round(1, 8.0, 2.0, "0.080", "0.160")))));
 
         final String table = report.table();
         assertTrue(table.matches("(?s).*scenario bridge: two containers\\n\\S+\\s+Linux bridge\\s+Lanyard.*"), table);
-        assertTrue(table.matches("(?s).*scenario nat: to the outside\\n\\S+\\s+Linux NAT\\s+Lanyard.*"), table);
+        assertTrue(table.matches("(?s).*scenario nat: to the outside\\n  its lanyardd flags: --uplink up0\\n\\S+\\s+Linux NAT\\s+Lanyard.*"), table);
         assertTrue(table.matches("(?s).*scenario nat.*TCP throughput \\(Gbit/s\\)\\s+8\\.00\\s+2\\.00\\s+0\\.25.*"), table);
 
         @SuppressWarnings("unchecked")
         final List<Map<String, Object>> scenarios = (List<Map<String, Object>>)report.json().get("scenarios");
         assertEquals("nat", scenarios.get(1).get("scenario"));
         assertEquals(LinuxNat.LABEL, scenarios.get(1).get("peer"));
+        assertEquals(List.of("--uplink", "up0"), scenarios.get(1).get("lanyardFlags"));
+        assertEquals(List.of(), scenarios.get(0).get("lanyardFlags"));
         assertEquals(0.5, (Double)medians(report, 1).get(2).get("ratio"), 1e-3);
     }
 

@@ -20,12 +20,13 @@ class ScenarioTest
     void shouldKeepTheEnumOrderAndDropRepeats()
     {
         assertEquals(List.of(Scenario.BRIDGE, Scenario.NAT), Scenario.parse(List.of("nat", "bridge", "NAT")));
+        assertEquals(List.of(Scenario.NAT, Scenario.OVERLAY), Scenario.parse(List.of("overlay", "nat")));
     }
 
     @Test
     void shouldTakeAllForEveryScenario()
     {
-        assertEquals(List.of(Scenario.values()), Scenario.parse(List.of("all")));
+        assertEquals(List.of(Scenario.BRIDGE, Scenario.NAT, Scenario.OVERLAY), Scenario.parse(List.of("all")));
     }
 
     @Test
@@ -33,6 +34,6 @@ class ScenarioTest
     {
         final PerfException error = assertThrows(PerfException.class, () -> Scenario.parse(List.of("vxlan")));
 
-        assertTrue(error.getMessage().contains("bridge, nat, all"), error.getMessage());
+        assertTrue(error.getMessage().contains("bridge, nat, overlay, all"), error.getMessage());
     }
 }

@@ -1,0 +1,48 @@
+package io.lanyard.perf;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.lanyard.control.api.Json;
+import org.junit.jupiter.api.Test;
+
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+class LanyardOverlayTest
+{
+    @Test
+    void shouldAskForTheOverlayNetworkAsTheCliDoes()
+    {
+        final JsonNode request = Json.MAPPER.valueToTree(LanyardOverlay.networkCreateRequest());
+
+        assertEquals("perfnet", request.path("Name").asText());
+        assertEquals("overlay", request.path("Driver").asText());
+        assertEquals("10.30.0.0/24", request.path("IPAM").path("Config").path(0).path("Subnet").asText());
+        assertEquals(1, request.path("IPAM").path("Config").size());
+        assertEquals(false, request.path("Attachable").asBoolean(true));
+    }
+
+    @Test
+    void shouldStartEachDaemonWithTheStoreItsOwnAddressAndTheVxlanPort()
+    {
+        assertEquals(List.of("--store", "etcd://192.0.2.11:2379", "--advertise-addr", "192.0.2.12", "--vxlan-port", "4789"),
+            LanyardOverlay.overlayFlags("etcd://192.0.2.11:2379", Underlay.hostAddress(1)));
+    }
+
+    @Test
+    void shouldReadTheMtuFromIpLinkShow()
+    {
+        final String output = "7: eth0@if8: <BROADCAST,MULTICAST,UP,LOWER_UP> mtu 1450 qdisc noqueue state UP mode DEFAULT " +
+            "group default qlen 1000\\    link/ether 02:42:0a:1e:00:02 brd ff:ff:ff:ff:ff:ff link-netns lyp1234-h1\n";
+
+        assertEquals(1450, LanyardOverlay.mtu(output));
+        assertEquals(-1, LanyardOverlay.mtu("Device \"eth0\" does not exist.\n"));
+    }
+
+    @Test
+    void shouldLeaveFiftyBytesOfTheUnderlayForVxlan()
+    {
+        assertEquals(1450, Underlay.OVERLAY_MTU);
+        assertEquals("192.0.2.11", Underlay.hostAddress(0));
+    }
+}
