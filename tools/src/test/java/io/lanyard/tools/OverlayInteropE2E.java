@@ -80,18 +80,19 @@ class OverlayInteropE2E
     void shouldInteroperateWithAKernelVxlanPeer() throws Exception
     {
         final LanyardHost a = testbed.addHost(1);
-        final String kernelContainer = addKernelHost(5001);
         a.cli("network", "create", "--driver", "overlay", "--subnet", "10.99.0.0/24",
             "--opt", "com.lanyard.overlay.static_peers=" + KERNEL_HOST,
             "--opt", "com.docker.network.driver.overlay.vxlanid_list=5001", "ki").ok();
         a.cli("run", "-d", "--net=ki", "--name", "c1").ok();
         final String c1 = address(a, "ki", "c1");
+        // only once the VNI exists here: the kernel bridge's first frames (IGMP reports) would count as unknown-VNI drops
+        final String kernelContainer = addKernelHost(5001);
 
         final Path capture = Files.createTempFile(testbed.underlay.prefix(), ".txt");
         try
         {
             final Process tcpdump = testbed.underlay.spawn(testbed.underlayNetns, capture,
-                "tcpdump", "-l", "-nn", "-e", "-i", "br0", "-c", "40", "udp port " + VXLAN_PORT);
+                "tcpdump", "-l", "-nn", "-i", "br0", "-c", "40", "udp port " + VXLAN_PORT);
             assertTrue(LanyardHost.eventually(Duration.ofSeconds(10), () -> LanyardHost.readQuietly(capture).contains("listening on")),
                 "tcpdump started: " + LanyardHost.readQuietly(capture));
 
@@ -107,7 +108,6 @@ class OverlayInteropE2E
             tcpdump.destroyForcibly();
             tcpdump.waitFor(5, TimeUnit.SECONDS);
             final String packets = Files.readString(capture, StandardCharsets.UTF_8);
-            System.err.println("DEBUG packets\n" + packets + "\nDEBUG stats " + a.get("/stats").toPrettyString());
             final Matcher matcher = VXLAN_LINE.matcher(packets);
             int fromLanyard = 0;
             int fromKernel = 0;
