@@ -1146,14 +1146,16 @@ public final class ControlPlane implements AutoCloseable
             return;
         }
         final OverlayCluster cluster = requireCluster(what + " " + sandbox.name());
+        boolean withdrawn = false;
         try
         {
             cluster.withdraw(network.id(), endpoint.id());
+            withdrawn = true;
             cluster.releaseAddress(network.id(), endpoint.ipv4Address(), endpoint.id());
         }
         catch (final ClusterStoreException ex)
         {
-            if (endpoint.isSettled() && Sandbox.READY.equals(sandbox.state()))
+            if (withdrawn && endpoint.isSettled() && Sandbox.READY.equals(sandbox.state()))
             {
                 quietly("register " + sandbox.name() + " again", () -> register(sandbox, endpoint));
             }
@@ -1426,6 +1428,7 @@ public final class ControlPlane implements AutoCloseable
                 if (synced)
                 {
                     dropStaleClaims(cluster, network);
+                    registerMissing(cluster, network);
                 }
             }
         }
@@ -1520,6 +1523,28 @@ public final class ControlPlane implements AutoCloseable
                 quietly("delete the stale claim of " + ip, () -> cluster.dropStaleClaim(network.id(), ip, claim));
             }
         });
+    }
+
+    /** Registers again this host's endpoints on a network that the cluster lost (e.g. a delete applied after its answer was lost). */
+    private void registerMissing(final OverlayCluster cluster, final Network network)
+    {
+        final Set<String> known = new HashSet<>();
+        cluster.endpoints(network.id()).forEach(endpoint -> known.add(endpoint.endpoint()));
+        for (final Sandbox sandbox : sandboxes.values())
+        {
+            if (!Sandbox.READY.equals(sandbox.state()))
+            {
+                continue;
+            }
+            for (final RemoteEndpoint endpoint : overlayEndpoints(sandbox))
+            {
+                if (endpoint.network().equals(network.id()) && !known.contains(endpoint.endpoint()))
+                {
+                    LOG.log(System.Logger.Level.INFO, "registering " + sandbox.name() + " on " + network.name() + " again");
+                    cluster.registerLater(endpoint);
+                }
+            }
+        }
     }
 
     /** The hosts with containers on an overlay network (empty for other networks or outside a cluster). */

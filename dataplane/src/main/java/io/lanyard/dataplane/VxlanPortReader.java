@@ -63,7 +63,7 @@ final class VxlanPortReader implements IoLoop.ReadHandler
         {
             final FrameSlot slot = writer.slot();
             final int n = socket.receive(slot.dataAddress() + DATAGRAM_OFFSET, CAPACITY);
-            if (n == 0)
+            if (n == -LinuxCalls.EAGAIN)
             {
                 return;
             }

@@ -145,7 +145,8 @@ public final class UdpSocket implements AutoCloseable
      * Receives one datagram into native memory; its sender is then {@link #lastSourceAddress()}:
      * {@link #lastSourcePort()}.
      *
-     * @return its length, 0 when nothing waits, -EMSGSIZE when it did not fit (dropped), or -errno.
+     * @return its length (0 for an empty datagram), -EAGAIN when nothing waits, -EMSGSIZE when it
+     *         did not fit (dropped), or another -errno.
      */
     public int receive(final long destination, final int capacity)
     {
@@ -153,8 +154,7 @@ public final class UdpSocket implements AutoCloseable
         final long n = LinuxCalls.LIBC.recvfrom(fd, destination, capacity, LinuxCalls.MSG_TRUNC, receiveAddress, receiveAddressLength);
         if (n < 0)
         {
-            final int errno = LinuxCalls.errno();
-            return errno == LinuxCalls.EAGAIN ? 0 : -errno;
+            return -LinuxCalls.errno();
         }
         lastSourcePort = receiveView.getShort(2, ByteOrder.BIG_ENDIAN) & 0xFFFF;
         lastSourceAddress = receiveView.getInt(4, ByteOrder.BIG_ENDIAN);

@@ -223,7 +223,7 @@ class RawIpSocketTest
         while (System.currentTimeMillis() < deadline)
         {
             final int n = socket.receive(buffer.addressOffset() + offset, 2048);
-            if (n != 0)
+            if (n != -LinuxCalls.EAGAIN)
             {
                 return n;
             }

@@ -82,7 +82,11 @@ class UdpSocketTest
         {
             assertEquals((byte)(i * 7), buffer.getByte(4096 + i), "byte " + i);
         }
-        assertEquals(0, b.receive(buffer.addressOffset() + 4096, 2048), "nothing more waits");
+        assertEquals(-LinuxCalls.EAGAIN, b.receive(buffer.addressOffset() + 4096, 2048), "nothing more waits");
+
+        assertEquals(0, send(a, 0, 0, B), "an empty datagram");
+        assertEquals(0, receive(b, 4096, 1000, 0), "is told apart from nothing waiting");
+        assertEquals(-LinuxCalls.EAGAIN, b.receive(buffer.addressOffset() + 4096, 2048));
     }
 
     @Test
@@ -167,7 +171,7 @@ class UdpSocketTest
         while (System.currentTimeMillis() < deadline)
         {
             final int n = socket.receive(buffer.addressOffset() + offset, capacity);
-            if (n != 0)
+            if (n != -LinuxCalls.EAGAIN)
             {
                 return n;
             }

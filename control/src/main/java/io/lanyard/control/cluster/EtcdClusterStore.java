@@ -420,9 +420,33 @@ public final class EtcdClusterStore implements ClusterStore
                 return new ClusterStoreUnavailableException(prefix() + " unavailable: no answer to " + operation + " within " + human(callTimeout));
             case UNAVAILABLE:
                 return new ClusterStoreUnavailableException(prefix() + " unavailable: " + operation + " failed: " + describe(status, error));
+            case UNKNOWN:
+            case CANCELLED:
+                if (brokeInTransit(error))
+                {
+                    // the connection closed under the call (etcd died): no answer, not a refusal
+                    return new ClusterStoreUnavailableException(prefix() + " unavailable: " + operation + " failed: " +
+                        describe(status, error));
+                }
+                return new ClusterStoreException(prefix() + " refused " + operation + ": " + describe(status, error));
             default:
                 return new ClusterStoreException(prefix() + " refused " + operation + ": " + describe(status, error));
         }
+    }
+
+    /** Whether a call failed because its connection broke (an I/O error or a closed channel in its causes) rather than by an answer. */
+    static boolean brokeInTransit(final Throwable error)
+    {
+        for (Throwable cause = error; cause != null; cause = cause.getCause() == cause ? null : cause.getCause())
+        {
+            final String message = String.valueOf(cause.getMessage()).toLowerCase(java.util.Locale.ROOT);
+            if (cause instanceof java.io.IOException || cause.getClass().getSimpleName().contains("Closed") ||
+                message.contains("channel closed") || message.contains("connection was closed") || message.contains("connection reset"))
+            {
+                return true;
+            }
+        }
+        return false;
     }
 
     static boolean isNotFound(final Throwable error)
