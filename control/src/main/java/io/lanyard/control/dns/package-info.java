@@ -1,0 +1,2 @@
+/** The embedded DNS: the names containers resolve on the networks they share. */
+package io.lanyard.control.dns;
