@@ -16,6 +16,7 @@ import io.lanyard.control.model.Network;
 import io.lanyard.control.overlay.ClusterRecords.AddressClaim;
 import io.lanyard.control.overlay.ClusterRecords.Host;
 import io.lanyard.control.overlay.ClusterRecords.RemoteEndpoint;
+import io.lanyard.forwarding.addr.Ipv4Address;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -212,12 +213,7 @@ public final class OverlayCluster implements AutoCloseable
 
     private static long sortKey(final String ip)
     {
-        long key = 0;
-        for (final String part : ip.split("\\."))
-        {
-            key = (key << 8) | Long.parseLong(part);
-        }
-        return key;
+        return Integer.toUnsignedLong(Ipv4Address.parse(ip));
     }
 
     // ------------------------------------------------------------------------------------------
