@@ -5,6 +5,7 @@ import io.lanyard.forwarding.l3.GatewayResponder;
 import io.lanyard.forwarding.l3.Router;
 import io.lanyard.forwarding.wire.EthernetFrame;
 import org.agrona.MutableDirectBuffer;
+import org.agrona.collections.LongHashSet;
 
 import java.util.Arrays;
 
@@ -14,7 +15,9 @@ import java.util.Arrays;
  *
  * <p>Frames never leave their domain: learning, lookup and flooding are all keyed by the
  * ingress port's domain, which is what isolates one network from another. A domain with ICC
- * off lets its containers exchange ARP but no IPv4, except with the gateway and host-side ports.
+ * off lets its containers exchange ARP but no IPv4, except with the gateway and host-side ports,
+ * and between the pairs of ports the control plane allowed (Docker's legacy {@code --link} with
+ * {@code --icc=false}).
  *
  * <p>Single-threaded: the forwarding stage calls {@link #forward} for every frame and applies
  * attach, detach and configuration between batches. The flood set of a {@link #FLOOD} verdict
@@ -31,6 +34,12 @@ public final class LearningSwitch implements Router.Domains
     public static final int CONSUMED = Router.CONSUMED;
     public static final int NO_DOMAIN = -1;
     public static final int[] NO_PORTS = new int[0];
+    /**
+     * How many port pairs may be allowed at once. Legacy links are a handful per container, so
+     * this is far above any real use; it only keeps a runaway control plane from growing the set
+     * without end.
+     */
+    public static final int MAX_ALLOWED_PAIRS = 65_536;
 
     private final MacTable macTable;
     private final GatewayResponder gateway;
@@ -40,6 +49,8 @@ public final class LearningSwitch implements Router.Domains
     private final int[][] domainPorts;
     private final int[][] domainHostPorts;
     private final boolean[] iccOff;
+    /** Unordered port pairs that may exchange IP despite ICC off, as {@link #pairKey}: one probe, no allocation. */
+    private final LongHashSet allowedPairs = new LongHashSet();
     private final EthernetFrame frame = new EthernetFrame();
     private int dropReason;
     private int rewrittenLength = -1;
@@ -148,7 +159,9 @@ public final class LearningSwitch implements Router.Domains
         {
             return drop(DropReason.SAME_PORT);
         }
-        if (containerIp && !hostSide[egress])
+        // the pair lookup only runs for a frame that would otherwise be dropped, so ICC-on
+        // domains and traffic to the host side never pay for it
+        if (containerIp && !hostSide[egress] && !allowedPairs.contains(pairKey(ingressPort, egress)))
         {
             return drop(DropReason.ICC);
         }
@@ -252,7 +265,10 @@ public final class LearningSwitch implements Router.Domains
         attach(port, domain, false);
     }
 
-    /** Detaches the port and forgets every address learned behind it. */
+    /**
+     * Detaches the port and forgets every address learned behind it and every pair it was allowed
+     * in: the port number may be reused by another container, which must not inherit its links.
+     */
     public void detach(final int port)
     {
         final int domain = portDomain[port];
@@ -261,6 +277,10 @@ public final class LearningSwitch implements Router.Domains
             return;
         }
         portDomain[port] = NO_DOMAIN;
+        if (!allowedPairs.isEmpty())
+        {
+            allowedPairs.removeIfLong(key -> (int)(key >>> 32) == port || (int)key == port);
+        }
         domainPorts[domain] = without(domainPorts[domain], port);
         if (hostSide[port])
         {
@@ -284,6 +304,53 @@ public final class LearningSwitch implements Router.Domains
         iccOff[domain] = !icc;
     }
 
+    /**
+     * Lets two container ports of one domain exchange IP even while the domain's ICC is off, in
+     * both directions (Docker's legacy link). Only unicast to a learned MAC passes: what would be
+     * flooded still reaches the host side alone, as ARP, which is never blocked, teaches the switch
+     * where the peer is first. The pair outlives ICC being turned on and off again, and ends with
+     * {@link #forbidPair} or when either port is detached.
+     *
+     * @return false when {@link #MAX_ALLOWED_PAIRS} pairs are already allowed; nothing changes then.
+     * @throws IllegalArgumentException for a port out of range or a port paired with itself.
+     * @throws IllegalStateException when a port is not attached or the two are in different domains.
+     */
+    public boolean allowPair(final int portA, final int portB)
+    {
+        if (portA < 0 || portA >= portDomain.length || portB < 0 || portB >= portDomain.length || portA == portB)
+        {
+            throw new IllegalArgumentException("ports " + portA + " and " + portB + " are not two ports in range");
+        }
+        final int domain = portDomain[portA];
+        if (domain == NO_DOMAIN || domain != portDomain[portB])
+        {
+            throw new IllegalStateException("ports " + portA + " and " + portB + " are not attached to one domain");
+        }
+        final long key = pairKey(portA, portB);
+        if (allowedPairs.contains(key))
+        {
+            return true;
+        }
+        if (allowedPairs.size() >= MAX_ALLOWED_PAIRS)
+        {
+            return false;
+        }
+        allowedPairs.add(key);
+        return true;
+    }
+
+    /** Ends what {@link #allowPair} allowed; a pair never allowed (or already forgotten) is left as it is. */
+    public void forbidPair(final int portA, final int portB)
+    {
+        allowedPairs.remove(pairKey(portA, portB));
+    }
+
+    /** Whether the two ports were allowed as a pair, in either order. */
+    public boolean isPairAllowed(final int portA, final int portB)
+    {
+        return allowedPairs.contains(pairKey(portA, portB));
+    }
+
     public int domainOf(final int port)
     {
         return portDomain[port];
@@ -297,6 +364,12 @@ public final class LearningSwitch implements Router.Domains
     public MacTable macTable()
     {
         return macTable;
+    }
+
+    /** The unordered pair as one long: the lower port in the high half, so (a, b) and (b, a) are one key. */
+    private static long pairKey(final int portA, final int portB)
+    {
+        return ((long)Math.min(portA, portB) << 32) | (Math.max(portA, portB) & 0xFFFF_FFFFL);
     }
 
     private int flood(final int domain, final boolean containerIp)
