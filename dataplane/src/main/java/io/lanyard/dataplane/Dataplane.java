@@ -602,6 +602,59 @@ public final class Dataplane implements AutoCloseable
         await(applied, "configure domain " + domain);
     }
 
+    /**
+     * Lets two container ports of one network exchange IP, both ways, although the network's ICC
+     * is off: Docker's legacy link ({@code docker run --link} on a bridge with {@code --icc=false}).
+     * Every other pair of its containers stays apart, and what the switch would flood still reaches
+     * the host side alone. The pair ends with {@link #forbidIcc} or when either port is detached, so
+     * a port that later gets the same id inherits nothing.
+     *
+     * @throws IllegalArgumentException for a port paired with itself, ports of two networks, or an
+     *         overlay port (it stands for every container on the other hosts, not one).
+     * @throws IllegalStateException for a port that is not attached, or when the switch already holds
+     *         {@link LearningSwitch#MAX_ALLOWED_PAIRS} pairs.
+     */
+    public synchronized void allowIcc(final Port a, final Port b)
+    {
+        ensureOpen();
+        if (!isAttached(a) || !isAttached(b))
+        {
+            throw new IllegalStateException("cannot link " + a.label() + " and " + b.label() + ": not both attached");
+        }
+        if (a == b || a.domain() != b.domain() || a.isOverlay() || b.isOverlay())
+        {
+            throw new IllegalArgumentException("cannot link " + a.label() + " and " + b.label() +
+                ": links join two local ports of one network");
+        }
+        run("allow ICC between " + a.label() + " and " + b.label(), stage ->
+        {
+            if (!stage.allowIcc(a.id(), b.id()))
+            {
+                throw new IllegalStateException("the switch already holds " + LearningSwitch.MAX_ALLOWED_PAIRS + " ICC pairs");
+            }
+        });
+    }
+
+    /**
+     * Ends what {@link #allowIcc} allowed. A port no longer attached is ignored: its pairs went with
+     * it, and its id may already be another port's.
+     */
+    public synchronized void forbidIcc(final Port a, final Port b)
+    {
+        ensureOpen();
+        if (!isAttached(a) || !isAttached(b))
+        {
+            return;
+        }
+        run("forbid ICC between " + a.label() + " and " + b.label(), stage -> stage.forbidIcc(a.id(), b.id()));
+    }
+
+    /** Whether {@code port} is this dataplane's current holder of its id (not detached, not another dataplane's). */
+    private boolean isAttached(final Port port)
+    {
+        return port.id() >= 0 && port.id() < ports.length && ports[port.id()] == port;
+    }
+
     /** Publishes {@code data} (virtio header + frame) as if it had been read from {@code portId}. */
     public void inject(final int portId, final byte[] data)
     {

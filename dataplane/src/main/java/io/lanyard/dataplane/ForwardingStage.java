@@ -290,6 +290,17 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
         learningSwitch.configureDomain(domain, gatewayAddress, gatewayMac, icc);
     }
 
+    /** @return false when the switch already holds as many pairs as it may. */
+    boolean allowIcc(final int portA, final int portB)
+    {
+        return learningSwitch.allowPair(portA, portB);
+    }
+
+    void forbidIcc(final int portA, final int portB)
+    {
+        learningSwitch.forbidPair(portA, portB);
+    }
+
     /** Makes {@code port} (already attached to {@code domain}) the domain's overlay port. */
     void addOverlay(final int domain, final int port)
     {

@@ -55,6 +55,9 @@ class DataplaneTest
     private static final int FRAME_LENGTH = 60;
     /** IEEE 802 local experimental EtherType: nothing in the switch looks past the Ethernet header. */
     private static final int ETHER_TYPE_TEST = 0x88B5;
+    /** Only IPv4 is held back by a network's ICC policy; its header is never read by the switch. */
+    private static final int ETHER_TYPE_IPV4 = 0x0800;
+    private static final long NO_GATEWAY = -1L;
 
     private static final long MAC_A = 0x0242_0A00_000AL;
     private static final long MAC_B = 0x0242_0A00_000BL;
@@ -411,6 +414,84 @@ class DataplaneTest
     }
 
     @Test
+    void shouldLetOnlyALinkedPairExchangeIpInANetworkWithIccOffUntilTheLinkIsForbidden()
+    {
+        dataplane.configureDomain(RED, 0, NO_GATEWAY, false);
+        final RecordingSink a = new RecordingSink();
+        final RecordingSink b = new RecordingSink();
+        final RecordingSink c = new RecordingSink();
+        final Port portA = dataplane.attach(a, RED, "a");
+        final Port portB = dataplane.attach(b, RED, "b");
+        final Port portC = dataplane.attach(c, RED, "c");
+        announce(portA, MAC_A, b, c);
+        announce(portB, MAC_B, a, c);
+        announce(portC, MAC_C, a, b);
+
+        dataplane.inject(portA.id(), ipFrame(MAC_B, MAC_A));
+        await(() -> portA.counters().drops(DropReason.ICC) == 1, "an ICC drop before the link");
+
+        dataplane.allowIcc(portA, portB);
+        final byte[] toB = ipFrame(MAC_B, MAC_A);
+        dataplane.inject(portA.id(), toB);
+        assertArrayEquals(toB, b.next());
+        final byte[] toA = ipFrame(MAC_A, MAC_B);
+        dataplane.inject(portB.id(), toA);
+        assertArrayEquals(toA, a.next(), "a link works both ways");
+        dataplane.inject(portA.id(), ipFrame(MAC_C, MAC_A));
+        dataplane.inject(portC.id(), ipFrame(MAC_B, MAC_C));
+        await(() -> portA.counters().drops(DropReason.ICC) == 2 && portC.counters().drops(DropReason.ICC) == 1,
+            "the third container is still apart");
+
+        dataplane.forbidIcc(portB, portA);
+        dataplane.inject(portA.id(), ipFrame(MAC_B, MAC_A));
+        await(() -> portA.counters().drops(DropReason.ICC) == 3, "an ICC drop once the link is forbidden");
+        final byte[] marker = frame(MacAddress.BROADCAST, MAC_C);
+        dataplane.inject(portC.id(), marker);
+        assertArrayEquals(marker, b.next(), "b got nothing after the link ended");
+        assertArrayEquals(marker, a.next());
+        assertTrue(a.frames.isEmpty() && b.frames.isEmpty() && c.frames.isEmpty());
+    }
+
+    @Test
+    void shouldNotLetAPortThatReusesADetachedIdInheritItsLink()
+    {
+        dataplane.configureDomain(RED, 0, NO_GATEWAY, false);
+        final RecordingSink a = new RecordingSink();
+        final RecordingSink b = new RecordingSink();
+        final Port portA = dataplane.attach(a, RED, "a");
+        final Port portB = dataplane.attach(b, RED, "b");
+        dataplane.allowIcc(portA, portB);
+
+        dataplane.detach(portB);
+        final RecordingSink reused = new RecordingSink();
+        final Port portReused = dataplane.attach(reused, RED, "reused");
+        assertEquals(portB.id(), portReused.id());
+        announce(portA, MAC_A, reused);
+        announce(portReused, MAC_D, a);
+
+        dataplane.inject(portA.id(), ipFrame(MAC_D, MAC_A));
+        await(() -> portA.counters().drops(DropReason.ICC) == 1, "no link came with the reused id");
+        assertThrows(IllegalStateException.class, () -> dataplane.allowIcc(portA, portB), "the detached port cannot be linked");
+        dataplane.forbidIcc(portA, portB);
+        dataplane.allowIcc(portA, portReused);
+        final byte[] linked = ipFrame(MAC_D, MAC_A);
+        dataplane.inject(portA.id(), linked);
+        assertArrayEquals(linked, reused.next(), "forbidding the old port's link left the new port's alone");
+    }
+
+    @Test
+    void shouldRefuseToLinkAPortWithItselfAcrossNetworksOrToAnOverlay()
+    {
+        final Port red = dataplane.attach(new RecordingSink(), RED, "red");
+        final Port blue = dataplane.attach(new RecordingSink(), BLUE, "blue");
+        final Port overlay = dataplane.addOverlay(RED, 42);
+
+        assertThrows(IllegalArgumentException.class, () -> dataplane.allowIcc(red, red));
+        assertThrows(IllegalArgumentException.class, () -> dataplane.allowIcc(red, blue));
+        assertThrows(IllegalArgumentException.class, () -> dataplane.allowIcc(red, overlay));
+    }
+
+    @Test
     void shouldExposeEveryPortCounterWithItsLabelTypeAndPortKey()
     {
         final Port portA = dataplane.attach(new RecordingSink(), RED, "red/a");
@@ -569,7 +650,27 @@ class DataplaneTest
         assertEquals("epoll", dataplane.ioBackend());
     }
 
+    /** A broadcast from {@code port} (not IPv4, so it reaches every container) that teaches the switch where {@code mac} is. */
+    private void announce(final Port port, final long mac, final RecordingSink... others)
+    {
+        dataplane.inject(port.id(), frame(MacAddress.BROADCAST, mac));
+        for (final RecordingSink other : others)
+        {
+            assertNotNull(other.next());
+        }
+    }
+
+    private byte[] ipFrame(final long destination, final long source)
+    {
+        return frame(destination, source, ETHER_TYPE_IPV4);
+    }
+
     private byte[] frame(final long destination, final long source)
+    {
+        return frame(destination, source, ETHER_TYPE_TEST);
+    }
+
+    private byte[] frame(final long destination, final long source, final int etherType)
     {
         final byte[] data = new byte[FrameSlot.VNET_HEADER_LENGTH + FRAME_LENGTH];
         final UnsafeBuffer buffer = new UnsafeBuffer(data);
@@ -578,7 +679,7 @@ class DataplaneTest
         buffer.putShort(frame + 4, (short)destination, ByteOrder.BIG_ENDIAN);
         buffer.putInt(frame + 6, (int)(source >>> 16), ByteOrder.BIG_ENDIAN);
         buffer.putShort(frame + 10, (short)source, ByteOrder.BIG_ENDIAN);
-        buffer.putShort(frame + 12, (short)ETHER_TYPE_TEST, ByteOrder.BIG_ENDIAN);
+        buffer.putShort(frame + 12, (short)etherType, ByteOrder.BIG_ENDIAN);
         buffer.putInt(frame + 14, nextTag++, ByteOrder.BIG_ENDIAN);
         return data;
     }
