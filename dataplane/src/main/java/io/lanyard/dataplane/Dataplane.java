@@ -746,7 +746,12 @@ public final class Dataplane implements AutoCloseable
             Thread.currentThread().interrupt();
             throw new IllegalStateException(what + ": interrupted");
         }
-        catch (final ExecutionException | TimeoutException ex)
+        catch (final ExecutionException ex)
+        {
+            // the stage refused the change (a full table): say why, not that it was silent
+            throw new IllegalStateException(what + ": " + ex.getCause().getMessage(), ex.getCause());
+        }
+        catch (final TimeoutException ex)
         {
             throw new IllegalStateException(what + ": the dataplane did not answer in " + COMMAND_TIMEOUT_SECONDS + " s");
         }

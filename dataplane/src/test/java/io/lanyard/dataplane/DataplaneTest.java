@@ -492,6 +492,17 @@ class DataplaneTest
     }
 
     @Test
+    void shouldSayWhyTheForwardingStageRefusedACommand()
+    {
+        dataplane.addOverlay(RED, 42);
+
+        final IllegalStateException refused = assertThrows(IllegalStateException.class,
+            () -> dataplane.overlayEndpoint(RED, MacAddress.BROADCAST, 0, 0x0A00_0002));
+
+        assertTrue(refused.getMessage().contains("not an endpoint's MAC"), refused.getMessage());
+    }
+
+    @Test
     void shouldExposeEveryPortCounterWithItsLabelTypeAndPortKey()
     {
         final Port portA = dataplane.attach(new RecordingSink(), RED, "red/a");
