@@ -1,5 +1,6 @@
 package io.lanyard.dataplane;
 
+import io.lanyard.forwarding.addr.MacAddress;
 import io.lanyard.forwarding.l2.LearningSwitch;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -37,6 +38,9 @@ import java.util.concurrent.TimeUnit;
  *       boundaries at all).</li>
  *   <li>{@code broadcast}: ARP requests (who-has another station, not the gateway) from 64
  *       stations on 4 ports: a flood verdict and the domain's port set.</li>
+ *   <li>{@code unicastLinked}: the {@code unicast} frames between 2 stations on 2 ports of a
+ *       domain with ICC off whose ports are an allowed pair (Docker's legacy {@code --link}):
+ *       every frame takes the pair lookup that an ICC-on domain never reaches.</li>
  * </ul>
  *
  * Run with {@code -prof gc}: every benchmark should show about 0 B/op ({@code gc.alloc.rate.norm}).
@@ -138,6 +142,53 @@ public class ForwardingStageBenchmark
         }
     }
 
+    /** Two linked containers of an ICC-off domain, one per port, each sending to the other. */
+    @State(Scope.Thread)
+    public static class Linked
+    {
+        static final int STATIONS = 2;
+
+        SwitchUnderTest sut;
+        int cursor;
+        long sequence;
+
+        @Setup(Level.Trial)
+        public void setUp()
+        {
+            sut = new SwitchUnderTest(RING_SIZE, STATIONS);
+            sut.learningSwitch.configureDomain(SwitchUnderTest.DOMAIN, SyntheticFrames.GATEWAY_ADDRESS,
+                MacAddress.fromIpv4(SyntheticFrames.GATEWAY_ADDRESS), false);
+            if (!sut.learningSwitch.allowPair(0, 1))
+            {
+                throw new IllegalStateException("the pair was refused");
+            }
+            for (int i = 0; i < RING_SIZE; i++)
+            {
+                final int source = i % STATIONS;
+                SyntheticFrames.udp(sut.slots[i], source, source, (source + 1) % STATIONS);
+            }
+            sut.learnAll();
+            sut.learnAll();
+            for (int i = 0; i < RING_SIZE; i++)
+            {
+                final int expected = (i + 1) % STATIONS;
+                if (sut.slots[i].verdict != expected)
+                {
+                    throw new IllegalStateException("slot " + i + ": verdict " + sut.slots[i].verdict + ", expected port " + expected);
+                }
+            }
+        }
+
+        @TearDown(Level.Trial)
+        public void checkNothingWasDropped()
+        {
+            if (sut.drops() != 0)
+            {
+                throw new IllegalStateException(sut.drops() + " frames were dropped during the benchmark");
+            }
+        }
+    }
+
     @Benchmark
     @OperationsPerInvocation(BATCH)
     public void unicast(final Unicast state, final Blackhole blackhole)
@@ -182,6 +233,25 @@ public class ForwardingStageBenchmark
             stage.onEvent(slot, sequence++, i == BATCH - 1);
             blackhole.consume(slot.verdict);
             blackhole.consume(slot.floodPorts);
+        }
+        state.sequence = sequence;
+        state.cursor = (base + BATCH) & RING_MASK;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public void unicastLinked(final Linked state, final Blackhole blackhole)
+    {
+        final ForwardingStage stage = state.sut.stage;
+        final FrameSlot[] slots = state.sut.slots;
+        final int base = state.cursor;
+        long sequence = state.sequence;
+        stage.onBatchStart(BATCH, 0);
+        for (int i = 0; i < BATCH; i++)
+        {
+            final FrameSlot slot = slots[base + i];
+            stage.onEvent(slot, sequence++, i == BATCH - 1);
+            blackhole.consume(slot.verdict);
         }
         state.sequence = sequence;
         state.cursor = (base + BATCH) & RING_MASK;
