@@ -1,11 +1,15 @@
 package io.lanyard.control;
 
 import io.lanyard.control.cluster.ClusterStoreException;
+import io.lanyard.control.dns.DnsScope;
+import io.lanyard.control.dns.EmbeddedDns;
+import io.lanyard.control.dns.NameTable;
 import io.lanyard.control.ipam.AddressInUseException;
 import io.lanyard.control.ipam.AddressPool;
 import io.lanyard.control.ipam.PoolExhaustedException;
 import io.lanyard.control.model.Endpoint;
 import io.lanyard.control.model.IpamPool;
+import io.lanyard.control.model.Link;
 import io.lanyard.control.model.Network;
 import io.lanyard.control.model.Sandbox;
 import io.lanyard.control.model.State;
@@ -28,7 +32,9 @@ import io.lanyard.dataplane.Port;
 import io.lanyard.forwarding.addr.Ipv4Address;
 import io.lanyard.forwarding.addr.Ipv4Cidr;
 import io.lanyard.forwarding.addr.MacAddress;
+import io.lanyard.tap.IpRoute2;
 import io.lanyard.tap.TapDevice;
+import java.net.InetSocketAddress;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -74,6 +80,8 @@ public final class ControlPlane implements AutoCloseable
     private final EtcFiles etcFiles;
     private final SandboxProcesses processes;
     private final Routing routing;
+    /** The embedded DNS; null for a control plane that answers no names (tests of other parts). */
+    private final EmbeddedDns dns;
 
     private final Map<String, Network> networks = new LinkedHashMap<>();
     private final Map<String, Sandbox> sandboxes = new LinkedHashMap<>();
@@ -88,6 +96,8 @@ public final class ControlPlane implements AutoCloseable
     private final Map<Integer, Set<Integer>> overlayPeers = new HashMap<>();
     /** Overlay network ID → addresses marked taken in its pool because another host's container claims them. */
     private final Map<String, Set<Integer>> remoteClaims = new HashMap<>();
+    /** The pairs of default-bridge ports that legacy links open through ICC, as programmed. */
+    private Set<List<Port>> linkedPairs = new HashSet<>();
     private boolean closed;
 
     /** An endpoint's interface as the dataplane holds it. */
@@ -132,6 +142,20 @@ public final class ControlPlane implements AutoCloseable
         final SandboxProcesses processes,
         final Routing routing)
     {
+        this(settings, store, dataplane, plumbing, etcFiles, processes, routing, null);
+    }
+
+    public ControlPlane(
+        final DaemonSettings settings,
+        final StateStore store,
+        final Dataplane dataplane,
+        final SandboxPlumbing plumbing,
+        final EtcFiles etcFiles,
+        final SandboxProcesses processes,
+        final Routing routing,
+        final EmbeddedDns dns)
+    {
+        this.dns = dns;
         this.routing = routing;
         this.settings = settings;
         this.store = store;
@@ -208,6 +232,7 @@ public final class ControlPlane implements AutoCloseable
             }
         }
         save();
+        linksChanged();
         if (routing.cluster() != null)
         {
             routing.cluster().listen(this::clusterChanged);
@@ -642,13 +667,21 @@ public final class ControlPlane implements AutoCloseable
 
     /** What {@code lanyard run} asks for. */
     public record RunRequest(String name, String network, String ipv4Address, List<String> aliases, List<String> command,
-        boolean detach, List<String> publish)
+        boolean detach, List<String> publish, List<String> dns, List<String> links)
     {
         public RunRequest
         {
             aliases = aliases == null ? List.of() : List.copyOf(aliases);
             command = command == null ? List.of() : List.copyOf(command);
             publish = publish == null ? List.of() : List.copyOf(publish);
+            dns = dns == null ? List.of() : List.copyOf(dns);
+            links = links == null ? List.of() : List.copyOf(links);
+        }
+
+        public RunRequest(final String name, final String network, final String ipv4Address, final List<String> aliases,
+            final List<String> command, final boolean detach, final List<String> publish)
+        {
+            this(name, network, ipv4Address, aliases, command, detach, publish, List.of(), List.of());
         }
 
         public RunRequest(final String name, final String network, final String ipv4Address, final List<String> aliases,
@@ -716,6 +749,8 @@ public final class ControlPlane implements AutoCloseable
         final Integer staticAddress = request.ipv4Address() == null ? null : IpamPlanner.parseAddress(request.ipv4Address());
         checkEndpointOptions(network, staticAddress, request.aliases());
         final List<PortBinding> publish = checkPublish(network, request.publish());
+        final List<String> upstreams = checkDns(network, request.dns());
+        final List<String> links = checkLinks(network, request.links());
         final boolean hostNetwork = Network.DRIVER_HOST.equals(network.driver());
         final String netns = hostNetwork ? null : settings.sandboxPrefix() + name;
         if (netns != null && plumbing.namespaceExists(netns))
@@ -726,7 +761,7 @@ public final class ControlPlane implements AutoCloseable
         final String id = Identifiers.newId();
         final Endpoint endpoint = newEndpoint(network, "eth0", staticAddress, request.aliases(), name);
         Sandbox sandbox = new Sandbox(id, name, netns, Instant.now(), Sandbox.CREATING, request.command(), null, null, null,
-            List.of(endpoint));
+            List.of(endpoint), List.of(), upstreams, links);
         sandboxes.put(id, sandbox);
         try
         {
@@ -763,6 +798,7 @@ public final class ControlPlane implements AutoCloseable
         }
         sandboxes.put(id, sandbox);
         save();
+        linksChanged();
 
         if (request.detach() && !request.command().isEmpty())
         {
@@ -797,6 +833,7 @@ public final class ControlPlane implements AutoCloseable
         forget(sandbox);
         processes.removeOutput(sandbox.id());
         save();
+        linksChanged();
     }
 
     /** Gives a sandbox an interface on one more network. */
@@ -846,6 +883,7 @@ public final class ControlPlane implements AutoCloseable
             sandboxes.put(sandbox.id(), sandbox);
             writeEtcFiles(sandbox);
             save();
+            linksChanged();
             return sandbox;
         }
         catch (final RuntimeException ex)
@@ -904,6 +942,7 @@ public final class ControlPlane implements AutoCloseable
             }
         }
         save();
+        linksChanged();
         return sandbox;
     }
 
@@ -968,6 +1007,102 @@ public final class ControlPlane implements AutoCloseable
                 throw RequestException.badRequest("invalid alias \"" + alias + "\"");
             }
         }
+    }
+
+    /** {@code run --dns}: IPv4 resolvers, for a sandbox with its own namespace. */
+    private static List<String> checkDns(final Network network, final List<String> servers)
+    {
+        if (servers.isEmpty())
+        {
+            return List.of();
+        }
+        if (Network.DRIVER_HOST.equals(network.driver()))
+        {
+            throw RequestException.badRequest("conflicting options: --dns and the host network (it uses the host's resolver configuration)");
+        }
+        final List<String> checked = new ArrayList<>();
+        for (final String server : servers)
+        {
+            try
+            {
+                checked.add(Ipv4Address.format(Ipv4Address.parse(server)));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw RequestException.badRequest("invalid --dns " + server + ": an IPv4 address is needed");
+            }
+        }
+        return checked;
+    }
+
+    /**
+     * {@code run --link NAME[:ALIAS]}: the linked containers must exist; from the default bridge
+     * they must be on the default bridge too (legacy links join two containers there), from a
+     * user-defined network the alias is a name only the linking container resolves.
+     */
+    private List<String> checkLinks(final Network network, final List<String> specs)
+    {
+        if (specs.isEmpty())
+        {
+            return List.of();
+        }
+        if (!network.isSwitched())
+        {
+            throw RequestException.badRequest("conflicting options: --link cannot be used with the " + network.name() + " network");
+        }
+        final Set<String> aliases = new HashSet<>();
+        final List<String> links = new ArrayList<>();
+        for (final String spec : specs)
+        {
+            final Link link;
+            try
+            {
+                link = Link.parse(spec);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw RequestException.badRequest(ex.getMessage());
+            }
+            if (!NAME.matcher(link.alias()).matches())
+            {
+                throw RequestException.badRequest("invalid link alias \"" + link.alias() + "\"");
+            }
+            final Sandbox target = sandbox(link.name());
+            if (isDefaultBridge(network) && defaultBridgeEndpoint(target) == null)
+            {
+                throw RequestException.badRequest("Cannot link to /" + target.name() + ", as it does not belong to the default network");
+            }
+            if (!aliases.add(link.alias().toLowerCase(java.util.Locale.ROOT)))
+            {
+                throw RequestException.badRequest("invalid links: alias \"" + link.alias() + "\" is given twice");
+            }
+            links.add(new Link(target.name(), link.alias()).spec());
+        }
+        return links;
+    }
+
+    private static boolean isDefaultBridge(final Network network)
+    {
+        return network.isBridge() && network.isPredefined();
+    }
+
+    /** The sandbox's settled endpoint with an address on the default bridge, or null. */
+    private Endpoint defaultBridgeEndpoint(final Sandbox sandbox)
+    {
+        for (final Endpoint endpoint : sandbox.endpoints())
+        {
+            final Network network = networks.get(endpoint.networkId());
+            if (network != null && isDefaultBridge(network) && endpoint.ipv4Address() != null && endpoint.isSettled())
+            {
+                return endpoint;
+            }
+        }
+        return null;
+    }
+
+    private Optional<Sandbox> sandboxNamed(final String name)
+    {
+        return sandboxes.values().stream().filter(s -> s.name().equals(name) && !Sandbox.REMOVING.equals(s.state())).findFirst();
     }
 
     private static String nextInterfaceName(final Sandbox sandbox)
@@ -1117,7 +1252,7 @@ public final class ControlPlane implements AutoCloseable
             if (network != null && network.isOverlay() && endpoint.ipv4Address() != null && endpoint.isSettled())
             {
                 shared.add(new RemoteEndpoint(network.id(), endpoint.id(), sandbox.name(), routing.cluster().self().ip(),
-                    endpoint.macAddress(), endpoint.ipv4Address()));
+                    endpoint.macAddress(), endpoint.ipv4Address(), remoteNames(sandbox, endpoint)));
             }
         }
         return shared;
@@ -1130,8 +1265,16 @@ public final class ControlPlane implements AutoCloseable
         if (network.isOverlay() && endpoint.ipv4Address() != null)
         {
             requireCluster("join an overlay network").register(new RemoteEndpoint(network.id(), endpoint.id(), sandbox.name(),
-                routing.cluster().self().ip(), endpoint.macAddress(), endpoint.ipv4Address()));
+                routing.cluster().self().ip(), endpoint.macAddress(), endpoint.ipv4Address(), remoteNames(sandbox, endpoint)));
         }
+    }
+
+    /** What the other hosts' embedded DNS answers for the endpoint besides its container name. */
+    private static List<String> remoteNames(final Sandbox sandbox, final Endpoint endpoint)
+    {
+        final List<String> names = new ArrayList<>(endpoint.aliases());
+        names.add(sandbox.shortId());
+        return names;
     }
 
     /**
@@ -1295,6 +1438,11 @@ public final class ControlPlane implements AutoCloseable
         {
             detachEndpoint(sandbox, endpoint);
         }
+        if (dns != null)
+        {
+            // its sockets would keep the namespace alive, unseen, after its name is deleted
+            quietly("stop the DNS of " + sandbox.name(), () -> dns.stop(sandbox.id()));
+        }
         if (sandbox.netns() != null)
         {
             quietly("remove /etc/netns/" + sandbox.netns(), () -> etcFiles.remove(sandbox.netns()));
@@ -1346,21 +1494,232 @@ public final class ControlPlane implements AutoCloseable
         }
     }
 
+    /**
+     * Writes the sandbox's {@code hosts} (its own addresses, then the containers it links to on
+     * the default bridge) and {@code resolv.conf}, and starts or stops its embedded DNS: a
+     * sandbox on a user-defined network resolves through 127.0.0.11; one that is not gets the
+     * host's resolvers (or its own {@code --dns}).
+     */
     private void writeEtcFiles(final Sandbox sandbox)
     {
         if (sandbox.netns() == null)
         {
             return;
         }
-        final List<String[]> own = new ArrayList<>();
+        final List<String[]> entries = new ArrayList<>();
         for (final Endpoint endpoint : sandbox.endpoints())
         {
             if (endpoint.ipv4Address() != null && endpoint.isSettled())
             {
-                own.add(new String[] {endpoint.ipv4Address(), sandbox.shortId()});
+                entries.add(new String[] {endpoint.ipv4Address(), sandbox.shortId()});
             }
         }
-        etcFiles.write(sandbox.netns(), EtcFiles.hosts(own), etcFiles.hostResolvConf());
+        if (defaultBridgeEndpoint(sandbox) != null)
+        {
+            for (final String spec : sandbox.links())
+            {
+                final Link link = Link.parse(spec);
+                final Sandbox target = sandboxNamed(link.name()).orElse(null);
+                final Endpoint endpoint = target == null ? null : defaultBridgeEndpoint(target);
+                if (endpoint != null)
+                {
+                    entries.add(new String[] {endpoint.ipv4Address(), link.alias().equals(target.name()) ?
+                        target.name() + " " + target.shortId() : link.alias() + " " + target.shortId() + " " + target.name()});
+                }
+            }
+        }
+        final DnsScope scope = dnsScope(sandbox);
+        final String resolvConf;
+        if (scope != null)
+        {
+            dns.serve(sandbox.id(), IpRoute2.netnsPath(sandbox.netns()), scope);
+            resolvConf = etcFiles.embeddedResolvConf(EmbeddedDns.ADDRESS,
+                scope.upstreams().stream().map(u -> u.getAddress().getHostAddress()).toList());
+        }
+        else
+        {
+            if (dns != null)
+            {
+                dns.stop(sandbox.id());
+            }
+            resolvConf = etcFiles.resolvConf(sandbox.dns());
+        }
+        etcFiles.write(sandbox.netns(), EtcFiles.hosts(entries), resolvConf);
+    }
+
+    /** Networks whose containers resolve each other by name: the user-defined ones (Docker's rule). */
+    private static boolean hasEmbeddedDns(final Network network)
+    {
+        return network.isSwitched() && !network.isPredefined();
+    }
+
+    /** What the sandbox resolves through the embedded DNS, or null when none of its networks has it. */
+    private DnsScope dnsScope(final Sandbox sandbox)
+    {
+        if (dns == null || sandbox.netns() == null)
+        {
+            return null;
+        }
+        final Set<String> networkIds = new HashSet<>();
+        boolean externalAccess = false;
+        for (final Endpoint endpoint : sandbox.endpoints())
+        {
+            final Network network = networks.get(endpoint.networkId());
+            if (network == null || !endpoint.hasInterface())
+            {
+                continue;
+            }
+            if (hasEmbeddedDns(network))
+            {
+                networkIds.add(network.id());
+            }
+            externalAccess |= network.isBridge() && !network.internal();
+        }
+        if (networkIds.isEmpty())
+        {
+            return null;
+        }
+        final Map<String, String> links = new HashMap<>();
+        for (final String spec : sandbox.links())
+        {
+            final Link link = Link.parse(spec);
+            links.put(link.alias(), link.name());
+        }
+        final List<InetSocketAddress> upstreams = new ArrayList<>();
+        for (final String server : sandbox.dns().isEmpty() ? etcFiles.hostNameservers() : sandbox.dns())
+        {
+            try
+            {
+                upstreams.add(new InetSocketAddress(Ipv4Address.format(Ipv4Address.parse(server)), EmbeddedDns.PORT));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                // an IPv6 resolver of the host: the embedded DNS forwards over IPv4 only
+            }
+        }
+        return new DnsScope(networkIds, links, upstreams, externalAccess);
+    }
+
+    /**
+     * Tells the embedded DNS every name it answers: this host's containers on user-defined
+     * networks and, on overlays, the other hosts' (from the cluster's mirror). Called after every
+     * change of the model, so a container that leaves a network stops resolving there at once.
+     */
+    private void refreshNames()
+    {
+        if (dns == null)
+        {
+            return;
+        }
+        final List<NameTable.Binding> bindings = new ArrayList<>();
+        for (final Sandbox sandbox : sandboxes.values())
+        {
+            if (Sandbox.REMOVING.equals(sandbox.state()))
+            {
+                continue;
+            }
+            for (final Endpoint endpoint : sandbox.endpoints())
+            {
+                final Network network = networks.get(endpoint.networkId());
+                if (network != null && hasEmbeddedDns(network) && endpoint.ipv4Address() != null && endpoint.isSettled())
+                {
+                    final List<String> names = new ArrayList<>();
+                    names.add(sandbox.name());
+                    names.addAll(endpoint.aliases());
+                    names.add(sandbox.shortId());
+                    bindings.add(new NameTable.Binding(network.id(), network.name(), endpoint.id(),
+                        Ipv4Address.parse(endpoint.ipv4Address()), names));
+                }
+            }
+        }
+        final OverlayCluster cluster = routing.cluster();
+        if (cluster != null)
+        {
+            for (final Network network : networks.values())
+            {
+                if (!network.isOverlay())
+                {
+                    continue;
+                }
+                for (final RemoteEndpoint remote : cluster.endpoints(network.id()))
+                {
+                    if (cluster.self().ip().equals(remote.host()) || remote.sandbox() == null)
+                    {
+                        continue;
+                    }
+                    try
+                    {
+                        final List<String> names = new ArrayList<>();
+                        names.add(remote.sandbox());
+                        names.addAll(remote.names());
+                        bindings.add(new NameTable.Binding(network.id(), network.name(), remote.endpoint(),
+                            Ipv4Address.parse(remote.ip()), names));
+                    }
+                    catch (final IllegalArgumentException ex)
+                    {
+                        // a record another host wrote wrongly; programOverlay logs it
+                    }
+                }
+            }
+        }
+        dns.names().replaceAll(bindings);
+    }
+
+    /**
+     * Brings what legacy links make in line with the model, after any container came or went:
+     * the {@code hosts} files of the containers that link, and the default-bridge port pairs
+     * opened through ICC.
+     */
+    private void linksChanged()
+    {
+        for (final Sandbox sandbox : sandboxes.values())
+        {
+            if (!sandbox.links().isEmpty() && Sandbox.READY.equals(sandbox.state()))
+            {
+                quietly("rewrite /etc files of " + sandbox.name(), () -> writeEtcFiles(sandbox));
+            }
+        }
+        programLinkedPairs();
+    }
+
+    /** Opens ICC between exactly the linked pairs of default-bridge ports, closing pairs gone. */
+    private void programLinkedPairs()
+    {
+        final Set<List<Port>> wanted = new HashSet<>();
+        for (final Sandbox sandbox : sandboxes.values())
+        {
+            final Endpoint own = defaultBridgeEndpoint(sandbox);
+            final Attachment from = own == null ? null : attachments.get(own.id());
+            if (from == null)
+            {
+                continue;
+            }
+            for (final String spec : sandbox.links())
+            {
+                final Sandbox target = sandboxNamed(Link.parse(spec).name()).orElse(null);
+                final Endpoint theirs = target == null ? null : defaultBridgeEndpoint(target);
+                final Attachment to = theirs == null ? null : attachments.get(theirs.id());
+                if (to != null && to.port() != from.port())
+                {
+                    wanted.add(List.of(from.port(), to.port()));
+                }
+            }
+        }
+        for (final List<Port> pair : linkedPairs)
+        {
+            if (!wanted.contains(pair))
+            {
+                quietly("close ICC between " + pair, () -> dataplane.forbidIcc(pair.get(0), pair.get(1)));
+            }
+        }
+        for (final List<Port> pair : wanted)
+        {
+            if (!linkedPairs.contains(pair))
+            {
+                quietly("open ICC between " + pair, () -> dataplane.allowIcc(pair.get(0), pair.get(1)));
+            }
+        }
+        linkedPairs = wanted;
     }
 
     // ------------------------------------------------------------------------------------------
@@ -1435,6 +1794,10 @@ public final class ControlPlane implements AutoCloseable
         if (changed)
         {
             save();
+        }
+        else
+        {
+            refreshNames();
         }
     }
 
@@ -1627,6 +1990,7 @@ public final class ControlPlane implements AutoCloseable
     private void save()
     {
         store.save(new State(State.CURRENT_VERSION, List.copyOf(networks.values()), List.copyOf(sandboxes.values())));
+        refreshNames();
     }
 
     private static void quietly(final String what, final Runnable step)
@@ -1639,6 +2003,12 @@ public final class ControlPlane implements AutoCloseable
         {
             LOG.log(System.Logger.Level.WARNING, "could not " + what + ": " + ex.getMessage());
         }
+    }
+
+    /** The embedded DNS, or null when this control plane runs none. */
+    public EmbeddedDns dns()
+    {
+        return dns;
     }
 
     public Routing routing()

@@ -2,6 +2,9 @@ package io.lanyard.control;
 
 import io.lanyard.control.api.ApiRoutes;
 import io.lanyard.control.api.ApiServer;
+import io.lanyard.control.dns.DnsCounters;
+import io.lanyard.control.dns.EmbeddedDns;
+import io.lanyard.control.dns.NameTable;
 import io.lanyard.control.cluster.EtcdClusterStore;
 import io.lanyard.control.cluster.StoreAddress;
 import io.lanyard.control.model.State;
@@ -70,6 +73,10 @@ public final class Lanyardd implements Callable<Integer>
 
     @Option(names = "--offload", description = "TAP checksum/segmentation offloads: on or off (default: ${DEFAULT-VALUE})")
     String offload = "on";
+
+    @Option(names = "--resolv-conf", paramLabel = "PATH",
+        description = "the resolver configuration containers copy and the embedded DNS forwards to (default: ${DEFAULT-VALUE})")
+    Path resolvConf = Path.of("/etc/resolv.conf");
 
     @Option(names = "--icc", arity = "1", description = "inter-container communication on the default bridge (default: ${DEFAULT-VALUE})")
     boolean icc = true;
@@ -362,8 +369,9 @@ public final class Lanyardd implements Callable<Integer>
         final ControlPlane.Routing routing = new ControlPlane.Routing(new HostInterfaces(dataplane, offloads), uplinkPort,
             new PublishedPorts(dataplane, userlandProxy ? proxyLoops : null, () -> uplinkPort == null ? 0 : uplinkPort.address(),
                 UserlandProxy.DEFAULT_UDP_IDLE_TIMEOUT), cluster == null ? null : cluster.membership());
+        final EmbeddedDns dns = new EmbeddedDns(new NameTable(), new DnsCounters());
         final ControlPlane control = new ControlPlane(new DaemonSettings(stateDir, sandboxPrefix, icc), store, dataplane, plumbing,
-            EtcFiles.system(), new SandboxProcesses(stateDir.resolve("output")), routing);
+            new EtcFiles(EtcFiles.SYSTEM_ROOT, resolvConf), new SandboxProcesses(stateDir.resolve("output")), routing, dns);
         final ApiServer server;
         try
         {
@@ -373,6 +381,7 @@ public final class Lanyardd implements Callable<Integer>
         catch (final IOException | RuntimeException ex)
         {
             control.close();
+            dns.close();
             if (cluster != null)
             {
                 cluster.membership().close();
@@ -394,6 +403,7 @@ public final class Lanyardd implements Callable<Integer>
             LOG.log(System.Logger.Level.INFO, "stopping; sandboxes stay for the next start");
             server.close();
             control.close();
+            dns.close();
             if (cluster != null)
             {
                 cluster.membership().close();

@@ -359,6 +359,15 @@ public final class LanyardCli
             description = "publish a port of the sandbox on the host (repeatable)")
         List<String> publish = new ArrayList<>();
 
+        @Option(names = "--dns", paramLabel = "IP",
+            description = "a resolver of the sandbox's own (repeatable): on user-defined networks the embedded DNS forwards to it")
+        List<String> dns = new ArrayList<>();
+
+        @Option(names = "--link", paramLabel = "NAME[:ALIAS]",
+            description = "link to another container (repeatable): on the default bridge a hosts entry and ICC for the pair, " +
+                "on user-defined networks an alias only this sandbox resolves")
+        List<String> links = new ArrayList<>();
+
         @Parameters(paramLabel = "CMD", arity = "0..*", description = "command and arguments (after --)")
         List<String> command = new ArrayList<>();
 
@@ -373,6 +382,8 @@ public final class LanyardCli
             request.put("Cmd", command);
             request.put("Detach", detach);
             request.put("Ports", publish);
+            request.put("Dns", dns);
+            request.put("Links", links);
             final JsonNode sandbox = cli.daemon().post("/sandboxes", request);
             if (detach || command.isEmpty())
             {
@@ -539,6 +550,15 @@ public final class LanyardCli
                 totals.add(counter.getKey() + "=" + counter.getValue().asLong());
             }
             System.out.println("switch (" + stats.path("IoBackend").asText() + "): " + String.join(" ", totals));
+            if (stats.has("Dns"))
+            {
+                final List<String> dns = new ArrayList<>();
+                for (final Map.Entry<String, JsonNode> counter : stats.path("Dns").properties())
+                {
+                    dns.add(counter.getKey() + "=" + counter.getValue().asLong());
+                }
+                System.out.println("dns: " + String.join(" ", dns));
+            }
             return 0;
         }
     }

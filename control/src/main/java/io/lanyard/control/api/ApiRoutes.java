@@ -173,7 +173,8 @@ public final class ApiRoutes
             final JsonNode request = parse(body);
             final Sandbox sandbox = control.run(new ControlPlane.RunRequest(
                 text(request, "Name"), text(request, "Network"), text(request, "IPv4Address"), strings(request, "Aliases"),
-                strings(request, "Cmd"), request.path("Detach").asBoolean(false), strings(request, "Ports")));
+                strings(request, "Cmd"), request.path("Detach").asBoolean(false), strings(request, "Ports"), strings(request, "Dns"),
+                strings(request, "Links")));
             return ApiResponse.created(JsonViews.sandbox(control, sandbox, daemonPid));
         }
         if (parts.length == 2 && "GET".equals(method))

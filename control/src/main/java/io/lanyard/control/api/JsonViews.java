@@ -142,6 +142,8 @@ public final class JsonViews
         }
         view.put("Networks", networks);
         view.put("Ports", sandbox.ports());
+        view.put("Dns", sandbox.dns());
+        view.put("Links", sandbox.links());
         return view;
     }
 
@@ -193,6 +195,12 @@ public final class JsonViews
         view.put("IoBackend", control.dataplane().ioBackend());
         view.put("Ports", new ArrayList<>(byPort.values()));
         view.put("Dataplane", global);
+        if (control.dns() != null)
+        {
+            final Map<String, Object> dns = new LinkedHashMap<>(control.dns().counters().snapshot());
+            dns.put("in_flight", control.dns().inFlight());
+            view.put("Dns", dns);
+        }
         return view;
     }
 

@@ -38,33 +38,60 @@ public final class NameTable
     private volatile Map<String, Map<String, List<Entry>>> byNetwork = Map.of();
 
     /**
-     * Makes a container's interface resolvable on a network.
+     * One container's interface on one network, as the control plane states it.
      *
      * @param names its container name first, then its aliases and short ID; {@code NAME.NETWORK}
      *              is added for each.
      */
+    public record Binding(String networkId, String networkName, String endpointId, int address, List<String> names)
+    {
+        public Binding
+        {
+            names = List.copyOf(names);
+            if (names.isEmpty())
+            {
+                throw new IllegalArgumentException("an endpoint needs at least its container name");
+            }
+        }
+    }
+
+    /** Makes a container's interface resolvable on a network (replacing what it had there). */
     public synchronized void add(final String networkId, final String networkName, final String endpointId, final int address,
         final Collection<String> names)
     {
-        if (names.isEmpty())
-        {
-            throw new IllegalArgumentException("an endpoint needs at least its container name");
-        }
+        final Binding binding = new Binding(networkId, networkName, endpointId, address, List.copyOf(names));
         final Map<String, Map<String, List<Entry>>> next = copy(byNetwork);
         removeFrom(next, networkId, endpointId);
-        final Map<String, List<Entry>> network = next.computeIfAbsent(networkId, id -> new HashMap<>());
-        final Entry entry = new Entry(endpointId, canonical(names.iterator().next()) + "." + canonical(networkName), address);
+        put(next, binding);
+        byNetwork = freeze(next);
+    }
+
+    /**
+     * Makes exactly {@code bindings} resolvable, in one step: what is not among them stops
+     * resolving and what is starts, with no moment in between where a lookup sees neither.
+     */
+    public synchronized void replaceAll(final Collection<Binding> bindings)
+    {
+        final Map<String, Map<String, List<Entry>>> next = new HashMap<>();
+        bindings.forEach(binding -> put(next, binding));
+        byNetwork = freeze(next);
+    }
+
+    private static void put(final Map<String, Map<String, List<Entry>>> table, final Binding binding)
+    {
+        final Map<String, List<Entry>> network = table.computeIfAbsent(binding.networkId(), id -> new HashMap<>());
+        final Entry entry = new Entry(binding.endpointId(), canonical(binding.names().get(0)) + "." + canonical(binding.networkName()),
+            binding.address());
         final Set<String> all = new LinkedHashSet<>();
-        for (final String name : names)
+        for (final String name : binding.names())
         {
             all.add(canonical(name));
-            all.add(canonical(name) + "." + canonical(networkName));
+            all.add(canonical(name) + "." + canonical(binding.networkName()));
         }
         for (final String name : all)
         {
             network.computeIfAbsent(name, n -> new ArrayList<>()).add(entry);
         }
-        byNetwork = freeze(next);
     }
 
     /** A container's interface leaves a network: its names there stop resolving at once. */

@@ -293,7 +293,7 @@ public final class UpstreamForwarder implements AutoCloseable
 
     private void start(final ByteBuf query, final List<InetSocketAddress> upstreams, final Reply reply)
     {
-        final DnsQuestion question = header.wrap(query).isValid() && !header.isResponse() ? DnsQuestion.of(query) : null;
+        final WireQuestion question = header.wrap(query).isValid() && !header.isResponse() ? WireQuestion.of(query) : null;
         if (closed || question == null)
         {
             inFlight.decrementAndGet();
@@ -583,7 +583,7 @@ public final class UpstreamForwarder implements AutoCloseable
     {
         final ByteBuf query;
         final int clientId;
-        final DnsQuestion question;
+        final WireQuestion question;
         final List<InetSocketAddress> upstreams;
         final Reply reply;
 
@@ -600,7 +600,7 @@ public final class UpstreamForwarder implements AutoCloseable
         ScheduledFuture<?> timer;
         boolean done;
 
-        Forwarding(final ByteBuf query, final int clientId, final DnsQuestion question, final List<InetSocketAddress> upstreams,
+        Forwarding(final ByteBuf query, final int clientId, final WireQuestion question, final List<InetSocketAddress> upstreams,
             final Reply reply)
         {
             this.query = query;

@@ -13,6 +13,8 @@ import java.util.List;
  * @param state {@link #CREATING} and {@link #REMOVING} are written before the work starts, so a
  *              daemon that dies half-way knows on restart what to undo or finish.
  * @param ports the published ports, with the host ports actually bound (chosen ones filled in).
+ * @param dns   its own upstream resolvers ({@code run --dns}); empty for the host's.
+ * @param links its legacy links ({@code run --link NAME:ALIAS}), as {@code NAME:ALIAS}.
  */
 public record Sandbox(
     String id,
@@ -25,7 +27,9 @@ public record Sandbox(
     Long pidStartMillis,
     Integer exitCode,
     List<Endpoint> endpoints,
-    List<PortBinding> ports)
+    List<PortBinding> ports,
+    List<String> dns,
+    List<String> links)
 {
     public static final String CREATING = "creating";
     public static final String READY = "ready";
@@ -36,13 +40,15 @@ public record Sandbox(
         command = command == null ? List.of() : List.copyOf(command);
         endpoints = endpoints == null ? List.of() : List.copyOf(endpoints);
         ports = ports == null ? List.of() : List.copyOf(ports);
+        dns = dns == null ? List.of() : List.copyOf(dns);
+        links = links == null ? List.of() : List.copyOf(links);
     }
 
     /** A sandbox that publishes no ports. */
     public Sandbox(final String id, final String name, final String netns, final Instant created, final String state,
         final List<String> command, final Long pid, final Long pidStartMillis, final Integer exitCode, final List<Endpoint> endpoints)
     {
-        this(id, name, netns, created, state, command, pid, pidStartMillis, exitCode, endpoints, List.of());
+        this(id, name, netns, created, state, command, pid, pidStartMillis, exitCode, endpoints, List.of(), List.of(), List.of());
     }
 
     public boolean isHostNetwork()
@@ -57,21 +63,21 @@ public record Sandbox(
 
     public Sandbox withState(final String newState)
     {
-        return new Sandbox(id, name, netns, created, newState, command, pid, pidStartMillis, exitCode, endpoints, ports);
+        return new Sandbox(id, name, netns, created, newState, command, pid, pidStartMillis, exitCode, endpoints, ports, dns, links);
     }
 
     public Sandbox withEndpoints(final List<Endpoint> newEndpoints)
     {
-        return new Sandbox(id, name, netns, created, state, command, pid, pidStartMillis, exitCode, newEndpoints, ports);
+        return new Sandbox(id, name, netns, created, state, command, pid, pidStartMillis, exitCode, newEndpoints, ports, dns, links);
     }
 
     public Sandbox withPorts(final List<PortBinding> newPorts)
     {
-        return new Sandbox(id, name, netns, created, state, command, pid, pidStartMillis, exitCode, endpoints, newPorts);
+        return new Sandbox(id, name, netns, created, state, command, pid, pidStartMillis, exitCode, endpoints, newPorts, dns, links);
     }
 
     public Sandbox withProcess(final Long newPid, final Long startMillis, final Integer newExitCode)
     {
-        return new Sandbox(id, name, netns, created, state, command, newPid, startMillis, newExitCode, endpoints, ports);
+        return new Sandbox(id, name, netns, created, state, command, newPid, startMillis, newExitCode, endpoints, ports, dns, links);
     }
 }

@@ -27,9 +27,12 @@ public final class EtcFiles
         this.hostResolvConf = hostResolvConf;
     }
 
+    /** Where {@code ip netns exec} finds a namespace's files. */
+    public static final Path SYSTEM_ROOT = Path.of("/etc/netns");
+
     public static EtcFiles system()
     {
-        return new EtcFiles(Path.of("/etc/netns"), Path.of("/etc/resolv.conf"));
+        return new EtcFiles(SYSTEM_ROOT, Path.of("/etc/resolv.conf"));
     }
 
     public Path directory(final String netns)
@@ -61,29 +64,35 @@ public final class EtcFiles
      */
     public String hostResolvConf()
     {
-        List<String> lines;
-        try
-        {
-            lines = Files.readAllLines(hostResolvConf, StandardCharsets.UTF_8);
-        }
-        catch (final IOException ex)
-        {
-            lines = List.of();
-        }
+        return resolvConf(List.of());
+    }
+
+    /**
+     * The resolver configuration of a container with its own nameservers ({@code run --dns}):
+     * the host's search and options lines with those nameservers instead of the host's; with
+     * none given, the host's as {@link #hostResolvConf()} says.
+     */
+    public String resolvConf(final List<String> nameservers)
+    {
         final List<String> kept = new ArrayList<>();
         boolean nameserver = false;
-        for (final String line : lines)
+        for (final String line : hostLines())
         {
             final String[] words = line.trim().split("\\s+");
             if (words.length >= 2 && "nameserver".equals(words[0]))
             {
-                if (words[1].startsWith("127.") || "::1".equals(words[1]))
+                if (!nameservers.isEmpty() || isLoopback(words[1]))
                 {
                     continue;
                 }
                 nameserver = true;
             }
             kept.add(line);
+        }
+        for (final String server : nameservers)
+        {
+            kept.add("nameserver " + server);
+            nameserver = true;
         }
         if (!nameserver)
         {
@@ -93,6 +102,80 @@ public final class EtcFiles
             }
         }
         return String.join("\n", kept) + "\n";
+    }
+
+    /**
+     * The resolver configuration of a container that uses the embedded DNS: {@code nameserver
+     * 127.0.0.11} with {@code ndots:0}, the host's search line and other options, and, as
+     * Docker's does, a note of the servers the embedded DNS forwards other names to.
+     */
+    public String embeddedResolvConf(final String embeddedAddress, final List<String> upstreams)
+    {
+        final List<String> kept = new ArrayList<>();
+        for (final String line : hostLines())
+        {
+            final String[] words = line.trim().split("\\s+");
+            if (words.length >= 1 && ("nameserver".equals(words[0]) || "options".equals(words[0])))
+            {
+                if ("options".equals(words[0]))
+                {
+                    final List<String> options = new ArrayList<>();
+                    for (int i = 1; i < words.length; i++)
+                    {
+                        if (!words[i].startsWith("ndots:"))
+                        {
+                            options.add(words[i]);
+                        }
+                    }
+                    if (!options.isEmpty())
+                    {
+                        kept.add("options " + String.join(" ", options));
+                    }
+                }
+                continue;
+            }
+            if (!line.isBlank() && !line.trim().startsWith("#") && !line.trim().startsWith(";"))
+            {
+                kept.add(line);
+            }
+        }
+        kept.add("nameserver " + embeddedAddress);
+        kept.add("options ndots:0");
+        kept.add("");
+        kept.add("# ExtServers: [" + String.join(" ", upstreams) + "]");
+        return String.join("\n", kept) + "\n";
+    }
+
+    /** The host's nameservers, in order, loopback ones included: the embedded DNS forwards from the host's namespace. */
+    public List<String> hostNameservers()
+    {
+        final List<String> servers = new ArrayList<>();
+        for (final String line : hostLines())
+        {
+            final String[] words = line.trim().split("\\s+");
+            if (words.length >= 2 && "nameserver".equals(words[0]))
+            {
+                servers.add(words[1]);
+            }
+        }
+        return servers;
+    }
+
+    private List<String> hostLines()
+    {
+        try
+        {
+            return Files.readAllLines(hostResolvConf, StandardCharsets.UTF_8);
+        }
+        catch (final IOException ex)
+        {
+            return List.of();
+        }
+    }
+
+    private static boolean isLoopback(final String address)
+    {
+        return address.startsWith("127.") || "::1".equals(address);
     }
 
     public void write(final String netns, final String hosts, final String resolvConf)

@@ -6,8 +6,8 @@ import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
 
-import static io.lanyard.control.dns.DnsMessages.GOLDEN_ANSWER;
-import static io.lanyard.control.dns.DnsMessages.GOLDEN_QUERY;
+import static io.lanyard.control.dns.WireMessages.GOLDEN_ANSWER;
+import static io.lanyard.control.dns.WireMessages.GOLDEN_QUERY;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -41,19 +41,19 @@ import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 import java.util.random.RandomGenerator;
 
-import static io.lanyard.control.dns.DnsMessages.A;
-import static io.lanyard.control.dns.DnsMessages.HTTPS;
-import static io.lanyard.control.dns.DnsMessages.NOERROR;
-import static io.lanyard.control.dns.DnsMessages.NXDOMAIN;
-import static io.lanyard.control.dns.DnsMessages.REFUSED;
-import static io.lanyard.control.dns.DnsMessages.SERVFAIL;
-import static io.lanyard.control.dns.DnsMessages.aRecord;
-import static io.lanyard.control.dns.DnsMessages.afterId;
-import static io.lanyard.control.dns.DnsMessages.answerTo;
-import static io.lanyard.control.dns.DnsMessages.id;
-import static io.lanyard.control.dns.DnsMessages.query;
-import static io.lanyard.control.dns.DnsMessages.soaRecord;
-import static io.lanyard.control.dns.DnsMessages.withId;
+import static io.lanyard.control.dns.WireMessages.A;
+import static io.lanyard.control.dns.WireMessages.HTTPS;
+import static io.lanyard.control.dns.WireMessages.NOERROR;
+import static io.lanyard.control.dns.WireMessages.NXDOMAIN;
+import static io.lanyard.control.dns.WireMessages.REFUSED;
+import static io.lanyard.control.dns.WireMessages.SERVFAIL;
+import static io.lanyard.control.dns.WireMessages.aRecord;
+import static io.lanyard.control.dns.WireMessages.afterId;
+import static io.lanyard.control.dns.WireMessages.answerTo;
+import static io.lanyard.control.dns.WireMessages.id;
+import static io.lanyard.control.dns.WireMessages.query;
+import static io.lanyard.control.dns.WireMessages.soaRecord;
+import static io.lanyard.control.dns.WireMessages.withId;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -318,7 +318,7 @@ class UpstreamForwarderTest
             (asked, asker) -> List.of(answerTo(asked).truncated().bytes()),
             (asked, asker) ->
             {
-                final DnsMessages.Answer answer = answerTo(asked);
+                final WireMessages.Answer answer = answerTo(asked);
                 for (int i = 0; i < 60; i++)
                 {
                     answer.answer(aRecord(60, 10, 0, 0, i));

@@ -8,7 +8,7 @@ import java.util.Arrays;
 import java.util.List;
 
 /** DNS messages written out byte by byte (RFC 1035 4.1), for scripted upstreams and golden tests. */
-final class DnsMessages
+final class WireMessages
 {
     static final int A = 1;
     static final int SOA = 6;
@@ -41,7 +41,7 @@ final class DnsMessages
     private static final int TRUNCATED = 0x0200;
     private static final int OPT = 41;
 
-    private DnsMessages()
+    private WireMessages()
     {
     }
 
@@ -130,7 +130,7 @@ final class DnsMessages
         private Answer(final byte[] query)
         {
             this.query = query;
-            this.id = DnsMessages.id(query);
+            this.id = WireMessages.id(query);
             this.question = Arrays.copyOfRange(query, 12, questionEnd(query));
         }
 

@@ -22,7 +22,7 @@ import io.netty.buffer.ByteBuf;
  * they were asked in or with their own; QTYPE and QCLASS compare exactly. A compression pointer is
  * refused in the question: nothing precedes it that it could point to.
  */
-final class DnsQuestion
+final class WireQuestion
 {
     private static final int MAX_NAME_BYTES = 255;
     private static final int MAX_LABEL_BYTES = 63;
@@ -33,7 +33,7 @@ final class DnsQuestion
     private final byte[] wire;
     private final int nameLength;
 
-    private DnsQuestion(final byte[] wire, final int nameLength)
+    private WireQuestion(final byte[] wire, final int nameLength)
     {
         this.wire = wire;
         this.nameLength = nameLength;
@@ -43,7 +43,7 @@ final class DnsQuestion
      * The question of a message that has a header, exactly one question and a well-formed QNAME;
      * {@code null} for anything else.
      */
-    static DnsQuestion of(final ByteBuf message)
+    static WireQuestion of(final ByteBuf message)
     {
         final int start = message.readerIndex() + DnsHeader.LENGTH;
         final int end = message.writerIndex();
@@ -81,7 +81,7 @@ final class DnsQuestion
         }
         final byte[] wire = new byte[nameLength + TYPE_AND_CLASS_BYTES];
         message.getBytes(start, wire);
-        return new DnsQuestion(wire, nameLength);
+        return new WireQuestion(wire, nameLength);
     }
 
     /**
