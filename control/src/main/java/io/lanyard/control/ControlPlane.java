@@ -1532,7 +1532,16 @@ public final class ControlPlane implements AutoCloseable
         final String resolvConf;
         if (scope != null)
         {
-            dns.serve(sandbox.id(), IpRoute2.netnsPath(sandbox.netns()), scope);
+            try
+            {
+                dns.serve(sandbox.id(), IpRoute2.netnsPath(sandbox.netns()), scope);
+            }
+            catch (final RuntimeException ex)
+            {
+                // e.g. a process of the container's holds port 53 when the daemon comes back: the
+                // container keeps its network, its names only fail to resolve, as the log says
+                LOG.log(System.Logger.Level.WARNING, "sandbox " + sandbox.name() + " has no embedded DNS: " + ex.getMessage());
+            }
             resolvConf = etcFiles.embeddedResolvConf(EmbeddedDns.ADDRESS,
                 scope.upstreams().stream().map(u -> u.getAddress().getHostAddress()).toList());
         }

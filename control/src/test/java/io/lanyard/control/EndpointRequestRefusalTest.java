@@ -188,6 +188,66 @@ class EndpointRequestRefusalTest
         assertRunRefused(404, "network nope not found", "nope", null, List.of());
     }
 
+    private void assertRunWithDnsOrLinksRefused(final int status, final String message, final String network, final List<String> dns,
+        final List<String> links)
+    {
+        assertRefused(fixture, status, message, () -> fixture.control().run(new ControlPlane.RunRequest(NEW_SANDBOX, network, null,
+            List.of(), List.of("true"), true, List.of(), dns, links)));
+    }
+
+    @ParameterizedTest(name = "--dns \"{0}\"")
+    @ValueSource(strings = {"", "8.8.8", "2001:db8::1", "resolver.example", "10.0.0.1:53"})
+    void shouldRefuseADnsServerThatIsNotAnIpv4Address(final String server)
+    {
+        assertRunWithDnsOrLinksRefused(400, "invalid --dns " + server + ": an IPv4 address is needed", "isolated", List.of("192.0.2.53", server),
+            List.of());
+    }
+
+    @Test
+    void shouldRefuseDnsServersForTheHostNetwork()
+    {
+        assertRunWithDnsOrLinksRefused(400, "conflicting options: --dns and the host network (it uses the host's resolver configuration)", "host",
+            List.of("192.0.2.53"), List.of());
+    }
+
+    @ParameterizedTest(name = "--net {0}")
+    @ValueSource(strings = {"host", "none"})
+    void shouldRefuseLinksOnANetworkWithoutASwitch(final String network)
+    {
+        assertRunWithDnsOrLinksRefused(400, "conflicting options: --link cannot be used with the " + network + " network", network, List.of(),
+            List.of(HOST_SANDBOX + ":db"));
+    }
+
+    @Test
+    void shouldRefuseALinkFromTheDefaultBridgeToAContainerThatIsNotOnIt()
+    {
+        assertRunWithDnsOrLinksRefused(400, "Cannot link to /" + HOST_SANDBOX + ", as it does not belong to the default network", "bridge",
+            List.of(), List.of(HOST_SANDBOX + ":db"));
+        assertRunWithDnsOrLinksRefused(400, "Cannot link to /" + HOST_SANDBOX + ", as it does not belong to the default network", null,
+            List.of(), List.of(HOST_SANDBOX));
+    }
+
+    @Test
+    void shouldAnswer404ForALinkToAnUnknownContainer()
+    {
+        assertRunWithDnsOrLinksRefused(404, "No such container: nope", "isolated", List.of(), List.of("nope:db"));
+    }
+
+    @ParameterizedTest(name = "--link \"{0}\"")
+    @ValueSource(strings = {"", ":db", "h1:", "h1:db:x"})
+    void shouldRefuseAMalformedLink(final String spec)
+    {
+        assertRunWithDnsOrLinksRefused(400, "invalid link \"" + spec + "\": expected NAME[:ALIAS]", "isolated", List.of(), List.of(spec));
+    }
+
+    @Test
+    void shouldRefuseALinkAliasThatIsNotANameOrIsGivenTwice()
+    {
+        assertRunWithDnsOrLinksRefused(400, "invalid link alias \"a b\"", "isolated", List.of(), List.of(HOST_SANDBOX + ":a b"));
+        assertRunWithDnsOrLinksRefused(400, "invalid links: alias \"DB\" is given twice", "isolated", List.of(),
+            List.of(HOST_SANDBOX + ":db", HOST_SANDBOX + ":DB"));
+    }
+
     // ------------------------------------------------------------------------------------------
     // connect and disconnect
     // ------------------------------------------------------------------------------------------

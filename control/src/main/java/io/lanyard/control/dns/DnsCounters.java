@@ -33,7 +33,7 @@ public final class DnsCounters
         SERVFAIL("servfail"),
         /** An upstream that did not answer within its timeout. */
         UPSTREAM_TIMEOUTS("upstream_timeouts"),
-        /** An upstream that answered SERVFAIL or REFUSED, so the next one was asked. */
+        /** An upstream that answered SERVFAIL or REFUSED, or could not be reached, so the next one was asked. */
         UPSTREAM_FAILURES("upstream_failures"),
         /** A truncated UDP answer retried over TCP. */
         TCP_FALLBACKS("tcp_fallbacks");

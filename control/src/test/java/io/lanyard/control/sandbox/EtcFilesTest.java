@@ -128,6 +128,37 @@ class EtcFilesTest
     }
 
     @Test
+    void shouldPutTheSandboxsOwnNameserversInPlaceOfTheHostsButKeepSearchAndOptions() throws IOException
+    {
+        final EtcFiles etcFiles = etcFilesReading("search corp.example\nnameserver 192.0.2.1\nnameserver 127.0.0.53\noptions rotate\n");
+
+        assertEquals("search corp.example\noptions rotate\nnameserver 198.51.100.53\nnameserver 198.51.100.54\n",
+            etcFiles.resolvConf(List.of("198.51.100.53", "198.51.100.54")));
+        assertEquals(etcFiles.hostResolvConf(), etcFiles.resolvConf(List.of()), "none given: the host's");
+    }
+
+    @Test
+    void shouldPointAnEmbeddedDnsSandboxAt127011WithNdotsZeroAndNoteTheServersItForwardsTo() throws IOException
+    {
+        final EtcFiles etcFiles = etcFilesReading("# by the DHCP client\nsearch corp.example lab.example\nnameserver 192.0.2.1\n" +
+            "options ndots:3 timeout:2 rotate\n");
+
+        assertEquals("search corp.example lab.example\noptions timeout:2 rotate\nnameserver 127.0.0.11\noptions ndots:0\n\n" +
+            "# ExtServers: [192.0.2.1 198.51.100.53]\n", etcFiles.embeddedResolvConf("127.0.0.11", List.of("192.0.2.1", "198.51.100.53")));
+    }
+
+    @Test
+    void shouldListEveryHostNameserverInOrderLoopbackIncluded() throws IOException
+    {
+        final EtcFiles etcFiles = etcFilesReading("nameserver 127.0.0.53\n  nameserver\t192.0.2.1\n#nameserver 192.0.2.9\n" +
+            "nameserver 2001:db8::53\nsearch x\n");
+
+        assertEquals(List.of("127.0.0.53", "192.0.2.1", "2001:db8::53"), etcFiles.hostNameservers(),
+            "the embedded DNS forwards from the host's namespace, where loopback resolvers answer");
+        assertEquals(List.of(), new EtcFiles(root(), tempDir.resolve("missing")).hostNameservers());
+    }
+
+    @Test
     void shouldWriteHostsAndResolvConfInTheNamespacesDirectoryUnderTheRoot() throws IOException
     {
         final EtcFiles etcFiles = etcFilesReading("nameserver 192.0.2.53\n");
