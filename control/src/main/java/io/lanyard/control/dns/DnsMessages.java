@@ -173,6 +173,33 @@ final class DnsMessages
         }
     }
 
+    /**
+     * The question alone with TC set: what a UDP client gets when the answer is bigger than it
+     * accepts, so that it asks again over TCP (RFC 1035 4.2.1, RFC 7766 5).
+     */
+    static ByteBuf truncated(final ByteBufAllocator alloc, final Query query, final DnsResponseCode code)
+    {
+        final ByteBuf out = alloc.buffer(CLASSIC_UDP_LIMIT);
+        try
+        {
+            writeHeader(out, query, code, false, true, query.question() == null ? 0 : 1, 0, query.edns() ? 1 : 0);
+            if (query.question() != null)
+            {
+                DnsRecordEncoder.DEFAULT.encodeQuestion(query.question(), out);
+            }
+            if (query.edns())
+            {
+                writeOpt(out);
+            }
+            return out;
+        }
+        catch (final Exception ex)
+        {
+            out.release();
+            throw new IllegalStateException("cannot encode a truncated answer to " + query.question() + ": " + ex, ex);
+        }
+    }
+
     /** An answer with no records and {@code code}: FORMERR, NOTIMP, SERVFAIL, REFUSED or an empty NOERROR. */
     static ByteBuf error(final ByteBufAllocator alloc, final Query query, final DnsResponseCode code)
     {

@@ -107,6 +107,14 @@ final class Resolver
             @Override
             public void relay(final ByteBuf response)
             {
+                if (response.readableBytes() > limit)
+                {
+                    // fetched whole over TCP by the forwarder, but more than this UDP client takes
+                    final int code = response.getUnsignedByte(response.readerIndex() + 3) & 0xF;
+                    response.release();
+                    sink.send(DnsMessages.truncated(alloc, query, DnsResponseCode.valueOf(code)));
+                    return;
+                }
                 sink.send(response);
             }
 

@@ -168,6 +168,27 @@ class DnsMessagesTest
     }
 
     @Test
+    void shouldWriteATruncatedAnswerWithTheQuestionAndTheUpstreamsCode()
+    {
+        final ByteBuf message = query(3, "big.ext.test", DnsRecordType.TXT, false);
+        final DatagramDnsResponse response = decode(DnsMessages.truncated(ByteBufAllocator.DEFAULT, DnsMessages.read(message),
+            DnsResponseCode.NXDOMAIN));
+        try
+        {
+            assertTrue(response.isTruncated());
+            assertEquals(3, response.id());
+            assertEquals(DnsResponseCode.NXDOMAIN, response.code());
+            assertEquals("big.ext.test.", response.recordAt(DnsSection.QUESTION).name());
+            assertEquals(0, response.count(DnsSection.ANSWER));
+        }
+        finally
+        {
+            response.release();
+            message.release();
+        }
+    }
+
+    @Test
     void shouldAnswerErrorsWithTheQuestionWhenThereIsOne()
     {
         final ByteBuf message = query(77, "x", DnsRecordType.AAAA, true);
