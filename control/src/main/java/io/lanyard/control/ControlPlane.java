@@ -34,8 +34,8 @@ import io.lanyard.forwarding.addr.Ipv4Cidr;
 import io.lanyard.forwarding.addr.MacAddress;
 import io.lanyard.tap.IpRoute2;
 import io.lanyard.tap.TapDevice;
-import java.net.InetSocketAddress;
 
+import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.BitSet;
