@@ -108,6 +108,10 @@ public final class EmbeddedDns implements AutoCloseable
             listener.udp = new Bootstrap()
                 .group(group)
                 .channelFactory(() -> namespaceThread.call(netnsPath, EpollDatagramChannel::new))
+                // a DNS server of the container's own that binds 0.0.0.0:53 with SO_REUSEADDR (as
+                // dnsmasq does) can then coexist; queries to 127.0.0.11 still come here, the
+                // more specific binding
+                .option(ChannelOption.SO_REUSEADDR, true)
                 .option(ChannelOption.RCVBUF_ALLOCATOR, new FixedRecvByteBufAllocator(Resolver.MAX_QUERY + 1))
                 .handler(new UdpQueries(listener))
                 .bind(address).syncUninterruptibly().channel();
