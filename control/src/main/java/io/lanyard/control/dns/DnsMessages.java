@@ -173,6 +173,20 @@ final class DnsMessages
         }
     }
 
+    /**
+     * What the client gets over UDP for an upstream's answer larger than its limit: what
+     * {@link #answer} sends for an answer of its own that does not fit — the header with TC set
+     * and the question, with the upstream's RCODE and AA — so the client asks again over TCP
+     * (RFC 1035 4.2.1, RFC 2181 9). {@code response} is consumed (released).
+     */
+    static ByteBuf truncated(final ByteBufAllocator alloc, final Query query, final ByteBuf response)
+    {
+        final int flags = response.getUnsignedShort(response.readerIndex() + 2);
+        response.release();
+        // a limit nothing fits: the answer is cut back to its question, with TC
+        return answer(alloc, query, DnsResponseCode.valueOf(flags & 0xF), (flags & FLAG_AA) != 0, List.of(), 0);
+    }
+
     /** An answer with no records and {@code code}: FORMERR, NOTIMP, SERVFAIL, REFUSED or an empty NOERROR. */
     static ByteBuf error(final ByteBufAllocator alloc, final Query query, final DnsResponseCode code)
     {
