@@ -19,6 +19,7 @@ import java.util.regex.Pattern;
  * @param answers the answer section.
  * @param size    the size of the message received, or -1.
  * @param server  the {@code SERVER:} line, e.g. {@code 127.0.0.11#53(127.0.0.11) (TCP)}, or "".
+ * @param output  everything dig printed.
  */
 record Dig(String status, Set<String> flags, List<Answer> answers, int size, String server, String output)
 {

@@ -27,14 +27,12 @@ final class Dnsmasq implements AutoCloseable
     private static final Pattern QUERY_LINE = Pattern.compile("dnsmasq\\[(\\d+)]: (?:\\d+ \\S+ )?query\\[(\\w+)] (\\S+) from ");
     private static final Pattern STARTED_LINE = Pattern.compile("dnsmasq\\[(\\d+)]: started, version");
 
-    final String address;
     private final Process process;
     private final Path log;
     private final long pid;
 
-    private Dnsmasq(final String address, final Process process, final Path log, final long pid)
+    private Dnsmasq(final Process process, final Path log, final long pid)
     {
-        this.address = address;
         this.process = process;
         this.log = log;
         this.pid = pid;
@@ -62,7 +60,7 @@ final class Dnsmasq implements AutoCloseable
             throw new AssertionError("dnsmasq on " + address + " did not start:\n" + LanyardHost.readQuietly(log) +
                 LanyardHost.readQuietly(dir.resolve("dnsmasq-" + address + ".out")));
         }
-        return new Dnsmasq(address, process, log, Long.parseLong(line.group(1)));
+        return new Dnsmasq(process, log, Long.parseLong(line.group(1)));
     }
 
     /** How many queries (any type, UDP and TCP) for exactly {@code name} it received. */
