@@ -174,30 +174,17 @@ final class DnsMessages
     }
 
     /**
-     * The question alone with TC set: what a UDP client gets when the answer is bigger than it
-     * accepts, so that it asks again over TCP (RFC 1035 4.2.1, RFC 7766 5).
+     * What the client gets over UDP for an upstream's answer larger than its limit: what
+     * {@link #answer} sends for an answer of its own that does not fit — the header with TC set
+     * and the question, with the upstream's RCODE and AA — so the client asks again over TCP
+     * (RFC 1035 4.2.1, RFC 2181 9). {@code response} is consumed (released).
      */
-    static ByteBuf truncated(final ByteBufAllocator alloc, final Query query, final DnsResponseCode code)
+    static ByteBuf truncated(final ByteBufAllocator alloc, final Query query, final ByteBuf response)
     {
-        final ByteBuf out = alloc.buffer(CLASSIC_UDP_LIMIT);
-        try
-        {
-            writeHeader(out, query, code, false, true, query.question() == null ? 0 : 1, 0, query.edns() ? 1 : 0);
-            if (query.question() != null)
-            {
-                DnsRecordEncoder.DEFAULT.encodeQuestion(query.question(), out);
-            }
-            if (query.edns())
-            {
-                writeOpt(out);
-            }
-            return out;
-        }
-        catch (final Exception ex)
-        {
-            out.release();
-            throw new IllegalStateException("cannot encode a truncated answer to " + query.question() + ": " + ex, ex);
-        }
+        final int flags = response.getUnsignedShort(response.readerIndex() + 2);
+        response.release();
+        // a limit nothing fits: the answer is cut back to its question, with TC
+        return answer(alloc, query, DnsResponseCode.valueOf(flags & 0xF), (flags & FLAG_AA) != 0, List.of(), 0);
     }
 
     /** An answer with no records and {@code code}: FORMERR, NOTIMP, SERVFAIL, REFUSED or an empty NOERROR. */

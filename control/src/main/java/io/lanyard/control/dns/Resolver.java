@@ -52,8 +52,8 @@ final class Resolver
     /**
      * Answers {@code message} (which stays the caller's) for a sandbox with {@code scope}.
      *
-     * @param udp whether it came over UDP: its own answers then fit the query's UDP payload size
-     *            or are sent truncated (TC), for the client to ask again over TCP.
+     * @param udp whether it came over UDP: answers, its own and relayed ones, then fit the query's
+     *            UDP payload size or are sent truncated (TC), for the client to ask again over TCP.
      */
     void handle(final ByteBufAllocator alloc, final ByteBuf message, final DnsScope scope, final boolean udp, final Sink sink)
     {
@@ -107,15 +107,8 @@ final class Resolver
             @Override
             public void relay(final ByteBuf response)
             {
-                if (response.readableBytes() > limit)
-                {
-                    // fetched whole over TCP by the forwarder, but more than this UDP client takes
-                    final int code = response.getUnsignedByte(response.readerIndex() + 3) & 0xF;
-                    response.release();
-                    sink.send(DnsMessages.truncated(alloc, query, DnsResponseCode.valueOf(code)));
-                    return;
-                }
-                sink.send(response);
+                // an answer the upstream gave over TCP (after a TC) may be more than the client takes over UDP
+                sink.send(response.readableBytes() > limit ? DnsMessages.truncated(alloc, query, response) : response);
             }
 
             @Override

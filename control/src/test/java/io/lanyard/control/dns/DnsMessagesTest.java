@@ -168,18 +168,25 @@ class DnsMessagesTest
     }
 
     @Test
-    void shouldWriteATruncatedAnswerWithTheQuestionAndTheUpstreamsCode()
+    void shouldCutARelayedAnswerTooLargeForTheClientBackToItsQuestionWithTc()
     {
-        final ByteBuf message = query(3, "big.ext.test", DnsRecordType.TXT, false);
-        final DatagramDnsResponse response = decode(DnsMessages.truncated(ByteBufAllocator.DEFAULT, DnsMessages.read(message),
-            DnsResponseCode.NXDOMAIN));
+        final ByteBuf message = query(9, "many.big.test", DnsRecordType.A, true);
+        final Query query = DnsMessages.read(message);
+        final ByteBuf upstream = Unpooled.buffer()
+            .writeShort(4242).writeShort(0x8000 | 0x0400 | 0x0100 | 0x0080).writeShort(1).writeShort(100).writeShort(0).writeShort(0)
+            .writeZero(1600);
+        final DatagramDnsResponse response = decode(DnsMessages.truncated(ByteBufAllocator.DEFAULT, query, upstream));
         try
         {
+            assertEquals(0, upstream.refCnt(), "the upstream's answer is released");
+            assertEquals(9, response.id(), "the client's ID");
             assertTrue(response.isTruncated());
-            assertEquals(3, response.id());
-            assertEquals(DnsResponseCode.NXDOMAIN, response.code());
-            assertEquals("big.ext.test.", response.recordAt(DnsSection.QUESTION).name());
+            assertTrue(response.isAuthoritativeAnswer(), "the upstream's AA");
+            assertEquals(DnsResponseCode.NOERROR, response.code());
+            assertEquals(1, response.count(DnsSection.QUESTION));
+            assertEquals("many.big.test.", response.recordAt(DnsSection.QUESTION).name());
             assertEquals(0, response.count(DnsSection.ANSWER));
+            assertEquals(1, response.count(DnsSection.ADDITIONAL), "an EDNS query gets an OPT record back");
         }
         finally
         {
