@@ -1597,6 +1597,11 @@ public final class ControlPlane implements AutoCloseable
         final List<InetSocketAddress> upstreams = new ArrayList<>();
         for (final String server : sandbox.dns().isEmpty() ? etcFiles.hostNameservers() : sandbox.dns())
         {
+            if (EmbeddedDns.ADDRESS.equals(server))
+            {
+                // itself: the forwarder would skip it anyway, and resolv.conf's note would mislead
+                continue;
+            }
             try
             {
                 upstreams.add(new InetSocketAddress(Ipv4Address.format(Ipv4Address.parse(server)), EmbeddedDns.PORT));

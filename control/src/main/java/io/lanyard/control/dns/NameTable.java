@@ -80,8 +80,8 @@ public final class NameTable
     private static void put(final Map<String, Map<String, List<Entry>>> table, final Binding binding)
     {
         final Map<String, List<Entry>> network = table.computeIfAbsent(binding.networkId(), id -> new HashMap<>());
-        final Entry entry = new Entry(binding.endpointId(), canonical(binding.names().get(0)) + "." + canonical(binding.networkName()),
-            binding.address());
+        // names match in any case, but a PTR answer spells the container and network as they were given
+        final Entry entry = new Entry(binding.endpointId(), binding.names().get(0) + "." + binding.networkName(), binding.address());
         final Set<String> all = new LinkedHashSet<>();
         for (final String name : binding.names())
         {

@@ -74,10 +74,11 @@ class NameTableTest
     }
 
     @Test
-    void shouldAnswerPtrWithNameDotNetwork()
+    void shouldAnswerPtrWithNameDotNetworkSpelledAsGiven()
     {
-        table.add("n1", "Isolated_NW", "e1", C1, List.of("container2", "web"));
-        assertEquals(Optional.of("container2.isolated_nw"), table.reverse(List.of("n1"), C1));
+        table.add("n1", "Isolated_NW", "e1", C1, List.of("Container2", "web"));
+        assertEquals(Optional.of("Container2.Isolated_NW"), table.reverse(List.of("n1"), C1));
+        assertEquals(List.of(C1), table.resolve(List.of("n1"), "container2.isolated_nw", random), "while names match in any case");
         assertEquals(Optional.empty(), table.reverse(List.of("n2"), C1));
         assertEquals(Optional.empty(), table.reverse(List.of("n1"), C2));
     }

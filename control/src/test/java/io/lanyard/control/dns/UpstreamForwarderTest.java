@@ -354,8 +354,10 @@ class UpstreamForwarderTest
     @Test
     void shouldGiveTheTcpRetryOnlyWhatIsLeftOfTheUpstreamsBudget() throws Exception
     {
-        final Duration budget = Duration.ofMillis(400);
-        final long udpDelayMillis = 300;
+        // a fresh budget for TCP would end at 1800 ms at the earliest; the shared one ends at
+        // 1000 ms, which leaves 700 ms for a loaded machine's scheduling
+        final Duration budget = Duration.ofMillis(1000);
+        final long udpDelayMillis = 800;
         final FakeUpstream slowTruncatingThenSilent = upstream(FakeUpstream.udpAndTcp(
             (asked, asker) ->
             {
