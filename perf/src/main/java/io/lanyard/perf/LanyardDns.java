@@ -78,8 +78,12 @@ final class LanyardDns
     private static final int LINK_PREFIX_LENGTH = 24;
     private static final int SHORT_ID_LENGTH = 12;
     private static final int CHECK_ATTEMPTS = 10;
-    /** Before the first round, each socket asks at full rate for this long: the daemon's JIT, ARP and NAT entries settle. */
-    private static final Duration WARM_UP = Duration.ofSeconds(2);
+    /**
+     * Before the first round, each socket asks at full rate for this long, so the daemon's JIT,
+     * ARP and NAT entries settle (the resolver's path is netty's codec and collections: on a busy
+     * machine C2 takes seconds to get to it).
+     */
+    private static final Duration WARM_UP = Duration.ofSeconds(3);
 
     /**
      * What one side measured in a round.

@@ -40,12 +40,17 @@ import java.util.concurrent.TimeUnit;
  * releases each answer, as the channel does once the datagram is written, so the pooled
  * allocator reuses the buffers; the rest of what the path allocates (the decoded question, name
  * strings, records, lists) shows in {@code -prof gc}. Setup checks every answer once.
+ *
+ * <p>The warm-up is longer than the pipeline benchmarks': the path runs through netty's codec
+ * and the JDK's collections, much more code for C2 than a stage's loop, and after three
+ * one-second iterations on a busy two-CPU machine it was still C1's (the PTR path then
+ * allocated 30 kB per query instead of 5 kB, its iterators not yet scalar-replaced).
  */
 @State(Scope.Thread)
 @BenchmarkMode(Mode.Throughput)
 @OutputTimeUnit(TimeUnit.SECONDS)
 @Fork(value = 1, jvmArgsAppend = "--add-exports=java.base/jdk.internal.misc=ALL-UNNAMED")
-@Warmup(iterations = 3, time = 1)
+@Warmup(iterations = 5, time = 2)
 @Measurement(iterations = 5, time = 2)
 public class ResolverBenchmark
 {
