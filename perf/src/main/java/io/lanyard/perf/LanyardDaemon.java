@@ -137,11 +137,24 @@ final class LanyardDaemon
      */
     JsonNode createSandbox(final String sandbox, final String network)
     {
+        return createSandbox(sandbox, network, List.of());
+    }
+
+    /**
+     * As {@link #createSandbox(String, String)}, with network aliases ({@code run --network-alias}),
+     * for a user-defined network.
+     */
+    JsonNode createSandbox(final String sandbox, final String network, final List<String> aliases)
+    {
         final Map<String, Object> request = new LinkedHashMap<>();
         request.put("Name", sandbox);
         if (network != null)
         {
             request.put("Network", network);
+        }
+        if (!aliases.isEmpty())
+        {
+            request.put("Aliases", aliases);
         }
         request.put("Detach", true);
         final ApiClient.Response created = api.post("/sandboxes", request);

@@ -25,7 +25,9 @@ import java.util.concurrent.Callable;
  * container to a server outside, masqueraded; the peer is a bridge, IP forwarding and iptables
  * MASQUERADE) and {@code overlay} (two containers on two hosts, across VXLAN on an underlay; the
  * peer is a kernel VXLAN device behind a bridge on each host, and Lanyard runs a daemon per host
- * with an etcd as their store). Every switch lives through the whole run, and rounds alternate between them, so
+ * with an etcd as their store); and {@code dns} (a container's queries to the embedded DNS, for
+ * container names and for an outside name it forwards; the peer is dnsmasq asked directly, see
+ * {@link LanyardDns}). Every switch lives through the whole run, and rounds alternate between them, so
  * the ratios come from the same conditions on a noisy machine; with {@code --repeat} each figure
  * is the median over rounds. Everything the run made is removed at the end, also after a failure
  * or Ctrl-C.
@@ -37,9 +39,12 @@ import java.util.concurrent.Callable;
         "bridge), nat (a container to an outside namespace through masquerade,",
         "vs a bridge + ip_forward + iptables MASQUERADE) and overlay (two",
         "containers on two hosts across VXLAN, vs kernel VXLAN + bridge; Lanyard",
-        "with a daemon per host and etcd). Builds everything in namespaces of its",
+        "with a daemon per host and etcd) and dns (a container's embedded DNS:",
+        "queries/s and latency for container names and for a forwarded outside",
+        "name, vs dnsmasq asked directly). Builds everything in namespaces of its",
         "own (lyp<hex>-*) and removes them on exit. Needs root, iperf3, ping,",
-        "nsenter, ip, ss, sysctl; iptables for nat; bridge and etcd for overlay.",
+        "nsenter, ip, ss, sysctl; iptables for nat; bridge and etcd for overlay;",
+        "dnsmasq for dns.",
         "More lanyardd flags (for every daemon) may follow '--', e.g.:",
         "lanyard-perf --repeat 3 -- --mac-aging 60",
         ""})
@@ -61,8 +66,16 @@ public final class LanyardPerf implements Callable<Integer>
     int repeat = 1;
 
     @Option(names = "--scenario", paramLabel = "NAME", split = ",",
-        description = "what to measure: bridge (default), nat, overlay, or all; repeatable or comma-separated, e.g. --scenario bridge,overlay")
+        description = "what to measure: bridge (default), nat, overlay, dns, or all; repeatable or comma-separated, e.g. --scenario bridge,overlay")
     List<String> scenarioNames = new ArrayList<>();
+
+    @Option(names = "--dns-seconds", paramLabel = "SECONDS",
+        description = "dns: length of each rate measurement, 32 queries in flight (default: ${DEFAULT-VALUE})")
+    int dnsSeconds = 5;
+
+    @Option(names = "--dns-queries", paramLabel = "N",
+        description = "dns: queries per latency measurement, one at a time, 1 ms apart (default: ${DEFAULT-VALUE})")
+    int dnsQueries = 1000;
 
     @Option(names = "--json-out", paramLabel = "FILE", description = "also write the results as JSON to FILE")
     Path jsonOut;
@@ -143,27 +156,37 @@ public final class LanyardPerf implements Callable<Integer>
         progress.println("lanyard-perf: building Linux and Lanyard for " + names(scenarios) + " (namespaces " + workspace.prefix() + "*)");
         final List<Runnable> aliveChecks = new ArrayList<>();
         LanyardSide lanyardSide = null;
-        if (scenarios.contains(Scenario.BRIDGE) || scenarios.contains(Scenario.NAT))
+        final boolean dns = scenarios.contains(Scenario.DNS);
+        if (scenarios.contains(Scenario.BRIDGE) || scenarios.contains(Scenario.NAT) || dns)
         {
-            lanyardSide = LanyardSide.start(workspace, home, daemonFlags, scenarios.contains(Scenario.NAT));
+            lanyardSide = LanyardSide.start(workspace, home, daemonFlags, scenarios.contains(Scenario.NAT) || dns, dns);
             aliveChecks.add(lanyardSide::checkAlive);
-            final List<String> flags = new ArrayList<>(lanyardSide.uplinkFlags());
+            final List<String> flags = new ArrayList<>(lanyardSide.ownFlags());
             flags.addAll(daemonFlags);
             progress.println("lanyard-perf: lanyardd pid " + lanyardSide.daemonPid() + (flags.isEmpty() ? "" : " with " + String.join(" ", flags)));
         }
         LanyardOverlay lanyardOverlay = null;
+        LanyardDns lanyardDns = null;
 
         final Map<Scenario, Sides> sides = new LinkedHashMap<>();
         for (final Scenario scenario : scenarios)
         {
+            if (scenario == Scenario.DNS)
+            {
+                lanyardDns = LanyardDns.start(workspace, lanyardSide, dnsSeconds, dnsQueries);
+                aliveChecks.add(lanyardDns::checkAlive);
+                progress.println("lanyard-perf: dns: containers " + LanyardDns.CLIENT + ", " + String.join(", ", LanyardDns.CONTAINERS) +
+                    " on " + LanyardDns.NETWORK + " " + LanyardDns.SUBNET + "; " + lanyardDns.describe());
+                continue;
+            }
             final Sides built;
             switch (scenario)
             {
                 case BRIDGE:
-                    built = new Sides(LinuxBridge.build(workspace), lanyardSide.bridgeEndpoints(), lanyardSide.uplinkFlags());
+                    built = new Sides(LinuxBridge.build(workspace), lanyardSide.bridgeEndpoints(), lanyardSide.ownFlags());
                     break;
                 case NAT:
-                    built = new Sides(LinuxNat.build(workspace), lanyardSide.natEndpoints(), lanyardSide.uplinkFlags());
+                    built = new Sides(LinuxNat.build(workspace), lanyardSide.natEndpoints(), lanyardSide.ownFlags());
                     break;
                 case OVERLAY:
                     final Endpoints peer = LinuxOverlay.build(workspace);
@@ -185,7 +208,8 @@ public final class LanyardPerf implements Callable<Integer>
         }
         aliveChecks.forEach(Runnable::run);
 
-        final Map<Scenario, List<Report.Round>> rounds = new LinkedHashMap<>();
+        final Map<Scenario, List<Report.Round<Report.SideResult>>> rounds = new LinkedHashMap<>();
+        final List<Report.Round<LanyardDns.Side>> dnsRounds = new ArrayList<>();
         for (int round = 1; round <= repeat; round++)
         {
             final boolean peerFirst = round % 2 == 1;
@@ -200,14 +224,31 @@ public final class LanyardPerf implements Callable<Integer>
                     aliveChecks.forEach(Runnable::run);
                 }
                 rounds.computeIfAbsent(entry.getKey(), s -> new ArrayList<>()).add(
-                    new Report.Round(round, List.copyOf(results.keySet()), results.get(peer.label()), results.get(lanyard.label())));
+                    new Report.Round<>(round, List.copyOf(results.keySet()), results.get(peer.label()), results.get(lanyard.label())));
+            }
+            if (lanyardDns != null)
+            {
+                final Map<String, LanyardDns.Side> results = new LinkedHashMap<>();
+                for (final boolean lanyard : peerFirst ? List.of(false, true) : List.of(true, false))
+                {
+                    results.put(lanyard ? LanyardSide.LABEL : LanyardDns.PEER_LABEL, measureDns(lanyardDns, lanyard, round));
+                    aliveChecks.forEach(Runnable::run);
+                }
+                dnsRounds.add(new Report.Round<>(round, List.copyOf(results.keySet()), results.get(LanyardDns.PEER_LABEL),
+                    results.get(LanyardSide.LABEL)));
             }
         }
 
-        final List<Report.Section> sections = new ArrayList<>();
+        final List<Report.Section<?>> sections = new ArrayList<>();
         for (final Scenario scenario : scenarios)
         {
-            sections.add(new Report.Section(scenario.cliName(), scenario.description(), scenario.peerLabel(),
+            if (scenario == Scenario.DNS)
+            {
+                sections.add(new Report.Section<>(scenario.cliName(), scenario.description(), lanyardDns.method(), scenario.peerLabel(),
+                    lanyardSide.ownFlags(), LanyardDns.METRICS, dnsRounds));
+                continue;
+            }
+            sections.add(Report.Section.ofSwitch(scenario.cliName(), scenario.description(), scenario.peerLabel(),
                 sides.get(scenario).lanyardFlags(), rounds.get(scenario)));
         }
         final Report report = new Report(new Report.Settings(workspace.prefix(), repeat, duration, streams, pings, pingIntervalMillis,
@@ -261,6 +302,21 @@ public final class LanyardPerf implements Callable<Integer>
         return new Report.SideResult(tcp, ping);
     }
 
+    private LanyardDns.Side measureDns(final LanyardDns dns, final boolean lanyard, final int round)
+    {
+        progress.printf(Locale.ROOT, "[round %d/%d] %-7s %-14s %d s x2 at %d in flight, %d queries x%d one at a time ... ", round, repeat,
+            Scenario.DNS.cliName(), lanyard ? LanyardSide.LABEL : LanyardDns.PEER_LABEL, dnsSeconds, LanyardDns.IN_FLIGHT, dnsQueries,
+            lanyard ? 2 : 3);
+        progress.flush();
+        final LanyardDns.Side side = dns.measure(lanyard);
+        progress.printf(Locale.ROOT, "names %.0f q/s, p50 %.3f ms; outside %.0f q/s, p50 %.3f ms%s; %d unanswered%n",
+            side.namesRate().queriesPerSecond(), side.namesLatency().percentileMillis(50),
+            side.outsideRate().queriesPerSecond(), side.outsideLatency().percentileMillis(50),
+            side.hostLatency() == null ? "" : String.format(Locale.ROOT, " (from the host ns p50 %.3f ms)", side.hostLatency().percentileMillis(50)),
+            side.unanswered());
+        return side;
+    }
+
     private List<String> daemonFlags()
     {
         final List<String> flags = new ArrayList<>();
@@ -302,9 +358,9 @@ public final class LanyardPerf implements Callable<Integer>
 
     private void checkArguments()
     {
-        if (duration < 1 || streams < 1 || pings < 1 || pingIntervalMillis < 1 || repeat < 1)
+        if (duration < 1 || streams < 1 || pings < 1 || pingIntervalMillis < 1 || repeat < 1 || dnsSeconds < 1 || dnsQueries < 1)
         {
-            throw new PerfException("--duration, --streams, --pings, --ping-interval and --repeat must be at least 1");
+            throw new PerfException("--duration, --streams, --pings, --ping-interval, --repeat, --dns-seconds and --dns-queries must be at least 1");
         }
     }
 
@@ -329,6 +385,11 @@ public final class LanyardPerf implements Callable<Integer>
         if (scenarios.contains(Scenario.OVERLAY) && !onPath("bridge"))
         {
             throw new PerfException("--scenario overlay needs bridge (iproute2) on the PATH for the Linux peer's VXLAN forwarding entries");
+        }
+        if (scenarios.contains(Scenario.DNS) && !onPath("dnsmasq"))
+        {
+            throw new PerfException("--scenario dns needs dnsmasq on the PATH for the upstream resolver and the peer " +
+                "(Debian: apt-get install dnsmasq-base); it runs inside the run's own namespaces");
         }
         if (scenarios.contains(Scenario.OVERLAY) && !onPath("etcd"))
         {

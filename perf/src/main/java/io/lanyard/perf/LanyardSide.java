@@ -14,10 +14,12 @@ import java.util.Map;
  * bridge are created through the API, as {@code lanyard run -d} would, when a scenario first
  * asks for them.
  *
- * <p>With an uplink (the NAT scenario), the host namespace also holds {@code up0}, one end of a
- * veth pair to the {@link OutsideNetwork} in {@code PREFIX-out}, with no address of the kernel's,
- * and the daemon is started with {@code --uplink up0 --uplink-ip 198.51.100.2/24
- * --uplink-gateway 198.51.100.1} before the caller's flags.
+ * <p>With an uplink (the NAT and DNS scenarios), the host namespace also holds {@code up0}, one
+ * end of a veth pair to the {@link OutsideNetwork} in {@code PREFIX-out}, with no address of the
+ * kernel's, and the daemon is started with {@code --uplink up0 --uplink-ip 198.51.100.2/24
+ * --uplink-gateway 198.51.100.1} before the caller's flags. For the DNS scenario the host also
+ * gets a route of its own to the upstream resolver and the daemon a {@code --resolv-conf} naming
+ * it (see {@link LanyardDns#prepareHost}).
  *
  * <pre>
  *   PREFIX-c1 ── TAP ┐                    PREFIX-host: lanyardd
@@ -29,14 +31,16 @@ final class LanyardSide
     static final String LABEL = "Lanyard";
 
     private final LanyardDaemon daemon;
-    private final List<String> uplinkFlags;
+    private final List<String> ownFlags;
+    private final String hostNetns;
     private final String outsideNetns;
     private final Map<String, JsonNode> sandboxes = new HashMap<>();
 
-    private LanyardSide(final LanyardDaemon daemon, final List<String> uplinkFlags, final String outsideNetns)
+    private LanyardSide(final LanyardDaemon daemon, final List<String> ownFlags, final String hostNetns, final String outsideNetns)
     {
         this.daemon = daemon;
-        this.uplinkFlags = uplinkFlags;
+        this.ownFlags = ownFlags;
+        this.hostNetns = hostNetns;
         this.outsideNetns = outsideNetns;
     }
 
@@ -44,29 +48,57 @@ final class LanyardSide
      * @param home        the {@code tools} directory holding {@code bin/lanyardd} and the built jars.
      * @param daemonFlags extra flags for the daemon ({@code --pipeline inline}, ...).
      * @param withUplink  whether to build the outside network and give the daemon its uplink.
+     * @param withDns     whether to prepare the DNS scenario's upstream route and resolver
+     *                    configuration; needs the uplink.
      */
-    static LanyardSide start(final Workspace workspace, final Path home, final List<String> daemonFlags, final boolean withUplink)
+    static LanyardSide start(final Workspace workspace, final Path home, final List<String> daemonFlags, final boolean withUplink,
+        final boolean withDns)
     {
+        if (withDns && !withUplink)
+        {
+            throw new IllegalArgumentException("the DNS scenario's upstream is beyond the uplink");
+        }
         final String host = workspace.addNamespace("host");
-        final List<String> uplinkFlags = new ArrayList<>();
+        final List<String> ownFlags = new ArrayList<>();
         String outside = null;
         if (withUplink)
         {
             outside = OutsideNetwork.build(workspace, "out", host);
-            uplinkFlags.addAll(List.of("--uplink", OutsideNetwork.ROUTER_INTERFACE,
+            ownFlags.addAll(List.of("--uplink", OutsideNetwork.ROUTER_INTERFACE,
                 "--uplink-ip", OutsideNetwork.MASQUERADE_ADDRESS + "/" + OutsideNetwork.PREFIX_LENGTH,
                 "--uplink-gateway", OutsideNetwork.SERVER_ADDRESS));
         }
-        final List<String> flags = new ArrayList<>(uplinkFlags);
+        if (withDns)
+        {
+            ownFlags.addAll(LanyardDns.prepareHost(workspace, host, outside));
+        }
+        final List<String> flags = new ArrayList<>(ownFlags);
         flags.addAll(daemonFlags);
         final LanyardDaemon daemon = LanyardDaemon.start(workspace, home, "host", host, workspace.prefix(), flags);
-        return new LanyardSide(daemon, List.copyOf(uplinkFlags), outside);
+        return new LanyardSide(daemon, List.copyOf(ownFlags), host, outside);
     }
 
-    /** The flags the daemon was started with before the caller's: the uplink's, if it has one. */
-    List<String> uplinkFlags()
+    /** The flags the daemon was started with before the caller's: the uplink's, if it has one, and the DNS scenario's. */
+    List<String> ownFlags()
     {
-        return uplinkFlags;
+        return ownFlags;
+    }
+
+    LanyardDaemon daemon()
+    {
+        return daemon;
+    }
+
+    /** The namespace the daemon runs in. */
+    String hostNetns()
+    {
+        return hostNetns;
+    }
+
+    /** The namespace beyond the uplink; null without one. */
+    String outsideNetns()
+    {
+        return outsideNetns;
     }
 
     /** The bridge scenario: sandbox {@code c1} to sandbox {@code c2}, both on the default bridge. */

@@ -6,8 +6,9 @@ import java.util.List;
 import java.util.Locale;
 
 /**
- * What a run measures ({@code --scenario}): each scenario is a path a packet takes, built the same
- * way twice, once by Linux and once by Lanyard, and measured on both in the same rounds.
+ * What a run measures ({@code --scenario}): each scenario is a path a packet takes (or, for
+ * {@code dns}, a service a container uses), built the same way twice, once by Linux and once by
+ * Lanyard, and measured on both in the same rounds.
  */
 enum Scenario
 {
@@ -19,7 +20,11 @@ enum Scenario
 
     /** Two containers on two hosts: VXLAN encapsulation across an underlay, and the control plane that sets it up. */
     OVERLAY("overlay", LinuxOverlay.LABEL, "two containers on two hosts, VXLAN over an MTU-" + Underlay.MTU + " underlay, container MTU " +
-        Underlay.OVERLAY_MTU);
+        Underlay.OVERLAY_MTU),
+
+    /** A container's DNS: the embedded DNS answering container names, and forwarding an outside name to an upstream. */
+    DNS("dns", LanyardDns.PEER_LABEL, "a container on a user-defined network asks the embedded DNS (127.0.0.11) for container " +
+        "names, and for an outside name it forwards to dnsmasq at " + LanyardDns.UPSTREAM_ADDRESS);
 
     static final String ALL = "all";
 

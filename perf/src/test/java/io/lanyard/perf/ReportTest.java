@@ -4,8 +4,10 @@ import org.junit.jupiter.api.Test;
 
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ReportTest
@@ -23,7 +25,7 @@ class ReportTest
     @Test
     void shouldReportMediansOverRoundsWithRatiosWhereHigherIsBetter()
     {
-        final Report report = new Report(SETTINGS, List.of(new Report.Section("bridge", "two containers", LinuxBridge.LABEL, List.of(), List.of(
+        final Report report = new Report(SETTINGS, List.of(Report.Section.ofSwitch("bridge", "two containers", LinuxBridge.LABEL, List.of(), List.of(
             round(1, 10.0, 5.0, "0.050", "0.100"),
             round(2, 20.0, 4.0, "0.060", "0.200"),
             round(3, 12.0, 6.0, "0.070", "0.140")))));
@@ -42,8 +44,8 @@ class ReportTest
     void shouldReportEachScenarioAgainstItsOwnPeer()
     {
         final Report report = new Report(SETTINGS, List.of(
-            new Report.Section("bridge", "two containers", LinuxBridge.LABEL, List.of(), List.of(round(1, 10.0, 5.0, "0.050", "0.100"))),
-            new Report.Section("nat", "to the outside", LinuxNat.LABEL, List.of("--uplink", "up0"), List.of(round(1, 8.0, 2.0, "0.080", "0.160")))));
+            Report.Section.ofSwitch("bridge", "two containers", LinuxBridge.LABEL, List.of(), List.of(round(1, 10.0, 5.0, "0.050", "0.100"))),
+            Report.Section.ofSwitch("nat", "to the outside", LinuxNat.LABEL, List.of("--uplink", "up0"), List.of(round(1, 8.0, 2.0, "0.080", "0.160")))));
 
         final String table = report.table();
         assertTrue(table.matches("(?s).*scenario bridge: two containers\\n\\S+\\s+Linux bridge\\s+Lanyard.*"), table);
@@ -59,6 +61,61 @@ class ReportTest
         assertEquals(0.5, (Double)medians(report, 1).get(2).get("ratio"), 1e-3);
     }
 
+    @Test
+    void shouldShowTheChosenMetricsOfEachSideInTheRoundLines()
+    {
+        final Report report = new Report(SETTINGS, List.of(Report.Section.ofSwitch("bridge", "two containers", LinuxBridge.LABEL, List.of(),
+            List.of(round(1, 10.0, 5.0, "0.050", "0.100"), round(2, 20.0, 4.0, "0.060", "0.200")))));
+
+        final String table = report.table();
+        assertTrue(table.contains("  bridge  1  Linux bridge  10.00 Gbit/s  p50 0.050 ms  p99 0.050 ms   Lanyard   " +
+            "5.00 Gbit/s  p50 0.100 ms  p99 0.100 ms\n"), table);
+    }
+
+    /** One side of a made-up scenario: what it measured, and a baseline only the peer has. */
+    private record Lookup(double millis, double baselineMillis)
+    {
+    }
+
+    private static final List<Report.Metric<Lookup>> LOOKUP_METRICS = List.of(
+        Report.Metric.<Lookup>of("lookup (ms)", "lookupMs", Lookup::millis, Report.Better.LOWER, "%.3f").perRound("lookup %.3f ms"),
+        Report.Metric.<Lookup>difference("lookup adds (ms)", "addsMs", Lookup::millis, Lookup::millis, "%+.3f"),
+        Report.Metric.<Lookup>ofPeer("baseline (ms)", "baselineMs", Lookup::baselineMillis, "%.3f"));
+
+    @Test
+    void shouldTakeTheMedianOfPerRoundDifferencesAndLeaveAPeerOnlyValueOutOfLanyardsColumn()
+    {
+        final Report report = new Report(SETTINGS, List.of(new Report.Section<>("lookup", "names", "asked 10 times", "the peer",
+            List.of(), LOOKUP_METRICS, List.of(
+                lookupRound(1, 1.0, 1.5), // Lanyard adds 0.5
+                lookupRound(2, 2.0, 2.1), // 0.1
+                lookupRound(3, 1.2, 3.2))))); // 2.0
+
+        final String table = report.table();
+        assertTrue(table.matches("(?s).*scenario lookup: names\\n  asked 10 times\\n.*"), table);
+        assertTrue(table.matches("(?s).*\\nlookup \\(ms\\)\\s+1\\.200\\s+2\\.100\\s+0\\.57\\n.*"), table);
+        assertTrue(table.matches("(?s).*\\nlookup adds \\(ms\\)\\s+-\\s+\\+0\\.500\\s*\\n.*"), table);
+        assertTrue(table.matches("(?s).*\\nbaseline \\(ms\\)\\s+0\\.900\\s+-\\s*\\n.*"), table);
+        assertTrue(table.contains("  lookup  3  the peer     lookup 1.200 ms   Lanyard lookup 3.200 ms\n"), table);
+        assertFalse(table.contains("iperf3"), table);
+
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> round = ((List<Map<String, Object>>)((List<Map<String, Object>>)report.json().get("scenarios")).get(0)
+            .get("perRound")).get(2);
+        assertEquals(Set.of("lookupMs", "addsMs", "baselineMs"), ((Map<?, ?>)round.get("lanyard")).keySet());
+        assertEquals(2.0, (Double)((Map<?, ?>)round.get("lanyard")).get("addsMs"), 1e-9);
+        assertEquals(null, ((Map<?, ?>)round.get("lanyard")).get("baselineMs"));
+        assertEquals(0.9, (Double)((Map<?, ?>)round.get("peer")).get("baselineMs"), 1e-9);
+        assertEquals(0.5, (Double)medians(report, 0).get(1).get("lanyard"), 1e-9);
+        assertEquals(null, medians(report, 0).get(1).get("peer"));
+    }
+
+    private static Report.Round<Lookup> lookupRound(final int number, final double peerMillis, final double lanyardMillis)
+    {
+        return new Report.Round<>(number, List.of("the peer", LanyardSide.LABEL), new Lookup(peerMillis, 0.9),
+            new Lookup(lanyardMillis, Double.NaN));
+    }
+
     @SuppressWarnings("unchecked")
     private static List<Map<String, Object>> medians(final Report report, final int scenario)
     {
@@ -66,10 +123,10 @@ class ReportTest
         return (List<Map<String, Object>>)scenarios.get(scenario).get("medians");
     }
 
-    private static Report.Round round(final int number, final double bridgeGbps, final double lanyardGbps,
+    private static Report.Round<Report.SideResult> round(final int number, final double bridgeGbps, final double lanyardGbps,
         final String bridgeRtt, final String lanyardRtt)
     {
-        return new Report.Round(number, List.of(LinuxBridge.LABEL, LanyardSide.LABEL),
+        return new Report.Round<>(number, List.of(LinuxBridge.LABEL, LanyardSide.LABEL),
             side(bridgeGbps, bridgeRtt), side(lanyardGbps, lanyardRtt));
     }
 

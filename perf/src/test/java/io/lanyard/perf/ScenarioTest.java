@@ -26,7 +26,7 @@ class ScenarioTest
     @Test
     void shouldTakeAllForEveryScenario()
     {
-        assertEquals(List.of(Scenario.BRIDGE, Scenario.NAT, Scenario.OVERLAY), Scenario.parse(List.of("all")));
+        assertEquals(List.of(Scenario.BRIDGE, Scenario.NAT, Scenario.OVERLAY, Scenario.DNS), Scenario.parse(List.of("all")));
     }
 
     @Test
@@ -34,6 +34,6 @@ class ScenarioTest
     {
         final PerfException error = assertThrows(PerfException.class, () -> Scenario.parse(List.of("vxlan")));
 
-        assertTrue(error.getMessage().contains("bridge, nat, overlay, all"), error.getMessage());
+        assertTrue(error.getMessage().contains("bridge, nat, overlay, dns, all"), error.getMessage());
     }
 }
