@@ -36,6 +36,8 @@ public final class NameTable
 
     /** Network ID → name → entries; entries in the order they were added. */
     private volatile Map<String, Map<String, List<Entry>>> byNetwork = Map.of();
+    /** Network ID → address → the PTR answer; rebuilt with {@link #byNetwork}, published after it. */
+    private volatile Map<String, Map<Integer, String>> reverseIndex = Map.of();
 
     /**
      * One container's interface on one network, as the control plane states it.
@@ -63,7 +65,7 @@ public final class NameTable
         final Map<String, Map<String, List<Entry>>> next = copy(byNetwork);
         removeFrom(next, networkId, endpointId);
         put(next, binding);
-        byNetwork = freeze(next);
+        publish(next);
     }
 
     /**
@@ -74,7 +76,7 @@ public final class NameTable
     {
         final Map<String, Map<String, List<Entry>>> next = new HashMap<>();
         bindings.forEach(binding -> put(next, binding));
-        byNetwork = freeze(next);
+        publish(next);
     }
 
     private static void put(final Map<String, Map<String, List<Entry>>> table, final Binding binding)
@@ -99,7 +101,7 @@ public final class NameTable
     {
         final Map<String, Map<String, List<Entry>>> next = copy(byNetwork);
         removeFrom(next, networkId, endpointId);
-        byNetwork = freeze(next);
+        publish(next);
     }
 
     /** A network is gone, with every name on it. */
@@ -107,7 +109,7 @@ public final class NameTable
     {
         final Map<String, Map<String, List<Entry>>> next = copy(byNetwork);
         next.remove(networkId);
-        byNetwork = freeze(next);
+        publish(next);
     }
 
     /**
@@ -152,21 +154,31 @@ public final class NameTable
     /** The container name (as {@code NAME.NETWORK}) for an address on the given networks, for PTR queries. */
     public Optional<String> reverse(final Collection<String> networkIds, final int address)
     {
-        final Map<String, Map<String, List<Entry>>> snapshot = byNetwork;
+        final Map<String, Map<Integer, String>> snapshot = reverseIndex;
         for (final String networkId : networkIds)
         {
-            for (final List<Entry> entries : snapshot.getOrDefault(networkId, Map.of()).values())
+            final String name = snapshot.getOrDefault(networkId, Map.of()).get(address);
+            if (name != null)
             {
-                for (final Entry entry : entries)
-                {
-                    if (entry.address() == address)
-                    {
-                        return Optional.of(entry.reverseName());
-                    }
-                }
+                return Optional.of(name);
             }
         }
         return Optional.empty();
+    }
+
+    private void publish(final Map<String, Map<String, List<Entry>>> next)
+    {
+        final Map<String, Map<String, List<Entry>>> frozen = freeze(next);
+        final Map<String, Map<Integer, String>> reverse = new HashMap<>();
+        frozen.forEach((networkId, names) ->
+        {
+            final Map<Integer, String> byAddress = new HashMap<>();
+            // one address is one container's on a network (IPAM sees to it)
+            names.values().forEach(entries -> entries.forEach(entry -> byAddress.putIfAbsent(entry.address(), entry.reverseName())));
+            reverse.put(networkId, Map.copyOf(byAddress));
+        });
+        byNetwork = frozen;
+        reverseIndex = Map.copyOf(reverse);
     }
 
     /** A name as compared: lower case, without a trailing dot. */
