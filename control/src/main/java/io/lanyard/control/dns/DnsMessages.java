@@ -96,7 +96,9 @@ final class DnsMessages
         {
             return new Query(Verdict.FORMERR, id, flags, null, CLASSIC_UDP_LIMIT, false);
         }
-        final ByteBuf body = message.slice(start + HEADER_LENGTH, message.readableBytes() - HEADER_LENGTH);
+        // the whole message, read on from the end of the header: a compression pointer is an
+        // offset from the message's first byte (RFC 1035 4.1.4), not from the question's
+        final ByteBuf body = message.slice(start, message.readableBytes()).readerIndex(HEADER_LENGTH);
         try
         {
             final DnsQuestion question = DnsRecordDecoder.DEFAULT.decodeQuestion(body);
