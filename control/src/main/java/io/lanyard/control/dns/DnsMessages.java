@@ -204,6 +204,14 @@ final class DnsMessages
         return answer(alloc, query, code, false, List.of(), Integer.MAX_VALUE);
     }
 
+    /** An answer with {@code code}, the question only and TC set: for a relayed answer too big for the client's UDP limit. */
+    static ByteBuf truncated(final ByteBufAllocator alloc, final Query query, final DnsResponseCode code)
+    {
+        final ByteBuf out = answer(alloc, query, code, false, List.of(), Integer.MAX_VALUE);
+        out.setShort(2, out.getUnsignedShort(2) | FLAG_TC);
+        return out;
+    }
+
     private static void writeOpt(final ByteBuf out) throws Exception
     {
         DnsRecordEncoder.DEFAULT.encodeRecord(new AbstractDnsOptPseudoRrRecord(EDNS_UDP_LIMIT)

@@ -107,6 +107,16 @@ final class Resolver
             @Override
             public void relay(final ByteBuf response)
             {
+                if (response.readableBytes() > limit)
+                {
+                    // the forwarder relays the upstream's answer whatever its size (its TCP retry's
+                    // may be up to 64 KiB): a UDP client gets no more than it offered, truncated,
+                    // and asks again over TCP, as Docker's resolver does
+                    final int code = response.getUnsignedShort(response.readerIndex() + 2) & 0xF;
+                    response.release();
+                    sink.send(DnsMessages.truncated(alloc, query, DnsResponseCode.valueOf(code)));
+                    return;
+                }
                 sink.send(response);
             }
 
