@@ -21,9 +21,9 @@ public final class DnsCounters
         FORWARDED("forwarded"),
         /** An upstream's answer relayed to the client (NXDOMAIN included). */
         RELAYED("relayed"),
-        /** Answered FORMERR: a header could be read, the rest was malformed. */
+        /** Answered FORMERR: a header could be read, the rest was malformed or longer than a query can be (4096 bytes). */
         FORMERR("formerr"),
-        /** Dropped unanswered: too short for a header, a response instead of a query, or oversized. */
+        /** Dropped unanswered: too short for a header, or a response instead of a query. */
         DROPPED_MALFORMED("dropped_malformed"),
         /** Answered NOTIMP: an opcode other than QUERY. */
         NOTIMP("notimp"),

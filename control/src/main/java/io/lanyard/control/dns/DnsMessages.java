@@ -2,6 +2,7 @@ package io.lanyard.control.dns;
 
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
+import io.netty.buffer.Unpooled;
 import io.netty.handler.codec.dns.AbstractDnsOptPseudoRrRecord;
 import io.netty.handler.codec.dns.DnsQuestion;
 import io.netty.handler.codec.dns.DnsRecord;
@@ -95,10 +96,13 @@ final class DnsMessages
         {
             return new Query(Verdict.FORMERR, id, flags, null, CLASSIC_UDP_LIMIT, false);
         }
-        final ByteBuf body = message.slice(start + HEADER_LENGTH, message.readableBytes() - HEADER_LENGTH);
+        // the whole message, read on from the end of the header: a compression pointer is an
+        // offset from the message's first byte (RFC 1035 4.1.4), not from the question's
+        final ByteBuf body = message.slice(start, message.readableBytes()).readerIndex(HEADER_LENGTH);
         try
         {
             final DnsQuestion question = DnsRecordDecoder.DEFAULT.decodeQuestion(body);
+            requireWritable(question);
             int udpPayload = CLASSIC_UDP_LIMIT;
             boolean edns = false;
             for (int i = 0; i < records; i++)
@@ -120,8 +124,29 @@ final class DnsMessages
         catch (final Exception malformed)
         {
             // netty's decoder throws CorruptedFrameException for bad names and pointer loops and
-            // IndexOutOfBoundsException for messages that end early
+            // IndexOutOfBoundsException for messages that end early; its encoder throws
+            // IllegalArgumentException for a name it cannot write
             return new Query(Verdict.FORMERR, id, flags, null, CLASSIC_UDP_LIMIT, false);
+        }
+    }
+
+    /**
+     * Throws unless the answer can repeat the question: netty's decoder takes names its encoder
+     * refuses (a NUL byte in a label, a name over 255 bytes, a dot in a label that leaves an
+     * empty one), and answering such a question would throw after the query was counted, leaving
+     * the client without an answer and its TCP connection closed. Such a name is as malformed
+     * here as one that cannot be read.
+     */
+    private static void requireWritable(final DnsQuestion question) throws Exception
+    {
+        final ByteBuf scratch = Unpooled.buffer(question.name().length() + 6);
+        try
+        {
+            DnsRecordEncoder.DEFAULT.encodeQuestion(question, scratch);
+        }
+        finally
+        {
+            scratch.release();
         }
     }
 
