@@ -93,13 +93,17 @@ class LegacyLinksE2E
     {
         start("lr");
         host.cli("run", "-d", "--name", "container1").ok();
-        host.cli("run", "-d", "--name", "container2", "--link", "container1:db").ok();
+        host.cli("run", "-d", "--name", "container2", "--link", "container1:db", "--", "sleep", "600").ok();
         final String oldShort = shortId("container1");
+        final String command = host.get("/sandboxes/container2").get("Pid").asText();
+        assertTrue(seenByCommand(command, "getent", "hosts", "db").assertOk().output().startsWith("172.17.0.2 "));
 
         host.cli("rm", "-f", "container1").ok();
         final String without = hosts("container2");
         assertFalse(names(without).contains("db") || names(without).contains("container1") || names(without).contains(oldShort), without);
         assertEquals(2, host.inSandbox("container2", "getent", "-s", "files", "hosts", "db").status());
+        assertEquals(2, seenByCommand(command, "getent", "-s", "files", "hosts", "db").status(),
+            "the command already running sees the entry go too");
 
         host.cli("run", "-d", "--name", "squatter").ok();
         assertEquals("172.17.0.2", address("squatter"), "the old address is taken by another container");
@@ -112,6 +116,8 @@ class LegacyLinksE2E
         assertTrue(rewritten.lines().anyMatch(l -> l.equals("172.17.0.4\tdb " + newShort + " container1")), rewritten);
         assertFalse(rewritten.contains("172.17.0.2\t") || rewritten.contains(oldShort), "the old entry is gone:\n" + rewritten);
         assertTrue(host.inSandbox("container2", "getent", "hosts", "db").assertOk().output().startsWith("172.17.0.4 "));
+        assertEquals(rewritten, seenByCommand(command, "cat", "/etc/hosts").assertOk().output(),
+            "and the new one: it must not go on reaching the squatter at the old address");
         final LanyardHost.Result ping = host.cli("exec", "container2", "--", "ping", "-c", "1", "-W", "2", "db").ok();
         assertTrue(ping.out().contains("172.17.0.4"), ping.out());
         assertFalse(ping.out().contains("172.17.0.2"), ping.out());
@@ -286,6 +292,14 @@ class LegacyLinksE2E
     private String hosts(final String sandbox)
     {
         return host.inSandbox(sandbox, "cat", "/etc/hosts").assertOk().output();
+    }
+
+    /** Runs a command as the sandbox's background command {@code pid} sees the world: its mounts (its /etc/hosts) and network. */
+    private static Shell.Result seenByCommand(final String pid, final String... command)
+    {
+        final List<String> full = new ArrayList<>(List.of("nsenter", "-t", pid, "-m", "-n", "--"));
+        full.addAll(List.of(command));
+        return Shell.run(full);
     }
 
     /** Every name a hosts file gives, whatever its address. */
