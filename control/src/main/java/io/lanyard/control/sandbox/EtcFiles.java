@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -178,14 +179,23 @@ public final class EtcFiles
         return address.startsWith("127.") || "::1".equals(address);
     }
 
+    /**
+     * Writes both files. A new file is written whole under a temporary name and renamed into
+     * place; an existing one is rewritten in place, as Docker rewrites a container's hosts file:
+     * every command already running in the sandbox sees {@code /etc/hosts} through a bind mount
+     * that {@code ip netns exec} made of the file's inode when it started, and a renamed-in
+     * replacement would be a new inode that command never sees (a linking container's server
+     * would go on reaching the old address of a re-created link target). The price, Docker's too:
+     * a lookup racing the rewrite may read the file half-written.
+     */
     public void write(final String netns, final String hosts, final String resolvConf)
     {
         final Path dir = directory(netns);
         try
         {
             Files.createDirectories(dir);
-            writeAtomically(dir.resolve("hosts"), hosts);
-            writeAtomically(dir.resolve("resolv.conf"), resolvConf);
+            writeKeepingInode(dir.resolve("hosts"), hosts);
+            writeKeepingInode(dir.resolve("resolv.conf"), resolvConf);
         }
         catch (final IOException ex)
         {
@@ -215,6 +225,16 @@ public final class EtcFiles
         {
             // not empty: someone else put a file there; leave it
         }
+    }
+
+    private static void writeKeepingInode(final Path file, final String content) throws IOException
+    {
+        if (Files.exists(file))
+        {
+            Files.writeString(file, content, StandardCharsets.UTF_8, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+            return;
+        }
+        writeAtomically(file, content);
     }
 
     private static void writeAtomically(final Path file, final String content) throws IOException

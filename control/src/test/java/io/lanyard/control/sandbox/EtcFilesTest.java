@@ -7,6 +7,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
 import java.util.stream.Stream;
 
@@ -185,6 +186,30 @@ class EtcFilesTest
         assertEquals("h2\n", Files.readString(directory.resolve("hosts")));
         assertEquals("r2\n", Files.readString(directory.resolve("resolv.conf")));
         assertEquals(List.of("hosts", "resolv.conf"), fileNames(directory));
+    }
+
+    @Test
+    void shouldRewriteExistingFilesInPlaceSoThatABindMountOfThemSeesTheNewText() throws IOException
+    {
+        final EtcFiles etcFiles = etcFilesReading("nameserver 192.0.2.53\n");
+        etcFiles.write("lytunit-c1", "172.17.0.2\tdb 0123456789ab target\n", "r1\n");
+        final Path hosts = root().resolve("lytunit-c1/hosts");
+        final Path resolvConf = root().resolve("lytunit-c1/resolv.conf");
+        final Object hostsInode = Files.readAttributes(hosts, BasicFileAttributes.class).fileKey();
+        final Object resolvInode = Files.readAttributes(resolvConf, BasicFileAttributes.class).fileKey();
+
+        try (java.nio.channels.FileChannel mounted = java.nio.channels.FileChannel.open(hosts))
+        {
+            etcFiles.write("lytunit-c1", "172.17.0.4\tdb ba9876543210 target\n", "r2\n");
+
+            final java.nio.ByteBuffer seen = java.nio.ByteBuffer.allocate(100);
+            mounted.read(seen, 0);
+            assertEquals("172.17.0.4\tdb ba9876543210 target\n", new String(seen.array(), 0, seen.position(), StandardCharsets.UTF_8),
+                "what was opened before, as a running command's bind mount was, reads the new text");
+        }
+        assertEquals(hostsInode, Files.readAttributes(hosts, BasicFileAttributes.class).fileKey());
+        assertEquals(resolvInode, Files.readAttributes(resolvConf, BasicFileAttributes.class).fileKey());
+        assertEquals("r2\n", Files.readString(resolvConf));
     }
 
     @Test
