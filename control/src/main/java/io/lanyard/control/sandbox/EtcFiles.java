@@ -231,6 +231,12 @@ public final class EtcFiles
     {
         if (Files.exists(file))
         {
+            if (content.equals(Files.readString(file, StandardCharsets.UTF_8)))
+            {
+                // unchanged (most rewrites after another container came or went): no window in
+                // which a lookup could read it half-written
+                return;
+            }
             Files.writeString(file, content, StandardCharsets.UTF_8, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
             return;
         }

@@ -189,6 +189,21 @@ class EtcFilesTest
     }
 
     @Test
+    void shouldLeaveAFileWhoseTextIsUnchangedUntouched() throws IOException
+    {
+        final EtcFiles etcFiles = etcFilesReading("nameserver 192.0.2.53\n");
+        etcFiles.write("lytunit-c1", "h1\n", "r1\n");
+        final Path hosts = root().resolve("lytunit-c1/hosts");
+        final java.nio.file.attribute.FileTime past = java.nio.file.attribute.FileTime.fromMillis(1_000_000_000_000L);
+        Files.setLastModifiedTime(hosts, past);
+
+        etcFiles.write("lytunit-c1", "h1\n", "r2\n");
+
+        assertEquals(past, Files.getLastModifiedTime(hosts), "not truncated and written again: no half-written moment");
+        assertEquals("r2\n", Files.readString(root().resolve("lytunit-c1/resolv.conf")));
+    }
+
+    @Test
     void shouldRewriteExistingFilesInPlaceSoThatABindMountOfThemSeesTheNewText() throws IOException
     {
         final EtcFiles etcFiles = etcFilesReading("nameserver 192.0.2.53\n");
