@@ -11,7 +11,6 @@ import io.netty.channel.epoll.Epoll;
 import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.codec.dns.DnsResponseCode;
-import io.netty.util.ResourceLeakDetector;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -36,9 +35,6 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.BooleanSupplier;
-import java.util.logging.Handler;
-import java.util.logging.LogRecord;
-import java.util.logging.Logger;
 import java.util.random.RandomGenerator;
 
 import static io.lanyard.control.dns.WireMessages.A;
@@ -74,31 +70,7 @@ class UpstreamForwarderTest
 
     private static MultiThreadIoEventLoopGroup group;
     private static EventLoop loop;
-    private static final List<String> LEAKS = new ArrayList<>();
-    private static final Handler LEAK_WATCH = new Handler()
-    {
-        @Override
-        public void publish(final LogRecord record)
-        {
-            if (record.getMessage() != null && record.getMessage().contains("LEAK"))
-            {
-                synchronized (LEAKS)
-                {
-                    LEAKS.add(record.getMessage());
-                }
-            }
-        }
-
-        @Override
-        public void flush()
-        {
-        }
-
-        @Override
-        public void close()
-        {
-        }
-    };
+    private static LeakWatch leakWatch;
 
     private final DnsCounters counters = new DnsCounters();
     private final List<AutoCloseable> toClose = new ArrayList<>();
@@ -109,8 +81,7 @@ class UpstreamForwarderTest
     static void startLoopAndWatchForLeaks()
     {
         Epoll.ensureAvailability();
-        ResourceLeakDetector.setLevel(ResourceLeakDetector.Level.PARANOID);
-        Logger.getLogger(ResourceLeakDetector.class.getName()).addHandler(LEAK_WATCH);
+        leakWatch = LeakWatch.start();
         group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("dns-forwarder-test", true), EpollIoHandler.newFactory());
         loop = group.next();
     }
@@ -136,19 +107,7 @@ class UpstreamForwarderTest
     static void shouldHaveLeakedNoBuffer() throws InterruptedException
     {
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
-        // the detector reports a leaked buffer once it has been collected, when a later one is tracked
-        for (int i = 0; i < 10; i++)
-        {
-            System.gc();
-            Thread.sleep(20);
-            PooledByteBufAllocator.DEFAULT.directBuffer(64).release();
-            PooledByteBufAllocator.DEFAULT.heapBuffer(64).release();
-        }
-        Logger.getLogger(ResourceLeakDetector.class.getName()).removeHandler(LEAK_WATCH);
-        synchronized (LEAKS)
-        {
-            assertEquals(List.of(), LEAKS);
-        }
+        assertEquals(List.of(), leakWatch.stop(), "buffers leaked");
     }
 
     @Test
