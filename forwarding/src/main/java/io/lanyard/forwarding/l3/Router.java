@@ -8,14 +8,14 @@ import io.lanyard.forwarding.wire.EthernetFrame;
 import io.lanyard.forwarding.wire.IcmpHeader;
 import io.lanyard.forwarding.wire.InternetChecksum;
 import io.lanyard.forwarding.wire.Ipv4Header;
+import io.lanyard.forwarding.wire.TcpHeader;
+import io.lanyard.forwarding.wire.UdpHeader;
 import io.lanyard.forwarding.wire.VirtioNetHeader;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.Int2IntHashMap;
 import org.agrona.collections.Long2LongHashMap;
 
 import java.util.Arrays;
-
-import static java.nio.ByteOrder.BIG_ENDIAN;
 
 /**
  * Layer 3 between Lanyard's networks and the outside: what {@code docker0}, the kernel's routing
@@ -73,12 +73,8 @@ public final class Router
     private static final int ARP_CACHE_LIMIT = 4096;
     private static final long ARP_RETRY_MILLIS = 1000;
     private static final long NO_MAC = -1L;
-    private static final int TCP_FLAGS_OFFSET = 13;
-    private static final int TCP_CHECKSUM_OFFSET = 16;
-    private static final int UDP_CHECKSUM_OFFSET = 6;
-    private static final int TCP_MIN_LENGTH = 20;
-    private static final int UDP_LENGTH = 8;
-    private static final int TYPE_PARAMETER_PROBLEM = 12;
+    /** What an ICMP error quotes of the offending packet's payload at least (RFC 792): its ports or echo identifier. */
+    private static final int QUOTED_PAYLOAD_LENGTH = 8;
     private static final int REPLY_TTL = 64;
     /** {@code protocol} of an ICMP error, whose quoted packet decides the connection. */
     private static final int ICMP_ERROR = 0x100;
@@ -127,6 +123,9 @@ public final class Router
     private final Ipv4Header ip = new Ipv4Header();
     private final Ipv4Header quoted = new Ipv4Header();
     private final IcmpHeader icmp = new IcmpHeader();
+    private final IcmpHeader quotedIcmp = new IcmpHeader();
+    private final TcpHeader tcp = new TcpHeader();
+    private final UdpHeader udp = new UdpHeader();
     private final VirtioNetHeader vnet = new VirtioNetHeader();
 
     // the packet being decided: its tuple as the connection table sees it
@@ -411,7 +410,7 @@ public final class Router
         {
             return drop(DropReason.NO_ROUTE);
         }
-        if (protocol == Ipv4Header.PROTOCOL_TCP && (tcpFlags & ConnectionTable.TCP_RST) != 0)
+        if (protocol == Ipv4Header.PROTOCOL_TCP && (tcpFlags & TcpHeader.FLAG_RST) != 0)
         {
             return drop(DropReason.UNSOLICITED);
         }
@@ -484,7 +483,7 @@ public final class Router
             return echoReply();
         }
         final int index = published.get(publishedKey(protocol, destinationPort));
-        if (index < 0 || (protocol == Ipv4Header.PROTOCOL_TCP && (tcpFlags & ConnectionTable.TCP_RST) != 0))
+        if (index < 0 || (protocol == Ipv4Header.PROTOCOL_TCP && (tcpFlags & TcpHeader.FLAG_RST) != 0))
         {
             return drop(DropReason.UNSOLICITED);
         }
@@ -699,15 +698,26 @@ public final class Router
         final int quotedDestination = quoted.destination();
         int quotedSourcePort = 0;
         int quotedDestinationPort = 0;
-        if (quotedProtocol == Ipv4Header.PROTOCOL_TCP || quotedProtocol == Ipv4Header.PROTOCOL_UDP)
+        // the quote holds 8 bytes of the quoted packet's payload at least (see parseIcmp): its ports, or
+        // its ICMP type and identifier
+        final int quotedPayloadLength = frame.offset() + frame.length() - quotedOffset;
+        if (quotedProtocol == Ipv4Header.PROTOCOL_TCP)
         {
-            quotedSourcePort = buffer.getShort(quotedOffset, BIG_ENDIAN) & 0xFFFF;
-            quotedDestinationPort = buffer.getShort(quotedOffset + 2, BIG_ENDIAN) & 0xFFFF;
+            tcp.wrap(buffer, quotedOffset, quotedPayloadLength);
+            quotedSourcePort = tcp.sourcePort();
+            quotedDestinationPort = tcp.destinationPort();
+        }
+        else if (quotedProtocol == Ipv4Header.PROTOCOL_UDP)
+        {
+            udp.wrap(buffer, quotedOffset, quotedPayloadLength);
+            quotedSourcePort = udp.sourcePort();
+            quotedDestinationPort = udp.destinationPort();
         }
         else if (quotedProtocol == Ipv4Header.PROTOCOL_ICMP)
         {
-            final int type = buffer.getByte(quotedOffset) & 0xFF;
-            final int identifier = buffer.getShort(quotedOffset + IcmpHeader.IDENTIFIER_OFFSET, BIG_ENDIAN) & 0xFFFF;
+            quotedIcmp.wrap(buffer, quotedOffset, quotedPayloadLength);
+            final int type = quotedIcmp.type();
+            final int identifier = quotedIcmp.identifier();
             if (type == IcmpHeader.TYPE_ECHO_REQUEST)
             {
                 quotedSourcePort = identifier;
@@ -751,13 +761,15 @@ public final class Router
         quoted.source(newQuotedSource).destination(newQuotedDestination).updateChecksum();
         if (quotedProtocol == Ipv4Header.PROTOCOL_ICMP)
         {
-            buffer.putShort(quotedOffset + IcmpHeader.IDENTIFIER_OFFSET,
-                (short)(newQuotedSourcePort != 0 ? newQuotedSourcePort : newQuotedDestinationPort), BIG_ENDIAN);
+            quotedIcmp.identifier(newQuotedSourcePort != 0 ? newQuotedSourcePort : newQuotedDestinationPort);
+        }
+        else if (quotedProtocol == Ipv4Header.PROTOCOL_TCP)
+        {
+            tcp.sourcePort(newQuotedSourcePort).destinationPort(newQuotedDestinationPort);
         }
         else
         {
-            buffer.putShort(quotedOffset, (short)newQuotedSourcePort, BIG_ENDIAN);
-            buffer.putShort(quotedOffset + 2, (short)newQuotedDestinationPort, BIG_ENDIAN);
+            udp.sourcePort(newQuotedSourcePort).destinationPort(newQuotedDestinationPort);
         }
         // an error sent by the quoted packet's destination itself speaks for the translated address
         if (ip.source() == quotedDestination)
@@ -810,21 +822,21 @@ public final class Router
         switch (protocol)
         {
             case Ipv4Header.PROTOCOL_TCP:
-                if (l4Length < TCP_MIN_LENGTH)
+                if (!tcp.wrap(buffer, l4Offset, l4Length).isValid())
                 {
                     return false;
                 }
-                sourcePort = buffer.getShort(l4Offset, BIG_ENDIAN) & 0xFFFF;
-                destinationPort = buffer.getShort(l4Offset + 2, BIG_ENDIAN) & 0xFFFF;
-                tcpFlags = buffer.getByte(l4Offset + TCP_FLAGS_OFFSET) & 0xFF;
+                sourcePort = tcp.sourcePort();
+                destinationPort = tcp.destinationPort();
+                tcpFlags = tcp.flags();
                 return true;
             case Ipv4Header.PROTOCOL_UDP:
-                if (l4Length < UDP_LENGTH)
+                if (!udp.wrap(buffer, l4Offset, l4Length).isValid())
                 {
                     return false;
                 }
-                sourcePort = buffer.getShort(l4Offset, BIG_ENDIAN) & 0xFFFF;
-                destinationPort = buffer.getShort(l4Offset + 2, BIG_ENDIAN) & 0xFFFF;
+                sourcePort = udp.sourcePort();
+                destinationPort = udp.destinationPort();
                 return true;
             case Ipv4Header.PROTOCOL_ICMP:
                 return parseIcmp();
@@ -852,14 +864,14 @@ public final class Router
             destinationPort = icmp.identifier();
             return true;
         }
-        if (type == IcmpHeader.TYPE_DESTINATION_UNREACHABLE || type == IcmpHeader.TYPE_TIME_EXCEEDED || type == TYPE_PARAMETER_PROBLEM)
+        if (type == IcmpHeader.TYPE_DESTINATION_UNREACHABLE || type == IcmpHeader.TYPE_TIME_EXCEEDED || type == IcmpHeader.TYPE_PARAMETER_PROBLEM)
         {
             final int quotedOffset = l4Offset + IcmpHeader.HEADER_LENGTH;
             final int quotedLength = frame.offset() + frame.length() - quotedOffset;
             quoted.wrap(buffer, quotedOffset, quotedLength);
             // the quote holds the header and at least 8 bytes of its payload, whatever its total length says
-            if (quotedLength < Ipv4Header.MIN_LENGTH + 8 || (buffer.getByte(quotedOffset) & 0xF0) != 0x40 ||
-                quoted.headerLength() < Ipv4Header.MIN_LENGTH || quotedLength < quoted.headerLength() + 8)
+            if (quotedLength < Ipv4Header.MIN_LENGTH + QUOTED_PAYLOAD_LENGTH || quoted.version() != 4 ||
+                quoted.headerLength() < Ipv4Header.MIN_LENGTH || quotedLength < quoted.headerLength() + QUOTED_PAYLOAD_LENGTH)
             {
                 return false;
             }
@@ -886,12 +898,12 @@ public final class Router
         switch (protocol)
         {
             case Ipv4Header.PROTOCOL_TCP:
-                rewriteTransport(l4Offset + TCP_CHECKSUM_OFFSET, false, oldSource, newSource, oldDestination, newDestination,
-                    newSourcePort, newDestinationPort);
+                tcp.sourcePort(newSourcePort).destinationPort(newDestinationPort).checksum(transportChecksum(
+                    tcp.checksum(), false, oldSource, newSource, oldDestination, newDestination, newSourcePort, newDestinationPort));
                 break;
             case Ipv4Header.PROTOCOL_UDP:
-                rewriteTransport(l4Offset + UDP_CHECKSUM_OFFSET, true, oldSource, newSource, oldDestination, newDestination,
-                    newSourcePort, newDestinationPort);
+                udp.sourcePort(newSourcePort).destinationPort(newDestinationPort).checksum(transportChecksum(
+                    udp.checksum(), true, oldSource, newSource, oldDestination, newDestination, newSourcePort, newDestinationPort));
                 break;
             default:
             {
@@ -911,44 +923,29 @@ public final class Router
         }
     }
 
-    private void rewriteTransport(
-        final int checksumOffset, final boolean udp,
+    /** The TCP or UDP checksum after the address and port changes (the old ports are the packet's). */
+    private int transportChecksum(
+        final int checksum, final boolean isUdp,
         final int oldSource, final int newSource, final int oldDestination, final int newDestination,
         final int newSourcePort, final int newDestinationPort)
     {
-        int checksum = buffer.getShort(checksumOffset, BIG_ENDIAN) & 0xFFFF;
-        if (newSourcePort != sourcePort)
-        {
-            buffer.putShort(l4Offset, (short)newSourcePort, BIG_ENDIAN);
-        }
-        if (newDestinationPort != destinationPort)
-        {
-            buffer.putShort(l4Offset + 2, (short)newDestinationPort, BIG_ENDIAN);
-        }
         if (partialChecksum)
         {
             // the field holds the uncomplemented pseudo-header sum; ports are summed by whoever finishes it
             int sum = ~checksum & 0xFFFF;
             sum = InternetChecksum.update32(sum, oldSource, newSource);
             sum = InternetChecksum.update32(sum, oldDestination, newDestination);
-            checksum = ~sum & 0xFFFF;
+            return ~sum & 0xFFFF;
         }
-        else
+        if (isUdp && checksum == UdpHeader.NO_CHECKSUM)
         {
-            if (udp && checksum == 0)
-            {
-                return;
-            }
-            checksum = InternetChecksum.update32(checksum, oldSource, newSource);
-            checksum = InternetChecksum.update32(checksum, oldDestination, newDestination);
-            checksum = InternetChecksum.update16(checksum, sourcePort, newSourcePort);
-            checksum = InternetChecksum.update16(checksum, destinationPort, newDestinationPort);
-            if (udp && checksum == 0)
-            {
-                checksum = 0xFFFF;
-            }
+            return checksum;
         }
-        buffer.putShort(checksumOffset, (short)checksum, BIG_ENDIAN);
+        int updated = InternetChecksum.update32(checksum, oldSource, newSource);
+        updated = InternetChecksum.update32(updated, oldDestination, newDestination);
+        updated = InternetChecksum.update16(updated, sourcePort, newSourcePort);
+        updated = InternetChecksum.update16(updated, destinationPort, newDestinationPort);
+        return isUdp && updated == UdpHeader.NO_CHECKSUM ? 0xFFFF : updated;
     }
 
     private void clearChecksumOffload()

@@ -2,6 +2,14 @@ package io.lanyard.forwarding.nat;
 
 import java.util.Objects;
 
+import static io.lanyard.forwarding.wire.Ipv4Header.PROTOCOL_ICMP;
+import static io.lanyard.forwarding.wire.Ipv4Header.PROTOCOL_TCP;
+import static io.lanyard.forwarding.wire.Ipv4Header.PROTOCOL_UDP;
+import static io.lanyard.forwarding.wire.TcpHeader.FLAG_ACK;
+import static io.lanyard.forwarding.wire.TcpHeader.FLAG_FIN;
+import static io.lanyard.forwarding.wire.TcpHeader.FLAG_RST;
+import static io.lanyard.forwarding.wire.TcpHeader.FLAG_SYN;
+
 /**
  * The tracked connections of masquerade and DNAT: each connection is found by the tuple of its
  * packets in either direction, carries a protocol state that decides how long it may stay idle,
@@ -79,16 +87,6 @@ public final class ConnectionTable
     public static final int FULL = -2;
     /** {@link #create}: the original or reply tuple is already used by a live connection. */
     public static final int CLASH = -3;
-
-    public static final int PROTOCOL_ICMP = 1;
-    public static final int PROTOCOL_TCP = 6;
-    public static final int PROTOCOL_UDP = 17;
-
-    /** TCP flag bits as in byte 13 of the TCP header. */
-    public static final int TCP_FIN = 0x01;
-    public static final int TCP_SYN = 0x02;
-    public static final int TCP_RST = 0x04;
-    public static final int TCP_ACK = 0x10;
 
     /** TCP, between {@link #create} and the first {@link #update}. Numbered as Linux's TCP states. */
     public static final int NEW = 0;
@@ -340,12 +338,12 @@ public final class ConnectionTable
         if (protocol == PROTOCOL_TCP)
         {
             final int state = states[id];
-            final boolean syn = (tcpFlags & TCP_SYN) != 0;
-            final boolean ack = (tcpFlags & TCP_ACK) != 0;
-            final boolean fin = (tcpFlags & TCP_FIN) != 0;
+            final boolean syn = (tcpFlags & FLAG_SYN) != 0;
+            final boolean ack = (tcpFlags & FLAG_ACK) != 0;
+            final boolean fin = (tcpFlags & FLAG_FIN) != 0;
             final boolean fromFirstCloser = reply == ((bits & REPLY_CLOSED_FIRST) != 0);
             int next = state;
-            if ((tcpFlags & TCP_RST) != 0)
+            if ((tcpFlags & FLAG_RST) != 0)
             {
                 next = CLOSE;
             }

@@ -36,6 +36,31 @@ final class GoldenPackets
         "5f5e0f6600000000" + "a3c10b0000000000" +
         "101112131415161718191a1b1c1d1e1f" + "202122232425262728292a2b2c2d2e2f" + "3031323334353637";
 
+    /**
+     * A TCP SYN from 172.17.0.2:40000 to 172.17.0.3:80: IPv4 (id 0x4d2e, DF, TTL 64, checksum
+     * 0x9576) and a 24-byte TCP header (seq 0x1c2d3e4f, data offset 6, SYN, window 64240,
+     * checksum 0x4e01 over the pseudo-header) whose one option is MSS 1460.
+     */
+    static final String TCP_SYN =
+        "0242ac110003" + "0242ac110002" + "0800" +
+        "4500" + "002c" + "4d2e" + "4000" + "4006" + "9576" + "ac110002" + "ac110003" +
+        "9c40" + "0050" + "1c2d3e4f" + "00000000" + "6002" + "faf0" + "4e01" + "0000" + "020405b4";
+
+    /**
+     * A DNS query for example.com A from 172.17.0.2:53535 to 172.17.0.3:53: IPv4 (id 0x4d2f,
+     * TTL 64, checksum 0xd55d) and UDP (length 37, checksum 0x5aec over the pseudo-header).
+     */
+    static final String UDP_DNS_QUERY =
+        "0242ac110003" + "0242ac110002" + "0800" +
+        "4500" + "0039" + "4d2f" + "0000" + "4011" + "d55d" + "ac110002" + "ac110003" +
+        "d11f" + "0035" + "0025" + "5aec" +
+        "abcd01000001000000000000" + "076578616d706c6503636f6d00" + "00010001";
+
+    /** The bytes after the IPv4 header of {@link #TCP_SYN} and {@link #UDP_DNS_QUERY}. */
+    static final int TCP_SYN_SEGMENT_LENGTH = 24;
+    static final int UDP_DNS_QUERY_DATAGRAM_LENGTH = 37;
+    static final int TRANSPORT_OFFSET = EthernetFrame.HEADER_LENGTH + Ipv4Header.MIN_LENGTH;
+
     static final int ICMP_ECHO_REQUEST_LENGTH = 98;
     static final int IPV4_OFFSET = EthernetFrame.HEADER_LENGTH;
     static final int ICMP_OFFSET = IPV4_OFFSET + Ipv4Header.MIN_LENGTH;
@@ -74,5 +99,16 @@ final class GoldenPackets
         final byte[] bytes = new byte[length];
         buffer.getBytes(offset, bytes);
         return bytes;
+    }
+
+    /**
+     * The ones' complement sum of the IPv4 pseudo-header (HOST_2 to HOST_3) and a TCP segment or UDP
+     * datagram: 0xFFFF when its checksum is right.
+     */
+    static int transportSum(final UnsafeBuffer buffer, final int offset, final int length)
+    {
+        final int pseudoHeader = (HOST_2 >>> 16) + (HOST_2 & 0xFFFF) + (HOST_3 >>> 16) + (HOST_3 & 0xFFFF) +
+            buffer.getByte(EthernetFrame.HEADER_LENGTH + Ipv4Header.PROTOCOL_OFFSET) + length;
+        return InternetChecksum.sum(buffer, offset, length, pseudoHeader);
     }
 }

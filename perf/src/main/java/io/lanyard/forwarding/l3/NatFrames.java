@@ -35,7 +35,6 @@ final class NatFrames
     static final int PSH = 0x08;
     static final int ACK = 0x10;
 
-    private static final int PROTOCOL_TCP = 6;
     private static final int TCP_CHECKSUM_OFFSET = 16;
 
     private NatFrames()
@@ -68,7 +67,7 @@ final class NatFrames
         buffer.putShort(ip + 4, (short)0x1C46, BIG_ENDIAN);
         buffer.putShort(ip + 6, (short)0x4000, BIG_ENDIAN);
         buffer.putByte(ip + 8, (byte)64);
-        buffer.putByte(ip + 9, (byte)PROTOCOL_TCP);
+        buffer.putByte(ip + 9, (byte)Ipv4Header.PROTOCOL_TCP);
         buffer.putInt(ip + 12, source, BIG_ENDIAN);
         buffer.putInt(ip + 16, destination, BIG_ENDIAN);
         buffer.putShort(ip + 10, (short)InternetChecksum.compute(buffer, ip, Ipv4Header.MIN_LENGTH), BIG_ENDIAN);
@@ -121,7 +120,7 @@ final class NatFrames
 
     private static int pseudoHeaderSum(final int source, final int destination, final int l4Length)
     {
-        long sum = (source >>> 16) + (source & 0xFFFF) + (destination >>> 16) + (destination & 0xFFFF) + PROTOCOL_TCP + l4Length;
+        long sum = (source >>> 16) + (source & 0xFFFF) + (destination >>> 16) + (destination & 0xFFFF) + Ipv4Header.PROTOCOL_TCP + l4Length;
         while ((sum >>> 16) != 0)
         {
             sum = (sum & 0xFFFF) + (sum >>> 16);

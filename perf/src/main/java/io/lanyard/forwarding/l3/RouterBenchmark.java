@@ -7,6 +7,7 @@ import io.lanyard.forwarding.l2.LearningSwitch;
 import io.lanyard.forwarding.l2.MacTable;
 import io.lanyard.forwarding.nat.ConnectionTable;
 import io.lanyard.forwarding.nat.ConntrackTimeouts;
+import io.lanyard.forwarding.wire.Ipv4Header;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -181,7 +182,7 @@ public class RouterBenchmark
             {
                 final int slot = flow * NatFrames.SLOT_SIZE;
                 final int container = NatFrames.ipSource(outboundTemplate, slot);
-                final int id = connections.lookup(ConnectionTable.PROTOCOL_TCP, container, NatFrames.sourcePort(outboundTemplate, slot),
+                final int id = connections.lookup(Ipv4Header.PROTOCOL_TCP, container, NatFrames.sourcePort(outboundTemplate, slot),
                     NatFrames.ipDestination(outboundTemplate, slot), SERVER_PORT, nowMillis);
                 if (id < 0 || connections.state(id) != ConnectionTable.ESTABLISHED)
                 {
@@ -330,8 +331,8 @@ public class RouterBenchmark
                 final int container = FIRST_CONTAINER + flow % CONTAINERS;
                 final int sourcePort = FIRST_SOURCE_PORT + flow / CONTAINERS;
                 final int server = FIRST_SERVER + flow % SERVERS;
-                final int natPort = connections.allocatePort(ConnectionTable.PROTOCOL_TCP, server, SERVER_PORT, UPLINK, sourcePort, 1024, 65535);
-                final int id = connections.create(ConnectionTable.PROTOCOL_TCP, container, sourcePort, server, SERVER_PORT,
+                final int natPort = connections.allocatePort(Ipv4Header.PROTOCOL_TCP, server, SERVER_PORT, UPLINK, sourcePort, 1024, 65535);
+                final int id = connections.create(Ipv4Header.PROTOCOL_TCP, container, sourcePort, server, SERVER_PORT,
                     server, SERVER_PORT, UPLINK, natPort, nowMillis);
                 if (id < 0)
                 {
@@ -368,7 +369,7 @@ public class RouterBenchmark
         private static void put(final int[] tuples, final int index, final int source, final int sourcePort, final int destination, final int destinationPort)
         {
             final int base = index * 5;
-            tuples[base] = ConnectionTable.PROTOCOL_TCP;
+            tuples[base] = Ipv4Header.PROTOCOL_TCP;
             tuples[base + 1] = source;
             tuples[base + 2] = sourcePort;
             tuples[base + 3] = destination;
