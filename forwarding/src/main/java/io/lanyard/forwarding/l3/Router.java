@@ -3,6 +3,8 @@ package io.lanyard.forwarding.l3;
 import io.lanyard.forwarding.addr.MacAddress;
 import io.lanyard.forwarding.l2.DropReason;
 import io.lanyard.forwarding.nat.ConnectionTable;
+import io.lanyard.forwarding.reply.ArpWriter;
+import io.lanyard.forwarding.reply.EchoReplyWriter;
 import io.lanyard.forwarding.wire.ArpPacket;
 import io.lanyard.forwarding.wire.EthernetFrame;
 import io.lanyard.forwarding.wire.IcmpHeader;
@@ -75,7 +77,6 @@ public final class Router
     private static final long NO_MAC = -1L;
     /** What an ICMP error quotes of the offending packet's payload at least (RFC 792): its ports or echo identifier. */
     private static final int QUOTED_PAYLOAD_LENGTH = 8;
-    private static final int REPLY_TTL = 64;
     /** {@code protocol} of an ICMP error, whose quoted packet decides the connection. */
     private static final int ICMP_ERROR = 0x100;
     /** The ingress of a frame read from the uplink, where a domain number would be. */
@@ -613,24 +614,9 @@ public final class Router
             arpAsked.clear();
         }
         arpAsked.put(nextHop, nowMillis);
-        writeArpRequest(buffer, frame.offset(), nextHop);
+        rewrittenLength = ArpWriter.request(frame, arp, buffer, frame.offset(), uplinkMac, uplinkAddress, nextHop);
         dropReason = DropReason.ARP_PENDING.ordinal();
         return uplinkPort;
-    }
-
-    /** Writes an ARP request for {@code target} from the uplink at {@code offset}; the frame is 42 bytes. */
-    private int writeArpRequest(final MutableDirectBuffer target, final int offset, final int address)
-    {
-        frame.wrap(target, offset, EthernetFrame.HEADER_LENGTH + ArpPacket.LENGTH);
-        frame.destination(MacAddress.BROADCAST).source(uplinkMac).etherType(EthernetFrame.ETHER_TYPE_ARP);
-        arp.wrap(target, offset + EthernetFrame.HEADER_LENGTH, ArpPacket.LENGTH);
-        arp.ethernetIpv4(ArpPacket.OPERATION_REQUEST)
-            .senderHardware(uplinkMac)
-            .senderProtocol(uplinkAddress)
-            .targetHardware(0)
-            .targetProtocol(address);
-        rewrittenLength = EthernetFrame.HEADER_LENGTH + ArpPacket.LENGTH;
-        return rewrittenLength;
     }
 
     private int uplinkArp(final long nowNanos)
@@ -650,12 +636,7 @@ public final class Router
         }
         if (forUs && arp.operation() == ArpPacket.OPERATION_REQUEST)
         {
-            arp.operation(ArpPacket.OPERATION_REPLY)
-                .targetHardware(senderMac)
-                .targetProtocol(sender)
-                .senderHardware(uplinkMac)
-                .senderProtocol(uplinkAddress);
-            frame.destination(frame.source()).source(uplinkMac);
+            ArpWriter.reply(frame, arp, uplinkMac, uplinkAddress);
             return REPLY;
         }
         return forUs && arp.operation() == ArpPacket.OPERATION_REPLY ? CONSUMED : drop(DropReason.UNSOLICITED);
@@ -668,20 +649,8 @@ public final class Router
         {
             return drop(DropReason.UNSOLICITED);
         }
-        final int typeAndCode = (IcmpHeader.TYPE_ECHO_REQUEST << 8) | icmp.code();
-        icmp.type(IcmpHeader.TYPE_ECHO_REPLY);
-        if (partialChecksum)
-        {
-            // a reply leaves with its virtio header cleared: the checksum must be complete
-            icmp.updateChecksum();
-        }
-        else
-        {
-            icmp.checksum(InternetChecksum.update16(icmp.checksum(), typeAndCode, (IcmpHeader.TYPE_ECHO_REPLY << 8) | icmp.code()));
-        }
-        final int asker = ip.source();
-        ip.source(uplinkAddress).destination(asker).ttl(REPLY_TTL).updateChecksum();
-        frame.destination(frame.source()).source(uplinkMac);
+        // a reply leaves with its virtio header cleared: a partial checksum must be completed
+        EchoReplyWriter.reply(frame, ip, icmp, uplinkMac, uplinkAddress, partialChecksum);
         return REPLY;
     }
 
