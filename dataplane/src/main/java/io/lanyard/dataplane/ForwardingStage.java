@@ -1,11 +1,12 @@
 package io.lanyard.dataplane;
 
 import com.lmax.disruptor.EventHandler;
-import io.lanyard.forwarding.l2.DropReason;
 import io.lanyard.forwarding.l2.LearningSwitch;
 import io.lanyard.forwarding.l2.MacTable;
 import io.lanyard.forwarding.l3.Router;
 import io.lanyard.forwarding.nat.ConnectionTable;
+import io.lanyard.forwarding.verdict.DropReason;
+import io.lanyard.forwarding.verdict.Verdict;
 import io.lanyard.vxlan.ProxyArp;
 import io.lanyard.vxlan.VtepTable;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
@@ -36,9 +37,8 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
 {
     private static final int COMMANDS_PER_BATCH = 64;
     private static final long HOUSEKEEPING_INTERVAL_NANOS = 1_000_000_000L;
-    private static final int DROP_ARP_PENDING = DropReason.ARP_PENDING.ordinal();
     private static final long CONNECTION_SWEEP_INTERVAL_NANOS = 10_000_000L;
-    private static final int DROP_VXLAN_NOT_A_PEER = DropReason.VXLAN_NOT_A_PEER.ordinal();
+    private static final int DROP_NO_INGRESS_PORT = DropReason.NO_INGRESS_PORT.ordinal();
     private static final int NO_PORT = -1;
 
     private final LearningSwitch learningSwitch;
@@ -105,53 +105,45 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
         final int frameLength = slot.dataLength - FrameSlot.VNET_HEADER_LENGTH;
         final int domain = ingress >= 0 && ingress < ports.length ? learningSwitch.domainOf(ingress) : LearningSwitch.NO_DOMAIN;
         final int overlayPort = domain >= 0 ? overlayPorts[domain] : NO_PORT;
-        slot.vtep = VtepTable.NO_VTEP;
-        slot.vteps = VtepTable.NO_VTEPS;
-        if (overlayPort != NO_PORT && !admitOverlay(slot, domain, overlayPort, ingress, frameLength))
+        final Verdict verdict = slot.verdict;
+        if (overlayPort == NO_PORT || admitOverlay(slot, domain, overlayPort, ingress, frameLength))
         {
-            return;
-        }
-        final int verdict = learningSwitch.forward(ingress, slot.buffer(), FrameSlot.FRAME_OFFSET, frameLength, now);
-        slot.verdict = verdict;
-        if (verdict == LearningSwitch.FLOOD)
-        {
-            slot.floodPorts = learningSwitch.floodPorts();
-            if (overlayPort != NO_PORT && ingress != overlayPort && contains(slot.floodPorts, overlayPort))
+            learningSwitch.forward(ingress, slot.buffer(), FrameSlot.FRAME_OFFSET, frameLength, now, verdict);
+            final int egress = verdict.egress();
+            if (egress == Verdict.FLOOD)
             {
-                floodOverOverlay(slot, domain, overlayPort);
+                if (overlayPort != NO_PORT && ingress != overlayPort && contains(verdict.floodPorts(), overlayPort))
+                {
+                    floodOverOverlay(verdict, slot, domain, overlayPort);
+                }
+            }
+            else if (egress >= 0 && egress == overlayPort)
+            {
+                final int vtep = vtepTable.vtepOf(domain, destinationMac(slot), now);
+                verdict.vtep(vtep).vteps(vtep == VtepTable.NO_VTEP ? vtepTable.floodVteps(domain) : VtepTable.NO_VTEPS);
+            }
+            else if (egress >= 0 && verdict.rewrittenLength() != Verdict.NOT_REWRITTEN)
+            {
+                // the router turned the packet into an ARP request for its next hop: the packet is lost
+                slot.dataLength = FrameSlot.VNET_HEADER_LENGTH + verdict.rewrittenLength();
+                slot.buffer().setMemory(FrameSlot.DATA_OFFSET, FrameSlot.VNET_HEADER_LENGTH, (byte)0);
+            }
+            else if (egress == Verdict.REPLY)
+            {
+                // a reply to a frame from another host goes back to the host it came from
+                verdict.vtep(slot.sourceVtep);
+                // a reply the gateway wrote is complete: no checksum or segmentation left to the receiver
+                slot.buffer().setMemory(FrameSlot.DATA_OFFSET, FrameSlot.VNET_HEADER_LENGTH, (byte)0);
             }
         }
-        else if (verdict >= 0 && verdict == overlayPort)
+        final int reason = verdict.dropReason();
+        if (reason == DROP_NO_INGRESS_PORT)
         {
-            final int vtep = vtepTable.vtepOf(domain, destinationMac(slot), now);
-            slot.vtep = vtep;
-            slot.vteps = vtep == VtepTable.NO_VTEP ? vtepTable.floodVteps(domain) : VtepTable.NO_VTEPS;
+            counters.noIngressPort.incrementRelease();
         }
-        else if (verdict >= 0 && learningSwitch.rewrittenLength() >= 0)
+        else if (reason != Verdict.NO_DROP)
         {
-            // the router turned the packet into an ARP request for its next hop: the packet is lost
-            slot.dataLength = FrameSlot.VNET_HEADER_LENGTH + learningSwitch.rewrittenLength();
-            slot.buffer().setMemory(FrameSlot.DATA_OFFSET, FrameSlot.VNET_HEADER_LENGTH, (byte)0);
-            ports[ingress].counters.drop(DROP_ARP_PENDING);
-        }
-        else if (verdict == LearningSwitch.REPLY)
-        {
-            // a reply to a frame from another host goes back to the host it came from
-            slot.vtep = slot.sourceVtep;
-            // a reply the gateway wrote is complete: no checksum or segmentation left to the receiver
-            slot.buffer().setMemory(FrameSlot.DATA_OFFSET, FrameSlot.VNET_HEADER_LENGTH, (byte)0);
-        }
-        else if (verdict == LearningSwitch.DROP)
-        {
-            final int reason = learningSwitch.dropReason();
-            if (reason == DropReason.NO_INGRESS_PORT.ordinal())
-            {
-                counters.noIngressPort.incrementRelease();
-            }
-            else
-            {
-                ports[ingress].counters.drop(reason);
-            }
+            ports[ingress].counters.drop(reason);
         }
     }
 
@@ -169,8 +161,7 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
             final int sourceVtep = slot.sourceVtep;
             if (!vtepTable.isAccepted(domain, sourceVtep))
             {
-                slot.verdict = LearningSwitch.DROP;
-                ports[ingress].counters.drop(DROP_VXLAN_NOT_A_PEER);
+                slot.verdict.drop(DropReason.VXLAN_NOT_A_PEER);
                 return false;
             }
             if (frameLength >= 14 && vtepTable.isStaticPeer(domain, sourceVtep))
@@ -181,7 +172,7 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
         }
         if (proxyArp.answer(domain, slot.buffer(), FrameSlot.FRAME_OFFSET, frameLength) == ProxyArp.ANSWERED)
         {
-            slot.verdict = LearningSwitch.REPLY;
+            slot.verdict.reply();
             slot.buffer().setMemory(FrameSlot.DATA_OFFSET, FrameSlot.VNET_HEADER_LENGTH, (byte)0);
             return false;
         }
@@ -193,7 +184,7 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
      * table places behind one host goes to that host alone; the rest is replicated to every VTEP
      * of the network.
      */
-    private void floodOverOverlay(final FrameSlot slot, final int domain, final int overlayPort)
+    private void floodOverOverlay(final Verdict verdict, final FrameSlot slot, final int domain, final int overlayPort)
     {
         final long destination = destinationMac(slot);
         if ((destination & 0x0100_0000_0000L) == 0)
@@ -201,12 +192,11 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
             final int vtep = vtepTable.vtepOf(domain, destination, now);
             if (vtep != VtepTable.NO_VTEP)
             {
-                slot.verdict = overlayPort;
-                slot.vtep = vtep;
+                verdict.port(overlayPort).vtep(vtep);
                 return;
             }
         }
-        slot.vteps = vtepTable.floodVteps(domain);
+        verdict.vteps(vtepTable.floodVteps(domain));
     }
 
     private static long destinationMac(final FrameSlot slot)

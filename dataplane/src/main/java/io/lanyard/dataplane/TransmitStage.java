@@ -1,8 +1,8 @@
 package io.lanyard.dataplane;
 
 import com.lmax.disruptor.EventHandler;
-import io.lanyard.forwarding.l2.DropReason;
-import io.lanyard.forwarding.l2.LearningSwitch;
+import io.lanyard.forwarding.verdict.DropReason;
+import io.lanyard.forwarding.verdict.Verdict;
 import io.lanyard.tap.RawIpSocket;
 import io.lanyard.tap.UdpSocket;
 import io.lanyard.vxlan.VxlanEncapTemplate;
@@ -77,19 +77,19 @@ final class TransmitStage implements EventHandler<FrameSlot>
     {
         if (slot.kind == FrameSlot.KIND_FRAME)
         {
-            final int verdict = slot.verdict;
-            if (verdict >= 0)
+            final int egress = slot.verdict.egress();
+            if (egress >= 0)
             {
-                send(verdict, slot);
+                send(egress, slot);
             }
-            else if (verdict == LearningSwitch.REPLY)
+            else if (egress == Verdict.REPLY)
             {
                 send(slot.ingressPort, slot);
             }
-            else if (verdict == LearningSwitch.FLOOD)
+            else if (egress == Verdict.FLOOD)
             {
                 final int ingress = slot.ingressPort;
-                for (final int port : slot.floodPorts)
+                for (final int port : slot.verdict.floodPorts())
                 {
                     if (port != ingress)
                     {
@@ -173,14 +173,14 @@ final class TransmitStage implements EventHandler<FrameSlot>
         final long savedVnetHead = buffer.getLong(FrameSlot.DATA_OFFSET);
         final short savedVnetTail = buffer.getShort(FrameSlot.DATA_OFFSET + Long.BYTES);
         template.write(buffer, OUTER_OFFSET, frameLength, port.vni, VxlanSourcePort.of(buffer, FrameSlot.FRAME_OFFSET, frameLength));
-        final int vtep = slot.vtep;
+        final int vtep = slot.verdict.vtep();
         if (vtep != 0)
         {
             sendPacket(sender, buffer, packet, length, vtep, portCounters, frameLength);
         }
         else
         {
-            for (final int each : slot.vteps)
+            for (final int each : slot.verdict.vteps())
             {
                 sendPacket(sender, buffer, packet, length, each, portCounters, frameLength);
             }

@@ -1,9 +1,10 @@
 package io.lanyard.dataplane;
 
 import io.lanyard.forwarding.addr.MacAddress;
-import io.lanyard.forwarding.l2.DropReason;
 import io.lanyard.forwarding.l2.LearningSwitch;
 import io.lanyard.forwarding.l2.MacTable;
+import io.lanyard.forwarding.verdict.DropReason;
+import io.lanyard.forwarding.verdict.Verdict;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -66,7 +67,7 @@ class OverlayForwardingTest
     {
         fromOverlay(MAC_A, MAC_REMOTE, STRANGER);
 
-        assertEquals(LearningSwitch.DROP, slot.verdict());
+        assertEquals(Verdict.DROP, slot.verdict().egress());
         assertEquals(1, fixture.ports[OVERLAY].counters().drops(DropReason.VXLAN_NOT_A_PEER));
     }
 
@@ -75,8 +76,8 @@ class OverlayForwardingTest
     {
         stage.decide(frame(slot, 1, MAC_REMOTE, MAC_A));
 
-        assertEquals(OVERLAY, slot.verdict());
-        assertEquals(HOST_B, slot.vtep);
+        assertEquals(OVERLAY, slot.verdict().egress());
+        assertEquals(HOST_B, slot.verdict().vtep());
     }
 
     @Test
@@ -84,10 +85,10 @@ class OverlayForwardingTest
     {
         stage.decide(frame(slot, 1, MacAddress.BROADCAST, MAC_A));
 
-        assertEquals(LearningSwitch.FLOOD, slot.verdict());
-        assertArrayEquals(new int[] {1, 2, OVERLAY}, slot.floodPorts);
-        assertEquals(0, slot.vtep);
-        assertArrayEquals(new int[] {HOST_B, HOST_C}, slot.vteps);
+        assertEquals(Verdict.FLOOD, slot.verdict().egress());
+        assertArrayEquals(new int[] {1, 2, OVERLAY}, slot.verdict().floodPorts());
+        assertEquals(0, slot.verdict().vtep());
+        assertArrayEquals(new int[] {HOST_B, HOST_C}, slot.verdict().vteps());
     }
 
     @Test
@@ -95,8 +96,8 @@ class OverlayForwardingTest
     {
         stage.decide(frame(slot, 1, MAC_UNKNOWN, MAC_A));
 
-        assertEquals(LearningSwitch.FLOOD, slot.verdict());
-        assertArrayEquals(new int[] {HOST_B, HOST_C}, slot.vteps);
+        assertEquals(Verdict.FLOOD, slot.verdict().egress());
+        assertArrayEquals(new int[] {HOST_B, HOST_C}, slot.verdict().vteps());
     }
 
     @Test
@@ -104,11 +105,11 @@ class OverlayForwardingTest
     {
         stage.decide(frame(slot, 1, MacAddress.BROADCAST, MAC_A));
         fromOverlay(MAC_A, MAC_REMOTE, HOST_B);
-        assertEquals(1, slot.verdict(), "switched to the local port the MAC was learned on");
+        assertEquals(1, slot.verdict().egress(), "switched to the local port the MAC was learned on");
 
         stage.decide(frame(slot, 2, MAC_REMOTE, MAC_A));
-        assertEquals(OVERLAY, slot.verdict());
-        assertEquals(HOST_B, slot.vtep);
+        assertEquals(OVERLAY, slot.verdict().egress());
+        assertEquals(HOST_B, slot.verdict().vtep());
     }
 
     @Test
@@ -116,9 +117,9 @@ class OverlayForwardingTest
     {
         fromOverlay(MacAddress.BROADCAST, MAC_REMOTE, HOST_B);
 
-        assertEquals(LearningSwitch.FLOOD, slot.verdict());
-        assertEquals(0, slot.vteps.length);
-        assertEquals(0, slot.vtep);
+        assertEquals(Verdict.FLOOD, slot.verdict().egress());
+        assertEquals(0, slot.verdict().vteps().length);
+        assertEquals(0, slot.verdict().vtep());
     }
 
     @Test
@@ -129,8 +130,8 @@ class OverlayForwardingTest
         assertEquals(STATIC_PEER, stage.vtepTable().vtepOf(RED, MAC_BEHIND_STATIC, T0));
 
         stage.decide(frame(slot, 1, MAC_BEHIND_STATIC, MAC_A));
-        assertEquals(OVERLAY, slot.verdict());
-        assertEquals(STATIC_PEER, slot.vtep);
+        assertEquals(OVERLAY, slot.verdict().egress());
+        assertEquals(STATIC_PEER, slot.verdict().vtep());
     }
 
     @Test
@@ -140,7 +141,7 @@ class OverlayForwardingTest
 
         stage.decide(slot);
 
-        assertEquals(LearningSwitch.REPLY, slot.verdict());
+        assertEquals(Verdict.REPLY, slot.verdict().egress());
         final UnsafeBuffer buffer = slot.buffer();
         final int frame = FrameSlot.FRAME_OFFSET;
         assertEquals(MAC_A, mac(buffer, frame), "back to the asker");
@@ -158,8 +159,8 @@ class OverlayForwardingTest
 
         stage.decide(slot);
 
-        assertEquals(LearningSwitch.FLOOD, slot.verdict());
-        assertArrayEquals(new int[] {HOST_B, HOST_C}, slot.vteps);
+        assertEquals(Verdict.FLOOD, slot.verdict().egress());
+        assertArrayEquals(new int[] {HOST_B, HOST_C}, slot.verdict().vteps());
     }
 
     @Test
@@ -168,7 +169,7 @@ class OverlayForwardingTest
         stage.removeOverlay(RED);
 
         stage.decide(frame(slot, 1, MacAddress.BROADCAST, MAC_A));
-        assertEquals(0, slot.vteps.length);
+        assertEquals(0, slot.verdict().vteps().length);
         assertEquals(0, stage.vtepTable().floodVteps(RED).length);
     }
 

@@ -1,8 +1,7 @@
 package io.lanyard.dataplane;
 
 import io.lanyard.forwarding.addr.MacAddress;
-import io.lanyard.forwarding.l2.DropReason;
-import io.lanyard.forwarding.l2.LearningSwitch;
+import io.lanyard.forwarding.verdict.DropReason;
 import io.lanyard.tap.IpRoute2;
 import io.lanyard.tap.LinuxCalls;
 import io.lanyard.tap.NamespaceThread;
@@ -104,10 +103,7 @@ class OverlayTransmitTest
         final byte[] before = dataBytes();
         final byte[] inner = Arrays.copyOfRange(before, FrameSlot.VNET_HEADER_LENGTH, before.length);
         final int sourcePort = VxlanSourcePort.of(slot.buffer(), FrameSlot.FRAME_OFFSET, StageFixture.FRAME_LENGTH);
-        slot.verdict = LearningSwitch.FLOOD;
-        slot.floodPorts = new int[] {1, OVERLAY, 6};
-        slot.vtep = 0;
-        slot.vteps = new int[] {PEER, PEER_2};
+        slot.verdict.flood(new int[] {1, OVERLAY, 6}).vteps(new int[] {PEER, PEER_2});
 
         stage.onEvent(slot, 0, true);
 
@@ -138,9 +134,7 @@ class OverlayTransmitTest
     void shouldSendUnicastToTheSlotsOneVtep() throws InterruptedException
     {
         StageFixture.frame(slot, 1, MAC_A + 1, MAC_A);
-        slot.verdict = OVERLAY;
-        slot.vtep = PEER;
-        slot.vteps = new int[0];
+        slot.verdict.port(OVERLAY).vtep(PEER);
 
         stage.onEvent(slot, 0, true);
 
@@ -161,8 +155,7 @@ class OverlayTransmitTest
             {
                 innerUdp(slot, 40_000 + flow, 53);
                 expected[flow] = VxlanSourcePort.of(slot.buffer(), FrameSlot.FRAME_OFFSET, StageFixture.FRAME_LENGTH);
-                slot.verdict = OVERLAY;
-                slot.vtep = PEER;
+                slot.verdict.port(OVERLAY).vtep(PEER);
 
                 stage.onEvent(slot, round * flows + flow, true);
 
@@ -183,8 +176,7 @@ class OverlayTransmitTest
         final UdpCapture capture = capture();
         stage.overlaySocket(self, 4790);
         StageFixture.frame(slot, 1, MAC_A + 1, MAC_A);
-        slot.verdict = OVERLAY;
-        slot.vtep = PEER;
+        slot.verdict.port(OVERLAY).vtep(PEER);
 
         stage.onEvent(slot, 0, true);
 
@@ -205,8 +197,7 @@ class OverlayTransmitTest
         {
             StageFixture.frame(slot, 1, MAC_A + 1, MAC_A);
             slot.frame(1, FrameSlot.VNET_HEADER_LENGTH + frameLength);
-            slot.verdict = OVERLAY;
-            slot.vtep = PEER;
+            slot.verdict.port(OVERLAY).vtep(PEER);
             stage.onEvent(slot, 0, true);
         }
 
@@ -224,8 +215,7 @@ class OverlayTransmitTest
     {
         StageFixture.frame(slot, 1, MAC_A + 1, MAC_A);
         slot.buffer().putByte(FrameSlot.DATA_OFFSET + 1, (byte)1);
-        slot.verdict = OVERLAY;
-        slot.vtep = PEER;
+        slot.verdict.port(OVERLAY).vtep(PEER);
 
         stage.onEvent(slot, 0, true);
 
@@ -267,15 +257,11 @@ class OverlayTransmitTest
             innerUdp(slot, 40_000 + (i & 0xFF), 53);
             if ((i & 1) == 0)
             {
-                slot.verdict = OVERLAY;
-                slot.vtep = PEER;
+                slot.verdict.port(OVERLAY).vtep(PEER);
             }
             else
             {
-                slot.verdict = LearningSwitch.FLOOD;
-                slot.floodPorts = floodPorts;
-                slot.vtep = 0;
-                slot.vteps = vteps;
+                slot.verdict.flood(floodPorts).vteps(vteps);
             }
             stage.onEvent(slot, i, true);
         }

@@ -1,9 +1,9 @@
 package io.lanyard.dataplane;
 
 import io.lanyard.forwarding.addr.MacAddress;
-import io.lanyard.forwarding.l2.DropReason;
 import io.lanyard.forwarding.l2.LearningSwitch;
 import io.lanyard.forwarding.l2.MacTable;
+import io.lanyard.forwarding.verdict.DropReason;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;

@@ -1,10 +1,11 @@
 package io.lanyard.forwarding.l3;
 
 import io.lanyard.forwarding.addr.MacAddress;
-import io.lanyard.forwarding.l2.DropReason;
 import io.lanyard.forwarding.nat.ConnectionTable;
 import io.lanyard.forwarding.reply.ArpWriter;
 import io.lanyard.forwarding.reply.EchoReplyWriter;
+import io.lanyard.forwarding.verdict.DropReason;
+import io.lanyard.forwarding.verdict.Verdict;
 import io.lanyard.forwarding.wire.ArpPacket;
 import io.lanyard.forwarding.wire.EthernetFrame;
 import io.lanyard.forwarding.wire.IcmpHeader;
@@ -55,13 +56,6 @@ import java.util.Arrays;
  */
 public final class Router
 {
-    /** Verdicts, as {@link io.lanyard.forwarding.l2.LearningSwitch}'s. */
-    public static final int FLOOD = -1;
-    public static final int DROP = -2;
-    public static final int REPLY = -3;
-    /** The frame was for the router itself (an ARP reply it asked for) and is used up: no egress, no drop. */
-    public static final int CONSUMED = -4;
-
     /** A direction tag meaning "out of the uplink, to the next hop towards the destination". */
     public static final long TAG_UPLINK = -1L;
     public static final int NO_PORT = -1;
@@ -146,9 +140,6 @@ public final class Router
     private int tupleDestination;
     private int tupleDestinationPort;
 
-    private int dropReason;
-    private int floodDomain;
-    private int rewrittenLength = -1;
     private long created;
 
     public Router(final int maxDomains, final ConnectionTable connections)
@@ -324,26 +315,6 @@ public final class Router
 
     // ------------------------------------------------------------------ per frame
 
-    public int dropReason()
-    {
-        return dropReason;
-    }
-
-    /** The domain whose ports a {@link #FLOOD} verdict goes to. */
-    public int floodDomain()
-    {
-        return floodDomain;
-    }
-
-    /**
-     * The new frame length when the last verdict rewrote the frame to another size (an ARP
-     * request in place of a packet waiting for it); -1 otherwise.
-     */
-    public int rewrittenLength()
-    {
-        return rewrittenLength;
-    }
-
     /** Connections created since the router was made. */
     public long created()
     {
@@ -351,27 +322,28 @@ public final class Router
     }
 
     /**
-     * A frame of {@code domain}, addressed to its gateway MAC, that the gateway did not answer.
-     * The frame starts at {@code offset}; when {@code offset} leaves room, the virtio header is
-     * just before it (as in a ring slot).
+     * Decides a frame of {@code domain}, addressed to its gateway MAC, that the gateway did not
+     * answer, and writes where it goes into {@code verdict}. The frame starts at {@code offset};
+     * when {@code offset} leaves room, the virtio header is just before it (as in a ring slot).
      */
-    public int fromDomain(
+    public void fromDomain(
         final int domain, final int ingressPort, final MutableDirectBuffer buffer, final int offset, final int length,
-        final long nowNanos, final Domains domains)
+        final long nowNanos, final Domains domains, final Verdict verdict)
     {
-        rewrittenLength = -1;
         if ((flags[domain] & FLAG_ROUTED) == 0)
         {
-            return drop(DropReason.NO_ROUTE);
+            verdict.drop(DropReason.NO_ROUTE);
+            return;
         }
-        if (!parse(buffer, offset, length))
+        if (!parse(buffer, offset, length, verdict))
         {
-            return DROP;
+            return;
         }
         final long nowMillis = nowNanos / 1_000_000L;
         if (protocol == ICMP_ERROR)
         {
-            return icmpError(domain, nowNanos, nowMillis, domains);
+            icmpError(domain, nowNanos, nowMillis, domains, verdict);
+            return;
         }
         int id = protocol == 0 ? ConnectionTable.NONE :
             connections.lookup(protocol, source, sourcePort, destination, destinationPort, nowMillis);
@@ -380,40 +352,59 @@ public final class Router
             final boolean reply = connections.lastLookupWasReply();
             if (!arrivesFrom(id, reply, domain))
             {
-                return drop(DropReason.ISOLATION);
+                verdict.drop(DropReason.ISOLATION);
+                return;
             }
-            return translateTracked(id, reply, nowNanos, nowMillis, domains);
+            translateTracked(id, reply, nowNanos, nowMillis, domains, verdict);
+            return;
         }
         if (destination == gatewayAddress[domain])
         {
             final int hostPort = domains.hostPort(domain);
-            return hostPort >= 0 ? hostPort : drop(DropReason.NO_ROUTE);
+            if (hostPort >= 0)
+            {
+                verdict.port(hostPort);
+            }
+            else
+            {
+                verdict.drop(DropReason.NO_ROUTE);
+            }
+            return;
         }
         if (protocol == 0)
         {
-            return drop(DropReason.UNSUPPORTED);
+            verdict.drop(DropReason.UNSUPPORTED);
+            return;
         }
         if (uplinkPort >= 0 && destination == uplinkAddress)
         {
             // as Docker's isolation rules drop an internal network's packets DNATed to another bridge
             if ((flags[domain] & FLAG_EXTERNAL) == 0)
             {
-                return drop(DropReason.NO_ROUTE);
+                verdict.drop(DropReason.NO_ROUTE);
+                return;
             }
-            id = hairpin(domain, nowMillis);
-            return id < 0 ? DROP : translateTracked(id, false, nowNanos, nowMillis, domains);
+            id = hairpin(domain, nowMillis, verdict);
+            if (id >= 0)
+            {
+                translateTracked(id, false, nowNanos, nowMillis, domains, verdict);
+            }
+            return;
         }
         if (isRoutedSubnet(destination))
         {
-            return drop(DropReason.ISOLATION);
+            verdict.drop(DropReason.ISOLATION);
+            return;
         }
         if ((flags[domain] & FLAG_EXTERNAL) == 0 || uplinkPort < 0)
         {
-            return drop(DropReason.NO_ROUTE);
+            verdict.drop(DropReason.NO_ROUTE);
+            return;
         }
         if (protocol == Ipv4Header.PROTOCOL_TCP && (tcpFlags & TcpHeader.FLAG_RST) != 0)
         {
-            return drop(DropReason.UNSOLICITED);
+            verdict.drop(DropReason.UNSOLICITED);
+            return;
         }
         final long containerTag = domainTag(domain, frame.source());
         if ((flags[domain] & FLAG_MASQUERADE) != 0)
@@ -422,48 +413,58 @@ public final class Router
                 sourcePort, protocol == Ipv4Header.PROTOCOL_ICMP ? 0 : NAT_PORT_LOW, NAT_PORT_HIGH);
             if (natPort < 0)
             {
-                return drop(DropReason.NAT_NO_PORT);
+                verdict.drop(DropReason.NAT_NO_PORT);
+                return;
             }
-            id = create(destination, destinationPort, uplinkAddress, natPort, TAG_UPLINK, containerTag, nowMillis);
+            id = create(destination, destinationPort, uplinkAddress, natPort, TAG_UPLINK, containerTag, nowMillis, verdict);
         }
         else
         {
-            id = create(destination, destinationPort, source, sourcePort, TAG_UPLINK, containerTag, nowMillis);
+            id = create(destination, destinationPort, source, sourcePort, TAG_UPLINK, containerTag, nowMillis, verdict);
         }
-        return id < 0 ? DROP : translateTracked(id, false, nowNanos, nowMillis, domains);
+        if (id >= 0)
+        {
+            translateTracked(id, false, nowNanos, nowMillis, domains, verdict);
+        }
     }
 
-    /** A frame read from the uplink. */
-    public int fromUplink(final MutableDirectBuffer buffer, final int offset, final int length, final long nowNanos, final Domains domains)
+    /** Decides a frame read from the uplink and writes where it goes into {@code verdict}. */
+    public void fromUplink(
+        final MutableDirectBuffer buffer, final int offset, final int length, final long nowNanos, final Domains domains,
+        final Verdict verdict)
     {
-        rewrittenLength = -1;
         frame.wrap(buffer, offset, length);
         if (!frame.isValid())
         {
-            return drop(DropReason.MALFORMED);
+            verdict.drop(DropReason.MALFORMED);
+            return;
         }
         final long destinationMac = frame.destination();
         final int etherType = frame.etherType();
         if (etherType == EthernetFrame.ETHER_TYPE_ARP)
         {
-            return uplinkArp(nowNanos);
+            uplinkArp(verdict);
+            return;
         }
         if (destinationMac != uplinkMac || etherType != EthernetFrame.ETHER_TYPE_IPV4)
         {
-            return drop(DropReason.UNSOLICITED);
+            verdict.drop(DropReason.UNSOLICITED);
+            return;
         }
-        if (!parse(buffer, offset, length))
+        if (!parse(buffer, offset, length, verdict))
         {
-            return DROP;
+            return;
         }
         final long nowMillis = nowNanos / 1_000_000L;
         if (protocol == ICMP_ERROR)
         {
-            return icmpError(FROM_UPLINK, nowNanos, nowMillis, domains);
+            icmpError(FROM_UPLINK, nowNanos, nowMillis, domains, verdict);
+            return;
         }
         if (protocol == 0)
         {
-            return drop(DropReason.UNSOLICITED);
+            verdict.drop(DropReason.UNSOLICITED);
+            return;
         }
         int id = connections.lookup(protocol, source, sourcePort, destination, destinationPort, nowMillis);
         if (id >= 0)
@@ -471,36 +472,45 @@ public final class Router
             final boolean reply = connections.lastLookupWasReply();
             if (!arrivesFrom(id, reply, FROM_UPLINK))
             {
-                return drop(DropReason.UNSOLICITED);
+                verdict.drop(DropReason.UNSOLICITED);
+                return;
             }
-            return translateTracked(id, reply, nowNanos, nowMillis, domains);
+            translateTracked(id, reply, nowNanos, nowMillis, domains, verdict);
+            return;
         }
         if (destination != uplinkAddress)
         {
-            return drop(DropReason.UNSOLICITED);
+            verdict.drop(DropReason.UNSOLICITED);
+            return;
         }
         if (protocol == Ipv4Header.PROTOCOL_ICMP)
         {
-            return echoReply();
+            echoReply(verdict);
+            return;
         }
         final int index = published.get(publishedKey(protocol, destinationPort));
         if (index < 0 || (protocol == Ipv4Header.PROTOCOL_TCP && (tcpFlags & TcpHeader.FLAG_RST) != 0))
         {
-            return drop(DropReason.UNSOLICITED);
+            verdict.drop(DropReason.UNSOLICITED);
+            return;
         }
         id = create(publishedAddress[index], publishedPort[index], source, sourcePort,
-            domainTag(publishedDomain[index], publishedMac[index]), TAG_UPLINK, nowMillis);
-        return id < 0 ? DROP : translateTracked(id, false, nowNanos, nowMillis, domains);
+            domainTag(publishedDomain[index], publishedMac[index]), TAG_UPLINK, nowMillis, verdict);
+        if (id >= 0)
+        {
+            translateTracked(id, false, nowNanos, nowMillis, domains, verdict);
+        }
     }
 
     // ------------------------------------------------------------------ decisions
 
-    private int hairpin(final int domain, final long nowMillis)
+    /** @return the connection of a hairpin flow to a published port, or -1 with the drop written. */
+    private int hairpin(final int domain, final long nowMillis, final Verdict verdict)
     {
         final int index = published.get(publishedKey(protocol, destinationPort));
         if (index < 0 || protocol == Ipv4Header.PROTOCOL_ICMP)
         {
-            drop(DropReason.NO_ROUTE);
+            verdict.drop(DropReason.NO_ROUTE);
             return -1;
         }
         final int targetDomain = publishedDomain[index];
@@ -511,34 +521,38 @@ public final class Router
             sourcePort, NAT_PORT_LOW, NAT_PORT_HIGH);
         if (natPort < 0)
         {
-            drop(DropReason.NAT_NO_PORT);
+            verdict.drop(DropReason.NAT_NO_PORT);
             return -1;
         }
         return create(targetAddress, targetPort, snatAddress, natPort,
-            domainTag(targetDomain, publishedMac[index]), domainTag(domain, frame.source()), nowMillis);
+            domainTag(targetDomain, publishedMac[index]), domainTag(domain, frame.source()), nowMillis, verdict);
     }
 
-    /** Tracks the current packet's tuple as original, with the given reply tuple and direction tags. */
+    /**
+     * Tracks the current packet's tuple as original, with the given reply tuple and direction tags.
+     *
+     * @return the new connection, or -1 with the drop written.
+     */
     private int create(
         final int replySource, final int replySourcePort, final int replyDestination, final int replyDestinationPort,
-        final long originalTag, final long replyTag, final long nowMillis)
+        final long originalTag, final long replyTag, final long nowMillis, final Verdict verdict)
     {
         // a packet that will not be forwarded leaves no connection behind (Linux never confirms its entry)
         if (ip.ttl() <= 1)
         {
-            drop(DropReason.TTL_EXCEEDED);
+            verdict.drop(DropReason.TTL_EXCEEDED);
             return -1;
         }
         final int id = connections.create(protocol, source, sourcePort, destination, destinationPort,
             replySource, replySourcePort, replyDestination, replyDestinationPort, nowMillis);
         if (id == ConnectionTable.FULL)
         {
-            drop(DropReason.NAT_TABLE_FULL);
+            verdict.drop(DropReason.NAT_TABLE_FULL);
             return -1;
         }
         if (id < 0)
         {
-            drop(DropReason.NAT_NO_PORT);
+            verdict.drop(DropReason.NAT_NO_PORT);
             return -1;
         }
         created++;
@@ -548,83 +562,94 @@ public final class Router
     }
 
     /** Rewrites the packet of a tracked connection and sends it where its direction goes. */
-    private int translateTracked(final int id, final boolean reply, final long nowNanos, final long nowMillis, final Domains domains)
+    private void translateTracked(
+        final int id, final boolean reply, final long nowNanos, final long nowMillis, final Domains domains, final Verdict verdict)
     {
         final int ttl = ip.ttl();
         if (ttl <= 1)
         {
-            return drop(DropReason.TTL_EXCEEDED);
+            verdict.drop(DropReason.TTL_EXCEEDED);
+            return;
         }
         connections.update(id, reply, tcpFlags, nowMillis);
         // the packet leaves carrying the inverse of the other direction's tuple
         loadTuple(id, !reply);
         rewrite(tupleDestination, tupleDestinationPort, tupleSource, tupleSourcePort);
         ip.ttl(ttl - 1).updateChecksum();
-        return egress(connections.tag(id, reply), tupleSource, nowNanos, nowMillis, domains);
+        egress(connections.tag(id, reply), tupleSource, nowNanos, nowMillis, domains, verdict);
     }
 
-    /** Sets the Ethernet header for where the packet goes and returns the port. */
-    private int egress(final long tag, final int destinationAddress, final long nowNanos, final long nowMillis, final Domains domains)
+    /** Sets the Ethernet header for where the packet goes and writes the port (or the flood) into {@code verdict}. */
+    private void egress(
+        final long tag, final int destinationAddress, final long nowNanos, final long nowMillis, final Domains domains,
+        final Verdict verdict)
     {
         if (tag == TAG_UPLINK)
         {
             if (uplinkPort < 0)
             {
-                return drop(DropReason.NO_ROUTE);
+                verdict.drop(DropReason.NO_ROUTE);
+                return;
             }
             final int nextHop = (destinationAddress & uplinkMask) == (uplinkAddress & uplinkMask) ? destinationAddress : uplinkGateway;
             final long nextHopMac = neighbours.get(nextHop);
             if (nextHopMac == NO_MAC)
             {
-                return askForNeighbour(nextHop, nowMillis);
+                askForNeighbour(nextHop, nowMillis, verdict);
+                return;
             }
             frame.destination(nextHopMac).source(uplinkMac);
-            return uplinkPort;
+            verdict.port(uplinkPort);
+            return;
         }
         final int domain = (int)(tag >>> 48);
         if ((flags[domain] & FLAG_ROUTED) == 0)
         {
             // the network was removed while its connections live on: no gateway MAC to send from
-            return drop(DropReason.NO_ROUTE);
+            verdict.drop(DropReason.NO_ROUTE);
+            return;
         }
         final long mac = tag & 0xFFFF_FFFF_FFFFL;
         frame.destination(mac).source(gatewayMac[domain]);
         final int port = domains.portOf(domain, mac, nowNanos);
         if (port >= 0)
         {
-            return port;
+            verdict.port(port);
         }
-        floodDomain = domain;
-        return FLOOD;
+        else
+        {
+            verdict.flood(domains.ports(domain));
+        }
     }
 
     /**
      * The next hop is not resolved: the frame (lost, as when a kernel's neighbour queue is full)
      * becomes an ARP request for it, at most one a second per address.
      */
-    private int askForNeighbour(final int nextHop, final long nowMillis)
+    private void askForNeighbour(final int nextHop, final long nowMillis, final Verdict verdict)
     {
         final long asked = arpAsked.get(nextHop);
         if (asked != Long.MIN_VALUE && nowMillis - asked < ARP_RETRY_MILLIS)
         {
-            return drop(DropReason.ARP_PENDING);
+            verdict.drop(DropReason.ARP_PENDING);
+            return;
         }
         if (arpAsked.size() >= ARP_CACHE_LIMIT)
         {
             arpAsked.clear();
         }
         arpAsked.put(nextHop, nowMillis);
-        rewrittenLength = ArpWriter.request(frame, arp, buffer, frame.offset(), uplinkMac, uplinkAddress, nextHop);
-        dropReason = DropReason.ARP_PENDING.ordinal();
-        return uplinkPort;
+        final int length = ArpWriter.request(frame, arp, buffer, frame.offset(), uplinkMac, uplinkAddress, nextHop);
+        verdict.port(uplinkPort).replace(length, DropReason.ARP_PENDING);
     }
 
-    private int uplinkArp(final long nowNanos)
+    private void uplinkArp(final Verdict verdict)
     {
         arp.wrap(frame.buffer(), frame.payloadOffset(), frame.payloadLength());
         if (!arp.isValid())
         {
-            return drop(DropReason.MALFORMED);
+            verdict.drop(DropReason.MALFORMED);
+            return;
         }
         final int sender = arp.senderProtocol();
         final long senderMac = arp.senderHardware();
@@ -637,21 +662,29 @@ public final class Router
         if (forUs && arp.operation() == ArpPacket.OPERATION_REQUEST)
         {
             ArpWriter.reply(frame, arp, uplinkMac, uplinkAddress);
-            return REPLY;
+            verdict.reply();
         }
-        return forUs && arp.operation() == ArpPacket.OPERATION_REPLY ? CONSUMED : drop(DropReason.UNSOLICITED);
+        else if (forUs && arp.operation() == ArpPacket.OPERATION_REPLY)
+        {
+            verdict.consumed();
+        }
+        else
+        {
+            verdict.drop(DropReason.UNSOLICITED);
+        }
     }
 
-    private int echoReply()
+    private void echoReply(final Verdict verdict)
     {
         icmp.wrap(frame.buffer(), l4Offset, l4Length);
         if (icmp.type() != IcmpHeader.TYPE_ECHO_REQUEST)
         {
-            return drop(DropReason.UNSOLICITED);
+            verdict.drop(DropReason.UNSOLICITED);
+            return;
         }
         // a reply leaves with its virtio header cleared: a partial checksum must be completed
         EchoReplyWriter.reply(frame, ip, icmp, uplinkMac, uplinkAddress, partialChecksum);
-        return REPLY;
+        verdict.reply();
     }
 
     /**
@@ -659,7 +692,8 @@ public final class Router
      * the connection is found by its inverse, the quoted packet is restored to the tuple of its
      * own direction, and the outer packet is addressed as a packet of the error's direction.
      */
-    private int icmpError(final int ingressDomain, final long nowNanos, final long nowMillis, final Domains domains)
+    private void icmpError(
+        final int ingressDomain, final long nowNanos, final long nowMillis, final Domains domains, final Verdict verdict)
     {
         final int quotedProtocol = quoted.protocol();
         final int quotedOffset = quoted.payloadOffset();
@@ -697,27 +731,32 @@ public final class Router
             }
             else
             {
-                return drop(DropReason.UNSUPPORTED);
+                verdict.drop(DropReason.UNSUPPORTED);
+                return;
             }
         }
         else
         {
-            return drop(DropReason.UNSUPPORTED);
+            verdict.drop(DropReason.UNSUPPORTED);
+            return;
         }
         final int id = connections.lookup(quotedProtocol, quotedDestination, quotedDestinationPort, quotedSource, quotedSourcePort, nowMillis);
         if (id < 0)
         {
-            return drop(DropReason.UNSOLICITED);
+            verdict.drop(DropReason.UNSOLICITED);
+            return;
         }
         final boolean reply = connections.lastLookupWasReply();
         if (!arrivesFrom(id, reply, ingressDomain))
         {
-            return drop(ingressDomain == FROM_UPLINK ? DropReason.UNSOLICITED : DropReason.ISOLATION);
+            verdict.drop(ingressDomain == FROM_UPLINK ? DropReason.UNSOLICITED : DropReason.ISOLATION);
+            return;
         }
         final int ttl = ip.ttl();
         if (ttl <= 1)
         {
-            return drop(DropReason.TTL_EXCEEDED);
+            verdict.drop(DropReason.TTL_EXCEEDED);
+            return;
         }
         // the quoted packet travelled in the other direction: give it that direction's own tuple
         loadTuple(id, !reply);
@@ -749,7 +788,7 @@ public final class Router
         icmp.wrap(buffer, l4Offset, l4Length);
         icmp.updateChecksum();
         clearChecksumOffload();
-        return egress(connections.tag(id, reply), newDestination, nowNanos, nowMillis, domains);
+        egress(connections.tag(id, reply), newDestination, nowNanos, nowMillis, domains, verdict);
     }
 
     // ------------------------------------------------------------------ packet work
@@ -758,24 +797,24 @@ public final class Router
      * Reads the IPv4 packet's tuple. {@code protocol} is 0 for packets the table does not track,
      * and a marker for ICMP errors (whose quoted packet is then wrapped by {@code quoted}).
      */
-    private boolean parse(final MutableDirectBuffer buffer, final int offset, final int length)
+    private boolean parse(final MutableDirectBuffer buffer, final int offset, final int length, final Verdict verdict)
     {
         this.buffer = buffer;
         frame.wrap(buffer, offset, length);
         ip.wrap(buffer, frame.payloadOffset(), frame.payloadLength());
         if (frame.etherType() != EthernetFrame.ETHER_TYPE_IPV4)
         {
-            drop(DropReason.UNSUPPORTED);
+            verdict.drop(DropReason.UNSUPPORTED);
             return false;
         }
-        dropReason = DropReason.MALFORMED.ordinal();
         if (!ip.isValid())
         {
+            verdict.drop(DropReason.MALFORMED);
             return false;
         }
         if (ip.isFragment())
         {
-            drop(DropReason.FRAGMENT);
+            verdict.drop(DropReason.FRAGMENT);
             return false;
         }
         partialChecksum = offset >= VirtioNetHeader.LENGTH &&
@@ -788,6 +827,17 @@ public final class Router
         sourcePort = 0;
         destinationPort = 0;
         protocol = ip.protocol();
+        if (!parseTransport())
+        {
+            verdict.drop(DropReason.MALFORMED);
+            return false;
+        }
+        return true;
+    }
+
+    /** Reads the ports (or echo identifier) of the packet; false when its transport header is cut short. */
+    private boolean parseTransport()
+    {
         switch (protocol)
         {
             case Ipv4Header.PROTOCOL_TCP:
@@ -965,12 +1015,6 @@ public final class Router
             }
         }
         return false;
-    }
-
-    private int drop(final DropReason reason)
-    {
-        dropReason = reason.ordinal();
-        return DROP;
     }
 
     private static long domainTag(final int domain, final long mac)

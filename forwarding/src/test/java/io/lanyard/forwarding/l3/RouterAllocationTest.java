@@ -1,6 +1,6 @@
 package io.lanyard.forwarding.l3;
 
-import io.lanyard.forwarding.l2.LearningSwitch;
+import io.lanyard.forwarding.verdict.Verdict;
 import org.junit.jupiter.api.Test;
 
 import java.lang.management.ManagementFactory;
@@ -118,7 +118,7 @@ class RouterAllocationTest
         };
         expected = new int[] {
             UPLINK_PORT, RED_PORT_2, UPLINK_PORT, RED_PORT_3, UPLINK_PORT, RED_PORT_2, UPLINK_PORT, RED_PORT_2,
-            RED_PORT_2, UPLINK_PORT, RED_PORT_2, BLUE_PORT_2, LearningSwitch.DROP, LearningSwitch.DROP,
+            RED_PORT_2, UPLINK_PORT, RED_PORT_2, BLUE_PORT_2, Verdict.DROP, Verdict.DROP,
         };
     }
 }

@@ -1,8 +1,8 @@
 package io.lanyard.forwarding.l3;
 
-import io.lanyard.forwarding.l2.DropReason;
-import io.lanyard.forwarding.l2.LearningSwitch;
 import io.lanyard.forwarding.nat.ConnectionTable;
+import io.lanyard.forwarding.verdict.DropReason;
+import io.lanyard.forwarding.verdict.Verdict;
 import org.junit.jupiter.api.Test;
 
 import static io.lanyard.forwarding.l3.FrameAssertions.assertFrame;
@@ -109,9 +109,9 @@ class RouterMasqueradeTest
         net.forgetMacs();
         final Slot synAck = tcp(REMOTE, 80, UPLINK, 40000, SYN | ACK).ethernet(UPLINK_GATEWAY_MAC, UPLINK_MAC).slot();
 
-        assertEquals(LearningSwitch.FLOOD, net.forward(UPLINK_PORT, synAck));
+        assertEquals(Verdict.FLOOD, net.forward(UPLINK_PORT, synAck));
 
-        assertArrayEquals(new int[] {RED_PORT_2, RED_PORT_3, RED_HOST_PORT}, net.learningSwitch.floodPorts());
+        assertArrayEquals(new int[] {RED_PORT_2, RED_PORT_3, RED_HOST_PORT}, net.verdict.floodPorts());
         assertFrame(tcp(REMOTE, 80, RED_2, 40000, SYN | ACK).ttl(63).ethernet(RED_GATEWAY_MAC, RED_2_MAC), synAck);
     }
 
@@ -291,7 +291,7 @@ class RouterMasqueradeTest
 
         final Slot late = udp(DNS, 53, UPLINK, 5353).payload(10).ethernet(UPLINK_GATEWAY_MAC, UPLINK_MAC).slot();
 
-        assertEquals(LearningSwitch.DROP, net.forward(UPLINK_PORT, late));
+        assertEquals(Verdict.DROP, net.forward(UPLINK_PORT, late));
         assertEquals(DropReason.UNSOLICITED, net.dropReason());
         assertArrayEquals(late.originalFrame(), late.frame());
     }
@@ -370,12 +370,12 @@ class RouterMasqueradeTest
         net.fromContainer(PLAIN_PORT_2, tcp(PLAIN_2, 40000, REMOTE, 443, SYN));
         final Slot unsolicited = tcp(REMOTE, 5555, PLAIN_2, 22, SYN).ethernet(UPLINK_GATEWAY_MAC, UPLINK_MAC).slot();
 
-        assertEquals(LearningSwitch.DROP, net.forward(UPLINK_PORT, unsolicited));
+        assertEquals(Verdict.DROP, net.forward(UPLINK_PORT, unsolicited));
 
         assertEquals(DropReason.UNSOLICITED, net.dropReason());
         assertArrayEquals(unsolicited.originalFrame(), unsolicited.frame());
         final Slot wrongPort = tcp(REMOTE, 443, PLAIN_2, 40001, ACK).ethernet(UPLINK_GATEWAY_MAC, UPLINK_MAC).slot();
-        assertEquals(LearningSwitch.DROP, net.forward(UPLINK_PORT, wrongPort));
+        assertEquals(Verdict.DROP, net.forward(UPLINK_PORT, wrongPort));
         assertEquals(DropReason.UNSOLICITED, net.dropReason());
     }
 
@@ -406,7 +406,7 @@ class RouterMasqueradeTest
         small.fromContainer(RED_PORT_3, udp(RED_3, 5353, DNS, 53).payload(8));
         final Slot third = tcp(RED_2, 40001, REMOTE, 80, SYN).ethernet(RED_2_MAC, RED_GATEWAY_MAC).slot();
 
-        assertEquals(LearningSwitch.DROP, small.forward(RED_PORT_2, third));
+        assertEquals(Verdict.DROP, small.forward(RED_PORT_2, third));
 
         assertEquals(DropReason.NAT_TABLE_FULL, small.dropReason());
         assertArrayEquals(third.originalFrame(), third.frame());

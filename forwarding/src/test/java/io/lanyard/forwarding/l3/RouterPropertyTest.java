@@ -1,7 +1,7 @@
 package io.lanyard.forwarding.l3;
 
-import io.lanyard.forwarding.l2.DropReason;
-import io.lanyard.forwarding.l2.LearningSwitch;
+import io.lanyard.forwarding.verdict.DropReason;
+import io.lanyard.forwarding.verdict.Verdict;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;
@@ -166,10 +166,10 @@ class RouterPropertyTest
 
             final int verdict = net.forward(outward ? RED_PORT_2 : UPLINK_PORT, slot);
 
-            assertTrue(verdict >= LearningSwitch.REPLY && verdict < 16, "verdict " + verdict);
-            if (verdict == LearningSwitch.DROP)
+            assertTrue(verdict >= Verdict.REPLY && verdict < 16, "verdict " + verdict);
+            if (verdict == Verdict.DROP)
             {
-                assertTrue(net.learningSwitch.dropReason() >= 0 && net.learningSwitch.dropReason() < DropReason.count());
+                assertTrue(net.verdict.dropReason() >= 0 && net.verdict.dropReason() < DropReason.count());
             }
             net.now += 1_000_000L;
         }

@@ -7,6 +7,7 @@ import io.lanyard.forwarding.l2.LearningSwitch;
 import io.lanyard.forwarding.l2.MacTable;
 import io.lanyard.forwarding.nat.ConnectionTable;
 import io.lanyard.forwarding.nat.ConntrackTimeouts;
+import io.lanyard.forwarding.verdict.Verdict;
 import io.lanyard.forwarding.wire.Ipv4Header;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -105,6 +106,7 @@ public class RouterBenchmark
         ConnectionTable connections;
         Router router;
         LearningSwitch learningSwitch;
+        final Verdict verdict = new Verdict();
 
         UnsafeBuffer outbound;
         UnsafeBuffer outboundTemplate;
@@ -223,8 +225,9 @@ public class RouterBenchmark
         {
             final int slot = flow * NatFrames.SLOT_SIZE;
             outbound.putBytes(slot, outboundTemplate, slot, NatFrames.HEADERS_LENGTH);
-            return router.fromDomain(DOMAIN, containerPort[flow], outbound, slot + NatFrames.FRAME_OFFSET, NatFrames.FRAME_LENGTH,
-                now, learningSwitch);
+            router.fromDomain(DOMAIN, containerPort[flow], outbound, slot + NatFrames.FRAME_OFFSET, NatFrames.FRAME_LENGTH,
+                now, learningSwitch, verdict);
+            return verdict.egress();
         }
 
         /** Restores flow {@code flow}'s reply frame as it arrived and routes it from the uplink. */
@@ -232,7 +235,8 @@ public class RouterBenchmark
         {
             final int slot = flow * NatFrames.SLOT_SIZE;
             replies.putBytes(slot, replyTemplate, slot, NatFrames.HEADERS_LENGTH);
-            return router.fromUplink(replies, slot + NatFrames.FRAME_OFFSET, NatFrames.FRAME_LENGTH, now, learningSwitch);
+            router.fromUplink(replies, slot + NatFrames.FRAME_OFFSET, NatFrames.FRAME_LENGTH, now, learningSwitch, verdict);
+            return verdict.egress();
         }
 
         int next()
@@ -244,12 +248,14 @@ public class RouterBenchmark
 
         private int fromContainer(final int port, final UnsafeBuffer buffer, final int slot)
         {
-            return router.fromDomain(DOMAIN, port, buffer, slot + NatFrames.FRAME_OFFSET, NatFrames.FRAME_LENGTH, now, learningSwitch);
+            router.fromDomain(DOMAIN, port, buffer, slot + NatFrames.FRAME_OFFSET, NatFrames.FRAME_LENGTH, now, learningSwitch, verdict);
+            return verdict.egress();
         }
 
         private int fromUplink(final UnsafeBuffer buffer, final int slot)
         {
-            return router.fromUplink(buffer, slot + NatFrames.FRAME_OFFSET, NatFrames.FRAME_LENGTH, now, learningSwitch);
+            router.fromUplink(buffer, slot + NatFrames.FRAME_OFFSET, NatFrames.FRAME_LENGTH, now, learningSwitch, verdict);
+            return verdict.egress();
         }
 
         private void learnContainers()
@@ -265,7 +271,7 @@ public class RouterBenchmark
             if (verdict != expected)
             {
                 throw new IllegalStateException(what + " of flow " + flow + ": verdict " + verdict + ", expected " + expected +
-                    " (drop reason " + router.dropReason() + ")");
+                    " (drop reason " + this.verdict.dropReason() + ")");
             }
         }
     }
