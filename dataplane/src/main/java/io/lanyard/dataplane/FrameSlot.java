@@ -1,6 +1,7 @@
 package io.lanyard.dataplane;
 
 import io.lanyard.forwarding.verdict.Verdict;
+import io.lanyard.forwarding.wire.VirtioNetHeader;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
@@ -36,6 +37,7 @@ public final class FrameSlot
 
     private final UnsafeBuffer buffer;
     private final long dataAddress;
+    private final VirtioNetHeader virtioHeader;
     /** Where the frame goes: written by the forwarding stage, read by the transmit stage. */
     final Verdict verdict = new Verdict();
 
@@ -50,6 +52,7 @@ public final class FrameSlot
     {
         this.buffer = buffer;
         this.dataAddress = buffer.addressOffset() + DATA_OFFSET;
+        this.virtioHeader = new VirtioNetHeader().wrap(buffer, DATA_OFFSET);
     }
 
     /** The whole slot, headroom included. */
@@ -82,6 +85,31 @@ public final class FrameSlot
     public int frameLength()
     {
         return dataLength - VNET_HEADER_LENGTH;
+    }
+
+    /** The slot's virtio header, at {@link #DATA_OFFSET}. */
+    public VirtioNetHeader virtioHeader()
+    {
+        return virtioHeader;
+    }
+
+    /**
+     * Applies to the slot what its verdict says the decision did to the frame: a reply, or a
+     * frame that replaced the one read (then with its own length), was written by the dataplane
+     * and is complete, so its virtio header asks nothing of the receiver.
+     */
+    void settleRewrite()
+    {
+        final int rewrittenLength = verdict.rewrittenLength();
+        if (rewrittenLength != Verdict.NOT_REWRITTEN)
+        {
+            dataLength = VNET_HEADER_LENGTH + rewrittenLength;
+            virtioHeader.clear();
+        }
+        else if (verdict.egress() == Verdict.REPLY)
+        {
+            virtioHeader.clear();
+        }
     }
 
     public Verdict verdict()

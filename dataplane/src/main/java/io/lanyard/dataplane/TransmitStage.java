@@ -3,8 +3,10 @@ package io.lanyard.dataplane;
 import com.lmax.disruptor.EventHandler;
 import io.lanyard.forwarding.verdict.DropReason;
 import io.lanyard.forwarding.verdict.Verdict;
+import io.lanyard.forwarding.wire.VirtioNetHeader;
 import io.lanyard.tap.RawIpSocket;
 import io.lanyard.tap.UdpSocket;
+import io.lanyard.vxlan.VtepTable;
 import io.lanyard.vxlan.VxlanEncapTemplate;
 import io.lanyard.vxlan.VxlanSourcePort;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
@@ -40,7 +42,6 @@ final class TransmitStage implements EventHandler<FrameSlot>
 {
     private static final int DROP_TX_ERROR = DropReason.TX_ERROR.ordinal();
     private static final int DROP_VXLAN_OFFLOAD = DropReason.VXLAN_OFFLOAD.ordinal();
-    private static final int VIRTIO_NEEDS_CSUM = 1;
     /** Where the outer IPv4 header starts: the outer headers end where the inner frame begins. */
     static final int OUTER_OFFSET = FrameSlot.FRAME_OFFSET - VxlanEncapTemplate.LENGTH;
 
@@ -157,7 +158,8 @@ final class TransmitStage implements EventHandler<FrameSlot>
             return;
         }
         final RawIpSocket sender = overlaySender;
-        if (buffer.getByte(FrameSlot.DATA_OFFSET + 1) != 0 || (buffer.getByte(FrameSlot.DATA_OFFSET) & VIRTIO_NEEDS_CSUM) != 0)
+        final VirtioNetHeader virtioHeader = slot.virtioHeader();
+        if (virtioHeader.gsoType() != VirtioNetHeader.GSO_NONE || (virtioHeader.flags() & VirtioNetHeader.FLAG_NEEDS_CSUM) != 0)
         {
             portCounters.drop(DROP_VXLAN_OFFLOAD);
             return;
@@ -174,7 +176,7 @@ final class TransmitStage implements EventHandler<FrameSlot>
         final short savedVnetTail = buffer.getShort(FrameSlot.DATA_OFFSET + Long.BYTES);
         template.write(buffer, OUTER_OFFSET, frameLength, port.vni, VxlanSourcePort.of(buffer, FrameSlot.FRAME_OFFSET, frameLength));
         final int vtep = slot.verdict.vtep();
-        if (vtep != 0)
+        if (vtep != VtepTable.NO_VTEP)
         {
             sendPacket(sender, buffer, packet, length, vtep, portCounters, frameLength);
         }

@@ -83,7 +83,7 @@ public final class LearningSwitch implements Router.Domains
     public void forward(final int ingressPort, final MutableDirectBuffer buffer, final int offset, final int length,
         final long nowNanos, final Verdict verdict)
     {
-        final int domain = ingressPort >= 0 && ingressPort < portDomain.length ? portDomain[ingressPort] : NO_DOMAIN;
+        final int domain = domainOf(ingressPort);
         if (domain == NO_DOMAIN)
         {
             if (router != null && ingressPort == router.uplinkPort() && ingressPort >= 0)
@@ -314,9 +314,10 @@ public final class LearningSwitch implements Router.Domains
         return allowedPairs.contains(pairKey(portA, portB));
     }
 
+    /** The port's domain, or {@link #NO_DOMAIN} for a port not attached (or out of range). */
     public int domainOf(final int port)
     {
-        return portDomain[port];
+        return port >= 0 && port < portDomain.length ? portDomain[port] : NO_DOMAIN;
     }
 
     public int maxDomains()
