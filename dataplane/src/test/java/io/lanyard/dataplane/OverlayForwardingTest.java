@@ -3,8 +3,11 @@ package io.lanyard.dataplane;
 import io.lanyard.forwarding.addr.MacAddress;
 import io.lanyard.forwarding.l2.LearningSwitch;
 import io.lanyard.forwarding.l2.MacTable;
+import io.lanyard.forwarding.testkit.FrameBuilder;
 import io.lanyard.forwarding.verdict.DropReason;
 import io.lanyard.forwarding.verdict.Verdict;
+import io.lanyard.forwarding.wire.ArpPacket;
+import io.lanyard.forwarding.wire.EthernetFrame;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -182,30 +185,12 @@ class OverlayForwardingTest
 
     private void arpRequest(final int port, final long senderMac, final int senderIp, final int targetIp)
     {
-        frame(slot, port, MacAddress.BROADCAST, senderMac);
-        final UnsafeBuffer buffer = slot.buffer();
-        final int arp = FrameSlot.FRAME_OFFSET + 14;
-        buffer.putShort(FrameSlot.FRAME_OFFSET + 12, (short)0x0806, ByteOrder.BIG_ENDIAN);
-        buffer.putShort(arp, (short)1, ByteOrder.BIG_ENDIAN);
-        buffer.putShort(arp + 2, (short)0x0800, ByteOrder.BIG_ENDIAN);
-        buffer.putByte(arp + 4, (byte)6);
-        buffer.putByte(arp + 5, (byte)4);
-        buffer.putShort(arp + 6, (short)1, ByteOrder.BIG_ENDIAN);
-        putMac(buffer, arp + 8, senderMac);
-        buffer.putInt(arp + 14, senderIp, ByteOrder.BIG_ENDIAN);
-        putMac(buffer, arp + 18, 0);
-        buffer.putInt(arp + 24, targetIp, ByteOrder.BIG_ENDIAN);
-    }
-
-    private static void putMac(final UnsafeBuffer buffer, final int offset, final long mac)
-    {
-        buffer.putInt(offset, (int)(mac >>> 16), ByteOrder.BIG_ENDIAN);
-        buffer.putShort(offset + 4, (short)mac, ByteOrder.BIG_ENDIAN);
+        StageFixture.fill(slot, port,
+            FrameBuilder.arp(senderMac, MacAddress.BROADCAST, ArpPacket.OPERATION_REQUEST, senderMac, senderIp, 0, targetIp).bytes());
     }
 
     private static long mac(final UnsafeBuffer buffer, final int offset)
     {
-        return ((buffer.getInt(offset, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL) << 16) |
-            (buffer.getShort(offset + 4, ByteOrder.BIG_ENDIAN) & 0xFFFFL);
+        return EthernetFrame.readMac(buffer, offset);
     }
 }

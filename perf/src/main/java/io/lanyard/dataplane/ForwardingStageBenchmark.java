@@ -88,7 +88,7 @@ public class ForwardingStageBenchmark
             for (int i = 0; i < ringSize; i++)
             {
                 final int source = i % macs;
-                SyntheticFrames.udp(sut.slots[i], source % ports, source, (source + 1) % macs);
+                SwitchUnderTest.udp(sut.slots[i], source % ports, source, (source + 1) % macs);
             }
             sut.learnAll();
             sut.learnAll();
@@ -129,7 +129,7 @@ public class ForwardingStageBenchmark
             for (int i = 0; i < RING_SIZE; i++)
             {
                 final int source = i % STATIONS;
-                SyntheticFrames.arpRequest(sut.slots[i], source % MAX_PORTS_USED, source, (source + 1) % STATIONS);
+                SwitchUnderTest.arpRequest(sut.slots[i], source % MAX_PORTS_USED, source, (source + 1) % STATIONS);
             }
             sut.learnAll();
             for (final FrameSlot slot : sut.slots)
@@ -156,8 +156,8 @@ public class ForwardingStageBenchmark
         public void setUp()
         {
             sut = new SwitchUnderTest(RING_SIZE, STATIONS);
-            sut.learningSwitch.configureDomain(SwitchUnderTest.DOMAIN, SyntheticFrames.GATEWAY_ADDRESS,
-                MacAddress.fromIpv4(SyntheticFrames.GATEWAY_ADDRESS), false);
+            sut.learningSwitch.configureDomain(SwitchUnderTest.DOMAIN, SwitchUnderTest.GATEWAY_ADDRESS,
+                MacAddress.fromIpv4(SwitchUnderTest.GATEWAY_ADDRESS), false);
             if (!sut.learningSwitch.allowPair(0, 1))
             {
                 throw new IllegalStateException("the pair was refused");
@@ -165,7 +165,7 @@ public class ForwardingStageBenchmark
             for (int i = 0; i < RING_SIZE; i++)
             {
                 final int source = i % STATIONS;
-                SyntheticFrames.udp(sut.slots[i], source, source, (source + 1) % STATIONS);
+                SwitchUnderTest.udp(sut.slots[i], source, source, (source + 1) % STATIONS);
             }
             sut.learnAll();
             sut.learnAll();

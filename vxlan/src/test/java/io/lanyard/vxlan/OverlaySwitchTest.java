@@ -3,14 +3,14 @@ package io.lanyard.vxlan;
 import io.lanyard.forwarding.addr.MacAddress;
 import io.lanyard.forwarding.l2.LearningSwitch;
 import io.lanyard.forwarding.l2.MacTable;
+import io.lanyard.forwarding.testkit.FrameBuilder;
 import io.lanyard.forwarding.verdict.DropReason;
 import io.lanyard.forwarding.verdict.Verdict;
+import io.lanyard.forwarding.wire.ArpPacket;
 import io.lanyard.forwarding.wire.EthernetFrame;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-
-import java.util.HexFormat;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -23,7 +23,8 @@ class OverlaySwitchTest
     private static final int BLUE = 1;
     private static final int OVERLAY = 5;
     private static final int BLUE_PORT = 4;
-    private static final int OFFSET = InnerFrames.HEADROOM;
+    /** Where the frame starts in its buffer, as in a ring slot. */
+    private static final int OFFSET = 74;
     private static final int LENGTH = 60;
 
     private static final int HOST_B = 0xC000_0202;
@@ -36,20 +37,15 @@ class OverlaySwitchTest
     private static final long MAC_BEHIND_STATIC = 0x0A00_0000_0042L;
     private static final long GATEWAY_MAC = 0x0242_0A00_0001L;
 
-    /** The container 10.0.0.5 asks who has 10.0.0.2, an endpoint on host B. */
-    private static final String ARP_FOR_REMOTE =
-        "ffffffffffff" + "02420a000005" + "0806" + "0001" + "0800" + "06" + "04" + "0001" +
-        "02420a000005" + "0a000005" + "000000000000" + "0a000002";
-    /** The endpoint 10.0.0.2 on host B asks who has 10.0.0.1, the gateway. */
-    private static final String ARP_FOR_GATEWAY_FROM_REMOTE =
-        "ffffffffffff" + "02420a000002" + "0806" + "0001" + "0800" + "06" + "04" + "0001" +
-        "02420a000002" + "0a000002" + "000000000000" + "0a000001";
+    private static final int IP_A = 0x0A00_0005;
+    private static final int IP_REMOTE = 0x0A00_0002;
+    private static final int GATEWAY = 0x0A00_0001;
 
     private final MacTable macTable = new MacTable(16, 300_000_000_000L, T0);
     private final LearningSwitch learningSwitch = new LearningSwitch(8, 2, macTable);
     private final OverlaySwitch overlaySwitch = new OverlaySwitch(learningSwitch, T0);
     private final Verdict verdict = new Verdict();
-    private final UnsafeBuffer buffer = InnerFrames.slot();
+    private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[2048]);
 
     @BeforeEach
     void programOverlay()
@@ -60,7 +56,7 @@ class OverlaySwitchTest
         learningSwitch.attach(BLUE_PORT, BLUE);
         overlaySwitch.addOverlay(RED, OVERLAY);
         overlaySwitch.vtepTable().setPeers(RED, new int[] {HOST_B, HOST_C});
-        overlaySwitch.vtepTable().addEndpoint(RED, MAC_REMOTE, 0x0A00_0002, HOST_B);
+        overlaySwitch.vtepTable().addEndpoint(RED, MAC_REMOTE, IP_REMOTE, HOST_B);
     }
 
     @Test
@@ -105,9 +101,9 @@ class OverlaySwitchTest
     @Test
     void shouldAnswerALocalArpRequestForARemoteEndpointOnTheSpot()
     {
-        buffer.putBytes(OFFSET, HexFormat.of().parseHex(ARP_FOR_REMOTE));
+        final int length = arpRequest(MAC_A, IP_A, IP_REMOTE);
 
-        decide(1, 0, 42);
+        decide(1, 0, length);
 
         assertEquals(Verdict.REPLY, verdict.egress());
         assertEquals(0, verdict.vtep(), "back out of the local port it came in on");
@@ -117,10 +113,10 @@ class OverlaySwitchTest
     @Test
     void shouldSendTheGatewaysReplyBackToTheHostTheRequestCameFrom()
     {
-        learningSwitch.configureDomain(RED, 0x0A00_0001, GATEWAY_MAC, true);
-        buffer.putBytes(OFFSET, HexFormat.of().parseHex(ARP_FOR_GATEWAY_FROM_REMOTE));
+        learningSwitch.configureDomain(RED, GATEWAY, GATEWAY_MAC, true);
+        final int length = arpRequest(MAC_REMOTE, IP_REMOTE, GATEWAY);
 
-        decide(OVERLAY, HOST_B, 42);
+        decide(OVERLAY, HOST_B, length);
 
         assertEquals(Verdict.REPLY, verdict.egress());
         assertEquals(HOST_B, verdict.vtep());
@@ -162,9 +158,19 @@ class OverlaySwitchTest
 
     private int frame(final long destination, final long source)
     {
-        buffer.setMemory(OFFSET, LENGTH, (byte)0);
-        InnerFrames.ethernet(buffer, OFFSET, destination, source, 0x88B5);
-        return LENGTH;
+        return write(FrameBuilder.etherFrame(source, destination, 0x88B5, LENGTH).frame());
+    }
+
+    /** A broadcast request from {@code senderMac} at {@code sender} asking who has {@code target}. */
+    private int arpRequest(final long senderMac, final int sender, final int target)
+    {
+        return write(FrameBuilder.arp(senderMac, MacAddress.BROADCAST, ArpPacket.OPERATION_REQUEST, senderMac, sender, 0, target).frame());
+    }
+
+    private int write(final byte[] frame)
+    {
+        buffer.putBytes(OFFSET, frame);
+        return frame.length;
     }
 
     private void decide(final int ingress, final int sourceVtep, final int length)

@@ -1,23 +1,25 @@
 package io.lanyard.forwarding.l3;
 
+import io.lanyard.forwarding.testkit.FrameBuilder;
+import io.lanyard.forwarding.testkit.Slot;
 import io.lanyard.forwarding.verdict.DropReason;
 import io.lanyard.forwarding.verdict.Verdict;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
-import static io.lanyard.forwarding.l3.FrameBuilder.ACK;
-import static io.lanyard.forwarding.l3.FrameBuilder.DESTINATION_UNREACHABLE;
-import static io.lanyard.forwarding.l3.FrameBuilder.PORT_UNREACHABLE;
-import static io.lanyard.forwarding.l3.FrameBuilder.PSH;
-import static io.lanyard.forwarding.l3.FrameBuilder.TCP;
-import static io.lanyard.forwarding.l3.FrameBuilder.UDP;
-import static io.lanyard.forwarding.l3.FrameBuilder.echoReply;
-import static io.lanyard.forwarding.l3.FrameBuilder.echoRequest;
-import static io.lanyard.forwarding.l3.FrameBuilder.icmpError;
-import static io.lanyard.forwarding.l3.FrameBuilder.other;
-import static io.lanyard.forwarding.l3.FrameBuilder.quote;
-import static io.lanyard.forwarding.l3.FrameBuilder.tcp;
-import static io.lanyard.forwarding.l3.FrameBuilder.udp;
+import static io.lanyard.forwarding.testkit.FrameBuilder.ACK;
+import static io.lanyard.forwarding.testkit.FrameBuilder.DESTINATION_UNREACHABLE;
+import static io.lanyard.forwarding.testkit.FrameBuilder.PORT_UNREACHABLE;
+import static io.lanyard.forwarding.testkit.FrameBuilder.PSH;
+import static io.lanyard.forwarding.testkit.FrameBuilder.TCP;
+import static io.lanyard.forwarding.testkit.FrameBuilder.UDP;
+import static io.lanyard.forwarding.testkit.FrameBuilder.echoReply;
+import static io.lanyard.forwarding.testkit.FrameBuilder.echoRequest;
+import static io.lanyard.forwarding.testkit.FrameBuilder.icmpError;
+import static io.lanyard.forwarding.testkit.FrameBuilder.other;
+import static io.lanyard.forwarding.testkit.FrameBuilder.quote;
+import static io.lanyard.forwarding.testkit.FrameBuilder.tcp;
+import static io.lanyard.forwarding.testkit.FrameBuilder.udp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -1,12 +1,16 @@
 package io.lanyard.forwarding.l3;
 
+import io.lanyard.forwarding.testkit.FrameAssertions;
+import io.lanyard.forwarding.testkit.FrameBuilder;
+import io.lanyard.forwarding.testkit.IndependentChecksum;
+import io.lanyard.forwarding.testkit.Slot;
 import io.lanyard.forwarding.verdict.Verdict;
 import org.junit.jupiter.api.Test;
 
-import static io.lanyard.forwarding.l3.FrameAssertions.assertPartialChecksumValid;
-import static io.lanyard.forwarding.l3.FrameBuilder.ACK;
-import static io.lanyard.forwarding.l3.FrameBuilder.tcp;
-import static io.lanyard.forwarding.l3.FrameBuilder.udp;
+import static io.lanyard.forwarding.testkit.FrameAssertions.assertPartialChecksumValid;
+import static io.lanyard.forwarding.testkit.FrameBuilder.ACK;
+import static io.lanyard.forwarding.testkit.FrameBuilder.tcp;
+import static io.lanyard.forwarding.testkit.FrameBuilder.udp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

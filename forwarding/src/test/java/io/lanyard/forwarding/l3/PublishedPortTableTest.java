@@ -1,9 +1,10 @@
 package io.lanyard.forwarding.l3;
 
+import io.lanyard.forwarding.testkit.FrameBuilder;
 import org.junit.jupiter.api.Test;
 
-import static io.lanyard.forwarding.l3.FrameBuilder.TCP;
-import static io.lanyard.forwarding.l3.FrameBuilder.UDP;
+import static io.lanyard.forwarding.testkit.FrameBuilder.TCP;
+import static io.lanyard.forwarding.testkit.FrameBuilder.UDP;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 class PublishedPortTableTest

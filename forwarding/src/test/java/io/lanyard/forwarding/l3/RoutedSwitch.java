@@ -6,6 +6,8 @@ import io.lanyard.forwarding.l2.LearningSwitch;
 import io.lanyard.forwarding.l2.MacTable;
 import io.lanyard.forwarding.nat.ConnectionTable;
 import io.lanyard.forwarding.nat.ConntrackTimeouts;
+import io.lanyard.forwarding.testkit.FrameBuilder;
+import io.lanyard.forwarding.testkit.Slot;
 import io.lanyard.forwarding.verdict.DropReason;
 import io.lanyard.forwarding.verdict.Verdict;
 

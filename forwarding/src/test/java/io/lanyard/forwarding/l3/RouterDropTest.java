@@ -1,20 +1,12 @@
 package io.lanyard.forwarding.l3;
 
 import io.lanyard.forwarding.nat.ConnectionTable;
+import io.lanyard.forwarding.testkit.FrameBuilder;
+import io.lanyard.forwarding.testkit.Slot;
 import io.lanyard.forwarding.verdict.DropReason;
 import io.lanyard.forwarding.verdict.Verdict;
 import org.junit.jupiter.api.Test;
 
-import static io.lanyard.forwarding.l3.FrameBuilder.ACK;
-import static io.lanyard.forwarding.l3.FrameBuilder.DESTINATION_UNREACHABLE;
-import static io.lanyard.forwarding.l3.FrameBuilder.PORT_UNREACHABLE;
-import static io.lanyard.forwarding.l3.FrameBuilder.RST;
-import static io.lanyard.forwarding.l3.FrameBuilder.SYN;
-import static io.lanyard.forwarding.l3.FrameBuilder.TCP;
-import static io.lanyard.forwarding.l3.FrameBuilder.echoRequest;
-import static io.lanyard.forwarding.l3.FrameBuilder.icmpError;
-import static io.lanyard.forwarding.l3.FrameBuilder.tcp;
-import static io.lanyard.forwarding.l3.FrameBuilder.udp;
 import static io.lanyard.forwarding.l3.RoutedSwitch.BLUE_2;
 import static io.lanyard.forwarding.l3.RoutedSwitch.BLUE_2_MAC;
 import static io.lanyard.forwarding.l3.RoutedSwitch.BLUE_GATEWAY;
@@ -40,6 +32,16 @@ import static io.lanyard.forwarding.l3.RoutedSwitch.UPLINK;
 import static io.lanyard.forwarding.l3.RoutedSwitch.UPLINK_GATEWAY_MAC;
 import static io.lanyard.forwarding.l3.RoutedSwitch.UPLINK_MAC;
 import static io.lanyard.forwarding.l3.RoutedSwitch.UPLINK_PORT;
+import static io.lanyard.forwarding.testkit.FrameBuilder.ACK;
+import static io.lanyard.forwarding.testkit.FrameBuilder.DESTINATION_UNREACHABLE;
+import static io.lanyard.forwarding.testkit.FrameBuilder.PORT_UNREACHABLE;
+import static io.lanyard.forwarding.testkit.FrameBuilder.RST;
+import static io.lanyard.forwarding.testkit.FrameBuilder.SYN;
+import static io.lanyard.forwarding.testkit.FrameBuilder.TCP;
+import static io.lanyard.forwarding.testkit.FrameBuilder.echoRequest;
+import static io.lanyard.forwarding.testkit.FrameBuilder.icmpError;
+import static io.lanyard.forwarding.testkit.FrameBuilder.tcp;
+import static io.lanyard.forwarding.testkit.FrameBuilder.udp;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

@@ -1,6 +1,9 @@
 package io.lanyard.forwarding.l3;
 
 import io.lanyard.forwarding.addr.MacAddress;
+import io.lanyard.forwarding.testkit.FrameAssertions;
+import io.lanyard.forwarding.testkit.FrameBuilder;
+import io.lanyard.forwarding.testkit.Slot;
 import io.lanyard.forwarding.verdict.DropReason;
 import io.lanyard.forwarding.verdict.Verdict;
 import org.junit.jupiter.api.Test;
@@ -8,15 +11,6 @@ import org.junit.jupiter.api.Test;
 import java.util.Arrays;
 import java.util.HexFormat;
 
-import static io.lanyard.forwarding.l3.FrameAssertions.assertFrame;
-import static io.lanyard.forwarding.l3.FrameAssertions.assertFullChecksumsValid;
-import static io.lanyard.forwarding.l3.FrameBuilder.ACK;
-import static io.lanyard.forwarding.l3.FrameBuilder.SYN;
-import static io.lanyard.forwarding.l3.FrameBuilder.arp;
-import static io.lanyard.forwarding.l3.FrameBuilder.echoReply;
-import static io.lanyard.forwarding.l3.FrameBuilder.echoRequest;
-import static io.lanyard.forwarding.l3.FrameBuilder.tcp;
-import static io.lanyard.forwarding.l3.FrameBuilder.udp;
 import static io.lanyard.forwarding.l3.RoutedSwitch.CLIENT;
 import static io.lanyard.forwarding.l3.RoutedSwitch.ON_LINK;
 import static io.lanyard.forwarding.l3.RoutedSwitch.ON_LINK_MAC;
@@ -32,6 +26,15 @@ import static io.lanyard.forwarding.l3.RoutedSwitch.UPLINK_MAC;
 import static io.lanyard.forwarding.l3.RoutedSwitch.UPLINK_PORT;
 import static io.lanyard.forwarding.l3.RoutedSwitch.ip;
 import static io.lanyard.forwarding.l3.RoutedSwitch.mac;
+import static io.lanyard.forwarding.testkit.FrameAssertions.assertFrame;
+import static io.lanyard.forwarding.testkit.FrameAssertions.assertFullChecksumsValid;
+import static io.lanyard.forwarding.testkit.FrameBuilder.ACK;
+import static io.lanyard.forwarding.testkit.FrameBuilder.SYN;
+import static io.lanyard.forwarding.testkit.FrameBuilder.arp;
+import static io.lanyard.forwarding.testkit.FrameBuilder.echoReply;
+import static io.lanyard.forwarding.testkit.FrameBuilder.echoRequest;
+import static io.lanyard.forwarding.testkit.FrameBuilder.tcp;
+import static io.lanyard.forwarding.testkit.FrameBuilder.udp;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

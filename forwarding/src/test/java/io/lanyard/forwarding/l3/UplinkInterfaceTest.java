@@ -1,15 +1,17 @@
 package io.lanyard.forwarding.l3;
 
 import io.lanyard.forwarding.addr.MacAddress;
+import io.lanyard.forwarding.testkit.FrameBuilder;
+import io.lanyard.forwarding.testkit.Slot;
 import io.lanyard.forwarding.verdict.DropReason;
 import io.lanyard.forwarding.verdict.Verdict;
 import io.lanyard.forwarding.wire.EthernetFrame;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import static io.lanyard.forwarding.l3.FrameBuilder.ACK;
-import static io.lanyard.forwarding.l3.FrameBuilder.arp;
-import static io.lanyard.forwarding.l3.FrameBuilder.tcp;
+import static io.lanyard.forwarding.testkit.FrameBuilder.ACK;
+import static io.lanyard.forwarding.testkit.FrameBuilder.arp;
+import static io.lanyard.forwarding.testkit.FrameBuilder.tcp;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 

@@ -3,12 +3,12 @@ package io.lanyard.forwarding.wire;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
-import static io.lanyard.forwarding.wire.GoldenPackets.TRANSPORT_OFFSET;
-import static io.lanyard.forwarding.wire.GoldenPackets.UDP_DNS_QUERY;
-import static io.lanyard.forwarding.wire.GoldenPackets.UDP_DNS_QUERY_DATAGRAM_LENGTH;
-import static io.lanyard.forwarding.wire.GoldenPackets.buffer;
-import static io.lanyard.forwarding.wire.GoldenPackets.bytes;
-import static io.lanyard.forwarding.wire.GoldenPackets.transportSum;
+import static io.lanyard.forwarding.testkit.GoldenPackets.TRANSPORT_OFFSET;
+import static io.lanyard.forwarding.testkit.GoldenPackets.UDP_DNS_QUERY;
+import static io.lanyard.forwarding.testkit.GoldenPackets.UDP_DNS_QUERY_DATAGRAM_LENGTH;
+import static io.lanyard.forwarding.testkit.GoldenPackets.buffer;
+import static io.lanyard.forwarding.testkit.GoldenPackets.bytes;
+import static io.lanyard.forwarding.testkit.GoldenPackets.transportSum;
 import static java.nio.ByteOrder.BIG_ENDIAN;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
