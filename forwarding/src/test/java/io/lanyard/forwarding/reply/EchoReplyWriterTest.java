@@ -6,8 +6,8 @@ import io.lanyard.forwarding.wire.Ipv4Header;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
-import java.util.HexFormat;
-
+import static io.lanyard.forwarding.testkit.GoldenPackets.bytes;
+import static io.lanyard.forwarding.testkit.GoldenPackets.copy;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -46,7 +46,7 @@ class EchoReplyWriterTest
 
         EchoReplyWriter.reply(frame, ip, icmp, REPLIER_MAC, REPLIER, false);
 
-        assertArrayEquals(bytes(REPLY), frame(buffer));
+        assertArrayEquals(bytes(REPLY), copy(buffer, OFFSET, LENGTH));
     }
 
     @Test
@@ -56,7 +56,7 @@ class EchoReplyWriterTest
 
         EchoReplyWriter.reply(frame, ip, icmp, REPLIER_MAC, REPLIER, true);
 
-        assertArrayEquals(bytes(REPLY), frame(buffer));
+        assertArrayEquals(bytes(REPLY), copy(buffer, OFFSET, LENGTH));
     }
 
     @Test
@@ -66,7 +66,7 @@ class EchoReplyWriterTest
 
         EchoReplyWriter.reply(frame, ip, icmp, REPLIER_MAC, REPLIER, true);
 
-        assertArrayEquals(bytes(REPLY), frame(buffer));
+        assertArrayEquals(bytes(REPLY), copy(buffer, OFFSET, LENGTH));
     }
 
     @Test
@@ -87,17 +87,5 @@ class EchoReplyWriterTest
         ip.wrap(buffer, frame.payloadOffset(), frame.payloadLength());
         icmp.wrap(buffer, ip.payloadOffset(), ip.payloadLength());
         return buffer;
-    }
-
-    private static byte[] frame(final UnsafeBuffer buffer)
-    {
-        final byte[] bytes = new byte[LENGTH];
-        buffer.getBytes(OFFSET, bytes);
-        return bytes;
-    }
-
-    private static byte[] bytes(final String hex)
-    {
-        return HexFormat.of().parseHex(hex);
     }
 }
