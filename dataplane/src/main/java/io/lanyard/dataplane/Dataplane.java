@@ -11,7 +11,7 @@ import com.lmax.disruptor.SleepingWaitStrategy;
 import com.lmax.disruptor.WaitStrategy;
 import com.lmax.disruptor.YieldingWaitStrategy;
 import io.lanyard.forwarding.l2.LearningSwitch;
-import io.lanyard.forwarding.l2.DropReason;
+import io.lanyard.forwarding.verdict.DropReason;
 import io.lanyard.forwarding.l2.MacTable;
 import io.lanyard.forwarding.l3.Router;
 import io.lanyard.forwarding.nat.ConnectionTable;

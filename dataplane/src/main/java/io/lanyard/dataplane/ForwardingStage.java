@@ -1,19 +1,18 @@
 package io.lanyard.dataplane;
 
 import com.lmax.disruptor.EventHandler;
-import io.lanyard.forwarding.l2.DropReason;
 import io.lanyard.forwarding.l2.LearningSwitch;
 import io.lanyard.forwarding.l2.MacTable;
 import io.lanyard.forwarding.l3.Router;
 import io.lanyard.forwarding.nat.ConnectionTable;
-import io.lanyard.vxlan.ProxyArp;
+import io.lanyard.forwarding.verdict.DropReason;
+import io.lanyard.forwarding.verdict.Verdict;
+import io.lanyard.vxlan.OverlaySwitch;
 import io.lanyard.vxlan.VtepTable;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
 
-import java.nio.ByteOrder;
-import java.util.Arrays;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -26,20 +25,17 @@ import java.util.concurrent.CompletableFuture;
  * whole sweep a second). The dataplane wakes the stage once a second, so an idle pipeline keeps
  * house too. The clock is read once per batch.
  *
- * <p>An overlay network is a domain with one more port, its overlay port, which stands for every
- * other host of the network. The stage owns the {@link VtepTable} (which VTEP is behind which
- * remote MAC, who may send into the network) and answers local ARP requests for remote
- * endpoints itself ({@link ProxyArp}), so unicast between hosts never needs a flooded ARP. A
- * frame for the overlay port leaves with the VTEP (or VTEPs) to send it to in its slot.
+ * <p>Each frame is decided by the {@link OverlaySwitch} (the learning switch, with each overlay
+ * network's other hosts behind its overlay port), which writes the slot's verdict: for a frame
+ * for an overlay port, with the VTEP (or VTEPs) to send it to. The stage then fits the slot to
+ * a frame the decision rewrote and counts a drop against the ingress port.
  */
 public final class ForwardingStage implements EventHandler<FrameSlot>
 {
     private static final int COMMANDS_PER_BATCH = 64;
     private static final long HOUSEKEEPING_INTERVAL_NANOS = 1_000_000_000L;
-    private static final int DROP_ARP_PENDING = DropReason.ARP_PENDING.ordinal();
     private static final long CONNECTION_SWEEP_INTERVAL_NANOS = 10_000_000L;
-    private static final int DROP_VXLAN_NOT_A_PEER = DropReason.VXLAN_NOT_A_PEER.ordinal();
-    private static final int NO_PORT = -1;
+    private static final int DROP_NO_INGRESS_PORT = DropReason.NO_INGRESS_PORT.ordinal();
 
     private final LearningSwitch learningSwitch;
     private final Port[] ports;
@@ -47,10 +43,7 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
     private final OneToOneConcurrentArrayQueue<Fence> fences;
     private final NanoClock clock;
     private final DataplaneCounters counters;
-    private final VtepTable vtepTable;
-    private final ProxyArp proxyArp;
-    /** Each domain's overlay port, or {@link #NO_PORT}. */
-    private final int[] overlayPorts;
+    private final OverlaySwitch overlaySwitch;
     private long now;
     private long nextHousekeeping;
     private long nextConnectionSweep;
@@ -71,10 +64,7 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
         this.clock = clock;
         this.counters = counters;
         this.now = clock.nanoTime();
-        this.vtepTable = new VtepTable(learningSwitch.maxDomains(), now);
-        this.proxyArp = new ProxyArp(vtepTable);
-        this.overlayPorts = new int[learningSwitch.maxDomains()];
-        Arrays.fill(overlayPorts, NO_PORT);
+        this.overlaySwitch = new OverlaySwitch(learningSwitch, now);
         this.nextHousekeeping = now + HOUSEKEEPING_INTERVAL_NANOS;
         this.lastConnectionSweep = now;
     }
@@ -101,140 +91,23 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
     /** Public for the benchmark, which drives the stage without a ring. */
     public void decide(final FrameSlot slot)
     {
-        final int ingress = slot.ingressPort;
-        final int frameLength = slot.dataLength - FrameSlot.VNET_HEADER_LENGTH;
-        final int domain = ingress >= 0 && ingress < ports.length ? learningSwitch.domainOf(ingress) : LearningSwitch.NO_DOMAIN;
-        final int overlayPort = domain >= 0 ? overlayPorts[domain] : NO_PORT;
-        slot.vtep = VtepTable.NO_VTEP;
-        slot.vteps = VtepTable.NO_VTEPS;
-        if (overlayPort != NO_PORT && !admitOverlay(slot, domain, overlayPort, ingress, frameLength))
-        {
-            return;
-        }
-        final int verdict = learningSwitch.forward(ingress, slot.buffer(), FrameSlot.FRAME_OFFSET, frameLength, now);
-        slot.verdict = verdict;
-        if (verdict == LearningSwitch.FLOOD)
-        {
-            slot.floodPorts = learningSwitch.floodPorts();
-            if (overlayPort != NO_PORT && ingress != overlayPort && contains(slot.floodPorts, overlayPort))
-            {
-                floodOverOverlay(slot, domain, overlayPort);
-            }
-        }
-        else if (verdict >= 0 && verdict == overlayPort)
-        {
-            final int vtep = vtepTable.vtepOf(domain, destinationMac(slot), now);
-            slot.vtep = vtep;
-            slot.vteps = vtep == VtepTable.NO_VTEP ? vtepTable.floodVteps(domain) : VtepTable.NO_VTEPS;
-        }
-        else if (verdict >= 0 && learningSwitch.rewrittenLength() >= 0)
-        {
-            // the router turned the packet into an ARP request for its next hop: the packet is lost
-            slot.dataLength = FrameSlot.VNET_HEADER_LENGTH + learningSwitch.rewrittenLength();
-            slot.buffer().setMemory(FrameSlot.DATA_OFFSET, FrameSlot.VNET_HEADER_LENGTH, (byte)0);
-            ports[ingress].counters.drop(DROP_ARP_PENDING);
-        }
-        else if (verdict == LearningSwitch.REPLY)
-        {
-            // a reply to a frame from another host goes back to the host it came from
-            slot.vtep = slot.sourceVtep;
-            // a reply the gateway wrote is complete: no checksum or segmentation left to the receiver
-            slot.buffer().setMemory(FrameSlot.DATA_OFFSET, FrameSlot.VNET_HEADER_LENGTH, (byte)0);
-        }
-        else if (verdict == LearningSwitch.DROP)
-        {
-            final int reason = learningSwitch.dropReason();
-            if (reason == DropReason.NO_INGRESS_PORT.ordinal())
-            {
-                counters.noIngressPort.incrementRelease();
-            }
-            else
-            {
-                ports[ingress].counters.drop(reason);
-            }
-        }
+        overlaySwitch.decide(slot.ingressPort, slot.sourceVtep, slot.buffer(), FrameSlot.FRAME_OFFSET, slot.frameLength(), now,
+            slot.verdict);
+        slot.settleRewrite();
+        countDrop(slot.ingressPort, slot.verdict.dropReason());
     }
 
-    /**
-     * Overlay ingress policy, before the switch sees the frame: a datagram's sender must be a
-     * peer or static peer of the network (what a static peer sends teaches the VTEP table where
-     * its MACs are); a local ARP request for a remote endpoint is answered on the spot.
-     *
-     * @return false when the verdict is already written.
-     */
-    private boolean admitOverlay(final FrameSlot slot, final int domain, final int overlayPort, final int ingress, final int frameLength)
+    /** A frame dropped, or lost to a replacement, counts against its ingress port, or the dataplane when it has none. */
+    private void countDrop(final int ingress, final int reason)
     {
-        if (ingress == overlayPort)
+        if (reason == DROP_NO_INGRESS_PORT)
         {
-            final int sourceVtep = slot.sourceVtep;
-            if (!vtepTable.isAccepted(domain, sourceVtep))
-            {
-                slot.verdict = LearningSwitch.DROP;
-                ports[ingress].counters.drop(DROP_VXLAN_NOT_A_PEER);
-                return false;
-            }
-            if (frameLength >= 14 && vtepTable.isStaticPeer(domain, sourceVtep))
-            {
-                vtepTable.learn(domain, sourceMac(slot), sourceVtep, now);
-            }
-            return true;
+            counters.noIngressPort.incrementRelease();
         }
-        if (proxyArp.answer(domain, slot.buffer(), FrameSlot.FRAME_OFFSET, frameLength) == ProxyArp.ANSWERED)
+        else if (reason != Verdict.NO_DROP)
         {
-            slot.verdict = LearningSwitch.REPLY;
-            slot.buffer().setMemory(FrameSlot.DATA_OFFSET, FrameSlot.VNET_HEADER_LENGTH, (byte)0);
-            return false;
+            ports[ingress].counters.drop(reason);
         }
-        return true;
-    }
-
-    /**
-     * A flood that reaches the overlay: a unicast MAC the switch has not seen locally but the VTEP
-     * table places behind one host goes to that host alone; the rest is replicated to every VTEP
-     * of the network.
-     */
-    private void floodOverOverlay(final FrameSlot slot, final int domain, final int overlayPort)
-    {
-        final long destination = destinationMac(slot);
-        if ((destination & 0x0100_0000_0000L) == 0)
-        {
-            final int vtep = vtepTable.vtepOf(domain, destination, now);
-            if (vtep != VtepTable.NO_VTEP)
-            {
-                slot.verdict = overlayPort;
-                slot.vtep = vtep;
-                return;
-            }
-        }
-        slot.vteps = vtepTable.floodVteps(domain);
-    }
-
-    private static long destinationMac(final FrameSlot slot)
-    {
-        return mac(slot, FrameSlot.FRAME_OFFSET);
-    }
-
-    private static long sourceMac(final FrameSlot slot)
-    {
-        return mac(slot, FrameSlot.FRAME_OFFSET + 6);
-    }
-
-    private static long mac(final FrameSlot slot, final int offset)
-    {
-        return ((slot.buffer().getInt(offset, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL) << 16) |
-            (slot.buffer().getShort(offset + 4, ByteOrder.BIG_ENDIAN) & 0xFFFFL);
-    }
-
-    private static boolean contains(final int[] ports, final int port)
-    {
-        for (final int member : ports)
-        {
-            if (member == port)
-            {
-                return true;
-            }
-        }
-        return false;
     }
 
     private void betweenBatches(final long sequence)
@@ -249,7 +122,7 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
             nextHousekeeping = now + HOUSEKEEPING_INTERVAL_NANOS;
             final MacTable macTable = learningSwitch.macTable();
             macTable.expire(now);
-            vtepTable.expire(now);
+            overlaySwitch.vtepTable().expire(now);
             counters.macEntries.setRelease(macTable.size());
             counters.macLearnRefused.setRelease(macTable.learnRefused());
             counters.macMoves.setRelease(macTable.moves());
@@ -304,19 +177,18 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
     /** Makes {@code port} (already attached to {@code domain}) the domain's overlay port. */
     void addOverlay(final int domain, final int port)
     {
-        overlayPorts[domain] = port;
+        overlaySwitch.addOverlay(domain, port);
     }
 
     /** The domain is no longer an overlay: forgets its VTEPs and endpoints. */
     void removeOverlay(final int domain)
     {
-        overlayPorts[domain] = NO_PORT;
-        vtepTable.clear(domain);
+        overlaySwitch.removeOverlay(domain);
     }
 
     VtepTable vtepTable()
     {
-        return vtepTable;
+        return overlaySwitch.vtepTable();
     }
 
     Router router()

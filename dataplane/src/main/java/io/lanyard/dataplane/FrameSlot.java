@@ -1,10 +1,12 @@
 package io.lanyard.dataplane;
 
+import io.lanyard.forwarding.verdict.Verdict;
+import io.lanyard.forwarding.wire.VirtioNetHeader;
 import org.agrona.concurrent.UnsafeBuffer;
 
 /**
  * One pre-allocated entry of the ring: a fixed window of off-heap memory that a port reads a
- * frame straight into, plus what the stages decided about it.
+ * frame straight into, plus what the forwarding stage decided about it (its {@link Verdict}).
  *
  * <pre>
  * | headroom (64) | virtio_net_hdr (10) | Ethernet frame (up to 65 550)          |
@@ -35,26 +37,22 @@ public final class FrameSlot
 
     private final UnsafeBuffer buffer;
     private final long dataAddress;
+    private final VirtioNetHeader virtioHeader;
+    /** Where the frame goes: written by the forwarding stage, read by the transmit stage. */
+    final Verdict verdict = new Verdict();
 
     int kind;
     int ingressPort;
     /** Bytes at {@link #DATA_OFFSET}: the virtio header and the frame. */
     int dataLength;
-    /** An egress port, {@code LearningSwitch.FLOOD} or {@code LearningSwitch.DROP}. */
-    int verdict;
-    /** The ports to flood to (the ingress port among them, skipped on transmit). */
-    int[] floodPorts;
     /** The VTEP (IPv4) a datagram from the overlay socket came from; 0 for a frame from a local port. */
     int sourceVtep;
-    /** The one VTEP to send to when the verdict is an overlay port; 0 to use {@link #vteps}. */
-    int vtep;
-    /** The VTEPs to replicate to over an overlay port (a table's array, never mutated). */
-    int[] vteps;
 
     FrameSlot(final UnsafeBuffer buffer)
     {
         this.buffer = buffer;
         this.dataAddress = buffer.addressOffset() + DATA_OFFSET;
+        this.virtioHeader = new VirtioNetHeader().wrap(buffer, DATA_OFFSET);
     }
 
     /** The whole slot, headroom included. */
@@ -89,7 +87,32 @@ public final class FrameSlot
         return dataLength - VNET_HEADER_LENGTH;
     }
 
-    public int verdict()
+    /** The slot's virtio header, at {@link #DATA_OFFSET}. */
+    public VirtioNetHeader virtioHeader()
+    {
+        return virtioHeader;
+    }
+
+    /**
+     * Applies to the slot what its verdict says the decision did to the frame: a reply, or a
+     * frame that replaced the one read (then with its own length), was written by the dataplane
+     * and is complete, so its virtio header asks nothing of the receiver.
+     */
+    void settleRewrite()
+    {
+        final int rewrittenLength = verdict.rewrittenLength();
+        if (rewrittenLength != Verdict.NOT_REWRITTEN)
+        {
+            dataLength = VNET_HEADER_LENGTH + rewrittenLength;
+            virtioHeader.clear();
+        }
+        else if (verdict.egress() == Verdict.REPLY)
+        {
+            virtioHeader.clear();
+        }
+    }
+
+    public Verdict verdict()
     {
         return verdict;
     }

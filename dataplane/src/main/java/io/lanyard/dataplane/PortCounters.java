@@ -2,7 +2,7 @@ package io.lanyard.dataplane;
 
 import java.nio.charset.StandardCharsets;
 
-import io.lanyard.forwarding.l2.DropReason;
+import io.lanyard.forwarding.verdict.DropReason;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.AtomicCounter;
 import org.agrona.concurrent.status.CountersManager;

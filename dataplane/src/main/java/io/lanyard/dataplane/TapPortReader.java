@@ -1,6 +1,6 @@
 package io.lanyard.dataplane;
 
-import io.lanyard.forwarding.l2.DropReason;
+import io.lanyard.forwarding.verdict.DropReason;
 import io.lanyard.tap.FrameDevice;
 import io.lanyard.tap.IoLoop;
 import io.lanyard.tap.LinuxCalls;

@@ -1,10 +1,12 @@
 package io.lanyard.dataplane;
 
 import com.lmax.disruptor.EventHandler;
-import io.lanyard.forwarding.l2.DropReason;
-import io.lanyard.forwarding.l2.LearningSwitch;
+import io.lanyard.forwarding.verdict.DropReason;
+import io.lanyard.forwarding.verdict.Verdict;
+import io.lanyard.forwarding.wire.VirtioNetHeader;
 import io.lanyard.tap.RawIpSocket;
 import io.lanyard.tap.UdpSocket;
+import io.lanyard.vxlan.VtepTable;
 import io.lanyard.vxlan.VxlanEncapTemplate;
 import io.lanyard.vxlan.VxlanSourcePort;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
@@ -40,7 +42,6 @@ final class TransmitStage implements EventHandler<FrameSlot>
 {
     private static final int DROP_TX_ERROR = DropReason.TX_ERROR.ordinal();
     private static final int DROP_VXLAN_OFFLOAD = DropReason.VXLAN_OFFLOAD.ordinal();
-    private static final int VIRTIO_NEEDS_CSUM = 1;
     /** Where the outer IPv4 header starts: the outer headers end where the inner frame begins. */
     static final int OUTER_OFFSET = FrameSlot.FRAME_OFFSET - VxlanEncapTemplate.LENGTH;
 
@@ -77,19 +78,19 @@ final class TransmitStage implements EventHandler<FrameSlot>
     {
         if (slot.kind == FrameSlot.KIND_FRAME)
         {
-            final int verdict = slot.verdict;
-            if (verdict >= 0)
+            final int egress = slot.verdict.egress();
+            if (egress >= 0)
             {
-                send(verdict, slot);
+                send(egress, slot);
             }
-            else if (verdict == LearningSwitch.REPLY)
+            else if (egress == Verdict.REPLY)
             {
                 send(slot.ingressPort, slot);
             }
-            else if (verdict == LearningSwitch.FLOOD)
+            else if (egress == Verdict.FLOOD)
             {
                 final int ingress = slot.ingressPort;
-                for (final int port : slot.floodPorts)
+                for (final int port : slot.verdict.floodPorts())
                 {
                     if (port != ingress)
                     {
@@ -157,7 +158,8 @@ final class TransmitStage implements EventHandler<FrameSlot>
             return;
         }
         final RawIpSocket sender = overlaySender;
-        if (buffer.getByte(FrameSlot.DATA_OFFSET + 1) != 0 || (buffer.getByte(FrameSlot.DATA_OFFSET) & VIRTIO_NEEDS_CSUM) != 0)
+        final VirtioNetHeader virtioHeader = slot.virtioHeader();
+        if (virtioHeader.gsoType() != VirtioNetHeader.GSO_NONE || (virtioHeader.flags() & VirtioNetHeader.FLAG_NEEDS_CSUM) != 0)
         {
             portCounters.drop(DROP_VXLAN_OFFLOAD);
             return;
@@ -173,14 +175,14 @@ final class TransmitStage implements EventHandler<FrameSlot>
         final long savedVnetHead = buffer.getLong(FrameSlot.DATA_OFFSET);
         final short savedVnetTail = buffer.getShort(FrameSlot.DATA_OFFSET + Long.BYTES);
         template.write(buffer, OUTER_OFFSET, frameLength, port.vni, VxlanSourcePort.of(buffer, FrameSlot.FRAME_OFFSET, frameLength));
-        final int vtep = slot.vtep;
-        if (vtep != 0)
+        final int vtep = slot.verdict.vtep();
+        if (vtep != VtepTable.NO_VTEP)
         {
             sendPacket(sender, buffer, packet, length, vtep, portCounters, frameLength);
         }
         else
         {
-            for (final int each : slot.vteps)
+            for (final int each : slot.verdict.vteps())
             {
                 sendPacket(sender, buffer, packet, length, each, portCounters, frameLength);
             }

@@ -99,7 +99,7 @@ final class VxlanPortReader implements IoLoop.ReadHandler
             final PortCounters portCounters = port.counters;
             portCounters.rxPackets.incrementRelease();
             portCounters.rxBytes.getAndAddRelease(frameLength);
-            buffer.setMemory(FrameSlot.DATA_OFFSET, FrameSlot.VNET_HEADER_LENGTH, (byte)0);
+            slot.virtioHeader().clear();
             slot.overlayFrame(port.id(), FrameSlot.VNET_HEADER_LENGTH + frameLength, socket.lastSourceAddress());
             writer.publish();
         }

@@ -1,7 +1,7 @@
 package io.lanyard.dataplane;
 
 import io.lanyard.forwarding.addr.MacAddress;
-import io.lanyard.forwarding.l2.DropReason;
+import io.lanyard.forwarding.verdict.DropReason;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersReader;
 import org.junit.jupiter.api.AfterEach;

@@ -1,9 +1,10 @@
 package io.lanyard.dataplane;
 
 import io.lanyard.forwarding.addr.MacAddress;
-import io.lanyard.forwarding.l2.DropReason;
 import io.lanyard.forwarding.l2.LearningSwitch;
 import io.lanyard.forwarding.l2.MacTable;
+import io.lanyard.forwarding.verdict.DropReason;
+import io.lanyard.forwarding.verdict.Verdict;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
 import org.junit.jupiter.api.BeforeEach;
@@ -61,8 +62,8 @@ class ForwardingStageTest
     {
         event(frame(slot, 1, MAC_B, MAC_A), true);
 
-        assertEquals(LearningSwitch.FLOOD, slot.verdict());
-        assertArrayEquals(new int[] {1, 2, 3}, slot.floodPorts);
+        assertEquals(Verdict.FLOOD, slot.verdict().egress());
+        assertArrayEquals(new int[] {1, 2, 3}, slot.verdict().floodPorts());
     }
 
     @Test
@@ -72,7 +73,7 @@ class ForwardingStageTest
 
         event(frame(slot, 1, MAC_B, MAC_A), true);
 
-        assertEquals(2, slot.verdict());
+        assertEquals(2, slot.verdict().egress());
     }
 
     @Test
@@ -83,7 +84,7 @@ class ForwardingStageTest
         event(slot, true);
         event(frame(slot, 1, MAC_B, MacAddress.BROADCAST), true);
 
-        assertEquals(LearningSwitch.DROP, slot.verdict());
+        assertEquals(Verdict.DROP, slot.verdict().egress());
         assertEquals(1, fixture.ports[1].counters().drops(DropReason.MALFORMED));
         assertEquals(1, fixture.ports[1].counters().drops(DropReason.BAD_SOURCE_MAC));
         assertEquals(0, fixture.ports[2].counters().drops(DropReason.MALFORMED));
@@ -96,7 +97,7 @@ class ForwardingStageTest
 
         event(slot, true);
 
-        assertEquals(LearningSwitch.DROP, slot.verdict());
+        assertEquals(Verdict.DROP, slot.verdict().egress());
         assertEquals(1, fixture.ports[1].counters().drops(DropReason.MALFORMED));
     }
 
@@ -105,7 +106,7 @@ class ForwardingStageTest
     {
         event(frame(slot, 6, MAC_B, MAC_A), true);
 
-        assertEquals(LearningSwitch.DROP, slot.verdict());
+        assertEquals(Verdict.DROP, slot.verdict().egress());
         assertEquals(1, fixture.counters.noIngressPort.get());
     }
 
@@ -126,7 +127,7 @@ class ForwardingStageTest
         event(frame(slot, 1, MacAddress.BROADCAST, MAC_A), true);
         event(frame(slot, 2, MacAddress.BROADCAST, MAC_B), true);
         event(frame(slot, 1, MAC_B, MAC_A), true);
-        assertEquals(2, slot.verdict());
+        assertEquals(2, slot.verdict().egress());
 
         clock[0] = T0 + SECOND;
         event(wake(slot), false);
@@ -142,7 +143,7 @@ class ForwardingStageTest
         assertEquals(0, fixture.counters.macEntries.get());
 
         event(frame(slot, 1, MAC_B, MAC_A), true);
-        assertEquals(LearningSwitch.FLOOD, slot.verdict(), "B aged out, so the frame floods");
+        assertEquals(Verdict.FLOOD, slot.verdict().egress(), "B aged out, so the frame floods");
     }
 
     @Test
@@ -191,13 +192,13 @@ class ForwardingStageTest
 
         stage.onBatchStart(2, 0);
         stage.onEvent(frame(slot, 6, MacAddress.BROADCAST, MAC_C), sequence++, false);
-        assertEquals(LearningSwitch.DROP, slot.verdict(), "not yet attached mid-batch");
+        assertEquals(Verdict.DROP, slot.verdict().egress(), "not yet attached mid-batch");
         stage.onEvent(frame(slot, 6, MacAddress.BROADCAST, MAC_C), sequence++, true);
-        assertEquals(LearningSwitch.DROP, slot.verdict(), "the last frame of the batch is decided first");
+        assertEquals(Verdict.DROP, slot.verdict().egress(), "the last frame of the batch is decided first");
 
         event(frame(slot, 6, MacAddress.BROADCAST, MAC_C), true);
-        assertEquals(LearningSwitch.FLOOD, slot.verdict());
-        assertArrayEquals(new int[] {1, 2, 3, 6}, slot.floodPorts);
+        assertEquals(Verdict.FLOOD, slot.verdict().egress());
+        assertArrayEquals(new int[] {1, 2, 3, 6}, slot.verdict().floodPorts());
     }
 
     @Test
@@ -205,12 +206,12 @@ class ForwardingStageTest
     {
         final int[] applied = {0};
         commands.offer((forwarding, at) -> applied[0]++);
-        slot.verdict = 1234;
+        slot.verdict.port(1234);
 
         event(wake(slot), false);
 
         assertEquals(1, applied[0]);
-        assertEquals(1234, slot.verdict(), "a wake slot carries no frame to decide");
+        assertEquals(1234, slot.verdict().egress(), "a wake slot carries no frame to decide");
     }
 
     @Test
@@ -248,7 +249,7 @@ class ForwardingStageTest
         assertEquals(-1, learningSwitch.domainOf(2));
 
         event(frame(slot, 1, MAC_B, MAC_A), true);
-        assertArrayEquals(new int[] {1, 3}, slot.floodPorts);
+        assertArrayEquals(new int[] {1, 3}, slot.verdict().floodPorts());
     }
 
     private void event(final FrameSlot frameSlot, final boolean endOfBatch)

@@ -1,5 +1,7 @@
 package io.lanyard.dataplane;
 
+import io.lanyard.forwarding.verdict.DropReason;
+import io.lanyard.forwarding.wire.VirtioNetHeader;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -48,6 +50,44 @@ class FrameSlotTest
     }
 
     @Test
+    void shouldClearTheVirtioHeaderOfAReplyTheDecisionWrote()
+    {
+        final FrameSlot slot = withPendingChecksum(StageFixture.newSlot());
+        slot.verdict().reply();
+
+        slot.settleRewrite();
+
+        assertEquals(0, slot.virtioHeader().flags());
+        assertEquals(0, slot.virtioHeader().gsoType());
+        assertEquals(70, slot.dataLength(), "a reply keeps the request's length");
+    }
+
+    @Test
+    void shouldFitTheSlotToAFrameThatReplacedTheOneRead()
+    {
+        final FrameSlot slot = withPendingChecksum(StageFixture.newSlot());
+        slot.verdict().port(3).replace(42, DropReason.ARP_PENDING);
+
+        slot.settleRewrite();
+
+        assertEquals(42, slot.frameLength());
+        assertEquals(0, slot.virtioHeader().flags());
+    }
+
+    @Test
+    void shouldLeaveTheVirtioHeaderOfAFrameForwardedAsItCame()
+    {
+        final FrameSlot slot = withPendingChecksum(StageFixture.newSlot());
+        slot.verdict().port(3);
+
+        slot.settleRewrite();
+
+        assertEquals(VirtioNetHeader.FLAG_NEEDS_CSUM, slot.virtioHeader().flags(), "the checksum is still the receiver's to do");
+        assertEquals(VirtioNetHeader.GSO_TCPV4, slot.virtioHeader().gsoType());
+        assertEquals(70, slot.dataLength());
+    }
+
+    @Test
     void shouldAcceptOnlyPowerOfTwoRingSizesThatFitInMemory()
     {
         final java.nio.file.Path path = java.nio.file.Path.of("unused");
@@ -73,5 +113,12 @@ class FrameSlotTest
             Dataplane.waitStrategy(name);
         }
         assertThrows(IllegalArgumentException.class, () -> Dataplane.waitStrategy("spinning"));
+    }
+
+    private static FrameSlot withPendingChecksum(final FrameSlot slot)
+    {
+        slot.frame(7, 70);
+        slot.virtioHeader().flags(VirtioNetHeader.FLAG_NEEDS_CSUM).gsoType(VirtioNetHeader.GSO_TCPV4);
+        return slot;
     }
 }

@@ -1,9 +1,13 @@
 package io.lanyard.dataplane;
 
 import io.lanyard.forwarding.addr.MacAddress;
-import io.lanyard.forwarding.l2.DropReason;
 import io.lanyard.forwarding.l2.LearningSwitch;
 import io.lanyard.forwarding.l2.MacTable;
+import io.lanyard.forwarding.testkit.FrameBuilder;
+import io.lanyard.forwarding.verdict.DropReason;
+import io.lanyard.forwarding.verdict.Verdict;
+import io.lanyard.forwarding.wire.ArpPacket;
+import io.lanyard.forwarding.wire.EthernetFrame;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -66,7 +70,7 @@ class OverlayForwardingTest
     {
         fromOverlay(MAC_A, MAC_REMOTE, STRANGER);
 
-        assertEquals(LearningSwitch.DROP, slot.verdict());
+        assertEquals(Verdict.DROP, slot.verdict().egress());
         assertEquals(1, fixture.ports[OVERLAY].counters().drops(DropReason.VXLAN_NOT_A_PEER));
     }
 
@@ -75,8 +79,8 @@ class OverlayForwardingTest
     {
         stage.decide(frame(slot, 1, MAC_REMOTE, MAC_A));
 
-        assertEquals(OVERLAY, slot.verdict());
-        assertEquals(HOST_B, slot.vtep);
+        assertEquals(OVERLAY, slot.verdict().egress());
+        assertEquals(HOST_B, slot.verdict().vtep());
     }
 
     @Test
@@ -84,10 +88,10 @@ class OverlayForwardingTest
     {
         stage.decide(frame(slot, 1, MacAddress.BROADCAST, MAC_A));
 
-        assertEquals(LearningSwitch.FLOOD, slot.verdict());
-        assertArrayEquals(new int[] {1, 2, OVERLAY}, slot.floodPorts);
-        assertEquals(0, slot.vtep);
-        assertArrayEquals(new int[] {HOST_B, HOST_C}, slot.vteps);
+        assertEquals(Verdict.FLOOD, slot.verdict().egress());
+        assertArrayEquals(new int[] {1, 2, OVERLAY}, slot.verdict().floodPorts());
+        assertEquals(0, slot.verdict().vtep());
+        assertArrayEquals(new int[] {HOST_B, HOST_C}, slot.verdict().vteps());
     }
 
     @Test
@@ -95,8 +99,8 @@ class OverlayForwardingTest
     {
         stage.decide(frame(slot, 1, MAC_UNKNOWN, MAC_A));
 
-        assertEquals(LearningSwitch.FLOOD, slot.verdict());
-        assertArrayEquals(new int[] {HOST_B, HOST_C}, slot.vteps);
+        assertEquals(Verdict.FLOOD, slot.verdict().egress());
+        assertArrayEquals(new int[] {HOST_B, HOST_C}, slot.verdict().vteps());
     }
 
     @Test
@@ -104,11 +108,11 @@ class OverlayForwardingTest
     {
         stage.decide(frame(slot, 1, MacAddress.BROADCAST, MAC_A));
         fromOverlay(MAC_A, MAC_REMOTE, HOST_B);
-        assertEquals(1, slot.verdict(), "switched to the local port the MAC was learned on");
+        assertEquals(1, slot.verdict().egress(), "switched to the local port the MAC was learned on");
 
         stage.decide(frame(slot, 2, MAC_REMOTE, MAC_A));
-        assertEquals(OVERLAY, slot.verdict());
-        assertEquals(HOST_B, slot.vtep);
+        assertEquals(OVERLAY, slot.verdict().egress());
+        assertEquals(HOST_B, slot.verdict().vtep());
     }
 
     @Test
@@ -116,9 +120,9 @@ class OverlayForwardingTest
     {
         fromOverlay(MacAddress.BROADCAST, MAC_REMOTE, HOST_B);
 
-        assertEquals(LearningSwitch.FLOOD, slot.verdict());
-        assertEquals(0, slot.vteps.length);
-        assertEquals(0, slot.vtep);
+        assertEquals(Verdict.FLOOD, slot.verdict().egress());
+        assertEquals(0, slot.verdict().vteps().length);
+        assertEquals(0, slot.verdict().vtep());
     }
 
     @Test
@@ -129,8 +133,8 @@ class OverlayForwardingTest
         assertEquals(STATIC_PEER, stage.vtepTable().vtepOf(RED, MAC_BEHIND_STATIC, T0));
 
         stage.decide(frame(slot, 1, MAC_BEHIND_STATIC, MAC_A));
-        assertEquals(OVERLAY, slot.verdict());
-        assertEquals(STATIC_PEER, slot.vtep);
+        assertEquals(OVERLAY, slot.verdict().egress());
+        assertEquals(STATIC_PEER, slot.verdict().vtep());
     }
 
     @Test
@@ -140,7 +144,7 @@ class OverlayForwardingTest
 
         stage.decide(slot);
 
-        assertEquals(LearningSwitch.REPLY, slot.verdict());
+        assertEquals(Verdict.REPLY, slot.verdict().egress());
         final UnsafeBuffer buffer = slot.buffer();
         final int frame = FrameSlot.FRAME_OFFSET;
         assertEquals(MAC_A, mac(buffer, frame), "back to the asker");
@@ -158,8 +162,8 @@ class OverlayForwardingTest
 
         stage.decide(slot);
 
-        assertEquals(LearningSwitch.FLOOD, slot.verdict());
-        assertArrayEquals(new int[] {HOST_B, HOST_C}, slot.vteps);
+        assertEquals(Verdict.FLOOD, slot.verdict().egress());
+        assertArrayEquals(new int[] {HOST_B, HOST_C}, slot.verdict().vteps());
     }
 
     @Test
@@ -168,7 +172,7 @@ class OverlayForwardingTest
         stage.removeOverlay(RED);
 
         stage.decide(frame(slot, 1, MacAddress.BROADCAST, MAC_A));
-        assertEquals(0, slot.vteps.length);
+        assertEquals(0, slot.verdict().vteps().length);
         assertEquals(0, stage.vtepTable().floodVteps(RED).length);
     }
 
@@ -181,30 +185,12 @@ class OverlayForwardingTest
 
     private void arpRequest(final int port, final long senderMac, final int senderIp, final int targetIp)
     {
-        frame(slot, port, MacAddress.BROADCAST, senderMac);
-        final UnsafeBuffer buffer = slot.buffer();
-        final int arp = FrameSlot.FRAME_OFFSET + 14;
-        buffer.putShort(FrameSlot.FRAME_OFFSET + 12, (short)0x0806, ByteOrder.BIG_ENDIAN);
-        buffer.putShort(arp, (short)1, ByteOrder.BIG_ENDIAN);
-        buffer.putShort(arp + 2, (short)0x0800, ByteOrder.BIG_ENDIAN);
-        buffer.putByte(arp + 4, (byte)6);
-        buffer.putByte(arp + 5, (byte)4);
-        buffer.putShort(arp + 6, (short)1, ByteOrder.BIG_ENDIAN);
-        putMac(buffer, arp + 8, senderMac);
-        buffer.putInt(arp + 14, senderIp, ByteOrder.BIG_ENDIAN);
-        putMac(buffer, arp + 18, 0);
-        buffer.putInt(arp + 24, targetIp, ByteOrder.BIG_ENDIAN);
-    }
-
-    private static void putMac(final UnsafeBuffer buffer, final int offset, final long mac)
-    {
-        buffer.putInt(offset, (int)(mac >>> 16), ByteOrder.BIG_ENDIAN);
-        buffer.putShort(offset + 4, (short)mac, ByteOrder.BIG_ENDIAN);
+        StageFixture.fill(slot, port,
+            FrameBuilder.arp(senderMac, MacAddress.BROADCAST, ArpPacket.OPERATION_REQUEST, senderMac, senderIp, 0, targetIp).bytes());
     }
 
     private static long mac(final UnsafeBuffer buffer, final int offset)
     {
-        return ((buffer.getInt(offset, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFFL) << 16) |
-            (buffer.getShort(offset + 4, ByteOrder.BIG_ENDIAN) & 0xFFFFL);
+        return EthernetFrame.readMac(buffer, offset);
     }
 }

@@ -1,8 +1,8 @@
 package io.lanyard.dataplane;
 
 import io.lanyard.forwarding.addr.MacAddress;
-import io.lanyard.forwarding.l2.DropReason;
-import io.lanyard.forwarding.l2.LearningSwitch;
+import io.lanyard.forwarding.testkit.FrameBuilder;
+import io.lanyard.forwarding.verdict.DropReason;
 import io.lanyard.tap.IpRoute2;
 import io.lanyard.tap.LinuxCalls;
 import io.lanyard.tap.NamespaceThread;
@@ -19,7 +19,6 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.lang.management.ManagementFactory;
-import java.nio.ByteOrder;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
@@ -47,6 +46,18 @@ class OverlayTransmitTest
     private static final int VXLAN_PORT = 4789;
     private static final long MAC_A = 0x0242_0A00_0902L;
     private static final int OUTER = 20 + 8 + 8;
+    private static final int FIRST_INNER_PORT = 40_000;
+    /** The inner frames, built once: one per source port from {@link #FIRST_INNER_PORT}. */
+    private static final byte[][] INNER_UDP = new byte[256][];
+
+    static
+    {
+        for (int i = 0; i < INNER_UDP.length; i++)
+        {
+            INNER_UDP[i] = FrameBuilder.udp(0x0A00_0902, FIRST_INNER_PORT + i, 0x0A00_0903, 53)
+                .payload(StageFixture.FRAME_LENGTH - 14 - 20 - 8).ethernet(MAC_A, MAC_A + 1).slot().bytes();
+        }
+    }
 
     private final StageFixture fixture = new StageFixture(8);
     private final TransmitStage stage = new TransmitStage(fixture.ports, new OneToOneConcurrentArrayQueue<>(4), fixture.counters);
@@ -104,10 +115,7 @@ class OverlayTransmitTest
         final byte[] before = dataBytes();
         final byte[] inner = Arrays.copyOfRange(before, FrameSlot.VNET_HEADER_LENGTH, before.length);
         final int sourcePort = VxlanSourcePort.of(slot.buffer(), FrameSlot.FRAME_OFFSET, StageFixture.FRAME_LENGTH);
-        slot.verdict = LearningSwitch.FLOOD;
-        slot.floodPorts = new int[] {1, OVERLAY, 6};
-        slot.vtep = 0;
-        slot.vteps = new int[] {PEER, PEER_2};
+        slot.verdict.flood(new int[] {1, OVERLAY, 6}).vteps(new int[] {PEER, PEER_2});
 
         stage.onEvent(slot, 0, true);
 
@@ -138,9 +146,7 @@ class OverlayTransmitTest
     void shouldSendUnicastToTheSlotsOneVtep() throws InterruptedException
     {
         StageFixture.frame(slot, 1, MAC_A + 1, MAC_A);
-        slot.verdict = OVERLAY;
-        slot.vtep = PEER;
-        slot.vteps = new int[0];
+        slot.verdict.port(OVERLAY).vtep(PEER);
 
         stage.onEvent(slot, 0, true);
 
@@ -159,10 +165,9 @@ class OverlayTransmitTest
         {
             for (int flow = 0; flow < flows; flow++)
             {
-                innerUdp(slot, 40_000 + flow, 53);
+                innerUdp(slot, FIRST_INNER_PORT + flow);
                 expected[flow] = VxlanSourcePort.of(slot.buffer(), FrameSlot.FRAME_OFFSET, StageFixture.FRAME_LENGTH);
-                slot.verdict = OVERLAY;
-                slot.vtep = PEER;
+                slot.verdict.port(OVERLAY).vtep(PEER);
 
                 stage.onEvent(slot, round * flows + flow, true);
 
@@ -183,8 +188,7 @@ class OverlayTransmitTest
         final UdpCapture capture = capture();
         stage.overlaySocket(self, 4790);
         StageFixture.frame(slot, 1, MAC_A + 1, MAC_A);
-        slot.verdict = OVERLAY;
-        slot.vtep = PEER;
+        slot.verdict.port(OVERLAY).vtep(PEER);
 
         stage.onEvent(slot, 0, true);
 
@@ -205,8 +209,7 @@ class OverlayTransmitTest
         {
             StageFixture.frame(slot, 1, MAC_A + 1, MAC_A);
             slot.frame(1, FrameSlot.VNET_HEADER_LENGTH + frameLength);
-            slot.verdict = OVERLAY;
-            slot.vtep = PEER;
+            slot.verdict.port(OVERLAY).vtep(PEER);
             stage.onEvent(slot, 0, true);
         }
 
@@ -224,8 +227,7 @@ class OverlayTransmitTest
     {
         StageFixture.frame(slot, 1, MAC_A + 1, MAC_A);
         slot.buffer().putByte(FrameSlot.DATA_OFFSET + 1, (byte)1);
-        slot.verdict = OVERLAY;
-        slot.vtep = PEER;
+        slot.verdict.port(OVERLAY).vtep(PEER);
 
         stage.onEvent(slot, 0, true);
 
@@ -264,18 +266,14 @@ class OverlayTransmitTest
     {
         for (int i = 0; i < frames; i++)
         {
-            innerUdp(slot, 40_000 + (i & 0xFF), 53);
+            innerUdp(slot, FIRST_INNER_PORT + (i & 0xFF));
             if ((i & 1) == 0)
             {
-                slot.verdict = OVERLAY;
-                slot.vtep = PEER;
+                slot.verdict.port(OVERLAY).vtep(PEER);
             }
             else
             {
-                slot.verdict = LearningSwitch.FLOOD;
-                slot.floodPorts = floodPorts;
-                slot.vtep = 0;
-                slot.vteps = vteps;
+                slot.verdict.flood(floodPorts).vteps(vteps);
             }
             stage.onEvent(slot, i, true);
         }
@@ -297,21 +295,10 @@ class OverlayTransmitTest
         assertEquals(0, packet.udpChecksum(), "no UDP checksum (RFC 7348 allows it over IPv4)");
     }
 
-    /** A minimum-size IPv4/UDP frame from MAC_A, so the inner flow has ports to hash. */
-    private static void innerUdp(final FrameSlot slot, final int sourcePort, final int destinationPort)
+    /** A minimum-size IPv4/UDP frame from MAC_A to port 53, so the inner flow has ports to hash; allocation-free. */
+    private static void innerUdp(final FrameSlot slot, final int sourcePort)
     {
-        StageFixture.frame(slot, 1, MAC_A + 1, MAC_A);
-        final UnsafeBuffer buffer = slot.buffer();
-        final int ip = FrameSlot.FRAME_OFFSET + 14;
-        buffer.putShort(FrameSlot.FRAME_OFFSET + 12, (short)0x0800, ByteOrder.BIG_ENDIAN);
-        buffer.putByte(ip, (byte)0x45);
-        buffer.putShort(ip + 2, (short)(StageFixture.FRAME_LENGTH - 14), ByteOrder.BIG_ENDIAN);
-        buffer.putByte(ip + 8, (byte)64);
-        buffer.putByte(ip + 9, (byte)17);
-        buffer.putInt(ip + 12, 0x0A00_0902, ByteOrder.BIG_ENDIAN);
-        buffer.putInt(ip + 16, 0x0A00_0903, ByteOrder.BIG_ENDIAN);
-        buffer.putShort(ip + 20, (short)sourcePort, ByteOrder.BIG_ENDIAN);
-        buffer.putShort(ip + 22, (short)destinationPort, ByteOrder.BIG_ENDIAN);
+        StageFixture.fill(slot, 1, INNER_UDP[sourcePort - FIRST_INNER_PORT]);
     }
 
     private UdpSocket bind(final int address, final int port)

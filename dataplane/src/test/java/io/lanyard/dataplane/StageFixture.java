@@ -1,11 +1,12 @@
 package io.lanyard.dataplane;
 
+import io.lanyard.forwarding.testkit.FrameBuilder;
+import io.lanyard.forwarding.testkit.Slot;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.agrona.concurrent.status.CountersManager;
 import org.agrona.concurrent.status.CountersReader;
 
-import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,17 +43,20 @@ final class StageFixture
         return new FrameSlot(new UnsafeBuffer(BufferUtil.allocateDirectAligned(FrameSlot.SIZE, 64)));
     }
 
-    /** Fills the slot as a port read would: a zero virtio header, then a minimum-size frame. */
+    /** Fills the slot as a port read would: a zero virtio header, then a minimum-size frame (EtherType 0x88B5, zeros). */
     static FrameSlot frame(final FrameSlot slot, final int ingressPort, final long destination, final long source)
     {
-        final UnsafeBuffer buffer = slot.buffer();
-        buffer.setMemory(FrameSlot.DATA_OFFSET, FrameSlot.VNET_HEADER_LENGTH + FRAME_LENGTH, (byte)0);
-        buffer.putInt(FrameSlot.FRAME_OFFSET, (int)(destination >>> 16), ByteOrder.BIG_ENDIAN);
-        buffer.putShort(FrameSlot.FRAME_OFFSET + 4, (short)destination, ByteOrder.BIG_ENDIAN);
-        buffer.putInt(FrameSlot.FRAME_OFFSET + 6, (int)(source >>> 16), ByteOrder.BIG_ENDIAN);
-        buffer.putShort(FrameSlot.FRAME_OFFSET + 10, (short)source, ByteOrder.BIG_ENDIAN);
-        buffer.putShort(FrameSlot.FRAME_OFFSET + 12, (short)0x88B5, ByteOrder.BIG_ENDIAN);
-        slot.frame(ingressPort, FrameSlot.VNET_HEADER_LENGTH + FRAME_LENGTH);
+        return fill(slot, ingressPort, FrameBuilder.etherFrame(source, destination, 0x88B5, FRAME_LENGTH).bytes());
+    }
+
+    /**
+     * Puts the bytes of a frame the test kit built ({@link Slot#bytes()}: its virtio header, then the
+     * frame) into the slot, as read from {@code ingressPort}. Allocation-free.
+     */
+    static FrameSlot fill(final FrameSlot slot, final int ingressPort, final byte[] virtioHeaderAndFrame)
+    {
+        slot.buffer().putBytes(FrameSlot.DATA_OFFSET, virtioHeaderAndFrame);
+        slot.frame(ingressPort, virtioHeaderAndFrame.length);
         return slot;
     }
 

@@ -1,6 +1,6 @@
 package io.lanyard.dataplane;
 
-import io.lanyard.forwarding.l2.DropReason;
+import io.lanyard.forwarding.verdict.DropReason;
 import io.lanyard.tap.IpRoute2;
 import io.lanyard.tap.NamespaceThread;
 import io.lanyard.tap.TapDevice;

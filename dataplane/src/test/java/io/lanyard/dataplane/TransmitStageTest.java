@@ -1,7 +1,6 @@
 package io.lanyard.dataplane;
 
-import io.lanyard.forwarding.l2.DropReason;
-import io.lanyard.forwarding.l2.LearningSwitch;
+import io.lanyard.forwarding.verdict.DropReason;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -40,7 +39,7 @@ class TransmitStageTest
     @Test
     void shouldWriteAUnicastFrameWithItsVirtioHeaderToTheChosenPortOnly()
     {
-        frame(slot, 1, MAC_B, MAC_A).verdict = 2;
+        frame(slot, 1, MAC_B, MAC_A).verdict.port(2);
         final byte[] expected = new byte[slot.dataLength()];
         slot.buffer().getBytes(FrameSlot.DATA_OFFSET, expected);
 
@@ -60,8 +59,7 @@ class TransmitStageTest
     void shouldFloodToEveryListedPortButTheIngress()
     {
         final FrameSlot flood = frame(slot, 1, MAC_B, MAC_A);
-        flood.verdict = LearningSwitch.FLOOD;
-        flood.floodPorts = new int[] {1, 2, 4};
+        flood.verdict.flood(new int[] {1, 2, 4});
 
         stage.onEvent(flood, sequence++, true);
 
@@ -74,9 +72,9 @@ class TransmitStageTest
     @Test
     void shouldSendNothingForADropOrAWake()
     {
-        frame(slot, 1, MAC_B, MAC_A).verdict = LearningSwitch.DROP;
+        frame(slot, 1, MAC_B, MAC_A).verdict.drop(DropReason.MALFORMED);
         stage.onEvent(slot, sequence++, false);
-        wake(slot).verdict = 2;
+        wake(slot).verdict.port(2);
         stage.onEvent(slot, sequence++, true);
 
         for (final StageFixture.MemorySink sink : fixture.sinks)
@@ -94,8 +92,7 @@ class TransmitStageTest
     {
         fixture.sinks[2].result = -EIO;
         final FrameSlot flood = frame(slot, 1, MAC_B, MAC_A);
-        flood.verdict = LearningSwitch.FLOOD;
-        flood.floodPorts = new int[] {1, 2, 3};
+        flood.verdict.flood(new int[] {1, 2, 3});
 
         stage.onEvent(flood, sequence++, true);
 
@@ -110,10 +107,10 @@ class TransmitStageTest
     {
         for (int i = 0; i < 3; i++)
         {
-            frame(slot, 1, MAC_B, MAC_A).verdict = 2;
+            frame(slot, 1, MAC_B, MAC_A).verdict.port(2);
             stage.onEvent(slot, sequence++, false);
         }
-        frame(slot, 1, MAC_B, MAC_A).verdict = 3;
+        frame(slot, 1, MAC_B, MAC_A).verdict.port(3);
         stage.onEvent(slot, sequence++, false);
         assertEquals(0, fixture.sinks[2].flushes, "no flush mid-batch");
 
@@ -125,7 +122,7 @@ class TransmitStageTest
         assertEquals(1, fixture.sinks[3].flushes);
         assertEquals(0, fixture.sinks[4].flushes);
 
-        frame(slot, 1, MAC_B, MAC_A).verdict = 3;
+        frame(slot, 1, MAC_B, MAC_A).verdict.port(3);
         stage.onEvent(slot, sequence++, true);
         assertEquals(1, fixture.sinks[2].flushes, "the touched set was reset");
         assertEquals(2, fixture.sinks[3].flushes);
@@ -135,7 +132,7 @@ class TransmitStageTest
     void shouldCountAFrameForAPortThatIsGoneAsNoEgressPort()
     {
         fixture.ports[3] = null;
-        frame(slot, 1, MAC_B, MAC_A).verdict = 3;
+        frame(slot, 1, MAC_B, MAC_A).verdict.port(3);
 
         stage.onEvent(slot, sequence++, true);
 
@@ -150,7 +147,7 @@ class TransmitStageTest
         passed.thenRun(() -> flushesWhenPassed[0] = fixture.sinks[2].flushes);
         fences.offer(new Fence(10, passed));
 
-        frame(slot, 1, MAC_B, MAC_A).verdict = 2;
+        frame(slot, 1, MAC_B, MAC_A).verdict.port(2);
         stage.onEvent(slot, 9, false);
         assertFalse(passed.isDone());
 

@@ -1,7 +1,7 @@
 package io.lanyard.dataplane;
 
 import io.lanyard.forwarding.addr.MacAddress;
-import io.lanyard.forwarding.l2.LearningSwitch;
+import io.lanyard.forwarding.verdict.Verdict;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
 import org.openjdk.jmh.annotations.Fork;
@@ -88,14 +88,14 @@ public class ForwardingStageBenchmark
             for (int i = 0; i < ringSize; i++)
             {
                 final int source = i % macs;
-                SyntheticFrames.udp(sut.slots[i], source % ports, source, (source + 1) % macs);
+                SwitchUnderTest.udp(sut.slots[i], source % ports, source, (source + 1) % macs);
             }
             sut.learnAll();
             sut.learnAll();
             for (int i = 0; i < ringSize; i++)
             {
                 final int expected = ((i % macs + 1) % macs) % ports;
-                if (sut.slots[i].verdict != expected)
+                if (sut.slots[i].verdict.egress() != expected)
                 {
                     throw new IllegalStateException("slot " + i + ": verdict " + sut.slots[i].verdict + ", expected port " + expected);
                 }
@@ -129,14 +129,14 @@ public class ForwardingStageBenchmark
             for (int i = 0; i < RING_SIZE; i++)
             {
                 final int source = i % STATIONS;
-                SyntheticFrames.arpRequest(sut.slots[i], source % MAX_PORTS_USED, source, (source + 1) % STATIONS);
+                SwitchUnderTest.arpRequest(sut.slots[i], source % MAX_PORTS_USED, source, (source + 1) % STATIONS);
             }
             sut.learnAll();
             for (final FrameSlot slot : sut.slots)
             {
-                if (slot.verdict != LearningSwitch.FLOOD || slot.floodPorts.length != MAX_PORTS_USED)
+                if (slot.verdict.egress() != Verdict.FLOOD || slot.verdict.floodPorts().length != MAX_PORTS_USED)
                 {
-                    throw new IllegalStateException("broadcast not flooded to " + MAX_PORTS_USED + " ports: verdict " + slot.verdict);
+                    throw new IllegalStateException("broadcast not flooded to " + MAX_PORTS_USED + " ports: verdict " + slot.verdict.egress());
                 }
             }
         }
@@ -156,8 +156,8 @@ public class ForwardingStageBenchmark
         public void setUp()
         {
             sut = new SwitchUnderTest(RING_SIZE, STATIONS);
-            sut.learningSwitch.configureDomain(SwitchUnderTest.DOMAIN, SyntheticFrames.GATEWAY_ADDRESS,
-                MacAddress.fromIpv4(SyntheticFrames.GATEWAY_ADDRESS), false);
+            sut.learningSwitch.configureDomain(SwitchUnderTest.DOMAIN, SwitchUnderTest.GATEWAY_ADDRESS,
+                MacAddress.fromIpv4(SwitchUnderTest.GATEWAY_ADDRESS), false);
             if (!sut.learningSwitch.allowPair(0, 1))
             {
                 throw new IllegalStateException("the pair was refused");
@@ -165,14 +165,14 @@ public class ForwardingStageBenchmark
             for (int i = 0; i < RING_SIZE; i++)
             {
                 final int source = i % STATIONS;
-                SyntheticFrames.udp(sut.slots[i], source, source, (source + 1) % STATIONS);
+                SwitchUnderTest.udp(sut.slots[i], source, source, (source + 1) % STATIONS);
             }
             sut.learnAll();
             sut.learnAll();
             for (int i = 0; i < RING_SIZE; i++)
             {
                 final int expected = (i + 1) % STATIONS;
-                if (sut.slots[i].verdict != expected)
+                if (sut.slots[i].verdict.egress() != expected)
                 {
                     throw new IllegalStateException("slot " + i + ": verdict " + sut.slots[i].verdict + ", expected port " + expected);
                 }
@@ -202,7 +202,7 @@ public class ForwardingStageBenchmark
         {
             final FrameSlot slot = slots[base + i];
             stage.onEvent(slot, sequence++, i == BATCH - 1);
-            blackhole.consume(slot.verdict);
+            blackhole.consume(slot.verdict.egress());
         }
         state.sequence = sequence;
         state.cursor = (base + BATCH) & state.ringMask;
@@ -214,7 +214,7 @@ public class ForwardingStageBenchmark
         final int index = state.cursor;
         final FrameSlot slot = state.sut.slots[index];
         state.sut.stage.decide(slot);
-        blackhole.consume(slot.verdict);
+        blackhole.consume(slot.verdict.egress());
         state.cursor = (index + 1) & state.ringMask;
     }
 
@@ -231,8 +231,8 @@ public class ForwardingStageBenchmark
         {
             final FrameSlot slot = slots[base + i];
             stage.onEvent(slot, sequence++, i == BATCH - 1);
-            blackhole.consume(slot.verdict);
-            blackhole.consume(slot.floodPorts);
+            blackhole.consume(slot.verdict.egress());
+            blackhole.consume(slot.verdict.floodPorts());
         }
         state.sequence = sequence;
         state.cursor = (base + BATCH) & RING_MASK;
@@ -251,7 +251,7 @@ public class ForwardingStageBenchmark
         {
             final FrameSlot slot = slots[base + i];
             stage.onEvent(slot, sequence++, i == BATCH - 1);
-            blackhole.consume(slot.verdict);
+            blackhole.consume(slot.verdict.egress());
         }
         state.sequence = sequence;
         state.cursor = (base + BATCH) & RING_MASK;

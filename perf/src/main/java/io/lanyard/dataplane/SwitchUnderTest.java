@@ -1,9 +1,12 @@
 package io.lanyard.dataplane;
 
 import io.lanyard.forwarding.addr.MacAddress;
-import io.lanyard.forwarding.l2.DropReason;
 import io.lanyard.forwarding.l2.LearningSwitch;
 import io.lanyard.forwarding.l2.MacTable;
+import io.lanyard.forwarding.testkit.FrameBuilder;
+import io.lanyard.forwarding.testkit.Slot;
+import io.lanyard.forwarding.verdict.DropReason;
+import io.lanyard.forwarding.wire.ArpPacket;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
@@ -21,10 +24,25 @@ import java.nio.charset.StandardCharsets;
  * ring, threads or devices: the benchmark thread plays the Disruptor and calls the stage itself.
  * Ports are attached to one domain configured like the default bridge (gateway 172.17.0.1 answered
  * in place, ICC on), as the attach and configure commands do it.
+ *
+ * <p>Its frames are minimum-size frames written into the slots the way a TAP read leaves them: a
+ * zero virtio_net_hdr, then a 60-byte Ethernet frame (the 64-byte minimum on the wire less its
+ * FCS, which a TAP never carries) holding an IPv4/UDP datagram or an ARP request between
+ * Docker-style stations on the default bridge ({@code 172.17.0.x}, MAC {@code 02:42} + the
+ * address), built by the test kit's {@link FrameBuilder}.
  */
 final class SwitchUnderTest
 {
     static final int DOMAIN = 0;
+    static final int GATEWAY_ADDRESS = 0xAC11_0001; // 172.17.0.1
+    /** The minimum Ethernet frame without its 4-byte FCS. */
+    static final int FRAME_LENGTH = 60;
+    static final int DATA_LENGTH = FrameSlot.VNET_HEADER_LENGTH + FRAME_LENGTH;
+    private static final int FIRST_ADDRESS = 0xAC11_0002; // 172.17.0.2
+    /** A UDP datagram from 40000 to 5201 (iperf3's port), no checksum, filling the minimum frame. */
+    private static final int SOURCE_PORT = 40000;
+    private static final int DESTINATION_PORT = 5201;
+    private static final int UDP_PAYLOAD_LENGTH = FRAME_LENGTH - 14 - 20 - 8;
     private static final int MAX_COUNTERS = 1024;
 
     /** Kept reachable: every slot is a view into it. */
@@ -54,7 +72,7 @@ final class SwitchUnderTest
                 new PortCounters(countersManager, id, "port" + id));
             learningSwitch.attach(id, DOMAIN);
         }
-        learningSwitch.configureDomain(DOMAIN, SyntheticFrames.GATEWAY_ADDRESS, MacAddress.fromIpv4(SyntheticFrames.GATEWAY_ADDRESS), true);
+        learningSwitch.configureDomain(DOMAIN, GATEWAY_ADDRESS, MacAddress.fromIpv4(GATEWAY_ADDRESS), true);
 
         arena = BufferUtil.allocateDirectAligned(ringSize * FrameSlot.SIZE, 4096);
         slots = new FrameSlot[ringSize];
@@ -62,6 +80,45 @@ final class SwitchUnderTest
         {
             slots[i] = new FrameSlot(new UnsafeBuffer(arena, i * FrameSlot.SIZE, FrameSlot.SIZE));
         }
+    }
+
+    /** The IPv4 address of station {@code host} (0, 1, ...): 172.17.0.2 onwards. */
+    static int address(final int host)
+    {
+        return FIRST_ADDRESS + host;
+    }
+
+    static long mac(final int host)
+    {
+        return MacAddress.fromIpv4(address(host));
+    }
+
+    /** Fills {@code slot} with a UDP datagram from station {@code source} to {@code destination}, read from {@code ingressPort}. */
+    static void udp(final FrameSlot slot, final int ingressPort, final int source, final int destination)
+    {
+        fill(slot, ingressPort, FrameBuilder.udp(address(source), SOURCE_PORT, address(destination), DESTINATION_PORT)
+            .identification(0)
+            .flagsAndFragmentOffset(0)
+            .withoutUdpChecksum()
+            .payload(new byte[UDP_PAYLOAD_LENGTH])
+            .ethernet(mac(source), mac(destination))
+            .slot());
+    }
+
+    /** Fills {@code slot} with an ARP request (a broadcast) from station {@code source} asking for station {@code target}. */
+    static void arpRequest(final FrameSlot slot, final int ingressPort, final int source, final int target)
+    {
+        fill(slot, ingressPort, FrameBuilder.arp(mac(source), MacAddress.BROADCAST, ArpPacket.OPERATION_REQUEST,
+            mac(source), address(source), 0, address(target)));
+    }
+
+    /** The built frame as a port read leaves it in a slot, zero-padded to the minimum frame. */
+    private static void fill(final FrameSlot slot, final int ingressPort, final Slot frame)
+    {
+        final UnsafeBuffer buffer = slot.buffer();
+        buffer.setMemory(FrameSlot.DATA_OFFSET, DATA_LENGTH, (byte)0);
+        buffer.putBytes(FrameSlot.DATA_OFFSET, frame.bytes());
+        slot.frame(ingressPort, DATA_LENGTH);
     }
 
     /** Runs every slot through the stage once, as one batch per slot, so the sources are learned. */

@@ -1,6 +1,7 @@
 package io.lanyard.vxlan;
 
 import io.lanyard.forwarding.addr.MacAddress;
+import io.lanyard.forwarding.reply.ArpWriter;
 import io.lanyard.forwarding.wire.ArpPacket;
 import io.lanyard.forwarding.wire.EthernetFrame;
 import org.agrona.MutableDirectBuffer;
@@ -64,14 +65,7 @@ public final class ProxyArp
         {
             return NOT_ANSWERED;
         }
-        final long askerMac = arp.senderHardware();
-        final int askerAddress = arp.senderProtocol();
-        arp.operation(ArpPacket.OPERATION_REPLY)
-            .targetHardware(askerMac)
-            .targetProtocol(askerAddress)
-            .senderHardware(targetMac)
-            .senderProtocol(targetAddress);
-        frame.destination(frame.source()).source(targetMac);
+        ArpWriter.reply(frame, arp, targetMac, targetAddress);
         answered++;
         return ANSWERED;
     }

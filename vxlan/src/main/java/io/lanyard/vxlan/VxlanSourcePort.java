@@ -49,8 +49,8 @@ public final class VxlanSourcePort
         {
             return toPort(hash);
         }
-        hash = round(hash, mac(buffer, offset + EthernetFrame.DESTINATION_OFFSET));
-        hash = round(hash, mac(buffer, offset + EthernetFrame.SOURCE_OFFSET));
+        hash = round(hash, EthernetFrame.readMac(buffer, offset + EthernetFrame.DESTINATION_OFFSET));
+        hash = round(hash, EthernetFrame.readMac(buffer, offset + EthernetFrame.SOURCE_OFFSET));
 
         final int etherType = buffer.getShort(offset + EthernetFrame.ETHER_TYPE_OFFSET, BIG_ENDIAN) & 0xFFFF;
         final int ipOffset = offset + EthernetFrame.HEADER_LENGTH;
@@ -78,11 +78,6 @@ public final class VxlanSourcePort
             transport |= buffer.getInt(ipOffset + headerLength, BIG_ENDIAN) & 0xFFFF_FFFFL;
         }
         return toPort(round(hash, transport));
-    }
-
-    private static long mac(final DirectBuffer buffer, final int index)
-    {
-        return ((buffer.getInt(index, BIG_ENDIAN) & 0xFFFF_FFFFL) << 16) | (buffer.getShort(index + 4, BIG_ENDIAN) & 0xFFFFL);
     }
 
     /** One xxHash64-style round: multiply the input in, rotate, multiply again. */

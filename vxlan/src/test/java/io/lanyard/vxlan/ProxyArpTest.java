@@ -4,8 +4,9 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.util.HexFormat;
-
+import static io.lanyard.forwarding.testkit.GoldenPackets.bufferAt;
+import static io.lanyard.forwarding.testkit.GoldenPackets.bytes;
+import static io.lanyard.forwarding.testkit.GoldenPackets.copy;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -55,7 +56,7 @@ class ProxyArpTest
     @Test
     void shouldTurnARequestForARemoteEndpointIntoItsReplyInPlace()
     {
-        final UnsafeBuffer buffer = at(REQUEST_FOR_REMOTE);
+        final UnsafeBuffer buffer = bufferAt(OFFSET, REQUEST_FOR_REMOTE);
 
         assertEquals(ProxyArp.ANSWERED, proxyArp.answer(OVERLAY, buffer, OFFSET, 42));
 
@@ -66,7 +67,7 @@ class ProxyArpTest
     @Test
     void shouldAnswerAPaddedRequestAndLeaveThePaddingAlone()
     {
-        final UnsafeBuffer buffer = at(REQUEST_FOR_REMOTE + PADDING);
+        final UnsafeBuffer buffer = bufferAt(OFFSET, REQUEST_FOR_REMOTE + PADDING);
 
         assertEquals(ProxyArp.ANSWERED, proxyArp.answer(OVERLAY, buffer, OFFSET, 60));
 
@@ -76,7 +77,7 @@ class ProxyArpTest
     @Test
     void shouldAnswerAUnicastRevalidation()
     {
-        final UnsafeBuffer buffer = at(UNICAST_REQUEST_FOR_REMOTE);
+        final UnsafeBuffer buffer = bufferAt(OFFSET, UNICAST_REQUEST_FOR_REMOTE);
 
         assertEquals(ProxyArp.ANSWERED, proxyArp.answer(OVERLAY, buffer, OFFSET, 42));
 
@@ -122,30 +123,10 @@ class ProxyArpTest
 
     private void assertUnanswered(final int domain, final String frame, final int length)
     {
-        final UnsafeBuffer buffer = at(frame);
+        final UnsafeBuffer buffer = bufferAt(OFFSET, frame);
 
         assertEquals(ProxyArp.NOT_ANSWERED, proxyArp.answer(domain, buffer, OFFSET, length), frame + " length " + length);
 
         assertArrayEquals(bytes(frame), copy(buffer, OFFSET, bytes(frame).length), "untouched");
-    }
-
-    private static byte[] bytes(final String hex)
-    {
-        return HexFormat.of().parseHex(hex);
-    }
-
-    private static UnsafeBuffer at(final String hex)
-    {
-        final byte[] golden = bytes(hex);
-        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[OFFSET + golden.length + 16]);
-        buffer.putBytes(OFFSET, golden);
-        return buffer;
-    }
-
-    private static byte[] copy(final UnsafeBuffer buffer, final int offset, final int length)
-    {
-        final byte[] bytes = new byte[length];
-        buffer.getBytes(offset, bytes);
-        return bytes;
     }
 }

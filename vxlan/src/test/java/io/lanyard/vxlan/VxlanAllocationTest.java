@@ -1,5 +1,6 @@
 package io.lanyard.vxlan;
 
+import io.lanyard.forwarding.testkit.FrameBuilder;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
@@ -23,6 +24,8 @@ class VxlanAllocationTest
     private static final int STRANGER = 0xC000_02FE;
     private static final long MAC_2 = 0x0242_0A00_0002L;
     private static final long MAC_5 = 0x0242_0A00_0005L;
+    /** Where the inner frame starts in its buffer, as in a ring slot. */
+    private static final int HEADROOM = 64;
     private static final long MAC_K = 0x5E00_5300_0042L;
     private static final byte[] ARP_REQUEST = HexFormat.of().parseHex(
         "ffffffffffff" + "02420a000005" + "0806" + "0001" + "0800" + "06" + "04" + "0001" +
@@ -31,7 +34,7 @@ class VxlanAllocationTest
     private final VtepTable table = new VtepTable(16, T0);
     private final ProxyArp proxyArp = new ProxyArp(table);
     private final VxlanHeader header = new VxlanHeader();
-    private final UnsafeBuffer inner = InnerFrames.slot();
+    private final UnsafeBuffer inner = new UnsafeBuffer(new byte[2048]);
     private final UnsafeBuffer arpSlot = new UnsafeBuffer(new byte[128]);
     private final UnsafeBuffer outer = new UnsafeBuffer(new byte[64]);
     private final VxlanEncapTemplate template = new VxlanEncapTemplate(HOST_C, VxlanHeader.DEFAULT_PORT);
@@ -45,7 +48,7 @@ class VxlanAllocationTest
         table.setPeers(OVERLAY, new int[] {HOST_B, HOST_C});
         table.setStaticPeers(OVERLAY, new int[] {KERNEL_K});
         table.addEndpoint(OVERLAY, MAC_2, 0x0A00_0002, HOST_B);
-        innerLength = InnerFrames.tcp(inner, MAC_2, MAC_5, 0x0A00_0005, 40000, 0x0A00_0002, 80);
+        innerLength = FrameBuilder.tcp(0x0A00_0005, 40000, 0x0A00_0002, 80, 0).ethernet(MAC_5, MAC_2).writeTo(inner, HEADROOM);
 
         run(WARM_UP);
         final com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
@@ -81,8 +84,8 @@ class VxlanAllocationTest
             sink += table.vtepOf(OVERLAY, MAC_2, now) + table.vtepOf(OVERLAY, MAC_K, now) + table.vtepOf(OVERLAY, MAC_5, now);
             sink += table.macOf(OVERLAY, 0x0A00_0002) + table.floodVteps(OVERLAY).length;
 
-            inner.putShort(InnerFrames.HEADROOM + 14 + 20, (short)i);
-            final int sourcePort = VxlanSourcePort.of(inner, InnerFrames.HEADROOM, innerLength);
+            inner.putShort(HEADROOM + 14 + 20, (short)i);
+            final int sourcePort = VxlanSourcePort.of(inner, HEADROOM, innerLength);
             template.write(outer, 2, innerLength, 4096 + (i & 0xFF), sourcePort);
             VxlanEncapTemplate.destination(outer, 2, (i & 1) == 0 ? HOST_B : KERNEL_K);
             sink += sourcePort + outer.getInt(2 + 16);

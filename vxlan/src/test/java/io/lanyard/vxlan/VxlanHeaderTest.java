@@ -3,8 +3,9 @@ package io.lanyard.vxlan;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
-import java.util.HexFormat;
 
+import static io.lanyard.forwarding.testkit.GoldenPackets.bytes;
+import static io.lanyard.forwarding.testkit.GoldenPackets.copy;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -147,23 +148,11 @@ class VxlanHeaderTest
         assertFalse(VxlanHeader.isValidVni(1 << 24));
     }
 
-    private static byte[] bytes(final String hex)
-    {
-        return HexFormat.of().parseHex(hex);
-    }
-
     private static UnsafeBuffer at(final String hex)
     {
         final byte[] golden = bytes(hex);
         final UnsafeBuffer buffer = new UnsafeBuffer(new byte[HEADROOM + golden.length + 64]);
         buffer.putBytes(HEADROOM, golden);
         return buffer;
-    }
-
-    private static byte[] copy(final UnsafeBuffer buffer, final int offset, final int length)
-    {
-        final byte[] bytes = new byte[length];
-        buffer.getBytes(offset, bytes);
-        return bytes;
     }
 }

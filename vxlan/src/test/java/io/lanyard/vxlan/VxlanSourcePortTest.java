@@ -1,15 +1,16 @@
 package io.lanyard.vxlan;
 
+import io.lanyard.forwarding.addr.MacAddress;
+import io.lanyard.forwarding.testkit.FrameBuilder;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
 import java.util.BitSet;
 import java.util.Random;
 
-import static io.lanyard.vxlan.InnerFrames.HEADROOM;
-import static io.lanyard.vxlan.InnerFrames.ICMP;
-import static io.lanyard.vxlan.InnerFrames.TCP;
-import static io.lanyard.vxlan.InnerFrames.UDP;
+import static io.lanyard.forwarding.testkit.FrameBuilder.ICMP;
+import static io.lanyard.forwarding.testkit.FrameBuilder.TCP;
+import static io.lanyard.forwarding.testkit.FrameBuilder.UDP;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,19 +23,21 @@ class VxlanSourcePortTest
     private static final int IP_B = 0x0A00_0003;
     private static final int FLOWS = 10_000;
     private static final int BUCKETS = 16;
+    /** Where the frame starts in its buffer, as in a ring slot. */
+    private static final int HEADROOM = 64;
 
-    private final UnsafeBuffer slot = InnerFrames.slot();
+    private final UnsafeBuffer slot = new UnsafeBuffer(new byte[2048]);
 
     @Test
     void shouldGiveEveryFrameOfAFlowTheSamePort()
     {
-        final int length = InnerFrames.tcp(slot, MAC_B, MAC_A, IP_A, 40000, IP_B, 80);
+        final int length = FrameBuilder.tcp(IP_A, 40000, IP_B, 80, 0).ethernet(MAC_A, MAC_B).writeTo(slot, HEADROOM);
         final int first = VxlanSourcePort.of(slot, HEADROOM, length);
 
         slot.putInt(HEADROOM + 14 + 20 + 4, 0x1234_5678); // another sequence number
         slot.putShort(HEADROOM + 14 + 4, (short)0x4321);  // another IP identification
-        final UnsafeBuffer elsewhere = InnerFrames.slot();
-        final int otherLength = InnerFrames.ipv4(elsewhere, 7, MAC_B, MAC_A, IP_A, IP_B, TCP, 40000, 80, 0x4000);
+        final UnsafeBuffer elsewhere = new UnsafeBuffer(new byte[2048]);
+        final int otherLength = FrameBuilder.tcp(IP_A, 40000, IP_B, 80, 0).ethernet(MAC_A, MAC_B).writeTo(elsewhere, 7);
 
         assertEquals(first, VxlanSourcePort.of(slot, HEADROOM, length));
         assertEquals(first, VxlanSourcePort.of(slot, HEADROOM, length + 1000), "a longer (offloaded) frame of the flow");
@@ -86,7 +89,7 @@ class VxlanSourcePortTest
         final BitSet ports = new BitSet();
         for (int sourcePort = 32_768; sourcePort < 32_768 + FLOWS; sourcePort++)
         {
-            final int length = InnerFrames.tcp(slot, MAC_B, MAC_A, IP_A, sourcePort, IP_B, 443);
+            final int length = FrameBuilder.tcp(IP_A, sourcePort, IP_B, 443, 0).ethernet(MAC_A, MAC_B).writeTo(slot, HEADROOM);
             final int port = VxlanSourcePort.of(slot, HEADROOM, length);
             buckets[(port - VxlanSourcePort.MIN_PORT) * BUCKETS / 16_384]++;
             ports.set(port);
@@ -131,13 +134,13 @@ class VxlanSourcePortTest
     @Test
     void shouldHashNonIpFramesByTheirMacs()
     {
-        InnerFrames.ethernet(slot, HEADROOM, 0xFFFF_FFFF_FFFFL, MAC_A, 0x0806);
+        slot.putBytes(HEADROOM, FrameBuilder.etherFrame(MAC_A, MacAddress.BROADCAST, 0x0806, 14).frame());
         slot.setMemory(HEADROOM + 14, 28, (byte)0x11);
         final int arp = VxlanSourcePort.of(slot, HEADROOM, 42);
         slot.setMemory(HEADROOM + 14, 28, (byte)0x22);
 
         assertEquals(arp, VxlanSourcePort.of(slot, HEADROOM, 42));
-        InnerFrames.ethernet(slot, HEADROOM, 0xFFFF_FFFF_FFFFL, MAC_B, 0x0806);
+        slot.putBytes(HEADROOM, FrameBuilder.etherFrame(MAC_B, MacAddress.BROADCAST, 0x0806, 14).frame());
         assertNotEquals(arp, VxlanSourcePort.of(slot, HEADROOM, 42));
     }
 
@@ -145,7 +148,7 @@ class VxlanSourcePortTest
     void shouldNotReadBeyondATruncatedOrMalformedFrame()
     {
         final UnsafeBuffer exact = new UnsafeBuffer(new byte[54]);
-        final int length = InnerFrames.ipv4(exact, 0, MAC_B, MAC_A, IP_A, IP_B, TCP, 40000, 80, 0);
+        final int length = FrameBuilder.tcp(IP_A, 40000, IP_B, 80, 0).flagsAndFragmentOffset(0).ethernet(MAC_A, MAC_B).writeTo(exact, 0);
         assertEquals(54, length);
         final int whole = VxlanSourcePort.of(exact, 0, length);
         for (int truncated = 0; truncated < length; truncated++)
@@ -167,8 +170,8 @@ class VxlanSourcePortTest
         final long destinationMac, final long sourceMac, final int source, final int destination, final int protocol,
         final int sourcePort, final int destinationPort, final int fragment)
     {
-        final int length = InnerFrames.ipv4(
-            slot, HEADROOM, destinationMac, sourceMac, source, destination, protocol, sourcePort, destinationPort, fragment);
+        final int length = flow(source, destination, protocol, sourcePort, destinationPort)
+            .flagsAndFragmentOffset(fragment).ethernet(sourceMac, destinationMac).writeTo(slot, HEADROOM);
         return VxlanSourcePort.of(slot, HEADROOM, length);
     }
 
@@ -176,8 +179,34 @@ class VxlanSourcePortTest
     {
         final long destinationMac = 0x0242_0000_0000L | (random.nextInt() & 0xFFFF_FFFFL);
         final long sourceMac = 0x0242_0000_0000L | (random.nextInt() & 0xFFFF_FFFFL);
-        return InnerFrames.ipv4(slot, HEADROOM, destinationMac, sourceMac, random.nextInt(), random.nextInt(),
-            random.nextBoolean() ? TCP : UDP, random.nextInt(65_536), random.nextInt(65_536), 0x4000);
+        final int source = random.nextInt();
+        final int destination = random.nextInt();
+        final int protocol = random.nextBoolean() ? TCP : UDP;
+        final int sourcePort = random.nextInt(65_536);
+        final int destinationPort = random.nextInt(65_536);
+        return flow(source, destination, protocol, sourcePort, destinationPort)
+            .ethernet(sourceMac, destinationMac).writeTo(slot, HEADROOM);
+    }
+
+    /**
+     * A packet whose 20 bytes after the IPv4 header start with the two port numbers: a TCP header, a
+     * UDP header and 12 bytes, or for another protocol (ICMP) the two 16-bit words as they are.
+     */
+    private static FrameBuilder flow(
+        final int source, final int destination, final int protocol, final int sourcePort, final int destinationPort)
+    {
+        switch (protocol)
+        {
+            case TCP:
+                return FrameBuilder.tcp(source, sourcePort, destination, destinationPort, 0);
+            case UDP:
+                return FrameBuilder.udp(source, sourcePort, destination, destinationPort).payload(12);
+            default:
+                final byte[] words = new byte[20];
+                FrameBuilder.put16(words, 0, sourcePort);
+                FrameBuilder.put16(words, 2, destinationPort);
+                return FrameBuilder.other(protocol, source, destination).payload(words);
+        }
     }
 
     /** Pearson's chi-squared against a uniform spread: with 15 degrees of freedom, 37.7 is p = 0.001. */

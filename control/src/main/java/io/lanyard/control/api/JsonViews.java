@@ -9,7 +9,7 @@ import io.lanyard.control.model.Sandbox;
 import io.lanyard.control.overlay.ClusterRecords.Host;
 import io.lanyard.dataplane.DataplaneCounters;
 import io.lanyard.dataplane.PortCounters;
-import io.lanyard.forwarding.l2.DropReason;
+import io.lanyard.forwarding.verdict.DropReason;
 import org.agrona.concurrent.status.CountersReader;
 
 import java.util.ArrayList;

@@ -5,6 +5,7 @@ import io.lanyard.dataplane.Port;
 import io.lanyard.forwarding.addr.Ipv4Address;
 import io.lanyard.forwarding.addr.Ipv4Cidr;
 import io.lanyard.forwarding.addr.MacAddress;
+import io.lanyard.forwarding.reply.ArpWriter;
 import io.lanyard.forwarding.wire.ArpPacket;
 import io.lanyard.forwarding.wire.EthernetFrame;
 import io.lanyard.tap.FrameDevice;
@@ -33,7 +34,6 @@ public final class Uplink implements AutoCloseable
 {
     private static final System.Logger LOG = System.getLogger(Uplink.class.getName());
     private static final long PROBE_SECONDS = 10;
-    private static final int ARP_FRAME_LENGTH = EthernetFrame.HEADER_LENGTH + ArpPacket.LENGTH;
     /** {@code --uplink tap:NAME}: a TAP instead of a packet socket on an existing interface. */
     public static final String TAP_PREFIX = "tap:";
 
@@ -220,15 +220,8 @@ public final class Uplink implements AutoCloseable
     /** A broadcast ARP request from {@code mac}/{@code sender} for {@code target}. */
     static byte[] arpRequest(final long mac, final int sender, final int target)
     {
-        final UnsafeBuffer frame = new UnsafeBuffer(new byte[ARP_FRAME_LENGTH]);
-        new EthernetFrame().wrap(frame, 0, ARP_FRAME_LENGTH)
-            .destination(MacAddress.BROADCAST).source(mac).etherType(EthernetFrame.ETHER_TYPE_ARP);
-        new ArpPacket().wrap(frame, EthernetFrame.HEADER_LENGTH, ArpPacket.LENGTH)
-            .ethernetIpv4(ArpPacket.OPERATION_REQUEST)
-            .senderHardware(mac)
-            .senderProtocol(sender)
-            .targetHardware(0)
-            .targetProtocol(target);
+        final UnsafeBuffer frame = new UnsafeBuffer(new byte[ArpWriter.REQUEST_LENGTH]);
+        ArpWriter.request(new EthernetFrame(), new ArpPacket(), frame, 0, mac, sender, target);
         return frame.byteArray();
     }
 

@@ -3,6 +3,8 @@ package io.lanyard.forwarding.l2;
 import io.lanyard.forwarding.addr.MacAddress;
 import io.lanyard.forwarding.l3.GatewayResponder;
 import io.lanyard.forwarding.l3.Router;
+import io.lanyard.forwarding.verdict.DropReason;
+import io.lanyard.forwarding.verdict.Verdict;
 import io.lanyard.forwarding.wire.EthernetFrame;
 import org.agrona.MutableDirectBuffer;
 import org.agrona.collections.LongHashSet;
@@ -20,18 +22,12 @@ import java.util.Arrays;
  * {@code --icc=false}).
  *
  * <p>Single-threaded: the forwarding stage calls {@link #forward} for every frame and applies
- * attach, detach and configuration between batches. The flood set of a {@link #FLOOD} verdict
- * is an array owned by the domain; it is replaced, never modified, when membership changes, so a
- * later stage may keep reading the array it was given.
+ * attach, detach and configuration between batches. The flood set of a {@link Verdict#FLOOD}
+ * verdict is an array owned by the domain; it is replaced, never modified, when membership
+ * changes, so a later stage may keep reading the array it was given.
  */
 public final class LearningSwitch implements Router.Domains
 {
-    public static final int FLOOD = -1;
-    public static final int DROP = -2;
-    /** The frame was rewritten into a reply to send back out of its ingress port. */
-    public static final int REPLY = -3;
-    /** The frame was for the dataplane itself (see {@link Router#CONSUMED}): nothing to send, nothing dropped. */
-    public static final int CONSUMED = Router.CONSUMED;
     public static final int NO_DOMAIN = -1;
     public static final int[] NO_PORTS = new int[0];
     /**
@@ -52,9 +48,6 @@ public final class LearningSwitch implements Router.Domains
     /** Unordered port pairs that may exchange IP despite ICC off, as {@link #pairKey}: one probe, no allocation. */
     private final LongHashSet allowedPairs = new LongHashSet();
     private final EthernetFrame frame = new EthernetFrame();
-    private int dropReason;
-    private int rewrittenLength = -1;
-    private int[] floodSet = NO_PORTS;
 
     public LearningSwitch(final int maxPorts, final int maxDomains, final MacTable macTable)
     {
@@ -82,35 +75,37 @@ public final class LearningSwitch implements Router.Domains
     }
 
     /**
-     * Decides where the frame goes and learns its source.
-     *
-     * @return the egress port, {@link #FLOOD} (to {@link #floodPorts()} but the ingress port),
-     *         {@link #REPLY} (the frame was rewritten; send it back), or {@link #DROP} with the
-     *         reason in {@link #dropReason()}.
+     * Decides where the frame goes, writing it into {@code verdict}, and learns its source: an
+     * egress port, a flood to the domain's ports (or to its host side alone, for container IP
+     * with ICC off), a reply the gateway wrote in place, what the router decided for a frame
+     * to the gateway's MAC or from the uplink, or a drop.
      */
-    public int forward(final int ingressPort, final MutableDirectBuffer buffer, final int offset, final int length,
-        final long nowNanos)
+    public void forward(final int ingressPort, final MutableDirectBuffer buffer, final int offset, final int length,
+        final long nowNanos, final Verdict verdict)
     {
-        rewrittenLength = -1;
-        final int domain = ingressPort >= 0 && ingressPort < portDomain.length ? portDomain[ingressPort] : NO_DOMAIN;
+        final int domain = domainOf(ingressPort);
         if (domain == NO_DOMAIN)
         {
             if (router != null && ingressPort == router.uplinkPort() && ingressPort >= 0)
             {
-                return routed(router.fromUplink(buffer, offset, length, nowNanos, this));
+                router.fromUplink(buffer, offset, length, nowNanos, this, verdict);
+                return;
             }
-            return drop(DropReason.NO_INGRESS_PORT);
+            verdict.drop(DropReason.NO_INGRESS_PORT);
+            return;
         }
         frame.wrap(buffer, offset, length);
         if (!frame.isValid())
         {
-            return drop(DropReason.MALFORMED);
+            verdict.drop(DropReason.MALFORMED);
+            return;
         }
 
         final long source = frame.source();
         if (source == 0 || MacAddress.isGroup(source))
         {
-            return drop(DropReason.BAD_SOURCE_MAC);
+            verdict.drop(DropReason.BAD_SOURCE_MAC);
+            return;
         }
         macTable.learn(domain, source, ingressPort, nowNanos);
 
@@ -125,71 +120,51 @@ public final class LearningSwitch implements Router.Domains
             final int toGateway = gateway.answer(domain, buffer, offset, length);
             if (toGateway == GatewayResponder.ANSWERED)
             {
-                return REPLY;
+                verdict.reply();
+                return;
             }
             if (toGateway == GatewayResponder.UNANSWERED)
             {
+                final int[] hostPorts = domainHostPorts[domain];
                 if (router != null && etherType == EthernetFrame.ETHER_TYPE_IPV4 && destination == gatewayMac)
                 {
-                    return routed(router.fromDomain(domain, ingressPort, buffer, offset, length, nowNanos, this));
+                    router.fromDomain(domain, ingressPort, buffer, offset, length, nowNanos, this, verdict);
                 }
                 // the rest sent to the gateway's MAC (ARP replies to the host's own requests, IPv6)
                 // is for the host side, whose interface carries that MAC
-                final int[] hostPorts = domainHostPorts[domain];
-                if (etherType != EthernetFrame.ETHER_TYPE_IPV4 && destination == gatewayMac && hostPorts.length > 0 &&
+                else if (etherType != EthernetFrame.ETHER_TYPE_IPV4 && destination == gatewayMac && hostPorts.length > 0 &&
                     hostPorts[0] != ingressPort)
                 {
-                    return hostPorts[0];
+                    verdict.port(hostPorts[0]);
                 }
-                return drop(DropReason.NO_ROUTE);
+                else
+                {
+                    verdict.drop(DropReason.NO_ROUTE);
+                }
+                return;
             }
         }
 
         final boolean containerIp = iccOff[domain] && !hostSide[ingressPort] && etherType == EthernetFrame.ETHER_TYPE_IPV4;
-        if (MacAddress.isGroup(destination))
-        {
-            return flood(domain, containerIp);
-        }
-        final int egress = macTable.lookup(domain, destination, nowNanos);
+        final int egress = MacAddress.isGroup(destination) ? MacTable.MISSING : macTable.lookup(domain, destination, nowNanos);
         if (egress == MacTable.MISSING)
         {
-            return flood(domain, containerIp);
+            verdict.flood(containerIp ? domainHostPorts[domain] : domainPorts[domain]);
         }
-        if (egress == ingressPort)
+        else if (egress == ingressPort)
         {
-            return drop(DropReason.SAME_PORT);
+            verdict.drop(DropReason.SAME_PORT);
         }
         // the pair lookup only runs for a frame that would otherwise be dropped, so ICC-on
         // domains and traffic to the host side never pay for it
-        if (containerIp && !hostSide[egress] && !allowedPairs.contains(pairKey(ingressPort, egress)))
+        else if (containerIp && !hostSide[egress] && !allowedPairs.contains(pairKey(ingressPort, egress)))
         {
-            return drop(DropReason.ICC);
+            verdict.drop(DropReason.ICC);
         }
-        return egress;
-    }
-
-    private int routed(final int verdict)
-    {
-        rewrittenLength = router.rewrittenLength();
-        if (verdict == Router.FLOOD)
+        else
         {
-            floodSet = domainPorts[router.floodDomain()];
+            verdict.port(egress);
         }
-        else if (verdict == Router.DROP)
-        {
-            dropReason = router.dropReason();
-        }
-        return verdict;
-    }
-
-    /**
-     * When the last verdict's frame was rewritten to another length (the router turned a packet
-     * into an ARP request for its next hop), that length; -1 otherwise. Such a frame, like a
-     * {@link #REPLY}, is complete: no offload is left for the receiver.
-     */
-    public int rewrittenLength()
-    {
-        return rewrittenLength;
     }
 
     public Router router()
@@ -214,18 +189,6 @@ public final class LearningSwitch implements Router.Domains
     {
         final int[] hostPorts = domainHostPorts[domain];
         return hostPorts.length == 0 ? Router.NO_PORT : hostPorts[0];
-    }
-
-    /** The reason of the last {@link #DROP}, as a {@link DropReason} ordinal. */
-    public int dropReason()
-    {
-        return dropReason;
-    }
-
-    /** The ports of the last {@link #FLOOD} verdict, the ingress port possibly among them (the caller skips it). */
-    public int[] floodPorts()
-    {
-        return floodSet;
     }
 
     /** All ports of the port's domain. */
@@ -351,9 +314,10 @@ public final class LearningSwitch implements Router.Domains
         return allowedPairs.contains(pairKey(portA, portB));
     }
 
+    /** The port's domain, or {@link #NO_DOMAIN} for a port not attached (or out of range). */
     public int domainOf(final int port)
     {
-        return portDomain[port];
+        return port >= 0 && port < portDomain.length ? portDomain[port] : NO_DOMAIN;
     }
 
     public int maxDomains()
@@ -370,18 +334,6 @@ public final class LearningSwitch implements Router.Domains
     private static long pairKey(final int portA, final int portB)
     {
         return ((long)Math.min(portA, portB) << 32) | (Math.max(portA, portB) & 0xFFFF_FFFFL);
-    }
-
-    private int flood(final int domain, final boolean containerIp)
-    {
-        floodSet = containerIp ? domainHostPorts[domain] : domainPorts[domain];
-        return FLOOD;
-    }
-
-    private int drop(final DropReason reason)
-    {
-        dropReason = reason.ordinal();
-        return DROP;
     }
 
     private static int[] with(final int[] members, final int port)

@@ -1,6 +1,8 @@
 package io.lanyard.forwarding.l3;
 
 import io.lanyard.forwarding.addr.MacAddress;
+import io.lanyard.forwarding.reply.ArpWriter;
+import io.lanyard.forwarding.reply.EchoReplyWriter;
 import io.lanyard.forwarding.wire.ArpPacket;
 import io.lanyard.forwarding.wire.EthernetFrame;
 import io.lanyard.forwarding.wire.IcmpHeader;
@@ -23,8 +25,6 @@ public final class GatewayResponder
     public static final int NOT_FOR_GATEWAY = 0;
     public static final int ANSWERED = 1;
     public static final int UNANSWERED = 2;
-
-    private static final int REPLY_TTL = 64;
 
     private final int[] address;
     private final long[] mac;
@@ -107,14 +107,7 @@ public final class GatewayResponder
         {
             return frame.destination() == gatewayMac ? UNANSWERED : NOT_FOR_GATEWAY;
         }
-        final long askerMac = arp.senderHardware();
-        final int askerAddress = arp.senderProtocol();
-        arp.operation(ArpPacket.OPERATION_REPLY)
-            .targetHardware(askerMac)
-            .targetProtocol(askerAddress)
-            .senderHardware(gatewayMac)
-            .senderProtocol(address[domain]);
-        frame.destination(frame.source()).source(gatewayMac);
+        ArpWriter.reply(frame, arp, gatewayMac, address[domain]);
         return ANSWERED;
     }
 
@@ -132,11 +125,7 @@ public final class GatewayResponder
         }
         // computed in full: a request handed over with its checksum left to the device (virtio
         // NEEDS_CSUM) holds no valid checksum to update, and the reply leaves with none pending
-        icmp.type(IcmpHeader.TYPE_ECHO_REPLY);
-        icmp.updateChecksum();
-        final int asker = ip.source();
-        ip.source(ip.destination()).destination(asker).ttl(REPLY_TTL).updateChecksum();
-        frame.destination(frame.source()).source(gatewayMac);
+        EchoReplyWriter.reply(frame, ip, icmp, gatewayMac, address[domain], true);
         return ANSWERED;
     }
 }

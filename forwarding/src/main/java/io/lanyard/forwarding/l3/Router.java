@@ -1,21 +1,13 @@
 package io.lanyard.forwarding.l3;
 
-import io.lanyard.forwarding.addr.MacAddress;
-import io.lanyard.forwarding.l2.DropReason;
 import io.lanyard.forwarding.nat.ConnectionTable;
-import io.lanyard.forwarding.wire.ArpPacket;
+import io.lanyard.forwarding.nat.ConnectionTuple;
+import io.lanyard.forwarding.verdict.DropReason;
+import io.lanyard.forwarding.verdict.Verdict;
 import io.lanyard.forwarding.wire.EthernetFrame;
-import io.lanyard.forwarding.wire.IcmpHeader;
-import io.lanyard.forwarding.wire.InternetChecksum;
 import io.lanyard.forwarding.wire.Ipv4Header;
-import io.lanyard.forwarding.wire.VirtioNetHeader;
+import io.lanyard.forwarding.wire.TcpHeader;
 import org.agrona.MutableDirectBuffer;
-import org.agrona.collections.Int2IntHashMap;
-import org.agrona.collections.Long2LongHashMap;
-
-import java.util.Arrays;
-
-import static java.nio.ByteOrder.BIG_ENDIAN;
 
 /**
  * Layer 3 between Lanyard's networks and the outside: what {@code docker0}, the kernel's routing
@@ -45,43 +37,22 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  *       are translated with the packet they quote, and reach the container.</li>
  * </ul>
  *
- * <p>Checksums are updated incrementally (RFC 1624). A frame that carries a partial checksum
- * (virtio {@code NEEDS_CSUM}, as TAPs with offloads and veths hand over) holds only the
- * pseudo-header sum in its TCP/UDP checksum field: only address changes touch it then, with
- * the sum kept uncomplemented, as the kernel's {@code inet_proto_csum_replace4} does. Fragments
- * are dropped and counted, never mistranslated. Single-threaded and allocation-free per frame.
+ * <p>This class holds the decisions; its parts do the work: the packet is parsed once into a
+ * {@link FlowTuple} and translated by the {@link NatRewriter} (checksums updated incrementally, a
+ * partial checksum kept partial); the networks are a {@link RoutedDomains}, published ports a
+ * {@link PublishedPortTable}; the {@link UplinkInterface} resolves next hops (its
+ * {@link NeighbourCache}) and answers for the uplink address; ICMP errors go through the
+ * {@link IcmpErrorTranslator}. Fragments are dropped and counted, never mistranslated.
+ * Single-threaded and allocation-free per frame.
  */
 public final class Router
 {
-    /** Verdicts, as {@link io.lanyard.forwarding.l2.LearningSwitch}'s. */
-    public static final int FLOOD = -1;
-    public static final int DROP = -2;
-    public static final int REPLY = -3;
-    /** The frame was for the router itself (an ARP reply it asked for) and is used up: no egress, no drop. */
-    public static final int CONSUMED = -4;
-
     /** A direction tag meaning "out of the uplink, to the next hop towards the destination". */
     public static final long TAG_UPLINK = -1L;
     public static final int NO_PORT = -1;
 
-    private static final int FLAG_ROUTED = 1;
-    private static final int FLAG_MASQUERADE = 2;
-    private static final int FLAG_EXTERNAL = 4;
-
     private static final int NAT_PORT_LOW = 1024;
     private static final int NAT_PORT_HIGH = 65535;
-    private static final int ARP_CACHE_LIMIT = 4096;
-    private static final long ARP_RETRY_MILLIS = 1000;
-    private static final long NO_MAC = -1L;
-    private static final int TCP_FLAGS_OFFSET = 13;
-    private static final int TCP_CHECKSUM_OFFSET = 16;
-    private static final int UDP_CHECKSUM_OFFSET = 6;
-    private static final int TCP_MIN_LENGTH = 20;
-    private static final int UDP_LENGTH = 8;
-    private static final int TYPE_PARAMETER_PROBLEM = 12;
-    private static final int REPLY_TTL = 64;
-    /** {@code protocol} of an ICMP error, whose quoted packet decides the connection. */
-    private static final int ICMP_ERROR = 0x100;
     /** The ingress of a frame read from the uplink, where a domain number would be. */
     private static final int FROM_UPLINK = -1;
 
@@ -99,67 +70,24 @@ public final class Router
     }
 
     private final ConnectionTable connections;
-    private final int[] gatewayAddress;
-    private final long[] gatewayMac;
-    private final int[] subnet;
-    private final int[] subnetMask;
-    private final int[] flags;
-    private int[] routedDomains = new int[0];
+    private final RoutedDomains networks;
 
-    private int uplinkPort = NO_PORT;
-    private long uplinkMac = NO_MAC;
-    private int uplinkAddress;
-    private int uplinkMask;
-    private int uplinkGateway;
-    private final Long2LongHashMap neighbours = new Long2LongHashMap(ARP_CACHE_LIMIT * 2, 0.6f, NO_MAC);
-    private final Long2LongHashMap arpAsked = new Long2LongHashMap(ARP_CACHE_LIMIT * 2, 0.6f, Long.MIN_VALUE);
+    private final UplinkInterface uplink = new UplinkInterface();
+    private final PublishedPortTable published = new PublishedPortTable();
+    private final IcmpErrorTranslator icmpErrors;
 
-    private final Int2IntHashMap published = new Int2IntHashMap(256, 0.6f, -1);
-    private int[] publishedDomain = new int[16];
-    private int[] publishedAddress = new int[16];
-    private int[] publishedPort = new int[16];
-    private long[] publishedMac = new long[16];
-    private int[] publishedKeys = new int[16];
-    private int publishedCount;
-
+    private final FlowTuple packet = new FlowTuple();
+    /** The direction of a tracked connection the packet is translated to (the other one than its own). */
+    private final ConnectionTuple otherDirection = new ConnectionTuple();
     private final EthernetFrame frame = new EthernetFrame();
-    private final ArpPacket arp = new ArpPacket();
-    private final Ipv4Header ip = new Ipv4Header();
-    private final Ipv4Header quoted = new Ipv4Header();
-    private final IcmpHeader icmp = new IcmpHeader();
-    private final VirtioNetHeader vnet = new VirtioNetHeader();
 
-    // the packet being decided: its tuple as the connection table sees it
-    private MutableDirectBuffer buffer;
-    private int protocol;
-    private int source;
-    private int sourcePort;
-    private int destination;
-    private int destinationPort;
-    private int l4Offset;
-    private int l4Length;
-    private int tcpFlags;
-    private boolean partialChecksum;
-    // one direction's tuple of a tracked connection (see loadTuple)
-    private int tupleSource;
-    private int tupleSourcePort;
-    private int tupleDestination;
-    private int tupleDestinationPort;
-
-    private int dropReason;
-    private int floodDomain;
-    private int rewrittenLength = -1;
     private long created;
 
     public Router(final int maxDomains, final ConnectionTable connections)
     {
         this.connections = connections;
-        gatewayAddress = new int[maxDomains];
-        gatewayMac = new long[maxDomains];
-        subnet = new int[maxDomains];
-        subnetMask = new int[maxDomains];
-        flags = new int[maxDomains];
-        Arrays.fill(gatewayMac, NO_MAC);
+        this.icmpErrors = new IcmpErrorTranslator(connections);
+        this.networks = new RoutedDomains(maxDomains);
     }
 
     // ------------------------------------------------------------------ configuration (between batches)
@@ -173,22 +101,13 @@ public final class Router
         final int domain, final int subnetAddress, final int prefixLength, final int gateway, final long gatewayMacAddress,
         final boolean masquerade, final boolean external)
     {
-        final int mask = prefixLength == 0 ? 0 : -1 << (32 - prefixLength);
-        subnet[domain] = subnetAddress & mask;
-        subnetMask[domain] = mask;
-        gatewayAddress[domain] = gateway;
-        gatewayMac[domain] = gatewayMacAddress;
-        flags[domain] = FLAG_ROUTED | (masquerade ? FLAG_MASQUERADE : 0) | (external ? FLAG_EXTERNAL : 0);
-        clearRouted(domain);
-        routedDomains = Arrays.copyOf(routedDomains, routedDomains.length + 1);
-        routedDomains[routedDomains.length - 1] = domain;
+        networks.configure(domain, subnetAddress, prefixLength, gateway, gatewayMacAddress, masquerade, external);
     }
 
+    /** The domain is routed no more; its connections are dropped. */
     public void clearDomain(final int domain)
     {
-        flags[domain] = 0;
-        gatewayMac[domain] = NO_MAC;
-        clearRouted(domain);
+        networks.clear(domain);
         forget(domain, 0, true);
     }
 
@@ -225,35 +144,15 @@ public final class Router
         return tag != TAG_UPLINK && (int)(tag >>> 48) == domain && (wholeDomain || (tag & 0xFFFF_FFFF_FFFFL) == mac);
     }
 
-    private void clearRouted(final int domain)
-    {
-        int kept = 0;
-        final int[] others = new int[routedDomains.length];
-        for (final int routed : routedDomains)
-        {
-            if (routed != domain)
-            {
-                others[kept++] = routed;
-            }
-        }
-        routedDomains = Arrays.copyOf(others, kept);
-    }
-
     /** The dataplane's interface towards the outside; {@code port} {@link #NO_PORT} removes it. */
     public void configureUplink(final int port, final long mac, final int address, final int prefixLength, final int gateway)
     {
-        uplinkPort = port;
-        uplinkMac = mac;
-        uplinkAddress = address;
-        uplinkMask = prefixLength == 0 ? 0 : -1 << (32 - prefixLength);
-        uplinkGateway = gateway;
-        neighbours.clear();
-        arpAsked.clear();
+        uplink.configure(port, mac, address, prefixLength, gateway);
     }
 
     public int uplinkPort()
     {
-        return uplinkPort;
+        return uplink.port();
     }
 
     /**
@@ -262,86 +161,30 @@ public final class Router
      */
     public void publish(final int protocolNumber, final int hostPort, final int domain, final int address, final int port, final long mac)
     {
-        final int key = publishedKey(protocolNumber, hostPort);
-        int index = published.get(key);
-        if (index < 0)
-        {
-            index = publishedCount++;
-            if (index == publishedDomain.length)
-            {
-                publishedDomain = Arrays.copyOf(publishedDomain, index * 2);
-                publishedAddress = Arrays.copyOf(publishedAddress, index * 2);
-                publishedPort = Arrays.copyOf(publishedPort, index * 2);
-                publishedMac = Arrays.copyOf(publishedMac, index * 2);
-                publishedKeys = Arrays.copyOf(publishedKeys, index * 2);
-            }
-            publishedKeys[index] = key;
-            published.put(key, index);
-        }
-        publishedDomain[index] = domain;
-        publishedAddress[index] = address;
-        publishedPort[index] = port;
-        publishedMac[index] = mac;
+        published.publish(protocolNumber, hostPort, domain, address, port, mac);
     }
 
     /** Stops new flows to the port; flows already tracked run until they expire, as with Linux. */
     public void unpublish(final int protocolNumber, final int hostPort)
     {
-        final int index = published.remove(publishedKey(protocolNumber, hostPort));
-        if (index >= 0)
-        {
-            final int last = --publishedCount;
-            if (index != last)
-            {
-                publishedDomain[index] = publishedDomain[last];
-                publishedAddress[index] = publishedAddress[last];
-                publishedPort[index] = publishedPort[last];
-                publishedMac[index] = publishedMac[last];
-                publishedKeys[index] = publishedKeys[last];
-                published.put(publishedKeys[index], index);
-            }
-        }
+        published.unpublish(protocolNumber, hostPort);
     }
 
     /** Records where {@code address} is on the uplink's link (learned from ARP, or given). */
     public void neighbour(final int address, final long mac)
     {
-        if (neighbours.size() < ARP_CACHE_LIMIT || neighbours.containsKey(address))
-        {
-            neighbours.put(address, mac);
-        }
+        uplink.neighbours().put(address, mac);
     }
 
+    /** The MAC of a neighbour on the uplink's link, or -1 when it is not known. */
     public long neighbourMac(final int address)
     {
-        return neighbours.get(address);
+        return uplink.neighbours().macOf(address);
     }
 
     public ConnectionTable connections()
     {
         return connections;
-    }
-
-    // ------------------------------------------------------------------ per frame
-
-    public int dropReason()
-    {
-        return dropReason;
-    }
-
-    /** The domain whose ports a {@link #FLOOD} verdict goes to. */
-    public int floodDomain()
-    {
-        return floodDomain;
-    }
-
-    /**
-     * The new frame length when the last verdict rewrote the frame to another size (an ARP
-     * request in place of a packet waiting for it); -1 otherwise.
-     */
-    public int rewrittenLength()
-    {
-        return rewrittenLength;
     }
 
     /** Connections created since the router was made. */
@@ -350,195 +193,270 @@ public final class Router
         return created;
     }
 
+    // ------------------------------------------------------------------ per frame
+
     /**
-     * A frame of {@code domain}, addressed to its gateway MAC, that the gateway did not answer.
-     * The frame starts at {@code offset}; when {@code offset} leaves room, the virtio header is
-     * just before it (as in a ring slot).
+     * Decides a frame of {@code domain}, addressed to its gateway MAC, that the gateway did not
+     * answer, and writes where it goes into {@code verdict}. The frame starts at {@code offset};
+     * when {@code offset} leaves room, the virtio header is just before it (as in a ring slot).
      */
-    public int fromDomain(
+    public void fromDomain(
         final int domain, final int ingressPort, final MutableDirectBuffer buffer, final int offset, final int length,
-        final long nowNanos, final Domains domains)
+        final long nowNanos, final Domains domains, final Verdict verdict)
     {
-        rewrittenLength = -1;
-        if ((flags[domain] & FLAG_ROUTED) == 0)
+        if (!networks.isRouted(domain))
         {
-            return drop(DropReason.NO_ROUTE);
+            verdict.drop(DropReason.NO_ROUTE);
+            return;
         }
-        if (!parse(buffer, offset, length))
+        if (!packet.parse(buffer, offset, length, verdict))
         {
-            return DROP;
+            return;
         }
         final long nowMillis = nowNanos / 1_000_000L;
-        if (protocol == ICMP_ERROR)
+        final int protocol = packet.protocol();
+        if (protocol == FlowTuple.ICMP_ERROR)
         {
-            return icmpError(domain, nowNanos, nowMillis, domains);
+            icmpError(domain, nowNanos, nowMillis, domains, verdict);
+            return;
         }
-        int id = protocol == 0 ? ConnectionTable.NONE :
-            connections.lookup(protocol, source, sourcePort, destination, destinationPort, nowMillis);
+        final int destination = packet.destination();
+        int id = protocol == FlowTuple.UNTRACKED ? ConnectionTable.NONE : lookup(nowMillis);
         if (id >= 0)
         {
             final boolean reply = connections.lastLookupWasReply();
             if (!arrivesFrom(id, reply, domain))
             {
-                return drop(DropReason.ISOLATION);
+                verdict.drop(DropReason.ISOLATION);
+                return;
             }
-            return translateTracked(id, reply, nowNanos, nowMillis, domains);
+            translateTracked(id, reply, nowNanos, nowMillis, domains, verdict);
+            return;
         }
-        if (destination == gatewayAddress[domain])
+        if (destination == networks.gatewayAddress(domain))
         {
             final int hostPort = domains.hostPort(domain);
-            return hostPort >= 0 ? hostPort : drop(DropReason.NO_ROUTE);
+            if (hostPort >= 0)
+            {
+                verdict.port(hostPort);
+            }
+            else
+            {
+                verdict.drop(DropReason.NO_ROUTE);
+            }
+            return;
         }
-        if (protocol == 0)
+        if (protocol == FlowTuple.UNTRACKED)
         {
-            return drop(DropReason.UNSUPPORTED);
+            verdict.drop(DropReason.UNSUPPORTED);
+            return;
         }
-        if (uplinkPort >= 0 && destination == uplinkAddress)
+        if (uplink.isPresent() && destination == uplink.address())
         {
             // as Docker's isolation rules drop an internal network's packets DNATed to another bridge
-            if ((flags[domain] & FLAG_EXTERNAL) == 0)
+            if (!networks.isExternal(domain))
             {
-                return drop(DropReason.NO_ROUTE);
+                verdict.drop(DropReason.NO_ROUTE);
+                return;
             }
-            id = hairpin(domain, nowMillis);
-            return id < 0 ? DROP : translateTracked(id, false, nowNanos, nowMillis, domains);
+            id = hairpin(domain, nowMillis, verdict);
         }
-        if (isRoutedSubnet(destination))
+        else if (networks.isInRoutedSubnet(destination))
         {
-            return drop(DropReason.ISOLATION);
+            verdict.drop(DropReason.ISOLATION);
+            return;
         }
-        if ((flags[domain] & FLAG_EXTERNAL) == 0 || uplinkPort < 0)
+        else if (!networks.isExternal(domain) || !uplink.isPresent())
         {
-            return drop(DropReason.NO_ROUTE);
+            verdict.drop(DropReason.NO_ROUTE);
+            return;
         }
-        if (protocol == Ipv4Header.PROTOCOL_TCP && (tcpFlags & ConnectionTable.TCP_RST) != 0)
+        else if (isReset())
         {
-            return drop(DropReason.UNSOLICITED);
-        }
-        final long containerTag = domainTag(domain, frame.source());
-        if ((flags[domain] & FLAG_MASQUERADE) != 0)
-        {
-            final int natPort = connections.allocatePort(protocol, destination, destinationPort, uplinkAddress,
-                sourcePort, protocol == Ipv4Header.PROTOCOL_ICMP ? 0 : NAT_PORT_LOW, NAT_PORT_HIGH);
-            if (natPort < 0)
-            {
-                return drop(DropReason.NAT_NO_PORT);
-            }
-            id = create(destination, destinationPort, uplinkAddress, natPort, TAG_UPLINK, containerTag, nowMillis);
+            verdict.drop(DropReason.UNSOLICITED);
+            return;
         }
         else
         {
-            id = create(destination, destinationPort, source, sourcePort, TAG_UPLINK, containerTag, nowMillis);
+            id = outbound(domain, nowMillis, verdict);
         }
-        return id < 0 ? DROP : translateTracked(id, false, nowNanos, nowMillis, domains);
+        if (id >= 0)
+        {
+            translateTracked(id, false, nowNanos, nowMillis, domains, verdict);
+        }
     }
 
-    /** A frame read from the uplink. */
-    public int fromUplink(final MutableDirectBuffer buffer, final int offset, final int length, final long nowNanos, final Domains domains)
+    /** Decides a frame read from the uplink and writes where it goes into {@code verdict}. */
+    public void fromUplink(
+        final MutableDirectBuffer buffer, final int offset, final int length, final long nowNanos, final Domains domains,
+        final Verdict verdict)
     {
-        rewrittenLength = -1;
         frame.wrap(buffer, offset, length);
         if (!frame.isValid())
         {
-            return drop(DropReason.MALFORMED);
+            verdict.drop(DropReason.MALFORMED);
+            return;
         }
-        final long destinationMac = frame.destination();
         final int etherType = frame.etherType();
         if (etherType == EthernetFrame.ETHER_TYPE_ARP)
         {
-            return uplinkArp(nowNanos);
+            uplink.answerArp(frame, verdict);
+            return;
         }
-        if (destinationMac != uplinkMac || etherType != EthernetFrame.ETHER_TYPE_IPV4)
+        if (frame.destination() != uplink.mac() || etherType != EthernetFrame.ETHER_TYPE_IPV4)
         {
-            return drop(DropReason.UNSOLICITED);
+            verdict.drop(DropReason.UNSOLICITED);
+            return;
         }
-        if (!parse(buffer, offset, length))
+        if (!packet.parse(buffer, offset, length, verdict))
         {
-            return DROP;
+            return;
         }
         final long nowMillis = nowNanos / 1_000_000L;
-        if (protocol == ICMP_ERROR)
+        final int protocol = packet.protocol();
+        if (protocol == FlowTuple.ICMP_ERROR)
         {
-            return icmpError(FROM_UPLINK, nowNanos, nowMillis, domains);
+            icmpError(FROM_UPLINK, nowNanos, nowMillis, domains, verdict);
+            return;
         }
-        if (protocol == 0)
+        if (protocol == FlowTuple.UNTRACKED)
         {
-            return drop(DropReason.UNSOLICITED);
+            verdict.drop(DropReason.UNSOLICITED);
+            return;
         }
-        int id = connections.lookup(protocol, source, sourcePort, destination, destinationPort, nowMillis);
+        int id = lookup(nowMillis);
         if (id >= 0)
         {
             final boolean reply = connections.lastLookupWasReply();
             if (!arrivesFrom(id, reply, FROM_UPLINK))
             {
-                return drop(DropReason.UNSOLICITED);
+                verdict.drop(DropReason.UNSOLICITED);
+                return;
             }
-            return translateTracked(id, reply, nowNanos, nowMillis, domains);
+            translateTracked(id, reply, nowNanos, nowMillis, domains, verdict);
+            return;
         }
-        if (destination != uplinkAddress)
+        if (packet.destination() != uplink.address())
         {
-            return drop(DropReason.UNSOLICITED);
+            verdict.drop(DropReason.UNSOLICITED);
+            return;
         }
         if (protocol == Ipv4Header.PROTOCOL_ICMP)
         {
-            return echoReply();
+            uplink.answerEcho(packet, verdict);
+            return;
         }
-        final int index = published.get(publishedKey(protocol, destinationPort));
-        if (index < 0 || (protocol == Ipv4Header.PROTOCOL_TCP && (tcpFlags & ConnectionTable.TCP_RST) != 0))
+        final int index = published.find(protocol, packet.destinationPort());
+        if (index == PublishedPortTable.NOT_PUBLISHED || isReset())
         {
-            return drop(DropReason.UNSOLICITED);
+            verdict.drop(DropReason.UNSOLICITED);
+            return;
         }
-        id = create(publishedAddress[index], publishedPort[index], source, sourcePort,
-            domainTag(publishedDomain[index], publishedMac[index]), TAG_UPLINK, nowMillis);
-        return id < 0 ? DROP : translateTracked(id, false, nowNanos, nowMillis, domains);
+        id = create(published.address(index), published.port(index), packet.source(), packet.sourcePort(),
+            domainTag(published.domain(index), published.mac(index)), TAG_UPLINK, nowMillis, verdict);
+        if (id >= 0)
+        {
+            translateTracked(id, false, nowNanos, nowMillis, domains, verdict);
+        }
     }
 
     // ------------------------------------------------------------------ decisions
 
-    private int hairpin(final int domain, final long nowMillis)
+    /** The tracked connection the packet belongs to, either way, or a negative number. */
+    private int lookup(final long nowMillis)
     {
-        final int index = published.get(publishedKey(protocol, destinationPort));
-        if (index < 0 || protocol == Ipv4Header.PROTOCOL_ICMP)
+        return connections.lookup(packet.protocol(), packet.source(), packet.sourcePort(),
+            packet.destination(), packet.destinationPort(), nowMillis);
+    }
+
+    /** A TCP reset opens no connection: there is nothing to reset. */
+    private boolean isReset()
+    {
+        return packet.protocol() == Ipv4Header.PROTOCOL_TCP && (packet.tcpFlags() & TcpHeader.FLAG_RST) != 0;
+    }
+
+    /**
+     * A new flow from a container to the outside, masqueraded to the uplink address when its
+     * network says so.
+     *
+     * @return the new connection, or -1 with the drop written.
+     */
+    private int outbound(final int domain, final long nowMillis, final Verdict verdict)
+    {
+        final long containerTag = domainTag(domain, packet.frame().source());
+        final int protocol = packet.protocol();
+        if (!networks.masquerades(domain))
         {
-            drop(DropReason.NO_ROUTE);
-            return -1;
+            return create(packet.destination(), packet.destinationPort(), packet.source(), packet.sourcePort(),
+                TAG_UPLINK, containerTag, nowMillis, verdict);
         }
-        final int targetDomain = publishedDomain[index];
-        final int targetAddress = publishedAddress[index];
-        final int targetPort = publishedPort[index];
-        final int snatAddress = gatewayAddress[targetDomain];
-        final int natPort = connections.allocatePort(protocol, targetAddress, targetPort, snatAddress,
-            sourcePort, NAT_PORT_LOW, NAT_PORT_HIGH);
+        final int natPort = connections.allocatePort(protocol, packet.destination(), packet.destinationPort(), uplink.address(),
+            packet.sourcePort(), protocol == Ipv4Header.PROTOCOL_ICMP ? 0 : NAT_PORT_LOW, NAT_PORT_HIGH);
         if (natPort < 0)
         {
-            drop(DropReason.NAT_NO_PORT);
+            verdict.drop(DropReason.NAT_NO_PORT);
+            return -1;
+        }
+        return create(packet.destination(), packet.destinationPort(), uplink.address(), natPort, TAG_UPLINK, containerTag,
+            nowMillis, verdict);
+    }
+
+    /**
+     * A new flow from a container to a port published on the uplink address: DNAT to the
+     * published container, and SNAT to its network's gateway so its replies come back here.
+     *
+     * @return the new connection, or -1 with the drop written.
+     */
+    private int hairpin(final int domain, final long nowMillis, final Verdict verdict)
+    {
+        final int protocol = packet.protocol();
+        final int index = published.find(protocol, packet.destinationPort());
+        if (index == PublishedPortTable.NOT_PUBLISHED || protocol == Ipv4Header.PROTOCOL_ICMP)
+        {
+            verdict.drop(DropReason.NO_ROUTE);
+            return -1;
+        }
+        final int targetDomain = published.domain(index);
+        final int targetAddress = published.address(index);
+        final int targetPort = published.port(index);
+        final int snatAddress = networks.gatewayAddress(targetDomain);
+        final int natPort = connections.allocatePort(protocol, targetAddress, targetPort, snatAddress,
+            packet.sourcePort(), NAT_PORT_LOW, NAT_PORT_HIGH);
+        if (natPort < 0)
+        {
+            verdict.drop(DropReason.NAT_NO_PORT);
             return -1;
         }
         return create(targetAddress, targetPort, snatAddress, natPort,
-            domainTag(targetDomain, publishedMac[index]), domainTag(domain, frame.source()), nowMillis);
+            domainTag(targetDomain, published.mac(index)), domainTag(domain, packet.frame().source()), nowMillis, verdict);
     }
 
-    /** Tracks the current packet's tuple as original, with the given reply tuple and direction tags. */
+    /**
+     * Tracks the packet's tuple as original, with the given reply tuple and direction tags.
+     *
+     * @return the new connection, or -1 with the drop written.
+     */
     private int create(
         final int replySource, final int replySourcePort, final int replyDestination, final int replyDestinationPort,
-        final long originalTag, final long replyTag, final long nowMillis)
+        final long originalTag, final long replyTag, final long nowMillis, final Verdict verdict)
     {
         // a packet that will not be forwarded leaves no connection behind (Linux never confirms its entry)
-        if (ip.ttl() <= 1)
+        if (packet.ip().ttl() <= 1)
         {
-            drop(DropReason.TTL_EXCEEDED);
+            verdict.drop(DropReason.TTL_EXCEEDED);
             return -1;
         }
-        final int id = connections.create(protocol, source, sourcePort, destination, destinationPort,
+        final int id = connections.create(packet.protocol(), packet.source(), packet.sourcePort(),
+            packet.destination(), packet.destinationPort(),
             replySource, replySourcePort, replyDestination, replyDestinationPort, nowMillis);
         if (id == ConnectionTable.FULL)
         {
-            drop(DropReason.NAT_TABLE_FULL);
+            verdict.drop(DropReason.NAT_TABLE_FULL);
             return -1;
         }
         if (id < 0)
         {
-            drop(DropReason.NAT_NO_PORT);
+            verdict.drop(DropReason.NAT_NO_PORT);
             return -1;
         }
         created++;
@@ -548,414 +466,80 @@ public final class Router
     }
 
     /** Rewrites the packet of a tracked connection and sends it where its direction goes. */
-    private int translateTracked(final int id, final boolean reply, final long nowNanos, final long nowMillis, final Domains domains)
+    private void translateTracked(
+        final int id, final boolean reply, final long nowNanos, final long nowMillis, final Domains domains, final Verdict verdict)
     {
+        final Ipv4Header ip = packet.ip();
         final int ttl = ip.ttl();
         if (ttl <= 1)
         {
-            return drop(DropReason.TTL_EXCEEDED);
+            verdict.drop(DropReason.TTL_EXCEEDED);
+            return;
         }
-        connections.update(id, reply, tcpFlags, nowMillis);
+        connections.update(id, reply, packet.tcpFlags(), nowMillis);
         // the packet leaves carrying the inverse of the other direction's tuple
-        loadTuple(id, !reply);
-        rewrite(tupleDestination, tupleDestinationPort, tupleSource, tupleSourcePort);
+        final ConnectionTuple other = otherDirection.wrap(connections, id, !reply);
+        NatRewriter.rewrite(packet, other.destination(), other.destinationPort(), other.source(), other.sourcePort());
         ip.ttl(ttl - 1).updateChecksum();
-        return egress(connections.tag(id, reply), tupleSource, nowNanos, nowMillis, domains);
-    }
-
-    /** Sets the Ethernet header for where the packet goes and returns the port. */
-    private int egress(final long tag, final int destinationAddress, final long nowNanos, final long nowMillis, final Domains domains)
-    {
-        if (tag == TAG_UPLINK)
-        {
-            if (uplinkPort < 0)
-            {
-                return drop(DropReason.NO_ROUTE);
-            }
-            final int nextHop = (destinationAddress & uplinkMask) == (uplinkAddress & uplinkMask) ? destinationAddress : uplinkGateway;
-            final long nextHopMac = neighbours.get(nextHop);
-            if (nextHopMac == NO_MAC)
-            {
-                return askForNeighbour(nextHop, nowMillis);
-            }
-            frame.destination(nextHopMac).source(uplinkMac);
-            return uplinkPort;
-        }
-        final int domain = (int)(tag >>> 48);
-        if ((flags[domain] & FLAG_ROUTED) == 0)
-        {
-            // the network was removed while its connections live on: no gateway MAC to send from
-            return drop(DropReason.NO_ROUTE);
-        }
-        final long mac = tag & 0xFFFF_FFFF_FFFFL;
-        frame.destination(mac).source(gatewayMac[domain]);
-        final int port = domains.portOf(domain, mac, nowNanos);
-        if (port >= 0)
-        {
-            return port;
-        }
-        floodDomain = domain;
-        return FLOOD;
+        egress(connections.tag(id, reply), other.source(), nowNanos, nowMillis, domains, verdict);
     }
 
     /**
-     * The next hop is not resolved: the frame (lost, as when a kernel's neighbour queue is full)
-     * becomes an ARP request for it, at most one a second per address.
+     * An ICMP error quoting a packet of a tracked flow, translated for the flow and sent where
+     * the error's direction goes.
      */
-    private int askForNeighbour(final int nextHop, final long nowMillis)
+    private void icmpError(
+        final int ingressDomain, final long nowNanos, final long nowMillis, final Domains domains, final Verdict verdict)
     {
-        final long asked = arpAsked.get(nextHop);
-        if (asked != Long.MIN_VALUE && nowMillis - asked < ARP_RETRY_MILLIS)
-        {
-            return drop(DropReason.ARP_PENDING);
-        }
-        if (arpAsked.size() >= ARP_CACHE_LIMIT)
-        {
-            arpAsked.clear();
-        }
-        arpAsked.put(nextHop, nowMillis);
-        writeArpRequest(buffer, frame.offset(), nextHop);
-        dropReason = DropReason.ARP_PENDING.ordinal();
-        return uplinkPort;
-    }
-
-    /** Writes an ARP request for {@code target} from the uplink at {@code offset}; the frame is 42 bytes. */
-    private int writeArpRequest(final MutableDirectBuffer target, final int offset, final int address)
-    {
-        frame.wrap(target, offset, EthernetFrame.HEADER_LENGTH + ArpPacket.LENGTH);
-        frame.destination(MacAddress.BROADCAST).source(uplinkMac).etherType(EthernetFrame.ETHER_TYPE_ARP);
-        arp.wrap(target, offset + EthernetFrame.HEADER_LENGTH, ArpPacket.LENGTH);
-        arp.ethernetIpv4(ArpPacket.OPERATION_REQUEST)
-            .senderHardware(uplinkMac)
-            .senderProtocol(uplinkAddress)
-            .targetHardware(0)
-            .targetProtocol(address);
-        rewrittenLength = EthernetFrame.HEADER_LENGTH + ArpPacket.LENGTH;
-        return rewrittenLength;
-    }
-
-    private int uplinkArp(final long nowNanos)
-    {
-        arp.wrap(frame.buffer(), frame.payloadOffset(), frame.payloadLength());
-        if (!arp.isValid())
-        {
-            return drop(DropReason.MALFORMED);
-        }
-        final int sender = arp.senderProtocol();
-        final long senderMac = arp.senderHardware();
-        final boolean forUs = arp.targetProtocol() == uplinkAddress;
-        if (senderMac != 0 && !MacAddress.isGroup(senderMac) && sender != 0 &&
-            (sender & uplinkMask) == (uplinkAddress & uplinkMask) && (forUs || neighbours.containsKey(sender)))
-        {
-            neighbour(sender, senderMac);
-        }
-        if (forUs && arp.operation() == ArpPacket.OPERATION_REQUEST)
-        {
-            arp.operation(ArpPacket.OPERATION_REPLY)
-                .targetHardware(senderMac)
-                .targetProtocol(sender)
-                .senderHardware(uplinkMac)
-                .senderProtocol(uplinkAddress);
-            frame.destination(frame.source()).source(uplinkMac);
-            return REPLY;
-        }
-        return forUs && arp.operation() == ArpPacket.OPERATION_REPLY ? CONSUMED : drop(DropReason.UNSOLICITED);
-    }
-
-    private int echoReply()
-    {
-        icmp.wrap(frame.buffer(), l4Offset, l4Length);
-        if (icmp.type() != IcmpHeader.TYPE_ECHO_REQUEST)
-        {
-            return drop(DropReason.UNSOLICITED);
-        }
-        final int typeAndCode = (IcmpHeader.TYPE_ECHO_REQUEST << 8) | icmp.code();
-        icmp.type(IcmpHeader.TYPE_ECHO_REPLY);
-        if (partialChecksum)
-        {
-            // a reply leaves with its virtio header cleared: the checksum must be complete
-            icmp.updateChecksum();
-        }
-        else
-        {
-            icmp.checksum(InternetChecksum.update16(icmp.checksum(), typeAndCode, (IcmpHeader.TYPE_ECHO_REPLY << 8) | icmp.code()));
-        }
-        final int asker = ip.source();
-        ip.source(uplinkAddress).destination(asker).ttl(REPLY_TTL).updateChecksum();
-        frame.destination(frame.source()).source(uplinkMac);
-        return REPLY;
-    }
-
-    /**
-     * An ICMP error quoting a packet of a tracked flow: the quoted packet went the other way, so
-     * the connection is found by its inverse, the quoted packet is restored to the tuple of its
-     * own direction, and the outer packet is addressed as a packet of the error's direction.
-     */
-    private int icmpError(final int ingressDomain, final long nowNanos, final long nowMillis, final Domains domains)
-    {
-        final int quotedProtocol = quoted.protocol();
-        final int quotedOffset = quoted.payloadOffset();
-        final int quotedSource = quoted.source();
-        final int quotedDestination = quoted.destination();
-        int quotedSourcePort = 0;
-        int quotedDestinationPort = 0;
-        if (quotedProtocol == Ipv4Header.PROTOCOL_TCP || quotedProtocol == Ipv4Header.PROTOCOL_UDP)
-        {
-            quotedSourcePort = buffer.getShort(quotedOffset, BIG_ENDIAN) & 0xFFFF;
-            quotedDestinationPort = buffer.getShort(quotedOffset + 2, BIG_ENDIAN) & 0xFFFF;
-        }
-        else if (quotedProtocol == Ipv4Header.PROTOCOL_ICMP)
-        {
-            final int type = buffer.getByte(quotedOffset) & 0xFF;
-            final int identifier = buffer.getShort(quotedOffset + IcmpHeader.IDENTIFIER_OFFSET, BIG_ENDIAN) & 0xFFFF;
-            if (type == IcmpHeader.TYPE_ECHO_REQUEST)
-            {
-                quotedSourcePort = identifier;
-            }
-            else if (type == IcmpHeader.TYPE_ECHO_REPLY)
-            {
-                quotedDestinationPort = identifier;
-            }
-            else
-            {
-                return drop(DropReason.UNSUPPORTED);
-            }
-        }
-        else
-        {
-            return drop(DropReason.UNSUPPORTED);
-        }
-        final int id = connections.lookup(quotedProtocol, quotedDestination, quotedDestinationPort, quotedSource, quotedSourcePort, nowMillis);
+        final int id = icmpErrors.connectionOf(packet, nowMillis, verdict);
         if (id < 0)
         {
-            return drop(DropReason.UNSOLICITED);
+            return;
         }
         final boolean reply = connections.lastLookupWasReply();
         if (!arrivesFrom(id, reply, ingressDomain))
         {
-            return drop(ingressDomain == FROM_UPLINK ? DropReason.UNSOLICITED : DropReason.ISOLATION);
+            verdict.drop(ingressDomain == FROM_UPLINK ? DropReason.UNSOLICITED : DropReason.ISOLATION);
+            return;
         }
-        final int ttl = ip.ttl();
-        if (ttl <= 1)
+        if (packet.ip().ttl() <= 1)
         {
-            return drop(DropReason.TTL_EXCEEDED);
+            verdict.drop(DropReason.TTL_EXCEEDED);
+            return;
         }
         // the quoted packet travelled in the other direction: give it that direction's own tuple
-        loadTuple(id, !reply);
-        final int newQuotedSource = tupleSource;
-        final int newQuotedSourcePort = tupleSourcePort;
-        final int newQuotedDestination = tupleDestination;
-        final int newQuotedDestinationPort = tupleDestinationPort;
-        final int newDestination = tupleSource;
-        final int newSourceIfQuoted = tupleDestination;
-        quoted.source(newQuotedSource).destination(newQuotedDestination).updateChecksum();
-        if (quotedProtocol == Ipv4Header.PROTOCOL_ICMP)
+        final ConnectionTuple quotedDirection = otherDirection.wrap(connections, id, !reply);
+        icmpErrors.translate(packet, quotedDirection);
+        egress(connections.tag(id, reply), quotedDirection.source(), nowNanos, nowMillis, domains, verdict);
+    }
+
+    /** Sets the Ethernet header for where the packet goes and writes the port (or the flood) into {@code verdict}. */
+    private void egress(
+        final long tag, final int destinationAddress, final long nowNanos, final long nowMillis, final Domains domains,
+        final Verdict verdict)
+    {
+        if (tag == TAG_UPLINK)
         {
-            buffer.putShort(quotedOffset + IcmpHeader.IDENTIFIER_OFFSET,
-                (short)(newQuotedSourcePort != 0 ? newQuotedSourcePort : newQuotedDestinationPort), BIG_ENDIAN);
+            uplink.send(packet, destinationAddress, nowMillis, verdict);
+            return;
+        }
+        final int domain = (int)(tag >>> 48);
+        if (!networks.isRouted(domain))
+        {
+            // the network was removed while its connections live on: no gateway MAC to send from
+            verdict.drop(DropReason.NO_ROUTE);
+            return;
+        }
+        final long mac = tag & 0xFFFF_FFFF_FFFFL;
+        packet.frame().destination(mac).source(networks.gatewayMac(domain));
+        final int port = domains.portOf(domain, mac, nowNanos);
+        if (port >= 0)
+        {
+            verdict.port(port);
         }
         else
         {
-            buffer.putShort(quotedOffset, (short)newQuotedSourcePort, BIG_ENDIAN);
-            buffer.putShort(quotedOffset + 2, (short)newQuotedDestinationPort, BIG_ENDIAN);
-        }
-        // an error sent by the quoted packet's destination itself speaks for the translated address
-        if (ip.source() == quotedDestination)
-        {
-            ip.source(newSourceIfQuoted);
-        }
-        ip.destination(newDestination).ttl(ttl - 1).updateChecksum();
-        icmp.wrap(buffer, l4Offset, l4Length);
-        icmp.updateChecksum();
-        clearChecksumOffload();
-        return egress(connections.tag(id, reply), newDestination, nowNanos, nowMillis, domains);
-    }
-
-    // ------------------------------------------------------------------ packet work
-
-    /**
-     * Reads the IPv4 packet's tuple. {@code protocol} is 0 for packets the table does not track,
-     * and a marker for ICMP errors (whose quoted packet is then wrapped by {@code quoted}).
-     */
-    private boolean parse(final MutableDirectBuffer buffer, final int offset, final int length)
-    {
-        this.buffer = buffer;
-        frame.wrap(buffer, offset, length);
-        ip.wrap(buffer, frame.payloadOffset(), frame.payloadLength());
-        if (frame.etherType() != EthernetFrame.ETHER_TYPE_IPV4)
-        {
-            drop(DropReason.UNSUPPORTED);
-            return false;
-        }
-        dropReason = DropReason.MALFORMED.ordinal();
-        if (!ip.isValid())
-        {
-            return false;
-        }
-        if (ip.isFragment())
-        {
-            drop(DropReason.FRAGMENT);
-            return false;
-        }
-        partialChecksum = offset >= VirtioNetHeader.LENGTH &&
-            (vnet.wrap(buffer, offset - VirtioNetHeader.LENGTH).flags() & VirtioNetHeader.FLAG_NEEDS_CSUM) != 0;
-        source = ip.source();
-        destination = ip.destination();
-        l4Offset = ip.payloadOffset();
-        l4Length = ip.payloadLength();
-        tcpFlags = 0;
-        sourcePort = 0;
-        destinationPort = 0;
-        protocol = ip.protocol();
-        switch (protocol)
-        {
-            case Ipv4Header.PROTOCOL_TCP:
-                if (l4Length < TCP_MIN_LENGTH)
-                {
-                    return false;
-                }
-                sourcePort = buffer.getShort(l4Offset, BIG_ENDIAN) & 0xFFFF;
-                destinationPort = buffer.getShort(l4Offset + 2, BIG_ENDIAN) & 0xFFFF;
-                tcpFlags = buffer.getByte(l4Offset + TCP_FLAGS_OFFSET) & 0xFF;
-                return true;
-            case Ipv4Header.PROTOCOL_UDP:
-                if (l4Length < UDP_LENGTH)
-                {
-                    return false;
-                }
-                sourcePort = buffer.getShort(l4Offset, BIG_ENDIAN) & 0xFFFF;
-                destinationPort = buffer.getShort(l4Offset + 2, BIG_ENDIAN) & 0xFFFF;
-                return true;
-            case Ipv4Header.PROTOCOL_ICMP:
-                return parseIcmp();
-            default:
-                protocol = 0;
-                return true;
-        }
-    }
-
-    private boolean parseIcmp()
-    {
-        icmp.wrap(buffer, l4Offset, l4Length);
-        if (!icmp.isValid())
-        {
-            return false;
-        }
-        final int type = icmp.type();
-        if (type == IcmpHeader.TYPE_ECHO_REQUEST)
-        {
-            sourcePort = icmp.identifier();
-            return true;
-        }
-        if (type == IcmpHeader.TYPE_ECHO_REPLY)
-        {
-            destinationPort = icmp.identifier();
-            return true;
-        }
-        if (type == IcmpHeader.TYPE_DESTINATION_UNREACHABLE || type == IcmpHeader.TYPE_TIME_EXCEEDED || type == TYPE_PARAMETER_PROBLEM)
-        {
-            final int quotedOffset = l4Offset + IcmpHeader.HEADER_LENGTH;
-            final int quotedLength = frame.offset() + frame.length() - quotedOffset;
-            quoted.wrap(buffer, quotedOffset, quotedLength);
-            // the quote holds the header and at least 8 bytes of its payload, whatever its total length says
-            if (quotedLength < Ipv4Header.MIN_LENGTH + 8 || (buffer.getByte(quotedOffset) & 0xF0) != 0x40 ||
-                quoted.headerLength() < Ipv4Header.MIN_LENGTH || quotedLength < quoted.headerLength() + 8)
-            {
-                return false;
-            }
-            protocol = ICMP_ERROR;
-            return true;
-        }
-        protocol = 0;
-        return true;
-    }
-
-    /** Writes the new addresses and ports, updating the transport checksum incrementally. */
-    private void rewrite(final int newSource, final int newSourcePort, final int newDestination, final int newDestinationPort)
-    {
-        final int oldSource = source;
-        final int oldDestination = destination;
-        if (newSource != oldSource)
-        {
-            ip.source(newSource);
-        }
-        if (newDestination != oldDestination)
-        {
-            ip.destination(newDestination);
-        }
-        switch (protocol)
-        {
-            case Ipv4Header.PROTOCOL_TCP:
-                rewriteTransport(l4Offset + TCP_CHECKSUM_OFFSET, false, oldSource, newSource, oldDestination, newDestination,
-                    newSourcePort, newDestinationPort);
-                break;
-            case Ipv4Header.PROTOCOL_UDP:
-                rewriteTransport(l4Offset + UDP_CHECKSUM_OFFSET, true, oldSource, newSource, oldDestination, newDestination,
-                    newSourcePort, newDestinationPort);
-                break;
-            default:
-            {
-                // ICMP echo: the identifier is the "port"; no pseudo-header
-                final int oldIdentifier = icmp.identifier();
-                final int newIdentifier = icmp.type() == IcmpHeader.TYPE_ECHO_REQUEST ? newSourcePort : newDestinationPort;
-                if (oldIdentifier != newIdentifier)
-                {
-                    icmp.identifier(newIdentifier);
-                    if (!partialChecksum)
-                    {
-                        icmp.checksum(InternetChecksum.update16(icmp.checksum(), oldIdentifier, newIdentifier));
-                    }
-                }
-                break;
-            }
-        }
-    }
-
-    private void rewriteTransport(
-        final int checksumOffset, final boolean udp,
-        final int oldSource, final int newSource, final int oldDestination, final int newDestination,
-        final int newSourcePort, final int newDestinationPort)
-    {
-        int checksum = buffer.getShort(checksumOffset, BIG_ENDIAN) & 0xFFFF;
-        if (newSourcePort != sourcePort)
-        {
-            buffer.putShort(l4Offset, (short)newSourcePort, BIG_ENDIAN);
-        }
-        if (newDestinationPort != destinationPort)
-        {
-            buffer.putShort(l4Offset + 2, (short)newDestinationPort, BIG_ENDIAN);
-        }
-        if (partialChecksum)
-        {
-            // the field holds the uncomplemented pseudo-header sum; ports are summed by whoever finishes it
-            int sum = ~checksum & 0xFFFF;
-            sum = InternetChecksum.update32(sum, oldSource, newSource);
-            sum = InternetChecksum.update32(sum, oldDestination, newDestination);
-            checksum = ~sum & 0xFFFF;
-        }
-        else
-        {
-            if (udp && checksum == 0)
-            {
-                return;
-            }
-            checksum = InternetChecksum.update32(checksum, oldSource, newSource);
-            checksum = InternetChecksum.update32(checksum, oldDestination, newDestination);
-            checksum = InternetChecksum.update16(checksum, sourcePort, newSourcePort);
-            checksum = InternetChecksum.update16(checksum, destinationPort, newDestinationPort);
-            if (udp && checksum == 0)
-            {
-                checksum = 0xFFFF;
-            }
-        }
-        buffer.putShort(checksumOffset, (short)checksum, BIG_ENDIAN);
-    }
-
-    private void clearChecksumOffload()
-    {
-        if (frame.offset() >= VirtioNetHeader.LENGTH)
-        {
-            vnet.wrap(buffer, frame.offset() - VirtioNetHeader.LENGTH).clear();
+            verdict.flood(domains.ports(domain));
         }
     }
 
@@ -970,50 +554,8 @@ public final class Router
         return domain == FROM_UPLINK ? otherWay == TAG_UPLINK : otherWay != TAG_UPLINK && (int)(otherWay >>> 48) == domain;
     }
 
-    /** Loads the connection's original or reply tuple into the {@code tuple*} fields. */
-    private void loadTuple(final int id, final boolean replyTuple)
-    {
-        if (replyTuple)
-        {
-            tupleSource = connections.replySource(id);
-            tupleSourcePort = connections.replySourcePort(id);
-            tupleDestination = connections.replyDestination(id);
-            tupleDestinationPort = connections.replyDestinationPort(id);
-        }
-        else
-        {
-            tupleSource = connections.originalSource(id);
-            tupleSourcePort = connections.originalSourcePort(id);
-            tupleDestination = connections.originalDestination(id);
-            tupleDestinationPort = connections.originalDestinationPort(id);
-        }
-    }
-
-    private boolean isRoutedSubnet(final int address)
-    {
-        for (final int domain : routedDomains)
-        {
-            if ((address & subnetMask[domain]) == subnet[domain])
-            {
-                return true;
-            }
-        }
-        return false;
-    }
-
-    private int drop(final DropReason reason)
-    {
-        dropReason = reason.ordinal();
-        return DROP;
-    }
-
     private static long domainTag(final int domain, final long mac)
     {
         return ((long)domain << 48) | (mac & 0xFFFF_FFFF_FFFFL);
-    }
-
-    private static int publishedKey(final int protocolNumber, final int port)
-    {
-        return (protocolNumber << 16) | port;
     }
 }

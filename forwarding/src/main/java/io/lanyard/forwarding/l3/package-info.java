@@ -1,2 +1,7 @@
-/** The IPv4 services of a bridge network's gateway address, answered in the pipeline. */
+/**
+ * Layer 3 between Lanyard's networks and the outside: the {@link io.lanyard.forwarding.l3.Router}
+ * (isolation, masquerade, published ports and hairpin, the uplink and its next hops, ICMP errors
+ * of translated flows) with the parts it decides with, and each network's gateway address as
+ * containers see it ({@link io.lanyard.forwarding.l3.GatewayResponder}: ARP and ping).
+ */
 package io.lanyard.forwarding.l3;

@@ -2,6 +2,10 @@ package io.lanyard.forwarding.nat;
 
 import java.util.Objects;
 
+import static io.lanyard.forwarding.wire.Ipv4Header.PROTOCOL_ICMP;
+import static io.lanyard.forwarding.wire.Ipv4Header.PROTOCOL_TCP;
+import static io.lanyard.forwarding.wire.Ipv4Header.PROTOCOL_UDP;
+
 /**
  * The tracked connections of masquerade and DNAT: each connection is found by the tuple of its
  * packets in either direction, carries a protocol state that decides how long it may stay idle,
@@ -17,47 +21,13 @@ import java.util.Objects;
  * <h2>Layout</h2>
  * One thread owns the table and nothing is allocated after the constructor. A connection is an
  * id, 0 to capacity - 1, into parallel arrays; free ids sit on an int stack. Both tuples are
- * kept packed into two longs each: {@code k0 = source << 32 | destination} and
- * {@code k1 = protocol << 56 | sourcePort << 40 | destinationPort << 24}, leaving 24 low bits.
- * The index is an open-addressed array of such pairs with linear probing, at least four slots
- * per connection, so that with two tuples per connection it is never more than half full. Each
- * slot stores the tuple itself, with the connection id and the direction in the 24 spare bits,
- * so a probe reads one 16-byte slot and never touches the connection arrays; an empty slot is
- * all zeroes (no protocol is 0). A connection whose reply tuple equals its original (possible
- * only for a flow to itself) is indexed once, and found as original. Deleting a slot shifts the
- * rest of its probe chain back into the hole (Knuth's algorithm R), so there are no tombstones
- * and chains never get longer than the live entries make them.
+ * kept packed into two longs each, as the {@link TupleIndex} that finds connections by either
+ * tuple packs them. A connection whose reply tuple equals its original (possible only for a flow
+ * to itself) is indexed once, and found as original.
  *
- * <p>The slot is chosen by a murmur3 finalizer over both longs: NAT flows differ from one another
- * in a few bits of a port or an address, which a weak hash would pile into one chain.
- *
- * <h2>TCP states</h2>
- * A simplified {@code nf_conntrack_proto_tcp}: it follows flags, not sequence numbers.
- * <pre>
- *   state         packet                                      next
- *   NEW           SYN without ACK                             SYN_SENT
- *   NEW           anything else without RST (picked up        ESTABLISHED
- *                 mid-stream, as nf_conntrack_tcp_loose=1)
- *   SYN_SENT      SYN+ACK from reply                          SYN_RECV
- *   SYN_RECV      ACK (no SYN) from original                  ESTABLISHED, or FIN_WAIT if it has FIN
- *   ESTABLISHED   FIN from either side                        FIN_WAIT (that side closed first)
- *   FIN_WAIT      FIN from the other side                     LAST_ACK
- *   FIN_WAIT      ACK (no FIN) from the other side            CLOSE_WAIT
- *   CLOSE_WAIT    FIN from the other side                     LAST_ACK
- *   LAST_ACK      ACK (no FIN, no SYN) from the first closer  TIME_WAIT
- *   TIME_WAIT,    SYN without ACK from original (the client   SYN_SENT, as a fresh connection:
- *   CLOSE         reusing its port)                           no reply seen, no closer
- *   any           RST from either side                        CLOSE
- *   any           anything else                               unchanged
- * </pre>
- * {@code NEW} is the state between {@link #create} and the first {@link #update}, and lasts the
- * tcp_close timeout should the caller never make that update. Every packet refreshes the expiry
- * to now plus the new state's timeout, except that until a reply has been seen no state may stay
- * longer than tcp_unacknowledged: a flow picked up mid-stream, or one whose peer never answers,
- * lives 300 s rather than 5 days.
- *
- * <p>UDP and ICMP connections are {@code UNREPLIED} until a reply is seen, then {@code REPLIED};
- * UDP lives the udp timeout while unreplied and udp_stream after, ICMP always the icmp timeout.
+ * <h2>States</h2>
+ * TCP follows a simplified {@code nf_conntrack_proto_tcp}, UDP and ICMP are unreplied until a
+ * reply is seen; each state has its idle timeout ({@link ConnectionStates}).
  *
  * <h2>Time and bounds</h2>
  * Time is the caller's clock in milliseconds. A connection is gone from the instant it expires:
@@ -79,16 +49,6 @@ public final class ConnectionTable
     public static final int FULL = -2;
     /** {@link #create}: the original or reply tuple is already used by a live connection. */
     public static final int CLASH = -3;
-
-    public static final int PROTOCOL_ICMP = 1;
-    public static final int PROTOCOL_TCP = 6;
-    public static final int PROTOCOL_UDP = 17;
-
-    /** TCP flag bits as in byte 13 of the TCP header. */
-    public static final int TCP_FIN = 0x01;
-    public static final int TCP_SYN = 0x02;
-    public static final int TCP_RST = 0x04;
-    public static final int TCP_ACK = 0x10;
 
     /** TCP, between {@link #create} and the first {@link #update}. Numbered as Linux's TCP states. */
     public static final int NEW = 0;
@@ -113,47 +73,30 @@ public final class ConnectionTable
     /** Allocation tries at most this many ports, as Linux's nf_nat_l4proto_unique_tuple does. */
     private static final int MAX_PORT_CANDIDATES = 128;
 
-    private static final long REF_MASK = 0xFF_FFFFL;
-    private static final long KEY_MASK = ~REF_MASK;
-
-    private static final int SEEN_REPLY = 1;
-    private static final int REPLY_CLOSED_FIRST = 2;
-
     private final int capacity;
-    private final int slotMask;
-
-    /** Two longs per slot: {@code k0}, then {@code k1 | id << 1 | reply}; 0 in the second is empty. */
-    private final long[] index;
+    private final TupleIndex index;
 
     /** Four longs per connection: original k0, k1, reply k0, k1; a free id has 0 as original k1. */
     private final long[] tuples;
-    private final int[] states;
-    private final int[] flags;
-    private final long[] expiresAtMillis;
     private final long[] tags;
 
     private final int[] freeIds;
     private int freeCount;
 
-    private final long[] tcpTimeoutMillis = new long[CLOSE + 1];
-    private final long tcpUnacknowledgedMillis;
-    private final long udpMillis;
-    private final long udpStreamMillis;
-    private final long icmpMillis;
+    private final ConnectionStates states;
 
     private boolean lastLookupWasReply;
     private boolean sweptWhenFull;
     private long lastFullSweepMillis;
     private long refusedFull;
     private long expired;
+    /** Where {@link #expireSome} goes on from. */
+    private int sweepCursor;
 
     /**
      * @param capacity most connections held at once, 1 to {@link #MAX_CAPACITY}.
      * @param timeouts idle timeouts per protocol state.
      */
-    /** Where {@link #expireSome} goes on from. */
-    private int sweepCursor;
-
     public ConnectionTable(final int capacity, final ConntrackTimeouts timeouts)
     {
         if (capacity < 1 || capacity > MAX_CAPACITY)
@@ -163,14 +106,9 @@ public final class ConnectionTable
         Objects.requireNonNull(timeouts, "timeouts");
 
         this.capacity = capacity;
-        final int slots = Integer.highestOneBit(capacity * 4 - 1) << 1;
-        this.slotMask = slots - 1;
-        this.index = new long[slots * 2];
+        this.index = new TupleIndex(capacity);
 
         this.tuples = new long[capacity * 4];
-        this.states = new int[capacity];
-        this.flags = new int[capacity];
-        this.expiresAtMillis = new long[capacity];
         this.tags = new long[capacity * 2];
 
         this.freeIds = new int[capacity];
@@ -180,19 +118,7 @@ public final class ConnectionTable
         }
         this.freeCount = capacity;
 
-        tcpTimeoutMillis[NEW] = timeouts.tcpCloseMillis();
-        tcpTimeoutMillis[SYN_SENT] = timeouts.tcpSynSentMillis();
-        tcpTimeoutMillis[SYN_RECV] = timeouts.tcpSynRecvMillis();
-        tcpTimeoutMillis[ESTABLISHED] = timeouts.tcpEstablishedMillis();
-        tcpTimeoutMillis[FIN_WAIT] = timeouts.tcpFinWaitMillis();
-        tcpTimeoutMillis[CLOSE_WAIT] = timeouts.tcpCloseWaitMillis();
-        tcpTimeoutMillis[LAST_ACK] = timeouts.tcpLastAckMillis();
-        tcpTimeoutMillis[TIME_WAIT] = timeouts.tcpTimeWaitMillis();
-        tcpTimeoutMillis[CLOSE] = timeouts.tcpCloseMillis();
-        this.tcpUnacknowledgedMillis = timeouts.tcpUnacknowledgedMillis();
-        this.udpMillis = timeouts.udpMillis();
-        this.udpStreamMillis = timeouts.udpStreamMillis();
-        this.icmpMillis = timeouts.icmpMillis();
+        this.states = new ConnectionStates(capacity, timeouts);
     }
 
     /**
@@ -212,21 +138,18 @@ public final class ConnectionTable
         {
             return NONE;
         }
-        final long k0 = k0(source, destination);
-        final long k1 = k1(protocol, sourcePort, destinationPort);
-        final int slot = findSlot(k0, k1);
-        if (slot < 0)
+        final int reference = index.find(TupleIndex.k0(source, destination), TupleIndex.k1(protocol, sourcePort, destinationPort));
+        if (reference == TupleIndex.ABSENT)
         {
             return NONE;
         }
-        final int ref = (int)(index[slot * 2 + 1] & REF_MASK);
-        final int id = ref >>> 1;
-        if (nowMillis >= expiresAtMillis[id])
+        final int id = TupleIndex.id(reference);
+        if (states.isExpired(id, nowMillis))
         {
             removeExpired(id);
             return NONE;
         }
-        lastLookupWasReply = (ref & 1) != 0;
+        lastLookupWasReply = TupleIndex.isReply(reference);
         return id;
     }
 
@@ -266,10 +189,10 @@ public final class ConnectionTable
             throw new IllegalArgumentException("ports must be 0..65535");
         }
 
-        final long origK0 = k0(origSource, origDestination);
-        final long origK1 = k1(protocol, origSourcePort, origDestinationPort);
-        final long replyK0 = k0(replySource, replyDestination);
-        final long replyK1 = k1(protocol, replySourcePort, replyDestinationPort);
+        final long origK0 = TupleIndex.k0(origSource, origDestination);
+        final long origK1 = TupleIndex.k1(protocol, origSourcePort, origDestinationPort);
+        final long replyK0 = TupleIndex.k0(replySource, replyDestination);
+        final long replyK1 = TupleIndex.k1(protocol, replySourcePort, replyDestinationPort);
         final boolean indexedOnce = origK0 == replyK0 && origK1 == replyK1;
 
         if (isHeldLive(origK0, origK1, nowMillis) || (!indexedOnce && isHeldLive(replyK0, replyK1, nowMillis)))
@@ -298,149 +221,29 @@ public final class ConnectionTable
         tuples[base + 1] = origK1;
         tuples[base + 2] = replyK0;
         tuples[base + 3] = replyK1;
-        flags[id] = 0;
         tags[id * 2] = 0;
         tags[id * 2 + 1] = 0;
-        if (protocol == PROTOCOL_TCP)
-        {
-            states[id] = NEW;
-            expiresAtMillis[id] = nowMillis + tcpTimeoutMillis[NEW];
-        }
-        else
-        {
-            states[id] = UNREPLIED;
-            expiresAtMillis[id] = nowMillis + (protocol == PROTOCOL_UDP ? udpMillis : icmpMillis);
-        }
+        states.start(id, protocol, nowMillis);
 
-        insert(origK0, origK1 | ((long)id << 1));
+        index.insert(origK0, origK1, TupleIndex.reference(id, false));
         if (!indexedOnce)
         {
-            insert(replyK0, replyK1 | ((long)id << 1) | 1);
+            index.insert(replyK0, replyK1, TupleIndex.reference(id, true));
         }
         return id;
     }
 
     /**
-     * Accounts for one packet of a live connection: advances its state (see the class comment;
-     * {@code tcpFlags} matter only for TCP) and refreshes its expiry from the new state.
+     * Accounts for one packet of a live connection: advances its state (see
+     * {@link ConnectionStates}; {@code tcpFlags} matter only for TCP) and refreshes its expiry
+     * from the new state.
      *
      * @param reply    whether the packet matched the reply tuple.
      * @param tcpFlags byte 13 of the TCP header.
      */
     public void update(final int id, final boolean reply, final int tcpFlags, final long nowMillis)
     {
-        int bits = flags[id];
-        if (reply)
-        {
-            bits |= SEEN_REPLY;
-        }
-
-        final int protocol = (int)(tuples[id * 4 + 1] >>> 56);
-        final long timeoutMillis;
-        if (protocol == PROTOCOL_TCP)
-        {
-            final int state = states[id];
-            final boolean syn = (tcpFlags & TCP_SYN) != 0;
-            final boolean ack = (tcpFlags & TCP_ACK) != 0;
-            final boolean fin = (tcpFlags & TCP_FIN) != 0;
-            final boolean fromFirstCloser = reply == ((bits & REPLY_CLOSED_FIRST) != 0);
-            int next = state;
-            if ((tcpFlags & TCP_RST) != 0)
-            {
-                next = CLOSE;
-            }
-            else
-            {
-                switch (state)
-                {
-                    case NEW:
-                        next = syn && !ack ? SYN_SENT : ESTABLISHED;
-                        break;
-
-                    case SYN_SENT:
-                        if (reply && syn && ack)
-                        {
-                            next = SYN_RECV;
-                        }
-                        break;
-
-                    case SYN_RECV:
-                        if (!reply && ack && !syn)
-                        {
-                            next = fin ? FIN_WAIT : ESTABLISHED;
-                        }
-                        break;
-
-                    case ESTABLISHED:
-                        if (fin)
-                        {
-                            next = FIN_WAIT;
-                            bits = reply ? bits | REPLY_CLOSED_FIRST : bits & ~REPLY_CLOSED_FIRST;
-                        }
-                        break;
-
-                    case FIN_WAIT:
-                        if (!fromFirstCloser)
-                        {
-                            if (fin)
-                            {
-                                next = LAST_ACK;
-                            }
-                            else if (ack)
-                            {
-                                next = CLOSE_WAIT;
-                            }
-                        }
-                        break;
-
-                    case CLOSE_WAIT:
-                        if (!fromFirstCloser && fin)
-                        {
-                            next = LAST_ACK;
-                        }
-                        break;
-
-                    case LAST_ACK:
-                        if (fromFirstCloser && ack && !fin && !syn)
-                        {
-                            next = TIME_WAIT;
-                        }
-                        break;
-
-                    case TIME_WAIT:
-                    case CLOSE:
-                        if (!reply && syn && !ack)
-                        {
-                            next = SYN_SENT;
-                            bits = 0;
-                        }
-                        break;
-
-                    default:
-                        break;
-                }
-            }
-            states[id] = next;
-            final long stateTimeout = tcpTimeoutMillis[next];
-            timeoutMillis = (bits & SEEN_REPLY) == 0 && stateTimeout > tcpUnacknowledgedMillis ?
-                tcpUnacknowledgedMillis : stateTimeout;
-        }
-        else
-        {
-            final boolean replied = (bits & SEEN_REPLY) != 0;
-            states[id] = replied ? REPLIED : UNREPLIED;
-            if (protocol == PROTOCOL_UDP)
-            {
-                timeoutMillis = replied ? udpStreamMillis : udpMillis;
-            }
-            else
-            {
-                timeoutMillis = icmpMillis;
-            }
-        }
-
-        flags[id] = bits;
-        expiresAtMillis[id] = nowMillis + timeoutMillis;
+        states.update(id, protocol(id), reply, tcpFlags, nowMillis);
     }
 
     /**
@@ -501,7 +304,7 @@ public final class ConnectionTable
         int removed = 0;
         for (int id = from; id < to; id++)
         {
-            if (tuples[id * 4 + 1] != 0 && nowMillis >= expiresAtMillis[id])
+            if (tuples[id * 4 + 1] != 0 && states.isExpired(id, nowMillis))
             {
                 removeExpired(id);
                 removed++;
@@ -546,21 +349,21 @@ public final class ConnectionTable
         {
             throw new IllegalArgumentException("port must be 0..65535: " + replySourcePort);
         }
-        final long k0 = k0(replySource, replyDestination);
+        final long k0 = TupleIndex.k0(replySource, replyDestination);
         if (preferredPort >= low && preferredPort <= high &&
-            findSlot(k0, k1(protocol, replySourcePort, preferredPort)) < 0)
+            !index.contains(k0, TupleIndex.k1(protocol, replySourcePort, preferredPort)))
         {
             return preferredPort;
         }
 
         final int rangeSize = high - low + 1;
-        final long seed = mix(k0 ^ k1(protocol, replySourcePort, preferredPort & 0xFFFF) * 0x9E37_79B9_7F4A_7C15L);
+        final long seed = TupleIndex.mix(k0 ^ TupleIndex.k1(protocol, replySourcePort, preferredPort & 0xFFFF) * 0x9E37_79B9_7F4A_7C15L);
         int offset = (int)((seed >>> 1) % rangeSize);
         final int candidates = Math.min(rangeSize, MAX_PORT_CANDIDATES);
         for (int i = 0; i < candidates; i++)
         {
             final int port = low + offset;
-            if (findSlot(k0, k1(protocol, replySourcePort, port)) < 0)
+            if (!index.contains(k0, TupleIndex.k1(protocol, replySourcePort, port)))
             {
                 return port;
             }
@@ -571,64 +374,64 @@ public final class ConnectionTable
 
     public int protocol(final int id)
     {
-        return (int)(tuples[id * 4 + 1] >>> 56);
+        return TupleIndex.protocol(tuples[id * 4 + 1]);
     }
 
     public int originalSource(final int id)
     {
-        return (int)(tuples[id * 4] >>> 32);
+        return TupleIndex.source(tuples[id * 4]);
     }
 
     public int originalSourcePort(final int id)
     {
-        return (int)(tuples[id * 4 + 1] >>> 40) & 0xFFFF;
+        return TupleIndex.sourcePort(tuples[id * 4 + 1]);
     }
 
     public int originalDestination(final int id)
     {
-        return (int)tuples[id * 4];
+        return TupleIndex.destination(tuples[id * 4]);
     }
 
     public int originalDestinationPort(final int id)
     {
-        return (int)(tuples[id * 4 + 1] >>> 24) & 0xFFFF;
+        return TupleIndex.destinationPort(tuples[id * 4 + 1]);
     }
 
     public int replySource(final int id)
     {
-        return (int)(tuples[id * 4 + 2] >>> 32);
+        return TupleIndex.source(tuples[id * 4 + 2]);
     }
 
     public int replySourcePort(final int id)
     {
-        return (int)(tuples[id * 4 + 3] >>> 40) & 0xFFFF;
+        return TupleIndex.sourcePort(tuples[id * 4 + 3]);
     }
 
     public int replyDestination(final int id)
     {
-        return (int)tuples[id * 4 + 2];
+        return TupleIndex.destination(tuples[id * 4 + 2]);
     }
 
     public int replyDestinationPort(final int id)
     {
-        return (int)(tuples[id * 4 + 3] >>> 24) & 0xFFFF;
+        return TupleIndex.destinationPort(tuples[id * 4 + 3]);
     }
 
     /** One of the TCP states, or {@link #UNREPLIED} / {@link #REPLIED} for UDP and ICMP. */
     public int state(final int id)
     {
-        return states[id];
+        return states.state(id);
     }
 
     public long expiresAtMillis(final int id)
     {
-        return expiresAtMillis[id];
+        return states.expiresAtMillis(id);
     }
 
     /** Whether a packet matching the reply tuple has been seen (since the port was last reused, for TCP). */
     public boolean seenReply(final int id)
     {
-        return (flags[id] & SEEN_REPLY) != 0;
+        return states.seenReply(id);
     }
 
     /** True when {@code id} (0 to capacity - 1) holds a connection, expired or not. */
@@ -688,83 +491,21 @@ public final class ConnectionTable
         return protocol >= 1 && protocol <= 0xFF && (sourcePort & ~0xFFFF) == 0 && (destinationPort & ~0xFFFF) == 0;
     }
 
-    private static long k0(final int source, final int destination)
-    {
-        return ((long)source << 32) | (destination & 0xFFFF_FFFFL);
-    }
-
-    private static long k1(final int protocol, final int sourcePort, final int destinationPort)
-    {
-        return ((long)protocol << 56) | ((long)sourcePort << 40) | ((long)destinationPort << 24);
-    }
-
-    /** The murmur3 64-bit finalizer: every input bit flips about half of the output bits. */
-    private static long mix(final long value)
-    {
-        long h = value;
-        h ^= h >>> 33;
-        h *= 0xFF51_AFD7_ED55_8CCDL;
-        h ^= h >>> 33;
-        h *= 0xC4CE_B9FE_1A85_EC53L;
-        h ^= h >>> 33;
-        return h;
-    }
-
-    /**
-     * Multiplying k1 by an odd constant is a bijection, so two tuples that differ only in k0, or
-     * only in k1, never meet before the finalizer, which is itself a bijection.
-     */
-    private int homeSlot(final long k0, final long k1)
-    {
-        return (int)mix(k0 ^ (k1 * 0x9E37_79B9_7F4A_7C15L)) & slotMask;
-    }
-
-    /** @return the slot holding this tuple, or -1. */
-    private int findSlot(final long k0, final long k1)
-    {
-        int slot = homeSlot(k0, k1);
-        while (true)
-        {
-            final long entry = index[slot * 2 + 1];
-            if (entry == 0)
-            {
-                return -1;
-            }
-            if ((entry & KEY_MASK) == k1 && index[slot * 2] == k0)
-            {
-                return slot;
-            }
-            slot = (slot + 1) & slotMask;
-        }
-    }
-
     /** Whether a live connection holds this tuple; an expired holder is removed on the way. */
     private boolean isHeldLive(final long k0, final long k1, final long nowMillis)
     {
-        final int slot = findSlot(k0, k1);
-        if (slot < 0)
+        final int reference = index.find(k0, k1);
+        if (reference == TupleIndex.ABSENT)
         {
             return false;
         }
-        final int id = (int)((index[slot * 2 + 1] & REF_MASK) >>> 1);
-        if (nowMillis >= expiresAtMillis[id])
+        final int id = TupleIndex.id(reference);
+        if (states.isExpired(id, nowMillis))
         {
             removeExpired(id);
             return false;
         }
         return true;
-    }
-
-    /** Puts an entry known to be absent into the first empty slot of its chain. */
-    private void insert(final long k0, final long entry)
-    {
-        int slot = homeSlot(k0, entry & KEY_MASK);
-        while (index[slot * 2 + 1] != 0)
-        {
-            slot = (slot + 1) & slotMask;
-        }
-        index[slot * 2] = k0;
-        index[slot * 2 + 1] = entry;
     }
 
     private void removeExpired(final int id)
@@ -786,43 +527,12 @@ public final class ConnectionTable
         final long origK1 = tuples[base + 1];
         final long replyK0 = tuples[base + 2];
         final long replyK1 = tuples[base + 3];
-        deleteSlot(findSlot(origK0, origK1));
+        index.remove(origK0, origK1);
         if (origK0 != replyK0 || origK1 != replyK1)
         {
-            deleteSlot(findSlot(replyK0, replyK1));
+            index.remove(replyK0, replyK1);
         }
         tuples[base + 1] = 0;
         freeIds[freeCount++] = id;
-    }
-
-    /**
-     * Backward-shift deletion. Walking on from the hole to the end of the chain, each entry that
-     * may legally sit in the hole (its home slot is not cyclically after the hole) moves into it
-     * and leaves a new hole behind; entries whose home lies between the hole and themselves stay,
-     * as moving them before their home would hide them from lookups. The final hole is emptied.
-     */
-    private void deleteSlot(final int slot)
-    {
-        int hole = slot;
-        int next = slot;
-        while (true)
-        {
-            next = (next + 1) & slotMask;
-            final long entry = index[next * 2 + 1];
-            if (entry == 0)
-            {
-                break;
-            }
-            final long k0 = index[next * 2];
-            final int home = homeSlot(k0, entry & KEY_MASK);
-            if (((next - home) & slotMask) >= ((next - hole) & slotMask))
-            {
-                index[hole * 2] = k0;
-                index[hole * 2 + 1] = entry;
-                hole = next;
-            }
-        }
-        index[hole * 2] = 0;
-        index[hole * 2 + 1] = 0;
     }
 }

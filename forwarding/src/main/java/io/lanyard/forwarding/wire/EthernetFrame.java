@@ -1,5 +1,6 @@
 package io.lanyard.forwarding.wire;
 
+import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
 import static java.nio.ByteOrder.BIG_ENDIAN;
@@ -111,7 +112,7 @@ public final class EthernetFrame
     }
 
     /** Reads six octets at {@code index} as a MAC in the low 48 bits of a long. */
-    public static long readMac(final MutableDirectBuffer buffer, final int index)
+    public static long readMac(final DirectBuffer buffer, final int index)
     {
         return ((buffer.getInt(index, BIG_ENDIAN) & 0xFFFF_FFFFL) << 16) |
             (buffer.getShort(index + 4, BIG_ENDIAN) & 0xFFFFL);

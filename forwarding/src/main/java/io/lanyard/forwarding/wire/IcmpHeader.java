@@ -34,6 +34,7 @@ public final class IcmpHeader
     public static final int TYPE_DESTINATION_UNREACHABLE = 3;
     public static final int TYPE_ECHO_REQUEST = 8;
     public static final int TYPE_TIME_EXCEEDED = 11;
+    public static final int TYPE_PARAMETER_PROBLEM = 12;
 
     private MutableDirectBuffer buffer;
     private int offset;

@@ -1,6 +1,8 @@
 package io.lanyard.forwarding.l2;
 
 import io.lanyard.forwarding.addr.MacAddress;
+import io.lanyard.forwarding.verdict.DropReason;
+import io.lanyard.forwarding.verdict.Verdict;
 import io.lanyard.forwarding.wire.EthernetFrame;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.BeforeEach;
@@ -42,6 +44,7 @@ class LearningSwitchLinkTest
     private static final int E = 6;
 
     private final LearningSwitch learningSwitch = new LearningSwitch(8, 2, new MacTable(64, 300_000_000_000L, T0));
+    private final Verdict verdict = new Verdict();
     private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[OFFSET + 64]);
     private final EthernetFrame frame = new EthernetFrame();
 
@@ -78,7 +81,7 @@ class LearningSwitchLinkTest
         learningSwitch.forbidPair(A, B);
 
         assertFalse(learningSwitch.isPairAllowed(A, B), "allowing twice does not take two forbids");
-        assertEquals(LearningSwitch.DROP, ip(B, MAC_B, MAC_A));
+        assertEquals(Verdict.DROP, ip(B, MAC_B, MAC_A));
     }
 
     @Test
@@ -108,10 +111,10 @@ class LearningSwitchLinkTest
     {
         learningSwitch.allowPair(A, B);
 
-        assertEquals(LearningSwitch.FLOOD, ip(A, MAC_A, MacAddress.BROADCAST));
-        assertArrayEquals(new int[] {HOST}, learningSwitch.floodPorts());
-        assertEquals(LearningSwitch.FLOOD, ip(A, MAC_A, 0x0242_AC11_0099L));
-        assertArrayEquals(new int[] {HOST}, learningSwitch.floodPorts(), "an unknown peer is found by ARP first");
+        assertEquals(Verdict.FLOOD, ip(A, MAC_A, MacAddress.BROADCAST));
+        assertArrayEquals(new int[] {HOST}, verdict.floodPorts());
+        assertEquals(Verdict.FLOOD, ip(A, MAC_A, 0x0242_AC11_0099L));
+        assertArrayEquals(new int[] {HOST}, verdict.floodPorts(), "an unknown peer is found by ARP first");
     }
 
     @Test
@@ -241,7 +244,7 @@ class LearningSwitchLinkTest
     {
         for (int i = 0; i < frames; i += 2)
         {
-            if (ip(A, MAC_A, MAC_B) != B || ip(A, MAC_A, MAC_C) != LearningSwitch.DROP)
+            if (ip(A, MAC_A, MAC_B) != B || ip(A, MAC_A, MAC_C) != Verdict.DROP)
             {
                 throw new AssertionError("frame " + i + " went the wrong way");
             }
@@ -260,8 +263,8 @@ class LearningSwitchLinkTest
 
     private void assertIccDrop(final int verdict)
     {
-        assertEquals(LearningSwitch.DROP, verdict);
-        assertEquals(DropReason.ICC.ordinal(), learningSwitch.dropReason());
+        assertEquals(Verdict.DROP, verdict);
+        assertEquals(DropReason.ICC.ordinal(), this.verdict.dropReason());
     }
 
     private void arp(final int ingress, final long source)
@@ -278,6 +281,13 @@ class LearningSwitchLinkTest
     {
         buffer.setMemory(0, buffer.capacity(), (byte)0);
         frame.wrap(buffer, OFFSET, 60).destination(destination).source(source).etherType(etherType);
-        return learningSwitch.forward(ingress, buffer, OFFSET, 60, T0);
+        return decide(ingress, buffer, OFFSET, 60, T0);
+    }
+
+    /** The switch's verdict on the frame at {@code offset}: its egress, with the rest in {@link #verdict}. */
+    private int decide(final int ingress, final UnsafeBuffer frameBuffer, final int offset, final int length, final long nowNanos)
+    {
+        learningSwitch.forward(ingress, frameBuffer, offset, length, nowNanos, verdict);
+        return verdict.egress();
     }
 }

@@ -1,6 +1,8 @@
 package io.lanyard.forwarding.l2;
 
 import io.lanyard.forwarding.addr.MacAddress;
+import io.lanyard.forwarding.verdict.DropReason;
+import io.lanyard.forwarding.verdict.Verdict;
 import io.lanyard.forwarding.wire.EthernetFrame;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.BeforeEach;
@@ -28,6 +30,7 @@ class LearningSwitchPolicyTest
     private static final int HOST = 3;
 
     private final LearningSwitch learningSwitch = new LearningSwitch(8, 2, new MacTable(64, 300_000_000_000L, T0));
+    private final Verdict verdict = new Verdict();
     private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[OFFSET + 64]);
 
     @BeforeEach
@@ -46,8 +49,8 @@ class LearningSwitchPolicyTest
     @Test
     void shouldDropIpBetweenTwoContainersWhenIccIsOff()
     {
-        assertEquals(LearningSwitch.DROP, send(A, MAC_A, MAC_B, EthernetFrame.ETHER_TYPE_IPV4));
-        assertEquals(DropReason.ICC.ordinal(), learningSwitch.dropReason());
+        assertEquals(Verdict.DROP, send(A, MAC_A, MAC_B, EthernetFrame.ETHER_TYPE_IPV4));
+        assertEquals(DropReason.ICC.ordinal(), verdict.dropReason());
     }
 
     @Test
@@ -66,11 +69,11 @@ class LearningSwitchPolicyTest
     @Test
     void shouldFloodContainerIpOnlyToTheHostSideWhenIccIsOff()
     {
-        assertEquals(LearningSwitch.FLOOD, send(A, MAC_A, MacAddress.BROADCAST, EthernetFrame.ETHER_TYPE_IPV4));
-        assertArrayEquals(new int[] {HOST}, learningSwitch.floodPorts());
+        assertEquals(Verdict.FLOOD, send(A, MAC_A, MacAddress.BROADCAST, EthernetFrame.ETHER_TYPE_IPV4));
+        assertArrayEquals(new int[] {HOST}, verdict.floodPorts());
 
-        assertEquals(LearningSwitch.FLOOD, send(A, MAC_A, MacAddress.BROADCAST, EthernetFrame.ETHER_TYPE_ARP));
-        assertArrayEquals(new int[] {A, B, HOST}, learningSwitch.floodPorts(), "ARP still reaches everyone");
+        assertEquals(Verdict.FLOOD, send(A, MAC_A, MacAddress.BROADCAST, EthernetFrame.ETHER_TYPE_ARP));
+        assertArrayEquals(new int[] {A, B, HOST}, verdict.floodPorts(), "ARP still reaches everyone");
     }
 
     @Test
@@ -88,15 +91,15 @@ class LearningSwitchPolicyTest
             "0001" + "0800" + "06" + "04" + "0001" + "0242ac120002" + "ac120002" + "000000000000" + "ac120001");
         buffer.putBytes(OFFSET, request);
 
-        assertEquals(LearningSwitch.REPLY, learningSwitch.forward(A, buffer, OFFSET, request.length, T0));
+        assertEquals(Verdict.REPLY, decide(A, buffer, OFFSET, request.length, T0));
         assertEquals(MAC_A, EthernetFrame.readMac(buffer, OFFSET), "the reply goes back to the asker");
     }
 
     @Test
     void shouldDropWhatIsAddressedToTheGatewayButNotServedThere()
     {
-        assertEquals(LearningSwitch.DROP, send(A, MAC_A, GATEWAY_MAC, EthernetFrame.ETHER_TYPE_IPV4));
-        assertEquals(DropReason.NO_ROUTE.ordinal(), learningSwitch.dropReason());
+        assertEquals(Verdict.DROP, send(A, MAC_A, GATEWAY_MAC, EthernetFrame.ETHER_TYPE_IPV4));
+        assertEquals(DropReason.NO_ROUTE.ordinal(), verdict.dropReason());
     }
 
     @Test
@@ -104,14 +107,21 @@ class LearningSwitchPolicyTest
     {
         learningSwitch.detach(HOST);
 
-        assertEquals(LearningSwitch.FLOOD, send(A, MAC_A, MacAddress.BROADCAST, EthernetFrame.ETHER_TYPE_IPV4));
-        assertArrayEquals(LearningSwitch.NO_PORTS, learningSwitch.floodPorts());
+        assertEquals(Verdict.FLOOD, send(A, MAC_A, MacAddress.BROADCAST, EthernetFrame.ETHER_TYPE_IPV4));
+        assertArrayEquals(LearningSwitch.NO_PORTS, verdict.floodPorts());
     }
 
     private int send(final int ingress, final long source, final long destination, final int etherType)
     {
         buffer.setMemory(0, buffer.capacity(), (byte)0);
         new EthernetFrame().wrap(buffer, OFFSET, 60).destination(destination).source(source).etherType(etherType);
-        return learningSwitch.forward(ingress, buffer, OFFSET, 60, T0);
+        return decide(ingress, buffer, OFFSET, 60, T0);
+    }
+
+    /** The switch's verdict on the frame at {@code offset}: its egress, with the rest in {@link #verdict}. */
+    private int decide(final int ingress, final UnsafeBuffer frameBuffer, final int offset, final int length, final long nowNanos)
+    {
+        learningSwitch.forward(ingress, frameBuffer, offset, length, nowNanos, verdict);
+        return verdict.egress();
     }
 }

@@ -7,8 +7,10 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.util.HexFormat;
 
+import static io.lanyard.forwarding.testkit.GoldenPackets.bufferAt;
+import static io.lanyard.forwarding.testkit.GoldenPackets.bytes;
+import static io.lanyard.forwarding.testkit.GoldenPackets.copy;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -53,32 +55,32 @@ class GatewayResponderTest
     @Test
     void shouldTurnAnArpRequestForTheGatewayIntoItsReplyInPlace()
     {
-        final UnsafeBuffer buffer = at(ARP_REQUEST_FOR_GATEWAY);
+        final UnsafeBuffer buffer = bufferAt(OFFSET, ARP_REQUEST_FOR_GATEWAY);
 
         assertEquals(GatewayResponder.ANSWERED, responder.answer(DOMAIN, buffer, OFFSET, 42));
 
-        assertArrayEquals(bytes(ARP_REPLY_FROM_GATEWAY), copy(buffer, 42));
+        assertArrayEquals(bytes(ARP_REPLY_FROM_GATEWAY), copy(buffer, OFFSET, 42));
     }
 
     @Test
     void shouldLeaveAnArpRequestForSomeoneElseToTheSwitch()
     {
-        final UnsafeBuffer buffer = at(ARP_REQUEST_FOR_PEER);
+        final UnsafeBuffer buffer = bufferAt(OFFSET, ARP_REQUEST_FOR_PEER);
 
         assertEquals(GatewayResponder.NOT_FOR_GATEWAY, responder.answer(DOMAIN, buffer, OFFSET, 42));
 
-        assertArrayEquals(bytes(ARP_REQUEST_FOR_PEER), copy(buffer, 42), "untouched");
+        assertArrayEquals(bytes(ARP_REQUEST_FOR_PEER), copy(buffer, OFFSET, 42), "untouched");
     }
 
     @Test
     void shouldAnswerAnEchoRequestWithCorrectChecksums()
     {
-        assertEquals(0xFFFF, InternetChecksum.sum(at(ECHO_TO_GATEWAY), OFFSET + 14, 20, 0), "golden IPv4 checksum is right");
-        final UnsafeBuffer buffer = at(ECHO_TO_GATEWAY);
+        assertEquals(0xFFFF, InternetChecksum.sum(bufferAt(OFFSET, ECHO_TO_GATEWAY), OFFSET + 14, 20, 0), "golden IPv4 checksum is right");
+        final UnsafeBuffer buffer = bufferAt(OFFSET, ECHO_TO_GATEWAY);
 
         assertEquals(GatewayResponder.ANSWERED, responder.answer(DOMAIN, buffer, OFFSET, 50));
 
-        final byte[] reply = copy(buffer, 50);
+        final byte[] reply = copy(buffer, OFFSET, 50);
         final byte[] request = bytes(ECHO_TO_GATEWAY);
         assertArrayEquals(slice(request, 6, 12), slice(reply, 0, 6), "back to the asker's MAC");
         assertArrayEquals(slice(request, 0, 6), slice(reply, 6, 12), "from the gateway's MAC");
@@ -98,15 +100,15 @@ class GatewayResponderTest
     @Test
     void shouldNotAnswerWhatTheGatewayDoesNotServe()
     {
-        final UnsafeBuffer udp = at(ECHO_TO_GATEWAY);
+        final UnsafeBuffer udp = bufferAt(OFFSET, ECHO_TO_GATEWAY);
         udp.putByte(OFFSET + 14 + 9, (byte)17);
         assertEquals(GatewayResponder.UNANSWERED, responder.answer(DOMAIN, udp, OFFSET, 50));
 
-        final UnsafeBuffer fragment = at(ECHO_TO_GATEWAY);
+        final UnsafeBuffer fragment = bufferAt(OFFSET, ECHO_TO_GATEWAY);
         fragment.putShort(OFFSET + 14 + 6, (short)0x2000, java.nio.ByteOrder.BIG_ENDIAN);
         assertEquals(GatewayResponder.UNANSWERED, responder.answer(DOMAIN, fragment, OFFSET, 50), "fragments are not answered");
 
-        final UnsafeBuffer elsewhere = at(ECHO_TO_GATEWAY);
+        final UnsafeBuffer elsewhere = bufferAt(OFFSET, ECHO_TO_GATEWAY);
         elsewhere.putInt(OFFSET + 14 + 16, 0x0A00_0001, java.nio.ByteOrder.BIG_ENDIAN);
         assertEquals(GatewayResponder.UNANSWERED, responder.answer(DOMAIN, elsewhere, OFFSET, 50), "routed traffic is not an echo for us");
     }
@@ -114,41 +116,21 @@ class GatewayResponderTest
     @Test
     void shouldSurviveTruncatedFramesWithoutAnswering()
     {
-        assertEquals(GatewayResponder.NOT_FOR_GATEWAY, responder.answer(DOMAIN, at(ARP_REQUEST_FOR_GATEWAY), OFFSET, 30));
-        assertEquals(GatewayResponder.UNANSWERED, responder.answer(DOMAIN, at(ECHO_TO_GATEWAY), OFFSET, 30));
-        assertEquals(GatewayResponder.UNANSWERED, responder.answer(DOMAIN, at(ECHO_TO_GATEWAY), OFFSET, 38));
+        assertEquals(GatewayResponder.NOT_FOR_GATEWAY, responder.answer(DOMAIN, bufferAt(OFFSET, ARP_REQUEST_FOR_GATEWAY), OFFSET, 30));
+        assertEquals(GatewayResponder.UNANSWERED, responder.answer(DOMAIN, bufferAt(OFFSET, ECHO_TO_GATEWAY), OFFSET, 30));
+        assertEquals(GatewayResponder.UNANSWERED, responder.answer(DOMAIN, bufferAt(OFFSET, ECHO_TO_GATEWAY), OFFSET, 38));
     }
 
     @Test
     void shouldIgnoreDomainsWithoutAGatewayAndForgetACleared()
     {
-        assertEquals(GatewayResponder.NOT_FOR_GATEWAY, responder.answer(OTHER_DOMAIN, at(ARP_REQUEST_FOR_GATEWAY), OFFSET, 42));
+        assertEquals(GatewayResponder.NOT_FOR_GATEWAY, responder.answer(OTHER_DOMAIN, bufferAt(OFFSET, ARP_REQUEST_FOR_GATEWAY), OFFSET, 42));
         responder.clear(DOMAIN);
-        assertEquals(GatewayResponder.NOT_FOR_GATEWAY, responder.answer(DOMAIN, at(ECHO_TO_GATEWAY), OFFSET, 50));
-    }
-
-    private static UnsafeBuffer at(final String hex)
-    {
-        final byte[] packet = bytes(hex);
-        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[OFFSET + packet.length + 8]);
-        buffer.putBytes(OFFSET, packet);
-        return buffer;
-    }
-
-    private static byte[] copy(final UnsafeBuffer buffer, final int length)
-    {
-        final byte[] bytes = new byte[length];
-        buffer.getBytes(OFFSET, bytes);
-        return bytes;
+        assertEquals(GatewayResponder.NOT_FOR_GATEWAY, responder.answer(DOMAIN, bufferAt(OFFSET, ECHO_TO_GATEWAY), OFFSET, 50));
     }
 
     private static byte[] slice(final byte[] bytes, final int from, final int to)
     {
         return java.util.Arrays.copyOfRange(bytes, from, to);
-    }
-
-    private static byte[] bytes(final String hex)
-    {
-        return HexFormat.of().parseHex(hex);
     }
 }

@@ -2,11 +2,14 @@ package io.lanyard.forwarding.l3;
 
 import io.lanyard.forwarding.addr.Ipv4Address;
 import io.lanyard.forwarding.addr.MacAddress;
-import io.lanyard.forwarding.l2.DropReason;
 import io.lanyard.forwarding.l2.LearningSwitch;
 import io.lanyard.forwarding.l2.MacTable;
 import io.lanyard.forwarding.nat.ConnectionTable;
 import io.lanyard.forwarding.nat.ConntrackTimeouts;
+import io.lanyard.forwarding.testkit.FrameBuilder;
+import io.lanyard.forwarding.testkit.Slot;
+import io.lanyard.forwarding.verdict.DropReason;
+import io.lanyard.forwarding.verdict.Verdict;
 
 /**
  * The switch and router as the dataplane wires them, with four networks and an uplink:
@@ -82,6 +85,8 @@ final class RoutedSwitch
     final ConnectionTable connections;
     final Router router;
     final LearningSwitch learningSwitch;
+    /** What the last {@link #forward} decided. */
+    final Verdict verdict = new Verdict();
     long now = T0;
 
     RoutedSwitch()
@@ -120,9 +125,11 @@ final class RoutedSwitch
         router.configureDomain(domain, subnet, prefix, gateway, gatewayMac, masquerade, external);
     }
 
+    /** @return the verdict's egress: a port, or one of the {@link Verdict} kinds. */
     int forward(final int port, final Slot slot)
     {
-        return learningSwitch.forward(port, slot.buffer, Slot.FRAME_OFFSET, slot.length(), now);
+        learningSwitch.forward(port, slot.buffer, Slot.FRAME_OFFSET, slot.length(), now, verdict);
+        return verdict.egress();
     }
 
     /** From a container of the port's network to its gateway's MAC. */
@@ -139,7 +146,7 @@ final class RoutedSwitch
 
     DropReason dropReason()
     {
-        return DropReason.of(learningSwitch.dropReason());
+        return DropReason.of(verdict.dropReason());
     }
 
     void advanceSeconds(final long seconds)

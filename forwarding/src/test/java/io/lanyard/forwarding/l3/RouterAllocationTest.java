@@ -1,18 +1,12 @@
 package io.lanyard.forwarding.l3;
 
-import io.lanyard.forwarding.l2.LearningSwitch;
+import io.lanyard.forwarding.testkit.FrameBuilder;
+import io.lanyard.forwarding.testkit.Slot;
+import io.lanyard.forwarding.verdict.Verdict;
 import org.junit.jupiter.api.Test;
 
 import java.lang.management.ManagementFactory;
 
-import static io.lanyard.forwarding.l3.FrameBuilder.ACK;
-import static io.lanyard.forwarding.l3.FrameBuilder.PSH;
-import static io.lanyard.forwarding.l3.FrameBuilder.SYN;
-import static io.lanyard.forwarding.l3.FrameBuilder.TCP;
-import static io.lanyard.forwarding.l3.FrameBuilder.echoReply;
-import static io.lanyard.forwarding.l3.FrameBuilder.echoRequest;
-import static io.lanyard.forwarding.l3.FrameBuilder.tcp;
-import static io.lanyard.forwarding.l3.FrameBuilder.udp;
 import static io.lanyard.forwarding.l3.RoutedSwitch.BLUE_2;
 import static io.lanyard.forwarding.l3.RoutedSwitch.BLUE_2_MAC;
 import static io.lanyard.forwarding.l3.RoutedSwitch.BLUE_GATEWAY_MAC;
@@ -33,6 +27,14 @@ import static io.lanyard.forwarding.l3.RoutedSwitch.UPLINK;
 import static io.lanyard.forwarding.l3.RoutedSwitch.UPLINK_GATEWAY_MAC;
 import static io.lanyard.forwarding.l3.RoutedSwitch.UPLINK_MAC;
 import static io.lanyard.forwarding.l3.RoutedSwitch.UPLINK_PORT;
+import static io.lanyard.forwarding.testkit.FrameBuilder.ACK;
+import static io.lanyard.forwarding.testkit.FrameBuilder.PSH;
+import static io.lanyard.forwarding.testkit.FrameBuilder.SYN;
+import static io.lanyard.forwarding.testkit.FrameBuilder.TCP;
+import static io.lanyard.forwarding.testkit.FrameBuilder.echoReply;
+import static io.lanyard.forwarding.testkit.FrameBuilder.echoRequest;
+import static io.lanyard.forwarding.testkit.FrameBuilder.tcp;
+import static io.lanyard.forwarding.testkit.FrameBuilder.udp;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -118,7 +120,7 @@ class RouterAllocationTest
         };
         expected = new int[] {
             UPLINK_PORT, RED_PORT_2, UPLINK_PORT, RED_PORT_3, UPLINK_PORT, RED_PORT_2, UPLINK_PORT, RED_PORT_2,
-            RED_PORT_2, UPLINK_PORT, RED_PORT_2, BLUE_PORT_2, LearningSwitch.DROP, LearningSwitch.DROP,
+            RED_PORT_2, UPLINK_PORT, RED_PORT_2, BLUE_PORT_2, Verdict.DROP, Verdict.DROP,
         };
     }
 }

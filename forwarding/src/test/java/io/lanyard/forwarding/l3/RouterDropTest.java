@@ -1,20 +1,12 @@
 package io.lanyard.forwarding.l3;
 
-import io.lanyard.forwarding.l2.DropReason;
-import io.lanyard.forwarding.l2.LearningSwitch;
 import io.lanyard.forwarding.nat.ConnectionTable;
+import io.lanyard.forwarding.testkit.FrameBuilder;
+import io.lanyard.forwarding.testkit.Slot;
+import io.lanyard.forwarding.verdict.DropReason;
+import io.lanyard.forwarding.verdict.Verdict;
 import org.junit.jupiter.api.Test;
 
-import static io.lanyard.forwarding.l3.FrameBuilder.ACK;
-import static io.lanyard.forwarding.l3.FrameBuilder.DESTINATION_UNREACHABLE;
-import static io.lanyard.forwarding.l3.FrameBuilder.PORT_UNREACHABLE;
-import static io.lanyard.forwarding.l3.FrameBuilder.RST;
-import static io.lanyard.forwarding.l3.FrameBuilder.SYN;
-import static io.lanyard.forwarding.l3.FrameBuilder.TCP;
-import static io.lanyard.forwarding.l3.FrameBuilder.echoRequest;
-import static io.lanyard.forwarding.l3.FrameBuilder.icmpError;
-import static io.lanyard.forwarding.l3.FrameBuilder.tcp;
-import static io.lanyard.forwarding.l3.FrameBuilder.udp;
 import static io.lanyard.forwarding.l3.RoutedSwitch.BLUE_2;
 import static io.lanyard.forwarding.l3.RoutedSwitch.BLUE_2_MAC;
 import static io.lanyard.forwarding.l3.RoutedSwitch.BLUE_GATEWAY;
@@ -40,6 +32,16 @@ import static io.lanyard.forwarding.l3.RoutedSwitch.UPLINK;
 import static io.lanyard.forwarding.l3.RoutedSwitch.UPLINK_GATEWAY_MAC;
 import static io.lanyard.forwarding.l3.RoutedSwitch.UPLINK_MAC;
 import static io.lanyard.forwarding.l3.RoutedSwitch.UPLINK_PORT;
+import static io.lanyard.forwarding.testkit.FrameBuilder.ACK;
+import static io.lanyard.forwarding.testkit.FrameBuilder.DESTINATION_UNREACHABLE;
+import static io.lanyard.forwarding.testkit.FrameBuilder.PORT_UNREACHABLE;
+import static io.lanyard.forwarding.testkit.FrameBuilder.RST;
+import static io.lanyard.forwarding.testkit.FrameBuilder.SYN;
+import static io.lanyard.forwarding.testkit.FrameBuilder.TCP;
+import static io.lanyard.forwarding.testkit.FrameBuilder.echoRequest;
+import static io.lanyard.forwarding.testkit.FrameBuilder.icmpError;
+import static io.lanyard.forwarding.testkit.FrameBuilder.tcp;
+import static io.lanyard.forwarding.testkit.FrameBuilder.udp;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -49,7 +51,7 @@ class RouterDropTest
 
     private void assertDropped(final DropReason reason, final int port, final Slot slot)
     {
-        assertEquals(LearningSwitch.DROP, net.forward(port, slot));
+        assertEquals(Verdict.DROP, net.forward(port, slot));
         assertEquals(reason, net.dropReason());
         assertArrayEquals(slot.originalFrame(), slot.frame(), "a dropped frame is not translated");
     }
@@ -116,7 +118,7 @@ class RouterDropTest
     {
         final Slot ping = fromRedTwo(echoRequest(RED_2, RED_GATEWAY, 5, 1).payload(8));
 
-        assertEquals(LearningSwitch.REPLY, net.forward(RED_PORT_2, ping));
+        assertEquals(Verdict.REPLY, net.forward(RED_PORT_2, ping));
 
         assertEquals(RED_GATEWAY, ping.ipSource());
         assertEquals(RED_2, ping.ipDestination());
@@ -137,7 +139,7 @@ class RouterDropTest
         net.router.clearDomain(RED);
 
         assertEquals(0, net.connections.size(), "a removed network's connections go with it");
-        assertEquals(LearningSwitch.DROP, net.forward(UPLINK_PORT, fromOutside(tcp(REMOTE, 80, UPLINK, 40000, SYN | ACK))));
+        assertEquals(Verdict.DROP, net.forward(UPLINK_PORT, fromOutside(tcp(REMOTE, 80, UPLINK, 40000, SYN | ACK))));
         assertEquals(DropReason.UNSOLICITED, net.dropReason());
     }
 
@@ -152,7 +154,7 @@ class RouterDropTest
         assertEquals(2, net.router.forgetEndpoint(RED, RED_2_MAC));
 
         assertEquals(1, net.connections.size());
-        assertEquals(LearningSwitch.DROP, net.forward(UPLINK_PORT, fromOutside(tcp(REMOTE, 80, UPLINK, 40000, SYN | ACK))),
+        assertEquals(Verdict.DROP, net.forward(UPLINK_PORT, fromOutside(tcp(REMOTE, 80, UPLINK, 40000, SYN | ACK))),
             "RED_2 kept port 40000: its flow is gone");
         assertEquals(DropReason.UNSOLICITED, net.dropReason());
         assertEquals(0, net.router.forgetEndpoint(RED, RED_2_MAC), "nothing left of it");

@@ -1,23 +1,12 @@
 package io.lanyard.forwarding.l3;
 
-import io.lanyard.forwarding.l2.DropReason;
-import io.lanyard.forwarding.l2.LearningSwitch;
+import io.lanyard.forwarding.testkit.FrameAssertions;
+import io.lanyard.forwarding.testkit.FrameBuilder;
+import io.lanyard.forwarding.testkit.Slot;
+import io.lanyard.forwarding.verdict.DropReason;
+import io.lanyard.forwarding.verdict.Verdict;
 import org.junit.jupiter.api.Test;
 
-import static io.lanyard.forwarding.l3.FrameAssertions.assertFullChecksumsValid;
-import static io.lanyard.forwarding.l3.FrameBuilder.DESTINATION_UNREACHABLE;
-import static io.lanyard.forwarding.l3.FrameBuilder.ECHO_REQUEST;
-import static io.lanyard.forwarding.l3.FrameBuilder.PORT_UNREACHABLE;
-import static io.lanyard.forwarding.l3.FrameBuilder.ACK;
-import static io.lanyard.forwarding.l3.FrameBuilder.SYN;
-import static io.lanyard.forwarding.l3.FrameBuilder.TCP;
-import static io.lanyard.forwarding.l3.FrameBuilder.TIME_EXCEEDED;
-import static io.lanyard.forwarding.l3.FrameBuilder.UDP;
-import static io.lanyard.forwarding.l3.FrameBuilder.echoRequest;
-import static io.lanyard.forwarding.l3.FrameBuilder.icmpError;
-import static io.lanyard.forwarding.l3.FrameBuilder.quote;
-import static io.lanyard.forwarding.l3.FrameBuilder.tcp;
-import static io.lanyard.forwarding.l3.FrameBuilder.udp;
 import static io.lanyard.forwarding.l3.RoutedSwitch.BLUE_2;
 import static io.lanyard.forwarding.l3.RoutedSwitch.BLUE_2_MAC;
 import static io.lanyard.forwarding.l3.RoutedSwitch.BLUE_GATEWAY_MAC;
@@ -39,6 +28,20 @@ import static io.lanyard.forwarding.l3.RoutedSwitch.UPLINK;
 import static io.lanyard.forwarding.l3.RoutedSwitch.UPLINK_GATEWAY_MAC;
 import static io.lanyard.forwarding.l3.RoutedSwitch.UPLINK_MAC;
 import static io.lanyard.forwarding.l3.RoutedSwitch.UPLINK_PORT;
+import static io.lanyard.forwarding.testkit.FrameAssertions.assertFullChecksumsValid;
+import static io.lanyard.forwarding.testkit.FrameBuilder.ACK;
+import static io.lanyard.forwarding.testkit.FrameBuilder.DESTINATION_UNREACHABLE;
+import static io.lanyard.forwarding.testkit.FrameBuilder.ECHO_REQUEST;
+import static io.lanyard.forwarding.testkit.FrameBuilder.PORT_UNREACHABLE;
+import static io.lanyard.forwarding.testkit.FrameBuilder.SYN;
+import static io.lanyard.forwarding.testkit.FrameBuilder.TCP;
+import static io.lanyard.forwarding.testkit.FrameBuilder.TIME_EXCEEDED;
+import static io.lanyard.forwarding.testkit.FrameBuilder.UDP;
+import static io.lanyard.forwarding.testkit.FrameBuilder.echoRequest;
+import static io.lanyard.forwarding.testkit.FrameBuilder.icmpError;
+import static io.lanyard.forwarding.testkit.FrameBuilder.quote;
+import static io.lanyard.forwarding.testkit.FrameBuilder.tcp;
+import static io.lanyard.forwarding.testkit.FrameBuilder.udp;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -260,14 +263,14 @@ class RouterIcmpErrorTest
         final Slot fromOutside = icmpError(DNS, UPLINK, DESTINATION_UNREACHABLE, PORT_UNREACHABLE, stranger)
             .ethernet(UPLINK_GATEWAY_MAC, UPLINK_MAC).slot();
 
-        assertEquals(LearningSwitch.DROP, net.forward(UPLINK_PORT, fromOutside));
+        assertEquals(Verdict.DROP, net.forward(UPLINK_PORT, fromOutside));
         assertEquals(DropReason.UNSOLICITED, net.dropReason());
         assertArrayEquals(fromOutside.originalFrame(), fromOutside.frame());
 
         final byte[] strangerIn = udp(DNS, 53, RED_2, 6000).payload(4).ipPacket();
         final Slot fromInside = icmpError(RED_2, DNS, DESTINATION_UNREACHABLE, PORT_UNREACHABLE, strangerIn)
             .ethernet(RED_2_MAC, RED_GATEWAY_MAC).slot();
-        assertEquals(LearningSwitch.DROP, net.forward(RED_PORT_2, fromInside));
+        assertEquals(Verdict.DROP, net.forward(RED_PORT_2, fromInside));
         assertEquals(DropReason.UNSOLICITED, net.dropReason());
     }
 
@@ -278,7 +281,7 @@ class RouterIcmpErrorTest
         final Slot error = icmpError(DNS, UPLINK, DESTINATION_UNREACHABLE, PORT_UNREACHABLE, quote(query.ipPacket(), 27))
             .ethernet(UPLINK_GATEWAY_MAC, UPLINK_MAC).slot();
 
-        assertEquals(LearningSwitch.DROP, net.forward(UPLINK_PORT, error));
+        assertEquals(Verdict.DROP, net.forward(UPLINK_PORT, error));
 
         assertEquals(DropReason.MALFORMED, net.dropReason());
         assertArrayEquals(error.originalFrame(), error.frame());
@@ -290,7 +293,7 @@ class RouterIcmpErrorTest
         final byte[] gre = FrameBuilder.other(47, UPLINK, DNS).payload(8).ipPacket();
         final Slot error = icmpError(DNS, UPLINK, DESTINATION_UNREACHABLE, 2, gre).ethernet(UPLINK_GATEWAY_MAC, UPLINK_MAC).slot();
 
-        assertEquals(LearningSwitch.DROP, net.forward(UPLINK_PORT, error));
+        assertEquals(Verdict.DROP, net.forward(UPLINK_PORT, error));
 
         assertEquals(DropReason.UNSUPPORTED, net.dropReason());
     }
@@ -302,7 +305,7 @@ class RouterIcmpErrorTest
         final Slot error = icmpError(DNS, UPLINK, DESTINATION_UNREACHABLE, PORT_UNREACHABLE, query.ipPacket()).ttl(1)
             .ethernet(UPLINK_GATEWAY_MAC, UPLINK_MAC).slot();
 
-        assertEquals(LearningSwitch.DROP, net.forward(UPLINK_PORT, error));
+        assertEquals(Verdict.DROP, net.forward(UPLINK_PORT, error));
 
         assertEquals(DropReason.TTL_EXCEEDED, net.dropReason());
         assertArrayEquals(error.originalFrame(), error.frame());
@@ -316,7 +319,7 @@ class RouterIcmpErrorTest
         final Slot error = icmpError(DNS, UPLINK, DESTINATION_UNREACHABLE, PORT_UNREACHABLE, query.ipPacket())
             .ethernet(UPLINK_GATEWAY_MAC, UPLINK_MAC).slot();
 
-        assertEquals(LearningSwitch.FLOOD, net.forward(UPLINK_PORT, error));
+        assertEquals(Verdict.FLOOD, net.forward(UPLINK_PORT, error));
 
         assertEquals(RED_2_MAC, error.destinationMac());
         assertEquals(RED_2, error.ipDestination());

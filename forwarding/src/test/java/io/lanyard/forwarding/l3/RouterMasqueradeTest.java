@@ -1,23 +1,14 @@
 package io.lanyard.forwarding.l3;
 
-import io.lanyard.forwarding.l2.DropReason;
-import io.lanyard.forwarding.l2.LearningSwitch;
 import io.lanyard.forwarding.nat.ConnectionTable;
+import io.lanyard.forwarding.testkit.FrameAssertions;
+import io.lanyard.forwarding.testkit.FrameBuilder;
+import io.lanyard.forwarding.testkit.IndependentChecksum;
+import io.lanyard.forwarding.testkit.Slot;
+import io.lanyard.forwarding.verdict.DropReason;
+import io.lanyard.forwarding.verdict.Verdict;
 import org.junit.jupiter.api.Test;
 
-import static io.lanyard.forwarding.l3.FrameAssertions.assertFrame;
-import static io.lanyard.forwarding.l3.FrameAssertions.assertFullChecksumsValid;
-import static io.lanyard.forwarding.l3.FrameAssertions.assertPartialChecksumValid;
-import static io.lanyard.forwarding.l3.FrameBuilder.ACK;
-import static io.lanyard.forwarding.l3.FrameBuilder.PSH;
-import static io.lanyard.forwarding.l3.FrameBuilder.SYN;
-import static io.lanyard.forwarding.l3.FrameBuilder.TCP;
-import static io.lanyard.forwarding.l3.FrameBuilder.UDP;
-import static io.lanyard.forwarding.l3.FrameBuilder.VIRTIO_GSO_TCPV4;
-import static io.lanyard.forwarding.l3.FrameBuilder.echoReply;
-import static io.lanyard.forwarding.l3.FrameBuilder.echoRequest;
-import static io.lanyard.forwarding.l3.FrameBuilder.tcp;
-import static io.lanyard.forwarding.l3.FrameBuilder.udp;
 import static io.lanyard.forwarding.l3.RoutedSwitch.DNS;
 import static io.lanyard.forwarding.l3.RoutedSwitch.ON_LINK;
 import static io.lanyard.forwarding.l3.RoutedSwitch.ON_LINK_MAC;
@@ -38,6 +29,19 @@ import static io.lanyard.forwarding.l3.RoutedSwitch.UPLINK;
 import static io.lanyard.forwarding.l3.RoutedSwitch.UPLINK_GATEWAY_MAC;
 import static io.lanyard.forwarding.l3.RoutedSwitch.UPLINK_MAC;
 import static io.lanyard.forwarding.l3.RoutedSwitch.UPLINK_PORT;
+import static io.lanyard.forwarding.testkit.FrameAssertions.assertFrame;
+import static io.lanyard.forwarding.testkit.FrameAssertions.assertFullChecksumsValid;
+import static io.lanyard.forwarding.testkit.FrameAssertions.assertPartialChecksumValid;
+import static io.lanyard.forwarding.testkit.FrameBuilder.ACK;
+import static io.lanyard.forwarding.testkit.FrameBuilder.PSH;
+import static io.lanyard.forwarding.testkit.FrameBuilder.SYN;
+import static io.lanyard.forwarding.testkit.FrameBuilder.TCP;
+import static io.lanyard.forwarding.testkit.FrameBuilder.UDP;
+import static io.lanyard.forwarding.testkit.FrameBuilder.VIRTIO_GSO_TCPV4;
+import static io.lanyard.forwarding.testkit.FrameBuilder.echoReply;
+import static io.lanyard.forwarding.testkit.FrameBuilder.echoRequest;
+import static io.lanyard.forwarding.testkit.FrameBuilder.tcp;
+import static io.lanyard.forwarding.testkit.FrameBuilder.udp;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -109,9 +113,9 @@ class RouterMasqueradeTest
         net.forgetMacs();
         final Slot synAck = tcp(REMOTE, 80, UPLINK, 40000, SYN | ACK).ethernet(UPLINK_GATEWAY_MAC, UPLINK_MAC).slot();
 
-        assertEquals(LearningSwitch.FLOOD, net.forward(UPLINK_PORT, synAck));
+        assertEquals(Verdict.FLOOD, net.forward(UPLINK_PORT, synAck));
 
-        assertArrayEquals(new int[] {RED_PORT_2, RED_PORT_3, RED_HOST_PORT}, net.learningSwitch.floodPorts());
+        assertArrayEquals(new int[] {RED_PORT_2, RED_PORT_3, RED_HOST_PORT}, net.verdict.floodPorts());
         assertFrame(tcp(REMOTE, 80, RED_2, 40000, SYN | ACK).ttl(63).ethernet(RED_GATEWAY_MAC, RED_2_MAC), synAck);
     }
 
@@ -291,7 +295,7 @@ class RouterMasqueradeTest
 
         final Slot late = udp(DNS, 53, UPLINK, 5353).payload(10).ethernet(UPLINK_GATEWAY_MAC, UPLINK_MAC).slot();
 
-        assertEquals(LearningSwitch.DROP, net.forward(UPLINK_PORT, late));
+        assertEquals(Verdict.DROP, net.forward(UPLINK_PORT, late));
         assertEquals(DropReason.UNSOLICITED, net.dropReason());
         assertArrayEquals(late.originalFrame(), late.frame());
     }
@@ -370,12 +374,12 @@ class RouterMasqueradeTest
         net.fromContainer(PLAIN_PORT_2, tcp(PLAIN_2, 40000, REMOTE, 443, SYN));
         final Slot unsolicited = tcp(REMOTE, 5555, PLAIN_2, 22, SYN).ethernet(UPLINK_GATEWAY_MAC, UPLINK_MAC).slot();
 
-        assertEquals(LearningSwitch.DROP, net.forward(UPLINK_PORT, unsolicited));
+        assertEquals(Verdict.DROP, net.forward(UPLINK_PORT, unsolicited));
 
         assertEquals(DropReason.UNSOLICITED, net.dropReason());
         assertArrayEquals(unsolicited.originalFrame(), unsolicited.frame());
         final Slot wrongPort = tcp(REMOTE, 443, PLAIN_2, 40001, ACK).ethernet(UPLINK_GATEWAY_MAC, UPLINK_MAC).slot();
-        assertEquals(LearningSwitch.DROP, net.forward(UPLINK_PORT, wrongPort));
+        assertEquals(Verdict.DROP, net.forward(UPLINK_PORT, wrongPort));
         assertEquals(DropReason.UNSOLICITED, net.dropReason());
     }
 
@@ -406,7 +410,7 @@ class RouterMasqueradeTest
         small.fromContainer(RED_PORT_3, udp(RED_3, 5353, DNS, 53).payload(8));
         final Slot third = tcp(RED_2, 40001, REMOTE, 80, SYN).ethernet(RED_2_MAC, RED_GATEWAY_MAC).slot();
 
-        assertEquals(LearningSwitch.DROP, small.forward(RED_PORT_2, third));
+        assertEquals(Verdict.DROP, small.forward(RED_PORT_2, third));
 
         assertEquals(DropReason.NAT_TABLE_FULL, small.dropReason());
         assertArrayEquals(third.originalFrame(), third.frame());

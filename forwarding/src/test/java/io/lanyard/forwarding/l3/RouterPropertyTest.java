@@ -1,18 +1,15 @@
 package io.lanyard.forwarding.l3;
 
-import io.lanyard.forwarding.l2.DropReason;
-import io.lanyard.forwarding.l2.LearningSwitch;
+import io.lanyard.forwarding.testkit.FrameBuilder;
+import io.lanyard.forwarding.testkit.Slot;
+import io.lanyard.forwarding.verdict.DropReason;
+import io.lanyard.forwarding.verdict.Verdict;
 import org.junit.jupiter.api.Test;
 
 import java.util.HashMap;
 import java.util.Map;
 import java.util.SplittableRandom;
 
-import static io.lanyard.forwarding.l3.FrameBuilder.ACK;
-import static io.lanyard.forwarding.l3.FrameBuilder.PSH;
-import static io.lanyard.forwarding.l3.FrameBuilder.SYN;
-import static io.lanyard.forwarding.l3.FrameBuilder.TCP;
-import static io.lanyard.forwarding.l3.FrameBuilder.UDP;
 import static io.lanyard.forwarding.l3.RoutedSwitch.BLUE_2;
 import static io.lanyard.forwarding.l3.RoutedSwitch.BLUE_3;
 import static io.lanyard.forwarding.l3.RoutedSwitch.BLUE_PORT_2;
@@ -28,6 +25,11 @@ import static io.lanyard.forwarding.l3.RoutedSwitch.UPLINK_PORT;
 import static io.lanyard.forwarding.l3.RoutedSwitch.gatewayMacOfPort;
 import static io.lanyard.forwarding.l3.RoutedSwitch.ip;
 import static io.lanyard.forwarding.l3.RoutedSwitch.macOf;
+import static io.lanyard.forwarding.testkit.FrameBuilder.ACK;
+import static io.lanyard.forwarding.testkit.FrameBuilder.PSH;
+import static io.lanyard.forwarding.testkit.FrameBuilder.SYN;
+import static io.lanyard.forwarding.testkit.FrameBuilder.TCP;
+import static io.lanyard.forwarding.testkit.FrameBuilder.UDP;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -166,10 +168,10 @@ class RouterPropertyTest
 
             final int verdict = net.forward(outward ? RED_PORT_2 : UPLINK_PORT, slot);
 
-            assertTrue(verdict >= LearningSwitch.REPLY && verdict < 16, "verdict " + verdict);
-            if (verdict == LearningSwitch.DROP)
+            assertTrue(verdict >= Verdict.REPLY && verdict < 16, "verdict " + verdict);
+            if (verdict == Verdict.DROP)
             {
-                assertTrue(net.learningSwitch.dropReason() >= 0 && net.learningSwitch.dropReason() < DropReason.count());
+                assertTrue(net.verdict.dropReason() >= 0 && net.verdict.dropReason() < DropReason.count());
             }
             net.now += 1_000_000L;
         }

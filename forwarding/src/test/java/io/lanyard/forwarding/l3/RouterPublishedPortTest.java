@@ -1,20 +1,13 @@
 package io.lanyard.forwarding.l3;
 
-import io.lanyard.forwarding.l2.DropReason;
-import io.lanyard.forwarding.l2.LearningSwitch;
+import io.lanyard.forwarding.testkit.FrameAssertions;
+import io.lanyard.forwarding.testkit.FrameBuilder;
+import io.lanyard.forwarding.testkit.Slot;
+import io.lanyard.forwarding.verdict.DropReason;
+import io.lanyard.forwarding.verdict.Verdict;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import static io.lanyard.forwarding.l3.FrameAssertions.assertFrame;
-import static io.lanyard.forwarding.l3.FrameAssertions.assertFullChecksumsValid;
-import static io.lanyard.forwarding.l3.FrameAssertions.assertPartialChecksumValid;
-import static io.lanyard.forwarding.l3.FrameBuilder.ACK;
-import static io.lanyard.forwarding.l3.FrameBuilder.RST;
-import static io.lanyard.forwarding.l3.FrameBuilder.SYN;
-import static io.lanyard.forwarding.l3.FrameBuilder.TCP;
-import static io.lanyard.forwarding.l3.FrameBuilder.UDP;
-import static io.lanyard.forwarding.l3.FrameBuilder.tcp;
-import static io.lanyard.forwarding.l3.FrameBuilder.udp;
 import static io.lanyard.forwarding.l3.RoutedSwitch.BLUE_2;
 import static io.lanyard.forwarding.l3.RoutedSwitch.BLUE_2_MAC;
 import static io.lanyard.forwarding.l3.RoutedSwitch.BLUE_GATEWAY_MAC;
@@ -38,6 +31,16 @@ import static io.lanyard.forwarding.l3.RoutedSwitch.UPLINK;
 import static io.lanyard.forwarding.l3.RoutedSwitch.UPLINK_GATEWAY_MAC;
 import static io.lanyard.forwarding.l3.RoutedSwitch.UPLINK_MAC;
 import static io.lanyard.forwarding.l3.RoutedSwitch.UPLINK_PORT;
+import static io.lanyard.forwarding.testkit.FrameAssertions.assertFrame;
+import static io.lanyard.forwarding.testkit.FrameAssertions.assertFullChecksumsValid;
+import static io.lanyard.forwarding.testkit.FrameAssertions.assertPartialChecksumValid;
+import static io.lanyard.forwarding.testkit.FrameBuilder.ACK;
+import static io.lanyard.forwarding.testkit.FrameBuilder.RST;
+import static io.lanyard.forwarding.testkit.FrameBuilder.SYN;
+import static io.lanyard.forwarding.testkit.FrameBuilder.TCP;
+import static io.lanyard.forwarding.testkit.FrameBuilder.UDP;
+import static io.lanyard.forwarding.testkit.FrameBuilder.tcp;
+import static io.lanyard.forwarding.testkit.FrameBuilder.udp;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -87,9 +90,9 @@ class RouterPublishedPortTest
     {
         final Slot syn = tcp(CLIENT, 5555, UPLINK, 8080, SYN).ethernet(UPLINK_GATEWAY_MAC, UPLINK_MAC).slot();
 
-        assertEquals(LearningSwitch.FLOOD, net.forward(UPLINK_PORT, syn));
+        assertEquals(Verdict.FLOOD, net.forward(UPLINK_PORT, syn));
 
-        assertArrayEquals(new int[] {RED_PORT_2, RED_PORT_3, RED_HOST_PORT}, net.learningSwitch.floodPorts());
+        assertArrayEquals(new int[] {RED_PORT_2, RED_PORT_3, RED_HOST_PORT}, net.verdict.floodPorts());
         assertFrame(tcp(CLIENT, 5555, RED_2, 80, SYN).ethernet(RED_GATEWAY_MAC, RED_2_MAC).ttl(63), syn);
     }
 
@@ -127,16 +130,16 @@ class RouterPublishedPortTest
     void shouldDropAFlowToAPortThatIsNotPublishedAsUnsolicited()
     {
         final Slot otherPort = tcp(CLIENT, 5555, UPLINK, 8081, SYN).ethernet(UPLINK_GATEWAY_MAC, UPLINK_MAC).slot();
-        assertEquals(LearningSwitch.DROP, net.forward(UPLINK_PORT, otherPort));
+        assertEquals(Verdict.DROP, net.forward(UPLINK_PORT, otherPort));
         assertEquals(DropReason.UNSOLICITED, net.dropReason());
         assertArrayEquals(otherPort.originalFrame(), otherPort.frame());
 
         final Slot otherProtocol = udp(CLIENT, 5555, UPLINK, 8080).payload(4).ethernet(UPLINK_GATEWAY_MAC, UPLINK_MAC).slot();
-        assertEquals(LearningSwitch.DROP, net.forward(UPLINK_PORT, otherProtocol));
+        assertEquals(Verdict.DROP, net.forward(UPLINK_PORT, otherProtocol));
         assertEquals(DropReason.UNSOLICITED, net.dropReason());
 
         final Slot reset = tcp(CLIENT, 5555, UPLINK, 8080, RST).ethernet(UPLINK_GATEWAY_MAC, UPLINK_MAC).slot();
-        assertEquals(LearningSwitch.DROP, net.forward(UPLINK_PORT, reset));
+        assertEquals(Verdict.DROP, net.forward(UPLINK_PORT, reset));
         assertEquals(DropReason.UNSOLICITED, net.dropReason());
         assertEquals(0, net.connections.size());
     }
@@ -150,7 +153,7 @@ class RouterPublishedPortTest
         net.router.unpublish(TCP, 8080);
 
         final Slot newFlow = tcp(CLIENT, 5556, UPLINK, 8080, SYN).ethernet(UPLINK_GATEWAY_MAC, UPLINK_MAC).slot();
-        assertEquals(LearningSwitch.DROP, net.forward(UPLINK_PORT, newFlow));
+        assertEquals(Verdict.DROP, net.forward(UPLINK_PORT, newFlow));
         assertEquals(DropReason.UNSOLICITED, net.dropReason());
 
         final Slot ack = tcp(CLIENT, 5555, UPLINK, 8080, ACK).ethernet(UPLINK_GATEWAY_MAC, UPLINK_MAC).slot();
@@ -171,11 +174,11 @@ class RouterPublishedPortTest
         net.router.unpublish(TCP, 8080);
 
         final Slot tls = tcp(CLIENT, 5555, UPLINK, 8443, SYN).ethernet(UPLINK_GATEWAY_MAC, UPLINK_MAC).slot();
-        assertEquals(LearningSwitch.FLOOD, net.forward(UPLINK_PORT, tls));
+        assertEquals(Verdict.FLOOD, net.forward(UPLINK_PORT, tls));
         assertEquals(RED_3, tls.ipDestination());
         assertEquals(443, tls.destinationPort());
         final Slot dns = udp(CLIENT, 5555, UPLINK, 8080).payload(4).ethernet(UPLINK_GATEWAY_MAC, UPLINK_MAC).slot();
-        assertEquals(LearningSwitch.FLOOD, net.forward(UPLINK_PORT, dns));
+        assertEquals(Verdict.FLOOD, net.forward(UPLINK_PORT, dns));
         assertEquals(53, dns.destinationPort());
     }
 
@@ -196,7 +199,7 @@ class RouterPublishedPortTest
         net.fromContainer(RED_PORT_2, tcp(RED_2, 80, CLIENT, 5555, SYN));
         final Slot syn = tcp(CLIENT, 5555, UPLINK, 8080, SYN).ethernet(UPLINK_GATEWAY_MAC, UPLINK_MAC).slot();
 
-        assertEquals(LearningSwitch.DROP, net.forward(UPLINK_PORT, syn));
+        assertEquals(Verdict.DROP, net.forward(UPLINK_PORT, syn));
 
         assertEquals(DropReason.NAT_NO_PORT, net.dropReason());
         assertArrayEquals(syn.originalFrame(), syn.frame());
@@ -227,7 +230,7 @@ class RouterPublishedPortTest
     void shouldHairpinPartialChecksums()
     {
         final Slot syn = tcp(BLUE_2, 33000, UPLINK, 8080, SYN).partialChecksum().ethernet(BLUE_2_MAC, BLUE_GATEWAY_MAC).slot();
-        assertEquals(LearningSwitch.FLOOD, net.forward(BLUE_PORT_2, syn));
+        assertEquals(Verdict.FLOOD, net.forward(BLUE_PORT_2, syn));
         assertPartialChecksumValid(syn);
         assertArrayEquals(syn.originalVirtioHeader(), syn.virtioHeader());
 
@@ -286,7 +289,7 @@ class RouterPublishedPortTest
     {
         final Slot syn = tcp(PLAIN_2, 33000, UPLINK, 8080, SYN).ethernet(RoutedSwitch.PLAIN_2_MAC, RoutedSwitch.PLAIN_GATEWAY_MAC).slot();
 
-        assertEquals(LearningSwitch.FLOOD, net.forward(PLAIN_PORT_2, syn));
+        assertEquals(Verdict.FLOOD, net.forward(PLAIN_PORT_2, syn));
 
         assertEquals(RED_GATEWAY, syn.ipSource());
         assertEquals(RED_2, syn.ipDestination());
@@ -297,7 +300,7 @@ class RouterPublishedPortTest
     {
         final Slot syn = tcp(BLUE_2, 33000, UPLINK, 9090, SYN).ethernet(BLUE_2_MAC, BLUE_GATEWAY_MAC).slot();
 
-        assertEquals(LearningSwitch.DROP, net.forward(BLUE_PORT_2, syn));
+        assertEquals(Verdict.DROP, net.forward(BLUE_PORT_2, syn));
 
         assertEquals(DropReason.NO_ROUTE, net.dropReason());
         assertArrayEquals(syn.originalFrame(), syn.frame());
@@ -309,7 +312,7 @@ class RouterPublishedPortTest
         final Slot syn = tcp(INTERNAL_2, 33000, UPLINK, 8080, SYN)
             .ethernet(RoutedSwitch.INTERNAL_2_MAC, RoutedSwitch.INTERNAL_GATEWAY_MAC).slot();
 
-        assertEquals(LearningSwitch.DROP, net.forward(INTERNAL_PORT_2, syn));
+        assertEquals(Verdict.DROP, net.forward(INTERNAL_PORT_2, syn));
 
         assertEquals(DropReason.NO_ROUTE, net.dropReason());
         assertArrayEquals(syn.originalFrame(), syn.frame());

@@ -1,22 +1,16 @@
 package io.lanyard.forwarding.l3;
 
 import io.lanyard.forwarding.addr.MacAddress;
-import io.lanyard.forwarding.l2.DropReason;
-import io.lanyard.forwarding.l2.LearningSwitch;
+import io.lanyard.forwarding.testkit.FrameAssertions;
+import io.lanyard.forwarding.testkit.FrameBuilder;
+import io.lanyard.forwarding.testkit.Slot;
+import io.lanyard.forwarding.verdict.DropReason;
+import io.lanyard.forwarding.verdict.Verdict;
 import org.junit.jupiter.api.Test;
 
 import java.util.Arrays;
 import java.util.HexFormat;
 
-import static io.lanyard.forwarding.l3.FrameAssertions.assertFrame;
-import static io.lanyard.forwarding.l3.FrameAssertions.assertFullChecksumsValid;
-import static io.lanyard.forwarding.l3.FrameBuilder.ACK;
-import static io.lanyard.forwarding.l3.FrameBuilder.SYN;
-import static io.lanyard.forwarding.l3.FrameBuilder.arp;
-import static io.lanyard.forwarding.l3.FrameBuilder.echoReply;
-import static io.lanyard.forwarding.l3.FrameBuilder.echoRequest;
-import static io.lanyard.forwarding.l3.FrameBuilder.tcp;
-import static io.lanyard.forwarding.l3.FrameBuilder.udp;
 import static io.lanyard.forwarding.l3.RoutedSwitch.CLIENT;
 import static io.lanyard.forwarding.l3.RoutedSwitch.ON_LINK;
 import static io.lanyard.forwarding.l3.RoutedSwitch.ON_LINK_MAC;
@@ -32,6 +26,15 @@ import static io.lanyard.forwarding.l3.RoutedSwitch.UPLINK_MAC;
 import static io.lanyard.forwarding.l3.RoutedSwitch.UPLINK_PORT;
 import static io.lanyard.forwarding.l3.RoutedSwitch.ip;
 import static io.lanyard.forwarding.l3.RoutedSwitch.mac;
+import static io.lanyard.forwarding.testkit.FrameAssertions.assertFrame;
+import static io.lanyard.forwarding.testkit.FrameAssertions.assertFullChecksumsValid;
+import static io.lanyard.forwarding.testkit.FrameBuilder.ACK;
+import static io.lanyard.forwarding.testkit.FrameBuilder.SYN;
+import static io.lanyard.forwarding.testkit.FrameBuilder.arp;
+import static io.lanyard.forwarding.testkit.FrameBuilder.echoReply;
+import static io.lanyard.forwarding.testkit.FrameBuilder.echoRequest;
+import static io.lanyard.forwarding.testkit.FrameBuilder.tcp;
+import static io.lanyard.forwarding.testkit.FrameBuilder.udp;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -64,7 +67,7 @@ class RouterUplinkTest
         final Slot request = arp(ON_LINK_MAC, MacAddress.BROADCAST, REQUEST, ON_LINK_MAC, ON_LINK, 0, UPLINK);
         assertEquals(ARP_REQUEST_FOR_UPLINK, request.frameHex());
 
-        assertEquals(LearningSwitch.REPLY, net.forward(UPLINK_PORT, request));
+        assertEquals(Verdict.REPLY, net.forward(UPLINK_PORT, request));
 
         assertEquals(ARP_REPLY_FROM_UPLINK, request.frameHex());
         assertEquals(ON_LINK_MAC, net.router.neighbourMac(ON_LINK), "the asker is learned, as Linux does");
@@ -75,7 +78,7 @@ class RouterUplinkTest
     {
         final Slot request = arp(ON_LINK_MAC, MacAddress.BROADCAST, REQUEST, ON_LINK_MAC, ON_LINK, 0, ip("192.0.2.99"));
 
-        assertEquals(LearningSwitch.DROP, net.forward(UPLINK_PORT, request));
+        assertEquals(Verdict.DROP, net.forward(UPLINK_PORT, request));
 
         assertEquals(DropReason.UNSOLICITED, net.dropReason());
         assertEquals(ARP_REQUEST_FOR_UPLINK.substring(0, 56), request.frameHex().substring(0, 56));
@@ -112,11 +115,11 @@ class RouterUplinkTest
     {
         final Slot truncated = arp(ON_LINK_MAC, MacAddress.BROADCAST, REQUEST, ON_LINK_MAC, ON_LINK, 0, UPLINK).truncate(14 + 27);
 
-        assertEquals(LearningSwitch.DROP, net.forward(UPLINK_PORT, truncated));
+        assertEquals(Verdict.DROP, net.forward(UPLINK_PORT, truncated));
         assertEquals(DropReason.MALFORMED, net.dropReason());
 
         final Slot wrongHardware = arp(ON_LINK_MAC, MacAddress.BROADCAST, REQUEST, ON_LINK_MAC, ON_LINK, 0, UPLINK).poke(15, 6);
-        assertEquals(LearningSwitch.DROP, net.forward(UPLINK_PORT, wrongHardware));
+        assertEquals(Verdict.DROP, net.forward(UPLINK_PORT, wrongHardware));
         assertEquals(DropReason.MALFORMED, net.dropReason());
         assertEquals(NO_MAC, net.router.neighbourMac(ON_LINK));
     }
@@ -131,9 +134,8 @@ class RouterUplinkTest
 
         assertEquals(UPLINK_PORT, net.forward(RED_PORT_2, syn));
 
-        assertEquals(42, net.learningSwitch.rewrittenLength());
-        assertEquals(42, net.router.rewrittenLength());
-        assertEquals(DropReason.ARP_PENDING.ordinal(), net.router.dropReason());
+        assertEquals(42, net.verdict.rewrittenLength());
+        assertEquals(DropReason.ARP_PENDING.ordinal(), net.verdict.dropReason());
         assertEquals(ARP_REQUEST_FOR_GATEWAY, HexFormat.of().formatHex(Arrays.copyOf(syn.frame(), 42)));
     }
 
@@ -145,18 +147,18 @@ class RouterUplinkTest
         net.now += RoutedSwitch.SECOND / 2;
         final Slot again = tcp(RED_2, 40000, REMOTE, 80, SYN).ethernet(RED_2_MAC, RED_GATEWAY_MAC).slot();
 
-        assertEquals(LearningSwitch.DROP, net.forward(RED_PORT_2, again));
+        assertEquals(Verdict.DROP, net.forward(RED_PORT_2, again));
 
         assertEquals(DropReason.ARP_PENDING, net.dropReason());
-        assertEquals(-1, net.learningSwitch.rewrittenLength());
+        assertEquals(-1, net.verdict.rewrittenLength());
         final Slot otherFlow = udp(RED_2, 5000, CLIENT, 53).payload(4).ethernet(RED_2_MAC, RED_GATEWAY_MAC).slot();
-        assertEquals(LearningSwitch.DROP, net.forward(RED_PORT_2, otherFlow), "same next hop, same pending request");
+        assertEquals(Verdict.DROP, net.forward(RED_PORT_2, otherFlow), "same next hop, same pending request");
         assertEquals(DropReason.ARP_PENDING, net.dropReason());
 
         net.now += RoutedSwitch.SECOND / 2;
         final Slot later = tcp(RED_2, 40000, REMOTE, 80, SYN).ethernet(RED_2_MAC, RED_GATEWAY_MAC).slot();
         assertEquals(UPLINK_PORT, net.forward(RED_PORT_2, later));
-        assertEquals(42, net.learningSwitch.rewrittenLength());
+        assertEquals(42, net.verdict.rewrittenLength());
         assertEquals(ARP_REQUEST_FOR_GATEWAY, HexFormat.of().formatHex(Arrays.copyOf(later.frame(), 42)));
     }
 
@@ -167,12 +169,12 @@ class RouterUplinkTest
         net.fromContainer(RED_PORT_2, tcp(RED_2, 40000, REMOTE, 80, SYN));
         final Slot reply = arp(UPLINK_GATEWAY_MAC, UPLINK_MAC, REPLY, UPLINK_GATEWAY_MAC, UPLINK_GATEWAY, UPLINK_MAC, UPLINK);
 
-        assertEquals(LearningSwitch.CONSUMED, net.forward(UPLINK_PORT, reply), "an answer to our own ARP request is used up, not counted as a drop");
+        assertEquals(Verdict.CONSUMED, net.forward(UPLINK_PORT, reply), "an answer to our own ARP request is used up, not counted as a drop");
         assertEquals(UPLINK_GATEWAY_MAC, net.router.neighbourMac(UPLINK_GATEWAY));
 
         final Slot retransmission = tcp(RED_2, 40000, REMOTE, 80, SYN).ethernet(RED_2_MAC, RED_GATEWAY_MAC).slot();
         assertEquals(UPLINK_PORT, net.forward(RED_PORT_2, retransmission));
-        assertEquals(-1, net.learningSwitch.rewrittenLength());
+        assertEquals(-1, net.verdict.rewrittenLength());
         assertFrame(tcp(RoutedSwitch.UPLINK, 40000, REMOTE, 80, SYN).ethernet(UPLINK_MAC, UPLINK_GATEWAY_MAC).ttl(63), retransmission);
     }
 
@@ -183,7 +185,7 @@ class RouterUplinkTest
 
         assertEquals(UPLINK_PORT, net.forward(RED_PORT_2, syn));
 
-        assertEquals(42, net.learningSwitch.rewrittenLength());
+        assertEquals(42, net.verdict.rewrittenLength());
         assertEquals(ON_LINK, syn.arpTargetAddress());
         assertEquals(UPLINK, syn.arpSenderAddress());
         assertEquals(UPLINK_MAC, syn.arpSenderMac());
@@ -200,7 +202,7 @@ class RouterUplinkTest
 
         assertEquals(UPLINK_PORT, net.forward(RED_PORT_2, synAck));
 
-        assertEquals(42, net.learningSwitch.rewrittenLength());
+        assertEquals(42, net.verdict.rewrittenLength());
         assertEquals(UPLINK_GATEWAY, synAck.arpTargetAddress());
     }
 
@@ -211,7 +213,7 @@ class RouterUplinkTest
     {
         final Slot ping = echoRequest(CLIENT, UPLINK, 99, 5).payload(56).ttl(50).ethernet(UPLINK_GATEWAY_MAC, UPLINK_MAC).slot();
 
-        assertEquals(LearningSwitch.REPLY, net.forward(UPLINK_PORT, ping));
+        assertEquals(Verdict.REPLY, net.forward(UPLINK_PORT, ping));
 
         assertFrame(echoReply(UPLINK, CLIENT, 99, 5).payload(56).ttl(64).ethernet(UPLINK_MAC, UPLINK_GATEWAY_MAC), ping);
         assertFullChecksumsValid(ping);
@@ -224,7 +226,7 @@ class RouterUplinkTest
         final Slot ping = echoRequest(CLIENT, UPLINK, 99, 5).payload(56).partialChecksum()
             .ethernet(UPLINK_GATEWAY_MAC, UPLINK_MAC).slot();
 
-        assertEquals(LearningSwitch.REPLY, net.forward(UPLINK_PORT, ping));
+        assertEquals(Verdict.REPLY, net.forward(UPLINK_PORT, ping));
 
         // a REPLY goes out with its virtio header cleared: nothing is left for the receiver to finish
         assertFullChecksumsValid(ping);
@@ -235,7 +237,7 @@ class RouterUplinkTest
     {
         final Slot pong = echoReply(CLIENT, UPLINK, 99, 5).payload(8).ethernet(UPLINK_GATEWAY_MAC, UPLINK_MAC).slot();
 
-        assertEquals(LearningSwitch.DROP, net.forward(UPLINK_PORT, pong));
+        assertEquals(Verdict.DROP, net.forward(UPLINK_PORT, pong));
 
         assertEquals(DropReason.UNSOLICITED, net.dropReason());
         assertArrayEquals(pong.originalFrame(), pong.frame());
@@ -245,23 +247,23 @@ class RouterUplinkTest
     void shouldDropWhatIsNotForTheUplinkAsUnsolicited()
     {
         final Slot otherMac = tcp(CLIENT, 5555, UPLINK, 8080, SYN).ethernet(UPLINK_GATEWAY_MAC, mac("52:54:00:99:99:99")).slot();
-        assertEquals(LearningSwitch.DROP, net.forward(UPLINK_PORT, otherMac));
+        assertEquals(Verdict.DROP, net.forward(UPLINK_PORT, otherMac));
         assertEquals(DropReason.UNSOLICITED, net.dropReason());
 
         final Slot otherAddress = tcp(CLIENT, 5555, ip("192.0.2.99"), 80, SYN).ethernet(UPLINK_GATEWAY_MAC, UPLINK_MAC).slot();
-        assertEquals(LearningSwitch.DROP, net.forward(UPLINK_PORT, otherAddress));
+        assertEquals(Verdict.DROP, net.forward(UPLINK_PORT, otherAddress));
         assertEquals(DropReason.UNSOLICITED, net.dropReason());
 
         final Slot toAContainer = tcp(CLIENT, 5555, RED_2, 80, SYN).ethernet(UPLINK_GATEWAY_MAC, UPLINK_MAC).slot();
-        assertEquals(LearningSwitch.DROP, net.forward(UPLINK_PORT, toAContainer));
+        assertEquals(Verdict.DROP, net.forward(UPLINK_PORT, toAContainer));
         assertEquals(DropReason.UNSOLICITED, net.dropReason());
 
         final Slot gre = FrameBuilder.other(47, CLIENT, UPLINK).payload(20).ethernet(UPLINK_GATEWAY_MAC, UPLINK_MAC).slot();
-        assertEquals(LearningSwitch.DROP, net.forward(UPLINK_PORT, gre));
+        assertEquals(Verdict.DROP, net.forward(UPLINK_PORT, gre));
         assertEquals(DropReason.UNSOLICITED, net.dropReason());
 
         final Slot ipv6 = tcp(CLIENT, 5555, UPLINK, 8080, SYN).ethernet(UPLINK_GATEWAY_MAC, UPLINK_MAC).slot().poke(12, 0x86).poke(13, 0xDD);
-        assertEquals(LearningSwitch.DROP, net.forward(UPLINK_PORT, ipv6));
+        assertEquals(Verdict.DROP, net.forward(UPLINK_PORT, ipv6));
         assertEquals(DropReason.UNSOLICITED, net.dropReason());
         assertEquals(0, net.connections.size());
     }
@@ -271,7 +273,7 @@ class RouterUplinkTest
     {
         final Slot runt = tcp(CLIENT, 5555, UPLINK, 8080, SYN).ethernet(UPLINK_GATEWAY_MAC, UPLINK_MAC).slot().truncate(13);
 
-        assertEquals(LearningSwitch.DROP, net.forward(UPLINK_PORT, runt));
+        assertEquals(Verdict.DROP, net.forward(UPLINK_PORT, runt));
 
         assertEquals(DropReason.MALFORMED, net.dropReason());
     }
@@ -284,13 +286,13 @@ class RouterUplinkTest
         net.router.configureUplink(Router.NO_PORT, 0, 0, 0, 0);
         final Slot syn = tcp(RED_2, 40000, REMOTE, 80, SYN).ethernet(RED_2_MAC, RED_GATEWAY_MAC).slot();
 
-        assertEquals(LearningSwitch.DROP, net.forward(RED_PORT_2, syn));
+        assertEquals(Verdict.DROP, net.forward(RED_PORT_2, syn));
         assertEquals(DropReason.NO_ROUTE, net.dropReason());
         assertArrayEquals(syn.originalFrame(), syn.frame());
         assertEquals(0, net.connections.size());
 
         final Slot fromOldUplink = tcp(CLIENT, 5555, UPLINK, 8080, SYN).ethernet(UPLINK_GATEWAY_MAC, UPLINK_MAC).slot();
-        assertEquals(LearningSwitch.DROP, net.forward(UPLINK_PORT, fromOldUplink));
+        assertEquals(Verdict.DROP, net.forward(UPLINK_PORT, fromOldUplink));
         assertEquals(DropReason.NO_INGRESS_PORT, net.dropReason());
     }
 
@@ -301,7 +303,7 @@ class RouterUplinkTest
         net.router.configureUplink(Router.NO_PORT, 0, 0, 0, 0);
         final Slot ack = tcp(RED_2, 40000, REMOTE, 80, ACK).ethernet(RED_2_MAC, RED_GATEWAY_MAC).slot();
 
-        assertEquals(LearningSwitch.DROP, net.forward(RED_PORT_2, ack));
+        assertEquals(Verdict.DROP, net.forward(RED_PORT_2, ack));
 
         assertEquals(DropReason.NO_ROUTE, net.dropReason());
     }

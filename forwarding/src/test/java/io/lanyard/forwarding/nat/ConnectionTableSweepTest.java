@@ -3,7 +3,7 @@ package io.lanyard.forwarding.nat;
 import org.junit.jupiter.api.Test;
 
 import static io.lanyard.forwarding.nat.ConnectionTable.NONE;
-import static io.lanyard.forwarding.nat.ConnectionTable.PROTOCOL_UDP;
+import static io.lanyard.forwarding.wire.Ipv4Header.PROTOCOL_UDP;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

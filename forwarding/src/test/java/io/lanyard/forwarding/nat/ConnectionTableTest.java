@@ -15,18 +15,18 @@ import static io.lanyard.forwarding.nat.ConnectionTable.FULL;
 import static io.lanyard.forwarding.nat.ConnectionTable.LAST_ACK;
 import static io.lanyard.forwarding.nat.ConnectionTable.NEW;
 import static io.lanyard.forwarding.nat.ConnectionTable.NONE;
-import static io.lanyard.forwarding.nat.ConnectionTable.PROTOCOL_ICMP;
-import static io.lanyard.forwarding.nat.ConnectionTable.PROTOCOL_TCP;
-import static io.lanyard.forwarding.nat.ConnectionTable.PROTOCOL_UDP;
 import static io.lanyard.forwarding.nat.ConnectionTable.REPLIED;
 import static io.lanyard.forwarding.nat.ConnectionTable.SYN_RECV;
 import static io.lanyard.forwarding.nat.ConnectionTable.SYN_SENT;
-import static io.lanyard.forwarding.nat.ConnectionTable.TCP_ACK;
-import static io.lanyard.forwarding.nat.ConnectionTable.TCP_FIN;
-import static io.lanyard.forwarding.nat.ConnectionTable.TCP_RST;
-import static io.lanyard.forwarding.nat.ConnectionTable.TCP_SYN;
 import static io.lanyard.forwarding.nat.ConnectionTable.TIME_WAIT;
 import static io.lanyard.forwarding.nat.ConnectionTable.UNREPLIED;
+import static io.lanyard.forwarding.wire.Ipv4Header.PROTOCOL_ICMP;
+import static io.lanyard.forwarding.wire.Ipv4Header.PROTOCOL_TCP;
+import static io.lanyard.forwarding.wire.Ipv4Header.PROTOCOL_UDP;
+import static io.lanyard.forwarding.wire.TcpHeader.FLAG_ACK;
+import static io.lanyard.forwarding.wire.TcpHeader.FLAG_FIN;
+import static io.lanyard.forwarding.wire.TcpHeader.FLAG_RST;
+import static io.lanyard.forwarding.wire.TcpHeader.FLAG_SYN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -200,7 +200,7 @@ class ConnectionTableTest
         for (int i = 0; i < 4; i++)
         {
             ids[i] = small.create(PROTOCOL_TCP, CONTAINER, 1000 + i, SERVER, 80, SERVER, 80, CONTAINER, 1000 + i, T0);
-            small.update(ids[i], false, TCP_SYN, T0);
+            small.update(ids[i], false, FLAG_SYN, T0);
         }
 
         assertEquals(FULL, small.create(PROTOCOL_TCP, CONTAINER, 2000, SERVER, 80, SERVER, 80, CONTAINER, 2000, T0));
@@ -212,7 +212,7 @@ class ConnectionTableTest
         for (int i = 0; i < 4; i++)
         {
             assertEquals(ids[i], small.lookup(PROTOCOL_TCP, SERVER, 80, CONTAINER, 1000 + i, T0 + SECOND));
-            small.update(ids[i], true, TCP_SYN | TCP_ACK, T0 + SECOND);
+            small.update(ids[i], true, FLAG_SYN | FLAG_ACK, T0 + SECOND);
             assertEquals(SYN_RECV, small.state(ids[i]));
         }
         assertEquals(NONE, small.lookup(PROTOCOL_TCP, CONTAINER, 2000, SERVER, 80, T0));
@@ -259,23 +259,23 @@ class ConnectionTableTest
         assertEquals(NEW, table.state(id));
 
         long now = T0;
-        expectAfter(id, false, TCP_SYN, now, SYN_SENT, 101);
+        expectAfter(id, false, FLAG_SYN, now, SYN_SENT, 101);
         now += SECOND;
-        expectAfter(id, true, TCP_SYN | TCP_ACK, now, SYN_RECV, 102);
+        expectAfter(id, true, FLAG_SYN | FLAG_ACK, now, SYN_RECV, 102);
         now += SECOND;
-        expectAfter(id, false, TCP_ACK, now, ESTABLISHED, 1003);
+        expectAfter(id, false, FLAG_ACK, now, ESTABLISHED, 1003);
         now += SECOND;
-        expectAfter(id, true, TCP_ACK, now, ESTABLISHED, 1003);
+        expectAfter(id, true, FLAG_ACK, now, ESTABLISHED, 1003);
         now += SECOND;
-        expectAfter(id, false, TCP_FIN | TCP_ACK, now, FIN_WAIT, 104);
+        expectAfter(id, false, FLAG_FIN | FLAG_ACK, now, FIN_WAIT, 104);
         now += SECOND;
-        expectAfter(id, true, TCP_ACK, now, CLOSE_WAIT, 105);
+        expectAfter(id, true, FLAG_ACK, now, CLOSE_WAIT, 105);
         now += SECOND;
-        expectAfter(id, true, TCP_ACK, now, CLOSE_WAIT, 105);
+        expectAfter(id, true, FLAG_ACK, now, CLOSE_WAIT, 105);
         now += SECOND;
-        expectAfter(id, true, TCP_FIN | TCP_ACK, now, LAST_ACK, 106);
+        expectAfter(id, true, FLAG_FIN | FLAG_ACK, now, LAST_ACK, 106);
         now += SECOND;
-        expectAfter(id, false, TCP_ACK, now, TIME_WAIT, 107);
+        expectAfter(id, false, FLAG_ACK, now, TIME_WAIT, 107);
 
         assertEquals(id, table.lookup(PROTOCOL_TCP, CONTAINER, 40_000, SERVER, 443, now + 107 * SECOND - 1));
         assertEquals(NONE, table.lookup(PROTOCOL_TCP, SERVER, 443, HOST, 50_000, now + 107 * SECOND));
@@ -287,13 +287,13 @@ class ConnectionTableTest
     {
         final int id = established(T0);
 
-        expectAfter(id, true, TCP_FIN | TCP_ACK, T0, FIN_WAIT, 104);
-        expectAfter(id, true, TCP_FIN | TCP_ACK, T0, FIN_WAIT, 104);
-        expectAfter(id, false, TCP_ACK, T0, CLOSE_WAIT, 105);
-        expectAfter(id, true, TCP_ACK, T0, CLOSE_WAIT, 105);
-        expectAfter(id, false, TCP_FIN | TCP_ACK, T0, LAST_ACK, 106);
-        expectAfter(id, false, TCP_ACK, T0, LAST_ACK, 106);
-        expectAfter(id, true, TCP_ACK, T0, TIME_WAIT, 107);
+        expectAfter(id, true, FLAG_FIN | FLAG_ACK, T0, FIN_WAIT, 104);
+        expectAfter(id, true, FLAG_FIN | FLAG_ACK, T0, FIN_WAIT, 104);
+        expectAfter(id, false, FLAG_ACK, T0, CLOSE_WAIT, 105);
+        expectAfter(id, true, FLAG_ACK, T0, CLOSE_WAIT, 105);
+        expectAfter(id, false, FLAG_FIN | FLAG_ACK, T0, LAST_ACK, 106);
+        expectAfter(id, false, FLAG_ACK, T0, LAST_ACK, 106);
+        expectAfter(id, true, FLAG_ACK, T0, TIME_WAIT, 107);
     }
 
     @Test
@@ -301,22 +301,22 @@ class ConnectionTableTest
     {
         final int id = established(T0);
 
-        expectAfter(id, false, TCP_FIN | TCP_ACK, T0, FIN_WAIT, 104);
-        expectAfter(id, false, TCP_ACK, T0, FIN_WAIT, 104);
-        expectAfter(id, true, TCP_FIN | TCP_ACK, T0, LAST_ACK, 106);
-        expectAfter(id, false, TCP_ACK, T0, TIME_WAIT, 107);
+        expectAfter(id, false, FLAG_FIN | FLAG_ACK, T0, FIN_WAIT, 104);
+        expectAfter(id, false, FLAG_ACK, T0, FIN_WAIT, 104);
+        expectAfter(id, true, FLAG_FIN | FLAG_ACK, T0, LAST_ACK, 106);
+        expectAfter(id, false, FLAG_ACK, T0, TIME_WAIT, 107);
     }
 
     @Test
     void shouldCloseOnResetFromEitherSide()
     {
         final int fromClient = established(T0);
-        expectAfter(fromClient, false, TCP_RST, T0, CLOSE, 108);
+        expectAfter(fromClient, false, FLAG_RST, T0, CLOSE, 108);
 
         final int fromServer =
             table.create(PROTOCOL_TCP, CONTAINER, 41_000, SERVER, 443, SERVER, 443, HOST, 51_000, T0);
-        table.update(fromServer, false, TCP_SYN, T0);
-        expectAfter(fromServer, true, TCP_RST | TCP_ACK, T0, CLOSE, 108);
+        table.update(fromServer, false, FLAG_SYN, T0);
+        expectAfter(fromServer, true, FLAG_RST | FLAG_ACK, T0, CLOSE, 108);
 
         assertEquals(2, table.expire(T0 + 108 * SECOND));
         assertEquals(0, table.size());
@@ -326,19 +326,19 @@ class ConnectionTableTest
     void shouldIgnoreAStraySynInSynSentAndEstablished()
     {
         final int id = table.create(PROTOCOL_TCP, CONTAINER, 41_000, SERVER, 443, SERVER, 443, HOST, 51_000, T0);
-        table.update(id, false, TCP_SYN, T0);
+        table.update(id, false, FLAG_SYN, T0);
 
-        expectAfter(id, false, TCP_SYN, T0 + SECOND, SYN_SENT, 101);
-        expectAfter(id, true, TCP_ACK, T0 + SECOND, SYN_SENT, 101);
+        expectAfter(id, false, FLAG_SYN, T0 + SECOND, SYN_SENT, 101);
+        expectAfter(id, true, FLAG_ACK, T0 + SECOND, SYN_SENT, 101);
         final int established = established(T0);
-        expectAfter(established, false, TCP_SYN, T0, ESTABLISHED, 1003);
+        expectAfter(established, false, FLAG_SYN, T0, ESTABLISHED, 1003);
     }
 
     @Test
     void shouldExpireASynThatIsNeverAnswered()
     {
         final int id = table.create(PROTOCOL_TCP, CONTAINER, 40_000, SERVER, 443, SERVER, 443, HOST, 50_000, T0);
-        table.update(id, false, TCP_SYN, T0);
+        table.update(id, false, FLAG_SYN, T0);
 
         assertEquals(0, table.expire(T0 + 101 * SECOND - 1));
         assertEquals(1, table.expire(T0 + 101 * SECOND));
@@ -359,19 +359,19 @@ class ConnectionTableTest
     {
         final int id = table.create(PROTOCOL_TCP, CONTAINER, 40_000, SERVER, 443, SERVER, 443, HOST, 50_000, T0);
 
-        expectAfter(id, false, TCP_ACK, T0, ESTABLISHED, 309);
+        expectAfter(id, false, FLAG_ACK, T0, ESTABLISHED, 309);
         assertFalse(table.seenReply(id));
-        expectAfter(id, false, TCP_ACK, T0 + SECOND, ESTABLISHED, 309);
-        expectAfter(id, true, TCP_ACK, T0 + 2 * SECOND, ESTABLISHED, 1003);
+        expectAfter(id, false, FLAG_ACK, T0 + SECOND, ESTABLISHED, 309);
+        expectAfter(id, true, FLAG_ACK, T0 + 2 * SECOND, ESTABLISHED, 1003);
         assertTrue(table.seenReply(id));
-        expectAfter(id, false, TCP_ACK, T0 + 3 * SECOND, ESTABLISHED, 1003);
+        expectAfter(id, false, FLAG_ACK, T0 + 3 * SECOND, ESTABLISHED, 1003);
     }
 
     @Test
     void shouldExpireAPickedUpFlowThatNeverSeesAReplyAfterTheUnacknowledgedTimeout()
     {
         final int id = table.create(PROTOCOL_TCP, CONTAINER, 40_000, SERVER, 443, SERVER, 443, HOST, 50_000, T0);
-        table.update(id, false, TCP_ACK | TCP_FIN, T0);
+        table.update(id, false, FLAG_ACK | FLAG_FIN, T0);
 
         assertEquals(id, table.lookup(PROTOCOL_TCP, CONTAINER, 40_000, SERVER, 443, T0 + 309 * SECOND - 1));
         assertEquals(NONE, table.lookup(PROTOCOL_TCP, CONTAINER, 40_000, SERVER, 443, T0 + 309 * SECOND));
@@ -382,7 +382,7 @@ class ConnectionTableTest
     {
         final int id = table.create(PROTOCOL_TCP, CONTAINER, 40_000, SERVER, 443, SERVER, 443, HOST, 50_000, T0);
 
-        expectAfter(id, false, TCP_RST, T0, CLOSE, 108);
+        expectAfter(id, false, FLAG_RST, T0, CLOSE, 108);
     }
 
     @Test
@@ -390,10 +390,10 @@ class ConnectionTableTest
     {
         final ConnectionTable defaults = new ConnectionTable(8, ConntrackTimeouts.defaults());
         final int id = defaults.create(PROTOCOL_TCP, CONTAINER, 40_000, SERVER, 443, SERVER, 443, HOST, 50_000, T0);
-        defaults.update(id, false, TCP_SYN, T0);
+        defaults.update(id, false, FLAG_SYN, T0);
         assertEquals(T0 + 120 * SECOND, defaults.expiresAtMillis(id));
-        defaults.update(id, true, TCP_SYN | TCP_ACK, T0);
-        defaults.update(id, false, TCP_ACK, T0);
+        defaults.update(id, true, FLAG_SYN | FLAG_ACK, T0);
+        defaults.update(id, false, FLAG_ACK, T0);
 
         assertEquals(ESTABLISHED, defaults.state(id));
         assertEquals(T0 + 432_000 * SECOND, defaults.expiresAtMillis(id));
@@ -403,43 +403,43 @@ class ConnectionTableTest
     void shouldReuseATimeWaitConnectionForANewSynFromTheSameClientPort()
     {
         final int id = established(T0);
-        table.update(id, false, TCP_FIN | TCP_ACK, T0);
-        table.update(id, true, TCP_FIN | TCP_ACK, T0);
-        table.update(id, false, TCP_ACK, T0);
+        table.update(id, false, FLAG_FIN | FLAG_ACK, T0);
+        table.update(id, true, FLAG_FIN | FLAG_ACK, T0);
+        table.update(id, false, FLAG_ACK, T0);
         assertEquals(TIME_WAIT, table.state(id));
         table.tag(id, true, 0x1234);
 
         final long later = T0 + 5 * SECOND;
         assertEquals(id, table.lookup(PROTOCOL_TCP, CONTAINER, 40_000, SERVER, 443, later));
-        expectAfter(id, false, TCP_SYN, later, SYN_SENT, 101);
+        expectAfter(id, false, FLAG_SYN, later, SYN_SENT, 101);
         assertFalse(table.seenReply(id), "a fresh connection has not seen a reply yet");
         assertEquals(0x1234, table.tag(id, true), "the translation carries over to the reused connection");
 
-        expectAfter(id, true, TCP_SYN | TCP_ACK, later, SYN_RECV, 102);
-        expectAfter(id, false, TCP_ACK, later, ESTABLISHED, 1003);
-        expectAfter(id, true, TCP_FIN | TCP_ACK, later, FIN_WAIT, 104);
-        expectAfter(id, false, TCP_ACK, later, CLOSE_WAIT, 105);
+        expectAfter(id, true, FLAG_SYN | FLAG_ACK, later, SYN_RECV, 102);
+        expectAfter(id, false, FLAG_ACK, later, ESTABLISHED, 1003);
+        expectAfter(id, true, FLAG_FIN | FLAG_ACK, later, FIN_WAIT, 104);
+        expectAfter(id, false, FLAG_ACK, later, CLOSE_WAIT, 105);
     }
 
     @Test
     void shouldReuseAClosedConnectionForANewSyn()
     {
         final int id = established(T0);
-        table.update(id, true, TCP_RST, T0);
+        table.update(id, true, FLAG_RST, T0);
 
-        expectAfter(id, false, TCP_SYN, T0 + SECOND, SYN_SENT, 101);
+        expectAfter(id, false, FLAG_SYN, T0 + SECOND, SYN_SENT, 101);
     }
 
     @Test
     void shouldNotReuseATimeWaitConnectionForASynFromTheServerOrASynAck()
     {
         final int id = established(T0);
-        table.update(id, false, TCP_FIN | TCP_ACK, T0);
-        table.update(id, true, TCP_FIN | TCP_ACK, T0);
-        table.update(id, false, TCP_ACK, T0);
+        table.update(id, false, FLAG_FIN | FLAG_ACK, T0);
+        table.update(id, true, FLAG_FIN | FLAG_ACK, T0);
+        table.update(id, false, FLAG_ACK, T0);
 
-        expectAfter(id, true, TCP_SYN, T0, TIME_WAIT, 107);
-        expectAfter(id, false, TCP_SYN | TCP_ACK, T0, TIME_WAIT, 107);
+        expectAfter(id, true, FLAG_SYN, T0, TIME_WAIT, 107);
+        expectAfter(id, false, FLAG_SYN | FLAG_ACK, T0, TIME_WAIT, 107);
     }
 
     @Test
@@ -714,13 +714,13 @@ class ConnectionTableTest
                     hot.create(PROTOCOL_TCP, CONTAINER, 30_000 + i, SERVER, 443, SERVER, 443, HOST, port, now);
                 if (id >= 0)
                 {
-                    hot.update(id, false, TCP_SYN, now);
+                    hot.update(id, false, FLAG_SYN, now);
                     hot.tag(id, false, hot.tag(id, true) + 1);
                 }
                 final int found = hot.lookup(PROTOCOL_TCP, SERVER, 443, HOST, port, now);
                 if (found >= 0)
                 {
-                    hot.update(found, hot.lastLookupWasReply(), TCP_SYN | TCP_ACK, now);
+                    hot.update(found, hot.lastLookupWasReply(), FLAG_SYN | FLAG_ACK, now);
                 }
                 now += 1;
             }
@@ -743,7 +743,7 @@ class ConnectionTableTest
     {
         final int id = masqueradeRaw(protocol, container, containerPort, hostPort, nowMillis);
         assertTrue(id >= 0, "created: " + id);
-        table.update(id, false, TCP_SYN, nowMillis);
+        table.update(id, false, FLAG_SYN, nowMillis);
         return id;
     }
 
@@ -766,9 +766,9 @@ class ConnectionTableTest
     private int established(final long nowMillis)
     {
         final int id = table.create(PROTOCOL_TCP, CONTAINER, 40_000, SERVER, 443, SERVER, 443, HOST, 50_000, nowMillis);
-        table.update(id, false, TCP_SYN, nowMillis);
-        table.update(id, true, TCP_SYN | TCP_ACK, nowMillis);
-        table.update(id, false, TCP_ACK, nowMillis);
+        table.update(id, false, FLAG_SYN, nowMillis);
+        table.update(id, true, FLAG_SYN | FLAG_ACK, nowMillis);
+        table.update(id, false, FLAG_ACK, nowMillis);
         assertEquals(ESTABLISHED, table.state(id));
         return id;
     }

@@ -1,13 +1,14 @@
 package io.lanyard.forwarding.wire;
 
+import io.lanyard.forwarding.testkit.GoldenPackets;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
-import static io.lanyard.forwarding.wire.GoldenPackets.ICMP_ECHO_REQUEST;
-import static io.lanyard.forwarding.wire.GoldenPackets.ICMP_OFFSET;
-import static io.lanyard.forwarding.wire.GoldenPackets.buffer;
-import static io.lanyard.forwarding.wire.GoldenPackets.bytes;
-import static io.lanyard.forwarding.wire.GoldenPackets.copy;
+import static io.lanyard.forwarding.testkit.GoldenPackets.ICMP_ECHO_REQUEST;
+import static io.lanyard.forwarding.testkit.GoldenPackets.ICMP_OFFSET;
+import static io.lanyard.forwarding.testkit.GoldenPackets.buffer;
+import static io.lanyard.forwarding.testkit.GoldenPackets.bytes;
+import static io.lanyard.forwarding.testkit.GoldenPackets.copy;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;

@@ -5,10 +5,10 @@ import org.junit.jupiter.api.Test;
 
 import java.util.SplittableRandom;
 
-import static io.lanyard.forwarding.wire.GoldenPackets.ICMP_ECHO_REQUEST;
-import static io.lanyard.forwarding.wire.GoldenPackets.IPV4_OFFSET;
-import static io.lanyard.forwarding.wire.GoldenPackets.buffer;
-import static io.lanyard.forwarding.wire.GoldenPackets.bytes;
+import static io.lanyard.forwarding.testkit.GoldenPackets.ICMP_ECHO_REQUEST;
+import static io.lanyard.forwarding.testkit.GoldenPackets.IPV4_OFFSET;
+import static io.lanyard.forwarding.testkit.GoldenPackets.buffer;
+import static io.lanyard.forwarding.testkit.GoldenPackets.bytes;
 import static java.nio.ByteOrder.BIG_ENDIAN;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;

@@ -3,8 +3,8 @@ package io.lanyard.forwarding.wire;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
-import static io.lanyard.forwarding.wire.GoldenPackets.bytes;
-import static io.lanyard.forwarding.wire.GoldenPackets.copy;
+import static io.lanyard.forwarding.testkit.GoldenPackets.bytes;
+import static io.lanyard.forwarding.testkit.GoldenPackets.copy;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 

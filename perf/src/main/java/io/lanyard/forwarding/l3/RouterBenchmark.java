@@ -7,7 +7,15 @@ import io.lanyard.forwarding.l2.LearningSwitch;
 import io.lanyard.forwarding.l2.MacTable;
 import io.lanyard.forwarding.nat.ConnectionTable;
 import io.lanyard.forwarding.nat.ConntrackTimeouts;
+import io.lanyard.forwarding.testkit.FrameBuilder;
+import io.lanyard.forwarding.testkit.Slot;
+import io.lanyard.forwarding.verdict.Verdict;
+import io.lanyard.forwarding.wire.EthernetFrame;
+import io.lanyard.forwarding.wire.Ipv4Header;
+import io.lanyard.forwarding.wire.TcpHeader;
+import io.lanyard.forwarding.wire.VirtioNetHeader;
 import org.agrona.BufferUtil;
+import org.agrona.MutableDirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.openjdk.jmh.annotations.Benchmark;
 import org.openjdk.jmh.annotations.BenchmarkMode;
@@ -48,7 +56,7 @@ import java.util.concurrent.TimeUnit;
  *       tuple, destination rewritten to the container, its port from the MAC table: verdict the
  *       container's port.</li>
  *   <li>{@code restoreOnly}: the cost included in both of putting a frame's headers back
- *       ({@value NatFrames#HEADERS_LENGTH} bytes, one {@code copyMemory} from a template), so that each
+ *       ({@value #HEADERS_LENGTH} bytes, one {@code copyMemory} from a template), so that each
  *       invocation routes a frame as it arrived and the connection stays valid; subtract it.</li>
  *   <li>{@code lookup}: {@link ConnectionTable#lookup} alone, with {@code flows} live connections,
  *       alternating original and reply tuples in a shuffled order (every lookup hits).</li>
@@ -58,8 +66,10 @@ import java.util.concurrent.TimeUnit;
  * </ul>
  *
  * <p>Frames sit in 128-byte slots of one direct buffer, the 10-byte virtio header before each
- * frame (the router reads it at {@code offset - 10}); {@code checksum} chooses between partial
- * checksums ({@code NEEDS_CSUM}, what TAPs with offloads and veths hand over) and full ones.
+ * frame (the router reads it at {@code offset - 10}), built by the test kit's
+ * {@link FrameBuilder}: Ethernet, IPv4 (20 bytes, DF, TTL 64), TCP (20 bytes) and
+ * {@value #PAYLOAD_LENGTH} bytes of payload. {@code checksum} chooses between partial checksums
+ * ({@code NEEDS_CSUM}, what TAPs with offloads and veths hand over) and full ones.
  * The clock is read once per iteration, as the forwarding stage reads it once per batch. Every
  * verdict is compared with the expected port, and an iteration with a wrong one fails.
  * Run with {@code -prof gc}: every benchmark should show about 0 B/op.
@@ -89,6 +99,16 @@ public class RouterBenchmark
     static final long UPLINK_GATEWAY_MAC = MacAddress.parse("52:54:00:00:00:01");
     static final int FIRST_SERVER = Ipv4Address.parse("203.0.113.1");
 
+    static final int SLOT_SIZE = 128;
+    static final int FRAME_OFFSET = VirtioNetHeader.LENGTH;
+    static final int PAYLOAD_LENGTH = 32;
+    static final int FRAME_LENGTH = EthernetFrame.HEADER_LENGTH + Ipv4Header.MIN_LENGTH + TcpHeader.MIN_LENGTH + PAYLOAD_LENGTH;
+    /** Everything routing may rewrite: virtio header, Ethernet, IPv4 and TCP headers (not the payload). */
+    static final int HEADERS_LENGTH = FRAME_OFFSET + EthernetFrame.HEADER_LENGTH + Ipv4Header.MIN_LENGTH + TcpHeader.MIN_LENGTH;
+    static final int TCP_OFFSET = FRAME_OFFSET + EthernetFrame.HEADER_LENGTH + Ipv4Header.MIN_LENGTH;
+    /** The acknowledgement number of segments with ACK; the sequence number is the builder's. */
+    private static final long ACKNOWLEDGEMENT = 0x5566_7788L;
+
     /** {@code flows} established, masqueraded connections, with one outbound and one reply frame each. */
     @State(Scope.Thread)
     public static class Flows
@@ -104,6 +124,7 @@ public class RouterBenchmark
         ConnectionTable connections;
         Router router;
         LearningSwitch learningSwitch;
+        final Verdict verdict = new Verdict();
 
         UnsafeBuffer outbound;
         UnsafeBuffer outboundTemplate;
@@ -149,22 +170,22 @@ public class RouterBenchmark
                 final int server = FIRST_SERVER + flow % SERVERS;
                 containerPort[flow] = port;
 
-                NatFrames.tcp(scratch, 0, mac, GATEWAY_MAC, address, sourcePort, server, SERVER_PORT, NatFrames.SYN, partial);
+                tcp(scratch, 0, mac, GATEWAY_MAC, address, sourcePort, server, SERVER_PORT, TcpHeader.FLAG_SYN, partial);
                 expect(UPLINK_PORT, fromContainer(port, scratch, 0), "SYN", flow);
-                final int natPort = NatFrames.sourcePort(scratch, 0);
-                NatFrames.tcp(scratch, 0, UPLINK_GATEWAY_MAC, UPLINK_MAC, server, SERVER_PORT, UPLINK, natPort,
-                    NatFrames.SYN | NatFrames.ACK, partial);
+                final int natPort = sourcePort(scratch, 0);
+                tcp(scratch, 0, UPLINK_GATEWAY_MAC, UPLINK_MAC, server, SERVER_PORT, UPLINK, natPort,
+                    TcpHeader.FLAG_SYN | TcpHeader.FLAG_ACK, partial);
                 expect(port, fromUplink(scratch, 0), "SYN+ACK", flow);
-                NatFrames.tcp(scratch, 0, mac, GATEWAY_MAC, address, sourcePort, server, SERVER_PORT, NatFrames.ACK, partial);
+                tcp(scratch, 0, mac, GATEWAY_MAC, address, sourcePort, server, SERVER_PORT, TcpHeader.FLAG_ACK, partial);
                 expect(UPLINK_PORT, fromContainer(port, scratch, 0), "ACK", flow);
 
-                final int slot = flow * NatFrames.SLOT_SIZE;
-                NatFrames.tcp(outboundTemplate, slot, mac, GATEWAY_MAC, address, sourcePort, server, SERVER_PORT,
-                    NatFrames.ACK | NatFrames.PSH, partial);
-                NatFrames.tcp(replyTemplate, slot, UPLINK_GATEWAY_MAC, UPLINK_MAC, server, SERVER_PORT, UPLINK, natPort,
-                    NatFrames.ACK, partial);
-                outbound.putBytes(slot, outboundTemplate, slot, NatFrames.SLOT_SIZE);
-                replies.putBytes(slot, replyTemplate, slot, NatFrames.SLOT_SIZE);
+                final int slot = flow * SLOT_SIZE;
+                tcp(outboundTemplate, slot, mac, GATEWAY_MAC, address, sourcePort, server, SERVER_PORT,
+                    TcpHeader.FLAG_ACK | TcpHeader.FLAG_PSH, partial);
+                tcp(replyTemplate, slot, UPLINK_GATEWAY_MAC, UPLINK_MAC, server, SERVER_PORT, UPLINK, natPort,
+                    TcpHeader.FLAG_ACK, partial);
+                outbound.putBytes(slot, outboundTemplate, slot, SLOT_SIZE);
+                replies.putBytes(slot, replyTemplate, slot, SLOT_SIZE);
             }
             if (connections.size() != flows)
             {
@@ -179,21 +200,21 @@ public class RouterBenchmark
             final long nowMillis = now / 1_000_000L;
             for (int flow = 0; flow < flows; flow++)
             {
-                final int slot = flow * NatFrames.SLOT_SIZE;
-                final int container = NatFrames.ipSource(outboundTemplate, slot);
-                final int id = connections.lookup(ConnectionTable.PROTOCOL_TCP, container, NatFrames.sourcePort(outboundTemplate, slot),
-                    NatFrames.ipDestination(outboundTemplate, slot), SERVER_PORT, nowMillis);
+                final int slot = flow * SLOT_SIZE;
+                final int container = ipSource(outboundTemplate, slot);
+                final int id = connections.lookup(Ipv4Header.PROTOCOL_TCP, container, sourcePort(outboundTemplate, slot),
+                    ipDestination(outboundTemplate, slot), SERVER_PORT, nowMillis);
                 if (id < 0 || connections.state(id) != ConnectionTable.ESTABLISHED)
                 {
                     throw new IllegalStateException("flow " + flow + " is not an established connection");
                 }
                 expect(UPLINK_PORT, masquerade(flow), "masquerade", flow);
-                if (NatFrames.ipSource(outbound, slot) != UPLINK || !NatFrames.checksumIsConsistent(outbound, slot))
+                if (ipSource(outbound, slot) != UPLINK || !checksumIsConsistent(outbound, slot))
                 {
                     throw new IllegalStateException("flow " + flow + ": not masqueraded to the uplink address with a consistent checksum");
                 }
                 expect(containerPort[flow], reply(flow), "reply", flow);
-                if (NatFrames.ipDestination(replies, slot) != container || !NatFrames.checksumIsConsistent(replies, slot))
+                if (ipDestination(replies, slot) != container || !checksumIsConsistent(replies, slot))
                 {
                     throw new IllegalStateException("flow " + flow + ": reply not translated back to the container with a consistent checksum");
                 }
@@ -220,18 +241,20 @@ public class RouterBenchmark
         /** Restores flow {@code flow}'s outbound frame as it arrived and routes it from its container. */
         int masquerade(final int flow)
         {
-            final int slot = flow * NatFrames.SLOT_SIZE;
-            outbound.putBytes(slot, outboundTemplate, slot, NatFrames.HEADERS_LENGTH);
-            return router.fromDomain(DOMAIN, containerPort[flow], outbound, slot + NatFrames.FRAME_OFFSET, NatFrames.FRAME_LENGTH,
-                now, learningSwitch);
+            final int slot = flow * SLOT_SIZE;
+            outbound.putBytes(slot, outboundTemplate, slot, HEADERS_LENGTH);
+            router.fromDomain(DOMAIN, containerPort[flow], outbound, slot + FRAME_OFFSET, FRAME_LENGTH,
+                now, learningSwitch, verdict);
+            return verdict.egress();
         }
 
         /** Restores flow {@code flow}'s reply frame as it arrived and routes it from the uplink. */
         int reply(final int flow)
         {
-            final int slot = flow * NatFrames.SLOT_SIZE;
-            replies.putBytes(slot, replyTemplate, slot, NatFrames.HEADERS_LENGTH);
-            return router.fromUplink(replies, slot + NatFrames.FRAME_OFFSET, NatFrames.FRAME_LENGTH, now, learningSwitch);
+            final int slot = flow * SLOT_SIZE;
+            replies.putBytes(slot, replyTemplate, slot, HEADERS_LENGTH);
+            router.fromUplink(replies, slot + FRAME_OFFSET, FRAME_LENGTH, now, learningSwitch, verdict);
+            return verdict.egress();
         }
 
         int next()
@@ -243,12 +266,14 @@ public class RouterBenchmark
 
         private int fromContainer(final int port, final UnsafeBuffer buffer, final int slot)
         {
-            return router.fromDomain(DOMAIN, port, buffer, slot + NatFrames.FRAME_OFFSET, NatFrames.FRAME_LENGTH, now, learningSwitch);
+            router.fromDomain(DOMAIN, port, buffer, slot + FRAME_OFFSET, FRAME_LENGTH, now, learningSwitch, verdict);
+            return verdict.egress();
         }
 
         private int fromUplink(final UnsafeBuffer buffer, final int slot)
         {
-            return router.fromUplink(buffer, slot + NatFrames.FRAME_OFFSET, NatFrames.FRAME_LENGTH, now, learningSwitch);
+            router.fromUplink(buffer, slot + FRAME_OFFSET, FRAME_LENGTH, now, learningSwitch, verdict);
+            return verdict.egress();
         }
 
         private void learnContainers()
@@ -264,7 +289,7 @@ public class RouterBenchmark
             if (verdict != expected)
             {
                 throw new IllegalStateException(what + " of flow " + flow + ": verdict " + verdict + ", expected " + expected +
-                    " (drop reason " + router.dropReason() + ")");
+                    " (drop reason " + this.verdict.dropReason() + ")");
             }
         }
     }
@@ -288,8 +313,8 @@ public class RouterBenchmark
             for (int flow = 0; flow < flows; flow++)
             {
                 final int address = FIRST_CONTAINER + flow % CONTAINERS;
-                NatFrames.tcp(templates, flow * NatFrames.SLOT_SIZE, MacAddress.fromIpv4(address), GATEWAY_MAC, address,
-                    FIRST_SOURCE_PORT + flow / CONTAINERS, FIRST_SERVER + flow % SERVERS, SERVER_PORT, NatFrames.ACK, true);
+                tcp(templates, flow * SLOT_SIZE, MacAddress.fromIpv4(address), GATEWAY_MAC, address,
+                    FIRST_SOURCE_PORT + flow / CONTAINERS, FIRST_SERVER + flow % SERVERS, SERVER_PORT, TcpHeader.FLAG_ACK, true);
             }
         }
     }
@@ -330,15 +355,15 @@ public class RouterBenchmark
                 final int container = FIRST_CONTAINER + flow % CONTAINERS;
                 final int sourcePort = FIRST_SOURCE_PORT + flow / CONTAINERS;
                 final int server = FIRST_SERVER + flow % SERVERS;
-                final int natPort = connections.allocatePort(ConnectionTable.PROTOCOL_TCP, server, SERVER_PORT, UPLINK, sourcePort, 1024, 65535);
-                final int id = connections.create(ConnectionTable.PROTOCOL_TCP, container, sourcePort, server, SERVER_PORT,
+                final int natPort = connections.allocatePort(Ipv4Header.PROTOCOL_TCP, server, SERVER_PORT, UPLINK, sourcePort, 1024, 65535);
+                final int id = connections.create(Ipv4Header.PROTOCOL_TCP, container, sourcePort, server, SERVER_PORT,
                     server, SERVER_PORT, UPLINK, natPort, nowMillis);
                 if (id < 0)
                 {
                     throw new IllegalStateException("flow " + flow + " not created: " + id);
                 }
-                connections.update(id, false, NatFrames.ACK, nowMillis);
-                connections.update(id, true, NatFrames.ACK, nowMillis);
+                connections.update(id, false, TcpHeader.FLAG_ACK, nowMillis);
+                connections.update(id, true, TcpHeader.FLAG_ACK, nowMillis);
                 put(ordered, flow * 2, container, sourcePort, server, SERVER_PORT);
                 put(ordered, flow * 2 + 1, server, SERVER_PORT, UPLINK, natPort);
             }
@@ -368,7 +393,7 @@ public class RouterBenchmark
         private static void put(final int[] tuples, final int index, final int source, final int sourcePort, final int destination, final int destinationPort)
         {
             final int base = index * 5;
-            tuples[base] = ConnectionTable.PROTOCOL_TCP;
+            tuples[base] = Ipv4Header.PROTOCOL_TCP;
             tuples[base + 1] = source;
             tuples[base + 2] = sourcePort;
             tuples[base + 3] = destination;
@@ -423,9 +448,9 @@ public class RouterBenchmark
     {
         final int flow = state.cursor;
         state.cursor = flow + 1 == state.flows ? 0 : flow + 1;
-        final int slot = flow * NatFrames.SLOT_SIZE;
-        state.slots.putBytes(slot, state.templates, slot, NatFrames.HEADERS_LENGTH);
-        blackhole.consume(state.slots.getByte(slot + NatFrames.TCP_OFFSET));
+        final int slot = flow * SLOT_SIZE;
+        state.slots.putBytes(slot, state.templates, slot, HEADERS_LENGTH);
+        blackhole.consume(state.slots.getByte(slot + TCP_OFFSET));
     }
 
     /**
@@ -470,8 +495,60 @@ public class RouterBenchmark
         }
     }
 
+    /**
+     * Writes a TCP segment into the slot starting at {@code slot} the way a TAP or packet-socket
+     * read leaves it: the virtio header at the slot's start (NEEDS_CSUM with the pseudo-header sum
+     * in the checksum field when {@code partialChecksum}), the frame at {@code slot + FRAME_OFFSET},
+     * zeros to the end of the slot. Setup work: the builder allocates.
+     */
+    static void tcp(
+        final MutableDirectBuffer buffer, final int slot, final long sourceMac, final long destinationMac,
+        final int source, final int sourcePort, final int destination, final int destinationPort,
+        final int flags, final boolean partialChecksum)
+    {
+        final FrameBuilder segment = FrameBuilder.tcp(source, sourcePort, destination, destinationPort, flags)
+            .sequenceNumbers(FrameBuilder.DEFAULT_SEQUENCE, (flags & TcpHeader.FLAG_ACK) != 0 ? ACKNOWLEDGEMENT : 0)
+            .payload(PAYLOAD_LENGTH)
+            .ethernet(sourceMac, destinationMac);
+        if (partialChecksum)
+        {
+            segment.partialChecksum();
+        }
+        buffer.setMemory(slot, SLOT_SIZE, (byte)0);
+        buffer.putBytes(slot, segment.slot().bytes());
+    }
+
+    /** The slot's frame read back (a copy), for the checks of setup. */
+    static Slot readBack(final MutableDirectBuffer buffer, final int slot)
+    {
+        return Slot.copyOf(buffer, slot, FRAME_OFFSET + FRAME_LENGTH);
+    }
+
+    static int sourcePort(final MutableDirectBuffer buffer, final int slot)
+    {
+        return readBack(buffer, slot).sourcePort();
+    }
+
+    static int ipSource(final MutableDirectBuffer buffer, final int slot)
+    {
+        return readBack(buffer, slot).ipSource();
+    }
+
+    static int ipDestination(final MutableDirectBuffer buffer, final int slot)
+    {
+        return readBack(buffer, slot).ipDestination();
+    }
+
+    /** The TCP checksum verifies (full) or holds the pseudo-header sum of the current addresses (partial). */
+    static boolean checksumIsConsistent(final MutableDirectBuffer buffer, final int slot)
+    {
+        final Slot frame = readBack(buffer, slot);
+        final boolean partial = (frame.virtioHeader()[VirtioNetHeader.FLAGS_OFFSET] & VirtioNetHeader.FLAG_NEEDS_CSUM) != 0;
+        return partial ? frame.tcpChecksum() == frame.expectedPartialChecksum() : frame.transportChecksumIsValid();
+    }
+
     static UnsafeBuffer arena(final int slots)
     {
-        return new UnsafeBuffer(BufferUtil.allocateDirectAligned(slots * NatFrames.SLOT_SIZE, 64));
+        return new UnsafeBuffer(BufferUtil.allocateDirectAligned(slots * SLOT_SIZE, 64));
     }
 }

@@ -1,52 +1,61 @@
-package io.lanyard.forwarding.l3;
+package io.lanyard.forwarding.testkit;
 
+import org.agrona.DirectBuffer;
 import org.agrona.concurrent.UnsafeBuffer;
 
 import java.util.Arrays;
 import java.util.HexFormat;
 
 /**
- * A frame in a ring slot, as the router sees it: a 10-byte virtio_net_hdr, then the frame at
+ * A frame in a ring slot, as the stages see it: a 10-byte virtio_net_hdr, then the frame at
  * {@link #FRAME_OFFSET}. The buffer is exactly as long as the frame, so a read past its end
  * fails the test. Fields are read back with plain byte arithmetic, independent of the wire views.
  */
-final class Slot
+public final class Slot
 {
-    static final int FRAME_OFFSET = 10;
-    static final int IP_OFFSET = FRAME_OFFSET + 14;
+    public static final int FRAME_OFFSET = 10;
+    public static final int IP_OFFSET = FRAME_OFFSET + 14;
 
-    final UnsafeBuffer buffer;
+    public final UnsafeBuffer buffer;
     private final byte[] original;
     private int length;
 
-    Slot(final byte[] bytes)
+    public Slot(final byte[] bytes)
     {
         original = bytes.clone();
         buffer = new UnsafeBuffer(bytes);
         length = bytes.length - FRAME_OFFSET;
     }
 
+    /** A copy of {@code length} bytes of {@code buffer} at {@code offset} laid out as a slot: virtio header, then frame. */
+    public static Slot copyOf(final DirectBuffer buffer, final int offset, final int length)
+    {
+        final byte[] bytes = new byte[length];
+        buffer.getBytes(offset, bytes);
+        return new Slot(bytes);
+    }
+
     /** The frame length handed to the switch. */
-    int length()
+    public int length()
     {
         return length;
     }
 
     /** Hands a shorter frame over (the bytes past it stay in the buffer). */
-    Slot truncate(final int frameLength)
+    public Slot truncate(final int frameLength)
     {
         length = frameLength;
         return this;
     }
 
     /** Puts the built bytes back, as the next frame read into the slot; allocation-free. */
-    void restore()
+    public void restore()
     {
         buffer.putBytes(0, original);
         length = original.length - FRAME_OFFSET;
     }
 
-    byte[] bytes()
+    public byte[] bytes()
     {
         final byte[] bytes = new byte[buffer.capacity()];
         buffer.getBytes(0, bytes);
@@ -54,40 +63,40 @@ final class Slot
     }
 
     /** The frame, {@code length} bytes from {@link #FRAME_OFFSET}. */
-    byte[] frame()
+    public byte[] frame()
     {
         return Arrays.copyOfRange(bytes(), FRAME_OFFSET, FRAME_OFFSET + length);
     }
 
     /** The frame as built, {@code length} bytes of it. */
-    byte[] originalFrame()
+    public byte[] originalFrame()
     {
         return Arrays.copyOfRange(original, FRAME_OFFSET, FRAME_OFFSET + length);
     }
 
-    String frameHex()
+    public String frameHex()
     {
         return HexFormat.of().formatHex(frame());
     }
 
     /** The IPv4 packet, from the end of the Ethernet header to the end of the frame. */
-    byte[] ipPacket()
+    public byte[] ipPacket()
     {
         return Arrays.copyOfRange(bytes(), IP_OFFSET, FRAME_OFFSET + length);
     }
 
-    byte[] virtioHeader()
+    public byte[] virtioHeader()
     {
         return Arrays.copyOf(bytes(), FRAME_OFFSET);
     }
 
-    byte[] originalVirtioHeader()
+    public byte[] originalVirtioHeader()
     {
         return Arrays.copyOf(original, FRAME_OFFSET);
     }
 
     /** Overwrites one byte of the frame as built (to make it malformed). */
-    Slot poke(final int frameIndex, final int value)
+    public Slot poke(final int frameIndex, final int value)
     {
         original[FRAME_OFFSET + frameIndex] = (byte)value;
         buffer.putByte(FRAME_OFFSET + frameIndex, (byte)value);
@@ -96,104 +105,104 @@ final class Slot
 
     // ------------------------------------------------------------------ Ethernet
 
-    long destinationMac()
+    public long destinationMac()
     {
         return read48(FRAME_OFFSET);
     }
 
-    long sourceMac()
+    public long sourceMac()
     {
         return read48(FRAME_OFFSET + 6);
     }
 
-    int etherType()
+    public int etherType()
     {
         return read16(FRAME_OFFSET + 12);
     }
 
     // ------------------------------------------------------------------ IPv4
 
-    int ttl()
+    public int ttl()
     {
         return read8(IP_OFFSET + 8);
     }
 
-    int protocol()
+    public int protocol()
     {
         return read8(IP_OFFSET + 9);
     }
 
-    int totalLength()
+    public int totalLength()
     {
         return read16(IP_OFFSET + 2);
     }
 
-    int ipSource()
+    public int ipSource()
     {
         return read32(IP_OFFSET + 12);
     }
 
-    int ipDestination()
+    public int ipDestination()
     {
         return read32(IP_OFFSET + 16);
     }
 
-    int ipHeaderLength()
+    public int ipHeaderLength()
     {
         return (read8(IP_OFFSET) & 0xF) * 4;
     }
 
-    boolean ipHeaderChecksumIsValid()
+    public boolean ipHeaderChecksumIsValid()
     {
         return IndependentChecksum.verifies(bytes(), IP_OFFSET, ipHeaderLength(), 0);
     }
 
     // ------------------------------------------------------------------ transport
 
-    int l4Offset()
+    public int l4Offset()
     {
         return IP_OFFSET + ipHeaderLength();
     }
 
-    int l4Length()
+    public int l4Length()
     {
         return totalLength() - ipHeaderLength();
     }
 
-    int sourcePort()
+    public int sourcePort()
     {
         return read16(l4Offset());
     }
 
-    int destinationPort()
+    public int destinationPort()
     {
         return read16(l4Offset() + 2);
     }
 
-    int tcpFlags()
+    public int tcpFlags()
     {
         return read8(l4Offset() + 13);
     }
 
-    int tcpChecksum()
+    public int tcpChecksum()
     {
         return read16(l4Offset() + 16);
     }
 
-    int udpChecksum()
+    public int udpChecksum()
     {
         return read16(l4Offset() + 6);
     }
 
     /** The TCP or UDP checksum verifies over the pseudo-header of the packet's current addresses. */
-    boolean transportChecksumIsValid()
+    public boolean transportChecksumIsValid()
     {
         final int pseudo = IndependentChecksum.pseudoHeaderSum(ipSource(), ipDestination(), protocol(), l4Length());
         return IndependentChecksum.verifies(bytes(), l4Offset(), l4Length(), pseudo);
     }
 
     /** The partial-checksum field holds what Linux puts there: the folded pseudo-header sum, uncomplemented. */
-    int expectedPartialChecksum()
+    public int expectedPartialChecksum()
     {
         return IndependentChecksum.pseudoHeaderSum(ipSource(), ipDestination(), protocol(), l4Length());
     }
@@ -203,7 +212,7 @@ final class Slot
      * field's seed included, and stores the complement), then verifies the result over the
      * pseudo-header of the packet's addresses. Works on a copy; the slot is unchanged.
      */
-    boolean finishedPartialChecksumIsValid()
+    public boolean finishedPartialChecksumIsValid()
     {
         final byte[] bytes = bytes();
         final int l4 = l4Offset();
@@ -215,124 +224,124 @@ final class Slot
         return IndependentChecksum.verifies(bytes, l4, l4Length(), pseudo);
     }
 
-    int icmpType()
+    public int icmpType()
     {
         return read8(l4Offset());
     }
 
-    int icmpCode()
+    public int icmpCode()
     {
         return read8(l4Offset() + 1);
     }
 
-    int icmpIdentifier()
+    public int icmpIdentifier()
     {
         return read16(l4Offset() + 4);
     }
 
-    int icmpSequence()
+    public int icmpSequence()
     {
         return read16(l4Offset() + 6);
     }
 
-    boolean icmpChecksumIsValid()
+    public boolean icmpChecksumIsValid()
     {
         return IndependentChecksum.verifies(bytes(), l4Offset(), l4Length(), 0);
     }
 
     // ------------------------------------------------------------------ the packet an ICMP error quotes
 
-    int quotedOffset()
+    public int quotedOffset()
     {
         return l4Offset() + 8;
     }
 
-    int quotedHeaderLength()
+    public int quotedHeaderLength()
     {
         return (read8(quotedOffset()) & 0xF) * 4;
     }
 
-    int quotedSource()
+    public int quotedSource()
     {
         return read32(quotedOffset() + 12);
     }
 
-    int quotedDestination()
+    public int quotedDestination()
     {
         return read32(quotedOffset() + 16);
     }
 
-    int quotedTtl()
+    public int quotedTtl()
     {
         return read8(quotedOffset() + 8);
     }
 
-    int quotedSourcePort()
+    public int quotedSourcePort()
     {
         return read16(quotedOffset() + quotedHeaderLength());
     }
 
-    int quotedDestinationPort()
+    public int quotedDestinationPort()
     {
         return read16(quotedOffset() + quotedHeaderLength() + 2);
     }
 
     /** The identifier of a quoted ICMP echo. */
-    int quotedIcmpIdentifier()
+    public int quotedIcmpIdentifier()
     {
         return read16(quotedOffset() + quotedHeaderLength() + 4);
     }
 
-    boolean quotedHeaderChecksumIsValid()
+    public boolean quotedHeaderChecksumIsValid()
     {
         return IndependentChecksum.verifies(bytes(), quotedOffset(), quotedHeaderLength(), 0);
     }
 
     // ------------------------------------------------------------------ ARP
 
-    int arpOperation()
+    public int arpOperation()
     {
         return read16(IP_OFFSET + 6);
     }
 
-    long arpSenderMac()
+    public long arpSenderMac()
     {
         return read48(IP_OFFSET + 8);
     }
 
-    int arpSenderAddress()
+    public int arpSenderAddress()
     {
         return read32(IP_OFFSET + 14);
     }
 
-    long arpTargetMac()
+    public long arpTargetMac()
     {
         return read48(IP_OFFSET + 18);
     }
 
-    int arpTargetAddress()
+    public int arpTargetAddress()
     {
         return read32(IP_OFFSET + 24);
     }
 
     // ------------------------------------------------------------------ bytes
 
-    int read8(final int index)
+    public int read8(final int index)
     {
         return buffer.getByte(index) & 0xFF;
     }
 
-    int read16(final int index)
+    public int read16(final int index)
     {
         return (read8(index) << 8) | read8(index + 1);
     }
 
-    int read32(final int index)
+    public int read32(final int index)
     {
         return (read16(index) << 16) | read16(index + 2);
     }
 
-    long read48(final int index)
+    public long read48(final int index)
     {
         return ((long)read16(index) << 32) | (read32(index + 2) & 0xFFFF_FFFFL);
     }

@@ -1,4 +1,6 @@
-package io.lanyard.forwarding.l3;
+package io.lanyard.forwarding.testkit;
+
+import org.agrona.MutableDirectBuffer;
 
 import java.util.Arrays;
 
@@ -6,28 +8,36 @@ import java.util.Arrays;
  * Builds an IPv4 frame byte by byte, as a ring slot holds it: a 10-byte virtio_net_hdr, then
  * Ethernet, IPv4 and TCP, UDP or ICMP. Every checksum comes from {@link IndependentChecksum}; a
  * frame with a partial checksum carries the pseudo-header sum in its TCP/UDP checksum field and
- * {@code NEEDS_CSUM} in its virtio header, as Linux hands such frames over.
+ * {@code NEEDS_CSUM} in its virtio header, as Linux hands such frames over. ARP and other
+ * Ethernet frames come from {@link #arp} and {@link #etherFrame}.
+ *
+ * <p>The defaults (IPv4 identification 0x1C46, DF, TTL 64, TCP sequence 0x11223344, window
+ * 0xFAF0, payload bytes {@code i * 7 + 3}) are part of what benchmarks measure: change them and
+ * the frames, and the figures, are no longer those of before.
  */
-final class FrameBuilder
+public final class FrameBuilder
 {
-    static final int FIN = 0x01;
-    static final int SYN = 0x02;
-    static final int RST = 0x04;
-    static final int PSH = 0x08;
-    static final int ACK = 0x10;
+    public static final int FIN = 0x01;
+    public static final int SYN = 0x02;
+    public static final int RST = 0x04;
+    public static final int PSH = 0x08;
+    public static final int ACK = 0x10;
 
-    static final int TCP = 6;
-    static final int UDP = 17;
-    static final int ICMP = 1;
+    public static final int TCP = 6;
+    public static final int UDP = 17;
+    public static final int ICMP = 1;
 
-    static final int ECHO_REPLY = 0;
-    static final int DESTINATION_UNREACHABLE = 3;
-    static final int ECHO_REQUEST = 8;
-    static final int TIME_EXCEEDED = 11;
-    static final int PORT_UNREACHABLE = 3;
+    public static final int ECHO_REPLY = 0;
+    public static final int DESTINATION_UNREACHABLE = 3;
+    public static final int ECHO_REQUEST = 8;
+    public static final int TIME_EXCEEDED = 11;
+    public static final int PORT_UNREACHABLE = 3;
 
-    static final int VIRTIO_NEEDS_CSUM = 1;
-    static final int VIRTIO_GSO_TCPV4 = 1;
+    public static final int VIRTIO_NEEDS_CSUM = 1;
+    public static final int VIRTIO_GSO_TCPV4 = 1;
+
+    /** The TCP sequence number of a segment unless {@link #sequenceNumbers} says otherwise. */
+    public static final long DEFAULT_SEQUENCE = 0x1122_3344L;
 
     private static final int ETHERNET_LENGTH = 14;
     private static final int IPV4_LENGTH = 20;
@@ -44,7 +54,7 @@ final class FrameBuilder
     private int identification = 0x1C46;
     private int flagsAndFragmentOffset = 0x4000;
     private int tcpFlags;
-    private long sequenceNumber = 0x1122_3344L;
+    private long sequenceNumber = DEFAULT_SEQUENCE;
     private long acknowledgementNumber;
     private int icmpType;
     private int icmpCode;
@@ -67,36 +77,36 @@ final class FrameBuilder
         this.destinationPort = destinationPort;
     }
 
-    static FrameBuilder tcp(final int source, final int sourcePort, final int destination, final int destinationPort, final int flags)
+    public static FrameBuilder tcp(final int source, final int sourcePort, final int destination, final int destinationPort, final int flags)
     {
         final FrameBuilder builder = new FrameBuilder(TCP, source, sourcePort, destination, destinationPort);
         builder.tcpFlags = flags;
         return builder;
     }
 
-    static FrameBuilder udp(final int source, final int sourcePort, final int destination, final int destinationPort)
+    public static FrameBuilder udp(final int source, final int sourcePort, final int destination, final int destinationPort)
     {
         return new FrameBuilder(UDP, source, sourcePort, destination, destinationPort);
     }
 
-    static FrameBuilder echoRequest(final int source, final int destination, final int identifier, final int sequence)
+    public static FrameBuilder echoRequest(final int source, final int destination, final int identifier, final int sequence)
     {
         return icmp(source, destination, ECHO_REQUEST, 0, identifier, sequence);
     }
 
-    static FrameBuilder echoReply(final int source, final int destination, final int identifier, final int sequence)
+    public static FrameBuilder echoReply(final int source, final int destination, final int identifier, final int sequence)
     {
         return icmp(source, destination, ECHO_REPLY, 0, identifier, sequence);
     }
 
     /** An ICMP error whose data is {@code quotedPacket} (an IPv4 header and the start of its payload). */
-    static FrameBuilder icmpError(final int source, final int destination, final int type, final int code, final byte[] quotedPacket)
+    public static FrameBuilder icmpError(final int source, final int destination, final int type, final int code, final byte[] quotedPacket)
     {
         return icmp(source, destination, type, code, 0, 0).payload(quotedPacket);
     }
 
     /** An IPv4 packet of a protocol the router does not track, with {@code payload} as is. */
-    static FrameBuilder other(final int protocolNumber, final int source, final int destination)
+    public static FrameBuilder other(final int protocolNumber, final int source, final int destination)
     {
         return new FrameBuilder(protocolNumber, source, 0, destination, 0);
     }
@@ -112,7 +122,7 @@ final class FrameBuilder
         return builder;
     }
 
-    FrameBuilder ethernet(final long sourceMacAddress, final long destinationMacAddress)
+    public FrameBuilder ethernet(final long sourceMacAddress, final long destinationMacAddress)
     {
         sourceMac = sourceMacAddress;
         destinationMac = destinationMacAddress;
@@ -120,60 +130,60 @@ final class FrameBuilder
     }
 
     /** The next-hop MTU of a "fragmentation needed" error (the low half of its second word). */
-    FrameBuilder nextHopMtu(final int mtu)
+    public FrameBuilder nextHopMtu(final int mtu)
     {
         icmpSequence = mtu;
         return this;
     }
 
     /** IPv4 options (a multiple of 4 bytes) between the fixed header and the payload. */
-    FrameBuilder ipOptions(final byte[] options)
+    public FrameBuilder ipOptions(final byte[] options)
     {
         ipOptions = options.clone();
         return this;
     }
 
     /** Bytes of Ethernet padding after the IPv4 packet (zeros), as on a minimum-size frame. */
-    FrameBuilder ethernetPadding(final int length)
+    public FrameBuilder ethernetPadding(final int length)
     {
         padding = length;
         return this;
     }
 
-    FrameBuilder ttl(final int value)
+    public FrameBuilder ttl(final int value)
     {
         ttl = value;
         return this;
     }
 
-    FrameBuilder identification(final int value)
+    public FrameBuilder identification(final int value)
     {
         identification = value;
         return this;
     }
 
     /** The IPv4 flags and fragment offset field (0x4000 is DF, the default). */
-    FrameBuilder flagsAndFragmentOffset(final int value)
+    public FrameBuilder flagsAndFragmentOffset(final int value)
     {
         flagsAndFragmentOffset = value;
         return this;
     }
 
-    FrameBuilder sequenceNumbers(final long sequence, final long acknowledgement)
+    public FrameBuilder sequenceNumbers(final long sequence, final long acknowledgement)
     {
         sequenceNumber = sequence;
         acknowledgementNumber = acknowledgement;
         return this;
     }
 
-    FrameBuilder payload(final byte[] bytes)
+    public FrameBuilder payload(final byte[] bytes)
     {
         payload = bytes.clone();
         return this;
     }
 
     /** {@code length} bytes of a recognisable pattern. */
-    FrameBuilder payload(final int length)
+    public FrameBuilder payload(final int length)
     {
         payload = new byte[length];
         for (int i = 0; i < length; i++)
@@ -184,14 +194,14 @@ final class FrameBuilder
     }
 
     /** The TCP/UDP checksum left to the receiver: the field holds the pseudo-header sum; virtio says NEEDS_CSUM. */
-    FrameBuilder partialChecksum()
+    public FrameBuilder partialChecksum()
     {
         partialChecksum = true;
         return this;
     }
 
     /** A segmentation-offload frame (implies a partial checksum). */
-    FrameBuilder gso(final int type, final int segmentSize)
+    public FrameBuilder gso(final int type, final int segmentSize)
     {
         partialChecksum = true;
         gsoType = type;
@@ -200,13 +210,13 @@ final class FrameBuilder
     }
 
     /** A UDP datagram sent without a checksum (the field is 0). */
-    FrameBuilder withoutUdpChecksum()
+    public FrameBuilder withoutUdpChecksum()
     {
         zeroUdpChecksum = true;
         return this;
     }
 
-    int l4HeaderLength()
+    public int l4HeaderLength()
     {
         switch (protocol)
         {
@@ -226,7 +236,7 @@ final class FrameBuilder
     }
 
     /** The IPv4 packet: header and transport, checksums filled in. */
-    byte[] ipPacket()
+    public byte[] ipPacket()
     {
         final int l4Length = l4HeaderLength() + payload.length;
         final int headerLength = IPV4_LENGTH + ipOptions.length;
@@ -296,7 +306,7 @@ final class FrameBuilder
     }
 
     /** The frame in a ring slot: virtio_net_hdr, Ethernet header, the IPv4 packet. */
-    Slot slot()
+    public Slot slot()
     {
         final byte[] packet = ipPacket();
         final byte[] bytes = new byte[Slot.FRAME_OFFSET + ETHERNET_LENGTH + packet.length + padding];
@@ -318,8 +328,36 @@ final class FrameBuilder
         return new Slot(bytes);
     }
 
+    /** The Ethernet frame alone, without the virtio header: what a socket or a VXLAN datagram carries. */
+    public byte[] frame()
+    {
+        return slot().frame();
+    }
+
+    /** Writes {@link #frame()} into {@code buffer} at {@code offset}; returns its length. */
+    public int writeTo(final MutableDirectBuffer buffer, final int offset)
+    {
+        final byte[] frame = frame();
+        buffer.putBytes(offset, frame);
+        return frame.length;
+    }
+
+    /**
+     * A frame of another EtherType in a slot (no virtio flags): the Ethernet header, then zeros up
+     * to {@code frameLength} (at least the 14-byte header).
+     */
+    public static Slot etherFrame(final long sourceMacAddress, final long destinationMacAddress, final int etherType, final int frameLength)
+    {
+        final byte[] bytes = new byte[Slot.FRAME_OFFSET + Math.max(ETHERNET_LENGTH, frameLength)];
+        final int frame = Slot.FRAME_OFFSET;
+        put48(bytes, frame, destinationMacAddress);
+        put48(bytes, frame + 6, sourceMacAddress);
+        put16(bytes, frame + 12, etherType);
+        return new Slot(bytes);
+    }
+
     /** An Ethernet/IPv4 ARP frame in a slot (no virtio flags). */
-    static Slot arp(
+    public static Slot arp(
         final long ethernetSource, final long ethernetDestination, final int operation,
         final long senderMac, final int senderAddress, final long targetMac, final int targetAddress)
     {
@@ -342,24 +380,24 @@ final class FrameBuilder
     }
 
     /** The first {@code length} bytes of a packet, as an ICMP error quotes it. */
-    static byte[] quote(final byte[] packet, final int length)
+    public static byte[] quote(final byte[] packet, final int length)
     {
         return Arrays.copyOf(packet, Math.min(length, packet.length));
     }
 
-    static void put16(final byte[] bytes, final int at, final int value)
+    public static void put16(final byte[] bytes, final int at, final int value)
     {
         bytes[at] = (byte)(value >>> 8);
         bytes[at + 1] = (byte)value;
     }
 
-    static void put32(final byte[] bytes, final int at, final int value)
+    public static void put32(final byte[] bytes, final int at, final int value)
     {
         put16(bytes, at, value >>> 16);
         put16(bytes, at + 2, value);
     }
 
-    static void put48(final byte[] bytes, final int at, final long mac)
+    public static void put48(final byte[] bytes, final int at, final long mac)
     {
         for (int i = 0; i < 6; i++)
         {

@@ -1,18 +1,18 @@
-package io.lanyard.forwarding.l3;
+package io.lanyard.forwarding.testkit;
 
 /**
  * The Internet checksum (RFC 1071) computed the slow, obvious way, word by word over a byte
  * array, so that the router's incremental updates are checked against something that shares no
  * code with them.
  */
-final class IndependentChecksum
+public final class IndependentChecksum
 {
     private IndependentChecksum()
     {
     }
 
     /** The ones' complement sum of the 16-bit big-endian words (an odd last byte padded), folded, not complemented. */
-    static int sum(final byte[] bytes, final int offset, final int length)
+    public static int sum(final byte[] bytes, final int offset, final int length)
     {
         long sum = 0;
         for (int i = 0; i < length; i += 2)
@@ -25,7 +25,7 @@ final class IndependentChecksum
     }
 
     /** The folded, uncomplemented sum of the TCP/UDP pseudo-header: addresses, protocol, L4 length. */
-    static int pseudoHeaderSum(final int source, final int destination, final int protocol, final int l4Length)
+    public static int pseudoHeaderSum(final int source, final int destination, final int protocol, final int l4Length)
     {
         final long sum = (source >>> 16) + (source & 0xFFFF) + (destination >>> 16) + (destination & 0xFFFF) +
             protocol + l4Length;
@@ -33,18 +33,18 @@ final class IndependentChecksum
     }
 
     /** The value to write into a checksum field that is zero in {@code bytes}, on top of {@code initialSum}. */
-    static int checksum(final byte[] bytes, final int offset, final int length, final int initialSum)
+    public static int checksum(final byte[] bytes, final int offset, final int length, final int initialSum)
     {
         return ~fold((long)initialSum + sum(bytes, offset, length)) & 0xFFFF;
     }
 
     /** Whether the bytes, checksum field included, sum to all ones on top of {@code initialSum}. */
-    static boolean verifies(final byte[] bytes, final int offset, final int length, final int initialSum)
+    public static boolean verifies(final byte[] bytes, final int offset, final int length, final int initialSum)
     {
         return fold((long)initialSum + sum(bytes, offset, length)) == 0xFFFF;
     }
 
-    static int fold(final long value)
+    public static int fold(final long value)
     {
         long sum = value;
         while (sum > 0xFFFF)

@@ -1,4 +1,4 @@
-package io.lanyard.forwarding.l2;
+package io.lanyard.forwarding.verdict;
 
 /**
  * Why a frame was not delivered. Every drop is counted against one of these on the port it

@@ -1,4 +1,4 @@
-package io.lanyard.forwarding.l3;
+package io.lanyard.forwarding.testkit;
 
 import java.util.HexFormat;
 
@@ -6,20 +6,20 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /** Assertions on routed frames, every checksum recomputed from scratch. */
-final class FrameAssertions
+public final class FrameAssertions
 {
     private FrameAssertions()
     {
     }
 
     /** The frame is byte for byte the one {@code expected} builds (checksums included). */
-    static void assertFrame(final FrameBuilder expected, final Slot actual)
+    public static void assertFrame(final FrameBuilder expected, final Slot actual)
     {
         assertEquals(expected.slot().frameHex(), actual.frameHex());
     }
 
     /** IPv4 header checksum, and the TCP/UDP checksum over the new pseudo-header, recomputed. */
-    static void assertFullChecksumsValid(final Slot slot)
+    public static void assertFullChecksumsValid(final Slot slot)
     {
         assertTrue(slot.ipHeaderChecksumIsValid(), "IPv4 header checksum");
         if (slot.protocol() == FrameBuilder.ICMP)
@@ -33,7 +33,7 @@ final class FrameAssertions
     }
 
     /** IPv4 header checksum valid; the TCP/UDP field holds the new pseudo-header sum, as Linux leaves it. */
-    static void assertPartialChecksumValid(final Slot slot)
+    public static void assertPartialChecksumValid(final Slot slot)
     {
         assertTrue(slot.ipHeaderChecksumIsValid(), "IPv4 header checksum");
         final int field = slot.protocol() == FrameBuilder.TCP ? slot.tcpChecksum() : slot.udpChecksum();
@@ -41,7 +41,7 @@ final class FrameAssertions
         assertTrue(slot.finishedPartialChecksumIsValid(), "the checksum the device finishes verifies");
     }
 
-    static String hex16(final int value)
+    public static String hex16(final int value)
     {
         return HexFormat.of().toHexDigits((short)value);
     }
