@@ -1,7 +1,8 @@
 package io.lanyard.perf;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.lanyard.control.api.ApiClient;
+import io.lanyard.client.ApiClient;
+import io.lanyard.client.api.RunRequest;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -9,9 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * One {@code lanyardd} of the run: started through {@code tools/bin/lanyardd} inside a namespace
@@ -146,17 +145,7 @@ final class LanyardDaemon
      */
     JsonNode createSandbox(final String sandbox, final String network, final List<String> aliases)
     {
-        final Map<String, Object> request = new LinkedHashMap<>();
-        request.put("Name", sandbox);
-        if (network != null)
-        {
-            request.put("Network", network);
-        }
-        if (!aliases.isEmpty())
-        {
-            request.put("Aliases", aliases);
-        }
-        request.put("Detach", true);
+        final RunRequest request = RunRequest.detached(sandbox, network).withAliases(aliases);
         final ApiClient.Response created = api.post("/sandboxes", request);
         if (!created.isSuccess())
         {

@@ -1,7 +1,7 @@
 package io.lanyard.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.lanyard.control.api.Json;
+import io.lanyard.client.Json;
 import io.lanyard.control.ports.PublishedPorts;
 import io.lanyard.testkit.Privileges;
 import io.lanyard.testkit.Shell;

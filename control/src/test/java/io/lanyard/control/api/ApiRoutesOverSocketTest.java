@@ -3,6 +3,8 @@ package io.lanyard.control.api;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.util.RawValue;
+import io.lanyard.client.ApiClient;
+import io.lanyard.client.Json;
 import io.lanyard.control.ControlPlaneFixture;
 import io.lanyard.control.model.Endpoint;
 import io.lanyard.control.model.Network;

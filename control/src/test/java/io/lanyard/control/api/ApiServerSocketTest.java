@@ -1,5 +1,6 @@
 package io.lanyard.control.api;
 
+import io.lanyard.client.ApiClient;
 import io.lanyard.control.ControlPlane;
 import io.lanyard.control.ControlPlaneFixture;
 import org.junit.jupiter.api.AfterEach;

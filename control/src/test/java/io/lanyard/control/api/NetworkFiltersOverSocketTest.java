@@ -1,6 +1,7 @@
 package io.lanyard.control.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.lanyard.client.ApiClient;
 import io.lanyard.control.ControlPlaneFixture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;

@@ -2,6 +2,8 @@ package io.lanyard.control.api;
 
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.lanyard.client.ApiClient;
+import io.lanyard.client.Json;
 import io.lanyard.control.ControlPlaneFixture;
 import io.lanyard.control.model.Network;
 import io.lanyard.control.store.StateStore;
