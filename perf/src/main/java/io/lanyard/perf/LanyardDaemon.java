@@ -45,7 +45,8 @@ final class LanyardDaemon
     /**
      * Starts the daemon and waits until its API answers.
      *
-     * @param home          the {@code tools} directory holding {@code bin/lanyardd} and the built jars.
+     * @param home          the {@code tools} directory holding {@code bin/lanyardd}; the daemon's jars are
+     *                      {@code ../control/target/lib}.
      * @param name          names its files and appears in messages ({@code host}, {@code h1}, ...).
      * @param netns         the namespace it runs in.
      * @param sandboxPrefix its {@code --sandbox-prefix}; must start with the run's prefix.
@@ -55,7 +56,7 @@ final class LanyardDaemon
         final String sandboxPrefix, final List<String> flags)
     {
         final Path script = home.resolve("bin/lanyardd");
-        if (!Files.isExecutable(script) || !Files.isDirectory(home.resolve("target/lib")))
+        if (!Files.isExecutable(script) || !Files.isDirectory(home.resolve("../control/target/lib")))
         {
             throw new PerfException("no built lanyardd at " + script + "; run: mvn -q package -DskipTests");
         }

@@ -54,7 +54,7 @@ final class LanyardOverlay
      * Builds the underlay, starts etcd and the daemons, creates the network and a sandbox on each
      * host.
      *
-     * @param home        the {@code tools} directory holding {@code bin/lanyardd} and the built jars.
+     * @param home        the {@code tools} directory holding {@code bin/lanyardd}.
      * @param daemonFlags extra flags for both daemons ({@code --pipeline inline}, ...).
      */
     static LanyardOverlay start(final Workspace workspace, final Path home, final List<String> daemonFlags)
