@@ -1,5 +1,6 @@
 package io.lanyard.control;
 
+import io.lanyard.client.OneLineLogging;
 import io.lanyard.control.api.ApiRoutes;
 import io.lanyard.control.api.ApiServer;
 import io.lanyard.control.dns.DnsCounters;

@@ -1,7 +1,8 @@
 package io.lanyard.perf;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.lanyard.control.api.ApiClient;
+import io.lanyard.client.ApiClient;
+import io.lanyard.client.api.RunRequest;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -9,9 +10,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 
 /**
  * One {@code lanyardd} of the run: started through {@code tools/bin/lanyardd} inside a namespace
@@ -46,7 +45,8 @@ final class LanyardDaemon
     /**
      * Starts the daemon and waits until its API answers.
      *
-     * @param home          the {@code tools} directory holding {@code bin/lanyardd} and the built jars.
+     * @param home          the {@code tools} directory holding {@code bin/lanyardd}; the daemon's jars are
+     *                      {@code ../control/target/lib}.
      * @param name          names its files and appears in messages ({@code host}, {@code h1}, ...).
      * @param netns         the namespace it runs in.
      * @param sandboxPrefix its {@code --sandbox-prefix}; must start with the run's prefix.
@@ -56,7 +56,7 @@ final class LanyardDaemon
         final String sandboxPrefix, final List<String> flags)
     {
         final Path script = home.resolve("bin/lanyardd");
-        if (!Files.isExecutable(script) || !Files.isDirectory(home.resolve("target/lib")))
+        if (!Files.isExecutable(script) || !Files.isDirectory(home.resolve("../control/target/lib")))
         {
             throw new PerfException("no built lanyardd at " + script + "; run: mvn -q package -DskipTests");
         }
@@ -146,17 +146,7 @@ final class LanyardDaemon
      */
     JsonNode createSandbox(final String sandbox, final String network, final List<String> aliases)
     {
-        final Map<String, Object> request = new LinkedHashMap<>();
-        request.put("Name", sandbox);
-        if (network != null)
-        {
-            request.put("Network", network);
-        }
-        if (!aliases.isEmpty())
-        {
-            request.put("Aliases", aliases);
-        }
-        request.put("Detach", true);
+        final RunRequest request = RunRequest.detached(sandbox, network).withAliases(aliases);
         final ApiClient.Response created = api.post("/sandboxes", request);
         if (!created.isSuccess())
         {

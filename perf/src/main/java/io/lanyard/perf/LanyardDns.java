@@ -1,7 +1,8 @@
 package io.lanyard.perf;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.lanyard.control.api.ApiClient;
+import io.lanyard.client.ApiClient;
+import io.lanyard.client.api.NetworkCreateRequest;
 import io.lanyard.tap.NamespaceThread;
 
 import java.io.IOException;
@@ -290,14 +291,7 @@ final class LanyardDns
     /** {@code lanyard network create --subnet 10.53.0.0/24 dnsnet}: a user-defined bridge network, so its containers get the embedded DNS. */
     private static void createNetwork(final LanyardDaemon daemon)
     {
-        final Map<String, Object> request = new LinkedHashMap<>();
-        request.put("Name", NETWORK);
-        request.put("Driver", "bridge");
-        request.put("IPAM", Map.of("Driver", "default", "Config", List.of(Map.of("Subnet", SUBNET))));
-        request.put("Internal", false);
-        request.put("Attachable", false);
-        request.put("Options", Map.of());
-        request.put("Labels", Map.of());
+        final NetworkCreateRequest request = NetworkCreateRequest.withSubnet(NETWORK, "bridge", SUBNET);
         final ApiClient.Response created = daemon.api().post("/networks/create", request);
         if (!created.isSuccess())
         {

@@ -1,7 +1,8 @@
 package io.lanyard.perf;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.lanyard.control.api.ApiClient;
+import io.lanyard.client.ApiClient;
+import io.lanyard.client.api.NetworkCreateRequest;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -53,7 +54,7 @@ final class LanyardOverlay
      * Builds the underlay, starts etcd and the daemons, creates the network and a sandbox on each
      * host.
      *
-     * @param home        the {@code tools} directory holding {@code bin/lanyardd} and the built jars.
+     * @param home        the {@code tools} directory holding {@code bin/lanyardd}.
      * @param daemonFlags extra flags for both daemons ({@code --pipeline inline}, ...).
      */
     static LanyardOverlay start(final Workspace workspace, final Path home, final List<String> daemonFlags)
@@ -125,17 +126,9 @@ final class LanyardOverlay
     }
 
     /** {@code lanyard network create --driver overlay --subnet 10.30.0.0/24 perfnet}: the body the CLI sends. */
-    static Map<String, Object> networkCreateRequest()
+    static NetworkCreateRequest networkCreateRequest()
     {
-        final Map<String, Object> request = new LinkedHashMap<>();
-        request.put("Name", NETWORK);
-        request.put("Driver", DRIVER);
-        request.put("IPAM", Map.of("Driver", "default", "Config", List.of(Map.of("Subnet", SUBNET))));
-        request.put("Internal", false);
-        request.put("Attachable", false);
-        request.put("Options", Map.of());
-        request.put("Labels", Map.of());
-        return request;
+        return NetworkCreateRequest.withSubnet(NETWORK, DRIVER, SUBNET);
     }
 
     private static void createNetwork(final LanyardDaemon daemon)

@@ -1,7 +1,7 @@
 package io.lanyard.perf;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.lanyard.control.api.Json;
+import io.lanyard.client.Json;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;

@@ -45,7 +45,7 @@ final class LanyardSide
     }
 
     /**
-     * @param home        the {@code tools} directory holding {@code bin/lanyardd} and the built jars.
+     * @param home        the {@code tools} directory holding {@code bin/lanyardd}.
      * @param daemonFlags extra flags for the daemon ({@code --pipeline inline}, ...).
      * @param withUplink  whether to build the outside network and give the daemon its uplink.
      * @param withDns     whether to prepare the DNS scenario's upstream route and resolver

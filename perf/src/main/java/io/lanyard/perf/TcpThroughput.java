@@ -1,7 +1,7 @@
 package io.lanyard.perf;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.lanyard.control.api.Json;
+import io.lanyard.client.Json;
 
 import java.io.IOException;
 import java.nio.file.Files;

@@ -4,6 +4,7 @@ import io.lanyard.testkit.Namespaces;
 import io.lanyard.testkit.Privileges;
 import io.lanyard.testkit.Shell;
 import io.lanyard.testkit.UdpCapture;
+import io.lanyard.testkit.VethPair;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
@@ -47,11 +48,7 @@ class RawIpSocketTest
         namespaceThread = new NamespaceThread();
         netnsA = namespaces.add("a");
         netnsB = namespaces.add("b");
-        Shell.check("ip", "-n", netnsA, "link", "add", "r-a", "type", "veth", "peer", "name", "r-b", "netns", netnsB);
-        Shell.check("ip", "-n", netnsA, "addr", "add", "192.0.2.1/24", "dev", "r-a");
-        Shell.check("ip", "-n", netnsB, "addr", "add", "192.0.2.2/24", "dev", "r-b");
-        Shell.check("ip", "-n", netnsA, "link", "set", "r-a", "up");
-        Shell.check("ip", "-n", netnsB, "link", "set", "r-b", "up");
+        VethPair.connect(netnsA, "r-a", "192.0.2.1/24", netnsB, "r-b", "192.0.2.2/24");
     }
 
     @AfterEach

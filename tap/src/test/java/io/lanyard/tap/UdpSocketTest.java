@@ -2,7 +2,7 @@ package io.lanyard.tap;
 
 import io.lanyard.testkit.Namespaces;
 import io.lanyard.testkit.Privileges;
-import io.lanyard.testkit.Shell;
+import io.lanyard.testkit.VethPair;
 import org.agrona.BufferUtil;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.AfterEach;
@@ -44,11 +44,7 @@ class UdpSocketTest
         namespaceThread = new NamespaceThread();
         netnsA = namespaces.add("a");
         netnsB = namespaces.add("b");
-        Shell.check("ip", "-n", netnsA, "link", "add", "u-a", "type", "veth", "peer", "name", "u-b", "netns", netnsB);
-        Shell.check("ip", "-n", netnsA, "addr", "add", "192.0.2.1/24", "dev", "u-a");
-        Shell.check("ip", "-n", netnsB, "addr", "add", "192.0.2.2/24", "dev", "u-b");
-        Shell.check("ip", "-n", netnsA, "link", "set", "u-a", "up");
-        Shell.check("ip", "-n", netnsB, "link", "set", "u-b", "up");
+        VethPair.connect(netnsA, "u-a", "192.0.2.1/24", netnsB, "u-b", "192.0.2.2/24");
     }
 
     @AfterEach

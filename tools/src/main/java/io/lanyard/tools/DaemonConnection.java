@@ -4,8 +4,8 @@ import com.fasterxml.jackson.core.util.DefaultIndenter;
 import com.fasterxml.jackson.core.util.DefaultPrettyPrinter;
 import com.fasterxml.jackson.core.util.Separators;
 import com.fasterxml.jackson.databind.JsonNode;
-import io.lanyard.control.api.ApiClient;
-import io.lanyard.control.api.Json;
+import io.lanyard.client.ApiClient;
+import io.lanyard.client.Json;
 
 import java.io.IOException;
 import java.net.URLEncoder;

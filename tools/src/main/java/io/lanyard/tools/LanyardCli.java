@@ -1,8 +1,13 @@
 package io.lanyard.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.lanyard.control.OneLineLogging;
-import io.lanyard.control.api.ApiClient;
+import io.lanyard.client.ApiClient;
+import io.lanyard.client.OneLineLogging;
+import io.lanyard.client.api.ConnectRequest;
+import io.lanyard.client.api.DisconnectRequest;
+import io.lanyard.client.api.IpamConfig;
+import io.lanyard.client.api.NetworkCreateRequest;
+import io.lanyard.client.api.RunRequest;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -214,33 +219,14 @@ public final class LanyardCli
             {
                 throw new CliException("--aux-address needs a --subnet");
             }
-            final List<Map<String, Object>> config = new ArrayList<>();
+            final List<IpamConfig> config = new ArrayList<>();
             for (int i = 0; i < subnets.size(); i++)
             {
-                final Map<String, Object> pool = new LinkedHashMap<>();
-                pool.put("Subnet", subnets.get(i));
-                if (i < gateways.size())
-                {
-                    pool.put("Gateway", gateways.get(i));
-                }
-                if (i < ranges.size())
-                {
-                    pool.put("IPRange", ranges.get(i));
-                }
-                if (i == 0 && !auxAddresses.isEmpty())
-                {
-                    pool.put("AuxiliaryAddresses", pairs(auxAddresses, "--aux-address"));
-                }
-                config.add(pool);
+                config.add(new IpamConfig(subnets.get(i), i < gateways.size() ? gateways.get(i) : null,
+                    i < ranges.size() ? ranges.get(i) : null, i == 0 ? pairs(auxAddresses, "--aux-address") : Map.of()));
             }
-            final Map<String, Object> request = new LinkedHashMap<>();
-            request.put("Name", name);
-            request.put("Driver", driver);
-            request.put("IPAM", Map.of("Driver", "default", "Config", config));
-            request.put("Internal", internal);
-            request.put("Attachable", attachable);
-            request.put("Options", pairs(options, "--opt"));
-            request.put("Labels", pairs(labels, "--label"));
+            final NetworkCreateRequest request = new NetworkCreateRequest(name, driver, config, internal, attachable,
+                pairs(options, "--opt"), pairs(labels, "--label"));
             System.out.println(network.cli.daemon().post("/networks/create", request).path("Id").asText());
             return 0;
         }
@@ -283,14 +269,8 @@ public final class LanyardCli
         @Override
         public Integer call()
         {
-            final Map<String, Object> endpoint = new LinkedHashMap<>();
-            if (ip != null)
-            {
-                endpoint.put("IPAMConfig", Map.of("IPv4Address", ip));
-            }
-            endpoint.put("Aliases", aliases);
             network.cli.daemon().post("/networks/" + DaemonConnection.encode(networkName) + "/connect",
-                Map.of("Container", sandbox, "EndpointConfig", endpoint));
+                new ConnectRequest(sandbox, ip, aliases));
             return 0;
         }
     }
@@ -311,7 +291,7 @@ public final class LanyardCli
         public Integer call()
         {
             network.cli.daemon().post("/networks/" + DaemonConnection.encode(networkName) + "/disconnect",
-                Map.of("Container", sandbox));
+                new DisconnectRequest(sandbox));
             return 0;
         }
     }
@@ -374,16 +354,7 @@ public final class LanyardCli
         @Override
         public Integer call()
         {
-            final Map<String, Object> request = new LinkedHashMap<>();
-            request.put("Name", name);
-            request.put("Network", network);
-            request.put("IPv4Address", ip);
-            request.put("Aliases", aliases);
-            request.put("Cmd", command);
-            request.put("Detach", detach);
-            request.put("Ports", publish);
-            request.put("Dns", dns);
-            request.put("Links", links);
+            final RunRequest request = new RunRequest(name, network, ip, aliases, command, detach, publish, dns, links);
             final JsonNode sandbox = cli.daemon().post("/sandboxes", request);
             if (detach || command.isEmpty())
             {

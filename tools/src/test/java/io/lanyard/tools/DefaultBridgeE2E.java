@@ -1,7 +1,8 @@
 package io.lanyard.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.lanyard.control.api.Json;
+import io.lanyard.client.ApiClient;
+import io.lanyard.client.Json;
 import io.lanyard.testkit.Privileges;
 import io.lanyard.testkit.Shell;
 import org.junit.jupiter.api.AfterEach;
@@ -146,7 +147,7 @@ class DefaultBridgeE2E
     {
         host.cli("run", "-d", "--name", "web", "--", "sleep", "600").ok();
         assertTrue(host.cli("ps").ok().out().lines().anyMatch(l -> l.contains("web") && l.contains("running")));
-        final long pid = new io.lanyard.control.api.ApiClient(host.socket).get("/sandboxes/web").json().get("Pid").asLong();
+        final long pid = new ApiClient(host.socket).get("/sandboxes/web").json().get("Pid").asLong();
         final ProcessHandle command = ProcessHandle.of(pid).orElseThrow(() -> new AssertionError("no process " + pid));
         assertTrue(command.info().commandLine().orElse("").contains("sleep 600"), command.info().toString());
 
@@ -196,11 +197,11 @@ class DefaultBridgeE2E
     @Test
     void shouldAnswerAnUnparseableRequestWithAnErrorAndKeepServing() throws Exception
     {
-        final io.lanyard.control.api.ApiClient client = new io.lanyard.control.api.ApiClient(host.socket);
-        final io.lanyard.control.api.ApiClient.Response garbage = client.call("POST", "/sandboxes", "not an object");
+        final ApiClient client = new ApiClient(host.socket);
+        final ApiClient.Response garbage = client.call("POST", "/sandboxes", "not an object");
         assertEquals(400, garbage.status());
         assertTrue(garbage.errorMessage().contains("JSON object"), garbage.errorMessage());
-        final io.lanyard.control.api.ApiClient.Response unknown = client.get("/nothing/here");
+        final ApiClient.Response unknown = client.get("/nothing/here");
         assertEquals(404, unknown.status());
         assertEquals("OK", client.get("/_ping").text());
         assertEquals(3, client.get("/v1.43/networks").json().size(), "Docker clients' versioned paths work");

@@ -1,7 +1,7 @@
 package io.lanyard.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.lanyard.control.api.ApiClient;
+import io.lanyard.client.ApiClient;
 import io.lanyard.testkit.Namespaces;
 import io.lanyard.testkit.Shell;
 

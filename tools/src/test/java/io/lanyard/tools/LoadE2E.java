@@ -1,6 +1,7 @@
 package io.lanyard.tools;
 
-import io.lanyard.control.api.ApiClient;
+import io.lanyard.client.ApiClient;
+import io.lanyard.client.api.RunRequest;
 import io.lanyard.testkit.Privileges;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -52,7 +53,7 @@ class LoadE2E
         final long daemonPid = host.daemonPid();
         // one sandbox first, so one-time initialisation (a jar or a device opened on first use)
         // is not mistaken for a leak: a leak grows with the number of sandboxes
-        assertEquals(201, api.post("/sandboxes", Map.of("Name", "warm", "Network", "load", "Detach", true)).status());
+        assertEquals(201, api.post("/sandboxes", RunRequest.detached("warm", "load")).status());
         assertEquals(204, api.delete("/sandboxes/warm").status());
         final int fdsBefore = openDescriptors(daemonPid);
         final String inspectBefore = host.cli("network", "inspect", "load").ok().out();
@@ -61,7 +62,7 @@ class LoadE2E
         for (int i = 0; i < SANDBOXES; i++)
         {
             final long start = System.nanoTime();
-            final ApiClient.Response created = api.post("/sandboxes", Map.of("Name", "s" + i, "Network", "load", "Detach", true));
+            final ApiClient.Response created = api.post("/sandboxes", RunRequest.detached("s" + i, "load"));
             runNanos[i] = System.nanoTime() - start;
             assertEquals(201, created.status(), created.text());
         }
@@ -86,7 +87,7 @@ class LoadE2E
         // a descriptor can be open for a moment (a request's socket, a timer): a leak is one that stays
         assertTrue(LanyardHost.eventually(java.time.Duration.ofSeconds(5), () -> descriptorsOrMax(daemonPid) <= fdsBefore),
             "no descriptor leaked: " + fdsBefore + " before, " + openDescriptors(daemonPid) + " after");
-        assertEquals(201, api.post("/sandboxes", Map.of("Name", "again", "Network", "load", "Detach", true)).status());
+        assertEquals(201, api.post("/sandboxes", RunRequest.detached("again", "load")).status());
         assertTrue(host.inSandbox("again", "ip", "-o", "-4", "addr").output().contains("inet 10.70.0.2/16"), "every address freed");
 
         final List<Long> cliRuns = new ArrayList<>();

@@ -1,8 +1,9 @@
 package io.lanyard.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.lanyard.control.api.ApiClient;
-import io.lanyard.control.api.Json;
+import io.lanyard.client.ApiClient;
+import io.lanyard.client.Json;
+import io.lanyard.client.api.RunRequest;
 import io.lanyard.testkit.Privileges;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -15,7 +16,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -148,8 +148,7 @@ class OverlayE2E
             {
                 final LanyardHost host = i % 2 == 0 ? a : b;
                 final String name = "r" + i;
-                runs.add(racers.submit(() -> new ApiClient(host.socket).post("/sandboxes",
-                    Map.of("Name", name, "Network", "tiny", "Detach", true))));
+                runs.add(racers.submit(() -> new ApiClient(host.socket).post("/sandboxes", RunRequest.detached(name, "tiny"))));
             }
             int created = 0;
             final List<String> refusals = new ArrayList<>();

@@ -1,7 +1,7 @@
 package io.lanyard.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.lanyard.control.api.Json;
+import io.lanyard.client.Json;
 import io.lanyard.testkit.Privileges;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;

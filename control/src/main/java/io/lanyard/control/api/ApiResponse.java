@@ -1,5 +1,7 @@
 package io.lanyard.control.api;
 
+import io.lanyard.client.api.ErrorResponse;
+
 /** A status and a body that is either JSON-serialisable, plain text, or nothing. */
 public record ApiResponse(int status, Object body)
 {
@@ -18,13 +20,9 @@ public record ApiResponse(int status, Object body)
         return new ApiResponse(204, null);
     }
 
+    /** Docker's error shape: {@code {"message": "..."}}. */
     public static ApiResponse error(final int status, final String message)
     {
-        return new ApiResponse(status, new ErrorBody(message));
-    }
-
-    /** Docker's error shape: {@code {"message": "..."}}. */
-    public record ErrorBody(String message)
-    {
+        return new ApiResponse(status, new ErrorResponse(message));
     }
 }

@@ -2,6 +2,13 @@ package io.lanyard.control.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.lanyard.client.Json;
+import io.lanyard.client.api.ConnectRequest;
+import io.lanyard.client.api.DisconnectRequest;
+import io.lanyard.client.api.InvalidRequestException;
+import io.lanyard.client.api.IpamConfig;
+import io.lanyard.client.api.NetworkCreateRequest;
+import io.lanyard.client.api.RunRequest;
 import io.lanyard.control.ControlPlane;
 import io.lanyard.control.RequestException;
 import io.lanyard.control.model.IpamPool;
@@ -45,6 +52,10 @@ public final class ApiRoutes
         catch (final RequestException ex)
         {
             return ApiResponse.error(ex.status(), ex.getMessage());
+        }
+        catch (final InvalidRequestException ex)
+        {
+            return ApiResponse.error(400, ex.getMessage());
         }
         catch (final RuntimeException ex)
         {
@@ -97,7 +108,7 @@ public final class ApiRoutes
         }
         if (parts.length == 2 && "create".equals(parts[1]) && "POST".equals(method))
         {
-            final Network network = control.createNetwork(networkCreate(parse(body)));
+            final Network network = control.createNetwork(networkCreate(NetworkCreateRequest.fromJson(parse(body))));
             return ApiResponse.created(Map.of("Id", network.id(), "Warning", ""));
         }
         if (parts.length == 2)
@@ -111,50 +122,30 @@ public final class ApiRoutes
             final Network network = control.network(parts[1]);
             return ApiResponse.ok(JsonViews.network(network, control.members(network), control::publishedVia, control.peers(network)));
         }
-        if (parts.length == 3 && "POST".equals(method) && ("connect".equals(parts[2]) || "disconnect".equals(parts[2])))
+        if (parts.length == 3 && "POST".equals(method) && "connect".equals(parts[2]))
         {
-            final JsonNode request = parse(body);
-            final String container = text(request, "Container");
-            if (container == null || container.isEmpty())
-            {
-                throw RequestException.badRequest("a container (sandbox) to " + parts[2] + " is required");
-            }
-            if ("connect".equals(parts[2]))
-            {
-                final JsonNode endpoint = request.path("EndpointConfig");
-                control.connect(parts[1], container, endpoint.path("IPAMConfig").isObject() ?
-                    text(endpoint.path("IPAMConfig"), "IPv4Address") : null, strings(endpoint, "Aliases"));
-            }
-            else
-            {
-                control.disconnect(parts[1], container);
-            }
+            final ConnectRequest request = ConnectRequest.fromJson(parse(body));
+            control.connect(parts[1], request.container(), request.ipv4Address(), request.aliases());
+            return ApiResponse.ok(null);
+        }
+        if (parts.length == 3 && "POST".equals(method) && "disconnect".equals(parts[2]))
+        {
+            control.disconnect(parts[1], DisconnectRequest.fromJson(parse(body)).container());
             return ApiResponse.ok(null);
         }
         throw RequestException.notFound("page not found");
     }
 
-    /** Docker's NetworkCreateRequest. */
-    private static ControlPlane.NetworkCreate networkCreate(final JsonNode request)
+    /** Docker's NetworkCreateRequest, as the control plane takes it. */
+    private static ControlPlane.NetworkCreate networkCreate(final NetworkCreateRequest request)
     {
         final List<IpamPool> pools = new ArrayList<>();
-        final JsonNode config = request.path("IPAM").path("Config");
-        if (!config.isMissingNode() && !config.isNull() && !config.isArray())
+        for (final IpamConfig config : request.ipam())
         {
-            throw RequestException.badRequest("IPAM.Config must be an array");
+            pools.add(new IpamPool(config.subnet(), config.gateway(), config.ipRange(), config.auxAddresses()));
         }
-        for (final JsonNode pool : config)
-        {
-            pools.add(new IpamPool(text(pool, "Subnet"), text(pool, "Gateway"), text(pool, "IPRange"),
-                stringMap(pool, "AuxiliaryAddresses")));
-        }
-        if (request.path("EnableIPv6").asBoolean(false))
-        {
-            throw RequestException.badRequest("IPv6 networks are not supported");
-        }
-        return new ControlPlane.NetworkCreate(text(request, "Name"), text(request, "Driver"), pools,
-            request.path("Internal").asBoolean(false), request.path("Attachable").asBoolean(false),
-            stringMap(request, "Options"), stringMap(request, "Labels"));
+        return new ControlPlane.NetworkCreate(request.name(), request.driver(), pools, request.internal(), request.attachable(),
+            request.options(), request.labels());
     }
 
     private ApiResponse sandboxes(final String method, final String[] parts, final QueryStringDecoder query, final byte[] body)
@@ -170,11 +161,9 @@ public final class ApiRoutes
         }
         if (parts.length == 1 && "POST".equals(method))
         {
-            final JsonNode request = parse(body);
-            final Sandbox sandbox = control.run(new ControlPlane.RunRequest(
-                text(request, "Name"), text(request, "Network"), text(request, "IPv4Address"), strings(request, "Aliases"),
-                strings(request, "Cmd"), request.path("Detach").asBoolean(false), strings(request, "Ports"), strings(request, "Dns"),
-                strings(request, "Links")));
+            final RunRequest request = RunRequest.fromJson(parse(body));
+            final Sandbox sandbox = control.run(new ControlPlane.RunRequest(request.name(), request.network(), request.ipv4Address(),
+                request.aliases(), request.command(), request.detach(), request.ports(), request.dns(), request.links()));
             return ApiResponse.created(JsonViews.sandbox(control, sandbox, daemonPid));
         }
         if (parts.length == 2 && "GET".equals(method))
@@ -211,7 +200,7 @@ public final class ApiRoutes
         }
     }
 
-    static JsonNode parse(final byte[] body)
+    private static JsonNode parse(final byte[] body)
     {
         if (body.length == 0)
         {
@@ -234,66 +223,6 @@ public final class ApiRoutes
         {
             throw RequestException.badRequest("unreadable request body");
         }
-    }
-
-    static String text(final JsonNode node, final String field)
-    {
-        final JsonNode value = node.get(field);
-        if (value == null || value.isNull())
-        {
-            return null;
-        }
-        if (!value.isTextual())
-        {
-            throw RequestException.badRequest(field + " must be a string");
-        }
-        return value.asText();
-    }
-
-    static List<String> strings(final JsonNode node, final String field)
-    {
-        final JsonNode value = node.get(field);
-        if (value == null || value.isNull())
-        {
-            return List.of();
-        }
-        if (!value.isArray())
-        {
-            throw RequestException.badRequest(field + " must be an array of strings");
-        }
-        final List<String> result = new ArrayList<>();
-        for (final JsonNode item : value)
-        {
-            if (!item.isTextual())
-            {
-                throw RequestException.badRequest(field + " must be an array of strings");
-            }
-            result.add(item.asText());
-        }
-        return result;
-    }
-
-    static Map<String, String> stringMap(final JsonNode node, final String field)
-    {
-        final JsonNode value = node.get(field);
-        if (value == null || value.isNull())
-        {
-            return Map.of();
-        }
-        if (!value.isObject())
-        {
-            throw RequestException.badRequest(field + " must be an object of strings");
-        }
-        final Map<String, String> result = new LinkedHashMap<>();
-        for (final Map.Entry<String, JsonNode> entry : value.properties())
-        {
-            if (!entry.getValue().isTextual())
-            {
-                throw RequestException.badRequest(field + "." + entry.getKey() + " must be a string");
-            }
-            result.put(entry.getKey(), entry.getValue().asText());
-        }
-        return result;
     }
 
     private static boolean flag(final QueryStringDecoder query, final String name)

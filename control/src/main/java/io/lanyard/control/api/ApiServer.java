@@ -1,5 +1,6 @@
 package io.lanyard.control.api;
 
+import io.lanyard.client.Json;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;

@@ -1,6 +1,7 @@
 package io.lanyard.control.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.lanyard.client.Json;
 import io.lanyard.control.RequestException;
 import io.lanyard.control.model.Network;
 

@@ -1,8 +1,8 @@
 package io.lanyard.control.api;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.util.RawValue;
+import io.lanyard.client.ApiClient;
 import io.lanyard.control.ControlPlaneFixture;
 import io.lanyard.control.model.Endpoint;
 import io.lanyard.control.model.Network;
@@ -32,6 +32,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
+import static io.lanyard.control.api.JsonAnswers.fieldNames;
+import static io.lanyard.control.api.JsonAnswers.strictJson;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -89,8 +91,8 @@ class ApiRoutesOverSocketTest
     @TempDir
     static Path tempDir;
 
+    private ApiServerFixture api;
     private ControlPlaneFixture fixture;
-    private ApiServer server;
     private ApiClient client;
 
     @BeforeAll
@@ -102,29 +104,21 @@ class ApiRoutesOverSocketTest
             List.of(new Network(HOST_NETWORK_ID, "host", Network.DRIVER_HOST, "local", created, false, false, null, null, null)),
             List.of(new Sandbox(SANDBOX_ID, SANDBOX_NAME, null, created, Sandbox.READY, List.of(), null, null, null,
                 List.of(new Endpoint(ENDPOINT_ID, HOST_NETWORK_ID, null, null, 0, null, null, null))))));
-        final Path socket = tempDir.resolve("run/lanyard.sock");
-        ApiServer.ensureFree(socket);
-        server = ApiServer.start(socket, new ApiRoutes(fixture.control()));
-        client = new ApiClient(socket);
+        api = new ApiServerFixture(fixture, tempDir);
+        client = api.client();
     }
 
     @AfterAll
     void stopDaemon()
     {
-        if (server != null)
+        if (api != null)
         {
-            server.close();
+            api.close();
         }
-        if (fixture != null)
+        else if (fixture != null)
         {
             fixture.close();
         }
-    }
-
-    /** Parses the whole body as exactly one JSON value: trailing bytes are an error. */
-    private static JsonNode strictJson(final ApiClient.Response response) throws IOException
-    {
-        return Json.MAPPER.readerFor(JsonNode.class).with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readValue(response.body());
     }
 
     private static JsonNode okJson(final ApiClient.Response response) throws IOException
@@ -153,13 +147,6 @@ class ApiRoutesOverSocketTest
             assertEquals(message, actual);
         }
         return actual;
-    }
-
-    private static List<String> fieldNames(final JsonNode node)
-    {
-        final List<String> names = new ArrayList<>();
-        node.fieldNames().forEachRemaining(names::add);
-        return names;
     }
 
     private static JsonNode byName(final JsonNode networks, final String name)

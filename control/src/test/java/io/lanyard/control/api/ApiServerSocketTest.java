@@ -1,5 +1,6 @@
 package io.lanyard.control.api;
 
+import io.lanyard.client.ApiClient;
 import io.lanyard.control.ControlPlane;
 import io.lanyard.control.ControlPlaneFixture;
 import org.junit.jupiter.api.AfterEach;
@@ -40,7 +41,7 @@ class ApiServerSocketTest
     void startControlPlane()
     {
         fixture = ControlPlaneFixture.fresh(tempDir.resolve("daemon"));
-        socket = tempDir.resolve("run/lanyard.sock");
+        socket = ApiServerFixture.socketIn(tempDir);
     }
 
     @AfterEach
@@ -51,8 +52,7 @@ class ApiServerSocketTest
 
     private ApiServer start() throws IOException
     {
-        ApiServer.ensureFree(socket);
-        return ApiServer.start(socket, new ApiRoutes(fixture.control()));
+        return ApiServerFixture.serve(fixture, socket);
     }
 
     /** Waits, without sleeping, for a condition on other threads; the class timeout bounds it. */
@@ -116,7 +116,7 @@ class ApiServerSocketTest
         ApiServer.ensureFree(socket);
 
         assertFalse(Files.exists(socket, LinkOption.NOFOLLOW_LINKS));
-        try (ApiServer server = ApiServer.start(socket, new ApiRoutes(fixture.control())))
+        try (ApiServer server = start())
         {
             assertEquals("OK", new ApiClient(socket).get("/_ping").text());
         }

@@ -1,7 +1,7 @@
 package io.lanyard.control.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.lanyard.control.ControlPlaneFixture;
+import io.lanyard.client.ApiClient;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -16,7 +16,6 @@ import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +23,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.concurrent.TimeUnit;
 
+import static io.lanyard.control.api.JsonAnswers.fieldNames;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
@@ -38,19 +38,15 @@ class NetworkFiltersOverSocketTest
     @TempDir
     static Path tempDir;
 
-    private ControlPlaneFixture fixture;
-    private ApiServer server;
+    private ApiServerFixture api;
     private ApiClient client;
     private final Map<String, String> ids = new HashMap<>();
 
     @BeforeAll
     void startDaemonWithThreeUserNetworks() throws IOException
     {
-        fixture = ControlPlaneFixture.fresh(tempDir);
-        final Path socket = tempDir.resolve("run/lanyard.sock");
-        ApiServer.ensureFree(socket);
-        server = ApiServer.start(socket, new ApiRoutes(fixture.control()));
-        client = new ApiClient(socket);
+        api = ApiServerFixture.fresh(tempDir);
+        client = api.client();
         create(Map.of("Name", "frontend", "Labels", Map.of("tier", "web", "env", "prod")));
         create(Map.of("Name", "backend", "Labels", Map.of("tier", "db")));
         create(Map.of("Name", "frontdoor"));
@@ -63,13 +59,9 @@ class NetworkFiltersOverSocketTest
     @AfterAll
     void stopDaemon()
     {
-        if (server != null)
+        if (api != null)
         {
-            server.close();
-        }
-        if (fixture != null)
-        {
-            fixture.close();
+            api.close();
         }
     }
 
@@ -214,10 +206,4 @@ class NetworkFiltersOverSocketTest
         assertEquals("invalid filter 'name'", response.errorMessage());
     }
 
-    private static List<String> fieldNames(final JsonNode node)
-    {
-        final List<String> names = new ArrayList<>();
-        node.fieldNames().forEachRemaining(names::add);
-        return names;
-    }
 }

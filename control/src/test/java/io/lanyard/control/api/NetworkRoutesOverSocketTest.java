@@ -1,7 +1,8 @@
 package io.lanyard.control.api;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.lanyard.client.ApiClient;
+import io.lanyard.client.Json;
 import io.lanyard.control.ControlPlaneFixture;
 import io.lanyard.control.model.Network;
 import io.lanyard.control.store.StateStore;
@@ -15,12 +16,13 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 
+import static io.lanyard.control.api.JsonAnswers.fieldNames;
+import static io.lanyard.control.api.JsonAnswers.strictJson;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -39,44 +41,25 @@ class NetworkRoutesOverSocketTest
     @TempDir
     Path tempDir;
 
+    private ApiServerFixture api;
     private ControlPlaneFixture fixture;
-    private ApiServer server;
     private ApiClient client;
 
     @BeforeEach
     void startDaemon() throws IOException
     {
-        fixture = ControlPlaneFixture.fresh(tempDir);
-        final Path socket = tempDir.resolve("run/lanyard.sock");
-        ApiServer.ensureFree(socket);
-        server = ApiServer.start(socket, new ApiRoutes(fixture.control()));
-        client = new ApiClient(socket);
+        api = ApiServerFixture.fresh(tempDir);
+        fixture = api.controlPlane();
+        client = api.client();
     }
 
     @AfterEach
     void stopDaemon()
     {
-        if (server != null)
+        if (api != null)
         {
-            server.close();
+            api.close();
         }
-        if (fixture != null)
-        {
-            fixture.close();
-        }
-    }
-
-    /** Parses the whole body as exactly one JSON value: trailing bytes are an error. */
-    private static JsonNode strictJson(final ApiClient.Response response) throws IOException
-    {
-        return Json.MAPPER.readerFor(JsonNode.class).with(DeserializationFeature.FAIL_ON_TRAILING_TOKENS).readValue(response.body());
-    }
-
-    private static List<String> fieldNames(final JsonNode node)
-    {
-        final List<String> names = new ArrayList<>();
-        node.fieldNames().forEachRemaining(names::add);
-        return names;
     }
 
     private String create(final Object request) throws IOException

@@ -1,7 +1,7 @@
 package io.lanyard.control.ports;
 
 import com.fasterxml.jackson.databind.JsonMappingException;
-import io.lanyard.control.api.Json;
+import io.lanyard.client.Json;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.CsvSource;

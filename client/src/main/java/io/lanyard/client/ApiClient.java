@@ -1,7 +1,8 @@
-package io.lanyard.control.api;
+package io.lanyard.client;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.lanyard.client.api.ErrorResponse;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.embedded.EmbeddedChannel;
@@ -26,7 +27,8 @@ import java.nio.file.Path;
 /**
  * A blocking client of the daemon's API, one connection per call. Netty's HTTP codec runs in an
  * {@link EmbeddedChannel} over a plain Unix {@link SocketChannel}: no event loop to start,
- * which keeps a CLI invocation short.
+ * which keeps a CLI invocation short. A body to send is anything the {@link Json#MAPPER} writes:
+ * the request records of {@link io.lanyard.client.api}, or a tree.
  */
 public final class ApiClient
 {
@@ -84,10 +86,10 @@ public final class ApiClient
         {
             try
             {
-                final JsonNode node = Json.MAPPER.readTree(body);
-                if (node != null && node.hasNonNull("message"))
+                final String message = ErrorResponse.fromJson(Json.MAPPER.readTree(body)).message();
+                if (message != null)
                 {
-                    return node.get("message").asText();
+                    return message;
                 }
             }
             catch (final IOException ignored)

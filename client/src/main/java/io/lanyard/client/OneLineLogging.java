@@ -1,4 +1,4 @@
-package io.lanyard.control;
+package io.lanyard.client;
 
 import java.time.LocalTime;
 import java.time.format.DateTimeFormatter;
@@ -8,7 +8,11 @@ import java.util.logging.Level;
 import java.util.logging.LogRecord;
 import java.util.logging.Logger;
 
-/** Routes the JDK's logging to stderr as one line per record: {@code time program LEVEL message}. */
+/**
+ * Routes the JDK's logging to stderr as one line per record: {@code time program LEVEL message}.
+ * Both {@code lanyardd} and the CLI log this way; it lives here, beside the client, so the CLI
+ * has it without the daemon's classes on its class path.
+ */
 public final class OneLineLogging
 {
     private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HH:mm:ss.SSS");

@@ -1,4 +1,4 @@
-package io.lanyard.control.api;
+package io.lanyard.client;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
