@@ -83,8 +83,8 @@ public final class ControlPlane implements AutoCloseable
     /** The embedded DNS; null for a control plane that answers no names (tests of other parts). */
     private final EmbeddedDns dns;
 
-    private final Map<String, Network> networks = new LinkedHashMap<>();
-    private final Map<String, Sandbox> sandboxes = new LinkedHashMap<>();
+    private final NetworkTable networks = new NetworkTable();
+    private final SandboxTable sandboxes = new SandboxTable();
     private final Map<String, List<AddressPool>> pools = new HashMap<>();
     private final Map<String, Integer> domains = new HashMap<>();
     private final BitSet usedDomains = new BitSet();
@@ -119,6 +119,17 @@ public final class ControlPlane implements AutoCloseable
         public Routing(final HostInterfaces hosts, final Uplink uplink, final PublishedPorts ports)
         {
             this(hosts, uplink, ports, null);
+        }
+
+        /** The cluster, for a request that cannot be done outside one. */
+        OverlayCluster requireCluster(final String what)
+        {
+            if (cluster == null)
+            {
+                throw RequestException.badRequest("cannot " + what + ": this daemon is not in a cluster (start lanyardd with " +
+                    "--store etcd://HOST:PORT --advertise-addr IP)");
+            }
+            return cluster;
         }
     }
 
@@ -189,10 +200,10 @@ public final class ControlPlane implements AutoCloseable
         ensurePredefinedNetworks();
         for (final Sandbox sandbox : state.sandboxes())
         {
-            sandboxes.put(sandbox.id(), sandbox);
+            sandboxes.put(sandbox);
             reserveAddresses(sandbox);
         }
-        for (final Sandbox stored : List.copyOf(sandboxes.values()))
+        for (final Sandbox stored : sandboxes.all())
         {
             switch (stored.state())
             {
@@ -254,28 +265,28 @@ public final class ControlPlane implements AutoCloseable
                 " on " + endpoint.networkId().substring(0, 12));
             if (endpoint.hasInterface() && sandbox.netns() != null)
             {
-                quietly("remove " + endpoint.interfaceName(), () -> plumbing.removeInterface(sandbox.netns(), endpoint.interfaceName()));
+                BestEffort.attempt("remove " + endpoint.interfaceName(), () -> plumbing.removeInterface(sandbox.netns(), endpoint.interfaceName()));
             }
             releaseAddress(endpoint);
         }
         final Sandbox settled = sandbox.withEndpoints(kept);
-        sandboxes.put(settled.id(), settled);
+        sandboxes.put(settled);
         return settled;
     }
 
     private void ensurePredefinedNetworks()
     {
-        if (findByName("none").isEmpty())
+        if (networks.byName("none").isEmpty())
         {
             addNetwork(new Network(Identifiers.newId(), "none", Network.DRIVER_NULL, "local", Instant.now(), false, false,
                 List.of(), Map.of(), Map.of()));
         }
-        if (findByName("host").isEmpty())
+        if (networks.byName("host").isEmpty())
         {
             addNetwork(new Network(Identifiers.newId(), "host", Network.DRIVER_HOST, "local", Instant.now(), false, false,
                 List.of(), Map.of(), Map.of()));
         }
-        final Optional<Network> bridge = findByName("bridge");
+        final Optional<Network> bridge = networks.byName("bridge");
         final Map<String, String> options = new LinkedHashMap<>();
         options.put(Network.OPTION_DEFAULT_BRIDGE, "true");
         options.put(Network.OPTION_ENABLE_ICC, Boolean.toString(settings.icc()));
@@ -294,7 +305,7 @@ public final class ControlPlane implements AutoCloseable
             final Network old = bridge.get();
             final Network updated = new Network(old.id(), old.name(), old.driver(), old.scope(), old.created(), old.internal(),
                 old.attachable(), old.ipam(), options, old.labels());
-            networks.put(old.id(), updated);
+            networks.put(updated);
             programDomain(updated);
         }
     }
@@ -323,51 +334,19 @@ public final class ControlPlane implements AutoCloseable
 
     public synchronized List<Network> networks()
     {
-        return List.copyOf(networks.values());
+        return networks.all();
     }
 
     /** Finds a network Docker's way: exact ID, then exact name, then a unique ID prefix. */
     public synchronized Network network(final String reference)
     {
-        final Network byId = networks.get(reference);
-        if (byId != null)
-        {
-            return byId;
-        }
-        final Optional<Network> byName = findByName(reference);
-        if (byName.isPresent())
-        {
-            return byName.get();
-        }
-        final List<Network> byPrefix = reference.isEmpty() ? List.of() :
-            networks.values().stream().filter(n -> n.id().startsWith(reference)).toList();
-        if (byPrefix.size() == 1)
-        {
-            return byPrefix.get(0);
-        }
-        if (byPrefix.size() > 1)
-        {
-            throw RequestException.badRequest("network " + reference + " is ambiguous (" + byPrefix.size() +
-                " matches found based on ID prefix)");
-        }
-        throw RequestException.notFound("network " + reference + " not found");
+        return networks.resolve(reference);
     }
 
     /** The sandboxes attached to a network, with their endpoint on it. */
     public synchronized Map<Sandbox, Endpoint> members(final Network network)
     {
-        final Map<Sandbox, Endpoint> members = new LinkedHashMap<>();
-        for (final Sandbox sandbox : sandboxes.values())
-        {
-            for (final Endpoint endpoint : sandbox.endpoints())
-            {
-                if (endpoint.networkId().equals(network.id()))
-                {
-                    members.put(sandbox, endpoint);
-                }
-            }
-        }
-        return members;
+        return sandboxes.members(network);
     }
 
     /** Creates a user-defined bridge network; every check happens before anything changes. */
@@ -379,7 +358,7 @@ public final class ControlPlane implements AutoCloseable
             throw RequestException.badRequest("invalid network name \"" + (name == null ? "" : name) +
                 "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
         }
-        if (findByName(name).isPresent())
+        if (networks.byName(name).isPresent())
         {
             throw RequestException.conflict("network with name " + name + " already exists");
         }
@@ -400,7 +379,7 @@ public final class ControlPlane implements AutoCloseable
         final String device = options.get(Network.OPTION_BRIDGE_NAME);
         if (device != null)
         {
-            for (final Network other : networks.values())
+            for (final Network other : networks.all())
             {
                 if (device.equals(other.options().get(Network.OPTION_BRIDGE_NAME)))
                 {
@@ -412,7 +391,7 @@ public final class ControlPlane implements AutoCloseable
                 throw RequestException.conflict("bridge name " + device + " is already used by another interface on this host");
             }
         }
-        final List<IpamPool> ipam = IpamPlanner.plan(request.ipam(), subnetsInUse());
+        final List<IpamPool> ipam = IpamPlanner.plan(request.ipam(), networks.subnetsInUse());
         final Network network = new Network(Identifiers.newId(), name, driver, Network.SCOPE_LOCAL, Instant.now(), request.internal(),
             request.attachable(), ipam, options, request.labels());
         try
@@ -441,16 +420,9 @@ public final class ControlPlane implements AutoCloseable
      */
     private Network createOverlay(final NetworkCreate request)
     {
-        final OverlayCluster cluster = requireCluster("create an overlay network");
+        final OverlayCluster cluster = routing.requireCluster("create an overlay network");
         final Map<String, String> options = new LinkedHashMap<>(OverlayOptions.validate(request.options()));
-        final List<Ipv4Cidr> localSubnets = new ArrayList<>();
-        for (final Network local : networks.values())
-        {
-            if (!local.isOverlay())
-            {
-                local.ipam().forEach(pool -> localSubnets.add(Ipv4Cidr.parse(pool.subnet())));
-            }
-        }
+        final List<Ipv4Cidr> localSubnets = networks.localSubnets();
         final Network network;
         try
         {
@@ -496,7 +468,7 @@ public final class ControlPlane implements AutoCloseable
         {
             throw RequestException.unavailable(ex.getMessage());
         }
-        if (!networks.containsKey(network.id()))
+        if (!networks.contains(network.id()))
         {
             try
             {
@@ -530,7 +502,7 @@ public final class ControlPlane implements AutoCloseable
             final List<AddressClaim> holders;
             try
             {
-                holders = requireCluster("remove an overlay network").removeNetwork(network);
+                holders = routing.requireCluster("remove an overlay network").removeNetwork(network);
             }
             catch (final ClusterStoreException ex)
             {
@@ -546,35 +518,6 @@ public final class ControlPlane implements AutoCloseable
         save();
     }
 
-    private OverlayCluster requireCluster(final String what)
-    {
-        if (routing.cluster() == null)
-        {
-            throw RequestException.badRequest("cannot " + what + ": this daemon is not in a cluster (start lanyardd with " +
-                "--store etcd://HOST:PORT --advertise-addr IP)");
-        }
-        return routing.cluster();
-    }
-
-    /** Every subnet the networks use, for the planner's overlap checks. */
-    private List<Ipv4Cidr> subnetsInUse()
-    {
-        final List<Ipv4Cidr> inUse = new ArrayList<>();
-        for (final Network network : networks.values())
-        {
-            for (final IpamPool pool : network.ipam())
-            {
-                inUse.add(Ipv4Cidr.parse(pool.subnet()));
-            }
-        }
-        return inUse;
-    }
-
-    private Optional<Network> findByName(final String name)
-    {
-        return networks.values().stream().filter(n -> n.name().equals(name)).findFirst();
-    }
-
     private void addNetwork(final Network network)
     {
         final List<AddressPool> networkPools = new ArrayList<>();
@@ -588,7 +531,7 @@ public final class ControlPlane implements AutoCloseable
             }
             networkPools.add(addresses);
         }
-        networks.put(network.id(), network);
+        networks.put(network);
         pools.put(network.id(), networkPools);
         if (network.isSwitched())
         {
@@ -647,15 +590,15 @@ public final class ControlPlane implements AutoCloseable
         {
             if (network.isOverlay() && dataplane.overlay(domain) != null)
             {
-                quietly("remove the overlay of " + network.name(), () -> dataplane.removeOverlay(domain));
+                BestEffort.attempt("remove the overlay of " + network.name(), () -> dataplane.removeOverlay(domain));
             }
             remoteEndpoints.remove(domain);
             overlayPeers.remove(domain);
             if (routing.hosts() != null)
             {
-                quietly("remove the host-side port of " + network.name(), () -> routing.hosts().remove(network.id()));
+                BestEffort.attempt("remove the host-side port of " + network.name(), () -> routing.hosts().remove(network.id()));
             }
-            quietly("unroute " + network.name(), () -> dataplane.clearRouting(domain));
+            BestEffort.attempt("unroute " + network.name(), () -> dataplane.clearRouting(domain));
             dataplane.configureDomain(domain, 0, -1L, true);
             usedDomains.clear(domain);
         }
@@ -693,31 +636,13 @@ public final class ControlPlane implements AutoCloseable
 
     public synchronized List<Sandbox> sandboxes()
     {
-        return List.copyOf(sandboxes.values());
+        return sandboxes.all();
     }
 
     /** Finds a sandbox by exact ID, exact name, or unique ID prefix. */
     public synchronized Sandbox sandbox(final String reference)
     {
-        final Sandbox byId = sandboxes.get(reference);
-        if (byId != null)
-        {
-            return byId;
-        }
-        for (final Sandbox sandbox : sandboxes.values())
-        {
-            if (sandbox.name().equals(reference))
-            {
-                return sandbox;
-            }
-        }
-        final List<Sandbox> byPrefix = reference.isEmpty() ? List.of() :
-            sandboxes.values().stream().filter(s -> s.id().startsWith(reference)).toList();
-        if (byPrefix.size() == 1)
-        {
-            return byPrefix.get(0);
-        }
-        throw RequestException.notFound("No such container: " + reference);
+        return sandboxes.resolve(reference);
     }
 
     public synchronized boolean isRunning(final Sandbox sandbox)
@@ -737,14 +662,11 @@ public final class ControlPlane implements AutoCloseable
         {
             throw RequestException.badRequest("Invalid container name (" + name + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
         }
-        for (final Sandbox existing : sandboxes.values())
+        sandboxes.withName(name).ifPresent(existing ->
         {
-            if (existing.name().equals(name))
-            {
-                throw RequestException.conflict("Conflict. The container name \"/" + name + "\" is already in use by container \"" +
-                    existing.id() + "\". You have to remove (or rename) that container to be able to reuse that name.");
-            }
-        }
+            throw RequestException.conflict("Conflict. The container name \"/" + name + "\" is already in use by container \"" +
+                existing.id() + "\". You have to remove (or rename) that container to be able to reuse that name.");
+        });
         final Network network = network(request.network() == null ? "bridge" : request.network());
         final Integer staticAddress = request.ipv4Address() == null ? null : IpamPlanner.parseAddress(request.ipv4Address());
         checkEndpointOptions(network, staticAddress, request.aliases());
@@ -762,7 +684,7 @@ public final class ControlPlane implements AutoCloseable
         final Endpoint endpoint = newEndpoint(network, "eth0", staticAddress, request.aliases(), name);
         Sandbox sandbox = new Sandbox(id, name, netns, Instant.now(), Sandbox.CREATING, request.command(), null, null, null,
             List.of(endpoint), List.of(), upstreams, links);
-        sandboxes.put(id, sandbox);
+        sandboxes.put(sandbox);
         try
         {
             save();
@@ -796,7 +718,7 @@ public final class ControlPlane implements AutoCloseable
                 throw ex instanceof RequestException ? ex : RequestException.internal("cannot publish ports of " + name + ": " + ex.getMessage());
             }
         }
-        sandboxes.put(id, sandbox);
+        sandboxes.put(sandbox);
         save();
         linksChanged();
 
@@ -821,13 +743,13 @@ public final class ControlPlane implements AutoCloseable
             leaveCluster(sandbox, endpoint, "remove");
         }
         sandbox = sandbox.withState(Sandbox.REMOVING);
-        sandboxes.put(sandbox.id(), sandbox);
+        sandboxes.put(sandbox);
         save();
         processes.kill(sandbox.pid(), sandbox.pidStartMillis());
         if (routing.ports() != null)
         {
             final String sandboxId = sandbox.id();
-            quietly("unpublish the ports of " + sandbox.name(), () -> routing.ports().release(sandboxId));
+            BestEffort.attempt("unpublish the ports of " + sandbox.name(), () -> routing.ports().release(sandboxId));
         }
         tearDown(sandbox);
         forget(sandbox);
@@ -868,7 +790,7 @@ public final class ControlPlane implements AutoCloseable
         final List<Endpoint> endpoints = new ArrayList<>(sandbox.endpoints());
         endpoints.add(endpoint.withState(Endpoint.CONNECTING));
         sandbox = sandbox.withEndpoints(endpoints);
-        sandboxes.put(sandbox.id(), sandbox);
+        sandboxes.put(sandbox);
         try
         {
             save();
@@ -880,7 +802,7 @@ public final class ControlPlane implements AutoCloseable
             register(sandbox, endpoint);
             endpoints.set(endpoints.size() - 1, endpoint);
             sandbox = sandbox.withEndpoints(endpoints);
-            sandboxes.put(sandbox.id(), sandbox);
+            sandboxes.put(sandbox);
             writeEtcFiles(sandbox);
             save();
             linksChanged();
@@ -890,8 +812,8 @@ public final class ControlPlane implements AutoCloseable
         {
             detachEndpoint(before, endpoint);
             releaseAddress(endpoint);
-            sandboxes.put(before.id(), before);
-            quietly("restore /etc files of " + before.name(), () -> writeEtcFiles(before));
+            sandboxes.put(before);
+            BestEffort.attempt("restore /etc files of " + before.name(), () -> writeEtcFiles(before));
             save();
             final String message = "cannot connect " + before.name() + " to " + network.name() + ": " + ex.getMessage();
             throw ex instanceof ClusterStoreException ? RequestException.unavailable(message) : RequestException.internal(message);
@@ -915,7 +837,7 @@ public final class ControlPlane implements AutoCloseable
         final String hadDefaultRoute = defaultRouteFor(sandbox);
         final List<Endpoint> marked = new ArrayList<>(sandbox.endpoints());
         marked.set(marked.indexOf(endpoint), endpoint.withState(Endpoint.DISCONNECTING));
-        sandboxes.put(sandbox.id(), sandbox.withEndpoints(marked));
+        sandboxes.put(sandbox.withEndpoints(marked));
         save();
 
         detachEndpoint(sandbox, endpoint);
@@ -923,12 +845,12 @@ public final class ControlPlane implements AutoCloseable
         final List<Endpoint> remaining = new ArrayList<>(sandbox.endpoints());
         remaining.remove(endpoint);
         sandbox = sandbox.withEndpoints(remaining);
-        sandboxes.put(sandbox.id(), sandbox);
+        sandboxes.put(sandbox);
         final Sandbox after = sandbox;
-        quietly("rewrite /etc files of " + sandbox.name(), () -> writeEtcFiles(after));
+        BestEffort.attempt("rewrite /etc files of " + sandbox.name(), () -> writeEtcFiles(after));
         if (endpoint.id().equals(hadDefaultRoute))
         {
-            quietly("move the default route of " + sandbox.name(), () -> reapplyDefaultRoute(after));
+            BestEffort.attempt("move the default route of " + sandbox.name(), () -> reapplyDefaultRoute(after));
             if (!sandbox.ports().isEmpty() && routing.ports() != null)
             {
                 // published ports follow the route out, as Docker's follow the endpoint with the gateway;
@@ -1091,18 +1013,13 @@ public final class ControlPlane implements AutoCloseable
     {
         for (final Endpoint endpoint : sandbox.endpoints())
         {
-            final Network network = networks.get(endpoint.networkId());
+            final Network network = networks.byId(endpoint.networkId());
             if (network != null && isDefaultBridge(network) && endpoint.ipv4Address() != null && endpoint.isSettled())
             {
                 return endpoint;
             }
         }
         return null;
-    }
-
-    private Optional<Sandbox> sandboxNamed(final String name)
-    {
-        return sandboxes.values().stream().filter(s -> s.name().equals(name) && !Sandbox.REMOVING.equals(s.state())).findFirst();
     }
 
     private static String nextInterfaceName(final Sandbox sandbox)
@@ -1122,17 +1039,17 @@ public final class ControlPlane implements AutoCloseable
         final SandboxProcesses.Started started = processes.start(sandbox.id(), sandbox.netns(), sandbox.command(),
             status -> onCommandExit(sandbox.id(), status));
         final Sandbox running = sandbox.withProcess(started.pid(), started.startMillis(), null);
-        sandboxes.put(sandbox.id(), running);
+        sandboxes.put(running);
         save();
         return running;
     }
 
     private synchronized void onCommandExit(final String sandboxId, final int status)
     {
-        final Sandbox sandbox = sandboxes.get(sandboxId);
+        final Sandbox sandbox = sandboxes.byId(sandboxId);
         if (sandbox != null && Sandbox.READY.equals(sandbox.state()))
         {
-            sandboxes.put(sandboxId, sandbox.withProcess(sandbox.pid(), sandbox.pidStartMillis(), status));
+            sandboxes.put(sandbox.withProcess(sandbox.pid(), sandbox.pidStartMillis(), status));
             save();
         }
     }
@@ -1175,7 +1092,7 @@ public final class ControlPlane implements AutoCloseable
         final boolean claimed;
         try
         {
-            claimed = requireCluster("join an overlay network").claimAddress(network.id(), Ipv4Address.format(address), endpointId,
+            claimed = routing.requireCluster("join an overlay network").claimAddress(network.id(), Ipv4Address.format(address), endpointId,
                 sandboxName);
         }
         catch (final ClusterStoreException ex)
@@ -1248,7 +1165,7 @@ public final class ControlPlane implements AutoCloseable
         final List<RemoteEndpoint> shared = new ArrayList<>();
         for (final Endpoint endpoint : sandbox.endpoints())
         {
-            final Network network = networks.get(endpoint.networkId());
+            final Network network = networks.byId(endpoint.networkId());
             if (network != null && network.isOverlay() && endpoint.ipv4Address() != null && endpoint.isSettled())
             {
                 shared.add(new RemoteEndpoint(network.id(), endpoint.id(), sandbox.name(), routing.cluster().self().ip(),
@@ -1261,10 +1178,10 @@ public final class ControlPlane implements AutoCloseable
     /** Tells the other hosts of an overlay endpoint, under this host's lease. */
     private void register(final Sandbox sandbox, final Endpoint endpoint)
     {
-        final Network network = networks.get(endpoint.networkId());
+        final Network network = networks.byId(endpoint.networkId());
         if (network.isOverlay() && endpoint.ipv4Address() != null)
         {
-            requireCluster("join an overlay network").register(new RemoteEndpoint(network.id(), endpoint.id(), sandbox.name(),
+            routing.requireCluster("join an overlay network").register(new RemoteEndpoint(network.id(), endpoint.id(), sandbox.name(),
                 routing.cluster().self().ip(), endpoint.macAddress(), endpoint.ipv4Address(), remoteNames(sandbox, endpoint)));
         }
     }
@@ -1283,12 +1200,12 @@ public final class ControlPlane implements AutoCloseable
      */
     private void leaveCluster(final Sandbox sandbox, final Endpoint endpoint, final String what)
     {
-        final Network network = networks.get(endpoint.networkId());
+        final Network network = networks.byId(endpoint.networkId());
         if (network == null || !network.isOverlay() || endpoint.ipv4Address() == null)
         {
             return;
         }
-        final OverlayCluster cluster = requireCluster(what + " " + sandbox.name());
+        final OverlayCluster cluster = routing.requireCluster(what + " " + sandbox.name());
         boolean withdrawn = false;
         try
         {
@@ -1300,7 +1217,7 @@ public final class ControlPlane implements AutoCloseable
         {
             if (withdrawn && endpoint.isSettled() && Sandbox.READY.equals(sandbox.state()))
             {
-                quietly("register " + sandbox.name() + " again", () -> register(sandbox, endpoint));
+                BestEffort.attempt("register " + sandbox.name() + " again", () -> register(sandbox, endpoint));
             }
             throw RequestException.unavailable("cannot " + what + " " + sandbox.name() + ": " + ex.getMessage());
         }
@@ -1343,7 +1260,7 @@ public final class ControlPlane implements AutoCloseable
     {
         for (final Endpoint endpoint : sandbox.endpoints())
         {
-            final Network network = networks.get(endpoint.networkId());
+            final Network network = networks.byId(endpoint.networkId());
             if (endpoint.hasInterface() && network != null && network.isBridge() && !network.internal())
             {
                 return endpoint.id();
@@ -1366,7 +1283,7 @@ public final class ControlPlane implements AutoCloseable
 
     private InterfaceSpec interfaceSpec(final Endpoint endpoint, final boolean defaultRoute)
     {
-        final Network network = networks.get(endpoint.networkId());
+        final Network network = networks.byId(endpoint.networkId());
         final int address = Ipv4Address.parse(endpoint.ipv4Address());
         final IpamPool ipam = network.ipam().stream()
             .filter(p -> Ipv4Cidr.parse(p.subnet()).contains(address))
@@ -1387,7 +1304,7 @@ public final class ControlPlane implements AutoCloseable
 
     private void attach(final Sandbox sandbox, final Endpoint endpoint, final boolean defaultRoute)
     {
-        final Network network = networks.get(endpoint.networkId());
+        final Network network = networks.byId(endpoint.networkId());
         // frames left for the receiver to segment or checksum cannot cross an overlay as one datagram
         final TapDevice tap = network.isOverlay() ?
             plumbing.openInterface(sandbox.netns(), interfaceSpec(endpoint, defaultRoute), TapDevice.OFFLOAD_NONE) :
@@ -1411,19 +1328,19 @@ public final class ControlPlane implements AutoCloseable
         final Attachment attachment = attachments.remove(endpoint.id());
         if (attachment != null)
         {
-            quietly("detach " + attachment.port(), () -> dataplane.detach(attachment.port()));
-            quietly("remove " + attachment.tap(), () -> plumbing.removeInterface(attachment.tap()));
+            BestEffort.attempt("detach " + attachment.port(), () -> dataplane.detach(attachment.port()));
+            BestEffort.attempt("remove " + attachment.tap(), () -> plumbing.removeInterface(attachment.tap()));
         }
         final Integer domain = domains.get(endpoint.networkId());
         if (domain != null && endpoint.macAddress() != null)
         {
             // its NATed flows would otherwise hold their ports and table entries until they time out
-            quietly("forget the connections of " + endpoint.ipv4Address(),
+            BestEffort.attempt("forget the connections of " + endpoint.ipv4Address(),
                 () -> dataplane.forgetEndpoint(domain, MacAddress.parse(endpoint.macAddress())));
         }
         else if (endpoint.hasInterface() && sandbox.netns() != null)
         {
-            quietly("remove " + endpoint.interfaceName(), () -> plumbing.removeInterface(sandbox.netns(), endpoint.interfaceName()));
+            BestEffort.attempt("remove " + endpoint.interfaceName(), () -> plumbing.removeInterface(sandbox.netns(), endpoint.interfaceName()));
         }
     }
 
@@ -1441,12 +1358,12 @@ public final class ControlPlane implements AutoCloseable
         if (dns != null)
         {
             // its sockets would keep the namespace alive, unseen, after its name is deleted
-            quietly("stop the DNS of " + sandbox.name(), () -> dns.stop(sandbox.id()));
+            BestEffort.attempt("stop the DNS of " + sandbox.name(), () -> dns.stop(sandbox.id()));
         }
         if (sandbox.netns() != null)
         {
-            quietly("remove /etc/netns/" + sandbox.netns(), () -> etcFiles.remove(sandbox.netns()));
-            quietly("delete namespace " + sandbox.netns(), () -> plumbing.deleteNamespace(sandbox.netns()));
+            BestEffort.attempt("remove /etc/netns/" + sandbox.netns(), () -> etcFiles.remove(sandbox.netns()));
+            BestEffort.attempt("delete namespace " + sandbox.netns(), () -> plumbing.deleteNamespace(sandbox.netns()));
         }
     }
 
@@ -1467,10 +1384,10 @@ public final class ControlPlane implements AutoCloseable
         if (endpoint.ipv4Address() != null)
         {
             releaseAddress(endpoint.networkId(), Ipv4Address.parse(endpoint.ipv4Address()));
-            final Network network = networks.get(endpoint.networkId());
+            final Network network = networks.byId(endpoint.networkId());
             if (network != null && network.isOverlay() && routing.cluster() != null)
             {
-                quietly("release " + endpoint.ipv4Address() + " in the cluster",
+                BestEffort.attempt("release " + endpoint.ipv4Address() + " in the cluster",
                     () -> routing.cluster().releaseAddress(network.id(), endpoint.ipv4Address(), endpoint.id()));
             }
         }
@@ -1519,7 +1436,7 @@ public final class ControlPlane implements AutoCloseable
             for (final String spec : sandbox.links())
             {
                 final Link link = Link.parse(spec);
-                final Sandbox target = sandboxNamed(link.name()).orElse(null);
+                final Sandbox target = sandboxes.named(link.name()).orElse(null);
                 final Endpoint endpoint = target == null ? null : defaultBridgeEndpoint(target);
                 if (endpoint != null)
                 {
@@ -1573,7 +1490,7 @@ public final class ControlPlane implements AutoCloseable
         boolean externalAccess = false;
         for (final Endpoint endpoint : sandbox.endpoints())
         {
-            final Network network = networks.get(endpoint.networkId());
+            final Network network = networks.byId(endpoint.networkId());
             if (network == null || !endpoint.hasInterface())
             {
                 continue;
@@ -1626,7 +1543,7 @@ public final class ControlPlane implements AutoCloseable
             return;
         }
         final List<NameTable.Binding> bindings = new ArrayList<>();
-        for (final Sandbox sandbox : sandboxes.values())
+        for (final Sandbox sandbox : sandboxes.all())
         {
             if (Sandbox.REMOVING.equals(sandbox.state()))
             {
@@ -1634,7 +1551,7 @@ public final class ControlPlane implements AutoCloseable
             }
             for (final Endpoint endpoint : sandbox.endpoints())
             {
-                final Network network = networks.get(endpoint.networkId());
+                final Network network = networks.byId(endpoint.networkId());
                 if (network != null && hasEmbeddedDns(network) && endpoint.ipv4Address() != null && endpoint.isSettled())
                 {
                     final List<String> names = new ArrayList<>();
@@ -1649,7 +1566,7 @@ public final class ControlPlane implements AutoCloseable
         final OverlayCluster cluster = routing.cluster();
         if (cluster != null)
         {
-            for (final Network network : networks.values())
+            for (final Network network : networks.all())
             {
                 if (!network.isOverlay())
                 {
@@ -1686,11 +1603,11 @@ public final class ControlPlane implements AutoCloseable
      */
     private void linksChanged()
     {
-        for (final Sandbox sandbox : sandboxes.values())
+        for (final Sandbox sandbox : sandboxes.all())
         {
             if (!sandbox.links().isEmpty() && Sandbox.READY.equals(sandbox.state()))
             {
-                quietly("rewrite /etc files of " + sandbox.name(), () -> writeEtcFiles(sandbox));
+                BestEffort.attempt("rewrite /etc files of " + sandbox.name(), () -> writeEtcFiles(sandbox));
             }
         }
         programLinkedPairs();
@@ -1700,7 +1617,7 @@ public final class ControlPlane implements AutoCloseable
     private void programLinkedPairs()
     {
         final Set<List<Port>> wanted = new HashSet<>();
-        for (final Sandbox sandbox : sandboxes.values())
+        for (final Sandbox sandbox : sandboxes.all())
         {
             final Endpoint own = defaultBridgeEndpoint(sandbox);
             final Attachment from = own == null ? null : attachments.get(own.id());
@@ -1710,7 +1627,7 @@ public final class ControlPlane implements AutoCloseable
             }
             for (final String spec : sandbox.links())
             {
-                final Sandbox target = sandboxNamed(Link.parse(spec).name()).orElse(null);
+                final Sandbox target = sandboxes.named(Link.parse(spec).name()).orElse(null);
                 final Endpoint theirs = target == null ? null : defaultBridgeEndpoint(target);
                 final Attachment to = theirs == null ? null : attachments.get(theirs.id());
                 if (to != null && to.port() != from.port())
@@ -1723,14 +1640,14 @@ public final class ControlPlane implements AutoCloseable
         {
             if (!wanted.contains(pair))
             {
-                quietly("close ICC between " + pair, () -> dataplane.forbidIcc(pair.get(0), pair.get(1)));
+                BestEffort.attempt("close ICC between " + pair, () -> dataplane.forbidIcc(pair.get(0), pair.get(1)));
             }
         }
         for (final List<Port> pair : wanted)
         {
             if (!linkedPairs.contains(pair))
             {
-                quietly("open ICC between " + pair, () -> dataplane.allowIcc(pair.get(0), pair.get(1)));
+                BestEffort.attempt("open ICC between " + pair, () -> dataplane.allowIcc(pair.get(0), pair.get(1)));
             }
         }
         linkedPairs = wanted;
@@ -1758,9 +1675,9 @@ public final class ControlPlane implements AutoCloseable
         cluster.networks().forEach(network -> global.put(network.id(), network));
         for (final Network network : global.values())
         {
-            if (!networks.containsKey(network.id()))
+            if (!networks.contains(network.id()))
             {
-                if (findByName(network.name()).isPresent())
+                if (networks.byName(network.name()).isPresent())
                 {
                     LOG.log(System.Logger.Level.WARNING, "overlay network " + network.name() + " has the name of a network of this host");
                 }
@@ -1776,7 +1693,7 @@ public final class ControlPlane implements AutoCloseable
             }
         }
         final boolean synced = cluster.isSynced();
-        for (final Network network : List.copyOf(networks.values()))
+        for (final Network network : networks.all())
         {
             if (network.isOverlay() && synced && !global.containsKey(network.id()))
             {
@@ -1793,11 +1710,11 @@ public final class ControlPlane implements AutoCloseable
                 }
             }
         }
-        for (final Network network : networks.values())
+        for (final Network network : networks.all())
         {
             if (network.isOverlay() && domains.containsKey(network.id()))
             {
-                quietly("program overlay " + network.name(), () -> programOverlay(cluster, network));
+                BestEffort.attempt("program overlay " + network.name(), () -> programOverlay(cluster, network));
                 if (synced)
                 {
                     dropStaleClaims(cluster, network);
@@ -1897,7 +1814,7 @@ public final class ControlPlane implements AutoCloseable
             if (cluster.self().ip().equals(claim.host()) && !held.contains(claim.endpoint()))
             {
                 LOG.log(System.Logger.Level.INFO, "deleting the stale claim of " + ip + " on " + network.name());
-                quietly("delete the stale claim of " + ip, () -> cluster.dropStaleClaim(network.id(), ip, claim));
+                BestEffort.attempt("delete the stale claim of " + ip, () -> cluster.dropStaleClaim(network.id(), ip, claim));
             }
         });
     }
@@ -1907,7 +1824,7 @@ public final class ControlPlane implements AutoCloseable
     {
         final Set<String> known = new HashSet<>();
         cluster.endpoints(network.id()).forEach(endpoint -> known.add(endpoint.endpoint()));
-        for (final Sandbox sandbox : sandboxes.values())
+        for (final Sandbox sandbox : sandboxes.all())
         {
             if (!Sandbox.READY.equals(sandbox.state()))
             {
@@ -1957,7 +1874,7 @@ public final class ControlPlane implements AutoCloseable
         {
             own.put(routing.uplink().port().id(), new String[] {routing.uplink().settings().device(), "(uplink)"});
         }
-        for (final Network network : networks.values())
+        for (final Network network : networks.all())
         {
             final Integer domain = domains.get(network.id());
             final Port overlay = network.isOverlay() && domain != null ? dataplane.overlay(domain) : null;
@@ -1977,7 +1894,7 @@ public final class ControlPlane implements AutoCloseable
 
     public synchronized Network networkById(final String id)
     {
-        return networks.get(id);
+        return networks.byId(id);
     }
 
     /** Addresses taken in each subnet of a network, reserved ones (gateway, aux, network, broadcast) included. */
@@ -2003,20 +1920,8 @@ public final class ControlPlane implements AutoCloseable
 
     private void save()
     {
-        store.save(new State(State.CURRENT_VERSION, List.copyOf(networks.values()), List.copyOf(sandboxes.values())));
+        store.save(new State(State.CURRENT_VERSION, networks.all(), sandboxes.all()));
         refreshNames();
-    }
-
-    private static void quietly(final String what, final Runnable step)
-    {
-        try
-        {
-            step.run();
-        }
-        catch (final RuntimeException ex)
-        {
-            LOG.log(System.Logger.Level.WARNING, "could not " + what + ": " + ex.getMessage());
-        }
     }
 
     /** The embedded DNS, or null when this control plane runs none. */
