@@ -4,9 +4,6 @@ import io.lanyard.control.cluster.ClusterStoreException;
 import io.lanyard.control.dns.DnsScope;
 import io.lanyard.control.dns.EmbeddedDns;
 import io.lanyard.control.dns.NameTable;
-import io.lanyard.control.ipam.AddressInUseException;
-import io.lanyard.control.ipam.AddressPool;
-import io.lanyard.control.ipam.PoolExhaustedException;
 import io.lanyard.control.model.Endpoint;
 import io.lanyard.control.model.IpamPool;
 import io.lanyard.control.model.Link;
@@ -38,7 +35,6 @@ import io.lanyard.tap.TapDevice;
 import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -85,17 +81,11 @@ public final class ControlPlane implements AutoCloseable
 
     private final NetworkTable networks = new NetworkTable();
     private final SandboxTable sandboxes = new SandboxTable();
-    private final Map<String, List<AddressPool>> pools = new HashMap<>();
-    private final Map<String, Integer> domains = new HashMap<>();
-    private final BitSet usedDomains = new BitSet();
+    private final EndpointAddressing addressing;
+    private final SwitchDomains domains;
+    private final NetworkSetup setup;
     /** Endpoint ID → the live TAP and switch port behind it. */
     private final Map<String, Attachment> attachments = new HashMap<>();
-    /** Overlay domain → the other hosts' endpoints programmed into the dataplane: MAC → {IPv4, VTEP}. */
-    private final Map<Integer, Map<Long, List<Integer>>> remoteEndpoints = new HashMap<>();
-    /** Overlay domain → the VTEPs programmed as its peers. */
-    private final Map<Integer, Set<Integer>> overlayPeers = new HashMap<>();
-    /** Overlay network ID → addresses marked taken in its pool because another host's container claims them. */
-    private final Map<String, Set<Integer>> remoteClaims = new HashMap<>();
     /** The pairs of default-bridge ports that legacy links open through ICC, as programmed. */
     private Set<List<Port>> linkedPairs = new HashSet<>();
     private boolean closed;
@@ -174,6 +164,9 @@ public final class ControlPlane implements AutoCloseable
         this.plumbing = plumbing;
         this.etcFiles = etcFiles;
         this.processes = processes;
+        this.addressing = new EndpointAddressing(networks, routing);
+        this.domains = new SwitchDomains(dataplane, routing);
+        this.setup = new NetworkSetup(networks, addressing, domains);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -190,7 +183,7 @@ public final class ControlPlane implements AutoCloseable
         {
             try
             {
-                addNetwork(network);
+                setup.add(network);
             }
             catch (final RuntimeException ex)
             {
@@ -201,7 +194,7 @@ public final class ControlPlane implements AutoCloseable
         for (final Sandbox sandbox : state.sandboxes())
         {
             sandboxes.put(sandbox);
-            reserveAddresses(sandbox);
+            addressing.reserve(sandbox);
         }
         for (final Sandbox stored : sandboxes.all())
         {
@@ -267,7 +260,7 @@ public final class ControlPlane implements AutoCloseable
             {
                 BestEffort.attempt("remove " + endpoint.interfaceName(), () -> plumbing.removeInterface(sandbox.netns(), endpoint.interfaceName()));
             }
-            releaseAddress(endpoint);
+            addressing.release(endpoint);
         }
         final Sandbox settled = sandbox.withEndpoints(kept);
         sandboxes.put(settled);
@@ -278,12 +271,12 @@ public final class ControlPlane implements AutoCloseable
     {
         if (networks.byName("none").isEmpty())
         {
-            addNetwork(new Network(Identifiers.newId(), "none", Network.DRIVER_NULL, "local", Instant.now(), false, false,
+            setup.add(new Network(Identifiers.newId(), "none", Network.DRIVER_NULL, "local", Instant.now(), false, false,
                 List.of(), Map.of(), Map.of()));
         }
         if (networks.byName("host").isEmpty())
         {
-            addNetwork(new Network(Identifiers.newId(), "host", Network.DRIVER_HOST, "local", Instant.now(), false, false,
+            setup.add(new Network(Identifiers.newId(), "host", Network.DRIVER_HOST, "local", Instant.now(), false, false,
                 List.of(), Map.of(), Map.of()));
         }
         final Optional<Network> bridge = networks.byName("bridge");
@@ -296,7 +289,7 @@ public final class ControlPlane implements AutoCloseable
         options.put(Network.OPTION_MTU, Integer.toString(Network.DEFAULT_MTU));
         if (bridge.isEmpty())
         {
-            addNetwork(new Network(Identifiers.newId(), "bridge", Network.DRIVER_BRIDGE, "local", Instant.now(), false, false,
+            setup.add(new Network(Identifiers.newId(), "bridge", Network.DRIVER_BRIDGE, "local", Instant.now(), false, false,
                 List.of(new IpamPool(DEFAULT_BRIDGE_SUBNET, DEFAULT_BRIDGE_GATEWAY, null, Map.of())), options, Map.of()));
         }
         else if (!bridge.get().options().equals(options))
@@ -305,8 +298,7 @@ public final class ControlPlane implements AutoCloseable
             final Network old = bridge.get();
             final Network updated = new Network(old.id(), old.name(), old.driver(), old.scope(), old.created(), old.internal(),
                 old.attachable(), old.ipam(), options, old.labels());
-            networks.put(updated);
-            programDomain(updated);
+            setup.reconfigure(updated);
         }
     }
 
@@ -396,17 +388,17 @@ public final class ControlPlane implements AutoCloseable
             request.attachable(), ipam, options, request.labels());
         try
         {
-            addNetwork(network);
+            setup.add(network);
             save();
         }
         catch (final RequestException ex)
         {
-            dropNetwork(network);
+            setup.drop(network);
             throw ex;
         }
         catch (final RuntimeException ex)
         {
-            dropNetwork(network);
+            setup.drop(network);
             throw RequestException.internal("cannot create network " + name + ": " + ex.getMessage());
         }
         return network;
@@ -470,14 +462,7 @@ public final class ControlPlane implements AutoCloseable
         }
         if (!networks.contains(network.id()))
         {
-            try
-            {
-                addNetwork(network);
-            }
-            catch (final RuntimeException ex)
-            {
-                LOG.log(System.Logger.Level.ERROR, "overlay network " + network.name() + " is not fully set up here: " + ex.getMessage());
-            }
+            setup.addFromCluster(network);
         }
         save();
         return network;
@@ -514,94 +499,8 @@ public final class ControlPlane implements AutoCloseable
                     " has active endpoints (" + String.join(", ", holders.stream().map(c -> c.sandbox() + " on " + c.host()).toList()) + ")");
             }
         }
-        dropNetwork(network);
+        setup.drop(network);
         save();
-    }
-
-    private void addNetwork(final Network network)
-    {
-        final List<AddressPool> networkPools = new ArrayList<>();
-        for (final IpamPool pool : network.ipam())
-        {
-            final AddressPool addresses = new AddressPool(Ipv4Cidr.parse(pool.subnet()),
-                Ipv4Address.parse(pool.gateway()), pool.ipRange() == null ? null : Ipv4Cidr.parse(pool.ipRange()));
-            for (final String aux : pool.auxAddresses().values())
-            {
-                addresses.reserve(Ipv4Address.parse(aux));
-            }
-            networkPools.add(addresses);
-        }
-        networks.put(network);
-        pools.put(network.id(), networkPools);
-        if (network.isSwitched())
-        {
-            final int domain = usedDomains.nextClearBit(0);
-            usedDomains.set(domain);
-            domains.put(network.id(), domain);
-            programDomain(network);
-        }
-    }
-
-    /**
-     * Tells the switch the network's gateway address and ICC policy, the router its subnet and
-     * whether its traffic out is masqueraded (or may leave at all), and gives the network its
-     * host-side port.
-     */
-    private void programDomain(final Network network)
-    {
-        final int domain = domains.get(network.id());
-        if (network.isOverlay())
-        {
-            // an overlay has no gateway on the host (as Docker's): it is a switch spanning the hosts
-            dataplane.configureDomain(domain, 0, -1L, true);
-            if (routing.cluster() == null)
-            {
-                LOG.log(System.Logger.Level.WARNING, "overlay network " + network.name() + " stays local: this daemon is not in a cluster");
-                return;
-            }
-            dataplane.addOverlay(domain, network.vni());
-            dataplane.overlayStaticPeers(domain, OverlayOptions.staticPeers(network));
-            return;
-        }
-        final int gateway = network.ipam().isEmpty() ? 0 : Ipv4Address.parse(network.ipam().get(0).gateway());
-        final boolean icc = !"false".equals(network.options().get(Network.OPTION_ENABLE_ICC));
-        final long gatewayMac = gateway == 0 ? -1L : MacAddress.fromIpv4(gateway);
-        dataplane.configureDomain(domain, gateway, gatewayMac, icc);
-        if (gateway != 0)
-        {
-            final Ipv4Cidr subnet = Ipv4Cidr.parse(network.ipam().get(0).subnet());
-            final boolean masquerade = !"false".equals(network.options().get(Network.OPTION_ENABLE_IP_MASQUERADE));
-            dataplane.configureRouting(domain, subnet.network(), subnet.prefixLength(), gateway, gatewayMac, masquerade,
-                !network.internal());
-            if (routing.hosts() != null)
-            {
-                routing.hosts().bringUp(network, domain);
-            }
-        }
-    }
-
-    private void dropNetwork(final Network network)
-    {
-        networks.remove(network.id());
-        pools.remove(network.id());
-        remoteClaims.remove(network.id());
-        final Integer domain = domains.remove(network.id());
-        if (domain != null)
-        {
-            if (network.isOverlay() && dataplane.overlay(domain) != null)
-            {
-                BestEffort.attempt("remove the overlay of " + network.name(), () -> dataplane.removeOverlay(domain));
-            }
-            remoteEndpoints.remove(domain);
-            overlayPeers.remove(domain);
-            if (routing.hosts() != null)
-            {
-                BestEffort.attempt("remove the host-side port of " + network.name(), () -> routing.hosts().remove(network.id()));
-            }
-            BestEffort.attempt("unroute " + network.name(), () -> dataplane.clearRouting(domain));
-            dataplane.configureDomain(domain, 0, -1L, true);
-            usedDomains.clear(domain);
-        }
     }
 
     // ------------------------------------------------------------------------------------------
@@ -681,7 +580,7 @@ public final class ControlPlane implements AutoCloseable
         }
 
         final String id = Identifiers.newId();
-        final Endpoint endpoint = newEndpoint(network, "eth0", staticAddress, request.aliases(), name);
+        final Endpoint endpoint = addressing.newEndpoint(network, "eth0", staticAddress, request.aliases(), name);
         Sandbox sandbox = new Sandbox(id, name, netns, Instant.now(), Sandbox.CREATING, request.command(), null, null, null,
             List.of(endpoint), List.of(), upstreams, links);
         sandboxes.put(sandbox);
@@ -785,7 +684,7 @@ public final class ControlPlane implements AutoCloseable
         final Integer staticAddress = ipv4Address == null || ipv4Address.isEmpty() ? null : IpamPlanner.parseAddress(ipv4Address);
         checkEndpointOptions(network, staticAddress, aliases);
 
-        final Endpoint endpoint = newEndpoint(network, nextInterfaceName(sandbox), staticAddress, aliases, sandbox.name());
+        final Endpoint endpoint = addressing.newEndpoint(network, nextInterfaceName(sandbox), staticAddress, aliases, sandbox.name());
         final Sandbox before = sandbox;
         final List<Endpoint> endpoints = new ArrayList<>(sandbox.endpoints());
         endpoints.add(endpoint.withState(Endpoint.CONNECTING));
@@ -811,7 +710,7 @@ public final class ControlPlane implements AutoCloseable
         catch (final RuntimeException ex)
         {
             detachEndpoint(before, endpoint);
-            releaseAddress(endpoint);
+            addressing.release(endpoint);
             sandboxes.put(before);
             BestEffort.attempt("restore /etc files of " + before.name(), () -> writeEtcFiles(before));
             save();
@@ -841,7 +740,7 @@ public final class ControlPlane implements AutoCloseable
         save();
 
         detachEndpoint(sandbox, endpoint);
-        releaseAddress(endpoint);
+        addressing.release(endpoint);
         final List<Endpoint> remaining = new ArrayList<>(sandbox.endpoints());
         remaining.remove(endpoint);
         sandbox = sandbox.withEndpoints(remaining);
@@ -904,7 +803,7 @@ public final class ControlPlane implements AutoCloseable
         {
             if (endpoint.id().equals(via) && endpoint.ipv4Address() != null)
             {
-                return new PublishedPorts.Target(domains.get(endpoint.networkId()), Ipv4Address.parse(endpoint.ipv4Address()),
+                return new PublishedPorts.Target(domains.domainOf(endpoint.networkId()), Ipv4Address.parse(endpoint.ipv4Address()),
                     MacAddress.parse(endpoint.macAddress()));
             }
         }
@@ -1052,111 +951,6 @@ public final class ControlPlane implements AutoCloseable
             sandboxes.put(sandbox.withProcess(sandbox.pid(), sandbox.pidStartMillis(), status));
             save();
         }
-    }
-
-    /**
-     * A new endpoint on {@code network}, with an address from its pool (the given one, or the
-     * lowest free). On an overlay the address is also claimed in the cluster store; an address
-     * another host's container holds is marked taken and the next one tried.
-     */
-    private Endpoint newEndpoint(final Network network, final String interfaceName, final Integer staticAddress,
-        final List<String> aliases, final String sandboxName)
-    {
-        final List<AddressPool> networkPools = pools.get(network.id());
-        if (!network.isSwitched() || networkPools.isEmpty())
-        {
-            return new Endpoint(Identifiers.newId(), network.id(), null, null, 0, null, List.of(), null);
-        }
-        final String endpointId = Identifiers.newId();
-        while (true)
-        {
-            final int[] picked = pickAddress(network, networkPools, staticAddress);
-            final int address = picked[0];
-            if (network.isOverlay() && !claimInCluster(network, address, endpointId, sandboxName, staticAddress != null))
-            {
-                continue;
-            }
-            return new Endpoint(endpointId, network.id(), interfaceName, Ipv4Address.format(address),
-                picked[1], MacAddress.format(MacAddress.fromIpv4(address)), aliases, null);
-        }
-    }
-
-    /**
-     * Claims an address picked from an overlay's pool in the cluster store.
-     *
-     * @return false when another host's container holds it (it stays marked taken here).
-     */
-    private boolean claimInCluster(final Network network, final int address, final String endpointId, final String sandboxName,
-        final boolean asked)
-    {
-        final boolean claimed;
-        try
-        {
-            claimed = routing.requireCluster("join an overlay network").claimAddress(network.id(), Ipv4Address.format(address), endpointId,
-                sandboxName);
-        }
-        catch (final ClusterStoreException ex)
-        {
-            releaseAddress(network.id(), address);
-            throw RequestException.unavailable(ex.getMessage());
-        }
-        if (!claimed)
-        {
-            remoteClaims.computeIfAbsent(network.id(), id -> new HashSet<>()).add(address);
-            if (asked)
-            {
-                throw RequestException.conflict("Address already in use: " + Ipv4Address.format(address));
-            }
-        }
-        return claimed;
-    }
-
-    /** The lowest free address of a network's pools (or the one asked for), taken in its pool: {address, prefix length}. */
-    private int[] pickAddress(final Network network, final List<AddressPool> networkPools, final Integer staticAddress)
-    {
-        AddressPool pool = null;
-        int address = 0;
-        try
-        {
-            if (staticAddress != null)
-            {
-                pool = networkPools.stream().filter(p -> p.contains(staticAddress)).findFirst().orElseThrow(() ->
-                    RequestException.badRequest("no configured subnet or ip-range contain the IP address " +
-                        Ipv4Address.format(staticAddress)));
-                pool.allocate(staticAddress.intValue());
-                address = staticAddress;
-            }
-            else
-            {
-                for (final AddressPool candidate : networkPools)
-                {
-                    try
-                    {
-                        address = candidate.allocate();
-                        pool = candidate;
-                        break;
-                    }
-                    catch (final PoolExhaustedException ignored)
-                    {
-                        // try the network's next subnet
-                    }
-                }
-                if (pool == null)
-                {
-                    throw RequestException.conflict("no available IPv4 addresses on this network's address pools: " +
-                        network.name() + " (" + network.id() + ")");
-                }
-            }
-        }
-        catch (final AddressInUseException ex)
-        {
-            throw RequestException.conflict("Address already in use: " + Ipv4Address.format(staticAddress));
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            throw RequestException.badRequest(ex.getMessage());
-        }
-        return new int[] {address, pool.subnet().prefixLength()};
     }
 
     /** The sandbox's endpoints on overlay networks, as the other hosts are told of them. */
@@ -1312,7 +1106,7 @@ public final class ControlPlane implements AutoCloseable
         final Port port;
         try
         {
-            port = dataplane.attachTap(tap, domains.get(network.id()), sandbox.name() + "/" + endpoint.interfaceName());
+            port = dataplane.attachTap(tap, domains.domainOf(network.id()), sandbox.name() + "/" + endpoint.interfaceName());
         }
         catch (final RuntimeException ex)
         {
@@ -1331,7 +1125,7 @@ public final class ControlPlane implements AutoCloseable
             BestEffort.attempt("detach " + attachment.port(), () -> dataplane.detach(attachment.port()));
             BestEffort.attempt("remove " + attachment.tap(), () -> plumbing.removeInterface(attachment.tap()));
         }
-        final Integer domain = domains.get(endpoint.networkId());
+        final Integer domain = domains.domainOf(endpoint.networkId());
         if (domain != null && endpoint.macAddress() != null)
         {
             // its NATed flows would otherwise hold their ports and table entries until they time out
@@ -1371,44 +1165,7 @@ public final class ControlPlane implements AutoCloseable
     private void forget(final Sandbox sandbox)
     {
         sandboxes.remove(sandbox.id());
-        sandbox.endpoints().forEach(this::releaseAddress);
-    }
-
-    /**
-     * Frees an endpoint's address here; on an overlay also its claim in the cluster store, at best
-     * (the requests that free addresses have already given up the claim; a claim left behind by an
-     * undone request is found as stale and deleted once the store answers).
-     */
-    private void releaseAddress(final Endpoint endpoint)
-    {
-        if (endpoint.ipv4Address() != null)
-        {
-            releaseAddress(endpoint.networkId(), Ipv4Address.parse(endpoint.ipv4Address()));
-            final Network network = networks.byId(endpoint.networkId());
-            if (network != null && network.isOverlay() && routing.cluster() != null)
-            {
-                BestEffort.attempt("release " + endpoint.ipv4Address() + " in the cluster",
-                    () -> routing.cluster().releaseAddress(network.id(), endpoint.ipv4Address(), endpoint.id()));
-            }
-        }
-    }
-
-    private void releaseAddress(final String networkId, final int address)
-    {
-        pools.getOrDefault(networkId, List.of()).stream().filter(p -> p.contains(address)).forEach(p -> p.release(address));
-    }
-
-    private void reserveAddresses(final Sandbox sandbox)
-    {
-        for (final Endpoint endpoint : sandbox.endpoints())
-        {
-            if (endpoint.ipv4Address() != null)
-            {
-                final int address = Ipv4Address.parse(endpoint.ipv4Address());
-                pools.getOrDefault(endpoint.networkId(), List.of()).stream()
-                    .filter(p -> p.contains(address)).forEach(p -> p.markTaken(address));
-            }
-        }
+        sandbox.endpoints().forEach(addressing::release);
     }
 
     /**
@@ -1681,14 +1438,7 @@ public final class ControlPlane implements AutoCloseable
                 {
                     LOG.log(System.Logger.Level.WARNING, "overlay network " + network.name() + " has the name of a network of this host");
                 }
-                try
-                {
-                    addNetwork(network);
-                }
-                catch (final RuntimeException ex)
-                {
-                    LOG.log(System.Logger.Level.ERROR, "overlay network " + network.name() + " is not fully set up here: " + ex.getMessage());
-                }
+                setup.addFromCluster(network);
                 changed = true;
             }
         }
@@ -1700,7 +1450,7 @@ public final class ControlPlane implements AutoCloseable
                 if (members(network).isEmpty())
                 {
                     LOG.log(System.Logger.Level.INFO, "overlay network " + network.name() + " was removed from the cluster");
-                    dropNetwork(network);
+                    setup.drop(network);
                     changed = true;
                 }
                 else
@@ -1712,7 +1462,7 @@ public final class ControlPlane implements AutoCloseable
         }
         for (final Network network : networks.all())
         {
-            if (network.isOverlay() && domains.containsKey(network.id()))
+            if (network.isOverlay() && domains.domainOf(network.id()) != null)
             {
                 BestEffort.attempt("program overlay " + network.name(), () -> programOverlay(cluster, network));
                 if (synced)
@@ -1735,7 +1485,6 @@ public final class ControlPlane implements AutoCloseable
     /** Programs an overlay's remote endpoints and peers into the dataplane, and marks others' addresses taken. */
     private void programOverlay(final OverlayCluster cluster, final Network network)
     {
-        final int domain = domains.get(network.id());
         final String self = cluster.self().ip();
         final Map<Long, List<Integer>> wanted = new HashMap<>();
         final Set<Integer> peers = new TreeSet<>();
@@ -1756,52 +1505,13 @@ public final class ControlPlane implements AutoCloseable
                 LOG.log(System.Logger.Level.WARNING, "ignoring endpoint " + endpoint.endpoint() + " of " + network.name() + ": " + ex.getMessage());
             }
         }
-        if (dataplane.overlay(domain) != null)
-        {
-            final Map<Long, List<Integer>> programmed = remoteEndpoints.computeIfAbsent(domain, d -> new HashMap<>());
-            for (final Long mac : List.copyOf(programmed.keySet()))
-            {
-                if (!wanted.containsKey(mac))
-                {
-                    dataplane.removeOverlayEndpoint(domain, mac);
-                    programmed.remove(mac);
-                }
-            }
-            for (final Map.Entry<Long, List<Integer>> entry : wanted.entrySet())
-            {
-                if (!entry.getValue().equals(programmed.get(entry.getKey())))
-                {
-                    dataplane.overlayEndpoint(domain, entry.getKey(), entry.getValue().get(0), entry.getValue().get(1));
-                    programmed.put(entry.getKey(), entry.getValue());
-                }
-            }
-            if (!peers.equals(overlayPeers.get(domain)))
-            {
-                dataplane.overlayPeers(domain, peers.stream().mapToInt(Integer::intValue).toArray());
-                overlayPeers.put(domain, peers);
-            }
-        }
+        domains.programRemote(network, wanted, peers);
 
         final Set<Integer> local = new HashSet<>();
         members(network).values().forEach(endpoint -> local.add(Ipv4Address.parse(endpoint.ipv4Address())));
         final Set<Integer> claimed = new HashSet<>();
         cluster.claims(network.id()).keySet().forEach(ip -> claimed.add(Ipv4Address.parse(ip)));
-        final Set<Integer> marked = remoteClaims.computeIfAbsent(network.id(), id -> new HashSet<>());
-        for (final Integer address : List.copyOf(marked))
-        {
-            if (!claimed.contains(address) && !local.contains(address))
-            {
-                releaseAddress(network.id(), address);
-                marked.remove(address);
-            }
-        }
-        for (final Integer address : claimed)
-        {
-            if (!local.contains(address) && marked.add(address))
-            {
-                pools.get(network.id()).stream().filter(p -> p.contains(address)).forEach(p -> p.markTaken(address));
-            }
-        }
+        addressing.followRemoteClaims(network.id(), claimed, local);
     }
 
     /** Deletes this host's claims on a network that none of its endpoints holds (a write whose answer was lost). */
@@ -1865,25 +1575,7 @@ public final class ControlPlane implements AutoCloseable
     /** The dataplane's own ports, for stats: port ID → {device, role} (the uplink, each network's host side, each overlay's VTEPs). */
     public synchronized Map<Integer, String[]> daemonPorts()
     {
-        final Map<Integer, String[]> own = new HashMap<>();
-        if (routing.hosts() != null)
-        {
-            routing.hosts().ports().forEach((port, device) -> own.put(port, new String[] {device, "(host)"}));
-        }
-        if (routing.uplink() != null)
-        {
-            own.put(routing.uplink().port().id(), new String[] {routing.uplink().settings().device(), "(uplink)"});
-        }
-        for (final Network network : networks.all())
-        {
-            final Integer domain = domains.get(network.id());
-            final Port overlay = network.isOverlay() && domain != null ? dataplane.overlay(domain) : null;
-            if (overlay != null)
-            {
-                own.put(overlay.id(), new String[] {"vxlan:" + network.vni(), "(overlay)"});
-            }
-        }
-        return own;
+        return domains.daemonPorts(networks.all());
     }
 
     /** The endpoint a sandbox's published ports lead to, or null. */
@@ -1900,7 +1592,7 @@ public final class ControlPlane implements AutoCloseable
     /** Addresses taken in each subnet of a network, reserved ones (gateway, aux, network, broadcast) included. */
     public synchronized int addressesTaken(final Network network)
     {
-        return pools.getOrDefault(network.id(), List.of()).stream().mapToInt(AddressPool::takenCount).sum();
+        return addressing.taken(network.id());
     }
 
     public Dataplane dataplane()
