@@ -1,9 +1,7 @@
 package io.lanyard.control;
 
 import io.lanyard.control.cluster.ClusterStoreException;
-import io.lanyard.control.dns.DnsScope;
 import io.lanyard.control.dns.EmbeddedDns;
-import io.lanyard.control.dns.NameTable;
 import io.lanyard.control.model.Endpoint;
 import io.lanyard.control.model.IpamPool;
 import io.lanyard.control.model.Link;
@@ -20,7 +18,6 @@ import io.lanyard.control.ports.PublishedPorts;
 import io.lanyard.control.routing.HostInterfaces;
 import io.lanyard.control.routing.Uplink;
 import io.lanyard.control.sandbox.EtcFiles;
-import io.lanyard.control.sandbox.InterfaceSpec;
 import io.lanyard.control.sandbox.SandboxPlumbing;
 import io.lanyard.control.sandbox.SandboxProcesses;
 import io.lanyard.control.store.StateStore;
@@ -29,10 +26,8 @@ import io.lanyard.dataplane.Port;
 import io.lanyard.forwarding.addr.Ipv4Address;
 import io.lanyard.forwarding.addr.Ipv4Cidr;
 import io.lanyard.forwarding.addr.MacAddress;
-import io.lanyard.tap.IpRoute2;
 import io.lanyard.tap.TapDevice;
 
-import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -73,7 +68,6 @@ public final class ControlPlane implements AutoCloseable
     private final StateStore store;
     private final Dataplane dataplane;
     private final SandboxPlumbing plumbing;
-    private final EtcFiles etcFiles;
     private final SandboxProcesses processes;
     private final Routing routing;
     /** The embedded DNS; null for a control plane that answers no names (tests of other parts). */
@@ -84,10 +78,10 @@ public final class ControlPlane implements AutoCloseable
     private final EndpointAddressing addressing;
     private final SwitchDomains domains;
     private final NetworkSetup setup;
-    /** Endpoint ID → the live TAP and switch port behind it. */
-    private final Map<String, Attachment> attachments = new HashMap<>();
-    /** The pairs of default-bridge ports that legacy links open through ICC, as programmed. */
-    private Set<List<Port>> linkedPairs = new HashSet<>();
+    private final SandboxWiring wiring;
+    private final SandboxNames names;
+    private final LegacyLinks links;
+    private final SandboxPorts ports;
     private boolean closed;
 
     /** An endpoint's interface as the dataplane holds it. */
@@ -162,11 +156,14 @@ public final class ControlPlane implements AutoCloseable
         this.store = store;
         this.dataplane = dataplane;
         this.plumbing = plumbing;
-        this.etcFiles = etcFiles;
         this.processes = processes;
         this.addressing = new EndpointAddressing(networks, routing);
         this.domains = new SwitchDomains(dataplane, routing);
         this.setup = new NetworkSetup(networks, addressing, domains);
+        this.wiring = new SandboxWiring(networks, domains, plumbing, dataplane, routing);
+        this.links = new LegacyLinks(networks, sandboxes, wiring, dataplane);
+        this.names = new SandboxNames(networks, sandboxes, links, etcFiles, dns, routing.cluster());
+        this.ports = new SandboxPorts(routing.ports(), wiring, domains);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -214,19 +211,13 @@ public final class ControlPlane implements AutoCloseable
                     final Sandbox sandbox = settleEndpoints(stored);
                     try
                     {
-                        bringUp(sandbox, true);
+                        wiring.wire(sandbox, true);
+                        names.write(sandbox);
                         if (routing.cluster() != null)
                         {
                             overlayEndpoints(sandbox).forEach(routing.cluster()::registerLater);
                         }
-                        if (!sandbox.ports().isEmpty() && routing.ports() != null)
-                        {
-                            final PublishedPorts.Target target = portTarget(sandbox);
-                            if (target != null)
-                            {
-                                routing.ports().restore(sandbox.id(), sandbox.ports(), target);
-                            }
-                        }
+                        ports.restore(sandbox);
                     }
                     catch (final RuntimeException ex)
                     {
@@ -256,10 +247,7 @@ public final class ControlPlane implements AutoCloseable
             }
             LOG.log(System.Logger.Level.INFO, "finishing the interrupted " + endpoint.state() + " of " + sandbox.name() +
                 " on " + endpoint.networkId().substring(0, 12));
-            if (endpoint.hasInterface() && sandbox.netns() != null)
-            {
-                BestEffort.attempt("remove " + endpoint.interfaceName(), () -> plumbing.removeInterface(sandbox.netns(), endpoint.interfaceName()));
-            }
+            wiring.removeLeftInterface(sandbox, endpoint);
             addressing.release(endpoint);
         }
         final Sandbox settled = sandbox.withEndpoints(kept);
@@ -587,7 +575,8 @@ public final class ControlPlane implements AutoCloseable
         try
         {
             save();
-            bringUp(sandbox, false);
+            wiring.wire(sandbox, false);
+            names.write(sandbox);
             register(sandbox, endpoint);
         }
         catch (final RuntimeException ex)
@@ -602,20 +591,16 @@ public final class ControlPlane implements AutoCloseable
             throw RequestException.internal("cannot create sandbox " + name + ": " + ex.getMessage());
         }
         sandbox = sandbox.withState(Sandbox.READY);
-        if (!publish.isEmpty())
+        try
         {
-            try
-            {
-                sandbox = sandbox.withPorts(routing.ports().publish(id, publish, portTarget(sandbox),
-                    network.options().get(Network.OPTION_HOST_BINDING_IPV4)));
-            }
-            catch (final RuntimeException ex)
-            {
-                tearDown(sandbox);
-                forget(sandbox);
-                save();
-                throw ex instanceof RequestException ? ex : RequestException.internal("cannot publish ports of " + name + ": " + ex.getMessage());
-            }
+            sandbox = sandbox.withPorts(ports.publish(sandbox, network, publish));
+        }
+        catch (final RuntimeException ex)
+        {
+            tearDown(sandbox);
+            forget(sandbox);
+            save();
+            throw ex instanceof RequestException ? ex : RequestException.internal("cannot publish ports of " + name + ": " + ex.getMessage());
         }
         sandboxes.put(sandbox);
         save();
@@ -645,11 +630,7 @@ public final class ControlPlane implements AutoCloseable
         sandboxes.put(sandbox);
         save();
         processes.kill(sandbox.pid(), sandbox.pidStartMillis());
-        if (routing.ports() != null)
-        {
-            final String sandboxId = sandbox.id();
-            BestEffort.attempt("unpublish the ports of " + sandbox.name(), () -> routing.ports().release(sandboxId));
-        }
+        ports.release(sandbox);
         tearDown(sandbox);
         forget(sandbox);
         processes.removeOutput(sandbox.id());
@@ -684,7 +665,7 @@ public final class ControlPlane implements AutoCloseable
         final Integer staticAddress = ipv4Address == null || ipv4Address.isEmpty() ? null : IpamPlanner.parseAddress(ipv4Address);
         checkEndpointOptions(network, staticAddress, aliases);
 
-        final Endpoint endpoint = addressing.newEndpoint(network, nextInterfaceName(sandbox), staticAddress, aliases, sandbox.name());
+        final Endpoint endpoint = addressing.newEndpoint(network, SandboxWiring.nextInterfaceName(sandbox), staticAddress, aliases, sandbox.name());
         final Sandbox before = sandbox;
         final List<Endpoint> endpoints = new ArrayList<>(sandbox.endpoints());
         endpoints.add(endpoint.withState(Endpoint.CONNECTING));
@@ -693,26 +674,22 @@ public final class ControlPlane implements AutoCloseable
         try
         {
             save();
-            if (!plumbing.namespaceExists(sandbox.netns()))
-            {
-                throw new IllegalStateException("its network namespace " + sandbox.netns() + " is gone");
-            }
-            attach(sandbox, endpoint, endpoint.id().equals(defaultRouteFor(sandbox)));
+            wiring.connect(sandbox, endpoint);
             register(sandbox, endpoint);
             endpoints.set(endpoints.size() - 1, endpoint);
             sandbox = sandbox.withEndpoints(endpoints);
             sandboxes.put(sandbox);
-            writeEtcFiles(sandbox);
+            names.write(sandbox);
             save();
             linksChanged();
             return sandbox;
         }
         catch (final RuntimeException ex)
         {
-            detachEndpoint(before, endpoint);
+            wiring.detach(before, endpoint);
             addressing.release(endpoint);
             sandboxes.put(before);
-            BestEffort.attempt("restore /etc files of " + before.name(), () -> writeEtcFiles(before));
+            BestEffort.attempt("restore /etc files of " + before.name(), () -> names.write(before));
             save();
             final String message = "cannot connect " + before.name() + " to " + network.name() + ": " + ex.getMessage();
             throw ex instanceof ClusterStoreException ? RequestException.unavailable(message) : RequestException.internal(message);
@@ -733,34 +710,24 @@ public final class ControlPlane implements AutoCloseable
             throw RequestException.forbidden("container cannot be disconnected from host network or connected to host network");
         }
         leaveCluster(sandbox, endpoint, "disconnect");
-        final String hadDefaultRoute = defaultRouteFor(sandbox);
+        final String hadDefaultRoute = wiring.defaultRouteFor(sandbox);
         final List<Endpoint> marked = new ArrayList<>(sandbox.endpoints());
         marked.set(marked.indexOf(endpoint), endpoint.withState(Endpoint.DISCONNECTING));
         sandboxes.put(sandbox.withEndpoints(marked));
         save();
 
-        detachEndpoint(sandbox, endpoint);
+        wiring.detach(sandbox, endpoint);
         addressing.release(endpoint);
         final List<Endpoint> remaining = new ArrayList<>(sandbox.endpoints());
         remaining.remove(endpoint);
         sandbox = sandbox.withEndpoints(remaining);
         sandboxes.put(sandbox);
         final Sandbox after = sandbox;
-        BestEffort.attempt("rewrite /etc files of " + sandbox.name(), () -> writeEtcFiles(after));
+        BestEffort.attempt("rewrite /etc files of " + sandbox.name(), () -> names.write(after));
         if (endpoint.id().equals(hadDefaultRoute))
         {
-            BestEffort.attempt("move the default route of " + sandbox.name(), () -> reapplyDefaultRoute(after));
-            if (!sandbox.ports().isEmpty() && routing.ports() != null)
-            {
-                // published ports follow the route out, as Docker's follow the endpoint with the gateway;
-                // the sandbox keeps its bindings even while no endpoint can carry them
-                routing.ports().release(sandbox.id());
-                final PublishedPorts.Target moved = portTarget(sandbox);
-                if (moved != null)
-                {
-                    routing.ports().restore(sandbox.id(), sandbox.ports(), moved);
-                }
-            }
+            BestEffort.attempt("move the default route of " + sandbox.name(), () -> wiring.reapplyDefaultRoute(after));
+            ports.follow(sandbox);
         }
         save();
         linksChanged();
@@ -793,21 +760,6 @@ public final class ControlPlane implements AutoCloseable
             throw RequestException.badRequest("this daemon does not publish ports");
         }
         return bindings;
-    }
-
-    /** Where the sandbox's published ports lead: its endpoint with the route out, or null when it has none. */
-    private PublishedPorts.Target portTarget(final Sandbox sandbox)
-    {
-        final String via = defaultRouteFor(sandbox);
-        for (final Endpoint endpoint : sandbox.endpoints())
-        {
-            if (endpoint.id().equals(via) && endpoint.ipv4Address() != null)
-            {
-                return new PublishedPorts.Target(domains.domainOf(endpoint.networkId()), Ipv4Address.parse(endpoint.ipv4Address()),
-                    MacAddress.parse(endpoint.macAddress()));
-            }
-        }
-        return null;
     }
 
     private void checkEndpointOptions(final Network network, final Integer staticAddress, final List<String> aliases)
@@ -889,7 +841,7 @@ public final class ControlPlane implements AutoCloseable
                 throw RequestException.badRequest("invalid link alias \"" + link.alias() + "\"");
             }
             final Sandbox target = sandbox(link.name());
-            if (isDefaultBridge(network) && defaultBridgeEndpoint(target) == null)
+            if (LegacyLinks.isDefaultBridge(network) && this.links.defaultBridgeEndpoint(target) == null)
             {
                 throw RequestException.badRequest("Cannot link to /" + target.name() + ", as it does not belong to the default network");
             }
@@ -900,37 +852,6 @@ public final class ControlPlane implements AutoCloseable
             links.add(new Link(target.name(), link.alias()).spec());
         }
         return links;
-    }
-
-    private static boolean isDefaultBridge(final Network network)
-    {
-        return network.isBridge() && network.isPredefined();
-    }
-
-    /** The sandbox's settled endpoint with an address on the default bridge, or null. */
-    private Endpoint defaultBridgeEndpoint(final Sandbox sandbox)
-    {
-        for (final Endpoint endpoint : sandbox.endpoints())
-        {
-            final Network network = networks.byId(endpoint.networkId());
-            if (network != null && isDefaultBridge(network) && endpoint.ipv4Address() != null && endpoint.isSettled())
-            {
-                return endpoint;
-            }
-        }
-        return null;
-    }
-
-    private static String nextInterfaceName(final Sandbox sandbox)
-    {
-        final Set<String> taken = new HashSet<>();
-        sandbox.endpoints().forEach(e -> taken.add(e.interfaceName()));
-        int index = 0;
-        while (taken.contains("eth" + index))
-        {
-            index++;
-        }
-        return "eth" + index;
     }
 
     private Sandbox startCommand(final Sandbox sandbox)
@@ -1022,143 +943,15 @@ public final class ControlPlane implements AutoCloseable
     // ------------------------------------------------------------------------------------------
 
     /**
-     * Makes the sandbox's namespace, interfaces and files exist and its interfaces switch ports.
-     * Idempotent: on restore it re-attaches to what survived and recreates what did not.
-     */
-    private void bringUp(final Sandbox sandbox, final boolean restoring)
-    {
-        if (sandbox.isHostNetwork())
-        {
-            return;
-        }
-        if (!restoring || !plumbing.namespaceExists(sandbox.netns()))
-        {
-            plumbing.createNamespace(sandbox.netns());
-        }
-        final String defaultRoute = defaultRouteFor(sandbox);
-        for (final Endpoint endpoint : sandbox.endpoints())
-        {
-            if (endpoint.hasInterface())
-            {
-                attach(sandbox, endpoint, endpoint.id().equals(defaultRoute));
-            }
-        }
-        writeEtcFiles(sandbox);
-    }
-
-    /**
-     * The endpoint the sandbox's default route goes through: its first interface on a network
-     * that is not internal (Docker keeps the default route of the first network).
-     */
-    private String defaultRouteFor(final Sandbox sandbox)
-    {
-        for (final Endpoint endpoint : sandbox.endpoints())
-        {
-            final Network network = networks.byId(endpoint.networkId());
-            if (endpoint.hasInterface() && network != null && network.isBridge() && !network.internal())
-            {
-                return endpoint.id();
-            }
-        }
-        return null;
-    }
-
-    private void reapplyDefaultRoute(final Sandbox sandbox)
-    {
-        final String routeVia = defaultRouteFor(sandbox);
-        for (final Endpoint endpoint : sandbox.endpoints())
-        {
-            if (endpoint.id().equals(routeVia))
-            {
-                plumbing.configure(sandbox.netns(), interfaceSpec(endpoint, true));
-            }
-        }
-    }
-
-    private InterfaceSpec interfaceSpec(final Endpoint endpoint, final boolean defaultRoute)
-    {
-        final Network network = networks.byId(endpoint.networkId());
-        final int address = Ipv4Address.parse(endpoint.ipv4Address());
-        final IpamPool ipam = network.ipam().stream()
-            .filter(p -> Ipv4Cidr.parse(p.subnet()).contains(address))
-            .findFirst().orElseThrow(() -> new IllegalStateException("no subnet of " + network.name() + " holds " + endpoint.ipv4Address()));
-        return new InterfaceSpec(endpoint.interfaceName(), MacAddress.parse(endpoint.macAddress()), address,
-            endpoint.prefixLength(), Ipv4Address.parse(ipam.gateway()), mtu(network), defaultRoute);
-    }
-
-    /** An overlay's interfaces leave room for the VXLAN encapsulation on the underlay, unless the network sets its MTU. */
-    private int mtu(final Network network)
-    {
-        if (network.isOverlay() && !network.options().containsKey(Network.OPTION_MTU))
-        {
-            return routing.cluster() == null ? Network.DEFAULT_MTU - OVERLAY_OVERHEAD : routing.cluster().endpointMtu();
-        }
-        return network.mtu();
-    }
-
-    private void attach(final Sandbox sandbox, final Endpoint endpoint, final boolean defaultRoute)
-    {
-        final Network network = networks.byId(endpoint.networkId());
-        // frames left for the receiver to segment or checksum cannot cross an overlay as one datagram
-        final TapDevice tap = network.isOverlay() ?
-            plumbing.openInterface(sandbox.netns(), interfaceSpec(endpoint, defaultRoute), TapDevice.OFFLOAD_NONE) :
-            plumbing.openInterface(sandbox.netns(), interfaceSpec(endpoint, defaultRoute));
-        final Port port;
-        try
-        {
-            port = dataplane.attachTap(tap, domains.domainOf(network.id()), sandbox.name() + "/" + endpoint.interfaceName());
-        }
-        catch (final RuntimeException ex)
-        {
-            plumbing.removeInterface(tap);
-            throw ex;
-        }
-        attachments.put(endpoint.id(), new Attachment(sandbox.id(), endpoint, tap, port));
-    }
-
-    /** Removes the endpoint's port and interface, whichever of them exist. */
-    private void detachEndpoint(final Sandbox sandbox, final Endpoint endpoint)
-    {
-        final Attachment attachment = attachments.remove(endpoint.id());
-        if (attachment != null)
-        {
-            BestEffort.attempt("detach " + attachment.port(), () -> dataplane.detach(attachment.port()));
-            BestEffort.attempt("remove " + attachment.tap(), () -> plumbing.removeInterface(attachment.tap()));
-        }
-        final Integer domain = domains.domainOf(endpoint.networkId());
-        if (domain != null && endpoint.macAddress() != null)
-        {
-            // its NATed flows would otherwise hold their ports and table entries until they time out
-            BestEffort.attempt("forget the connections of " + endpoint.ipv4Address(),
-                () -> dataplane.forgetEndpoint(domain, MacAddress.parse(endpoint.macAddress())));
-        }
-        else if (endpoint.hasInterface() && sandbox.netns() != null)
-        {
-            BestEffort.attempt("remove " + endpoint.interfaceName(), () -> plumbing.removeInterface(sandbox.netns(), endpoint.interfaceName()));
-        }
-    }
-
-    /**
      * Removes whatever exists of the sandbox's interfaces, files and namespace. Every step is
      * tried even if an earlier one failed; failures are logged, since there is nothing left to
      * roll back to.
      */
     private void tearDown(final Sandbox sandbox)
     {
-        for (final Endpoint endpoint : sandbox.endpoints())
-        {
-            detachEndpoint(sandbox, endpoint);
-        }
-        if (dns != null)
-        {
-            // its sockets would keep the namespace alive, unseen, after its name is deleted
-            BestEffort.attempt("stop the DNS of " + sandbox.name(), () -> dns.stop(sandbox.id()));
-        }
-        if (sandbox.netns() != null)
-        {
-            BestEffort.attempt("remove /etc/netns/" + sandbox.netns(), () -> etcFiles.remove(sandbox.netns()));
-            BestEffort.attempt("delete namespace " + sandbox.netns(), () -> plumbing.deleteNamespace(sandbox.netns()));
-        }
+        wiring.unwire(sandbox);
+        names.forget(sandbox);
+        wiring.deleteNamespace(sandbox);
     }
 
     /** Drops the sandbox from the model and frees its addresses (the caller saves). */
@@ -1169,245 +962,14 @@ public final class ControlPlane implements AutoCloseable
     }
 
     /**
-     * Writes the sandbox's {@code hosts} (its own addresses, then the containers it links to on
-     * the default bridge) and {@code resolv.conf}, and starts or stops its embedded DNS: a
-     * sandbox on a user-defined network resolves through 127.0.0.11; one that is not gets the
-     * host's resolvers (or its own {@code --dns}).
-     */
-    private void writeEtcFiles(final Sandbox sandbox)
-    {
-        if (sandbox.netns() == null)
-        {
-            return;
-        }
-        final List<String[]> entries = new ArrayList<>();
-        for (final Endpoint endpoint : sandbox.endpoints())
-        {
-            if (endpoint.ipv4Address() != null && endpoint.isSettled())
-            {
-                entries.add(new String[] {endpoint.ipv4Address(), sandbox.shortId()});
-            }
-        }
-        if (defaultBridgeEndpoint(sandbox) != null)
-        {
-            for (final String spec : sandbox.links())
-            {
-                final Link link = Link.parse(spec);
-                final Sandbox target = sandboxes.named(link.name()).orElse(null);
-                final Endpoint endpoint = target == null ? null : defaultBridgeEndpoint(target);
-                if (endpoint != null)
-                {
-                    entries.add(new String[] {endpoint.ipv4Address(), link.alias().equals(target.name()) ?
-                        target.name() + " " + target.shortId() : link.alias() + " " + target.shortId() + " " + target.name()});
-                }
-            }
-        }
-        final DnsScope scope = dnsScope(sandbox);
-        final String resolvConf;
-        if (scope != null)
-        {
-            try
-            {
-                dns.serve(sandbox.id(), IpRoute2.netnsPath(sandbox.netns()), scope);
-            }
-            catch (final RuntimeException ex)
-            {
-                // e.g. a process of the container's holds port 53 when the daemon comes back: the
-                // container keeps its network, its names only fail to resolve, as the log says
-                LOG.log(System.Logger.Level.WARNING, "sandbox " + sandbox.name() + " has no embedded DNS: " + ex.getMessage());
-            }
-            resolvConf = etcFiles.embeddedResolvConf(EmbeddedDns.ADDRESS,
-                scope.upstreams().stream().map(u -> u.getAddress().getHostAddress()).toList());
-        }
-        else
-        {
-            if (dns != null)
-            {
-                dns.stop(sandbox.id());
-            }
-            resolvConf = etcFiles.resolvConf(sandbox.dns());
-        }
-        etcFiles.write(sandbox.netns(), EtcFiles.hosts(entries), resolvConf);
-    }
-
-    /** Networks whose containers resolve each other by name: the user-defined ones (Docker's rule). */
-    private static boolean hasEmbeddedDns(final Network network)
-    {
-        return network.isSwitched() && !network.isPredefined();
-    }
-
-    /** What the sandbox resolves through the embedded DNS, or null when none of its networks has it. */
-    private DnsScope dnsScope(final Sandbox sandbox)
-    {
-        if (dns == null || sandbox.netns() == null)
-        {
-            return null;
-        }
-        final Set<String> networkIds = new HashSet<>();
-        boolean externalAccess = false;
-        for (final Endpoint endpoint : sandbox.endpoints())
-        {
-            final Network network = networks.byId(endpoint.networkId());
-            if (network == null || !endpoint.hasInterface())
-            {
-                continue;
-            }
-            if (hasEmbeddedDns(network))
-            {
-                networkIds.add(network.id());
-            }
-            externalAccess |= network.isBridge() && !network.internal();
-        }
-        if (networkIds.isEmpty())
-        {
-            return null;
-        }
-        final Map<String, String> links = new HashMap<>();
-        for (final String spec : sandbox.links())
-        {
-            final Link link = Link.parse(spec);
-            links.put(link.alias(), link.name());
-        }
-        final List<InetSocketAddress> upstreams = new ArrayList<>();
-        for (final String server : sandbox.dns().isEmpty() ? etcFiles.hostNameservers() : sandbox.dns())
-        {
-            if (EmbeddedDns.ADDRESS.equals(server))
-            {
-                // itself: the forwarder would skip it anyway, and resolv.conf's note would mislead
-                continue;
-            }
-            try
-            {
-                upstreams.add(new InetSocketAddress(Ipv4Address.format(Ipv4Address.parse(server)), EmbeddedDns.PORT));
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                // an IPv6 resolver of the host: the embedded DNS forwards over IPv4 only
-            }
-        }
-        return new DnsScope(networkIds, links, upstreams, externalAccess);
-    }
-
-    /**
-     * Tells the embedded DNS every name it answers: this host's containers on user-defined
-     * networks and, on overlays, the other hosts' (from the cluster's mirror). Called after every
-     * change of the model, so a container that leaves a network stops resolving there at once.
-     */
-    private void refreshNames()
-    {
-        if (dns == null)
-        {
-            return;
-        }
-        final List<NameTable.Binding> bindings = new ArrayList<>();
-        for (final Sandbox sandbox : sandboxes.all())
-        {
-            if (Sandbox.REMOVING.equals(sandbox.state()))
-            {
-                continue;
-            }
-            for (final Endpoint endpoint : sandbox.endpoints())
-            {
-                final Network network = networks.byId(endpoint.networkId());
-                if (network != null && hasEmbeddedDns(network) && endpoint.ipv4Address() != null && endpoint.isSettled())
-                {
-                    final List<String> names = new ArrayList<>();
-                    names.add(sandbox.name());
-                    names.addAll(endpoint.aliases());
-                    names.add(sandbox.shortId());
-                    bindings.add(new NameTable.Binding(network.id(), network.name(), endpoint.id(),
-                        Ipv4Address.parse(endpoint.ipv4Address()), names));
-                }
-            }
-        }
-        final OverlayCluster cluster = routing.cluster();
-        if (cluster != null)
-        {
-            for (final Network network : networks.all())
-            {
-                if (!network.isOverlay())
-                {
-                    continue;
-                }
-                for (final RemoteEndpoint remote : cluster.endpoints(network.id()))
-                {
-                    if (cluster.self().ip().equals(remote.host()) || remote.sandbox() == null)
-                    {
-                        continue;
-                    }
-                    try
-                    {
-                        final List<String> names = new ArrayList<>();
-                        names.add(remote.sandbox());
-                        names.addAll(remote.names());
-                        bindings.add(new NameTable.Binding(network.id(), network.name(), remote.endpoint(),
-                            Ipv4Address.parse(remote.ip()), names));
-                    }
-                    catch (final IllegalArgumentException ex)
-                    {
-                        // a record another host wrote wrongly; programOverlay logs it
-                    }
-                }
-            }
-        }
-        dns.names().replaceAll(bindings);
-    }
-
-    /**
      * Brings what legacy links make in line with the model, after any container came or went:
      * the {@code hosts} files of the containers that link, and the default-bridge port pairs
      * opened through ICC.
      */
     private void linksChanged()
     {
-        for (final Sandbox sandbox : sandboxes.all())
-        {
-            if (!sandbox.links().isEmpty() && Sandbox.READY.equals(sandbox.state()))
-            {
-                BestEffort.attempt("rewrite /etc files of " + sandbox.name(), () -> writeEtcFiles(sandbox));
-            }
-        }
-        programLinkedPairs();
-    }
-
-    /** Opens ICC between exactly the linked pairs of default-bridge ports, closing pairs gone. */
-    private void programLinkedPairs()
-    {
-        final Set<List<Port>> wanted = new HashSet<>();
-        for (final Sandbox sandbox : sandboxes.all())
-        {
-            final Endpoint own = defaultBridgeEndpoint(sandbox);
-            final Attachment from = own == null ? null : attachments.get(own.id());
-            if (from == null)
-            {
-                continue;
-            }
-            for (final String spec : sandbox.links())
-            {
-                final Sandbox target = sandboxes.named(Link.parse(spec).name()).orElse(null);
-                final Endpoint theirs = target == null ? null : defaultBridgeEndpoint(target);
-                final Attachment to = theirs == null ? null : attachments.get(theirs.id());
-                if (to != null && to.port() != from.port())
-                {
-                    wanted.add(List.of(from.port(), to.port()));
-                }
-            }
-        }
-        for (final List<Port> pair : linkedPairs)
-        {
-            if (!wanted.contains(pair))
-            {
-                BestEffort.attempt("close ICC between " + pair, () -> dataplane.forbidIcc(pair.get(0), pair.get(1)));
-            }
-        }
-        for (final List<Port> pair : wanted)
-        {
-            if (!linkedPairs.contains(pair))
-            {
-                BestEffort.attempt("open ICC between " + pair, () -> dataplane.allowIcc(pair.get(0), pair.get(1)));
-            }
-        }
-        linkedPairs = wanted;
+        names.rewriteLinking();
+        links.programPairs();
     }
 
     // ------------------------------------------------------------------------------------------
@@ -1478,7 +1040,7 @@ public final class ControlPlane implements AutoCloseable
         }
         else
         {
-            refreshNames();
+            names.refresh();
         }
     }
 
@@ -1564,12 +1126,7 @@ public final class ControlPlane implements AutoCloseable
     /** The live switch ports, for stats: port ID → attachment. */
     public synchronized Map<Integer, Attachment> ports()
     {
-        final Map<Integer, Attachment> byPort = new HashMap<>();
-        for (final Attachment attachment : attachments.values())
-        {
-            byPort.put(attachment.port().id(), attachment);
-        }
-        return byPort;
+        return wiring.byPort();
     }
 
     /** The dataplane's own ports, for stats: port ID → {device, role} (the uplink, each network's host side, each overlay's VTEPs). */
@@ -1581,7 +1138,7 @@ public final class ControlPlane implements AutoCloseable
     /** The endpoint a sandbox's published ports lead to, or null. */
     public synchronized String publishedVia(final Sandbox sandbox)
     {
-        return sandbox.ports().isEmpty() ? null : defaultRouteFor(sandbox);
+        return ports.via(sandbox);
     }
 
     public synchronized Network networkById(final String id)
@@ -1613,7 +1170,7 @@ public final class ControlPlane implements AutoCloseable
     private void save()
     {
         store.save(new State(State.CURRENT_VERSION, networks.all(), sandboxes.all()));
-        refreshNames();
+        names.refresh();
     }
 
     /** The embedded DNS, or null when this control plane runs none. */
@@ -1640,10 +1197,6 @@ public final class ControlPlane implements AutoCloseable
         {
             routing.hosts().close();
         }
-        for (final Attachment attachment : attachments.values())
-        {
-            attachment.tap().close();
-        }
-        attachments.clear();
+        wiring.close();
     }
 }
