@@ -4,7 +4,6 @@ import io.lanyard.control.cluster.ClusterStoreException;
 import io.lanyard.control.dns.EmbeddedDns;
 import io.lanyard.control.model.Endpoint;
 import io.lanyard.control.model.IpamPool;
-import io.lanyard.control.model.Link;
 import io.lanyard.control.model.Network;
 import io.lanyard.control.model.Sandbox;
 import io.lanyard.control.model.State;
@@ -12,8 +11,6 @@ import io.lanyard.control.overlay.ClusterRecords.AddressClaim;
 import io.lanyard.control.overlay.ClusterRecords.Host;
 import io.lanyard.control.overlay.ClusterRecords.RemoteEndpoint;
 import io.lanyard.control.overlay.OverlayCluster;
-import io.lanyard.control.ports.PortBinding;
-import io.lanyard.control.ports.PortSpec;
 import io.lanyard.control.ports.PublishedPorts;
 import io.lanyard.control.routing.HostInterfaces;
 import io.lanyard.control.routing.Uplink;
@@ -38,7 +35,6 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
-import java.util.regex.Pattern;
 
 /**
  * The daemon's model of networks and sandboxes, and the only code that changes it.
@@ -58,7 +54,6 @@ import java.util.regex.Pattern;
 public final class ControlPlane implements AutoCloseable
 {
     private static final System.Logger LOG = System.getLogger(ControlPlane.class.getName());
-    private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
     private static final String DEFAULT_BRIDGE_SUBNET = "172.17.0.0/16";
     private static final String DEFAULT_BRIDGE_GATEWAY = "172.17.0.1";
     /** Outer IPv4, UDP and VXLAN headers and the inner Ethernet header. */
@@ -67,7 +62,6 @@ public final class ControlPlane implements AutoCloseable
     private final DaemonSettings settings;
     private final StateStore store;
     private final Dataplane dataplane;
-    private final SandboxPlumbing plumbing;
     private final SandboxProcesses processes;
     private final Routing routing;
     /** The embedded DNS; null for a control plane that answers no names (tests of other parts). */
@@ -75,6 +69,7 @@ public final class ControlPlane implements AutoCloseable
 
     private final NetworkTable networks = new NetworkTable();
     private final SandboxTable sandboxes = new SandboxTable();
+    private final RequestChecks checks;
     private final EndpointAddressing addressing;
     private final SwitchDomains domains;
     private final NetworkSetup setup;
@@ -155,7 +150,6 @@ public final class ControlPlane implements AutoCloseable
         this.settings = settings;
         this.store = store;
         this.dataplane = dataplane;
-        this.plumbing = plumbing;
         this.processes = processes;
         this.addressing = new EndpointAddressing(networks, routing);
         this.domains = new SwitchDomains(dataplane, routing);
@@ -164,6 +158,7 @@ public final class ControlPlane implements AutoCloseable
         this.links = new LegacyLinks(networks, sandboxes, wiring, dataplane);
         this.names = new SandboxNames(networks, sandboxes, links, etcFiles, dns, routing.cluster());
         this.ports = new SandboxPorts(routing.ports(), wiring, domains);
+        this.checks = new RequestChecks(settings, networks, sandboxes, links, plumbing, processes, routing);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -329,51 +324,17 @@ public final class ControlPlane implements AutoCloseable
         return sandboxes.members(network);
     }
 
-    /** Creates a user-defined bridge network; every check happens before anything changes. */
+    /** Creates a user-defined network; every check happens before anything changes. */
     public synchronized Network createNetwork(final NetworkCreate request)
     {
-        final String name = request.name();
-        if (name == null || name.isEmpty() || !NAME.matcher(name).matches())
-        {
-            throw RequestException.badRequest("invalid network name \"" + (name == null ? "" : name) +
-                "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
-        }
-        if (networks.byName(name).isPresent())
-        {
-            throw RequestException.conflict("network with name " + name + " already exists");
-        }
-        final String driver = request.driver() == null || request.driver().isEmpty() ? Network.DRIVER_BRIDGE : request.driver();
-        if (Network.DRIVER_HOST.equals(driver) || Network.DRIVER_NULL.equals(driver))
-        {
-            throw RequestException.forbidden("only one instance of \"" + driver + "\" network is allowed");
-        }
-        if (Network.DRIVER_OVERLAY.equals(driver))
+        if (Network.DRIVER_OVERLAY.equals(checks.createNetwork(request)))
         {
             return createOverlay(request);
         }
-        if (!Network.DRIVER_BRIDGE.equals(driver))
-        {
-            throw RequestException.notFound("plugin \"" + driver + "\" not found");
-        }
-        final Map<String, String> options = BridgeOptions.validate(request.options());
-        final String device = options.get(Network.OPTION_BRIDGE_NAME);
-        if (device != null)
-        {
-            for (final Network other : networks.all())
-            {
-                if (device.equals(other.options().get(Network.OPTION_BRIDGE_NAME)))
-                {
-                    throw RequestException.conflict("bridge name " + device + " is already used by network " + other.name());
-                }
-            }
-            if (routing.hosts() != null && routing.hosts().nameTaken(device))
-            {
-                throw RequestException.conflict("bridge name " + device + " is already used by another interface on this host");
-            }
-        }
+        final Map<String, String> options = checks.bridgeOptions(request);
         final List<IpamPool> ipam = IpamPlanner.plan(request.ipam(), networks.subnetsInUse());
-        final Network network = new Network(Identifiers.newId(), name, driver, Network.SCOPE_LOCAL, Instant.now(), request.internal(),
-            request.attachable(), ipam, options, request.labels());
+        final Network network = new Network(Identifiers.newId(), request.name(), Network.DRIVER_BRIDGE, Network.SCOPE_LOCAL,
+            Instant.now(), request.internal(), request.attachable(), ipam, options, request.labels());
         try
         {
             setup.add(network);
@@ -387,7 +348,7 @@ public final class ControlPlane implements AutoCloseable
         catch (final RuntimeException ex)
         {
             setup.drop(network);
-            throw RequestException.internal("cannot create network " + name + ": " + ex.getMessage());
+            throw RequestException.internal("cannot create network " + request.name() + ": " + ex.getMessage());
         }
         return network;
     }
@@ -459,17 +420,7 @@ public final class ControlPlane implements AutoCloseable
     /** Removes a user-defined network that no sandbox is attached to (for an overlay, on any host). */
     public synchronized void removeNetwork(final String reference)
     {
-        final Network network = network(reference);
-        if (network.isPredefined())
-        {
-            throw RequestException.forbidden(network.name() + " is a pre-defined network and cannot be removed");
-        }
-        final Map<Sandbox, Endpoint> members = members(network);
-        if (!members.isEmpty())
-        {
-            throw RequestException.conflict("error while removing network: network " + network.name() + " id " + network.id() +
-                " has active endpoints (" + String.join(", ", members.keySet().stream().map(Sandbox::name).toList()) + ")");
-        }
+        final Network network = checks.removeNetwork(reference);
         if (network.isOverlay())
         {
             final List<AddressClaim> holders;
@@ -540,37 +491,13 @@ public final class ControlPlane implements AutoCloseable
     /** Creates a sandbox on one network and, with {@code detach}, starts its command in the background. */
     public synchronized Sandbox run(final RunRequest request)
     {
+        final RequestChecks.Run checked = checks.run(request);
         final String name = request.name();
-        if (name == null || name.isEmpty())
-        {
-            throw RequestException.badRequest("a sandbox name is required (--name)");
-        }
-        if (!NAME.matcher(name).matches())
-        {
-            throw RequestException.badRequest("Invalid container name (" + name + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
-        }
-        sandboxes.withName(name).ifPresent(existing ->
-        {
-            throw RequestException.conflict("Conflict. The container name \"/" + name + "\" is already in use by container \"" +
-                existing.id() + "\". You have to remove (or rename) that container to be able to reuse that name.");
-        });
-        final Network network = network(request.network() == null ? "bridge" : request.network());
-        final Integer staticAddress = request.ipv4Address() == null ? null : IpamPlanner.parseAddress(request.ipv4Address());
-        checkEndpointOptions(network, staticAddress, request.aliases());
-        final List<PortBinding> publish = checkPublish(network, request.publish());
-        final List<String> upstreams = checkDns(network, request.dns());
-        final List<String> links = checkLinks(network, request.links());
-        final boolean hostNetwork = Network.DRIVER_HOST.equals(network.driver());
-        final String netns = hostNetwork ? null : settings.sandboxPrefix() + name;
-        if (netns != null && plumbing.namespaceExists(netns))
-        {
-            throw RequestException.conflict("network namespace " + netns + " already exists and is not Lanyard's");
-        }
-
+        final Network network = checked.network();
         final String id = Identifiers.newId();
-        final Endpoint endpoint = addressing.newEndpoint(network, "eth0", staticAddress, request.aliases(), name);
-        Sandbox sandbox = new Sandbox(id, name, netns, Instant.now(), Sandbox.CREATING, request.command(), null, null, null,
-            List.of(endpoint), List.of(), upstreams, links);
+        final Endpoint endpoint = addressing.newEndpoint(network, "eth0", checked.staticAddress(), request.aliases(), name);
+        Sandbox sandbox = new Sandbox(id, name, checked.netns(), Instant.now(), Sandbox.CREATING, request.command(), null, null, null,
+            List.of(endpoint), List.of(), checked.dns(), checked.links());
         sandboxes.put(sandbox);
         try
         {
@@ -593,7 +520,7 @@ public final class ControlPlane implements AutoCloseable
         sandbox = sandbox.withState(Sandbox.READY);
         try
         {
-            sandbox = sandbox.withPorts(ports.publish(sandbox, network, publish));
+            sandbox = sandbox.withPorts(ports.publish(sandbox, network, checked.publish()));
         }
         catch (final RuntimeException ex)
         {
@@ -616,12 +543,7 @@ public final class ControlPlane implements AutoCloseable
     /** Removes a sandbox: its command (with {@code force}), namespace, interfaces and addresses. */
     public synchronized void remove(final String reference, final boolean force)
     {
-        Sandbox sandbox = sandbox(reference);
-        if (isRunning(sandbox) && !force)
-        {
-            throw RequestException.conflict("You cannot remove a running container " + sandbox.id() +
-                ". Stop the container before attempting removal or force remove");
-        }
+        Sandbox sandbox = checks.remove(reference, force);
         for (final Endpoint endpoint : sandbox.endpoints())
         {
             leaveCluster(sandbox, endpoint, "remove");
@@ -642,30 +564,11 @@ public final class ControlPlane implements AutoCloseable
     public synchronized Sandbox connect(final String networkReference, final String sandboxReference, final String ipv4Address,
         final List<String> aliases)
     {
-        final Network network = network(networkReference);
-        Sandbox sandbox = sandbox(sandboxReference);
-        if (!network.isSwitched())
-        {
-            throw RequestException.forbidden("container cannot be disconnected from host network or connected to host network");
-        }
-        if (sandbox.isHostNetwork())
-        {
-            throw RequestException.forbidden("container sharing network namespace with another container or host cannot be " +
-                "connected to any other network");
-        }
-        if (sandbox.endpoints().stream().anyMatch(e -> Network.DRIVER_NULL.equals(networkById(e.networkId()).driver())))
-        {
-            throw RequestException.forbidden("container cannot be connected to multiple networks with one of the networks in " +
-                "private (none) mode");
-        }
-        if (sandbox.endpoints().stream().anyMatch(e -> e.networkId().equals(network.id())))
-        {
-            throw RequestException.forbidden("endpoint with name " + sandbox.name() + " already exists in network " + network.name());
-        }
-        final Integer staticAddress = ipv4Address == null || ipv4Address.isEmpty() ? null : IpamPlanner.parseAddress(ipv4Address);
-        checkEndpointOptions(network, staticAddress, aliases);
-
-        final Endpoint endpoint = addressing.newEndpoint(network, SandboxWiring.nextInterfaceName(sandbox), staticAddress, aliases, sandbox.name());
+        final RequestChecks.Connect checked = checks.connect(networkReference, sandboxReference, ipv4Address, aliases);
+        final Network network = checked.network();
+        Sandbox sandbox = checked.sandbox();
+        final Endpoint endpoint = addressing.newEndpoint(network, SandboxWiring.nextInterfaceName(sandbox), checked.staticAddress(), aliases,
+            sandbox.name());
         final Sandbox before = sandbox;
         final List<Endpoint> endpoints = new ArrayList<>(sandbox.endpoints());
         endpoints.add(endpoint.withState(Endpoint.CONNECTING));
@@ -699,16 +602,9 @@ public final class ControlPlane implements AutoCloseable
     /** Takes a sandbox's interface off a network and frees its address. */
     public synchronized Sandbox disconnect(final String networkReference, final String sandboxReference)
     {
-        final Network network = network(networkReference);
-        final Sandbox target = sandbox(sandboxReference);
-        final Endpoint endpoint = target.endpoints().stream().filter(e -> e.networkId().equals(network.id())).findFirst()
-            .orElseThrow(() -> RequestException.forbidden("container " + target.id() + " is not connected to network " +
-                network.name()));
-        Sandbox sandbox = target;
-        if (!network.isSwitched())
-        {
-            throw RequestException.forbidden("container cannot be disconnected from host network or connected to host network");
-        }
+        final RequestChecks.Disconnect checked = checks.disconnect(networkReference, sandboxReference);
+        final Endpoint endpoint = checked.endpoint();
+        Sandbox sandbox = checked.sandbox();
         leaveCluster(sandbox, endpoint, "disconnect");
         final String hadDefaultRoute = wiring.defaultRouteFor(sandbox);
         final List<Endpoint> marked = new ArrayList<>(sandbox.endpoints());
@@ -732,126 +628,6 @@ public final class ControlPlane implements AutoCloseable
         save();
         linksChanged();
         return sandbox;
-    }
-
-    /** Parses {@code -p} specs; ports need a bridge network with a route out, and a daemon that can publish. */
-    private List<PortBinding> checkPublish(final Network network, final List<String> specs)
-    {
-        if (specs.isEmpty())
-        {
-            return List.of();
-        }
-        final List<PortBinding> bindings;
-        try
-        {
-            bindings = PortSpec.parseAll(specs);
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            throw RequestException.badRequest(ex.getMessage());
-        }
-        if (!network.isBridge() || network.internal())
-        {
-            throw RequestException.badRequest("cannot publish ports on network " + network.name() +
-                (network.internal() ? " (internal)" : " (driver " + network.driver() + ")") + ": a bridge network with a route out is needed");
-        }
-        if (routing.ports() == null)
-        {
-            throw RequestException.badRequest("this daemon does not publish ports");
-        }
-        return bindings;
-    }
-
-    private void checkEndpointOptions(final Network network, final Integer staticAddress, final List<String> aliases)
-    {
-        final boolean userDefined = network.isSwitched() && !network.isPredefined();
-        if (staticAddress != null && !userDefined)
-        {
-            throw RequestException.badRequest("user-specified IP address is supported on user-defined networks only");
-        }
-        if (!aliases.isEmpty() && !userDefined)
-        {
-            throw RequestException.badRequest("network-scoped alias is supported only for containers in user defined networks");
-        }
-        for (final String alias : aliases)
-        {
-            if (!NAME.matcher(alias).matches())
-            {
-                throw RequestException.badRequest("invalid alias \"" + alias + "\"");
-            }
-        }
-    }
-
-    /** {@code run --dns}: IPv4 resolvers, for a sandbox with its own namespace. */
-    private static List<String> checkDns(final Network network, final List<String> servers)
-    {
-        if (servers.isEmpty())
-        {
-            return List.of();
-        }
-        if (Network.DRIVER_HOST.equals(network.driver()))
-        {
-            throw RequestException.badRequest("conflicting options: --dns and the host network (it uses the host's resolver configuration)");
-        }
-        final List<String> checked = new ArrayList<>();
-        for (final String server : servers)
-        {
-            try
-            {
-                checked.add(Ipv4Address.format(Ipv4Address.parse(server)));
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                throw RequestException.badRequest("invalid --dns " + server + ": an IPv4 address is needed");
-            }
-        }
-        return checked;
-    }
-
-    /**
-     * {@code run --link NAME[:ALIAS]}: the linked containers must exist; from the default bridge
-     * they must be on the default bridge too (legacy links join two containers there), from a
-     * user-defined network the alias is a name only the linking container resolves.
-     */
-    private List<String> checkLinks(final Network network, final List<String> specs)
-    {
-        if (specs.isEmpty())
-        {
-            return List.of();
-        }
-        if (!network.isSwitched())
-        {
-            throw RequestException.badRequest("conflicting options: --link cannot be used with the " + network.name() + " network");
-        }
-        final Set<String> aliases = new HashSet<>();
-        final List<String> links = new ArrayList<>();
-        for (final String spec : specs)
-        {
-            final Link link;
-            try
-            {
-                link = Link.parse(spec);
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                throw RequestException.badRequest(ex.getMessage());
-            }
-            if (!NAME.matcher(link.alias()).matches())
-            {
-                throw RequestException.badRequest("invalid link alias \"" + link.alias() + "\"");
-            }
-            final Sandbox target = sandbox(link.name());
-            if (LegacyLinks.isDefaultBridge(network) && this.links.defaultBridgeEndpoint(target) == null)
-            {
-                throw RequestException.badRequest("Cannot link to /" + target.name() + ", as it does not belong to the default network");
-            }
-            if (!aliases.add(link.alias().toLowerCase(java.util.Locale.ROOT)))
-            {
-                throw RequestException.badRequest("invalid links: alias \"" + link.alias() + "\" is given twice");
-            }
-            links.add(new Link(target.name(), link.alias()).spec());
-        }
-        return links;
     }
 
     private Sandbox startCommand(final Sandbox sandbox)
