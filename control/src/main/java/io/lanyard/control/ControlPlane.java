@@ -7,9 +7,7 @@ import io.lanyard.control.model.IpamPool;
 import io.lanyard.control.model.Network;
 import io.lanyard.control.model.Sandbox;
 import io.lanyard.control.model.State;
-import io.lanyard.control.overlay.ClusterRecords.AddressClaim;
 import io.lanyard.control.overlay.ClusterRecords.Host;
-import io.lanyard.control.overlay.ClusterRecords.RemoteEndpoint;
 import io.lanyard.control.overlay.OverlayCluster;
 import io.lanyard.control.ports.PublishedPorts;
 import io.lanyard.control.routing.HostInterfaces;
@@ -20,21 +18,14 @@ import io.lanyard.control.sandbox.SandboxProcesses;
 import io.lanyard.control.store.StateStore;
 import io.lanyard.dataplane.Dataplane;
 import io.lanyard.dataplane.Port;
-import io.lanyard.forwarding.addr.Ipv4Address;
-import io.lanyard.forwarding.addr.Ipv4Cidr;
-import io.lanyard.forwarding.addr.MacAddress;
 import io.lanyard.tap.TapDevice;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
 
 /**
  * The daemon's model of networks and sandboxes, and the only code that changes it.
@@ -77,6 +68,9 @@ public final class ControlPlane implements AutoCloseable
     private final SandboxNames names;
     private final LegacyLinks links;
     private final SandboxPorts ports;
+    private final ClusterNetworks clusterNetworks;
+    private final ClusterEndpoints clusterEndpoints;
+    private final OverlayReconciliation overlays;
     private boolean closed;
 
     /** An endpoint's interface as the dataplane holds it. */
@@ -159,6 +153,9 @@ public final class ControlPlane implements AutoCloseable
         this.names = new SandboxNames(networks, sandboxes, links, etcFiles, dns, routing.cluster());
         this.ports = new SandboxPorts(routing.ports(), wiring, domains);
         this.checks = new RequestChecks(settings, networks, sandboxes, links, plumbing, processes, routing);
+        this.clusterNetworks = new ClusterNetworks(routing);
+        this.clusterEndpoints = new ClusterEndpoints(networks, routing);
+        this.overlays = new OverlayReconciliation(routing.cluster(), networks, sandboxes, setup, domains, addressing, clusterEndpoints);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -208,10 +205,7 @@ public final class ControlPlane implements AutoCloseable
                     {
                         wiring.wire(sandbox, true);
                         names.write(sandbox);
-                        if (routing.cluster() != null)
-                        {
-                            overlayEndpoints(sandbox).forEach(routing.cluster()::registerLater);
-                        }
+                        clusterEndpoints.registerLater(sandbox);
                         ports.restore(sandbox);
                     }
                     catch (final RuntimeException ex)
@@ -353,62 +347,10 @@ public final class ControlPlane implements AutoCloseable
         return network;
     }
 
-    /**
-     * Creates an overlay network for the whole cluster, checked against every network the cluster
-     * store holds (under its network lock): a unique name, a subnet that overlaps no other
-     * network's (the first free /24 of 10.0.0.0/8 when none is asked for) and a unique VNI (the
-     * first free from 4096 when none is asked for).
-     */
+    /** Creates an overlay network in the cluster, then here. */
     private Network createOverlay(final NetworkCreate request)
     {
-        final OverlayCluster cluster = routing.requireCluster("create an overlay network");
-        final Map<String, String> options = new LinkedHashMap<>(OverlayOptions.validate(request.options()));
-        final List<Ipv4Cidr> localSubnets = networks.localSubnets();
-        final Network network;
-        try
-        {
-            network = cluster.createNetwork(existing ->
-            {
-                final List<Ipv4Cidr> inUse = new ArrayList<>(localSubnets);
-                final Set<Integer> vnis = new HashSet<>();
-                for (final Network other : existing)
-                {
-                    if (other.name().equals(request.name()))
-                    {
-                        throw RequestException.conflict("network with name " + request.name() + " already exists");
-                    }
-                    other.ipam().forEach(pool -> inUse.add(Ipv4Cidr.parse(pool.subnet())));
-                    vnis.add(other.vni());
-                }
-                final List<IpamPool> ipam = IpamPlanner.planOverlay(request.ipam(), inUse);
-                final String asked = options.get(Network.OPTION_VXLAN_ID);
-                int vni = OverlayOptions.FIRST_VNI;
-                if (asked != null)
-                {
-                    vni = Integer.parseInt(asked);
-                    if (vnis.contains(vni))
-                    {
-                        final int taken = vni;
-                        throw RequestException.conflict("VNI " + vni + " is already used by network " +
-                            existing.stream().filter(n -> n.vni() == taken).findFirst().map(Network::name).orElse("?"));
-                    }
-                }
-                else
-                {
-                    while (vnis.contains(vni))
-                    {
-                        vni++;
-                    }
-                }
-                options.put(Network.OPTION_VXLAN_ID, Integer.toString(vni));
-                return new Network(Identifiers.newId(), request.name(), Network.DRIVER_OVERLAY, Network.SCOPE_GLOBAL, Instant.now(),
-                    request.internal(), request.attachable(), ipam, options, request.labels());
-            });
-        }
-        catch (final ClusterStoreException ex)
-        {
-            throw RequestException.unavailable(ex.getMessage());
-        }
+        final Network network = clusterNetworks.create(request, networks.localSubnets());
         if (!networks.contains(network.id()))
         {
             setup.addFromCluster(network);
@@ -423,20 +365,7 @@ public final class ControlPlane implements AutoCloseable
         final Network network = checks.removeNetwork(reference);
         if (network.isOverlay())
         {
-            final List<AddressClaim> holders;
-            try
-            {
-                holders = routing.requireCluster("remove an overlay network").removeNetwork(network);
-            }
-            catch (final ClusterStoreException ex)
-            {
-                throw RequestException.unavailable(ex.getMessage());
-            }
-            if (!holders.isEmpty())
-            {
-                throw RequestException.conflict("error while removing network: network " + network.name() + " id " + network.id() +
-                    " has active endpoints (" + String.join(", ", holders.stream().map(c -> c.sandbox() + " on " + c.host()).toList()) + ")");
-            }
+            clusterNetworks.remove(network);
         }
         setup.drop(network);
         save();
@@ -504,7 +433,7 @@ public final class ControlPlane implements AutoCloseable
             save();
             wiring.wire(sandbox, false);
             names.write(sandbox);
-            register(sandbox, endpoint);
+            clusterEndpoints.register(sandbox, endpoint);
         }
         catch (final RuntimeException ex)
         {
@@ -546,7 +475,7 @@ public final class ControlPlane implements AutoCloseable
         Sandbox sandbox = checks.remove(reference, force);
         for (final Endpoint endpoint : sandbox.endpoints())
         {
-            leaveCluster(sandbox, endpoint, "remove");
+            clusterEndpoints.leave(sandbox, endpoint, "remove");
         }
         sandbox = sandbox.withState(Sandbox.REMOVING);
         sandboxes.put(sandbox);
@@ -578,7 +507,7 @@ public final class ControlPlane implements AutoCloseable
         {
             save();
             wiring.connect(sandbox, endpoint);
-            register(sandbox, endpoint);
+            clusterEndpoints.register(sandbox, endpoint);
             endpoints.set(endpoints.size() - 1, endpoint);
             sandbox = sandbox.withEndpoints(endpoints);
             sandboxes.put(sandbox);
@@ -605,7 +534,7 @@ public final class ControlPlane implements AutoCloseable
         final RequestChecks.Disconnect checked = checks.disconnect(networkReference, sandboxReference);
         final Endpoint endpoint = checked.endpoint();
         Sandbox sandbox = checked.sandbox();
-        leaveCluster(sandbox, endpoint, "disconnect");
+        clusterEndpoints.leave(sandbox, endpoint, "disconnect");
         final String hadDefaultRoute = wiring.defaultRouteFor(sandbox);
         final List<Endpoint> marked = new ArrayList<>(sandbox.endpoints());
         marked.set(marked.indexOf(endpoint), endpoint.withState(Endpoint.DISCONNECTING));
@@ -650,70 +579,6 @@ public final class ControlPlane implements AutoCloseable
         }
     }
 
-    /** The sandbox's endpoints on overlay networks, as the other hosts are told of them. */
-    private List<RemoteEndpoint> overlayEndpoints(final Sandbox sandbox)
-    {
-        final List<RemoteEndpoint> shared = new ArrayList<>();
-        for (final Endpoint endpoint : sandbox.endpoints())
-        {
-            final Network network = networks.byId(endpoint.networkId());
-            if (network != null && network.isOverlay() && endpoint.ipv4Address() != null && endpoint.isSettled())
-            {
-                shared.add(new RemoteEndpoint(network.id(), endpoint.id(), sandbox.name(), routing.cluster().self().ip(),
-                    endpoint.macAddress(), endpoint.ipv4Address(), remoteNames(sandbox, endpoint)));
-            }
-        }
-        return shared;
-    }
-
-    /** Tells the other hosts of an overlay endpoint, under this host's lease. */
-    private void register(final Sandbox sandbox, final Endpoint endpoint)
-    {
-        final Network network = networks.byId(endpoint.networkId());
-        if (network.isOverlay() && endpoint.ipv4Address() != null)
-        {
-            routing.requireCluster("join an overlay network").register(new RemoteEndpoint(network.id(), endpoint.id(), sandbox.name(),
-                routing.cluster().self().ip(), endpoint.macAddress(), endpoint.ipv4Address(), remoteNames(sandbox, endpoint)));
-        }
-    }
-
-    /** What the other hosts' embedded DNS answers for the endpoint besides its container name. */
-    private static List<String> remoteNames(final Sandbox sandbox, final Endpoint endpoint)
-    {
-        final List<String> names = new ArrayList<>(endpoint.aliases());
-        names.add(sandbox.shortId());
-        return names;
-    }
-
-    /**
-     * Takes an overlay endpoint out of the cluster (its registration and its address claim) before
-     * anything is changed here, so a store that does not answer refuses the request whole.
-     */
-    private void leaveCluster(final Sandbox sandbox, final Endpoint endpoint, final String what)
-    {
-        final Network network = networks.byId(endpoint.networkId());
-        if (network == null || !network.isOverlay() || endpoint.ipv4Address() == null)
-        {
-            return;
-        }
-        final OverlayCluster cluster = routing.requireCluster(what + " " + sandbox.name());
-        boolean withdrawn = false;
-        try
-        {
-            cluster.withdraw(network.id(), endpoint.id());
-            withdrawn = true;
-            cluster.releaseAddress(network.id(), endpoint.ipv4Address(), endpoint.id());
-        }
-        catch (final ClusterStoreException ex)
-        {
-            if (withdrawn && endpoint.isSettled() && Sandbox.READY.equals(sandbox.state()))
-            {
-                BestEffort.attempt("register " + sandbox.name() + " again", () -> register(sandbox, endpoint));
-            }
-            throw RequestException.unavailable("cannot " + what + " " + sandbox.name() + ": " + ex.getMessage());
-        }
-    }
-
     // ------------------------------------------------------------------------------------------
     // bringing sandboxes up and down
     // ------------------------------------------------------------------------------------------
@@ -752,140 +617,20 @@ public final class ControlPlane implements AutoCloseable
     // the cluster
     // ------------------------------------------------------------------------------------------
 
-    /**
-     * Brings this host in line with the cluster's mirror: overlay networks created elsewhere are
-     * added and removed ones dropped; each overlay's remote endpoints, peers and taken addresses
-     * are programmed; address claims of this host that no endpoint holds are deleted. Idempotent;
-     * runs on the cluster's thread after every change.
-     */
+    /** Brings this host in line with the cluster's mirror; runs on the cluster's thread after every change. */
     private synchronized void clusterChanged()
     {
-        final OverlayCluster cluster = routing.cluster();
-        if (closed || cluster == null)
+        if (closed || routing.cluster() == null)
         {
             return;
         }
-        boolean changed = false;
-        final Map<String, Network> global = new LinkedHashMap<>();
-        cluster.networks().forEach(network -> global.put(network.id(), network));
-        for (final Network network : global.values())
-        {
-            if (!networks.contains(network.id()))
-            {
-                if (networks.byName(network.name()).isPresent())
-                {
-                    LOG.log(System.Logger.Level.WARNING, "overlay network " + network.name() + " has the name of a network of this host");
-                }
-                setup.addFromCluster(network);
-                changed = true;
-            }
-        }
-        final boolean synced = cluster.isSynced();
-        for (final Network network : networks.all())
-        {
-            if (network.isOverlay() && synced && !global.containsKey(network.id()))
-            {
-                if (members(network).isEmpty())
-                {
-                    LOG.log(System.Logger.Level.INFO, "overlay network " + network.name() + " was removed from the cluster");
-                    setup.drop(network);
-                    changed = true;
-                }
-                else
-                {
-                    LOG.log(System.Logger.Level.WARNING, "overlay network " + network.name() + " is gone from the cluster " +
-                        "but this host still has containers on it");
-                }
-            }
-        }
-        for (final Network network : networks.all())
-        {
-            if (network.isOverlay() && domains.domainOf(network.id()) != null)
-            {
-                BestEffort.attempt("program overlay " + network.name(), () -> programOverlay(cluster, network));
-                if (synced)
-                {
-                    dropStaleClaims(cluster, network);
-                    registerMissing(cluster, network);
-                }
-            }
-        }
-        if (changed)
+        if (overlays.reconcile())
         {
             save();
         }
         else
         {
             names.refresh();
-        }
-    }
-
-    /** Programs an overlay's remote endpoints and peers into the dataplane, and marks others' addresses taken. */
-    private void programOverlay(final OverlayCluster cluster, final Network network)
-    {
-        final String self = cluster.self().ip();
-        final Map<Long, List<Integer>> wanted = new HashMap<>();
-        final Set<Integer> peers = new TreeSet<>();
-        for (final RemoteEndpoint endpoint : cluster.endpoints(network.id()))
-        {
-            if (self.equals(endpoint.host()))
-            {
-                continue;
-            }
-            try
-            {
-                final int vtep = Ipv4Address.parse(endpoint.host());
-                wanted.put(MacAddress.parse(endpoint.mac()), List.of(Ipv4Address.parse(endpoint.ip()), vtep));
-                peers.add(vtep);
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                LOG.log(System.Logger.Level.WARNING, "ignoring endpoint " + endpoint.endpoint() + " of " + network.name() + ": " + ex.getMessage());
-            }
-        }
-        domains.programRemote(network, wanted, peers);
-
-        final Set<Integer> local = new HashSet<>();
-        members(network).values().forEach(endpoint -> local.add(Ipv4Address.parse(endpoint.ipv4Address())));
-        final Set<Integer> claimed = new HashSet<>();
-        cluster.claims(network.id()).keySet().forEach(ip -> claimed.add(Ipv4Address.parse(ip)));
-        addressing.followRemoteClaims(network.id(), claimed, local);
-    }
-
-    /** Deletes this host's claims on a network that none of its endpoints holds (a write whose answer was lost). */
-    private void dropStaleClaims(final OverlayCluster cluster, final Network network)
-    {
-        final Set<String> held = new HashSet<>();
-        members(network).values().forEach(endpoint -> held.add(endpoint.id()));
-        cluster.claims(network.id()).forEach((ip, claim) ->
-        {
-            if (cluster.self().ip().equals(claim.host()) && !held.contains(claim.endpoint()))
-            {
-                LOG.log(System.Logger.Level.INFO, "deleting the stale claim of " + ip + " on " + network.name());
-                BestEffort.attempt("delete the stale claim of " + ip, () -> cluster.dropStaleClaim(network.id(), ip, claim));
-            }
-        });
-    }
-
-    /** Registers again this host's endpoints on a network that the cluster lost (e.g. a delete applied after its answer was lost). */
-    private void registerMissing(final OverlayCluster cluster, final Network network)
-    {
-        final Set<String> known = new HashSet<>();
-        cluster.endpoints(network.id()).forEach(endpoint -> known.add(endpoint.endpoint()));
-        for (final Sandbox sandbox : sandboxes.all())
-        {
-            if (!Sandbox.READY.equals(sandbox.state()))
-            {
-                continue;
-            }
-            for (final RemoteEndpoint endpoint : overlayEndpoints(sandbox))
-            {
-                if (endpoint.network().equals(network.id()) && !known.contains(endpoint.endpoint()))
-                {
-                    LOG.log(System.Logger.Level.INFO, "registering " + sandbox.name() + " on " + network.name() + " again");
-                    cluster.registerLater(endpoint);
-                }
-            }
         }
     }
 
