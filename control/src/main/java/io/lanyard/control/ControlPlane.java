@@ -22,31 +22,30 @@ import io.lanyard.tap.TapDevice;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 
 /**
- * The daemon's model of networks and sandboxes, and the only code that changes it.
+ * The daemon's model of networks and sandboxes, and the only way in to change it: the script of
+ * each request, whose steps are done by collaborators that each have one job (and own the state
+ * of that job) — {@link RequestChecks}, {@link EndpointAddressing}, {@link SwitchDomains},
+ * {@link SandboxWiring}, {@link SandboxNames}, {@link LegacyLinks}, {@link SandboxPorts},
+ * {@link ClusterNetworks}, {@link ClusterEndpoints}, {@link OverlayReconciliation} and
+ * {@link StartupRecovery}.
  *
- * <p>Every public method is synchronized: requests are applied one at a time, each either whole
- * or not at all. A change that touches the system is bracketed by state writes: the sandbox (or
+ * <p>Every public method is synchronized, and this lock is the only one the model has: requests
+ * (and the cluster's and commands' callbacks) are applied one at a time, each either whole or not
+ * at all. A change that touches the system is bracketed by state writes: the sandbox (or
  * endpoint) is stored as {@code creating}/{@code connecting} (or {@code removing}/
  * {@code disconnecting}) before the first namespace or device is made (or removed), and as
  * settled (or dropped) after the last. If the daemon dies in between, {@link #restore} finds the
  * marker and undoes (or finishes) the work. If a step fails while the daemon lives, everything
  * done so far is undone before the error is returned, so a rejected request leaves no interface,
  * no address and no inspect entry behind.
- *
- * <p>Addresses in use are never stored on their own: they are derived from the stored endpoints
- * (and gateways and auxiliary addresses) whenever the state is loaded, so they cannot disagree.
  */
 public final class ControlPlane implements AutoCloseable
 {
     private static final System.Logger LOG = System.getLogger(ControlPlane.class.getName());
-    private static final String DEFAULT_BRIDGE_SUBNET = "172.17.0.0/16";
-    private static final String DEFAULT_BRIDGE_GATEWAY = "172.17.0.1";
     /** Outer IPv4, UDP and VXLAN headers and the inner Ethernet header. */
     public static final int OVERLAY_OVERHEAD = 50;
 
@@ -71,6 +70,7 @@ public final class ControlPlane implements AutoCloseable
     private final ClusterNetworks clusterNetworks;
     private final ClusterEndpoints clusterEndpoints;
     private final OverlayReconciliation overlays;
+    private final StartupRecovery recovery;
     private boolean closed;
 
     /** An endpoint's interface as the dataplane holds it. */
@@ -106,38 +106,20 @@ public final class ControlPlane implements AutoCloseable
         }
     }
 
-    public ControlPlane(
-        final DaemonSettings settings,
-        final StateStore store,
-        final Dataplane dataplane,
-        final SandboxPlumbing plumbing,
-        final EtcFiles etcFiles,
-        final SandboxProcesses processes)
+    public ControlPlane(final DaemonSettings settings, final StateStore store, final Dataplane dataplane, final SandboxPlumbing plumbing,
+        final EtcFiles etcFiles, final SandboxProcesses processes)
     {
         this(settings, store, dataplane, plumbing, etcFiles, processes, Routing.NONE);
     }
 
-    public ControlPlane(
-        final DaemonSettings settings,
-        final StateStore store,
-        final Dataplane dataplane,
-        final SandboxPlumbing plumbing,
-        final EtcFiles etcFiles,
-        final SandboxProcesses processes,
-        final Routing routing)
+    public ControlPlane(final DaemonSettings settings, final StateStore store, final Dataplane dataplane, final SandboxPlumbing plumbing,
+        final EtcFiles etcFiles, final SandboxProcesses processes, final Routing routing)
     {
         this(settings, store, dataplane, plumbing, etcFiles, processes, routing, null);
     }
 
-    public ControlPlane(
-        final DaemonSettings settings,
-        final StateStore store,
-        final Dataplane dataplane,
-        final SandboxPlumbing plumbing,
-        final EtcFiles etcFiles,
-        final SandboxProcesses processes,
-        final Routing routing,
-        final EmbeddedDns dns)
+    public ControlPlane(final DaemonSettings settings, final StateStore store, final Dataplane dataplane, final SandboxPlumbing plumbing,
+        final EtcFiles etcFiles, final SandboxProcesses processes, final Routing routing, final EmbeddedDns dns)
     {
         this.dns = dns;
         this.routing = routing;
@@ -156,6 +138,7 @@ public final class ControlPlane implements AutoCloseable
         this.clusterNetworks = new ClusterNetworks(routing);
         this.clusterEndpoints = new ClusterEndpoints(networks, routing);
         this.overlays = new OverlayReconciliation(routing.cluster(), networks, sandboxes, setup, domains, addressing, clusterEndpoints);
+        this.recovery = new StartupRecovery(settings, networks, sandboxes, setup, wiring, addressing);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -168,51 +151,26 @@ public final class ControlPlane implements AutoCloseable
      */
     public synchronized void restore(final State state)
     {
-        for (final Network network : state.networks())
+        recovery.restoreNetworks(state.networks());
+        recovery.load(state.sandboxes());
+        for (final Sandbox stored : sandboxes.all())
         {
+            if (recovery.isHalfDone(stored))
+            {
+                discard(stored);
+                continue;
+            }
+            final Sandbox sandbox = recovery.settleEndpoints(stored);
             try
             {
-                setup.add(network);
+                wiring.wire(sandbox, true);
+                names.write(sandbox);
+                clusterEndpoints.registerLater(sandbox);
+                ports.restore(sandbox);
             }
             catch (final RuntimeException ex)
             {
-                LOG.log(System.Logger.Level.ERROR, "network " + network.name() + " is not fully set up: " + ex.getMessage());
-            }
-        }
-        ensurePredefinedNetworks();
-        for (final Sandbox sandbox : state.sandboxes())
-        {
-            sandboxes.put(sandbox);
-            addressing.reserve(sandbox);
-        }
-        for (final Sandbox stored : sandboxes.all())
-        {
-            switch (stored.state())
-            {
-                case Sandbox.CREATING:
-                    LOG.log(System.Logger.Level.INFO, "undoing the half-made sandbox " + stored.name());
-                    tearDown(stored);
-                    forget(stored);
-                    break;
-                case Sandbox.REMOVING:
-                    LOG.log(System.Logger.Level.INFO, "finishing the removal of sandbox " + stored.name());
-                    tearDown(stored);
-                    forget(stored);
-                    break;
-                default:
-                    final Sandbox sandbox = settleEndpoints(stored);
-                    try
-                    {
-                        wiring.wire(sandbox, true);
-                        names.write(sandbox);
-                        clusterEndpoints.registerLater(sandbox);
-                        ports.restore(sandbox);
-                    }
-                    catch (final RuntimeException ex)
-                    {
-                        LOG.log(System.Logger.Level.ERROR, "cannot restore sandbox " + sandbox.name() + ": " + ex.getMessage());
-                    }
-                    break;
+                LOG.log(System.Logger.Level.ERROR, "cannot restore sandbox " + sandbox.name() + ": " + ex.getMessage());
             }
         }
         save();
@@ -223,75 +181,13 @@ public final class ControlPlane implements AutoCloseable
         }
     }
 
-    /** Undoes a connect or finishes a disconnect that a previous daemon left half-done. */
-    private Sandbox settleEndpoints(final Sandbox sandbox)
-    {
-        final List<Endpoint> kept = new ArrayList<>();
-        for (final Endpoint endpoint : sandbox.endpoints())
-        {
-            if (endpoint.isSettled())
-            {
-                kept.add(endpoint);
-                continue;
-            }
-            LOG.log(System.Logger.Level.INFO, "finishing the interrupted " + endpoint.state() + " of " + sandbox.name() +
-                " on " + endpoint.networkId().substring(0, 12));
-            wiring.removeLeftInterface(sandbox, endpoint);
-            addressing.release(endpoint);
-        }
-        final Sandbox settled = sandbox.withEndpoints(kept);
-        sandboxes.put(settled);
-        return settled;
-    }
-
-    private void ensurePredefinedNetworks()
-    {
-        if (networks.byName("none").isEmpty())
-        {
-            setup.add(new Network(Identifiers.newId(), "none", Network.DRIVER_NULL, "local", Instant.now(), false, false,
-                List.of(), Map.of(), Map.of()));
-        }
-        if (networks.byName("host").isEmpty())
-        {
-            setup.add(new Network(Identifiers.newId(), "host", Network.DRIVER_HOST, "local", Instant.now(), false, false,
-                List.of(), Map.of(), Map.of()));
-        }
-        final Optional<Network> bridge = networks.byName("bridge");
-        final Map<String, String> options = new LinkedHashMap<>();
-        options.put(Network.OPTION_DEFAULT_BRIDGE, "true");
-        options.put(Network.OPTION_ENABLE_ICC, Boolean.toString(settings.icc()));
-        options.put(Network.OPTION_ENABLE_IP_MASQUERADE, "true");
-        options.put(Network.OPTION_HOST_BINDING_IPV4, "0.0.0.0");
-        options.put(Network.OPTION_BRIDGE_NAME, HostInterfaces.DEFAULT_BRIDGE_DEVICE);
-        options.put(Network.OPTION_MTU, Integer.toString(Network.DEFAULT_MTU));
-        if (bridge.isEmpty())
-        {
-            setup.add(new Network(Identifiers.newId(), "bridge", Network.DRIVER_BRIDGE, "local", Instant.now(), false, false,
-                List.of(new IpamPool(DEFAULT_BRIDGE_SUBNET, DEFAULT_BRIDGE_GATEWAY, null, Map.of())), options, Map.of()));
-        }
-        else if (!bridge.get().options().equals(options))
-        {
-            // the daemon's flags (--icc) decide the default bridge's options at every start, as dockerd's do
-            final Network old = bridge.get();
-            final Network updated = new Network(old.id(), old.name(), old.driver(), old.scope(), old.created(), old.internal(),
-                old.attachable(), old.ipam(), options, old.labels());
-            setup.reconfigure(updated);
-        }
-    }
-
     // ------------------------------------------------------------------------------------------
     // networks
     // ------------------------------------------------------------------------------------------
 
     /** What {@code lanyard network create} asks for. */
-    public record NetworkCreate(
-        String name,
-        String driver,
-        List<IpamPool> ipam,
-        boolean internal,
-        boolean attachable,
-        Map<String, String> options,
-        Map<String, String> labels)
+    public record NetworkCreate(String name, String driver, List<IpamPool> ipam, boolean internal, boolean attachable,
+        Map<String, String> options, Map<String, String> labels)
     {
         public NetworkCreate
         {
@@ -421,12 +317,10 @@ public final class ControlPlane implements AutoCloseable
     public synchronized Sandbox run(final RunRequest request)
     {
         final RequestChecks.Run checked = checks.run(request);
-        final String name = request.name();
-        final Network network = checked.network();
-        final String id = Identifiers.newId();
-        final Endpoint endpoint = addressing.newEndpoint(network, "eth0", checked.staticAddress(), request.aliases(), name);
-        Sandbox sandbox = new Sandbox(id, name, checked.netns(), Instant.now(), Sandbox.CREATING, request.command(), null, null, null,
-            List.of(endpoint), List.of(), checked.dns(), checked.links());
+        final Endpoint endpoint = addressing.newEndpoint(checked.network(), "eth0", checked.staticAddress(), request.aliases(),
+            request.name());
+        Sandbox sandbox = new Sandbox(Identifiers.newId(), request.name(), checked.netns(), Instant.now(), Sandbox.CREATING,
+            request.command(), null, null, null, List.of(endpoint), List.of(), checked.dns(), checked.links());
         sandboxes.put(sandbox);
         try
         {
@@ -437,26 +331,20 @@ public final class ControlPlane implements AutoCloseable
         }
         catch (final RuntimeException ex)
         {
-            tearDown(sandbox);
-            forget(sandbox);
-            save();
-            if (ex instanceof ClusterStoreException)
-            {
-                throw RequestException.unavailable("cannot create sandbox " + name + ": " + ex.getMessage());
-            }
-            throw RequestException.internal("cannot create sandbox " + name + ": " + ex.getMessage());
+            abandon(sandbox);
+            final String message = "cannot create sandbox " + request.name() + ": " + ex.getMessage();
+            throw ex instanceof ClusterStoreException ? RequestException.unavailable(message) : RequestException.internal(message);
         }
         sandbox = sandbox.withState(Sandbox.READY);
         try
         {
-            sandbox = sandbox.withPorts(ports.publish(sandbox, network, checked.publish()));
+            sandbox = sandbox.withPorts(ports.publish(sandbox, checked.network(), checked.publish()));
         }
         catch (final RuntimeException ex)
         {
-            tearDown(sandbox);
-            forget(sandbox);
-            save();
-            throw ex instanceof RequestException ? ex : RequestException.internal("cannot publish ports of " + name + ": " + ex.getMessage());
+            abandon(sandbox);
+            throw ex instanceof RequestException ? ex :
+                RequestException.internal("cannot publish ports of " + request.name() + ": " + ex.getMessage());
         }
         sandboxes.put(sandbox);
         save();
@@ -472,18 +360,17 @@ public final class ControlPlane implements AutoCloseable
     /** Removes a sandbox: its command (with {@code force}), namespace, interfaces and addresses. */
     public synchronized void remove(final String reference, final boolean force)
     {
-        Sandbox sandbox = checks.remove(reference, force);
-        for (final Endpoint endpoint : sandbox.endpoints())
+        final Sandbox found = checks.remove(reference, force);
+        for (final Endpoint endpoint : found.endpoints())
         {
-            clusterEndpoints.leave(sandbox, endpoint, "remove");
+            clusterEndpoints.leave(found, endpoint, "remove");
         }
-        sandbox = sandbox.withState(Sandbox.REMOVING);
+        final Sandbox sandbox = found.withState(Sandbox.REMOVING);
         sandboxes.put(sandbox);
         save();
         processes.kill(sandbox.pid(), sandbox.pidStartMillis());
         ports.release(sandbox);
-        tearDown(sandbox);
-        forget(sandbox);
+        discard(sandbox);
         processes.removeOutput(sandbox.id());
         save();
         linksChanged();
@@ -494,14 +381,12 @@ public final class ControlPlane implements AutoCloseable
         final List<String> aliases)
     {
         final RequestChecks.Connect checked = checks.connect(networkReference, sandboxReference, ipv4Address, aliases);
-        final Network network = checked.network();
-        Sandbox sandbox = checked.sandbox();
-        final Endpoint endpoint = addressing.newEndpoint(network, SandboxWiring.nextInterfaceName(sandbox), checked.staticAddress(), aliases,
-            sandbox.name());
-        final Sandbox before = sandbox;
-        final List<Endpoint> endpoints = new ArrayList<>(sandbox.endpoints());
+        final Sandbox before = checked.sandbox();
+        final Endpoint endpoint = addressing.newEndpoint(checked.network(), SandboxWiring.nextInterfaceName(before),
+            checked.staticAddress(), aliases, before.name());
+        final List<Endpoint> endpoints = new ArrayList<>(before.endpoints());
         endpoints.add(endpoint.withState(Endpoint.CONNECTING));
-        sandbox = sandbox.withEndpoints(endpoints);
+        Sandbox sandbox = before.withEndpoints(endpoints);
         sandboxes.put(sandbox);
         try
         {
@@ -523,7 +408,7 @@ public final class ControlPlane implements AutoCloseable
             sandboxes.put(before);
             BestEffort.attempt("restore /etc files of " + before.name(), () -> names.write(before));
             save();
-            final String message = "cannot connect " + before.name() + " to " + network.name() + ": " + ex.getMessage();
+            final String message = "cannot connect " + before.name() + " to " + checked.network().name() + ": " + ex.getMessage();
             throw ex instanceof ClusterStoreException ? RequestException.unavailable(message) : RequestException.internal(message);
         }
     }
@@ -532,26 +417,25 @@ public final class ControlPlane implements AutoCloseable
     public synchronized Sandbox disconnect(final String networkReference, final String sandboxReference)
     {
         final RequestChecks.Disconnect checked = checks.disconnect(networkReference, sandboxReference);
+        final Sandbox before = checked.sandbox();
         final Endpoint endpoint = checked.endpoint();
-        Sandbox sandbox = checked.sandbox();
-        clusterEndpoints.leave(sandbox, endpoint, "disconnect");
-        final String hadDefaultRoute = wiring.defaultRouteFor(sandbox);
-        final List<Endpoint> marked = new ArrayList<>(sandbox.endpoints());
+        clusterEndpoints.leave(before, endpoint, "disconnect");
+        final String hadDefaultRoute = wiring.defaultRouteFor(before);
+        final List<Endpoint> marked = new ArrayList<>(before.endpoints());
         marked.set(marked.indexOf(endpoint), endpoint.withState(Endpoint.DISCONNECTING));
-        sandboxes.put(sandbox.withEndpoints(marked));
+        sandboxes.put(before.withEndpoints(marked));
         save();
 
-        wiring.detach(sandbox, endpoint);
+        wiring.detach(before, endpoint);
         addressing.release(endpoint);
-        final List<Endpoint> remaining = new ArrayList<>(sandbox.endpoints());
+        final List<Endpoint> remaining = new ArrayList<>(before.endpoints());
         remaining.remove(endpoint);
-        sandbox = sandbox.withEndpoints(remaining);
+        final Sandbox sandbox = before.withEndpoints(remaining);
         sandboxes.put(sandbox);
-        final Sandbox after = sandbox;
-        BestEffort.attempt("rewrite /etc files of " + sandbox.name(), () -> names.write(after));
+        BestEffort.attempt("rewrite /etc files of " + sandbox.name(), () -> names.write(sandbox));
         if (endpoint.id().equals(hadDefaultRoute))
         {
-            BestEffort.attempt("move the default route of " + sandbox.name(), () -> wiring.reapplyDefaultRoute(after));
+            BestEffort.attempt("move the default route of " + sandbox.name(), () -> wiring.reapplyDefaultRoute(sandbox));
             ports.follow(sandbox);
         }
         save();
@@ -579,27 +463,25 @@ public final class ControlPlane implements AutoCloseable
         }
     }
 
-    // ------------------------------------------------------------------------------------------
-    // bringing sandboxes up and down
-    // ------------------------------------------------------------------------------------------
-
     /**
-     * Removes whatever exists of the sandbox's interfaces, files and namespace. Every step is
-     * tried even if an earlier one failed; failures are logged, since there is nothing left to
-     * roll back to.
+     * Removes whatever exists of the sandbox's interfaces, files and namespace, then drops it
+     * from the model and frees its addresses (the caller saves). Every step is tried even if an
+     * earlier one failed; failures are logged, since there is nothing left to roll back to.
      */
-    private void tearDown(final Sandbox sandbox)
+    private void discard(final Sandbox sandbox)
     {
         wiring.unwire(sandbox);
         names.forget(sandbox);
         wiring.deleteNamespace(sandbox);
-    }
-
-    /** Drops the sandbox from the model and frees its addresses (the caller saves). */
-    private void forget(final Sandbox sandbox)
-    {
         sandboxes.remove(sandbox.id());
         sandbox.endpoints().forEach(addressing::release);
+    }
+
+    /** Undoes a run that failed half-way: nothing of the sandbox stays, in the system or in the state. */
+    private void abandon(final Sandbox sandbox)
+    {
+        discard(sandbox);
+        save();
     }
 
     /**
@@ -688,6 +570,7 @@ public final class ControlPlane implements AutoCloseable
         return processes;
     }
 
+    /** Writes the model to the state file, then tells the embedded DNS the names it now answers. */
     private void save()
     {
         store.save(new State(State.CURRENT_VERSION, networks.all(), sandboxes.all()));
