@@ -1,103 +1,76 @@
 package io.lanyard.control;
 
 import io.lanyard.control.cluster.ClusterStoreException;
-import io.lanyard.control.dns.DnsScope;
 import io.lanyard.control.dns.EmbeddedDns;
-import io.lanyard.control.dns.NameTable;
-import io.lanyard.control.ipam.AddressInUseException;
-import io.lanyard.control.ipam.AddressPool;
-import io.lanyard.control.ipam.PoolExhaustedException;
 import io.lanyard.control.model.Endpoint;
 import io.lanyard.control.model.IpamPool;
-import io.lanyard.control.model.Link;
 import io.lanyard.control.model.Network;
 import io.lanyard.control.model.Sandbox;
 import io.lanyard.control.model.State;
-import io.lanyard.control.overlay.ClusterRecords.AddressClaim;
 import io.lanyard.control.overlay.ClusterRecords.Host;
-import io.lanyard.control.overlay.ClusterRecords.RemoteEndpoint;
 import io.lanyard.control.overlay.OverlayCluster;
-import io.lanyard.control.ports.PortBinding;
-import io.lanyard.control.ports.PortSpec;
 import io.lanyard.control.ports.PublishedPorts;
 import io.lanyard.control.routing.HostInterfaces;
 import io.lanyard.control.routing.Uplink;
 import io.lanyard.control.sandbox.EtcFiles;
-import io.lanyard.control.sandbox.InterfaceSpec;
 import io.lanyard.control.sandbox.SandboxPlumbing;
 import io.lanyard.control.sandbox.SandboxProcesses;
 import io.lanyard.control.store.StateStore;
 import io.lanyard.dataplane.Dataplane;
 import io.lanyard.dataplane.Port;
-import io.lanyard.forwarding.addr.Ipv4Address;
-import io.lanyard.forwarding.addr.Ipv4Cidr;
-import io.lanyard.forwarding.addr.MacAddress;
-import io.lanyard.tap.IpRoute2;
 import io.lanyard.tap.TapDevice;
 
-import java.net.InetSocketAddress;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.BitSet;
-import java.util.HashMap;
-import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
-import java.util.Set;
-import java.util.TreeSet;
-import java.util.regex.Pattern;
 
 /**
- * The daemon's model of networks and sandboxes, and the only code that changes it.
+ * The daemon's model of networks and sandboxes, and the only way in to change it: the script of
+ * each request, whose steps are done by collaborators that each have one job (and own the state
+ * of that job) — {@link RequestChecks}, {@link EndpointAddressing}, {@link SwitchDomains},
+ * {@link SandboxWiring}, {@link SandboxNames}, {@link LegacyLinks}, {@link SandboxPorts},
+ * {@link ClusterNetworks}, {@link ClusterEndpoints}, {@link OverlayReconciliation} and
+ * {@link StartupRecovery}.
  *
- * <p>Every public method is synchronized: requests are applied one at a time, each either whole
- * or not at all. A change that touches the system is bracketed by state writes: the sandbox (or
+ * <p>Every public method is synchronized, and this lock is the only one the model has: requests
+ * (and the cluster's and commands' callbacks) are applied one at a time, each either whole or not
+ * at all. A change that touches the system is bracketed by state writes: the sandbox (or
  * endpoint) is stored as {@code creating}/{@code connecting} (or {@code removing}/
  * {@code disconnecting}) before the first namespace or device is made (or removed), and as
  * settled (or dropped) after the last. If the daemon dies in between, {@link #restore} finds the
  * marker and undoes (or finishes) the work. If a step fails while the daemon lives, everything
  * done so far is undone before the error is returned, so a rejected request leaves no interface,
  * no address and no inspect entry behind.
- *
- * <p>Addresses in use are never stored on their own: they are derived from the stored endpoints
- * (and gateways and auxiliary addresses) whenever the state is loaded, so they cannot disagree.
  */
 public final class ControlPlane implements AutoCloseable
 {
     private static final System.Logger LOG = System.getLogger(ControlPlane.class.getName());
-    private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
-    private static final String DEFAULT_BRIDGE_SUBNET = "172.17.0.0/16";
-    private static final String DEFAULT_BRIDGE_GATEWAY = "172.17.0.1";
     /** Outer IPv4, UDP and VXLAN headers and the inner Ethernet header. */
     public static final int OVERLAY_OVERHEAD = 50;
 
     private final DaemonSettings settings;
     private final StateStore store;
     private final Dataplane dataplane;
-    private final SandboxPlumbing plumbing;
-    private final EtcFiles etcFiles;
     private final SandboxProcesses processes;
     private final Routing routing;
     /** The embedded DNS; null for a control plane that answers no names (tests of other parts). */
     private final EmbeddedDns dns;
 
-    private final Map<String, Network> networks = new LinkedHashMap<>();
-    private final Map<String, Sandbox> sandboxes = new LinkedHashMap<>();
-    private final Map<String, List<AddressPool>> pools = new HashMap<>();
-    private final Map<String, Integer> domains = new HashMap<>();
-    private final BitSet usedDomains = new BitSet();
-    /** Endpoint ID → the live TAP and switch port behind it. */
-    private final Map<String, Attachment> attachments = new HashMap<>();
-    /** Overlay domain → the other hosts' endpoints programmed into the dataplane: MAC → {IPv4, VTEP}. */
-    private final Map<Integer, Map<Long, List<Integer>>> remoteEndpoints = new HashMap<>();
-    /** Overlay domain → the VTEPs programmed as its peers. */
-    private final Map<Integer, Set<Integer>> overlayPeers = new HashMap<>();
-    /** Overlay network ID → addresses marked taken in its pool because another host's container claims them. */
-    private final Map<String, Set<Integer>> remoteClaims = new HashMap<>();
-    /** The pairs of default-bridge ports that legacy links open through ICC, as programmed. */
-    private Set<List<Port>> linkedPairs = new HashSet<>();
+    private final NetworkTable networks = new NetworkTable();
+    private final SandboxTable sandboxes = new SandboxTable();
+    private final RequestChecks checks;
+    private final EndpointAddressing addressing;
+    private final SwitchDomains domains;
+    private final NetworkSetup setup;
+    private final SandboxWiring wiring;
+    private final SandboxNames names;
+    private final LegacyLinks links;
+    private final SandboxPorts ports;
+    private final ClusterNetworks clusterNetworks;
+    private final ClusterEndpoints clusterEndpoints;
+    private final OverlayReconciliation overlays;
+    private final StartupRecovery recovery;
     private boolean closed;
 
     /** An endpoint's interface as the dataplane holds it. */
@@ -120,49 +93,52 @@ public final class ControlPlane implements AutoCloseable
         {
             this(hosts, uplink, ports, null);
         }
+
+        /** The cluster, for a request that cannot be done outside one. */
+        OverlayCluster requireCluster(final String what)
+        {
+            if (cluster == null)
+            {
+                throw RequestException.badRequest("cannot " + what + ": this daemon is not in a cluster (start lanyardd with " +
+                    "--store etcd://HOST:PORT --advertise-addr IP)");
+            }
+            return cluster;
+        }
     }
 
-    public ControlPlane(
-        final DaemonSettings settings,
-        final StateStore store,
-        final Dataplane dataplane,
-        final SandboxPlumbing plumbing,
-        final EtcFiles etcFiles,
-        final SandboxProcesses processes)
+    public ControlPlane(final DaemonSettings settings, final StateStore store, final Dataplane dataplane, final SandboxPlumbing plumbing,
+        final EtcFiles etcFiles, final SandboxProcesses processes)
     {
         this(settings, store, dataplane, plumbing, etcFiles, processes, Routing.NONE);
     }
 
-    public ControlPlane(
-        final DaemonSettings settings,
-        final StateStore store,
-        final Dataplane dataplane,
-        final SandboxPlumbing plumbing,
-        final EtcFiles etcFiles,
-        final SandboxProcesses processes,
-        final Routing routing)
+    public ControlPlane(final DaemonSettings settings, final StateStore store, final Dataplane dataplane, final SandboxPlumbing plumbing,
+        final EtcFiles etcFiles, final SandboxProcesses processes, final Routing routing)
     {
         this(settings, store, dataplane, plumbing, etcFiles, processes, routing, null);
     }
 
-    public ControlPlane(
-        final DaemonSettings settings,
-        final StateStore store,
-        final Dataplane dataplane,
-        final SandboxPlumbing plumbing,
-        final EtcFiles etcFiles,
-        final SandboxProcesses processes,
-        final Routing routing,
-        final EmbeddedDns dns)
+    public ControlPlane(final DaemonSettings settings, final StateStore store, final Dataplane dataplane, final SandboxPlumbing plumbing,
+        final EtcFiles etcFiles, final SandboxProcesses processes, final Routing routing, final EmbeddedDns dns)
     {
         this.dns = dns;
         this.routing = routing;
         this.settings = settings;
         this.store = store;
         this.dataplane = dataplane;
-        this.plumbing = plumbing;
-        this.etcFiles = etcFiles;
         this.processes = processes;
+        this.addressing = new EndpointAddressing(networks, routing);
+        this.domains = new SwitchDomains(dataplane, routing);
+        this.setup = new NetworkSetup(networks, addressing, domains);
+        this.wiring = new SandboxWiring(networks, domains, plumbing, dataplane, routing);
+        this.links = new LegacyLinks(networks, sandboxes, wiring, dataplane);
+        this.names = new SandboxNames(networks, sandboxes, links, etcFiles, dns, routing.cluster());
+        this.ports = new SandboxPorts(routing.ports(), wiring, domains);
+        this.checks = new RequestChecks(settings, networks, sandboxes, links, plumbing, processes, routing);
+        this.clusterNetworks = new ClusterNetworks(routing);
+        this.clusterEndpoints = new ClusterEndpoints(networks, routing);
+        this.overlays = new OverlayReconciliation(routing.cluster(), networks, sandboxes, setup, domains, addressing, clusterEndpoints);
+        this.recovery = new StartupRecovery(settings, networks, sandboxes, setup, wiring, addressing);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -175,60 +151,26 @@ public final class ControlPlane implements AutoCloseable
      */
     public synchronized void restore(final State state)
     {
-        for (final Network network : state.networks())
+        recovery.restoreNetworks(state.networks());
+        recovery.load(state.sandboxes());
+        for (final Sandbox stored : sandboxes.all())
         {
+            if (recovery.isHalfDone(stored))
+            {
+                discard(stored);
+                continue;
+            }
+            final Sandbox sandbox = recovery.settleEndpoints(stored);
             try
             {
-                addNetwork(network);
+                wiring.wire(sandbox, true);
+                names.write(sandbox);
+                clusterEndpoints.registerLater(sandbox);
+                ports.restore(sandbox);
             }
             catch (final RuntimeException ex)
             {
-                LOG.log(System.Logger.Level.ERROR, "network " + network.name() + " is not fully set up: " + ex.getMessage());
-            }
-        }
-        ensurePredefinedNetworks();
-        for (final Sandbox sandbox : state.sandboxes())
-        {
-            sandboxes.put(sandbox.id(), sandbox);
-            reserveAddresses(sandbox);
-        }
-        for (final Sandbox stored : List.copyOf(sandboxes.values()))
-        {
-            switch (stored.state())
-            {
-                case Sandbox.CREATING:
-                    LOG.log(System.Logger.Level.INFO, "undoing the half-made sandbox " + stored.name());
-                    tearDown(stored);
-                    forget(stored);
-                    break;
-                case Sandbox.REMOVING:
-                    LOG.log(System.Logger.Level.INFO, "finishing the removal of sandbox " + stored.name());
-                    tearDown(stored);
-                    forget(stored);
-                    break;
-                default:
-                    final Sandbox sandbox = settleEndpoints(stored);
-                    try
-                    {
-                        bringUp(sandbox, true);
-                        if (routing.cluster() != null)
-                        {
-                            overlayEndpoints(sandbox).forEach(routing.cluster()::registerLater);
-                        }
-                        if (!sandbox.ports().isEmpty() && routing.ports() != null)
-                        {
-                            final PublishedPorts.Target target = portTarget(sandbox);
-                            if (target != null)
-                            {
-                                routing.ports().restore(sandbox.id(), sandbox.ports(), target);
-                            }
-                        }
-                    }
-                    catch (final RuntimeException ex)
-                    {
-                        LOG.log(System.Logger.Level.ERROR, "cannot restore sandbox " + sandbox.name() + ": " + ex.getMessage());
-                    }
-                    break;
+                LOG.log(System.Logger.Level.ERROR, "cannot restore sandbox " + sandbox.name() + ": " + ex.getMessage());
             }
         }
         save();
@@ -239,79 +181,13 @@ public final class ControlPlane implements AutoCloseable
         }
     }
 
-    /** Undoes a connect or finishes a disconnect that a previous daemon left half-done. */
-    private Sandbox settleEndpoints(final Sandbox sandbox)
-    {
-        final List<Endpoint> kept = new ArrayList<>();
-        for (final Endpoint endpoint : sandbox.endpoints())
-        {
-            if (endpoint.isSettled())
-            {
-                kept.add(endpoint);
-                continue;
-            }
-            LOG.log(System.Logger.Level.INFO, "finishing the interrupted " + endpoint.state() + " of " + sandbox.name() +
-                " on " + endpoint.networkId().substring(0, 12));
-            if (endpoint.hasInterface() && sandbox.netns() != null)
-            {
-                quietly("remove " + endpoint.interfaceName(), () -> plumbing.removeInterface(sandbox.netns(), endpoint.interfaceName()));
-            }
-            releaseAddress(endpoint);
-        }
-        final Sandbox settled = sandbox.withEndpoints(kept);
-        sandboxes.put(settled.id(), settled);
-        return settled;
-    }
-
-    private void ensurePredefinedNetworks()
-    {
-        if (findByName("none").isEmpty())
-        {
-            addNetwork(new Network(Identifiers.newId(), "none", Network.DRIVER_NULL, "local", Instant.now(), false, false,
-                List.of(), Map.of(), Map.of()));
-        }
-        if (findByName("host").isEmpty())
-        {
-            addNetwork(new Network(Identifiers.newId(), "host", Network.DRIVER_HOST, "local", Instant.now(), false, false,
-                List.of(), Map.of(), Map.of()));
-        }
-        final Optional<Network> bridge = findByName("bridge");
-        final Map<String, String> options = new LinkedHashMap<>();
-        options.put(Network.OPTION_DEFAULT_BRIDGE, "true");
-        options.put(Network.OPTION_ENABLE_ICC, Boolean.toString(settings.icc()));
-        options.put(Network.OPTION_ENABLE_IP_MASQUERADE, "true");
-        options.put(Network.OPTION_HOST_BINDING_IPV4, "0.0.0.0");
-        options.put(Network.OPTION_BRIDGE_NAME, HostInterfaces.DEFAULT_BRIDGE_DEVICE);
-        options.put(Network.OPTION_MTU, Integer.toString(Network.DEFAULT_MTU));
-        if (bridge.isEmpty())
-        {
-            addNetwork(new Network(Identifiers.newId(), "bridge", Network.DRIVER_BRIDGE, "local", Instant.now(), false, false,
-                List.of(new IpamPool(DEFAULT_BRIDGE_SUBNET, DEFAULT_BRIDGE_GATEWAY, null, Map.of())), options, Map.of()));
-        }
-        else if (!bridge.get().options().equals(options))
-        {
-            // the daemon's flags (--icc) decide the default bridge's options at every start, as dockerd's do
-            final Network old = bridge.get();
-            final Network updated = new Network(old.id(), old.name(), old.driver(), old.scope(), old.created(), old.internal(),
-                old.attachable(), old.ipam(), options, old.labels());
-            networks.put(old.id(), updated);
-            programDomain(updated);
-        }
-    }
-
     // ------------------------------------------------------------------------------------------
     // networks
     // ------------------------------------------------------------------------------------------
 
     /** What {@code lanyard network create} asks for. */
-    public record NetworkCreate(
-        String name,
-        String driver,
-        List<IpamPool> ipam,
-        boolean internal,
-        boolean attachable,
-        Map<String, String> options,
-        Map<String, String> labels)
+    public record NetworkCreate(String name, String driver, List<IpamPool> ipam, boolean internal, boolean attachable,
+        Map<String, String> options, Map<String, String> labels)
     {
         public NetworkCreate
         {
@@ -323,189 +199,57 @@ public final class ControlPlane implements AutoCloseable
 
     public synchronized List<Network> networks()
     {
-        return List.copyOf(networks.values());
+        return networks.all();
     }
 
     /** Finds a network Docker's way: exact ID, then exact name, then a unique ID prefix. */
     public synchronized Network network(final String reference)
     {
-        final Network byId = networks.get(reference);
-        if (byId != null)
-        {
-            return byId;
-        }
-        final Optional<Network> byName = findByName(reference);
-        if (byName.isPresent())
-        {
-            return byName.get();
-        }
-        final List<Network> byPrefix = reference.isEmpty() ? List.of() :
-            networks.values().stream().filter(n -> n.id().startsWith(reference)).toList();
-        if (byPrefix.size() == 1)
-        {
-            return byPrefix.get(0);
-        }
-        if (byPrefix.size() > 1)
-        {
-            throw RequestException.badRequest("network " + reference + " is ambiguous (" + byPrefix.size() +
-                " matches found based on ID prefix)");
-        }
-        throw RequestException.notFound("network " + reference + " not found");
+        return networks.resolve(reference);
     }
 
     /** The sandboxes attached to a network, with their endpoint on it. */
     public synchronized Map<Sandbox, Endpoint> members(final Network network)
     {
-        final Map<Sandbox, Endpoint> members = new LinkedHashMap<>();
-        for (final Sandbox sandbox : sandboxes.values())
-        {
-            for (final Endpoint endpoint : sandbox.endpoints())
-            {
-                if (endpoint.networkId().equals(network.id()))
-                {
-                    members.put(sandbox, endpoint);
-                }
-            }
-        }
-        return members;
+        return sandboxes.members(network);
     }
 
-    /** Creates a user-defined bridge network; every check happens before anything changes. */
+    /** Creates a user-defined network; every check happens before anything changes. */
     public synchronized Network createNetwork(final NetworkCreate request)
     {
-        final String name = request.name();
-        if (name == null || name.isEmpty() || !NAME.matcher(name).matches())
-        {
-            throw RequestException.badRequest("invalid network name \"" + (name == null ? "" : name) +
-                "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
-        }
-        if (findByName(name).isPresent())
-        {
-            throw RequestException.conflict("network with name " + name + " already exists");
-        }
-        final String driver = request.driver() == null || request.driver().isEmpty() ? Network.DRIVER_BRIDGE : request.driver();
-        if (Network.DRIVER_HOST.equals(driver) || Network.DRIVER_NULL.equals(driver))
-        {
-            throw RequestException.forbidden("only one instance of \"" + driver + "\" network is allowed");
-        }
-        if (Network.DRIVER_OVERLAY.equals(driver))
+        if (Network.DRIVER_OVERLAY.equals(checks.createNetwork(request)))
         {
             return createOverlay(request);
         }
-        if (!Network.DRIVER_BRIDGE.equals(driver))
-        {
-            throw RequestException.notFound("plugin \"" + driver + "\" not found");
-        }
-        final Map<String, String> options = BridgeOptions.validate(request.options());
-        final String device = options.get(Network.OPTION_BRIDGE_NAME);
-        if (device != null)
-        {
-            for (final Network other : networks.values())
-            {
-                if (device.equals(other.options().get(Network.OPTION_BRIDGE_NAME)))
-                {
-                    throw RequestException.conflict("bridge name " + device + " is already used by network " + other.name());
-                }
-            }
-            if (routing.hosts() != null && routing.hosts().nameTaken(device))
-            {
-                throw RequestException.conflict("bridge name " + device + " is already used by another interface on this host");
-            }
-        }
-        final List<IpamPool> ipam = IpamPlanner.plan(request.ipam(), subnetsInUse());
-        final Network network = new Network(Identifiers.newId(), name, driver, Network.SCOPE_LOCAL, Instant.now(), request.internal(),
-            request.attachable(), ipam, options, request.labels());
+        final Map<String, String> options = checks.bridgeOptions(request);
+        final List<IpamPool> ipam = IpamPlanner.plan(request.ipam(), networks.subnetsInUse());
+        final Network network = new Network(Identifiers.newId(), request.name(), Network.DRIVER_BRIDGE, Network.SCOPE_LOCAL,
+            Instant.now(), request.internal(), request.attachable(), ipam, options, request.labels());
         try
         {
-            addNetwork(network);
+            setup.add(network);
             save();
         }
         catch (final RequestException ex)
         {
-            dropNetwork(network);
+            setup.drop(network);
             throw ex;
         }
         catch (final RuntimeException ex)
         {
-            dropNetwork(network);
-            throw RequestException.internal("cannot create network " + name + ": " + ex.getMessage());
+            setup.drop(network);
+            throw RequestException.internal("cannot create network " + request.name() + ": " + ex.getMessage());
         }
         return network;
     }
 
-    /**
-     * Creates an overlay network for the whole cluster, checked against every network the cluster
-     * store holds (under its network lock): a unique name, a subnet that overlaps no other
-     * network's (the first free /24 of 10.0.0.0/8 when none is asked for) and a unique VNI (the
-     * first free from 4096 when none is asked for).
-     */
+    /** Creates an overlay network in the cluster, then here. */
     private Network createOverlay(final NetworkCreate request)
     {
-        final OverlayCluster cluster = requireCluster("create an overlay network");
-        final Map<String, String> options = new LinkedHashMap<>(OverlayOptions.validate(request.options()));
-        final List<Ipv4Cidr> localSubnets = new ArrayList<>();
-        for (final Network local : networks.values())
+        final Network network = clusterNetworks.create(request, networks.localSubnets());
+        if (!networks.contains(network.id()))
         {
-            if (!local.isOverlay())
-            {
-                local.ipam().forEach(pool -> localSubnets.add(Ipv4Cidr.parse(pool.subnet())));
-            }
-        }
-        final Network network;
-        try
-        {
-            network = cluster.createNetwork(existing ->
-            {
-                final List<Ipv4Cidr> inUse = new ArrayList<>(localSubnets);
-                final Set<Integer> vnis = new HashSet<>();
-                for (final Network other : existing)
-                {
-                    if (other.name().equals(request.name()))
-                    {
-                        throw RequestException.conflict("network with name " + request.name() + " already exists");
-                    }
-                    other.ipam().forEach(pool -> inUse.add(Ipv4Cidr.parse(pool.subnet())));
-                    vnis.add(other.vni());
-                }
-                final List<IpamPool> ipam = IpamPlanner.planOverlay(request.ipam(), inUse);
-                final String asked = options.get(Network.OPTION_VXLAN_ID);
-                int vni = OverlayOptions.FIRST_VNI;
-                if (asked != null)
-                {
-                    vni = Integer.parseInt(asked);
-                    if (vnis.contains(vni))
-                    {
-                        final int taken = vni;
-                        throw RequestException.conflict("VNI " + vni + " is already used by network " +
-                            existing.stream().filter(n -> n.vni() == taken).findFirst().map(Network::name).orElse("?"));
-                    }
-                }
-                else
-                {
-                    while (vnis.contains(vni))
-                    {
-                        vni++;
-                    }
-                }
-                options.put(Network.OPTION_VXLAN_ID, Integer.toString(vni));
-                return new Network(Identifiers.newId(), request.name(), Network.DRIVER_OVERLAY, Network.SCOPE_GLOBAL, Instant.now(),
-                    request.internal(), request.attachable(), ipam, options, request.labels());
-            });
-        }
-        catch (final ClusterStoreException ex)
-        {
-            throw RequestException.unavailable(ex.getMessage());
-        }
-        if (!networks.containsKey(network.id()))
-        {
-            try
-            {
-                addNetwork(network);
-            }
-            catch (final RuntimeException ex)
-            {
-                LOG.log(System.Logger.Level.ERROR, "overlay network " + network.name() + " is not fully set up here: " + ex.getMessage());
-            }
+            setup.addFromCluster(network);
         }
         save();
         return network;
@@ -514,151 +258,13 @@ public final class ControlPlane implements AutoCloseable
     /** Removes a user-defined network that no sandbox is attached to (for an overlay, on any host). */
     public synchronized void removeNetwork(final String reference)
     {
-        final Network network = network(reference);
-        if (network.isPredefined())
-        {
-            throw RequestException.forbidden(network.name() + " is a pre-defined network and cannot be removed");
-        }
-        final Map<Sandbox, Endpoint> members = members(network);
-        if (!members.isEmpty())
-        {
-            throw RequestException.conflict("error while removing network: network " + network.name() + " id " + network.id() +
-                " has active endpoints (" + String.join(", ", members.keySet().stream().map(Sandbox::name).toList()) + ")");
-        }
+        final Network network = checks.removeNetwork(reference);
         if (network.isOverlay())
         {
-            final List<AddressClaim> holders;
-            try
-            {
-                holders = requireCluster("remove an overlay network").removeNetwork(network);
-            }
-            catch (final ClusterStoreException ex)
-            {
-                throw RequestException.unavailable(ex.getMessage());
-            }
-            if (!holders.isEmpty())
-            {
-                throw RequestException.conflict("error while removing network: network " + network.name() + " id " + network.id() +
-                    " has active endpoints (" + String.join(", ", holders.stream().map(c -> c.sandbox() + " on " + c.host()).toList()) + ")");
-            }
+            clusterNetworks.remove(network);
         }
-        dropNetwork(network);
+        setup.drop(network);
         save();
-    }
-
-    private OverlayCluster requireCluster(final String what)
-    {
-        if (routing.cluster() == null)
-        {
-            throw RequestException.badRequest("cannot " + what + ": this daemon is not in a cluster (start lanyardd with " +
-                "--store etcd://HOST:PORT --advertise-addr IP)");
-        }
-        return routing.cluster();
-    }
-
-    /** Every subnet the networks use, for the planner's overlap checks. */
-    private List<Ipv4Cidr> subnetsInUse()
-    {
-        final List<Ipv4Cidr> inUse = new ArrayList<>();
-        for (final Network network : networks.values())
-        {
-            for (final IpamPool pool : network.ipam())
-            {
-                inUse.add(Ipv4Cidr.parse(pool.subnet()));
-            }
-        }
-        return inUse;
-    }
-
-    private Optional<Network> findByName(final String name)
-    {
-        return networks.values().stream().filter(n -> n.name().equals(name)).findFirst();
-    }
-
-    private void addNetwork(final Network network)
-    {
-        final List<AddressPool> networkPools = new ArrayList<>();
-        for (final IpamPool pool : network.ipam())
-        {
-            final AddressPool addresses = new AddressPool(Ipv4Cidr.parse(pool.subnet()),
-                Ipv4Address.parse(pool.gateway()), pool.ipRange() == null ? null : Ipv4Cidr.parse(pool.ipRange()));
-            for (final String aux : pool.auxAddresses().values())
-            {
-                addresses.reserve(Ipv4Address.parse(aux));
-            }
-            networkPools.add(addresses);
-        }
-        networks.put(network.id(), network);
-        pools.put(network.id(), networkPools);
-        if (network.isSwitched())
-        {
-            final int domain = usedDomains.nextClearBit(0);
-            usedDomains.set(domain);
-            domains.put(network.id(), domain);
-            programDomain(network);
-        }
-    }
-
-    /**
-     * Tells the switch the network's gateway address and ICC policy, the router its subnet and
-     * whether its traffic out is masqueraded (or may leave at all), and gives the network its
-     * host-side port.
-     */
-    private void programDomain(final Network network)
-    {
-        final int domain = domains.get(network.id());
-        if (network.isOverlay())
-        {
-            // an overlay has no gateway on the host (as Docker's): it is a switch spanning the hosts
-            dataplane.configureDomain(domain, 0, -1L, true);
-            if (routing.cluster() == null)
-            {
-                LOG.log(System.Logger.Level.WARNING, "overlay network " + network.name() + " stays local: this daemon is not in a cluster");
-                return;
-            }
-            dataplane.addOverlay(domain, network.vni());
-            dataplane.overlayStaticPeers(domain, OverlayOptions.staticPeers(network));
-            return;
-        }
-        final int gateway = network.ipam().isEmpty() ? 0 : Ipv4Address.parse(network.ipam().get(0).gateway());
-        final boolean icc = !"false".equals(network.options().get(Network.OPTION_ENABLE_ICC));
-        final long gatewayMac = gateway == 0 ? -1L : MacAddress.fromIpv4(gateway);
-        dataplane.configureDomain(domain, gateway, gatewayMac, icc);
-        if (gateway != 0)
-        {
-            final Ipv4Cidr subnet = Ipv4Cidr.parse(network.ipam().get(0).subnet());
-            final boolean masquerade = !"false".equals(network.options().get(Network.OPTION_ENABLE_IP_MASQUERADE));
-            dataplane.configureRouting(domain, subnet.network(), subnet.prefixLength(), gateway, gatewayMac, masquerade,
-                !network.internal());
-            if (routing.hosts() != null)
-            {
-                routing.hosts().bringUp(network, domain);
-            }
-        }
-    }
-
-    private void dropNetwork(final Network network)
-    {
-        networks.remove(network.id());
-        pools.remove(network.id());
-        remoteClaims.remove(network.id());
-        final Integer domain = domains.remove(network.id());
-        if (domain != null)
-        {
-            if (network.isOverlay() && dataplane.overlay(domain) != null)
-            {
-                quietly("remove the overlay of " + network.name(), () -> dataplane.removeOverlay(domain));
-            }
-            remoteEndpoints.remove(domain);
-            overlayPeers.remove(domain);
-            if (routing.hosts() != null)
-            {
-                quietly("remove the host-side port of " + network.name(), () -> routing.hosts().remove(network.id()));
-            }
-            quietly("unroute " + network.name(), () -> dataplane.clearRouting(domain));
-            dataplane.configureDomain(domain, 0, -1L, true);
-            usedDomains.clear(domain);
-        }
     }
 
     // ------------------------------------------------------------------------------------------
@@ -693,31 +299,13 @@ public final class ControlPlane implements AutoCloseable
 
     public synchronized List<Sandbox> sandboxes()
     {
-        return List.copyOf(sandboxes.values());
+        return sandboxes.all();
     }
 
     /** Finds a sandbox by exact ID, exact name, or unique ID prefix. */
     public synchronized Sandbox sandbox(final String reference)
     {
-        final Sandbox byId = sandboxes.get(reference);
-        if (byId != null)
-        {
-            return byId;
-        }
-        for (final Sandbox sandbox : sandboxes.values())
-        {
-            if (sandbox.name().equals(reference))
-            {
-                return sandbox;
-            }
-        }
-        final List<Sandbox> byPrefix = reference.isEmpty() ? List.of() :
-            sandboxes.values().stream().filter(s -> s.id().startsWith(reference)).toList();
-        if (byPrefix.size() == 1)
-        {
-            return byPrefix.get(0);
-        }
-        throw RequestException.notFound("No such container: " + reference);
+        return sandboxes.resolve(reference);
     }
 
     public synchronized boolean isRunning(final Sandbox sandbox)
@@ -728,75 +316,37 @@ public final class ControlPlane implements AutoCloseable
     /** Creates a sandbox on one network and, with {@code detach}, starts its command in the background. */
     public synchronized Sandbox run(final RunRequest request)
     {
-        final String name = request.name();
-        if (name == null || name.isEmpty())
-        {
-            throw RequestException.badRequest("a sandbox name is required (--name)");
-        }
-        if (!NAME.matcher(name).matches())
-        {
-            throw RequestException.badRequest("Invalid container name (" + name + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
-        }
-        for (final Sandbox existing : sandboxes.values())
-        {
-            if (existing.name().equals(name))
-            {
-                throw RequestException.conflict("Conflict. The container name \"/" + name + "\" is already in use by container \"" +
-                    existing.id() + "\". You have to remove (or rename) that container to be able to reuse that name.");
-            }
-        }
-        final Network network = network(request.network() == null ? "bridge" : request.network());
-        final Integer staticAddress = request.ipv4Address() == null ? null : IpamPlanner.parseAddress(request.ipv4Address());
-        checkEndpointOptions(network, staticAddress, request.aliases());
-        final List<PortBinding> publish = checkPublish(network, request.publish());
-        final List<String> upstreams = checkDns(network, request.dns());
-        final List<String> links = checkLinks(network, request.links());
-        final boolean hostNetwork = Network.DRIVER_HOST.equals(network.driver());
-        final String netns = hostNetwork ? null : settings.sandboxPrefix() + name;
-        if (netns != null && plumbing.namespaceExists(netns))
-        {
-            throw RequestException.conflict("network namespace " + netns + " already exists and is not Lanyard's");
-        }
-
-        final String id = Identifiers.newId();
-        final Endpoint endpoint = newEndpoint(network, "eth0", staticAddress, request.aliases(), name);
-        Sandbox sandbox = new Sandbox(id, name, netns, Instant.now(), Sandbox.CREATING, request.command(), null, null, null,
-            List.of(endpoint), List.of(), upstreams, links);
-        sandboxes.put(id, sandbox);
+        final RequestChecks.Run checked = checks.run(request);
+        final Endpoint endpoint = addressing.newEndpoint(checked.network(), "eth0", checked.staticAddress(), request.aliases(),
+            request.name());
+        Sandbox sandbox = new Sandbox(Identifiers.newId(), request.name(), checked.netns(), Instant.now(), Sandbox.CREATING,
+            request.command(), null, null, null, List.of(endpoint), List.of(), checked.dns(), checked.links());
+        sandboxes.put(sandbox);
         try
         {
             save();
-            bringUp(sandbox, false);
-            register(sandbox, endpoint);
+            wiring.wire(sandbox, false);
+            names.write(sandbox);
+            clusterEndpoints.register(sandbox, endpoint);
         }
         catch (final RuntimeException ex)
         {
-            tearDown(sandbox);
-            forget(sandbox);
-            save();
-            if (ex instanceof ClusterStoreException)
-            {
-                throw RequestException.unavailable("cannot create sandbox " + name + ": " + ex.getMessage());
-            }
-            throw RequestException.internal("cannot create sandbox " + name + ": " + ex.getMessage());
+            abandon(sandbox);
+            final String message = "cannot create sandbox " + request.name() + ": " + ex.getMessage();
+            throw ex instanceof ClusterStoreException ? RequestException.unavailable(message) : RequestException.internal(message);
         }
         sandbox = sandbox.withState(Sandbox.READY);
-        if (!publish.isEmpty())
+        try
         {
-            try
-            {
-                sandbox = sandbox.withPorts(routing.ports().publish(id, publish, portTarget(sandbox),
-                    network.options().get(Network.OPTION_HOST_BINDING_IPV4)));
-            }
-            catch (final RuntimeException ex)
-            {
-                tearDown(sandbox);
-                forget(sandbox);
-                save();
-                throw ex instanceof RequestException ? ex : RequestException.internal("cannot publish ports of " + name + ": " + ex.getMessage());
-            }
+            sandbox = sandbox.withPorts(ports.publish(sandbox, checked.network(), checked.publish()));
         }
-        sandboxes.put(id, sandbox);
+        catch (final RuntimeException ex)
+        {
+            abandon(sandbox);
+            throw ex instanceof RequestException ? ex :
+                RequestException.internal("cannot publish ports of " + request.name() + ": " + ex.getMessage());
+        }
+        sandboxes.put(sandbox);
         save();
         linksChanged();
 
@@ -810,27 +360,17 @@ public final class ControlPlane implements AutoCloseable
     /** Removes a sandbox: its command (with {@code force}), namespace, interfaces and addresses. */
     public synchronized void remove(final String reference, final boolean force)
     {
-        Sandbox sandbox = sandbox(reference);
-        if (isRunning(sandbox) && !force)
+        final Sandbox found = checks.remove(reference, force);
+        for (final Endpoint endpoint : found.endpoints())
         {
-            throw RequestException.conflict("You cannot remove a running container " + sandbox.id() +
-                ". Stop the container before attempting removal or force remove");
+            clusterEndpoints.leave(found, endpoint, "remove");
         }
-        for (final Endpoint endpoint : sandbox.endpoints())
-        {
-            leaveCluster(sandbox, endpoint, "remove");
-        }
-        sandbox = sandbox.withState(Sandbox.REMOVING);
-        sandboxes.put(sandbox.id(), sandbox);
+        final Sandbox sandbox = found.withState(Sandbox.REMOVING);
+        sandboxes.put(sandbox);
         save();
         processes.kill(sandbox.pid(), sandbox.pidStartMillis());
-        if (routing.ports() != null)
-        {
-            final String sandboxId = sandbox.id();
-            quietly("unpublish the ports of " + sandbox.name(), () -> routing.ports().release(sandboxId));
-        }
-        tearDown(sandbox);
-        forget(sandbox);
+        ports.release(sandbox);
+        discard(sandbox);
         processes.removeOutput(sandbox.id());
         save();
         linksChanged();
@@ -840,60 +380,35 @@ public final class ControlPlane implements AutoCloseable
     public synchronized Sandbox connect(final String networkReference, final String sandboxReference, final String ipv4Address,
         final List<String> aliases)
     {
-        final Network network = network(networkReference);
-        Sandbox sandbox = sandbox(sandboxReference);
-        if (!network.isSwitched())
-        {
-            throw RequestException.forbidden("container cannot be disconnected from host network or connected to host network");
-        }
-        if (sandbox.isHostNetwork())
-        {
-            throw RequestException.forbidden("container sharing network namespace with another container or host cannot be " +
-                "connected to any other network");
-        }
-        if (sandbox.endpoints().stream().anyMatch(e -> Network.DRIVER_NULL.equals(networkById(e.networkId()).driver())))
-        {
-            throw RequestException.forbidden("container cannot be connected to multiple networks with one of the networks in " +
-                "private (none) mode");
-        }
-        if (sandbox.endpoints().stream().anyMatch(e -> e.networkId().equals(network.id())))
-        {
-            throw RequestException.forbidden("endpoint with name " + sandbox.name() + " already exists in network " + network.name());
-        }
-        final Integer staticAddress = ipv4Address == null || ipv4Address.isEmpty() ? null : IpamPlanner.parseAddress(ipv4Address);
-        checkEndpointOptions(network, staticAddress, aliases);
-
-        final Endpoint endpoint = newEndpoint(network, nextInterfaceName(sandbox), staticAddress, aliases, sandbox.name());
-        final Sandbox before = sandbox;
-        final List<Endpoint> endpoints = new ArrayList<>(sandbox.endpoints());
+        final RequestChecks.Connect checked = checks.connect(networkReference, sandboxReference, ipv4Address, aliases);
+        final Sandbox before = checked.sandbox();
+        final Endpoint endpoint = addressing.newEndpoint(checked.network(), SandboxWiring.nextInterfaceName(before),
+            checked.staticAddress(), aliases, before.name());
+        final List<Endpoint> endpoints = new ArrayList<>(before.endpoints());
         endpoints.add(endpoint.withState(Endpoint.CONNECTING));
-        sandbox = sandbox.withEndpoints(endpoints);
-        sandboxes.put(sandbox.id(), sandbox);
+        Sandbox sandbox = before.withEndpoints(endpoints);
+        sandboxes.put(sandbox);
         try
         {
             save();
-            if (!plumbing.namespaceExists(sandbox.netns()))
-            {
-                throw new IllegalStateException("its network namespace " + sandbox.netns() + " is gone");
-            }
-            attach(sandbox, endpoint, endpoint.id().equals(defaultRouteFor(sandbox)));
-            register(sandbox, endpoint);
+            wiring.connect(sandbox, endpoint);
+            clusterEndpoints.register(sandbox, endpoint);
             endpoints.set(endpoints.size() - 1, endpoint);
             sandbox = sandbox.withEndpoints(endpoints);
-            sandboxes.put(sandbox.id(), sandbox);
-            writeEtcFiles(sandbox);
+            sandboxes.put(sandbox);
+            names.write(sandbox);
             save();
             linksChanged();
             return sandbox;
         }
         catch (final RuntimeException ex)
         {
-            detachEndpoint(before, endpoint);
-            releaseAddress(endpoint);
-            sandboxes.put(before.id(), before);
-            quietly("restore /etc files of " + before.name(), () -> writeEtcFiles(before));
+            wiring.detach(before, endpoint);
+            addressing.release(endpoint);
+            sandboxes.put(before);
+            BestEffort.attempt("restore /etc files of " + before.name(), () -> names.write(before));
             save();
-            final String message = "cannot connect " + before.name() + " to " + network.name() + ": " + ex.getMessage();
+            final String message = "cannot connect " + before.name() + " to " + checked.network().name() + ": " + ex.getMessage();
             throw ex instanceof ClusterStoreException ? RequestException.unavailable(message) : RequestException.internal(message);
         }
     }
@@ -901,220 +416,31 @@ public final class ControlPlane implements AutoCloseable
     /** Takes a sandbox's interface off a network and frees its address. */
     public synchronized Sandbox disconnect(final String networkReference, final String sandboxReference)
     {
-        final Network network = network(networkReference);
-        final Sandbox target = sandbox(sandboxReference);
-        final Endpoint endpoint = target.endpoints().stream().filter(e -> e.networkId().equals(network.id())).findFirst()
-            .orElseThrow(() -> RequestException.forbidden("container " + target.id() + " is not connected to network " +
-                network.name()));
-        Sandbox sandbox = target;
-        if (!network.isSwitched())
-        {
-            throw RequestException.forbidden("container cannot be disconnected from host network or connected to host network");
-        }
-        leaveCluster(sandbox, endpoint, "disconnect");
-        final String hadDefaultRoute = defaultRouteFor(sandbox);
-        final List<Endpoint> marked = new ArrayList<>(sandbox.endpoints());
+        final RequestChecks.Disconnect checked = checks.disconnect(networkReference, sandboxReference);
+        final Sandbox before = checked.sandbox();
+        final Endpoint endpoint = checked.endpoint();
+        clusterEndpoints.leave(before, endpoint, "disconnect");
+        final String hadDefaultRoute = wiring.defaultRouteFor(before);
+        final List<Endpoint> marked = new ArrayList<>(before.endpoints());
         marked.set(marked.indexOf(endpoint), endpoint.withState(Endpoint.DISCONNECTING));
-        sandboxes.put(sandbox.id(), sandbox.withEndpoints(marked));
+        sandboxes.put(before.withEndpoints(marked));
         save();
 
-        detachEndpoint(sandbox, endpoint);
-        releaseAddress(endpoint);
-        final List<Endpoint> remaining = new ArrayList<>(sandbox.endpoints());
+        wiring.detach(before, endpoint);
+        addressing.release(endpoint);
+        final List<Endpoint> remaining = new ArrayList<>(before.endpoints());
         remaining.remove(endpoint);
-        sandbox = sandbox.withEndpoints(remaining);
-        sandboxes.put(sandbox.id(), sandbox);
-        final Sandbox after = sandbox;
-        quietly("rewrite /etc files of " + sandbox.name(), () -> writeEtcFiles(after));
+        final Sandbox sandbox = before.withEndpoints(remaining);
+        sandboxes.put(sandbox);
+        BestEffort.attempt("rewrite /etc files of " + sandbox.name(), () -> names.write(sandbox));
         if (endpoint.id().equals(hadDefaultRoute))
         {
-            quietly("move the default route of " + sandbox.name(), () -> reapplyDefaultRoute(after));
-            if (!sandbox.ports().isEmpty() && routing.ports() != null)
-            {
-                // published ports follow the route out, as Docker's follow the endpoint with the gateway;
-                // the sandbox keeps its bindings even while no endpoint can carry them
-                routing.ports().release(sandbox.id());
-                final PublishedPorts.Target moved = portTarget(sandbox);
-                if (moved != null)
-                {
-                    routing.ports().restore(sandbox.id(), sandbox.ports(), moved);
-                }
-            }
+            BestEffort.attempt("move the default route of " + sandbox.name(), () -> wiring.reapplyDefaultRoute(sandbox));
+            ports.follow(sandbox);
         }
         save();
         linksChanged();
         return sandbox;
-    }
-
-    /** Parses {@code -p} specs; ports need a bridge network with a route out, and a daemon that can publish. */
-    private List<PortBinding> checkPublish(final Network network, final List<String> specs)
-    {
-        if (specs.isEmpty())
-        {
-            return List.of();
-        }
-        final List<PortBinding> bindings;
-        try
-        {
-            bindings = PortSpec.parseAll(specs);
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            throw RequestException.badRequest(ex.getMessage());
-        }
-        if (!network.isBridge() || network.internal())
-        {
-            throw RequestException.badRequest("cannot publish ports on network " + network.name() +
-                (network.internal() ? " (internal)" : " (driver " + network.driver() + ")") + ": a bridge network with a route out is needed");
-        }
-        if (routing.ports() == null)
-        {
-            throw RequestException.badRequest("this daemon does not publish ports");
-        }
-        return bindings;
-    }
-
-    /** Where the sandbox's published ports lead: its endpoint with the route out, or null when it has none. */
-    private PublishedPorts.Target portTarget(final Sandbox sandbox)
-    {
-        final String via = defaultRouteFor(sandbox);
-        for (final Endpoint endpoint : sandbox.endpoints())
-        {
-            if (endpoint.id().equals(via) && endpoint.ipv4Address() != null)
-            {
-                return new PublishedPorts.Target(domains.get(endpoint.networkId()), Ipv4Address.parse(endpoint.ipv4Address()),
-                    MacAddress.parse(endpoint.macAddress()));
-            }
-        }
-        return null;
-    }
-
-    private void checkEndpointOptions(final Network network, final Integer staticAddress, final List<String> aliases)
-    {
-        final boolean userDefined = network.isSwitched() && !network.isPredefined();
-        if (staticAddress != null && !userDefined)
-        {
-            throw RequestException.badRequest("user-specified IP address is supported on user-defined networks only");
-        }
-        if (!aliases.isEmpty() && !userDefined)
-        {
-            throw RequestException.badRequest("network-scoped alias is supported only for containers in user defined networks");
-        }
-        for (final String alias : aliases)
-        {
-            if (!NAME.matcher(alias).matches())
-            {
-                throw RequestException.badRequest("invalid alias \"" + alias + "\"");
-            }
-        }
-    }
-
-    /** {@code run --dns}: IPv4 resolvers, for a sandbox with its own namespace. */
-    private static List<String> checkDns(final Network network, final List<String> servers)
-    {
-        if (servers.isEmpty())
-        {
-            return List.of();
-        }
-        if (Network.DRIVER_HOST.equals(network.driver()))
-        {
-            throw RequestException.badRequest("conflicting options: --dns and the host network (it uses the host's resolver configuration)");
-        }
-        final List<String> checked = new ArrayList<>();
-        for (final String server : servers)
-        {
-            try
-            {
-                checked.add(Ipv4Address.format(Ipv4Address.parse(server)));
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                throw RequestException.badRequest("invalid --dns " + server + ": an IPv4 address is needed");
-            }
-        }
-        return checked;
-    }
-
-    /**
-     * {@code run --link NAME[:ALIAS]}: the linked containers must exist; from the default bridge
-     * they must be on the default bridge too (legacy links join two containers there), from a
-     * user-defined network the alias is a name only the linking container resolves.
-     */
-    private List<String> checkLinks(final Network network, final List<String> specs)
-    {
-        if (specs.isEmpty())
-        {
-            return List.of();
-        }
-        if (!network.isSwitched())
-        {
-            throw RequestException.badRequest("conflicting options: --link cannot be used with the " + network.name() + " network");
-        }
-        final Set<String> aliases = new HashSet<>();
-        final List<String> links = new ArrayList<>();
-        for (final String spec : specs)
-        {
-            final Link link;
-            try
-            {
-                link = Link.parse(spec);
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                throw RequestException.badRequest(ex.getMessage());
-            }
-            if (!NAME.matcher(link.alias()).matches())
-            {
-                throw RequestException.badRequest("invalid link alias \"" + link.alias() + "\"");
-            }
-            final Sandbox target = sandbox(link.name());
-            if (isDefaultBridge(network) && defaultBridgeEndpoint(target) == null)
-            {
-                throw RequestException.badRequest("Cannot link to /" + target.name() + ", as it does not belong to the default network");
-            }
-            if (!aliases.add(link.alias().toLowerCase(java.util.Locale.ROOT)))
-            {
-                throw RequestException.badRequest("invalid links: alias \"" + link.alias() + "\" is given twice");
-            }
-            links.add(new Link(target.name(), link.alias()).spec());
-        }
-        return links;
-    }
-
-    private static boolean isDefaultBridge(final Network network)
-    {
-        return network.isBridge() && network.isPredefined();
-    }
-
-    /** The sandbox's settled endpoint with an address on the default bridge, or null. */
-    private Endpoint defaultBridgeEndpoint(final Sandbox sandbox)
-    {
-        for (final Endpoint endpoint : sandbox.endpoints())
-        {
-            final Network network = networks.get(endpoint.networkId());
-            if (network != null && isDefaultBridge(network) && endpoint.ipv4Address() != null && endpoint.isSettled())
-            {
-                return endpoint;
-            }
-        }
-        return null;
-    }
-
-    private Optional<Sandbox> sandboxNamed(final String name)
-    {
-        return sandboxes.values().stream().filter(s -> s.name().equals(name) && !Sandbox.REMOVING.equals(s.state())).findFirst();
-    }
-
-    private static String nextInterfaceName(final Sandbox sandbox)
-    {
-        final Set<String> taken = new HashSet<>();
-        sandbox.endpoints().forEach(e -> taken.add(e.interfaceName()));
-        int index = 0;
-        while (taken.contains("eth" + index))
-        {
-            index++;
-        }
-        return "eth" + index;
     }
 
     private Sandbox startCommand(final Sandbox sandbox)
@@ -1122,561 +448,40 @@ public final class ControlPlane implements AutoCloseable
         final SandboxProcesses.Started started = processes.start(sandbox.id(), sandbox.netns(), sandbox.command(),
             status -> onCommandExit(sandbox.id(), status));
         final Sandbox running = sandbox.withProcess(started.pid(), started.startMillis(), null);
-        sandboxes.put(sandbox.id(), running);
+        sandboxes.put(running);
         save();
         return running;
     }
 
     private synchronized void onCommandExit(final String sandboxId, final int status)
     {
-        final Sandbox sandbox = sandboxes.get(sandboxId);
+        final Sandbox sandbox = sandboxes.byId(sandboxId);
         if (sandbox != null && Sandbox.READY.equals(sandbox.state()))
         {
-            sandboxes.put(sandboxId, sandbox.withProcess(sandbox.pid(), sandbox.pidStartMillis(), status));
+            sandboxes.put(sandbox.withProcess(sandbox.pid(), sandbox.pidStartMillis(), status));
             save();
         }
     }
 
     /**
-     * A new endpoint on {@code network}, with an address from its pool (the given one, or the
-     * lowest free). On an overlay the address is also claimed in the cluster store; an address
-     * another host's container holds is marked taken and the next one tried.
+     * Removes whatever exists of the sandbox's interfaces, files and namespace, then drops it
+     * from the model and frees its addresses (the caller saves). Every step is tried even if an
+     * earlier one failed; failures are logged, since there is nothing left to roll back to.
      */
-    private Endpoint newEndpoint(final Network network, final String interfaceName, final Integer staticAddress,
-        final List<String> aliases, final String sandboxName)
+    private void discard(final Sandbox sandbox)
     {
-        final List<AddressPool> networkPools = pools.get(network.id());
-        if (!network.isSwitched() || networkPools.isEmpty())
-        {
-            return new Endpoint(Identifiers.newId(), network.id(), null, null, 0, null, List.of(), null);
-        }
-        final String endpointId = Identifiers.newId();
-        while (true)
-        {
-            final int[] picked = pickAddress(network, networkPools, staticAddress);
-            final int address = picked[0];
-            if (network.isOverlay() && !claimInCluster(network, address, endpointId, sandboxName, staticAddress != null))
-            {
-                continue;
-            }
-            return new Endpoint(endpointId, network.id(), interfaceName, Ipv4Address.format(address),
-                picked[1], MacAddress.format(MacAddress.fromIpv4(address)), aliases, null);
-        }
-    }
-
-    /**
-     * Claims an address picked from an overlay's pool in the cluster store.
-     *
-     * @return false when another host's container holds it (it stays marked taken here).
-     */
-    private boolean claimInCluster(final Network network, final int address, final String endpointId, final String sandboxName,
-        final boolean asked)
-    {
-        final boolean claimed;
-        try
-        {
-            claimed = requireCluster("join an overlay network").claimAddress(network.id(), Ipv4Address.format(address), endpointId,
-                sandboxName);
-        }
-        catch (final ClusterStoreException ex)
-        {
-            releaseAddress(network.id(), address);
-            throw RequestException.unavailable(ex.getMessage());
-        }
-        if (!claimed)
-        {
-            remoteClaims.computeIfAbsent(network.id(), id -> new HashSet<>()).add(address);
-            if (asked)
-            {
-                throw RequestException.conflict("Address already in use: " + Ipv4Address.format(address));
-            }
-        }
-        return claimed;
-    }
-
-    /** The lowest free address of a network's pools (or the one asked for), taken in its pool: {address, prefix length}. */
-    private int[] pickAddress(final Network network, final List<AddressPool> networkPools, final Integer staticAddress)
-    {
-        AddressPool pool = null;
-        int address = 0;
-        try
-        {
-            if (staticAddress != null)
-            {
-                pool = networkPools.stream().filter(p -> p.contains(staticAddress)).findFirst().orElseThrow(() ->
-                    RequestException.badRequest("no configured subnet or ip-range contain the IP address " +
-                        Ipv4Address.format(staticAddress)));
-                pool.allocate(staticAddress.intValue());
-                address = staticAddress;
-            }
-            else
-            {
-                for (final AddressPool candidate : networkPools)
-                {
-                    try
-                    {
-                        address = candidate.allocate();
-                        pool = candidate;
-                        break;
-                    }
-                    catch (final PoolExhaustedException ignored)
-                    {
-                        // try the network's next subnet
-                    }
-                }
-                if (pool == null)
-                {
-                    throw RequestException.conflict("no available IPv4 addresses on this network's address pools: " +
-                        network.name() + " (" + network.id() + ")");
-                }
-            }
-        }
-        catch (final AddressInUseException ex)
-        {
-            throw RequestException.conflict("Address already in use: " + Ipv4Address.format(staticAddress));
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            throw RequestException.badRequest(ex.getMessage());
-        }
-        return new int[] {address, pool.subnet().prefixLength()};
-    }
-
-    /** The sandbox's endpoints on overlay networks, as the other hosts are told of them. */
-    private List<RemoteEndpoint> overlayEndpoints(final Sandbox sandbox)
-    {
-        final List<RemoteEndpoint> shared = new ArrayList<>();
-        for (final Endpoint endpoint : sandbox.endpoints())
-        {
-            final Network network = networks.get(endpoint.networkId());
-            if (network != null && network.isOverlay() && endpoint.ipv4Address() != null && endpoint.isSettled())
-            {
-                shared.add(new RemoteEndpoint(network.id(), endpoint.id(), sandbox.name(), routing.cluster().self().ip(),
-                    endpoint.macAddress(), endpoint.ipv4Address(), remoteNames(sandbox, endpoint)));
-            }
-        }
-        return shared;
-    }
-
-    /** Tells the other hosts of an overlay endpoint, under this host's lease. */
-    private void register(final Sandbox sandbox, final Endpoint endpoint)
-    {
-        final Network network = networks.get(endpoint.networkId());
-        if (network.isOverlay() && endpoint.ipv4Address() != null)
-        {
-            requireCluster("join an overlay network").register(new RemoteEndpoint(network.id(), endpoint.id(), sandbox.name(),
-                routing.cluster().self().ip(), endpoint.macAddress(), endpoint.ipv4Address(), remoteNames(sandbox, endpoint)));
-        }
-    }
-
-    /** What the other hosts' embedded DNS answers for the endpoint besides its container name. */
-    private static List<String> remoteNames(final Sandbox sandbox, final Endpoint endpoint)
-    {
-        final List<String> names = new ArrayList<>(endpoint.aliases());
-        names.add(sandbox.shortId());
-        return names;
-    }
-
-    /**
-     * Takes an overlay endpoint out of the cluster (its registration and its address claim) before
-     * anything is changed here, so a store that does not answer refuses the request whole.
-     */
-    private void leaveCluster(final Sandbox sandbox, final Endpoint endpoint, final String what)
-    {
-        final Network network = networks.get(endpoint.networkId());
-        if (network == null || !network.isOverlay() || endpoint.ipv4Address() == null)
-        {
-            return;
-        }
-        final OverlayCluster cluster = requireCluster(what + " " + sandbox.name());
-        boolean withdrawn = false;
-        try
-        {
-            cluster.withdraw(network.id(), endpoint.id());
-            withdrawn = true;
-            cluster.releaseAddress(network.id(), endpoint.ipv4Address(), endpoint.id());
-        }
-        catch (final ClusterStoreException ex)
-        {
-            if (withdrawn && endpoint.isSettled() && Sandbox.READY.equals(sandbox.state()))
-            {
-                quietly("register " + sandbox.name() + " again", () -> register(sandbox, endpoint));
-            }
-            throw RequestException.unavailable("cannot " + what + " " + sandbox.name() + ": " + ex.getMessage());
-        }
-    }
-
-    // ------------------------------------------------------------------------------------------
-    // bringing sandboxes up and down
-    // ------------------------------------------------------------------------------------------
-
-    /**
-     * Makes the sandbox's namespace, interfaces and files exist and its interfaces switch ports.
-     * Idempotent: on restore it re-attaches to what survived and recreates what did not.
-     */
-    private void bringUp(final Sandbox sandbox, final boolean restoring)
-    {
-        if (sandbox.isHostNetwork())
-        {
-            return;
-        }
-        if (!restoring || !plumbing.namespaceExists(sandbox.netns()))
-        {
-            plumbing.createNamespace(sandbox.netns());
-        }
-        final String defaultRoute = defaultRouteFor(sandbox);
-        for (final Endpoint endpoint : sandbox.endpoints())
-        {
-            if (endpoint.hasInterface())
-            {
-                attach(sandbox, endpoint, endpoint.id().equals(defaultRoute));
-            }
-        }
-        writeEtcFiles(sandbox);
-    }
-
-    /**
-     * The endpoint the sandbox's default route goes through: its first interface on a network
-     * that is not internal (Docker keeps the default route of the first network).
-     */
-    private String defaultRouteFor(final Sandbox sandbox)
-    {
-        for (final Endpoint endpoint : sandbox.endpoints())
-        {
-            final Network network = networks.get(endpoint.networkId());
-            if (endpoint.hasInterface() && network != null && network.isBridge() && !network.internal())
-            {
-                return endpoint.id();
-            }
-        }
-        return null;
-    }
-
-    private void reapplyDefaultRoute(final Sandbox sandbox)
-    {
-        final String routeVia = defaultRouteFor(sandbox);
-        for (final Endpoint endpoint : sandbox.endpoints())
-        {
-            if (endpoint.id().equals(routeVia))
-            {
-                plumbing.configure(sandbox.netns(), interfaceSpec(endpoint, true));
-            }
-        }
-    }
-
-    private InterfaceSpec interfaceSpec(final Endpoint endpoint, final boolean defaultRoute)
-    {
-        final Network network = networks.get(endpoint.networkId());
-        final int address = Ipv4Address.parse(endpoint.ipv4Address());
-        final IpamPool ipam = network.ipam().stream()
-            .filter(p -> Ipv4Cidr.parse(p.subnet()).contains(address))
-            .findFirst().orElseThrow(() -> new IllegalStateException("no subnet of " + network.name() + " holds " + endpoint.ipv4Address()));
-        return new InterfaceSpec(endpoint.interfaceName(), MacAddress.parse(endpoint.macAddress()), address,
-            endpoint.prefixLength(), Ipv4Address.parse(ipam.gateway()), mtu(network), defaultRoute);
-    }
-
-    /** An overlay's interfaces leave room for the VXLAN encapsulation on the underlay, unless the network sets its MTU. */
-    private int mtu(final Network network)
-    {
-        if (network.isOverlay() && !network.options().containsKey(Network.OPTION_MTU))
-        {
-            return routing.cluster() == null ? Network.DEFAULT_MTU - OVERLAY_OVERHEAD : routing.cluster().endpointMtu();
-        }
-        return network.mtu();
-    }
-
-    private void attach(final Sandbox sandbox, final Endpoint endpoint, final boolean defaultRoute)
-    {
-        final Network network = networks.get(endpoint.networkId());
-        // frames left for the receiver to segment or checksum cannot cross an overlay as one datagram
-        final TapDevice tap = network.isOverlay() ?
-            plumbing.openInterface(sandbox.netns(), interfaceSpec(endpoint, defaultRoute), TapDevice.OFFLOAD_NONE) :
-            plumbing.openInterface(sandbox.netns(), interfaceSpec(endpoint, defaultRoute));
-        final Port port;
-        try
-        {
-            port = dataplane.attachTap(tap, domains.get(network.id()), sandbox.name() + "/" + endpoint.interfaceName());
-        }
-        catch (final RuntimeException ex)
-        {
-            plumbing.removeInterface(tap);
-            throw ex;
-        }
-        attachments.put(endpoint.id(), new Attachment(sandbox.id(), endpoint, tap, port));
-    }
-
-    /** Removes the endpoint's port and interface, whichever of them exist. */
-    private void detachEndpoint(final Sandbox sandbox, final Endpoint endpoint)
-    {
-        final Attachment attachment = attachments.remove(endpoint.id());
-        if (attachment != null)
-        {
-            quietly("detach " + attachment.port(), () -> dataplane.detach(attachment.port()));
-            quietly("remove " + attachment.tap(), () -> plumbing.removeInterface(attachment.tap()));
-        }
-        final Integer domain = domains.get(endpoint.networkId());
-        if (domain != null && endpoint.macAddress() != null)
-        {
-            // its NATed flows would otherwise hold their ports and table entries until they time out
-            quietly("forget the connections of " + endpoint.ipv4Address(),
-                () -> dataplane.forgetEndpoint(domain, MacAddress.parse(endpoint.macAddress())));
-        }
-        else if (endpoint.hasInterface() && sandbox.netns() != null)
-        {
-            quietly("remove " + endpoint.interfaceName(), () -> plumbing.removeInterface(sandbox.netns(), endpoint.interfaceName()));
-        }
-    }
-
-    /**
-     * Removes whatever exists of the sandbox's interfaces, files and namespace. Every step is
-     * tried even if an earlier one failed; failures are logged, since there is nothing left to
-     * roll back to.
-     */
-    private void tearDown(final Sandbox sandbox)
-    {
-        for (final Endpoint endpoint : sandbox.endpoints())
-        {
-            detachEndpoint(sandbox, endpoint);
-        }
-        if (dns != null)
-        {
-            // its sockets would keep the namespace alive, unseen, after its name is deleted
-            quietly("stop the DNS of " + sandbox.name(), () -> dns.stop(sandbox.id()));
-        }
-        if (sandbox.netns() != null)
-        {
-            quietly("remove /etc/netns/" + sandbox.netns(), () -> etcFiles.remove(sandbox.netns()));
-            quietly("delete namespace " + sandbox.netns(), () -> plumbing.deleteNamespace(sandbox.netns()));
-        }
-    }
-
-    /** Drops the sandbox from the model and frees its addresses (the caller saves). */
-    private void forget(final Sandbox sandbox)
-    {
+        wiring.unwire(sandbox);
+        names.forget(sandbox);
+        wiring.deleteNamespace(sandbox);
         sandboxes.remove(sandbox.id());
-        sandbox.endpoints().forEach(this::releaseAddress);
+        sandbox.endpoints().forEach(addressing::release);
     }
 
-    /**
-     * Frees an endpoint's address here; on an overlay also its claim in the cluster store, at best
-     * (the requests that free addresses have already given up the claim; a claim left behind by an
-     * undone request is found as stale and deleted once the store answers).
-     */
-    private void releaseAddress(final Endpoint endpoint)
+    /** Undoes a run that failed half-way: nothing of the sandbox stays, in the system or in the state. */
+    private void abandon(final Sandbox sandbox)
     {
-        if (endpoint.ipv4Address() != null)
-        {
-            releaseAddress(endpoint.networkId(), Ipv4Address.parse(endpoint.ipv4Address()));
-            final Network network = networks.get(endpoint.networkId());
-            if (network != null && network.isOverlay() && routing.cluster() != null)
-            {
-                quietly("release " + endpoint.ipv4Address() + " in the cluster",
-                    () -> routing.cluster().releaseAddress(network.id(), endpoint.ipv4Address(), endpoint.id()));
-            }
-        }
-    }
-
-    private void releaseAddress(final String networkId, final int address)
-    {
-        pools.getOrDefault(networkId, List.of()).stream().filter(p -> p.contains(address)).forEach(p -> p.release(address));
-    }
-
-    private void reserveAddresses(final Sandbox sandbox)
-    {
-        for (final Endpoint endpoint : sandbox.endpoints())
-        {
-            if (endpoint.ipv4Address() != null)
-            {
-                final int address = Ipv4Address.parse(endpoint.ipv4Address());
-                pools.getOrDefault(endpoint.networkId(), List.of()).stream()
-                    .filter(p -> p.contains(address)).forEach(p -> p.markTaken(address));
-            }
-        }
-    }
-
-    /**
-     * Writes the sandbox's {@code hosts} (its own addresses, then the containers it links to on
-     * the default bridge) and {@code resolv.conf}, and starts or stops its embedded DNS: a
-     * sandbox on a user-defined network resolves through 127.0.0.11; one that is not gets the
-     * host's resolvers (or its own {@code --dns}).
-     */
-    private void writeEtcFiles(final Sandbox sandbox)
-    {
-        if (sandbox.netns() == null)
-        {
-            return;
-        }
-        final List<String[]> entries = new ArrayList<>();
-        for (final Endpoint endpoint : sandbox.endpoints())
-        {
-            if (endpoint.ipv4Address() != null && endpoint.isSettled())
-            {
-                entries.add(new String[] {endpoint.ipv4Address(), sandbox.shortId()});
-            }
-        }
-        if (defaultBridgeEndpoint(sandbox) != null)
-        {
-            for (final String spec : sandbox.links())
-            {
-                final Link link = Link.parse(spec);
-                final Sandbox target = sandboxNamed(link.name()).orElse(null);
-                final Endpoint endpoint = target == null ? null : defaultBridgeEndpoint(target);
-                if (endpoint != null)
-                {
-                    entries.add(new String[] {endpoint.ipv4Address(), link.alias().equals(target.name()) ?
-                        target.name() + " " + target.shortId() : link.alias() + " " + target.shortId() + " " + target.name()});
-                }
-            }
-        }
-        final DnsScope scope = dnsScope(sandbox);
-        final String resolvConf;
-        if (scope != null)
-        {
-            try
-            {
-                dns.serve(sandbox.id(), IpRoute2.netnsPath(sandbox.netns()), scope);
-            }
-            catch (final RuntimeException ex)
-            {
-                // e.g. a process of the container's holds port 53 when the daemon comes back: the
-                // container keeps its network, its names only fail to resolve, as the log says
-                LOG.log(System.Logger.Level.WARNING, "sandbox " + sandbox.name() + " has no embedded DNS: " + ex.getMessage());
-            }
-            resolvConf = etcFiles.embeddedResolvConf(EmbeddedDns.ADDRESS,
-                scope.upstreams().stream().map(u -> u.getAddress().getHostAddress()).toList());
-        }
-        else
-        {
-            if (dns != null)
-            {
-                dns.stop(sandbox.id());
-            }
-            resolvConf = etcFiles.resolvConf(sandbox.dns());
-        }
-        etcFiles.write(sandbox.netns(), EtcFiles.hosts(entries), resolvConf);
-    }
-
-    /** Networks whose containers resolve each other by name: the user-defined ones (Docker's rule). */
-    private static boolean hasEmbeddedDns(final Network network)
-    {
-        return network.isSwitched() && !network.isPredefined();
-    }
-
-    /** What the sandbox resolves through the embedded DNS, or null when none of its networks has it. */
-    private DnsScope dnsScope(final Sandbox sandbox)
-    {
-        if (dns == null || sandbox.netns() == null)
-        {
-            return null;
-        }
-        final Set<String> networkIds = new HashSet<>();
-        boolean externalAccess = false;
-        for (final Endpoint endpoint : sandbox.endpoints())
-        {
-            final Network network = networks.get(endpoint.networkId());
-            if (network == null || !endpoint.hasInterface())
-            {
-                continue;
-            }
-            if (hasEmbeddedDns(network))
-            {
-                networkIds.add(network.id());
-            }
-            externalAccess |= network.isBridge() && !network.internal();
-        }
-        if (networkIds.isEmpty())
-        {
-            return null;
-        }
-        final Map<String, String> links = new HashMap<>();
-        for (final String spec : sandbox.links())
-        {
-            final Link link = Link.parse(spec);
-            links.put(link.alias(), link.name());
-        }
-        final List<InetSocketAddress> upstreams = new ArrayList<>();
-        for (final String server : sandbox.dns().isEmpty() ? etcFiles.hostNameservers() : sandbox.dns())
-        {
-            if (EmbeddedDns.ADDRESS.equals(server))
-            {
-                // itself: the forwarder would skip it anyway, and resolv.conf's note would mislead
-                continue;
-            }
-            try
-            {
-                upstreams.add(new InetSocketAddress(Ipv4Address.format(Ipv4Address.parse(server)), EmbeddedDns.PORT));
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                // an IPv6 resolver of the host: the embedded DNS forwards over IPv4 only
-            }
-        }
-        return new DnsScope(networkIds, links, upstreams, externalAccess);
-    }
-
-    /**
-     * Tells the embedded DNS every name it answers: this host's containers on user-defined
-     * networks and, on overlays, the other hosts' (from the cluster's mirror). Called after every
-     * change of the model, so a container that leaves a network stops resolving there at once.
-     */
-    private void refreshNames()
-    {
-        if (dns == null)
-        {
-            return;
-        }
-        final List<NameTable.Binding> bindings = new ArrayList<>();
-        for (final Sandbox sandbox : sandboxes.values())
-        {
-            if (Sandbox.REMOVING.equals(sandbox.state()))
-            {
-                continue;
-            }
-            for (final Endpoint endpoint : sandbox.endpoints())
-            {
-                final Network network = networks.get(endpoint.networkId());
-                if (network != null && hasEmbeddedDns(network) && endpoint.ipv4Address() != null && endpoint.isSettled())
-                {
-                    final List<String> names = new ArrayList<>();
-                    names.add(sandbox.name());
-                    names.addAll(endpoint.aliases());
-                    names.add(sandbox.shortId());
-                    bindings.add(new NameTable.Binding(network.id(), network.name(), endpoint.id(),
-                        Ipv4Address.parse(endpoint.ipv4Address()), names));
-                }
-            }
-        }
-        final OverlayCluster cluster = routing.cluster();
-        if (cluster != null)
-        {
-            for (final Network network : networks.values())
-            {
-                if (!network.isOverlay())
-                {
-                    continue;
-                }
-                for (final RemoteEndpoint remote : cluster.endpoints(network.id()))
-                {
-                    if (cluster.self().ip().equals(remote.host()) || remote.sandbox() == null)
-                    {
-                        continue;
-                    }
-                    try
-                    {
-                        final List<String> names = new ArrayList<>();
-                        names.add(remote.sandbox());
-                        names.addAll(remote.names());
-                        bindings.add(new NameTable.Binding(network.id(), network.name(), remote.endpoint(),
-                            Ipv4Address.parse(remote.ip()), names));
-                    }
-                    catch (final IllegalArgumentException ex)
-                    {
-                        // a record another host wrote wrongly; programOverlay logs it
-                    }
-                }
-            }
-        }
-        dns.names().replaceAll(bindings);
+        discard(sandbox);
+        save();
     }
 
     /**
@@ -1686,241 +491,28 @@ public final class ControlPlane implements AutoCloseable
      */
     private void linksChanged()
     {
-        for (final Sandbox sandbox : sandboxes.values())
-        {
-            if (!sandbox.links().isEmpty() && Sandbox.READY.equals(sandbox.state()))
-            {
-                quietly("rewrite /etc files of " + sandbox.name(), () -> writeEtcFiles(sandbox));
-            }
-        }
-        programLinkedPairs();
-    }
-
-    /** Opens ICC between exactly the linked pairs of default-bridge ports, closing pairs gone. */
-    private void programLinkedPairs()
-    {
-        final Set<List<Port>> wanted = new HashSet<>();
-        for (final Sandbox sandbox : sandboxes.values())
-        {
-            final Endpoint own = defaultBridgeEndpoint(sandbox);
-            final Attachment from = own == null ? null : attachments.get(own.id());
-            if (from == null)
-            {
-                continue;
-            }
-            for (final String spec : sandbox.links())
-            {
-                final Sandbox target = sandboxNamed(Link.parse(spec).name()).orElse(null);
-                final Endpoint theirs = target == null ? null : defaultBridgeEndpoint(target);
-                final Attachment to = theirs == null ? null : attachments.get(theirs.id());
-                if (to != null && to.port() != from.port())
-                {
-                    wanted.add(List.of(from.port(), to.port()));
-                }
-            }
-        }
-        for (final List<Port> pair : linkedPairs)
-        {
-            if (!wanted.contains(pair))
-            {
-                quietly("close ICC between " + pair, () -> dataplane.forbidIcc(pair.get(0), pair.get(1)));
-            }
-        }
-        for (final List<Port> pair : wanted)
-        {
-            if (!linkedPairs.contains(pair))
-            {
-                quietly("open ICC between " + pair, () -> dataplane.allowIcc(pair.get(0), pair.get(1)));
-            }
-        }
-        linkedPairs = wanted;
+        names.rewriteLinking();
+        links.programPairs();
     }
 
     // ------------------------------------------------------------------------------------------
     // the cluster
     // ------------------------------------------------------------------------------------------
 
-    /**
-     * Brings this host in line with the cluster's mirror: overlay networks created elsewhere are
-     * added and removed ones dropped; each overlay's remote endpoints, peers and taken addresses
-     * are programmed; address claims of this host that no endpoint holds are deleted. Idempotent;
-     * runs on the cluster's thread after every change.
-     */
+    /** Brings this host in line with the cluster's mirror; runs on the cluster's thread after every change. */
     private synchronized void clusterChanged()
     {
-        final OverlayCluster cluster = routing.cluster();
-        if (closed || cluster == null)
+        if (closed || routing.cluster() == null)
         {
             return;
         }
-        boolean changed = false;
-        final Map<String, Network> global = new LinkedHashMap<>();
-        cluster.networks().forEach(network -> global.put(network.id(), network));
-        for (final Network network : global.values())
-        {
-            if (!networks.containsKey(network.id()))
-            {
-                if (findByName(network.name()).isPresent())
-                {
-                    LOG.log(System.Logger.Level.WARNING, "overlay network " + network.name() + " has the name of a network of this host");
-                }
-                try
-                {
-                    addNetwork(network);
-                }
-                catch (final RuntimeException ex)
-                {
-                    LOG.log(System.Logger.Level.ERROR, "overlay network " + network.name() + " is not fully set up here: " + ex.getMessage());
-                }
-                changed = true;
-            }
-        }
-        final boolean synced = cluster.isSynced();
-        for (final Network network : List.copyOf(networks.values()))
-        {
-            if (network.isOverlay() && synced && !global.containsKey(network.id()))
-            {
-                if (members(network).isEmpty())
-                {
-                    LOG.log(System.Logger.Level.INFO, "overlay network " + network.name() + " was removed from the cluster");
-                    dropNetwork(network);
-                    changed = true;
-                }
-                else
-                {
-                    LOG.log(System.Logger.Level.WARNING, "overlay network " + network.name() + " is gone from the cluster " +
-                        "but this host still has containers on it");
-                }
-            }
-        }
-        for (final Network network : networks.values())
-        {
-            if (network.isOverlay() && domains.containsKey(network.id()))
-            {
-                quietly("program overlay " + network.name(), () -> programOverlay(cluster, network));
-                if (synced)
-                {
-                    dropStaleClaims(cluster, network);
-                    registerMissing(cluster, network);
-                }
-            }
-        }
-        if (changed)
+        if (overlays.reconcile())
         {
             save();
         }
         else
         {
-            refreshNames();
-        }
-    }
-
-    /** Programs an overlay's remote endpoints and peers into the dataplane, and marks others' addresses taken. */
-    private void programOverlay(final OverlayCluster cluster, final Network network)
-    {
-        final int domain = domains.get(network.id());
-        final String self = cluster.self().ip();
-        final Map<Long, List<Integer>> wanted = new HashMap<>();
-        final Set<Integer> peers = new TreeSet<>();
-        for (final RemoteEndpoint endpoint : cluster.endpoints(network.id()))
-        {
-            if (self.equals(endpoint.host()))
-            {
-                continue;
-            }
-            try
-            {
-                final int vtep = Ipv4Address.parse(endpoint.host());
-                wanted.put(MacAddress.parse(endpoint.mac()), List.of(Ipv4Address.parse(endpoint.ip()), vtep));
-                peers.add(vtep);
-            }
-            catch (final IllegalArgumentException ex)
-            {
-                LOG.log(System.Logger.Level.WARNING, "ignoring endpoint " + endpoint.endpoint() + " of " + network.name() + ": " + ex.getMessage());
-            }
-        }
-        if (dataplane.overlay(domain) != null)
-        {
-            final Map<Long, List<Integer>> programmed = remoteEndpoints.computeIfAbsent(domain, d -> new HashMap<>());
-            for (final Long mac : List.copyOf(programmed.keySet()))
-            {
-                if (!wanted.containsKey(mac))
-                {
-                    dataplane.removeOverlayEndpoint(domain, mac);
-                    programmed.remove(mac);
-                }
-            }
-            for (final Map.Entry<Long, List<Integer>> entry : wanted.entrySet())
-            {
-                if (!entry.getValue().equals(programmed.get(entry.getKey())))
-                {
-                    dataplane.overlayEndpoint(domain, entry.getKey(), entry.getValue().get(0), entry.getValue().get(1));
-                    programmed.put(entry.getKey(), entry.getValue());
-                }
-            }
-            if (!peers.equals(overlayPeers.get(domain)))
-            {
-                dataplane.overlayPeers(domain, peers.stream().mapToInt(Integer::intValue).toArray());
-                overlayPeers.put(domain, peers);
-            }
-        }
-
-        final Set<Integer> local = new HashSet<>();
-        members(network).values().forEach(endpoint -> local.add(Ipv4Address.parse(endpoint.ipv4Address())));
-        final Set<Integer> claimed = new HashSet<>();
-        cluster.claims(network.id()).keySet().forEach(ip -> claimed.add(Ipv4Address.parse(ip)));
-        final Set<Integer> marked = remoteClaims.computeIfAbsent(network.id(), id -> new HashSet<>());
-        for (final Integer address : List.copyOf(marked))
-        {
-            if (!claimed.contains(address) && !local.contains(address))
-            {
-                releaseAddress(network.id(), address);
-                marked.remove(address);
-            }
-        }
-        for (final Integer address : claimed)
-        {
-            if (!local.contains(address) && marked.add(address))
-            {
-                pools.get(network.id()).stream().filter(p -> p.contains(address)).forEach(p -> p.markTaken(address));
-            }
-        }
-    }
-
-    /** Deletes this host's claims on a network that none of its endpoints holds (a write whose answer was lost). */
-    private void dropStaleClaims(final OverlayCluster cluster, final Network network)
-    {
-        final Set<String> held = new HashSet<>();
-        members(network).values().forEach(endpoint -> held.add(endpoint.id()));
-        cluster.claims(network.id()).forEach((ip, claim) ->
-        {
-            if (cluster.self().ip().equals(claim.host()) && !held.contains(claim.endpoint()))
-            {
-                LOG.log(System.Logger.Level.INFO, "deleting the stale claim of " + ip + " on " + network.name());
-                quietly("delete the stale claim of " + ip, () -> cluster.dropStaleClaim(network.id(), ip, claim));
-            }
-        });
-    }
-
-    /** Registers again this host's endpoints on a network that the cluster lost (e.g. a delete applied after its answer was lost). */
-    private void registerMissing(final OverlayCluster cluster, final Network network)
-    {
-        final Set<String> known = new HashSet<>();
-        cluster.endpoints(network.id()).forEach(endpoint -> known.add(endpoint.endpoint()));
-        for (final Sandbox sandbox : sandboxes.values())
-        {
-            if (!Sandbox.READY.equals(sandbox.state()))
-            {
-                continue;
-            }
-            for (final RemoteEndpoint endpoint : overlayEndpoints(sandbox))
-            {
-                if (endpoint.network().equals(network.id()) && !known.contains(endpoint.endpoint()))
-                {
-                    LOG.log(System.Logger.Level.INFO, "registering " + sandbox.name() + " on " + network.name() + " again");
-                    cluster.registerLater(endpoint);
-                }
-            }
+            names.refresh();
         }
     }
 
@@ -1937,53 +529,30 @@ public final class ControlPlane implements AutoCloseable
     /** The live switch ports, for stats: port ID → attachment. */
     public synchronized Map<Integer, Attachment> ports()
     {
-        final Map<Integer, Attachment> byPort = new HashMap<>();
-        for (final Attachment attachment : attachments.values())
-        {
-            byPort.put(attachment.port().id(), attachment);
-        }
-        return byPort;
+        return wiring.byPort();
     }
 
     /** The dataplane's own ports, for stats: port ID → {device, role} (the uplink, each network's host side, each overlay's VTEPs). */
     public synchronized Map<Integer, String[]> daemonPorts()
     {
-        final Map<Integer, String[]> own = new HashMap<>();
-        if (routing.hosts() != null)
-        {
-            routing.hosts().ports().forEach((port, device) -> own.put(port, new String[] {device, "(host)"}));
-        }
-        if (routing.uplink() != null)
-        {
-            own.put(routing.uplink().port().id(), new String[] {routing.uplink().settings().device(), "(uplink)"});
-        }
-        for (final Network network : networks.values())
-        {
-            final Integer domain = domains.get(network.id());
-            final Port overlay = network.isOverlay() && domain != null ? dataplane.overlay(domain) : null;
-            if (overlay != null)
-            {
-                own.put(overlay.id(), new String[] {"vxlan:" + network.vni(), "(overlay)"});
-            }
-        }
-        return own;
+        return domains.daemonPorts(networks.all());
     }
 
     /** The endpoint a sandbox's published ports lead to, or null. */
     public synchronized String publishedVia(final Sandbox sandbox)
     {
-        return sandbox.ports().isEmpty() ? null : defaultRouteFor(sandbox);
+        return ports.via(sandbox);
     }
 
     public synchronized Network networkById(final String id)
     {
-        return networks.get(id);
+        return networks.byId(id);
     }
 
     /** Addresses taken in each subnet of a network, reserved ones (gateway, aux, network, broadcast) included. */
     public synchronized int addressesTaken(final Network network)
     {
-        return pools.getOrDefault(network.id(), List.of()).stream().mapToInt(AddressPool::takenCount).sum();
+        return addressing.taken(network.id());
     }
 
     public Dataplane dataplane()
@@ -2001,22 +570,11 @@ public final class ControlPlane implements AutoCloseable
         return processes;
     }
 
+    /** Writes the model to the state file, then tells the embedded DNS the names it now answers. */
     private void save()
     {
-        store.save(new State(State.CURRENT_VERSION, List.copyOf(networks.values()), List.copyOf(sandboxes.values())));
-        refreshNames();
-    }
-
-    private static void quietly(final String what, final Runnable step)
-    {
-        try
-        {
-            step.run();
-        }
-        catch (final RuntimeException ex)
-        {
-            LOG.log(System.Logger.Level.WARNING, "could not " + what + ": " + ex.getMessage());
-        }
+        store.save(new State(State.CURRENT_VERSION, networks.all(), sandboxes.all()));
+        names.refresh();
     }
 
     /** The embedded DNS, or null when this control plane runs none. */
@@ -2043,10 +601,6 @@ public final class ControlPlane implements AutoCloseable
         {
             routing.hosts().close();
         }
-        for (final Attachment attachment : attachments.values())
-        {
-            attachment.tap().close();
-        }
-        attachments.clear();
+        wiring.close();
     }
 }

@@ -381,20 +381,7 @@ public final class Lanyardd implements Callable<Integer>
         }
         catch (final IOException | RuntimeException ex)
         {
-            control.close();
-            dns.close();
-            if (cluster != null)
-            {
-                cluster.membership().close();
-            }
-            closeQuietly(uplinkPort);
-            dataplane.close();
-            if (cluster != null)
-            {
-                cluster.socket().close();
-            }
-            proxyLoops.close();
-            plumbing.close();
+            closeInOrder(null, control, dns, cluster, uplinkPort, dataplane, proxyLoops, plumbing);
             throw new StartupException("cannot start: " + ex.getMessage());
         }
 
@@ -402,21 +389,7 @@ public final class Lanyardd implements Callable<Integer>
         final Thread shutdown = new Thread(() ->
         {
             LOG.log(System.Logger.Level.INFO, "stopping; sandboxes stay for the next start");
-            server.close();
-            control.close();
-            dns.close();
-            if (cluster != null)
-            {
-                cluster.membership().close();
-            }
-            closeQuietly(uplinkPort);
-            dataplane.close();
-            if (cluster != null)
-            {
-                cluster.socket().close();
-            }
-            proxyLoops.close();
-            plumbing.close();
+            closeInOrder(server, control, dns, cluster, uplinkPort, dataplane, proxyLoops, plumbing);
             stopped.countDown();
         }, "lanyard-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdown);
@@ -431,6 +404,36 @@ public final class Lanyardd implements Callable<Integer>
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /**
+     * Closes what the daemon runs, each part before what it uses: the API (no new requests), the
+     * control plane, the embedded DNS, the cluster membership, the uplink, the dataplane, and
+     * only then the VXLAN socket, proxy loops and namespace thread the dataplane and proxies used.
+     *
+     * @param server null when the daemon stops before it served.
+     */
+    private static void closeInOrder(final ApiServer server, final ControlPlane control, final EmbeddedDns dns, final Cluster cluster,
+        final Uplink uplinkPort, final Dataplane dataplane, final ProxyLoops proxyLoops, final SandboxPlumbing plumbing)
+    {
+        if (server != null)
+        {
+            server.close();
+        }
+        control.close();
+        dns.close();
+        if (cluster != null)
+        {
+            cluster.membership().close();
+        }
+        closeQuietly(uplinkPort);
+        dataplane.close();
+        if (cluster != null)
+        {
+            cluster.socket().close();
+        }
+        proxyLoops.close();
+        plumbing.close();
     }
 
     private static void closeQuietly(final Uplink uplinkPort)

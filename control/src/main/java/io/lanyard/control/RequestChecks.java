@@ -1,0 +1,344 @@
+package io.lanyard.control;
+
+import io.lanyard.control.model.Endpoint;
+import io.lanyard.control.model.Link;
+import io.lanyard.control.model.Network;
+import io.lanyard.control.model.Sandbox;
+import io.lanyard.control.ports.PortBinding;
+import io.lanyard.control.ports.PortSpec;
+import io.lanyard.control.sandbox.SandboxPlumbing;
+import io.lanyard.control.sandbox.SandboxProcesses;
+import io.lanyard.forwarding.addr.Ipv4Address;
+
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+/**
+ * Every check a request passes before anything changes, refused with Docker's status and
+ * words: names, drivers and bridge names, endpoint options ({@code --ip}, {@code --alias}),
+ * {@code -p}, {@code --dns}, {@code --link}, and the state of the sandboxes and networks named.
+ * It reads the model and changes nothing, so a refused request leaves the daemon as it was.
+ */
+final class RequestChecks
+{
+    private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
+
+    private final DaemonSettings settings;
+    private final NetworkTable networks;
+    private final SandboxTable sandboxes;
+    private final LegacyLinks links;
+    private final SandboxPlumbing plumbing;
+    private final SandboxProcesses processes;
+    private final ControlPlane.Routing routing;
+
+    /** A run that passed its checks: what it will be made of. */
+    record Run(Network network, String netns, Integer staticAddress, List<PortBinding> publish, List<String> dns, List<String> links)
+    {
+    }
+
+    /** A connect that passed its checks. */
+    record Connect(Network network, Sandbox sandbox, Integer staticAddress)
+    {
+    }
+
+    /** A disconnect that passed its checks: the endpoint to take away. */
+    record Disconnect(Network network, Sandbox sandbox, Endpoint endpoint)
+    {
+    }
+
+    RequestChecks(final DaemonSettings settings, final NetworkTable networks, final SandboxTable sandboxes, final LegacyLinks links,
+        final SandboxPlumbing plumbing, final SandboxProcesses processes, final ControlPlane.Routing routing)
+    {
+        this.settings = settings;
+        this.networks = networks;
+        this.sandboxes = sandboxes;
+        this.links = links;
+        this.plumbing = plumbing;
+        this.processes = processes;
+        this.routing = routing;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // networks
+    // ------------------------------------------------------------------------------------------
+
+    /** @return the driver the new network gets: bridge or overlay. */
+    String createNetwork(final ControlPlane.NetworkCreate request)
+    {
+        final String name = request.name();
+        if (name == null || name.isEmpty() || !NAME.matcher(name).matches())
+        {
+            throw RequestException.badRequest("invalid network name \"" + (name == null ? "" : name) +
+                "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+        }
+        if (networks.byName(name).isPresent())
+        {
+            throw RequestException.conflict("network with name " + name + " already exists");
+        }
+        final String driver = request.driver() == null || request.driver().isEmpty() ? Network.DRIVER_BRIDGE : request.driver();
+        if (Network.DRIVER_HOST.equals(driver) || Network.DRIVER_NULL.equals(driver))
+        {
+            throw RequestException.forbidden("only one instance of \"" + driver + "\" network is allowed");
+        }
+        if (!Network.DRIVER_BRIDGE.equals(driver) && !Network.DRIVER_OVERLAY.equals(driver))
+        {
+            throw RequestException.notFound("plugin \"" + driver + "\" not found");
+        }
+        return driver;
+    }
+
+    /** @return a bridge network's options, checked, its bridge name used by no other network or interface. */
+    Map<String, String> bridgeOptions(final ControlPlane.NetworkCreate request)
+    {
+        final Map<String, String> options = BridgeOptions.validate(request.options());
+        final String device = options.get(Network.OPTION_BRIDGE_NAME);
+        if (device != null)
+        {
+            for (final Network other : networks.all())
+            {
+                if (device.equals(other.options().get(Network.OPTION_BRIDGE_NAME)))
+                {
+                    throw RequestException.conflict("bridge name " + device + " is already used by network " + other.name());
+                }
+            }
+            if (routing.hosts() != null && routing.hosts().nameTaken(device))
+            {
+                throw RequestException.conflict("bridge name " + device + " is already used by another interface on this host");
+            }
+        }
+        return options;
+    }
+
+    /** @return the network to remove: user-defined, with no sandbox of this host on it. */
+    Network removeNetwork(final String reference)
+    {
+        final Network network = networks.resolve(reference);
+        if (network.isPredefined())
+        {
+            throw RequestException.forbidden(network.name() + " is a pre-defined network and cannot be removed");
+        }
+        final Map<Sandbox, Endpoint> members = sandboxes.members(network);
+        if (!members.isEmpty())
+        {
+            throw RequestException.conflict("error while removing network: network " + network.name() + " id " + network.id() +
+                " has active endpoints (" + String.join(", ", members.keySet().stream().map(Sandbox::name).toList()) + ")");
+        }
+        return network;
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // sandboxes
+    // ------------------------------------------------------------------------------------------
+
+    Run run(final ControlPlane.RunRequest request)
+    {
+        final String name = request.name();
+        if (name == null || name.isEmpty())
+        {
+            throw RequestException.badRequest("a sandbox name is required (--name)");
+        }
+        if (!NAME.matcher(name).matches())
+        {
+            throw RequestException.badRequest("Invalid container name (" + name + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+        }
+        sandboxes.withName(name).ifPresent(existing ->
+        {
+            throw RequestException.conflict("Conflict. The container name \"/" + name + "\" is already in use by container \"" +
+                existing.id() + "\". You have to remove (or rename) that container to be able to reuse that name.");
+        });
+        final Network network = networks.resolve(request.network() == null ? "bridge" : request.network());
+        final Integer staticAddress = request.ipv4Address() == null ? null : IpamPlanner.parseAddress(request.ipv4Address());
+        endpointOptions(network, staticAddress, request.aliases());
+        final List<PortBinding> publish = publish(network, request.publish());
+        final List<String> upstreams = dns(network, request.dns());
+        final List<String> linked = links(network, request.links());
+        final String netns = Network.DRIVER_HOST.equals(network.driver()) ? null : settings.sandboxPrefix() + name;
+        if (netns != null && plumbing.namespaceExists(netns))
+        {
+            throw RequestException.conflict("network namespace " + netns + " already exists and is not Lanyard's");
+        }
+        return new Run(network, netns, staticAddress, publish, upstreams, linked);
+    }
+
+    /** @return the sandbox to remove: one whose command has stopped, unless {@code force}. */
+    Sandbox remove(final String reference, final boolean force)
+    {
+        final Sandbox sandbox = sandboxes.resolve(reference);
+        if (processes.isAlive(sandbox.pid(), sandbox.pidStartMillis()) && !force)
+        {
+            throw RequestException.conflict("You cannot remove a running container " + sandbox.id() +
+                ". Stop the container before attempting removal or force remove");
+        }
+        return sandbox;
+    }
+
+    Connect connect(final String networkReference, final String sandboxReference, final String ipv4Address, final List<String> aliases)
+    {
+        final Network network = networks.resolve(networkReference);
+        final Sandbox sandbox = sandboxes.resolve(sandboxReference);
+        if (!network.isSwitched())
+        {
+            throw RequestException.forbidden("container cannot be disconnected from host network or connected to host network");
+        }
+        if (sandbox.isHostNetwork())
+        {
+            throw RequestException.forbidden("container sharing network namespace with another container or host cannot be " +
+                "connected to any other network");
+        }
+        if (sandbox.endpoints().stream().anyMatch(e -> Network.DRIVER_NULL.equals(networks.byId(e.networkId()).driver())))
+        {
+            throw RequestException.forbidden("container cannot be connected to multiple networks with one of the networks in " +
+                "private (none) mode");
+        }
+        if (sandbox.endpoints().stream().anyMatch(e -> e.networkId().equals(network.id())))
+        {
+            throw RequestException.forbidden("endpoint with name " + sandbox.name() + " already exists in network " + network.name());
+        }
+        final Integer staticAddress = ipv4Address == null || ipv4Address.isEmpty() ? null : IpamPlanner.parseAddress(ipv4Address);
+        endpointOptions(network, staticAddress, aliases);
+        return new Connect(network, sandbox, staticAddress);
+    }
+
+    Disconnect disconnect(final String networkReference, final String sandboxReference)
+    {
+        final Network network = networks.resolve(networkReference);
+        final Sandbox sandbox = sandboxes.resolve(sandboxReference);
+        final Endpoint endpoint = sandbox.endpoints().stream().filter(e -> e.networkId().equals(network.id())).findFirst()
+            .orElseThrow(() -> RequestException.forbidden("container " + sandbox.id() + " is not connected to network " +
+                network.name()));
+        if (!network.isSwitched())
+        {
+            throw RequestException.forbidden("container cannot be disconnected from host network or connected to host network");
+        }
+        return new Disconnect(network, sandbox, endpoint);
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // a run's and a connect's options
+    // ------------------------------------------------------------------------------------------
+
+    private static void endpointOptions(final Network network, final Integer staticAddress, final List<String> aliases)
+    {
+        final boolean userDefined = network.isSwitched() && !network.isPredefined();
+        if (staticAddress != null && !userDefined)
+        {
+            throw RequestException.badRequest("user-specified IP address is supported on user-defined networks only");
+        }
+        if (!aliases.isEmpty() && !userDefined)
+        {
+            throw RequestException.badRequest("network-scoped alias is supported only for containers in user defined networks");
+        }
+        for (final String alias : aliases)
+        {
+            if (!NAME.matcher(alias).matches())
+            {
+                throw RequestException.badRequest("invalid alias \"" + alias + "\"");
+            }
+        }
+    }
+
+    /** Parses {@code -p} specs; ports need a bridge network with a route out, and a daemon that can publish. */
+    private List<PortBinding> publish(final Network network, final List<String> specs)
+    {
+        if (specs.isEmpty())
+        {
+            return List.of();
+        }
+        final List<PortBinding> bindings;
+        try
+        {
+            bindings = PortSpec.parseAll(specs);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw RequestException.badRequest(ex.getMessage());
+        }
+        if (!network.isBridge() || network.internal())
+        {
+            throw RequestException.badRequest("cannot publish ports on network " + network.name() +
+                (network.internal() ? " (internal)" : " (driver " + network.driver() + ")") + ": a bridge network with a route out is needed");
+        }
+        if (routing.ports() == null)
+        {
+            throw RequestException.badRequest("this daemon does not publish ports");
+        }
+        return bindings;
+    }
+
+    /** {@code run --dns}: IPv4 resolvers, for a sandbox with its own namespace. */
+    private static List<String> dns(final Network network, final List<String> servers)
+    {
+        if (servers.isEmpty())
+        {
+            return List.of();
+        }
+        if (Network.DRIVER_HOST.equals(network.driver()))
+        {
+            throw RequestException.badRequest("conflicting options: --dns and the host network (it uses the host's resolver configuration)");
+        }
+        final List<String> checked = new ArrayList<>();
+        for (final String server : servers)
+        {
+            try
+            {
+                checked.add(Ipv4Address.format(Ipv4Address.parse(server)));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw RequestException.badRequest("invalid --dns " + server + ": an IPv4 address is needed");
+            }
+        }
+        return checked;
+    }
+
+    /**
+     * {@code run --link NAME[:ALIAS]}: the linked containers must exist; from the default bridge
+     * they must be on the default bridge too (legacy links join two containers there), from a
+     * user-defined network the alias is a name only the linking container resolves.
+     */
+    private List<String> links(final Network network, final List<String> specs)
+    {
+        if (specs.isEmpty())
+        {
+            return List.of();
+        }
+        if (!network.isSwitched())
+        {
+            throw RequestException.badRequest("conflicting options: --link cannot be used with the " + network.name() + " network");
+        }
+        final Set<String> aliases = new HashSet<>();
+        final List<String> checked = new ArrayList<>();
+        for (final String spec : specs)
+        {
+            final Link link;
+            try
+            {
+                link = Link.parse(spec);
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                throw RequestException.badRequest(ex.getMessage());
+            }
+            if (!NAME.matcher(link.alias()).matches())
+            {
+                throw RequestException.badRequest("invalid link alias \"" + link.alias() + "\"");
+            }
+            final Sandbox target = sandboxes.resolve(link.name());
+            if (LegacyLinks.isDefaultBridge(network) && links.defaultBridgeEndpoint(target) == null)
+            {
+                throw RequestException.badRequest("Cannot link to /" + target.name() + ", as it does not belong to the default network");
+            }
+            if (!aliases.add(link.alias().toLowerCase(Locale.ROOT)))
+            {
+                throw RequestException.badRequest("invalid links: alias \"" + link.alias() + "\" is given twice");
+            }
+            checked.add(new Link(target.name(), link.alias()).spec());
+        }
+        return checked;
+    }
+}

@@ -1,0 +1,251 @@
+package io.lanyard.control;
+
+import io.lanyard.control.dns.DnsScope;
+import io.lanyard.control.dns.EmbeddedDns;
+import io.lanyard.control.dns.NameTable;
+import io.lanyard.control.model.Endpoint;
+import io.lanyard.control.model.Link;
+import io.lanyard.control.model.Network;
+import io.lanyard.control.model.Sandbox;
+import io.lanyard.control.overlay.ClusterRecords.RemoteEndpoint;
+import io.lanyard.control.overlay.OverlayCluster;
+import io.lanyard.control.sandbox.EtcFiles;
+import io.lanyard.forwarding.addr.Ipv4Address;
+import io.lanyard.tap.IpRoute2;
+
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * The names a sandbox sees and is seen by: its {@code /etc/netns} {@code hosts} and
+ * {@code resolv.conf}, what its embedded DNS resolves through (its scope), and the table of
+ * every name the embedded DNS answers.
+ */
+final class SandboxNames
+{
+    private static final System.Logger LOG = System.getLogger(SandboxNames.class.getName());
+
+    private final NetworkTable networks;
+    private final SandboxTable sandboxes;
+    private final LegacyLinks links;
+    private final EtcFiles etcFiles;
+    /** Null for a control plane that answers no names (tests of other parts). */
+    private final EmbeddedDns dns;
+    /** Null outside a cluster. */
+    private final OverlayCluster cluster;
+
+    SandboxNames(final NetworkTable networks, final SandboxTable sandboxes, final LegacyLinks links, final EtcFiles etcFiles,
+        final EmbeddedDns dns, final OverlayCluster cluster)
+    {
+        this.networks = networks;
+        this.sandboxes = sandboxes;
+        this.links = links;
+        this.etcFiles = etcFiles;
+        this.dns = dns;
+        this.cluster = cluster;
+    }
+
+    /**
+     * Writes the sandbox's {@code hosts} (its own addresses, then the containers it links to on
+     * the default bridge) and {@code resolv.conf}, and starts or stops its embedded DNS: a
+     * sandbox on a user-defined network resolves through 127.0.0.11; one that is not gets the
+     * host's resolvers (or its own {@code --dns}).
+     */
+    void write(final Sandbox sandbox)
+    {
+        if (sandbox.netns() == null)
+        {
+            return;
+        }
+        final List<String[]> entries = new ArrayList<>();
+        for (final Endpoint endpoint : sandbox.endpoints())
+        {
+            if (endpoint.ipv4Address() != null && endpoint.isSettled())
+            {
+                entries.add(new String[] {endpoint.ipv4Address(), sandbox.shortId()});
+            }
+        }
+        entries.addAll(links.hostsEntries(sandbox));
+        final DnsScope scope = scope(sandbox);
+        final String resolvConf;
+        if (scope != null)
+        {
+            try
+            {
+                dns.serve(sandbox.id(), IpRoute2.netnsPath(sandbox.netns()), scope);
+            }
+            catch (final RuntimeException ex)
+            {
+                // e.g. a process of the container's holds port 53 when the daemon comes back: the
+                // container keeps its network, its names only fail to resolve, as the log says
+                LOG.log(System.Logger.Level.WARNING, "sandbox " + sandbox.name() + " has no embedded DNS: " + ex.getMessage());
+            }
+            resolvConf = etcFiles.embeddedResolvConf(EmbeddedDns.ADDRESS,
+                scope.upstreams().stream().map(u -> u.getAddress().getHostAddress()).toList());
+        }
+        else
+        {
+            if (dns != null)
+            {
+                dns.stop(sandbox.id());
+            }
+            resolvConf = etcFiles.resolvConf(sandbox.dns());
+        }
+        etcFiles.write(sandbox.netns(), EtcFiles.hosts(entries), resolvConf);
+    }
+
+    /** Stops the sandbox's embedded DNS and removes its files, at best: the sandbox is going. */
+    void forget(final Sandbox sandbox)
+    {
+        if (dns != null)
+        {
+            // its sockets would keep the namespace alive, unseen, after its name is deleted
+            BestEffort.attempt("stop the DNS of " + sandbox.name(), () -> dns.stop(sandbox.id()));
+        }
+        if (sandbox.netns() != null)
+        {
+            BestEffort.attempt("remove /etc/netns/" + sandbox.netns(), () -> etcFiles.remove(sandbox.netns()));
+        }
+    }
+
+    /** Rewrites the files of every sandbox that links to others, after any container came or went. */
+    void rewriteLinking()
+    {
+        for (final Sandbox sandbox : links.linking())
+        {
+            BestEffort.attempt("rewrite /etc files of " + sandbox.name(), () -> write(sandbox));
+        }
+    }
+
+    /** Networks whose containers resolve each other by name: the user-defined ones (Docker's rule). */
+    private static boolean hasEmbeddedDns(final Network network)
+    {
+        return network.isSwitched() && !network.isPredefined();
+    }
+
+    /** What the sandbox resolves through the embedded DNS, or null when none of its networks has it. */
+    DnsScope scope(final Sandbox sandbox)
+    {
+        if (dns == null || sandbox.netns() == null)
+        {
+            return null;
+        }
+        final Set<String> networkIds = new HashSet<>();
+        boolean externalAccess = false;
+        for (final Endpoint endpoint : sandbox.endpoints())
+        {
+            final Network network = networks.byId(endpoint.networkId());
+            if (network == null || !endpoint.hasInterface())
+            {
+                continue;
+            }
+            if (hasEmbeddedDns(network))
+            {
+                networkIds.add(network.id());
+            }
+            externalAccess |= network.isBridge() && !network.internal();
+        }
+        if (networkIds.isEmpty())
+        {
+            return null;
+        }
+        final Map<String, String> aliases = new HashMap<>();
+        for (final String spec : sandbox.links())
+        {
+            final Link link = Link.parse(spec);
+            aliases.put(link.alias(), link.name());
+        }
+        final List<InetSocketAddress> upstreams = new ArrayList<>();
+        for (final String server : sandbox.dns().isEmpty() ? etcFiles.hostNameservers() : sandbox.dns())
+        {
+            if (EmbeddedDns.ADDRESS.equals(server))
+            {
+                // itself: the forwarder would skip it anyway, and resolv.conf's note would mislead
+                continue;
+            }
+            try
+            {
+                upstreams.add(new InetSocketAddress(Ipv4Address.format(Ipv4Address.parse(server)), EmbeddedDns.PORT));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                // an IPv6 resolver of the host: the embedded DNS forwards over IPv4 only
+            }
+        }
+        return new DnsScope(networkIds, aliases, upstreams, externalAccess);
+    }
+
+    /**
+     * Tells the embedded DNS every name it answers: this host's containers on user-defined
+     * networks and, on overlays, the other hosts' (from the cluster's mirror). Called after every
+     * change of the model, so a container that leaves a network stops resolving there at once.
+     */
+    void refresh()
+    {
+        if (dns == null)
+        {
+            return;
+        }
+        final List<NameTable.Binding> bindings = new ArrayList<>();
+        for (final Sandbox sandbox : sandboxes.all())
+        {
+            if (Sandbox.REMOVING.equals(sandbox.state()))
+            {
+                continue;
+            }
+            for (final Endpoint endpoint : sandbox.endpoints())
+            {
+                final Network network = networks.byId(endpoint.networkId());
+                if (network != null && hasEmbeddedDns(network) && endpoint.ipv4Address() != null && endpoint.isSettled())
+                {
+                    final List<String> names = new ArrayList<>();
+                    names.add(sandbox.name());
+                    names.addAll(endpoint.aliases());
+                    names.add(sandbox.shortId());
+                    bindings.add(new NameTable.Binding(network.id(), network.name(), endpoint.id(),
+                        Ipv4Address.parse(endpoint.ipv4Address()), names));
+                }
+            }
+        }
+        if (cluster != null)
+        {
+            for (final Network network : networks.all())
+            {
+                if (network.isOverlay())
+                {
+                    remoteBindings(network, bindings);
+                }
+            }
+        }
+        dns.names().replaceAll(bindings);
+    }
+
+    /** The other hosts' containers on an overlay, as its mirror holds them. */
+    private void remoteBindings(final Network network, final List<NameTable.Binding> bindings)
+    {
+        for (final RemoteEndpoint remote : cluster.endpoints(network.id()))
+        {
+            if (cluster.self().ip().equals(remote.host()) || remote.sandbox() == null)
+            {
+                continue;
+            }
+            try
+            {
+                final List<String> names = new ArrayList<>();
+                names.add(remote.sandbox());
+                names.addAll(remote.names());
+                bindings.add(new NameTable.Binding(network.id(), network.name(), remote.endpoint(),
+                    Ipv4Address.parse(remote.ip()), names));
+            }
+            catch (final IllegalArgumentException ex)
+            {
+                // a record another host wrote wrongly; the overlay's reconciliation logs it
+            }
+        }
+    }
+}

@@ -1,0 +1,241 @@
+package io.lanyard.control;
+
+import io.lanyard.control.ControlPlane.Attachment;
+import io.lanyard.control.model.Endpoint;
+import io.lanyard.control.model.IpamPool;
+import io.lanyard.control.model.Network;
+import io.lanyard.control.model.Sandbox;
+import io.lanyard.control.sandbox.InterfaceSpec;
+import io.lanyard.control.sandbox.SandboxPlumbing;
+import io.lanyard.dataplane.Dataplane;
+import io.lanyard.dataplane.Port;
+import io.lanyard.forwarding.addr.Ipv4Address;
+import io.lanyard.forwarding.addr.Ipv4Cidr;
+import io.lanyard.forwarding.addr.MacAddress;
+import io.lanyard.tap.TapDevice;
+
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What joins a sandbox to the switch: its namespace, a TAP inside it for each endpoint (MAC,
+ * address, MTU, and the default route through the first network with a way out), and the switch
+ * port the dataplane reads that TAP through.
+ */
+final class SandboxWiring implements AutoCloseable
+{
+    private final NetworkTable networks;
+    private final SwitchDomains domains;
+    private final SandboxPlumbing plumbing;
+    private final Dataplane dataplane;
+    private final ControlPlane.Routing routing;
+    /** Endpoint ID → the live TAP and switch port behind it. */
+    private final Map<String, Attachment> attachments = new HashMap<>();
+
+    SandboxWiring(final NetworkTable networks, final SwitchDomains domains, final SandboxPlumbing plumbing, final Dataplane dataplane,
+        final ControlPlane.Routing routing)
+    {
+        this.networks = networks;
+        this.domains = domains;
+        this.plumbing = plumbing;
+        this.dataplane = dataplane;
+        this.routing = routing;
+    }
+
+    /**
+     * Makes the sandbox's namespace and interfaces exist and its interfaces switch ports.
+     * Idempotent: on restore it re-attaches to what survived and recreates what did not.
+     */
+    void wire(final Sandbox sandbox, final boolean restoring)
+    {
+        if (sandbox.isHostNetwork())
+        {
+            return;
+        }
+        if (!restoring || !plumbing.namespaceExists(sandbox.netns()))
+        {
+            plumbing.createNamespace(sandbox.netns());
+        }
+        final String defaultRoute = defaultRouteFor(sandbox);
+        for (final Endpoint endpoint : sandbox.endpoints())
+        {
+            if (endpoint.hasInterface())
+            {
+                attach(sandbox, endpoint, endpoint.id().equals(defaultRoute));
+            }
+        }
+    }
+
+    /** Gives a running sandbox the interface of one more endpoint (already among its endpoints). */
+    void connect(final Sandbox sandbox, final Endpoint endpoint)
+    {
+        if (!plumbing.namespaceExists(sandbox.netns()))
+        {
+            throw new IllegalStateException("its network namespace " + sandbox.netns() + " is gone");
+        }
+        attach(sandbox, endpoint, endpoint.id().equals(defaultRouteFor(sandbox)));
+    }
+
+    private void attach(final Sandbox sandbox, final Endpoint endpoint, final boolean defaultRoute)
+    {
+        final Network network = networks.byId(endpoint.networkId());
+        // frames left for the receiver to segment or checksum cannot cross an overlay as one datagram
+        final TapDevice tap = network.isOverlay() ?
+            plumbing.openInterface(sandbox.netns(), interfaceSpec(endpoint, defaultRoute), TapDevice.OFFLOAD_NONE) :
+            plumbing.openInterface(sandbox.netns(), interfaceSpec(endpoint, defaultRoute));
+        final Port port;
+        try
+        {
+            port = dataplane.attachTap(tap, domains.domainOf(network.id()), sandbox.name() + "/" + endpoint.interfaceName());
+        }
+        catch (final RuntimeException ex)
+        {
+            plumbing.removeInterface(tap);
+            throw ex;
+        }
+        attachments.put(endpoint.id(), new Attachment(sandbox.id(), endpoint, tap, port));
+    }
+
+    /** Removes the endpoint's port and interface, whichever of them exist. */
+    void detach(final Sandbox sandbox, final Endpoint endpoint)
+    {
+        final Attachment attachment = attachments.remove(endpoint.id());
+        if (attachment != null)
+        {
+            BestEffort.attempt("detach " + attachment.port(), () -> dataplane.detach(attachment.port()));
+            BestEffort.attempt("remove " + attachment.tap(), () -> plumbing.removeInterface(attachment.tap()));
+        }
+        final Integer domain = domains.domainOf(endpoint.networkId());
+        if (domain != null && endpoint.macAddress() != null)
+        {
+            // its NATed flows would otherwise hold their ports and table entries until they time out
+            BestEffort.attempt("forget the connections of " + endpoint.ipv4Address(),
+                () -> dataplane.forgetEndpoint(domain, MacAddress.parse(endpoint.macAddress())));
+        }
+        else
+        {
+            removeLeftInterface(sandbox, endpoint);
+        }
+    }
+
+    /** {@link #detach}es every endpoint of the sandbox; its namespace stays. */
+    void unwire(final Sandbox sandbox)
+    {
+        for (final Endpoint endpoint : sandbox.endpoints())
+        {
+            detach(sandbox, endpoint);
+        }
+    }
+
+    /** Removes an endpoint's interface that the daemon holds no descriptor for (one a crash left), if there is one. */
+    void removeLeftInterface(final Sandbox sandbox, final Endpoint endpoint)
+    {
+        if (endpoint.hasInterface() && sandbox.netns() != null)
+        {
+            BestEffort.attempt("remove " + endpoint.interfaceName(),
+                () -> plumbing.removeInterface(sandbox.netns(), endpoint.interfaceName()));
+        }
+    }
+
+    void deleteNamespace(final Sandbox sandbox)
+    {
+        if (sandbox.netns() != null)
+        {
+            BestEffort.attempt("delete namespace " + sandbox.netns(), () -> plumbing.deleteNamespace(sandbox.netns()));
+        }
+    }
+
+    /**
+     * The endpoint the sandbox's default route goes through: its first interface on a network
+     * that is not internal (Docker keeps the default route of the first network).
+     */
+    String defaultRouteFor(final Sandbox sandbox)
+    {
+        for (final Endpoint endpoint : sandbox.endpoints())
+        {
+            final Network network = networks.byId(endpoint.networkId());
+            if (endpoint.hasInterface() && network != null && network.isBridge() && !network.internal())
+            {
+                return endpoint.id();
+            }
+        }
+        return null;
+    }
+
+    /** Points the default route at the endpoint that now carries it (after the one that did left). */
+    void reapplyDefaultRoute(final Sandbox sandbox)
+    {
+        final String routeVia = defaultRouteFor(sandbox);
+        for (final Endpoint endpoint : sandbox.endpoints())
+        {
+            if (endpoint.id().equals(routeVia))
+            {
+                plumbing.configure(sandbox.netns(), interfaceSpec(endpoint, true));
+            }
+        }
+    }
+
+    InterfaceSpec interfaceSpec(final Endpoint endpoint, final boolean defaultRoute)
+    {
+        final Network network = networks.byId(endpoint.networkId());
+        final int address = Ipv4Address.parse(endpoint.ipv4Address());
+        final IpamPool ipam = network.ipam().stream()
+            .filter(p -> Ipv4Cidr.parse(p.subnet()).contains(address))
+            .findFirst().orElseThrow(() -> new IllegalStateException("no subnet of " + network.name() + " holds " + endpoint.ipv4Address()));
+        return new InterfaceSpec(endpoint.interfaceName(), MacAddress.parse(endpoint.macAddress()), address,
+            endpoint.prefixLength(), Ipv4Address.parse(ipam.gateway()), mtu(network), defaultRoute);
+    }
+
+    /** An overlay's interfaces leave room for the VXLAN encapsulation on the underlay, unless the network sets its MTU. */
+    private int mtu(final Network network)
+    {
+        if (network.isOverlay() && !network.options().containsKey(Network.OPTION_MTU))
+        {
+            return routing.cluster() == null ? Network.DEFAULT_MTU - ControlPlane.OVERLAY_OVERHEAD : routing.cluster().endpointMtu();
+        }
+        return network.mtu();
+    }
+
+    /** The lowest {@code ethN} the sandbox does not use yet. */
+    static String nextInterfaceName(final Sandbox sandbox)
+    {
+        final Set<String> taken = new HashSet<>();
+        sandbox.endpoints().forEach(e -> taken.add(e.interfaceName()));
+        int index = 0;
+        while (taken.contains("eth" + index))
+        {
+            index++;
+        }
+        return "eth" + index;
+    }
+
+    /** @return null when the endpoint has no live interface here. */
+    Attachment attachment(final String endpointId)
+    {
+        return attachments.get(endpointId);
+    }
+
+    /** The live switch ports: port ID → attachment. */
+    Map<Integer, Attachment> byPort()
+    {
+        final Map<Integer, Attachment> byPort = new HashMap<>();
+        for (final Attachment attachment : attachments.values())
+        {
+            byPort.put(attachment.port().id(), attachment);
+        }
+        return byPort;
+    }
+
+    /** Lets go of the TAPs' descriptors; the devices are persistent and stay for the next start. */
+    @Override
+    public void close()
+    {
+        for (final Attachment attachment : attachments.values())
+        {
+            attachment.tap().close();
+        }
+        attachments.clear();
+    }
+}
