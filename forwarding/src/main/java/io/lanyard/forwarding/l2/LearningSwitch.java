@@ -83,31 +83,16 @@ public final class LearningSwitch implements Router.Domains
     public void forward(final int ingressPort, final MutableDirectBuffer buffer, final int offset, final int length,
         final long nowNanos, final Verdict verdict)
     {
-        final int domain = domainOf(ingressPort);
+        if (router != null && ingressPort >= 0 && ingressPort == router.uplinkPort() && domainOf(ingressPort) == NO_DOMAIN)
+        {
+            router.fromUplink(buffer, offset, length, nowNanos, this, verdict);
+            return;
+        }
+        final int domain = admit(ingressPort, buffer, offset, length, nowNanos, verdict);
         if (domain == NO_DOMAIN)
         {
-            if (router != null && ingressPort == router.uplinkPort() && ingressPort >= 0)
-            {
-                router.fromUplink(buffer, offset, length, nowNanos, this, verdict);
-                return;
-            }
-            verdict.drop(DropReason.NO_INGRESS_PORT);
             return;
         }
-        frame.wrap(buffer, offset, length);
-        if (!frame.isValid())
-        {
-            verdict.drop(DropReason.MALFORMED);
-            return;
-        }
-
-        final long source = frame.source();
-        if (source == 0 || MacAddress.isGroup(source))
-        {
-            verdict.drop(DropReason.BAD_SOURCE_MAC);
-            return;
-        }
-        macTable.learn(domain, source, ingressPort, nowNanos);
 
         final long destination = frame.destination();
         final int etherType = frame.etherType();
@@ -144,7 +129,50 @@ public final class LearningSwitch implements Router.Domains
                 return;
             }
         }
+        deliver(domain, ingressPort, destination, etherType, nowNanos, verdict);
+    }
 
+    /**
+     * Lets a frame into its ingress port's domain: the port must be attached, the frame hold an
+     * Ethernet header and come from a station's (unicast, non-zero) MAC, which is learned behind
+     * the port.
+     *
+     * @return the domain, or {@link #NO_DOMAIN} with the drop written into {@code verdict}.
+     */
+    public int admit(final int ingressPort, final MutableDirectBuffer buffer, final int offset, final int length,
+        final long nowNanos, final Verdict verdict)
+    {
+        final int domain = domainOf(ingressPort);
+        if (domain == NO_DOMAIN)
+        {
+            verdict.drop(DropReason.NO_INGRESS_PORT);
+            return NO_DOMAIN;
+        }
+        frame.wrap(buffer, offset, length);
+        if (!frame.isValid())
+        {
+            verdict.drop(DropReason.MALFORMED);
+            return NO_DOMAIN;
+        }
+
+        final long source = frame.source();
+        if (source == 0 || MacAddress.isGroup(source))
+        {
+            verdict.drop(DropReason.BAD_SOURCE_MAC);
+            return NO_DOMAIN;
+        }
+        macTable.learn(domain, source, ingressPort, nowNanos);
+        return domain;
+    }
+
+    /**
+     * Switches a frame {@link #admit admitted} into {@code domain} by its destination MAC and
+     * EtherType, writing where it goes into {@code verdict}: the learned port, a flood, or a drop
+     * (back to its own port, or container IP that ICC forbids).
+     */
+    public void deliver(final int domain, final int ingressPort, final long destination, final int etherType,
+        final long nowNanos, final Verdict verdict)
+    {
         final boolean containerIp = iccOff[domain] && !hostSide[ingressPort] && etherType == EthernetFrame.ETHER_TYPE_IPV4;
         final int egress = MacAddress.isGroup(destination) ? MacTable.MISSING : macTable.lookup(domain, destination, nowNanos);
         if (egress == MacTable.MISSING)
