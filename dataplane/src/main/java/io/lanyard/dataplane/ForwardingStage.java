@@ -1,6 +1,7 @@
 package io.lanyard.dataplane;
 
 import com.lmax.disruptor.EventHandler;
+import io.lanyard.forwarding.bridge.GatewaySwitch;
 import io.lanyard.forwarding.l2.LearningSwitch;
 import io.lanyard.forwarding.l2.MacTable;
 import io.lanyard.forwarding.l3.Router;
@@ -25,10 +26,11 @@ import java.util.concurrent.CompletableFuture;
  * whole sweep a second). The dataplane wakes the stage once a second, so an idle pipeline keeps
  * house too. The clock is read once per batch.
  *
- * <p>Each frame is decided by the {@link OverlaySwitch} (the learning switch, with each overlay
- * network's other hosts behind its overlay port), which writes the slot's verdict: for a frame
- * for an overlay port, with the VTEP (or VTEPs) to send it to. The stage then fits the slot to
- * a frame the decision rewrote and counts a drop against the ingress port.
+ * <p>Each frame is decided by the {@link OverlaySwitch} (the {@link GatewaySwitch}: the learning
+ * switch, each network's gateway and the router behind it; with each overlay network's other
+ * hosts behind its overlay port), which writes the slot's verdict: for a frame for an overlay
+ * port, with the VTEP (or VTEPs) to send it to. The stage then fits the slot to a frame the
+ * decision rewrote and counts a drop against the ingress port.
  */
 public final class ForwardingStage implements EventHandler<FrameSlot>
 {
@@ -37,6 +39,7 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
     private static final long CONNECTION_SWEEP_INTERVAL_NANOS = 10_000_000L;
     private static final int DROP_NO_INGRESS_PORT = DropReason.NO_INGRESS_PORT.ordinal();
 
+    private final GatewaySwitch gatewaySwitch;
     private final LearningSwitch learningSwitch;
     private final Port[] ports;
     private final ManyToOneConcurrentArrayQueue<ForwardingCommand> commands;
@@ -50,21 +53,22 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
     private long lastConnectionSweep;
 
     ForwardingStage(
-        final LearningSwitch learningSwitch,
+        final GatewaySwitch gatewaySwitch,
         final Port[] ports,
         final ManyToOneConcurrentArrayQueue<ForwardingCommand> commands,
         final OneToOneConcurrentArrayQueue<Fence> fences,
         final NanoClock clock,
         final DataplaneCounters counters)
     {
-        this.learningSwitch = learningSwitch;
+        this.gatewaySwitch = gatewaySwitch;
+        this.learningSwitch = gatewaySwitch.learningSwitch();
         this.ports = ports;
         this.commands = commands;
         this.fences = fences;
         this.clock = clock;
         this.counters = counters;
         this.now = clock.nanoTime();
-        this.overlaySwitch = new OverlaySwitch(learningSwitch, now);
+        this.overlaySwitch = new OverlaySwitch(gatewaySwitch, now);
         this.nextHousekeeping = now + HOUSEKEEPING_INTERVAL_NANOS;
         this.lastConnectionSweep = now;
     }
@@ -126,7 +130,7 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
             counters.macEntries.setRelease(macTable.size());
             counters.macLearnRefused.setRelease(macTable.learnRefused());
             counters.macMoves.setRelease(macTable.moves());
-            final Router router = learningSwitch.router();
+            final Router router = gatewaySwitch.router();
             if (router != null)
             {
                 final ConnectionTable connections = router.connections();
@@ -143,7 +147,7 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
             final long elapsed = Math.min(now - lastConnectionSweep, 1_000_000_000L);
             lastConnectionSweep = now;
             nextConnectionSweep = now + CONNECTION_SWEEP_INTERVAL_NANOS;
-            final Router router = learningSwitch.router();
+            final Router router = gatewaySwitch.router();
             if (router != null)
             {
                 final ConnectionTable connections = router.connections();
@@ -160,7 +164,7 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
 
     void configureDomain(final int domain, final int gatewayAddress, final long gatewayMac, final boolean icc)
     {
-        learningSwitch.configureDomain(domain, gatewayAddress, gatewayMac, icc);
+        gatewaySwitch.configureDomain(domain, gatewayAddress, gatewayMac, icc);
     }
 
     /** @return false when the switch already holds as many pairs as it may. */
@@ -193,7 +197,7 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
 
     Router router()
     {
-        return learningSwitch.router();
+        return gatewaySwitch.router();
     }
 
     /** Detaches the port and fences the transmit stage behind the current sequence. */
