@@ -58,59 +58,19 @@ final class ClusterMirror
         final boolean put = type == WatchEvent.Type.PUT;
         if (key.startsWith(ClusterKeys.NETWORKS))
         {
-            final String id = key.substring(ClusterKeys.NETWORKS.length());
-            if (put)
-            {
-                decode(key, value, Network.class).ifPresent(network -> networks.put(id, network));
-            }
-            else
-            {
-                networks.remove(id);
-            }
+            applyTo(networks, key.substring(ClusterKeys.NETWORKS.length()), put, key, value, Network.class);
         }
         else if (key.startsWith(ClusterKeys.ADDRESSES))
         {
-            final String[] parts = key.substring(ClusterKeys.ADDRESSES.length()).split("/", 2);
-            if (parts.length == 2)
-            {
-                if (put)
-                {
-                    decode(key, value, AddressClaim.class).ifPresent(claim ->
-                        claims.computeIfAbsent(parts[0], id -> new HashMap<>()).put(parts[1], claim));
-                }
-                else if (claims.containsKey(parts[0]))
-                {
-                    claims.get(parts[0]).remove(parts[1]);
-                }
-            }
+            applyPerNetwork(claims, key.substring(ClusterKeys.ADDRESSES.length()), put, key, value, AddressClaim.class);
         }
         else if (key.startsWith(ClusterKeys.ENDPOINTS))
         {
-            final String[] parts = key.substring(ClusterKeys.ENDPOINTS.length()).split("/", 2);
-            if (parts.length == 2)
-            {
-                if (put)
-                {
-                    decode(key, value, RemoteEndpoint.class).ifPresent(endpoint ->
-                        endpoints.computeIfAbsent(parts[0], id -> new HashMap<>()).put(parts[1], endpoint));
-                }
-                else if (endpoints.containsKey(parts[0]))
-                {
-                    endpoints.get(parts[0]).remove(parts[1]);
-                }
-            }
+            applyPerNetwork(endpoints, key.substring(ClusterKeys.ENDPOINTS.length()), put, key, value, RemoteEndpoint.class);
         }
         else if (key.startsWith(ClusterKeys.HOSTS))
         {
-            final String ip = key.substring(ClusterKeys.HOSTS.length());
-            if (put)
-            {
-                decode(key, value, Host.class).ifPresent(host -> hosts.put(ip, host));
-            }
-            else
-            {
-                hosts.remove(ip);
-            }
+            applyTo(hosts, key.substring(ClusterKeys.HOSTS.length()), put, key, value, Host.class);
         }
     }
 
@@ -179,6 +139,44 @@ final class ClusterMirror
         if (held != null)
         {
             held.remove(endpointId);
+        }
+    }
+
+    /** A key that ends in {@code ID}: the record is put under the ID, or removed. */
+    private static <T> void applyTo(
+        final Map<String, T> table, final String id, final boolean put, final String key, final byte[] value, final Class<T> type)
+    {
+        if (put)
+        {
+            decode(key, value, type).ifPresent(record -> table.put(id, record));
+        }
+        else
+        {
+            table.remove(id);
+        }
+    }
+
+    /** A key that ends in {@code NETWORK/ID}: the same in that network's table; a key without both parts is ignored. */
+    private static <T> void applyPerNetwork(
+        final Map<String, Map<String, T>> tables,
+        final String networkAndId,
+        final boolean put,
+        final String key,
+        final byte[] value,
+        final Class<T> type)
+    {
+        final String[] parts = networkAndId.split("/", 2);
+        if (parts.length == 2)
+        {
+            if (put)
+            {
+                decode(key, value, type).ifPresent(record ->
+                    tables.computeIfAbsent(parts[0], id -> new HashMap<>()).put(parts[1], record));
+            }
+            else if (tables.containsKey(parts[0]))
+            {
+                tables.get(parts[0]).remove(parts[1]);
+            }
         }
     }
 
