@@ -4,9 +4,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 
 /**
- * What one {@link UserlandProxy} counts. Its TCP pairs and UDP flows add from the loops' threads;
- * the proxy's accessors read from any thread. Counters, not logs: nothing in a proxy logs per
- * connection or per datagram.
+ * What one {@link UserlandProxy} counts: its TCP pairs and UDP flows add from the loops' threads, and
+ * the proxy's accessors read from any thread.
  */
 final class ProxyCounters
 {
