@@ -1,12 +1,59 @@
 package io.lanyard.control.overlay;
 
-import java.util.List;
+import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.SerializationFeature;
+import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 
-/** The values the hosts of a cluster write for each other, as JSON under {@link OverlayCluster#ROOT}. */
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * The values the hosts of a cluster write for each other, as JSON under {@link OverlayCluster#ROOT}
+ * (the keys are {@link ClusterKeys}'), and their encoding. A value that does not decode is another
+ * host's (or another version's) business: it is logged and skipped, never fatal.
+ */
 public final class ClusterRecords
 {
+    private static final System.Logger LOG = System.getLogger(ClusterRecords.class.getName());
+    private static final ObjectMapper JSON = JsonMapper.builder()
+        .addModule(new JavaTimeModule())
+        .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
+        .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
+        .build();
+
     private ClusterRecords()
     {
+    }
+
+    static byte[] encode(final Object value)
+    {
+        try
+        {
+            return JSON.writeValueAsBytes(value);
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
+    /** The value of {@code key} as a {@code type}; empty, and a warning logged, when it is not one. */
+    static <T> Optional<T> decode(final String key, final byte[] value, final Class<T> type)
+    {
+        try
+        {
+            return Optional.of(JSON.readValue(value, type));
+        }
+        catch (final IOException ex)
+        {
+            LOG.log(System.Logger.Level.WARNING, "ignoring " + key + " in the cluster store: not a " + type.getSimpleName() +
+                " (" + ex.getMessage().lines().findFirst().orElse("") + ")");
+            return Optional.empty();
+        }
     }
 
     /**

@@ -1,10 +1,5 @@
 package io.lanyard.control.overlay;
 
-import com.fasterxml.jackson.databind.DeserializationFeature;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
-import com.fasterxml.jackson.databind.json.JsonMapper;
-import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.lanyard.control.cluster.ClusterStore;
 import io.lanyard.control.cluster.ClusterStoreException;
 import io.lanyard.control.cluster.Entry;
@@ -16,19 +11,12 @@ import io.lanyard.control.model.Network;
 import io.lanyard.control.overlay.ClusterRecords.AddressClaim;
 import io.lanyard.control.overlay.ClusterRecords.Host;
 import io.lanyard.control.overlay.ClusterRecords.RemoteEndpoint;
-import io.lanyard.forwarding.addr.Ipv4Address;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Comparator;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
@@ -36,22 +24,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Function;
 
+import static io.lanyard.control.overlay.ClusterRecords.decode;
+import static io.lanyard.control.overlay.ClusterRecords.encode;
+
 /**
  * This host's membership of a cluster: what it shares with the other hosts through the cluster
- * store, and a mirror of what they share, kept current by one watch.
- *
- * <p>The keys, under {@link #ROOT}:
- * <ul>
- *   <li>{@code networks/ID}: an overlay network, as JSON. Created and removed only while holding
- *       {@code locks/networks} (a create-if-absent key under a short lease), so names, subnets and
- *       VNIs are checked against every network of the cluster at once.</li>
- *   <li>{@code addresses/NETWORK/IP}: an address taken by a container. Made with a
- *       create-if-absent and kept until the container leaves, so two hosts racing for an address
- *       never both get it.</li>
- *   <li>{@code endpoints/NETWORK/ENDPOINT} and {@code hosts/IP}: this host's containers and the
- *       host itself, under the host's lease: when its daemon dies they vanish a TTL later, and the
- *       other hosts take its containers out of their tables.</li>
- * </ul>
+ * store (laid out as {@link ClusterKeys} says), and a {@link ClusterMirror} of what they share, kept
+ * current by one watch.
  *
  * <p>The mirror starts from one read of {@link #ROOT} and follows the watch from the revision
  * after it. It is read by the control plane, which hears of each change through the listener (on
@@ -67,12 +46,6 @@ public final class OverlayCluster implements AutoCloseable
     public static final String ROOT = "/lanyard/v1/";
     public static final Duration DEFAULT_TTL = Duration.ofSeconds(15);
 
-    static final String NETWORKS = ROOT + "networks/";
-    static final String ADDRESSES = ROOT + "addresses/";
-    static final String ENDPOINTS = ROOT + "endpoints/";
-    static final String HOSTS = ROOT + "hosts/";
-    static final String NETWORK_LOCK = ROOT + "locks/networks";
-
     private static final System.Logger LOG = System.getLogger(OverlayCluster.class.getName());
     private static final long RETRY_MILLIS = 2_000;
     private static final Duration LOCK_TTL = Duration.ofSeconds(10);
@@ -83,11 +56,7 @@ public final class OverlayCluster implements AutoCloseable
     private final Host self;
     private final Duration ttl;
     private final int endpointMtu;
-    private final ObjectMapper json = JsonMapper.builder()
-        .addModule(new JavaTimeModule())
-        .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
-        .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
-        .build();
+    private final ClusterMirror mirror = new ClusterMirror();
     private final ScheduledExecutorService worker = Executors.newSingleThreadScheduledExecutor(runnable ->
     {
         final Thread thread = new Thread(runnable, "lanyard-cluster");
@@ -97,14 +66,6 @@ public final class OverlayCluster implements AutoCloseable
     private final AtomicBoolean changePending = new AtomicBoolean();
     /** This host's leased keys and their values, written again under a new lease when the old one lapses. */
     private final Map<String, byte[]> leased = new ConcurrentHashMap<>();
-
-    // the mirror, guarded by itself
-    private final Object mirror = new Object();
-    private final Map<String, Network> networks = new LinkedHashMap<>();
-    private final Map<String, Map<String, RemoteEndpoint>> endpoints = new HashMap<>();
-    private final Map<String, Map<String, AddressClaim>> claims = new HashMap<>();
-    private final Map<String, Host> hosts = new HashMap<>();
-    private boolean synced;
 
     // the lease and watch, guarded by this
     private Lease lease;
@@ -160,10 +121,7 @@ public final class OverlayCluster implements AutoCloseable
     /** Whether the mirror has been read from the store at least once since the daemon started. */
     public boolean isSynced()
     {
-        synchronized (mirror)
-        {
-            return synced;
-        }
+        return mirror.isSynced();
     }
 
     // ------------------------------------------------------------------------------------------
@@ -173,47 +131,25 @@ public final class OverlayCluster implements AutoCloseable
     /** The cluster's overlay networks, oldest first. */
     public List<Network> networks()
     {
-        synchronized (mirror)
-        {
-            return networks.values().stream().sorted(Comparator.comparing(Network::created)).toList();
-        }
+        return mirror.networks();
     }
 
     /** The containers of a network on every host, this one's included. */
     public List<RemoteEndpoint> endpoints(final String networkId)
     {
-        synchronized (mirror)
-        {
-            return List.copyOf(endpoints.getOrDefault(networkId, Map.of()).values());
-        }
+        return mirror.endpoints(networkId);
     }
 
     /** The addresses of a network taken cluster-wide: address → claim. */
     public Map<String, AddressClaim> claims(final String networkId)
     {
-        synchronized (mirror)
-        {
-            return Map.copyOf(claims.getOrDefault(networkId, Map.of()));
-        }
+        return mirror.claims(networkId);
     }
 
     /** The hosts with containers on a network, by address (a host not registered shows its address as its name). */
     public List<Host> peers(final String networkId)
     {
-        synchronized (mirror)
-        {
-            final Map<String, Host> peers = new TreeMap<>(Comparator.comparingLong(OverlayCluster::sortKey));
-            for (final RemoteEndpoint endpoint : endpoints.getOrDefault(networkId, Map.of()).values())
-            {
-                peers.computeIfAbsent(endpoint.host(), ip -> hosts.getOrDefault(ip, new Host(ip, ip)));
-            }
-            return List.copyOf(peers.values());
-        }
-    }
-
-    private static long sortKey(final String ip)
-    {
-        return Integer.toUnsignedLong(Ipv4Address.parse(ip));
+        return mirror.peers(networkId);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -229,16 +165,13 @@ public final class OverlayCluster implements AutoCloseable
         return withNetworkLock(() ->
         {
             final List<Network> existing = new ArrayList<>();
-            for (final Entry entry : store.getPrefix(NETWORKS).entries().values())
+            for (final Entry entry : store.getPrefix(ClusterKeys.NETWORKS).entries().values())
             {
                 decode(entry.key(), entry.value(), Network.class).ifPresent(existing::add);
             }
             final Network network = plan.apply(existing);
-            store.put(NETWORKS + network.id(), encode(network));
-            synchronized (mirror)
-            {
-                networks.put(network.id(), network);
-            }
+            store.put(ClusterKeys.network(network.id()), encode(network));
+            mirror.putNetwork(network);
             return network;
         });
     }
@@ -254,17 +187,14 @@ public final class OverlayCluster implements AutoCloseable
         return withNetworkLock(() ->
         {
             final List<AddressClaim> holders = new ArrayList<>();
-            for (final Entry entry : store.getPrefix(ADDRESSES + network.id() + "/").entries().values())
+            for (final Entry entry : store.getPrefix(ClusterKeys.addresses(network.id())).entries().values())
             {
                 decode(entry.key(), entry.value(), AddressClaim.class).ifPresent(holders::add);
             }
             if (holders.isEmpty())
             {
-                store.delete(NETWORKS + network.id());
-                synchronized (mirror)
-                {
-                    networks.remove(network.id());
-                }
+                store.delete(ClusterKeys.network(network.id()));
+                mirror.removeNetwork(network.id());
             }
             return holders;
         });
@@ -278,21 +208,18 @@ public final class OverlayCluster implements AutoCloseable
     public boolean claimAddress(final String networkId, final String ip, final String endpointId, final String sandbox)
     {
         final AddressClaim claim = new AddressClaim(endpointId, sandbox, self.ip());
-        if (!store.putIfAbsent(ADDRESSES + networkId + "/" + ip, encode(claim)))
+        if (!store.putIfAbsent(ClusterKeys.address(networkId, ip), encode(claim)))
         {
             return false;
         }
-        synchronized (mirror)
-        {
-            claims.computeIfAbsent(networkId, id -> new HashMap<>()).put(ip, claim);
-        }
+        mirror.putClaim(networkId, ip, claim);
         return true;
     }
 
     /** Gives an address back, if {@code endpointId} still holds it. */
     public void releaseAddress(final String networkId, final String ip, final String endpointId)
     {
-        final String key = ADDRESSES + networkId + "/" + ip;
+        final String key = ClusterKeys.address(networkId, ip);
         final Optional<Entry> entry = store.entry(key);
         if (entry.isPresent())
         {
@@ -302,14 +229,7 @@ public final class OverlayCluster implements AutoCloseable
                 store.deleteIfUnchanged(key, entry.get().modRevision());
             }
         }
-        synchronized (mirror)
-        {
-            final Map<String, AddressClaim> held = claims.get(networkId);
-            if (held != null && held.get(ip) != null && endpointId.equals(held.get(ip).endpoint()))
-            {
-                held.remove(ip);
-            }
-        }
+        mirror.removeClaim(networkId, ip, endpointId);
     }
 
     /**
@@ -318,13 +238,10 @@ public final class OverlayCluster implements AutoCloseable
      */
     public void register(final RemoteEndpoint endpoint)
     {
-        final String key = ENDPOINTS + endpoint.network() + "/" + endpoint.endpoint();
+        final String key = ClusterKeys.endpoint(endpoint.network(), endpoint.endpoint());
         final byte[] value = encode(endpoint);
         leased.put(key, value);
-        synchronized (mirror)
-        {
-            endpoints.computeIfAbsent(endpoint.network(), id -> new HashMap<>()).put(endpoint.endpoint(), endpoint);
-        }
+        mirror.putEndpoint(endpoint);
         store.put(key, value, currentLease());
     }
 
@@ -334,7 +251,7 @@ public final class OverlayCluster implements AutoCloseable
      */
     public void registerLater(final RemoteEndpoint endpoint)
     {
-        final String key = ENDPOINTS + endpoint.network() + "/" + endpoint.endpoint();
+        final String key = ClusterKeys.endpoint(endpoint.network(), endpoint.endpoint());
         leased.put(key, encode(endpoint));
         onWorker(() -> writeLeased(key));
     }
@@ -352,24 +269,17 @@ public final class OverlayCluster implements AutoCloseable
         }
         catch (final ClusterStoreException ex)
         {
-            retryLater("register " + key.substring(ROOT.length()), ex, () -> writeLeased(key));
+            retryLater("register " + ClusterKeys.relative(key), ex, () -> writeLeased(key));
         }
     }
 
     /** Takes one of this host's endpoints out of the cluster. */
     public void withdraw(final String networkId, final String endpointId)
     {
-        final String key = ENDPOINTS + networkId + "/" + endpointId;
+        final String key = ClusterKeys.endpoint(networkId, endpointId);
         store.delete(key);
         leased.remove(key);
-        synchronized (mirror)
-        {
-            final Map<String, RemoteEndpoint> held = endpoints.get(networkId);
-            if (held != null)
-            {
-                held.remove(endpointId);
-            }
-        }
+        mirror.removeEndpoint(networkId, endpointId);
     }
 
     /** Deletes a claim of this host's that no endpoint of it holds (left by a write whose answer was lost). */
@@ -395,15 +305,7 @@ public final class OverlayCluster implements AutoCloseable
         {
             currentLease();
             final PrefixSnapshot snapshot = store.getPrefix(ROOT);
-            synchronized (mirror)
-            {
-                networks.clear();
-                endpoints.clear();
-                claims.clear();
-                hosts.clear();
-                snapshot.entries().forEach((key, entry) -> apply(WatchEvent.Type.PUT, key, entry.value()));
-                synced = true;
-            }
+            mirror.reset(snapshot);
             synchronized (this)
             {
                 if (watch != null)
@@ -415,10 +317,7 @@ public final class OverlayCluster implements AutoCloseable
                     @Override
                     public void onEvent(final WatchEvent event)
                     {
-                        synchronized (mirror)
-                        {
-                            apply(event.type(), event.key(), event.value());
-                        }
+                        mirror.apply(event.type(), event.key(), event.value());
                         notifyChange();
                     }
 
@@ -456,7 +355,7 @@ public final class OverlayCluster implements AutoCloseable
         final Lease granted = store.grantLease(ttl, lapsed -> onWorker(this::renewLease));
         try
         {
-            store.put(HOSTS + self.ip(), encode(self), granted);
+            store.put(ClusterKeys.host(self.ip()), encode(self), granted);
             for (final Map.Entry<String, byte[]> key : leased.entrySet())
             {
                 store.put(key.getKey(), key.getValue(), granted);
@@ -528,7 +427,7 @@ public final class OverlayCluster implements AutoCloseable
         try
         {
             final long deadline = System.nanoTime() + LOCK_WAIT_NANOS;
-            while (!store.putIfAbsent(NETWORK_LOCK, self.ip().getBytes(java.nio.charset.StandardCharsets.UTF_8), lock))
+            while (!store.putIfAbsent(ClusterKeys.NETWORK_LOCK, self.ip().getBytes(java.nio.charset.StandardCharsets.UTF_8), lock))
             {
                 if (System.nanoTime() - deadline > 0)
                 {
@@ -591,94 +490,6 @@ public final class OverlayCluster implements AutoCloseable
                     LOG.log(System.Logger.Level.ERROR, "cannot apply a cluster change: " + ex.getMessage(), ex);
                 }
             });
-        }
-    }
-
-    /** Applies one key's change to the mirror (the caller holds it). */
-    private void apply(final WatchEvent.Type type, final String key, final byte[] value)
-    {
-        final boolean put = type == WatchEvent.Type.PUT;
-        if (key.startsWith(NETWORKS))
-        {
-            final String id = key.substring(NETWORKS.length());
-            if (put)
-            {
-                decode(key, value, Network.class).ifPresent(network -> networks.put(id, network));
-            }
-            else
-            {
-                networks.remove(id);
-            }
-        }
-        else if (key.startsWith(ADDRESSES))
-        {
-            final String[] parts = key.substring(ADDRESSES.length()).split("/", 2);
-            if (parts.length == 2)
-            {
-                if (put)
-                {
-                    decode(key, value, AddressClaim.class).ifPresent(claim ->
-                        claims.computeIfAbsent(parts[0], id -> new HashMap<>()).put(parts[1], claim));
-                }
-                else if (claims.containsKey(parts[0]))
-                {
-                    claims.get(parts[0]).remove(parts[1]);
-                }
-            }
-        }
-        else if (key.startsWith(ENDPOINTS))
-        {
-            final String[] parts = key.substring(ENDPOINTS.length()).split("/", 2);
-            if (parts.length == 2)
-            {
-                if (put)
-                {
-                    decode(key, value, RemoteEndpoint.class).ifPresent(endpoint ->
-                        endpoints.computeIfAbsent(parts[0], id -> new HashMap<>()).put(parts[1], endpoint));
-                }
-                else if (endpoints.containsKey(parts[0]))
-                {
-                    endpoints.get(parts[0]).remove(parts[1]);
-                }
-            }
-        }
-        else if (key.startsWith(HOSTS))
-        {
-            final String ip = key.substring(HOSTS.length());
-            if (put)
-            {
-                decode(key, value, Host.class).ifPresent(host -> hosts.put(ip, host));
-            }
-            else
-            {
-                hosts.remove(ip);
-            }
-        }
-    }
-
-    private byte[] encode(final Object value)
-    {
-        try
-        {
-            return json.writeValueAsBytes(value);
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
-    }
-
-    private <T> Optional<T> decode(final String key, final byte[] value, final Class<T> type)
-    {
-        try
-        {
-            return Optional.of(json.readValue(value, type));
-        }
-        catch (final IOException ex)
-        {
-            LOG.log(System.Logger.Level.WARNING, "ignoring " + key + " in the cluster store: not a " + type.getSimpleName() +
-                " (" + ex.getMessage().lines().findFirst().orElse("") + ")");
-            return Optional.empty();
         }
     }
 

@@ -24,6 +24,8 @@ import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
 import java.io.IOException;
+import java.net.Inet6Address;
+import java.net.InetAddress;
 import java.net.StandardProtocolFamily;
 import java.nio.channels.SelectableChannel;
 import java.nio.channels.ServerSocketChannel;
@@ -179,6 +181,12 @@ public final class ProxyLoops implements AutoCloseable
         {
             loop.submit(() -> { }).awaitUninterruptibly(SOCKET_RELEASE_TIMEOUT_NANOS, TimeUnit.NANOSECONDS);
         }
+    }
+
+    /** The family of socket that binds or reaches {@code address}. */
+    static SocketProtocolFamily familyOf(final InetAddress address)
+    {
+        return address instanceof Inet6Address ? SocketProtocolFamily.INET6 : SocketProtocolFamily.INET;
     }
 
     private static StandardProtocolFamily jdkFamily(final SocketProtocolFamily family)
