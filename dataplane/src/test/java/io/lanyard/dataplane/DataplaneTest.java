@@ -88,8 +88,8 @@ class DataplaneTest
     void shouldWakeAStageThatWentIdleAndParked() throws InterruptedException
     {
         final RecordingSink sink = new RecordingSink();
-        final Port from = dataplane.attach(new RecordingSink(), RED, "from");
-        dataplane.attach(sink, RED, "to");
+        final Port from = dataplane.ports().attach(new RecordingSink(), RED, "from");
+        dataplane.ports().attach(sink, RED, "to");
         // long enough for the default backoff wait to stop polling and park its thread
         TimeUnit.MILLISECONDS.sleep(200);
 
@@ -106,11 +106,11 @@ class DataplaneTest
         final RecordingSink c = new RecordingSink();
         final RecordingSink d = new RecordingSink();
         final RecordingSink e = new RecordingSink();
-        final Port portA = dataplane.attach(a, RED, "red/a");
-        final Port portB = dataplane.attach(b, RED, "red/b");
-        final Port portC = dataplane.attach(c, RED, "red/c");
-        final Port portD = dataplane.attach(d, BLUE, "blue/d");
-        final Port portE = dataplane.attach(e, BLUE, "blue/e");
+        final Port portA = dataplane.ports().attach(a, RED, "red/a");
+        final Port portB = dataplane.ports().attach(b, RED, "red/b");
+        final Port portC = dataplane.ports().attach(c, RED, "red/c");
+        final Port portD = dataplane.ports().attach(d, BLUE, "blue/d");
+        final Port portE = dataplane.ports().attach(e, BLUE, "blue/e");
 
         final byte[] flooded = frame(MAC_UNKNOWN, MAC_A);
         dataplane.inject(portA.id(), flooded);
@@ -141,9 +141,9 @@ class DataplaneTest
         final RecordingSink a = new RecordingSink();
         final RecordingSink b = new RecordingSink();
         final RecordingSink c = new RecordingSink();
-        final Port portA = dataplane.attach(a, RED, "a");
-        final Port portB = dataplane.attach(b, RED, "b");
-        final Port portC = dataplane.attach(c, RED, "c");
+        final Port portA = dataplane.ports().attach(a, RED, "a");
+        final Port portB = dataplane.ports().attach(b, RED, "b");
+        final Port portC = dataplane.ports().attach(c, RED, "c");
 
         final byte[] whoHas = frame(MacAddress.BROADCAST, MAC_A);
         dataplane.inject(portA.id(), whoHas);
@@ -174,8 +174,8 @@ class DataplaneTest
     {
         final RecordingSink a = new RecordingSink();
         final RecordingSink b = new RecordingSink();
-        final Port portA = dataplane.attach(a, RED, "a");
-        final Port portB = dataplane.attach(b, RED, "b");
+        final Port portA = dataplane.ports().attach(a, RED, "a");
+        final Port portB = dataplane.ports().attach(b, RED, "b");
 
         for (int i = 0; i < 100; i++)
         {
@@ -197,8 +197,8 @@ class DataplaneTest
     {
         final RecordingSink a = new RecordingSink();
         final RecordingSink b = new RecordingSink();
-        final Port portA = dataplane.attach(a, RED, "a");
-        dataplane.attach(b, RED, "b");
+        final Port portA = dataplane.ports().attach(a, RED, "a");
+        dataplane.ports().attach(b, RED, "b");
 
         final List<byte[]> sent = new ArrayList<>();
         for (int i = 0; i < 1_000; i++)
@@ -221,9 +221,9 @@ class DataplaneTest
         final RecordingSink failing = new RecordingSink();
         failing.result = -EIO;
         final RecordingSink c = new RecordingSink();
-        final Port portA = dataplane.attach(a, RED, "a");
-        final Port portFailing = dataplane.attach(failing, RED, "failing");
-        final Port portC = dataplane.attach(c, RED, "c");
+        final Port portA = dataplane.ports().attach(a, RED, "a");
+        final Port portFailing = dataplane.ports().attach(failing, RED, "failing");
+        final Port portC = dataplane.ports().attach(c, RED, "c");
 
         dataplane.inject(portA.id(), frame(MacAddress.BROADCAST, MAC_A));
         dataplane.inject(portA.id(), frame(MacAddress.BROADCAST, MAC_A));
@@ -245,14 +245,14 @@ class DataplaneTest
         final RecordingSink a = new RecordingSink();
         final RecordingSink b = new RecordingSink();
         final RecordingSink c = new RecordingSink();
-        final Port portA = dataplane.attach(a, RED, "a");
-        final Port portB = dataplane.attach(b, RED, "b");
-        final Port portC = dataplane.attach(c, RED, "c");
+        final Port portA = dataplane.ports().attach(a, RED, "a");
+        final Port portB = dataplane.ports().attach(b, RED, "b");
+        final Port portC = dataplane.ports().attach(c, RED, "c");
         dataplane.inject(portB.id(), frame(MacAddress.BROADCAST, MAC_B));
         assertNotNull(a.next());
         assertNotNull(c.next());
 
-        dataplane.detach(portB);
+        dataplane.ports().detach(portB);
 
         final byte[] toB = frame(MAC_B, MAC_A);
         dataplane.inject(portA.id(), toB);
@@ -268,11 +268,11 @@ class DataplaneTest
     {
         final RecordingSink a = new RecordingSink();
         final RecordingSink b = new RecordingSink();
-        final Port portA = dataplane.attach(a, RED, "a");
-        final Port portB = dataplane.attach(b, RED, "b");
+        final Port portA = dataplane.ports().attach(a, RED, "a");
+        final Port portB = dataplane.ports().attach(b, RED, "b");
         final int detachedId = portB.id();
 
-        dataplane.detach(portB);
+        dataplane.ports().detach(portB);
         dataplane.inject(detachedId, frame(MacAddress.BROADCAST, MAC_B));
         dataplane.inject(DataplaneConfig.DEFAULT_MAX_PORTS - 1, frame(MacAddress.BROADCAST, MAC_B));
         dataplane.inject(DataplaneConfig.DEFAULT_MAX_PORTS + 7, frame(MacAddress.BROADCAST, MAC_B));
@@ -287,16 +287,16 @@ class DataplaneTest
     {
         final RecordingSink slow = new RecordingSink();
         final RecordingSink witness = new RecordingSink();
-        final Port portA = dataplane.attach(new RecordingSink(), RED, "a");
-        final Port portSlow = dataplane.attach(slow, RED, "slow");
-        dataplane.attach(witness, RED, "witness");
+        final Port portA = dataplane.ports().attach(new RecordingSink(), RED, "a");
+        final Port portSlow = dataplane.ports().attach(slow, RED, "slow");
+        dataplane.ports().attach(witness, RED, "witness");
         slow.delayNanos = TimeUnit.MILLISECONDS.toNanos(2);
 
         for (int i = 0; i < 50; i++)
         {
             dataplane.inject(portA.id(), frame(MacAddress.BROADCAST, MAC_A));
         }
-        dataplane.detach(portSlow);
+        dataplane.ports().detach(portSlow);
         final int writesWhenDetachReturned = slow.writes;
 
         final byte[] marker = frame(MacAddress.BROADCAST, MAC_A);
@@ -316,10 +316,10 @@ class DataplaneTest
     @Test
     void shouldDetachTwiceHarmlessly()
     {
-        final Port port = dataplane.attach(new RecordingSink(), RED, "a");
+        final Port port = dataplane.ports().attach(new RecordingSink(), RED, "a");
 
-        dataplane.detach(port);
-        dataplane.detach(port);
+        dataplane.ports().detach(port);
+        dataplane.ports().detach(port);
 
         assertFalse(labels().contains("a"));
     }
@@ -329,15 +329,15 @@ class DataplaneTest
     {
         final RecordingSink a = new RecordingSink();
         final RecordingSink b = new RecordingSink();
-        final Port portA = dataplane.attach(a, RED, "a");
-        final Port portB = dataplane.attach(b, RED, "b");
+        final Port portA = dataplane.ports().attach(a, RED, "a");
+        final Port portB = dataplane.ports().attach(b, RED, "b");
         dataplane.inject(portA.id(), frame(MacAddress.BROADCAST, MAC_A));
         assertNotNull(b.next());
         awaitCount(portB, 1);
 
-        dataplane.detach(portB);
+        dataplane.ports().detach(portB);
         final RecordingSink reused = new RecordingSink();
-        final Port portReused = dataplane.attach(reused, BLUE, "reused");
+        final Port portReused = dataplane.ports().attach(reused, BLUE, "reused");
 
         assertEquals(portB.id(), portReused.id());
         assertEquals(BLUE, portReused.domain());
@@ -350,8 +350,8 @@ class DataplaneTest
     {
         final RecordingSink a = new RecordingSink();
         final RecordingSink b = new RecordingSink();
-        final Port portA = dataplane.attach(a, RED, "a");
-        final Port portB = dataplane.attach(b, RED, "b");
+        final Port portA = dataplane.ports().attach(a, RED, "a");
+        final Port portB = dataplane.ports().attach(b, RED, "b");
 
         final byte[] valid = frame(MacAddress.BROADCAST, MAC_A);
         dataplane.inject(portA.id(), java.util.Arrays.copyOf(valid, FrameSlot.VNET_HEADER_LENGTH + 13));
@@ -369,8 +369,8 @@ class DataplaneTest
     void shouldForwardTheShortestValidFrame()
     {
         final RecordingSink b = new RecordingSink();
-        final Port portA = dataplane.attach(new RecordingSink(), RED, "a");
-        dataplane.attach(b, RED, "b");
+        final Port portA = dataplane.ports().attach(new RecordingSink(), RED, "a");
+        dataplane.ports().attach(b, RED, "b");
 
         final byte[] bare = java.util.Arrays.copyOf(frame(MacAddress.BROADCAST, MAC_A), FrameSlot.VNET_HEADER_LENGTH + 14);
         dataplane.inject(portA.id(), bare);
@@ -382,8 +382,8 @@ class DataplaneTest
     void shouldDropAFrameWithAGroupSourceMac()
     {
         final RecordingSink b = new RecordingSink();
-        final Port portA = dataplane.attach(new RecordingSink(), RED, "a");
-        dataplane.attach(b, RED, "b");
+        final Port portA = dataplane.ports().attach(new RecordingSink(), RED, "a");
+        dataplane.ports().attach(b, RED, "b");
 
         dataplane.inject(portA.id(), frame(MacAddress.BROADCAST, MacAddress.BROADCAST));
         dataplane.inject(portA.id(), frame(MacAddress.BROADCAST, 0L));
@@ -399,8 +399,8 @@ class DataplaneTest
     {
         final RecordingSink a = new RecordingSink();
         final RecordingSink b = new RecordingSink();
-        final Port portA = dataplane.attach(a, RED, "a");
-        dataplane.attach(b, RED, "b");
+        final Port portA = dataplane.ports().attach(a, RED, "a");
+        dataplane.ports().attach(b, RED, "b");
         dataplane.inject(portA.id(), frame(MacAddress.BROADCAST, MAC_E));
         assertNotNull(b.next());
 
@@ -416,13 +416,13 @@ class DataplaneTest
     @Test
     void shouldLetOnlyALinkedPairExchangeIpInANetworkWithIccOffUntilTheLinkIsForbidden()
     {
-        dataplane.configureDomain(RED, 0, NO_GATEWAY, false);
+        dataplane.forwarding().configureDomain(RED, 0, NO_GATEWAY, false);
         final RecordingSink a = new RecordingSink();
         final RecordingSink b = new RecordingSink();
         final RecordingSink c = new RecordingSink();
-        final Port portA = dataplane.attach(a, RED, "a");
-        final Port portB = dataplane.attach(b, RED, "b");
-        final Port portC = dataplane.attach(c, RED, "c");
+        final Port portA = dataplane.ports().attach(a, RED, "a");
+        final Port portB = dataplane.ports().attach(b, RED, "b");
+        final Port portC = dataplane.ports().attach(c, RED, "c");
         announce(portA, MAC_A, b, c);
         announce(portB, MAC_B, a, c);
         announce(portC, MAC_C, a, b);
@@ -430,7 +430,7 @@ class DataplaneTest
         dataplane.inject(portA.id(), ipFrame(MAC_B, MAC_A));
         await(() -> portA.counters().drops(DropReason.ICC) == 1, "an ICC drop before the link");
 
-        dataplane.allowIcc(portA, portB);
+        dataplane.ports().allowIcc(portA, portB);
         final byte[] toB = ipFrame(MAC_B, MAC_A);
         dataplane.inject(portA.id(), toB);
         assertArrayEquals(toB, b.next());
@@ -442,7 +442,7 @@ class DataplaneTest
         await(() -> portA.counters().drops(DropReason.ICC) == 2 && portC.counters().drops(DropReason.ICC) == 1,
             "the third container is still apart");
 
-        dataplane.forbidIcc(portB, portA);
+        dataplane.ports().forbidIcc(portB, portA);
         dataplane.inject(portA.id(), ipFrame(MAC_B, MAC_A));
         await(() -> portA.counters().drops(DropReason.ICC) == 3, "an ICC drop once the link is forbidden");
         final byte[] marker = frame(MacAddress.BROADCAST, MAC_C);
@@ -455,25 +455,25 @@ class DataplaneTest
     @Test
     void shouldNotLetAPortThatReusesADetachedIdInheritItsLink()
     {
-        dataplane.configureDomain(RED, 0, NO_GATEWAY, false);
+        dataplane.forwarding().configureDomain(RED, 0, NO_GATEWAY, false);
         final RecordingSink a = new RecordingSink();
         final RecordingSink b = new RecordingSink();
-        final Port portA = dataplane.attach(a, RED, "a");
-        final Port portB = dataplane.attach(b, RED, "b");
-        dataplane.allowIcc(portA, portB);
+        final Port portA = dataplane.ports().attach(a, RED, "a");
+        final Port portB = dataplane.ports().attach(b, RED, "b");
+        dataplane.ports().allowIcc(portA, portB);
 
-        dataplane.detach(portB);
+        dataplane.ports().detach(portB);
         final RecordingSink reused = new RecordingSink();
-        final Port portReused = dataplane.attach(reused, RED, "reused");
+        final Port portReused = dataplane.ports().attach(reused, RED, "reused");
         assertEquals(portB.id(), portReused.id());
         announce(portA, MAC_A, reused);
         announce(portReused, MAC_D, a);
 
         dataplane.inject(portA.id(), ipFrame(MAC_D, MAC_A));
         await(() -> portA.counters().drops(DropReason.ICC) == 1, "no link came with the reused id");
-        assertThrows(IllegalStateException.class, () -> dataplane.allowIcc(portA, portB), "the detached port cannot be linked");
-        dataplane.forbidIcc(portA, portB);
-        dataplane.allowIcc(portA, portReused);
+        assertThrows(IllegalStateException.class, () -> dataplane.ports().allowIcc(portA, portB), "the detached port cannot be linked");
+        dataplane.ports().forbidIcc(portA, portB);
+        dataplane.ports().allowIcc(portA, portReused);
         final byte[] linked = ipFrame(MAC_D, MAC_A);
         dataplane.inject(portA.id(), linked);
         assertArrayEquals(linked, reused.next(), "forbidding the old port's link left the new port's alone");
@@ -482,22 +482,22 @@ class DataplaneTest
     @Test
     void shouldRefuseToLinkAPortWithItselfAcrossNetworksOrToAnOverlay()
     {
-        final Port red = dataplane.attach(new RecordingSink(), RED, "red");
-        final Port blue = dataplane.attach(new RecordingSink(), BLUE, "blue");
-        final Port overlay = dataplane.addOverlay(RED, 42);
+        final Port red = dataplane.ports().attach(new RecordingSink(), RED, "red");
+        final Port blue = dataplane.ports().attach(new RecordingSink(), BLUE, "blue");
+        final Port overlay = dataplane.overlays().add(RED, 42);
 
-        assertThrows(IllegalArgumentException.class, () -> dataplane.allowIcc(red, red));
-        assertThrows(IllegalArgumentException.class, () -> dataplane.allowIcc(red, blue));
-        assertThrows(IllegalArgumentException.class, () -> dataplane.allowIcc(red, overlay));
+        assertThrows(IllegalArgumentException.class, () -> dataplane.ports().allowIcc(red, red));
+        assertThrows(IllegalArgumentException.class, () -> dataplane.ports().allowIcc(red, blue));
+        assertThrows(IllegalArgumentException.class, () -> dataplane.ports().allowIcc(red, overlay));
     }
 
     @Test
     void shouldSayWhyTheForwardingStageRefusedACommand()
     {
-        dataplane.addOverlay(RED, 42);
+        dataplane.overlays().add(RED, 42);
 
         final IllegalStateException refused = assertThrows(IllegalStateException.class,
-            () -> dataplane.overlayEndpoint(RED, MacAddress.BROADCAST, 0, 0x0A00_0002));
+            () -> dataplane.overlays().addEndpoint(RED, MacAddress.BROADCAST, 0, 0x0A00_0002));
 
         assertTrue(refused.getMessage().contains("not an endpoint's MAC"), refused.getMessage());
     }
@@ -505,8 +505,8 @@ class DataplaneTest
     @Test
     void shouldExposeEveryPortCounterWithItsLabelTypeAndPortKey()
     {
-        final Port portA = dataplane.attach(new RecordingSink(), RED, "red/a");
-        final Port portB = dataplane.attach(new RecordingSink(), BLUE, "blue/b");
+        final Port portA = dataplane.ports().attach(new RecordingSink(), RED, "red/a");
+        final Port portB = dataplane.ports().attach(new RecordingSink(), BLUE, "blue/b");
         final List<CounterRecord> counters = counters();
 
         for (final Port port : List.of(portA, portB))
@@ -564,8 +564,8 @@ class DataplaneTest
     void shouldReadTheSameCountersFromTheFileAsFromThePorts()
     {
         final RecordingSink b = new RecordingSink();
-        final Port portA = dataplane.attach(new RecordingSink(), RED, "a");
-        final Port portB = dataplane.attach(b, RED, "b");
+        final Port portA = dataplane.ports().attach(new RecordingSink(), RED, "a");
+        final Port portB = dataplane.ports().attach(b, RED, "b");
         dataplane.inject(portA.id(), frame(MacAddress.BROADCAST, MAC_A));
         dataplane.inject(portA.id(), new byte[3]);
         assertNotNull(b.next());
@@ -588,9 +588,9 @@ class DataplaneTest
         final RecordingSink a = new RecordingSink();
         final RecordingSink b = new RecordingSink();
         final RecordingSink c = new RecordingSink();
-        final Port portA = dataplane.attach(a, RED, "a");
-        final Port portB = dataplane.attach(b, RED, "b");
-        dataplane.attach(c, RED, "c");
+        final Port portA = dataplane.ports().attach(a, RED, "a");
+        final Port portB = dataplane.ports().attach(b, RED, "b");
+        dataplane.ports().attach(c, RED, "c");
         dataplane.inject(portA.id(), frame(MacAddress.BROADCAST, MAC_A));
         dataplane.inject(portB.id(), frame(MacAddress.BROADCAST, MAC_B));
         dataplane.inject(portB.id(), frame(MacAddress.BROADCAST, MAC_D));
@@ -598,7 +598,7 @@ class DataplaneTest
         assertNotNull(c.next());
         assertNotNull(c.next());
 
-        dataplane.detach(portB);
+        dataplane.ports().detach(portB);
 
         assertEquals(1L, dataplaneCounter(DataplaneCounters.TYPE_MAC_ENTRIES), "only A is left");
         assertFalse(labels().contains("b"), "the detached port's counters were freed");
@@ -609,11 +609,11 @@ class DataplaneTest
     {
         final long start = System.nanoTime();
         assertThrows(IllegalArgumentException.class,
-            () -> dataplane.attach(new RecordingSink(), DataplaneConfig.DEFAULT_MAX_DOMAINS, "too-far"));
-        assertThrows(IllegalArgumentException.class, () -> dataplane.attach(new RecordingSink(), -1, "negative"));
+            () -> dataplane.ports().attach(new RecordingSink(), DataplaneConfig.DEFAULT_MAX_DOMAINS, "too-far"));
+        assertThrows(IllegalArgumentException.class, () -> dataplane.ports().attach(new RecordingSink(), -1, "negative"));
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1), "rejected at once");
 
-        final Port first = dataplane.attach(new RecordingSink(), RED, "first");
+        final Port first = dataplane.ports().attach(new RecordingSink(), RED, "first");
         assertEquals(0, first.id(), "no port id was leaked");
         assertFalse(labels().contains("too-far"));
     }
@@ -625,14 +625,14 @@ class DataplaneTest
             64, TimeUnit.SECONDS.toNanos(300), 2, 2, 16, io.lanyard.forwarding.nat.ConntrackTimeouts.defaults());
         try (Dataplane small = Dataplane.start(twoPorts))
         {
-            final Port first = small.attach(new RecordingSink(), RED, "first");
+            final Port first = small.ports().attach(new RecordingSink(), RED, "first");
             final RecordingSink sink = new RecordingSink();
-            small.attach(sink, RED, "second");
+            small.ports().attach(sink, RED, "second");
 
-            assertThrows(IllegalStateException.class, () -> small.attach(new RecordingSink(), BLUE, "third"));
+            assertThrows(IllegalStateException.class, () -> small.ports().attach(new RecordingSink(), BLUE, "third"));
 
-            small.detach(first);
-            final Port third = small.attach(new RecordingSink(), RED, "third");
+            small.ports().detach(first);
+            final Port third = small.ports().attach(new RecordingSink(), RED, "third");
             assertEquals(first.id(), third.id());
             final byte[] frame = frame(MacAddress.BROADCAST, MAC_C);
             small.inject(third.id(), frame);
@@ -652,7 +652,7 @@ class DataplaneTest
         dataplane.close();
         dataplane.close();
 
-        assertThrows(IllegalStateException.class, () -> dataplane.attach(new RecordingSink(), RED, "late"));
+        assertThrows(IllegalStateException.class, () -> dataplane.ports().attach(new RecordingSink(), RED, "late"));
     }
 
     @Test

@@ -105,7 +105,7 @@ class OverlayKernelInteropTest
         resources.add(dataplane);
         final UdpSocket socket = namespaceThread.call(IpRoute2.netnsPath(lanyardHost), () -> UdpSocket.bind(HOST_1, vxlanPort));
         resources.add(socket);
-        dataplane.attachOverlaySocket(socket, vxlanPort);
+        dataplane.overlays().attachSocket(socket, vxlanPort);
         final String container = namespaces.add("c1");
         final TapDevice tap = namespaceThread.call(IpRoute2.netnsPath(container), () -> TapDevice.open("eth0", TapDevice.OFFLOAD_NONE));
         resources.add(tap);
@@ -115,10 +115,10 @@ class OverlayKernelInteropTest
             "link set eth0 mtu 1450",
             "addr add 10.0.9.2/24 dev eth0",
             "link set eth0 up"));
-        final Port tapPort = dataplane.attachTap(tap, DOMAIN, "c1/eth0");
-        final Port overlay = dataplane.addOverlay(DOMAIN, VNI);
+        final Port tapPort = dataplane.ports().attachTap(tap, DOMAIN, "c1/eth0");
+        final Port overlay = dataplane.overlays().add(DOMAIN, VNI);
         assertEquals("overlay:" + VNI, overlay.label());
-        dataplane.overlayStaticPeers(DOMAIN, new int[] {HOST_2});
+        dataplane.overlays().setStaticPeers(DOMAIN, new int[] {HOST_2});
 
         // the underlay as the Linux host sees it, both directions
         final Path dumpLog = tmp.resolve("tcpdump.log");

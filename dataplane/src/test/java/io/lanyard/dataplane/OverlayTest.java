@@ -204,8 +204,8 @@ class OverlayTest
         resources.add(dataplane);
 
         // the port is checked before the socket is used
-        assertThrows(IllegalArgumentException.class, () -> dataplane.attachOverlaySocket(null, 0));
-        assertThrows(IllegalArgumentException.class, () -> dataplane.attachOverlaySocket(null, 65_536));
+        assertThrows(IllegalArgumentException.class, () -> dataplane.overlays().attachSocket(null, 0));
+        assertThrows(IllegalArgumentException.class, () -> dataplane.overlays().attachSocket(null, 65_536));
     }
 
     /**
@@ -261,10 +261,10 @@ class OverlayTest
 
         final Host one = host(host1, HOST_1, vxlanPort, "c1", "10.0.9.2", "02:42:0a:00:09:02");
         final Host two = host(host2, HOST_2, vxlanPort, "c2", "10.0.9.3", "02:42:0a:00:09:03");
-        one.dataplane.overlayPeers(DOMAIN, new int[] {HOST_2});
-        two.dataplane.overlayPeers(DOMAIN, new int[] {HOST_1});
-        one.dataplane.overlayEndpoint(DOMAIN, MAC_2, IP_2, HOST_2);
-        two.dataplane.overlayEndpoint(DOMAIN, MAC_1, IP_1, HOST_1);
+        one.dataplane.overlays().setPeers(DOMAIN, new int[] {HOST_2});
+        two.dataplane.overlays().setPeers(DOMAIN, new int[] {HOST_1});
+        one.dataplane.overlays().addEndpoint(DOMAIN, MAC_2, IP_2, HOST_2);
+        two.dataplane.overlays().addEndpoint(DOMAIN, MAC_1, IP_1, HOST_1);
         return new Host[] {one, two};
     }
 
@@ -295,11 +295,11 @@ class OverlayTest
         resources.add(socket);
         if (vxlanPort == VXLAN_PORT)
         {
-            dataplane.attachOverlaySocket(socket);
+            dataplane.overlays().attachSocket(socket);
         }
         else
         {
-            dataplane.attachOverlaySocket(socket, vxlanPort);
+            dataplane.overlays().attachSocket(socket, vxlanPort);
         }
 
         final String container = namespaces.add(name);
@@ -311,8 +311,8 @@ class OverlayTest
             "link set eth0 mtu 1450",
             "addr add " + ip + "/24 dev eth0",
             "link set eth0 up"));
-        final Port port = dataplane.attachTap(tap, DOMAIN, name + "/eth0");
-        final Port overlay = dataplane.addOverlay(DOMAIN, VNI);
+        final Port port = dataplane.ports().attachTap(tap, DOMAIN, name + "/eth0");
+        final Port overlay = dataplane.overlays().add(DOMAIN, VNI);
         assertEquals("overlay:" + VNI, overlay.label());
         return new Host(dataplane, overlay, port, container);
     }

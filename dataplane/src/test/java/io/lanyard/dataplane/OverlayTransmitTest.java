@@ -82,7 +82,7 @@ class OverlayTransmitTest
         stage.overlaySocket(self, VXLAN_PORT);
         fixture.addPort(1, 0);
         fixture.addPort(6, 0);
-        fixture.ports[OVERLAY] = new Port(OVERLAY, 0, "overlay", (address, length) -> -22,
+        fixture.ports[OVERLAY] = Port.overlay(OVERLAY, 0, "overlay",
             new PortCounters(fixture.countersManager, OVERLAY, "overlay"), VNI);
     }
 
