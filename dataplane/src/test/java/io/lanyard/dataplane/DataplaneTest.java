@@ -17,8 +17,6 @@ import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -33,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The whole pipeline — I/O thread, ring, forwarding and transmit stages — with in-memory ports:
- * frames go in through {@link Dataplane#inject} and come out of recording sinks.
+ * frames go in through {@link Dataplane#inject} and come out of memory sinks.
  *
  * <p>The ring is ordered and the transmit stage is one thread, so once a later frame has reached
  * a sink every earlier frame has been fully handled. Tests that assert a frame did <em>not</em>
@@ -87,8 +85,8 @@ class DataplaneTest
     @Test
     void shouldWakeAStageThatWentIdleAndParked() throws InterruptedException
     {
-        final RecordingSink sink = new RecordingSink();
-        final Port from = dataplane.ports().attach(new RecordingSink(), RED, "from");
+        final MemorySink sink = new MemorySink();
+        final Port from = dataplane.ports().attach(new MemorySink(), RED, "from");
         dataplane.ports().attach(sink, RED, "to");
         // long enough for the default backoff wait to stop polling and park its thread
         TimeUnit.MILLISECONDS.sleep(200);
@@ -101,11 +99,11 @@ class DataplaneTest
     @Test
     void shouldFloodAnUnknownDestinationToTheOtherPortsOfTheIngressDomainOnly()
     {
-        final RecordingSink a = new RecordingSink();
-        final RecordingSink b = new RecordingSink();
-        final RecordingSink c = new RecordingSink();
-        final RecordingSink d = new RecordingSink();
-        final RecordingSink e = new RecordingSink();
+        final MemorySink a = new MemorySink();
+        final MemorySink b = new MemorySink();
+        final MemorySink c = new MemorySink();
+        final MemorySink d = new MemorySink();
+        final MemorySink e = new MemorySink();
         final Port portA = dataplane.ports().attach(a, RED, "red/a");
         final Port portB = dataplane.ports().attach(b, RED, "red/b");
         final Port portC = dataplane.ports().attach(c, RED, "red/c");
@@ -138,9 +136,9 @@ class DataplaneTest
     @Test
     void shouldSendUnicastOnlyToTheLearnedPort()
     {
-        final RecordingSink a = new RecordingSink();
-        final RecordingSink b = new RecordingSink();
-        final RecordingSink c = new RecordingSink();
+        final MemorySink a = new MemorySink();
+        final MemorySink b = new MemorySink();
+        final MemorySink c = new MemorySink();
         final Port portA = dataplane.ports().attach(a, RED, "a");
         final Port portB = dataplane.ports().attach(b, RED, "b");
         final Port portC = dataplane.ports().attach(c, RED, "c");
@@ -172,8 +170,8 @@ class DataplaneTest
     @Test
     void shouldCountTxPacketsAndBytesWithoutTheVirtioHeader()
     {
-        final RecordingSink a = new RecordingSink();
-        final RecordingSink b = new RecordingSink();
+        final MemorySink a = new MemorySink();
+        final MemorySink b = new MemorySink();
         final Port portA = dataplane.ports().attach(a, RED, "a");
         final Port portB = dataplane.ports().attach(b, RED, "b");
 
@@ -195,8 +193,8 @@ class DataplaneTest
     @Test
     void shouldKeepForwardingWhenMoreFramesArriveThanTheRingHolds()
     {
-        final RecordingSink a = new RecordingSink();
-        final RecordingSink b = new RecordingSink();
+        final MemorySink a = new MemorySink();
+        final MemorySink b = new MemorySink();
         final Port portA = dataplane.ports().attach(a, RED, "a");
         dataplane.ports().attach(b, RED, "b");
 
@@ -217,10 +215,10 @@ class DataplaneTest
     @Test
     void shouldCountATxErrorWhenTheSinkRefusesTheWrite()
     {
-        final RecordingSink a = new RecordingSink();
-        final RecordingSink failing = new RecordingSink();
+        final MemorySink a = new MemorySink();
+        final MemorySink failing = new MemorySink();
         failing.result = -EIO;
-        final RecordingSink c = new RecordingSink();
+        final MemorySink c = new MemorySink();
         final Port portA = dataplane.ports().attach(a, RED, "a");
         final Port portFailing = dataplane.ports().attach(failing, RED, "failing");
         final Port portC = dataplane.ports().attach(c, RED, "c");
@@ -242,9 +240,9 @@ class DataplaneTest
     @Test
     void shouldNotDeliverToADetachedPort()
     {
-        final RecordingSink a = new RecordingSink();
-        final RecordingSink b = new RecordingSink();
-        final RecordingSink c = new RecordingSink();
+        final MemorySink a = new MemorySink();
+        final MemorySink b = new MemorySink();
+        final MemorySink c = new MemorySink();
         final Port portA = dataplane.ports().attach(a, RED, "a");
         final Port portB = dataplane.ports().attach(b, RED, "b");
         final Port portC = dataplane.ports().attach(c, RED, "c");
@@ -266,8 +264,8 @@ class DataplaneTest
     @Test
     void shouldDropFramesFromADetachedPortAsHavingNoIngressPort()
     {
-        final RecordingSink a = new RecordingSink();
-        final RecordingSink b = new RecordingSink();
+        final MemorySink a = new MemorySink();
+        final MemorySink b = new MemorySink();
         final Port portA = dataplane.ports().attach(a, RED, "a");
         final Port portB = dataplane.ports().attach(b, RED, "b");
         final int detachedId = portB.id();
@@ -285,9 +283,9 @@ class DataplaneTest
     @Test
     void shouldReturnFromDetachOnlyOnceNoStageCanWriteToThePort()
     {
-        final RecordingSink slow = new RecordingSink();
-        final RecordingSink witness = new RecordingSink();
-        final Port portA = dataplane.ports().attach(new RecordingSink(), RED, "a");
+        final MemorySink slow = new MemorySink();
+        final MemorySink witness = new MemorySink();
+        final Port portA = dataplane.ports().attach(new MemorySink(), RED, "a");
         final Port portSlow = dataplane.ports().attach(slow, RED, "slow");
         dataplane.ports().attach(witness, RED, "witness");
         slow.delayNanos = TimeUnit.MILLISECONDS.toNanos(2);
@@ -316,7 +314,7 @@ class DataplaneTest
     @Test
     void shouldDetachTwiceHarmlessly()
     {
-        final Port port = dataplane.ports().attach(new RecordingSink(), RED, "a");
+        final Port port = dataplane.ports().attach(new MemorySink(), RED, "a");
 
         dataplane.ports().detach(port);
         dataplane.ports().detach(port);
@@ -327,8 +325,8 @@ class DataplaneTest
     @Test
     void shouldReuseADetachedPortsIdWithFreshCounters()
     {
-        final RecordingSink a = new RecordingSink();
-        final RecordingSink b = new RecordingSink();
+        final MemorySink a = new MemorySink();
+        final MemorySink b = new MemorySink();
         final Port portA = dataplane.ports().attach(a, RED, "a");
         final Port portB = dataplane.ports().attach(b, RED, "b");
         dataplane.inject(portA.id(), frame(MacAddress.BROADCAST, MAC_A));
@@ -336,7 +334,7 @@ class DataplaneTest
         awaitCount(portB, 1);
 
         dataplane.ports().detach(portB);
-        final RecordingSink reused = new RecordingSink();
+        final MemorySink reused = new MemorySink();
         final Port portReused = dataplane.ports().attach(reused, BLUE, "reused");
 
         assertEquals(portB.id(), portReused.id());
@@ -348,8 +346,8 @@ class DataplaneTest
     @Test
     void shouldDropAFrameShorterThanTheVirtioAndEthernetHeadersAsMalformedAndKeepForwarding()
     {
-        final RecordingSink a = new RecordingSink();
-        final RecordingSink b = new RecordingSink();
+        final MemorySink a = new MemorySink();
+        final MemorySink b = new MemorySink();
         final Port portA = dataplane.ports().attach(a, RED, "a");
         final Port portB = dataplane.ports().attach(b, RED, "b");
 
@@ -368,8 +366,8 @@ class DataplaneTest
     @Test
     void shouldForwardTheShortestValidFrame()
     {
-        final RecordingSink b = new RecordingSink();
-        final Port portA = dataplane.ports().attach(new RecordingSink(), RED, "a");
+        final MemorySink b = new MemorySink();
+        final Port portA = dataplane.ports().attach(new MemorySink(), RED, "a");
         dataplane.ports().attach(b, RED, "b");
 
         final byte[] bare = java.util.Arrays.copyOf(frame(MacAddress.BROADCAST, MAC_A), FrameSlot.VNET_HEADER_LENGTH + 14);
@@ -381,8 +379,8 @@ class DataplaneTest
     @Test
     void shouldDropAFrameWithAGroupSourceMac()
     {
-        final RecordingSink b = new RecordingSink();
-        final Port portA = dataplane.ports().attach(new RecordingSink(), RED, "a");
+        final MemorySink b = new MemorySink();
+        final Port portA = dataplane.ports().attach(new MemorySink(), RED, "a");
         dataplane.ports().attach(b, RED, "b");
 
         dataplane.inject(portA.id(), frame(MacAddress.BROADCAST, MacAddress.BROADCAST));
@@ -397,8 +395,8 @@ class DataplaneTest
     @Test
     void shouldDropAFrameForADestinationBehindItsOwnIngressPort()
     {
-        final RecordingSink a = new RecordingSink();
-        final RecordingSink b = new RecordingSink();
+        final MemorySink a = new MemorySink();
+        final MemorySink b = new MemorySink();
         final Port portA = dataplane.ports().attach(a, RED, "a");
         dataplane.ports().attach(b, RED, "b");
         dataplane.inject(portA.id(), frame(MacAddress.BROADCAST, MAC_E));
@@ -417,9 +415,9 @@ class DataplaneTest
     void shouldLetOnlyALinkedPairExchangeIpInANetworkWithIccOffUntilTheLinkIsForbidden()
     {
         dataplane.forwarding().configureDomain(RED, 0, NO_GATEWAY, false);
-        final RecordingSink a = new RecordingSink();
-        final RecordingSink b = new RecordingSink();
-        final RecordingSink c = new RecordingSink();
+        final MemorySink a = new MemorySink();
+        final MemorySink b = new MemorySink();
+        final MemorySink c = new MemorySink();
         final Port portA = dataplane.ports().attach(a, RED, "a");
         final Port portB = dataplane.ports().attach(b, RED, "b");
         final Port portC = dataplane.ports().attach(c, RED, "c");
@@ -456,14 +454,14 @@ class DataplaneTest
     void shouldNotLetAPortThatReusesADetachedIdInheritItsLink()
     {
         dataplane.forwarding().configureDomain(RED, 0, NO_GATEWAY, false);
-        final RecordingSink a = new RecordingSink();
-        final RecordingSink b = new RecordingSink();
+        final MemorySink a = new MemorySink();
+        final MemorySink b = new MemorySink();
         final Port portA = dataplane.ports().attach(a, RED, "a");
         final Port portB = dataplane.ports().attach(b, RED, "b");
         dataplane.ports().allowIcc(portA, portB);
 
         dataplane.ports().detach(portB);
-        final RecordingSink reused = new RecordingSink();
+        final MemorySink reused = new MemorySink();
         final Port portReused = dataplane.ports().attach(reused, RED, "reused");
         assertEquals(portB.id(), portReused.id());
         announce(portA, MAC_A, reused);
@@ -482,8 +480,8 @@ class DataplaneTest
     @Test
     void shouldRefuseToLinkAPortWithItselfAcrossNetworksOrToAnOverlay()
     {
-        final Port red = dataplane.ports().attach(new RecordingSink(), RED, "red");
-        final Port blue = dataplane.ports().attach(new RecordingSink(), BLUE, "blue");
+        final Port red = dataplane.ports().attach(new MemorySink(), RED, "red");
+        final Port blue = dataplane.ports().attach(new MemorySink(), BLUE, "blue");
         final Port overlay = dataplane.overlays().add(RED, 42);
 
         assertThrows(IllegalArgumentException.class, () -> dataplane.ports().allowIcc(red, red));
@@ -505,8 +503,8 @@ class DataplaneTest
     @Test
     void shouldExposeEveryPortCounterWithItsLabelTypeAndPortKey()
     {
-        final Port portA = dataplane.ports().attach(new RecordingSink(), RED, "red/a");
-        final Port portB = dataplane.ports().attach(new RecordingSink(), BLUE, "blue/b");
+        final Port portA = dataplane.ports().attach(new MemorySink(), RED, "red/a");
+        final Port portB = dataplane.ports().attach(new MemorySink(), BLUE, "blue/b");
         final List<CounterRecord> counters = counters();
 
         for (final Port port : List.of(portA, portB))
@@ -563,8 +561,8 @@ class DataplaneTest
     @Test
     void shouldReadTheSameCountersFromTheFileAsFromThePorts()
     {
-        final RecordingSink b = new RecordingSink();
-        final Port portA = dataplane.ports().attach(new RecordingSink(), RED, "a");
+        final MemorySink b = new MemorySink();
+        final Port portA = dataplane.ports().attach(new MemorySink(), RED, "a");
         final Port portB = dataplane.ports().attach(b, RED, "b");
         dataplane.inject(portA.id(), frame(MacAddress.BROADCAST, MAC_A));
         dataplane.inject(portA.id(), new byte[3]);
@@ -585,9 +583,9 @@ class DataplaneTest
     @Test
     void shouldUpdateTheMacEntriesCounterWhenAPortIsDetached()
     {
-        final RecordingSink a = new RecordingSink();
-        final RecordingSink b = new RecordingSink();
-        final RecordingSink c = new RecordingSink();
+        final MemorySink a = new MemorySink();
+        final MemorySink b = new MemorySink();
+        final MemorySink c = new MemorySink();
         final Port portA = dataplane.ports().attach(a, RED, "a");
         final Port portB = dataplane.ports().attach(b, RED, "b");
         dataplane.ports().attach(c, RED, "c");
@@ -609,11 +607,11 @@ class DataplaneTest
     {
         final long start = System.nanoTime();
         assertThrows(IllegalArgumentException.class,
-            () -> dataplane.ports().attach(new RecordingSink(), DataplaneConfig.DEFAULT_MAX_DOMAINS, "too-far"));
-        assertThrows(IllegalArgumentException.class, () -> dataplane.ports().attach(new RecordingSink(), -1, "negative"));
+            () -> dataplane.ports().attach(new MemorySink(), DataplaneConfig.DEFAULT_MAX_DOMAINS, "too-far"));
+        assertThrows(IllegalArgumentException.class, () -> dataplane.ports().attach(new MemorySink(), -1, "negative"));
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1), "rejected at once");
 
-        final Port first = dataplane.ports().attach(new RecordingSink(), RED, "first");
+        final Port first = dataplane.ports().attach(new MemorySink(), RED, "first");
         assertEquals(0, first.id(), "no port id was leaked");
         assertFalse(labels().contains("too-far"));
     }
@@ -625,14 +623,14 @@ class DataplaneTest
             64, TimeUnit.SECONDS.toNanos(300), 2, 2, 16, io.lanyard.forwarding.nat.ConntrackTimeouts.defaults());
         try (Dataplane small = Dataplane.start(twoPorts))
         {
-            final Port first = small.ports().attach(new RecordingSink(), RED, "first");
-            final RecordingSink sink = new RecordingSink();
+            final Port first = small.ports().attach(new MemorySink(), RED, "first");
+            final MemorySink sink = new MemorySink();
             small.ports().attach(sink, RED, "second");
 
-            assertThrows(IllegalStateException.class, () -> small.ports().attach(new RecordingSink(), BLUE, "third"));
+            assertThrows(IllegalStateException.class, () -> small.ports().attach(new MemorySink(), BLUE, "third"));
 
             small.ports().detach(first);
-            final Port third = small.ports().attach(new RecordingSink(), RED, "third");
+            final Port third = small.ports().attach(new MemorySink(), RED, "third");
             assertEquals(first.id(), third.id());
             final byte[] frame = frame(MacAddress.BROADCAST, MAC_C);
             small.inject(third.id(), frame);
@@ -652,7 +650,7 @@ class DataplaneTest
         dataplane.close();
         dataplane.close();
 
-        assertThrows(IllegalStateException.class, () -> dataplane.ports().attach(new RecordingSink(), RED, "late"));
+        assertThrows(IllegalStateException.class, () -> dataplane.ports().attach(new MemorySink(), RED, "late"));
     }
 
     @Test
@@ -662,10 +660,10 @@ class DataplaneTest
     }
 
     /** A broadcast from {@code port} (not IPv4, so it reaches every container) that teaches the switch where {@code mac} is. */
-    private void announce(final Port port, final long mac, final RecordingSink... others)
+    private void announce(final Port port, final long mac, final MemorySink... others)
     {
         dataplane.inject(port.id(), frame(MacAddress.BROADCAST, mac));
-        for (final RecordingSink other : others)
+        for (final MemorySink other : others)
         {
             assertNotNull(other.next());
         }
@@ -762,43 +760,5 @@ class DataplaneTest
 
     private record CounterRecord(int typeId, int port, String label)
     {
-    }
-
-    /** An in-memory port: copies every frame the transmit stage writes out of the slot. */
-    private static final class RecordingSink implements FrameSink
-    {
-        final BlockingQueue<byte[]> frames = new LinkedBlockingQueue<>();
-        volatile int result;
-        volatile long delayNanos;
-        volatile int writes;
-
-        @Override
-        public int write(final long address, final int length)
-        {
-            final byte[] copy = new byte[length];
-            new UnsafeBuffer(address, length).getBytes(0, copy);
-            if (delayNanos > 0)
-            {
-                LockSupport.parkNanos(delayNanos);
-            }
-            writes++;
-            frames.add(copy);
-            return result < 0 ? result : length;
-        }
-
-        byte[] next()
-        {
-            try
-            {
-                final byte[] frame = frames.poll(WAIT_NANOS, TimeUnit.NANOSECONDS);
-                assertNotNull(frame, "timed out waiting for a frame");
-                return frame;
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(ex);
-            }
-        }
     }
 }

@@ -139,7 +139,7 @@ class OverlayTransmitTest
         assertEquals(2, fixture.ports[OVERLAY].counters().txPackets());
         assertEquals(2L * StageFixture.FRAME_LENGTH, fixture.ports[OVERLAY].counters().txBytes.get());
         assertArrayEquals(before, dataBytes(), "the virtio header under the outer headers was put back");
-        assertArrayEquals(before, fixture.sinks[6].frames.get(0), "a local port after the overlay got the frame intact");
+        assertArrayEquals(before, fixture.sinks[6].frames.peek(), "a local port after the overlay got the frame intact");
     }
 
     @Test
