@@ -1,6 +1,7 @@
 package io.lanyard.dataplane;
 
 import com.lmax.disruptor.EventHandler;
+import io.lanyard.forwarding.bridge.GatewaySwitch;
 import io.lanyard.forwarding.l2.LearningSwitch;
 import io.lanyard.forwarding.l2.MacTable;
 import io.lanyard.forwarding.l3.Router;
@@ -28,10 +29,11 @@ import java.util.concurrent.CompletableFuture;
  * <p>Each command the {@link ForwardingProxy} offers calls one of the {@code on…} handlers below,
  * the only code besides {@link #decide} that changes the tables.
  *
- * <p>Each frame is decided by the {@link OverlaySwitch} (the learning switch, with each overlay
- * network's other hosts behind its overlay port), which writes the slot's verdict: for a frame
- * for an overlay port, with the VTEP (or VTEPs) to send it to. The stage then fits the slot to
- * a frame the decision rewrote and counts a drop against the ingress port.
+ * <p>Each frame is decided by the {@link OverlaySwitch} (the {@link GatewaySwitch}: the learning
+ * switch, each network's gateway and the router behind it; with each overlay network's other
+ * hosts behind its overlay port), which writes the slot's verdict: for a frame for an overlay
+ * port, with the VTEP (or VTEPs) to send it to. The stage then fits the slot to a frame the
+ * decision rewrote and counts a drop against the ingress port.
  */
 public final class ForwardingStage implements EventHandler<FrameSlot>
 {
@@ -40,6 +42,7 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
     private static final long CONNECTION_SWEEP_INTERVAL_NANOS = 10_000_000L;
     private static final int DROP_NO_INGRESS_PORT = DropReason.NO_INGRESS_PORT.ordinal();
 
+    private final GatewaySwitch gatewaySwitch;
     private final LearningSwitch learningSwitch;
     private final Port[] ports;
     private final ManyToOneConcurrentArrayQueue<ForwardingCommand> commands;
@@ -53,21 +56,22 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
     private long lastConnectionSweep;
 
     ForwardingStage(
-        final LearningSwitch learningSwitch,
+        final GatewaySwitch gatewaySwitch,
         final Port[] ports,
         final ManyToOneConcurrentArrayQueue<ForwardingCommand> commands,
         final OneToOneConcurrentArrayQueue<Fence> fences,
         final NanoClock clock,
         final DataplaneCounters counters)
     {
-        this.learningSwitch = learningSwitch;
+        this.gatewaySwitch = gatewaySwitch;
+        this.learningSwitch = gatewaySwitch.learningSwitch();
         this.ports = ports;
         this.commands = commands;
         this.fences = fences;
         this.clock = clock;
         this.counters = counters;
         this.now = clock.nanoTime();
-        this.overlaySwitch = new OverlaySwitch(learningSwitch, now);
+        this.overlaySwitch = new OverlaySwitch(gatewaySwitch, now);
         this.nextHousekeeping = now + HOUSEKEEPING_INTERVAL_NANOS;
         this.lastConnectionSweep = now;
     }
@@ -129,7 +133,7 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
             counters.macEntries.setRelease(macTable.size());
             counters.macLearnRefused.setRelease(macTable.learnRefused());
             counters.macMoves.setRelease(macTable.moves());
-            final Router router = learningSwitch.router();
+            final Router router = gatewaySwitch.router();
             if (router != null)
             {
                 final ConnectionTable connections = router.connections();
@@ -146,7 +150,7 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
             final long elapsed = Math.min(now - lastConnectionSweep, 1_000_000_000L);
             lastConnectionSweep = now;
             nextConnectionSweep = now + CONNECTION_SWEEP_INTERVAL_NANOS;
-            final Router router = learningSwitch.router();
+            final Router router = gatewaySwitch.router();
             if (router != null)
             {
                 final ConnectionTable connections = router.connections();
@@ -176,7 +180,7 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
 
     void onConfigureDomain(final int domain, final int gatewayAddress, final long gatewayMac, final boolean icc)
     {
-        learningSwitch.configureDomain(domain, gatewayAddress, gatewayMac, icc);
+        gatewaySwitch.configureDomain(domain, gatewayAddress, gatewayMac, icc);
     }
 
     /** @return false when the switch already holds as many pairs as it may. */
@@ -225,45 +229,45 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
 
     void onAttachUplink(final int port, final long mac, final int address, final int prefixLength, final int gateway)
     {
-        learningSwitch.router().configureUplink(port, mac, address, prefixLength, gateway);
+        gatewaySwitch.router().configureUplink(port, mac, address, prefixLength, gateway);
     }
 
     /** The uplink is being detached: the router no longer sends anything out of it. */
     void onDetachUplink()
     {
-        learningSwitch.router().configureUplink(Router.NO_PORT, -1L, 0, 0, 0);
+        gatewaySwitch.router().configureUplink(Router.NO_PORT, -1L, 0, 0, 0);
     }
 
     void onConfigureRouting(
         final int domain, final int subnet, final int prefixLength, final int gateway, final long gatewayMac,
         final boolean masquerade, final boolean external)
     {
-        learningSwitch.router().configureDomain(domain, subnet, prefixLength, gateway, gatewayMac, masquerade, external);
+        gatewaySwitch.router().configureDomain(domain, subnet, prefixLength, gateway, gatewayMac, masquerade, external);
     }
 
     void onClearRouting(final int domain)
     {
-        learningSwitch.router().clearDomain(domain);
+        gatewaySwitch.router().clearDomain(domain);
     }
 
     void onPublish(final int protocol, final int hostPort, final int domain, final int address, final int port, final long mac)
     {
-        learningSwitch.router().publish(protocol, hostPort, domain, address, port, mac);
+        gatewaySwitch.router().publish(protocol, hostPort, domain, address, port, mac);
     }
 
     void onUnpublish(final int protocol, final int hostPort)
     {
-        learningSwitch.router().unpublish(protocol, hostPort);
+        gatewaySwitch.router().unpublish(protocol, hostPort);
     }
 
     void onForgetEndpoint(final int domain, final long mac)
     {
-        learningSwitch.router().forgetEndpoint(domain, mac);
+        gatewaySwitch.router().forgetEndpoint(domain, mac);
     }
 
     void onNeighbour(final int address, final long mac)
     {
-        learningSwitch.router().neighbour(address, mac);
+        gatewaySwitch.router().neighbour(address, mac);
     }
 
     /** What the overlay handlers wrote, for tests that read it back. */

@@ -10,6 +10,7 @@ import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.SleepingWaitStrategy;
 import com.lmax.disruptor.WaitStrategy;
 import com.lmax.disruptor.YieldingWaitStrategy;
+import io.lanyard.forwarding.bridge.GatewaySwitch;
 import io.lanyard.forwarding.l2.LearningSwitch;
 import io.lanyard.forwarding.l2.MacTable;
 import io.lanyard.forwarding.l3.Router;
@@ -85,8 +86,9 @@ final class Pipeline
         final SystemNanoClock clock = SystemNanoClock.INSTANCE;
         final Router router = new Router(config.maxDomains(), new ConnectionTable(config.natCapacity(), config.conntrackTimeouts()));
         final LearningSwitch learningSwitch = new LearningSwitch(config.maxPorts(), config.maxDomains(),
-            new MacTable(config.macTableCapacity(), config.macAgingNanos(), clock.nanoTime()), router);
-        final ForwardingStage forwarding = new ForwardingStage(learningSwitch, ports, commands, fences, clock, counters);
+            new MacTable(config.macTableCapacity(), config.macAgingNanos(), clock.nanoTime()));
+        final ForwardingStage forwarding =
+            new ForwardingStage(new GatewaySwitch(learningSwitch, router), ports, commands, fences, clock, counters);
         transmit = new TransmitStage(ports, fences, counters);
 
         final ExceptionHandler<FrameSlot> onError = new StageErrors(counters);

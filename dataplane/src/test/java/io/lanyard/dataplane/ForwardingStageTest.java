@@ -1,6 +1,7 @@
 package io.lanyard.dataplane;
 
 import io.lanyard.forwarding.addr.MacAddress;
+import io.lanyard.forwarding.bridge.GatewaySwitch;
 import io.lanyard.forwarding.l2.LearningSwitch;
 import io.lanyard.forwarding.l2.MacTable;
 import io.lanyard.forwarding.verdict.DropReason;
@@ -41,7 +42,7 @@ class ForwardingStageTest
     private final ManyToOneConcurrentArrayQueue<ForwardingCommand> commands = new ManyToOneConcurrentArrayQueue<>(128);
     private final OneToOneConcurrentArrayQueue<Fence> fences = new OneToOneConcurrentArrayQueue<>(16);
     private final ForwardingStage stage =
-        new ForwardingStage(learningSwitch, fixture.ports, commands, fences, () -> clock[0], fixture.counters);
+        new ForwardingStage(new GatewaySwitch(learningSwitch), fixture.ports, commands, fences, () -> clock[0], fixture.counters);
     private final FrameSlot slot = StageFixture.newSlot();
     private long sequence;
 
@@ -167,7 +168,8 @@ class ForwardingStageTest
     {
         final MacTable tiny = new MacTable(1, AGING, T0);
         final ForwardingStage tinyStage =
-            new ForwardingStage(new LearningSwitch(8, 2, tiny), fixture.ports, commands, fences, () -> clock[0], fixture.counters);
+            new ForwardingStage(new GatewaySwitch(new LearningSwitch(8, 2, tiny)), fixture.ports, commands, fences, () -> clock[0],
+                fixture.counters);
         tinyStage.onAttach(1, RED, false);
         tinyStage.onAttach(2, RED, false);
 

@@ -1,6 +1,7 @@
 package io.lanyard.dataplane;
 
 import io.lanyard.forwarding.addr.MacAddress;
+import io.lanyard.forwarding.bridge.GatewaySwitch;
 import io.lanyard.forwarding.l2.LearningSwitch;
 import io.lanyard.forwarding.l2.MacTable;
 import io.lanyard.forwarding.testkit.FrameBuilder;
@@ -44,7 +45,7 @@ class OverlayForwardingTest
     private final StageFixture fixture = new StageFixture(8);
     private final MacTable macTable = new MacTable(16, 300 * SECOND, T0);
     private final LearningSwitch learningSwitch = new LearningSwitch(8, 2, macTable);
-    private final ForwardingStage stage = new ForwardingStage(learningSwitch, fixture.ports,
+    private final ForwardingStage stage = new ForwardingStage(new GatewaySwitch(learningSwitch), fixture.ports,
         new ManyToOneConcurrentArrayQueue<>(16), new OneToOneConcurrentArrayQueue<>(16), () -> T0, fixture.counters);
     private final FrameSlot slot = StageFixture.newSlot();
 

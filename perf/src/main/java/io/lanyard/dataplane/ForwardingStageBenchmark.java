@@ -156,7 +156,7 @@ public class ForwardingStageBenchmark
         public void setUp()
         {
             sut = new SwitchUnderTest(RING_SIZE, STATIONS);
-            sut.learningSwitch.configureDomain(SwitchUnderTest.DOMAIN, SwitchUnderTest.GATEWAY_ADDRESS,
+            sut.gatewaySwitch.configureDomain(SwitchUnderTest.DOMAIN, SwitchUnderTest.GATEWAY_ADDRESS,
                 MacAddress.fromIpv4(SwitchUnderTest.GATEWAY_ADDRESS), false);
             if (!sut.learningSwitch.allowPair(0, 1))
             {

@@ -1,6 +1,7 @@
 package io.lanyard.dataplane;
 
 import io.lanyard.forwarding.addr.MacAddress;
+import io.lanyard.forwarding.bridge.GatewaySwitch;
 import io.lanyard.forwarding.l2.LearningSwitch;
 import io.lanyard.forwarding.l2.MacTable;
 import io.lanyard.forwarding.testkit.FrameBuilder;
@@ -54,6 +55,7 @@ final class SwitchUnderTest
     final DataplaneCounters counters = new DataplaneCounters(countersManager);
     final Port[] ports = new Port[DataplaneConfig.DEFAULT_MAX_PORTS];
     final LearningSwitch learningSwitch;
+    final GatewaySwitch gatewaySwitch;
     final ForwardingStage stage;
     final FrameSlot[] slots;
 
@@ -63,7 +65,8 @@ final class SwitchUnderTest
         final SystemNanoClock clock = SystemNanoClock.INSTANCE;
         learningSwitch = new LearningSwitch(DataplaneConfig.DEFAULT_MAX_PORTS, DataplaneConfig.DEFAULT_MAX_DOMAINS,
             new MacTable(MacTable.DEFAULT_CAPACITY, MacTable.DEFAULT_AGING_NANOS, clock.nanoTime()));
-        stage = new ForwardingStage(learningSwitch, ports, new ManyToOneConcurrentArrayQueue<>(1024),
+        gatewaySwitch = new GatewaySwitch(learningSwitch);
+        stage = new ForwardingStage(gatewaySwitch, ports, new ManyToOneConcurrentArrayQueue<>(1024),
             new OneToOneConcurrentArrayQueue<>(1024), clock, counters);
 
         for (int id = 0; id < portCount; id++)
@@ -72,7 +75,7 @@ final class SwitchUnderTest
                 new PortCounters(countersManager, id, "port" + id));
             learningSwitch.attach(id, DOMAIN);
         }
-        learningSwitch.configureDomain(DOMAIN, GATEWAY_ADDRESS, MacAddress.fromIpv4(GATEWAY_ADDRESS), true);
+        gatewaySwitch.configureDomain(DOMAIN, GATEWAY_ADDRESS, MacAddress.fromIpv4(GATEWAY_ADDRESS), true);
 
         arena = BufferUtil.allocateDirectAligned(ringSize * FrameSlot.SIZE, 4096);
         slots = new FrameSlot[ringSize];

@@ -1,6 +1,7 @@
 package io.lanyard.vxlan;
 
 import io.lanyard.forwarding.addr.MacAddress;
+import io.lanyard.forwarding.bridge.GatewaySwitch;
 import io.lanyard.forwarding.l2.LearningSwitch;
 import io.lanyard.forwarding.verdict.DropReason;
 import io.lanyard.forwarding.verdict.Verdict;
@@ -11,10 +12,11 @@ import java.util.Arrays;
 
 /**
  * The forwarding decision of a host that takes part in overlay networks: the
- * {@link LearningSwitch}, with each overlay network's other hosts behind one port of its domain.
+ * {@link GatewaySwitch} (the learning switch, each network's gateway and the router behind it),
+ * with each overlay network's other hosts behind one port of its domain.
  *
  * <p>An overlay network is a domain with one more port, its overlay port, which stands for every
- * other host of the network. Around the switch's own decision this adds what only the overlay
+ * other host of the network. Around the gateway switch's decision this adds what only the overlay
  * knows, from the {@link VtepTable} it owns:
  * <ul>
  *   <li>before the switch: a datagram's sender must be a peer or static peer of the network
@@ -33,6 +35,7 @@ public final class OverlaySwitch
 {
     private static final int NO_PORT = -1;
 
+    private final GatewaySwitch gatewaySwitch;
     private final LearningSwitch learningSwitch;
     private final VtepTable vtepTable;
     private final ProxyArp proxyArp;
@@ -41,9 +44,10 @@ public final class OverlaySwitch
     private final EthernetFrame frame = new EthernetFrame();
 
     /** @param nowNanos the owner's clock now, the zero of the VTEP table's aging. */
-    public OverlaySwitch(final LearningSwitch learningSwitch, final long nowNanos)
+    public OverlaySwitch(final GatewaySwitch gatewaySwitch, final long nowNanos)
     {
-        this.learningSwitch = learningSwitch;
+        this.gatewaySwitch = gatewaySwitch;
+        this.learningSwitch = gatewaySwitch.learningSwitch();
         this.vtepTable = new VtepTable(learningSwitch.maxDomains(), nowNanos);
         this.proxyArp = new ProxyArp(vtepTable);
         this.overlayPorts = new int[learningSwitch.maxDomains()];
@@ -65,7 +69,7 @@ public final class OverlaySwitch
         {
             return;
         }
-        learningSwitch.forward(ingressPort, buffer, offset, length, nowNanos, verdict);
+        gatewaySwitch.forward(ingressPort, buffer, offset, length, nowNanos, verdict);
         final int egress = verdict.egress();
         if (egress == Verdict.REPLY)
         {

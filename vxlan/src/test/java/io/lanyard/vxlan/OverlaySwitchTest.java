@@ -1,6 +1,7 @@
 package io.lanyard.vxlan;
 
 import io.lanyard.forwarding.addr.MacAddress;
+import io.lanyard.forwarding.bridge.GatewaySwitch;
 import io.lanyard.forwarding.l2.LearningSwitch;
 import io.lanyard.forwarding.l2.MacTable;
 import io.lanyard.forwarding.testkit.FrameBuilder;
@@ -43,7 +44,8 @@ class OverlaySwitchTest
 
     private final MacTable macTable = new MacTable(16, 300_000_000_000L, T0);
     private final LearningSwitch learningSwitch = new LearningSwitch(8, 2, macTable);
-    private final OverlaySwitch overlaySwitch = new OverlaySwitch(learningSwitch, T0);
+    private final GatewaySwitch gatewaySwitch = new GatewaySwitch(learningSwitch);
+    private final OverlaySwitch overlaySwitch = new OverlaySwitch(gatewaySwitch, T0);
     private final Verdict verdict = new Verdict();
     private final UnsafeBuffer buffer = new UnsafeBuffer(new byte[2048]);
 
@@ -113,7 +115,7 @@ class OverlaySwitchTest
     @Test
     void shouldSendTheGatewaysReplyBackToTheHostTheRequestCameFrom()
     {
-        learningSwitch.configureDomain(RED, GATEWAY, GATEWAY_MAC, true);
+        gatewaySwitch.configureDomain(RED, GATEWAY, GATEWAY_MAC, true);
         final int length = arpRequest(MAC_REMOTE, IP_REMOTE, GATEWAY);
 
         decide(OVERLAY, HOST_B, length);

@@ -1,8 +1,6 @@
 package io.lanyard.forwarding.l2;
 
 import io.lanyard.forwarding.addr.MacAddress;
-import io.lanyard.forwarding.l3.GatewayResponder;
-import io.lanyard.forwarding.l3.Router;
 import io.lanyard.forwarding.verdict.DropReason;
 import io.lanyard.forwarding.verdict.Verdict;
 import io.lanyard.forwarding.wire.EthernetFrame;
@@ -13,22 +11,30 @@ import java.util.Arrays;
 
 /**
  * An Ethernet learning switch over numbered ports grouped into bridge domains (one domain per
- * network), with each domain's gateway answered in place and its inter-container policy.
+ * network), with each domain's inter-container policy.
  *
  * <p>Frames never leave their domain: learning, lookup and flooding are all keyed by the
  * ingress port's domain, which is what isolates one network from another. A domain with ICC
- * off lets its containers exchange ARP but no IPv4, except with the gateway and host-side ports,
- * and between the pairs of ports the control plane allowed (Docker's legacy {@code --link} with
+ * off lets its containers exchange ARP but no IPv4, except with its host-side ports, and between
+ * the pairs of ports the control plane allowed (Docker's legacy {@code --link} with
  * {@code --icc=false}).
  *
- * <p>Single-threaded: the forwarding stage calls {@link #forward} for every frame and applies
- * attach, detach and configuration between batches. The flood set of a {@link Verdict#FLOOD}
- * verdict is an array owned by the domain; it is replaced, never modified, when membership
- * changes, so a later stage may keep reading the array it was given.
+ * <p>{@link #forward} is the whole decision in two steps that can also be taken apart:
+ * {@link #admit} (the ingress port, the frame's shape and source; the source is learned) and
+ * {@link #deliver} (lookup, flooding, policy). A decision that composes the switch with what else
+ * answers in a network, such as its gateway, admits a frame and takes it before delivery when it
+ * is not the switch's; the switch itself knows nothing of gateways or routing.
+ *
+ * <p>Single-threaded: the forwarding stage calls it for every frame and applies attach, detach
+ * and configuration between batches. The flood set of a {@link Verdict#FLOOD} verdict is an
+ * array owned by the domain; it is replaced, never modified, when membership changes, so a later
+ * stage may keep reading the array it was given.
  */
-public final class LearningSwitch implements Router.Domains
+public final class LearningSwitch
 {
     public static final int NO_DOMAIN = -1;
+    /** {@link #hostPort} of a domain without a host-side port. */
+    public static final int NO_PORT = -1;
     public static final int[] NO_PORTS = new int[0];
     /**
      * How many port pairs may be allowed at once. Legacy links are a handful per container, so
@@ -38,8 +44,6 @@ public final class LearningSwitch implements Router.Domains
     public static final int MAX_ALLOWED_PAIRS = 65_536;
 
     private final MacTable macTable;
-    private final GatewayResponder gateway;
-    private final Router router;
     private final int[] portDomain;
     private final boolean[] hostSide;
     private final int[][] domainPorts;
@@ -51,19 +55,11 @@ public final class LearningSwitch implements Router.Domains
 
     public LearningSwitch(final int maxPorts, final int maxDomains, final MacTable macTable)
     {
-        this(maxPorts, maxDomains, macTable, null);
-    }
-
-    /** @param router routes gateway-bound frames out and handles the uplink; null for a switch that only switches. */
-    public LearningSwitch(final int maxPorts, final int maxDomains, final MacTable macTable, final Router router)
-    {
         if (maxPorts <= 0 || maxPorts > MacTable.MAX_PORT + 1 || maxDomains <= 0 || maxDomains > MacTable.MAX_DOMAIN + 1)
         {
             throw new IllegalArgumentException("ports and domains must be in 1..65536");
         }
         this.macTable = macTable;
-        this.gateway = new GatewayResponder(maxDomains);
-        this.router = router;
         this.portDomain = new int[maxPorts];
         this.hostSide = new boolean[maxPorts];
         this.domainPorts = new int[maxDomains][];
@@ -77,74 +73,59 @@ public final class LearningSwitch implements Router.Domains
     /**
      * Decides where the frame goes, writing it into {@code verdict}, and learns its source: an
      * egress port, a flood to the domain's ports (or to its host side alone, for container IP
-     * with ICC off), a reply the gateway wrote in place, what the router decided for a frame
-     * to the gateway's MAC or from the uplink, or a drop.
+     * with ICC off), or a drop.
      */
     public void forward(final int ingressPort, final MutableDirectBuffer buffer, final int offset, final int length,
+        final long nowNanos, final Verdict verdict)
+    {
+        final int domain = admit(ingressPort, buffer, offset, length, nowNanos, verdict);
+        if (domain != NO_DOMAIN)
+        {
+            deliver(domain, ingressPort, frame.destination(), frame.etherType(), nowNanos, verdict);
+        }
+    }
+
+    /**
+     * Lets a frame into its ingress port's domain: the port must be attached, the frame hold an
+     * Ethernet header and come from a station's (unicast, non-zero) MAC, which is learned behind
+     * the port.
+     *
+     * @return the domain, or {@link #NO_DOMAIN} with the drop written into {@code verdict}.
+     */
+    public int admit(final int ingressPort, final MutableDirectBuffer buffer, final int offset, final int length,
         final long nowNanos, final Verdict verdict)
     {
         final int domain = domainOf(ingressPort);
         if (domain == NO_DOMAIN)
         {
-            if (router != null && ingressPort == router.uplinkPort() && ingressPort >= 0)
-            {
-                router.fromUplink(buffer, offset, length, nowNanos, this, verdict);
-                return;
-            }
             verdict.drop(DropReason.NO_INGRESS_PORT);
-            return;
+            return NO_DOMAIN;
         }
         frame.wrap(buffer, offset, length);
         if (!frame.isValid())
         {
             verdict.drop(DropReason.MALFORMED);
-            return;
+            return NO_DOMAIN;
         }
 
         final long source = frame.source();
         if (source == 0 || MacAddress.isGroup(source))
         {
             verdict.drop(DropReason.BAD_SOURCE_MAC);
-            return;
+            return NO_DOMAIN;
         }
         macTable.learn(domain, source, ingressPort, nowNanos);
+        return domain;
+    }
 
-        final long destination = frame.destination();
-        final int etherType = frame.etherType();
-        // only frames to the gateway's MAC, or ARP broadcasts, can be the gateway's (a domain
-        // without a gateway has MAC -1, which no 48-bit destination equals)
-        final long gatewayMac = gateway.mac(domain);
-        if (destination == gatewayMac ||
-            (etherType == EthernetFrame.ETHER_TYPE_ARP && destination == MacAddress.BROADCAST && gatewayMac != -1L))
-        {
-            final int toGateway = gateway.answer(domain, buffer, offset, length);
-            if (toGateway == GatewayResponder.ANSWERED)
-            {
-                verdict.reply();
-                return;
-            }
-            if (toGateway == GatewayResponder.UNANSWERED)
-            {
-                final int[] hostPorts = domainHostPorts[domain];
-                if (router != null && etherType == EthernetFrame.ETHER_TYPE_IPV4 && destination == gatewayMac)
-                {
-                    router.fromDomain(domain, ingressPort, buffer, offset, length, nowNanos, this, verdict);
-                }
-                // the rest sent to the gateway's MAC (ARP replies to the host's own requests, IPv6)
-                // is for the host side, whose interface carries that MAC
-                else if (etherType != EthernetFrame.ETHER_TYPE_IPV4 && destination == gatewayMac && hostPorts.length > 0 &&
-                    hostPorts[0] != ingressPort)
-                {
-                    verdict.port(hostPorts[0]);
-                }
-                else
-                {
-                    verdict.drop(DropReason.NO_ROUTE);
-                }
-                return;
-            }
-        }
-
+    /**
+     * Switches a frame {@link #admit admitted} into {@code domain} by its destination MAC and
+     * EtherType, writing where it goes into {@code verdict}: the learned port, a flood, or a drop
+     * (back to its own port, or container IP that ICC forbids).
+     */
+    public void deliver(final int domain, final int ingressPort, final long destination, final int etherType,
+        final long nowNanos, final Verdict verdict)
+    {
         final boolean containerIp = iccOff[domain] && !hostSide[ingressPort] && etherType == EthernetFrame.ETHER_TYPE_IPV4;
         final int egress = MacAddress.isGroup(destination) ? MacTable.MISSING : macTable.lookup(domain, destination, nowNanos);
         if (egress == MacTable.MISSING)
@@ -167,28 +148,23 @@ public final class LearningSwitch implements Router.Domains
         }
     }
 
-    public Router router()
-    {
-        return router;
-    }
-
-    @Override
+    /** The port {@code mac} was learned behind in {@code domain}, or {@link MacTable#MISSING}. */
     public int portOf(final int domain, final long mac, final long nowNanos)
     {
         return macTable.lookup(domain, mac, nowNanos);
     }
 
-    @Override
+    /** All ports of {@code domain}. */
     public int[] ports(final int domain)
     {
         return domainPorts[domain];
     }
 
-    @Override
+    /** The domain's first host-side port, or {@link #NO_PORT}. */
     public int hostPort(final int domain)
     {
         final int[] hostPorts = domainHostPorts[domain];
-        return hostPorts.length == 0 ? Router.NO_PORT : hostPorts[0];
+        return hostPorts.length == 0 ? NO_PORT : hostPorts[0];
     }
 
     /** All ports of the port's domain. */
@@ -253,17 +229,9 @@ public final class LearningSwitch implements Router.Domains
         macTable.removePort(port);
     }
 
-    /** Sets a domain's gateway (answered in place) and whether its containers may exchange IP. */
-    public void configureDomain(final int domain, final int gatewayAddress, final long gatewayMac, final boolean icc)
+    /** Sets whether the domain's containers may exchange IP (inter-container communication). */
+    public void configureDomain(final int domain, final boolean icc)
     {
-        if (gatewayMac == -1L)
-        {
-            gateway.clear(domain);
-        }
-        else
-        {
-            gateway.configure(domain, gatewayAddress, gatewayMac);
-        }
         iccOff[domain] = !icc;
     }
 

@@ -56,7 +56,11 @@ public final class Router
     /** The ingress of a frame read from the uplink, where a domain number would be. */
     private static final int FROM_UPLINK = -1;
 
-    /** How the router sees the switch's ports: which port a MAC is behind, a network's ports. */
+    /**
+     * How the router sees the ports of its networks without knowing the switch that holds them:
+     * which port a MAC is behind, a network's ports, its host-side port. Implemented by whatever
+     * puts the router behind a switch.
+     */
     public interface Domains
     {
         /** The port {@code mac} was learned behind in {@code domain}, or a negative number. */

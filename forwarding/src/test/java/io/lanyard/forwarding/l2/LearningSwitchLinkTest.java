@@ -25,9 +25,6 @@ class LearningSwitchLinkTest
     private static final long T0 = 1_000_000_000_000L;
     private static final int CLOSED = 0;
     private static final int OPEN = 1;
-    private static final int GATEWAY = 0xAC11_0001;
-    private static final long GATEWAY_MAC = 0x0242_AC11_0001L;
-    private static final long OPEN_GATEWAY_MAC = 0x0242_AC12_0001L;
     private static final long MAC_A = 0x0242_AC11_0002L;
     private static final long MAC_B = 0x0242_AC11_0003L;
     private static final long MAC_C = 0x0242_AC11_0004L;
@@ -57,8 +54,8 @@ class LearningSwitchLinkTest
         learningSwitch.attach(HOST, CLOSED, true);
         learningSwitch.attach(D, OPEN, false);
         learningSwitch.attach(E, OPEN, false);
-        learningSwitch.configureDomain(CLOSED, GATEWAY, GATEWAY_MAC, false);
-        learningSwitch.configureDomain(OPEN, GATEWAY, OPEN_GATEWAY_MAC, true);
+        learningSwitch.configureDomain(CLOSED, false);
+        learningSwitch.configureDomain(OPEN, true);
         learnEveryone();
     }
 
@@ -133,9 +130,9 @@ class LearningSwitchLinkTest
     {
         learningSwitch.allowPair(A, B);
 
-        learningSwitch.configureDomain(CLOSED, GATEWAY, GATEWAY_MAC, true);
+        learningSwitch.configureDomain(CLOSED, true);
         assertEquals(C, ip(A, MAC_A, MAC_C));
-        learningSwitch.configureDomain(CLOSED, GATEWAY, GATEWAY_MAC, false);
+        learningSwitch.configureDomain(CLOSED, false);
 
         assertEquals(B, ip(A, MAC_A, MAC_B));
         assertIccDrop(ip(A, MAC_A, MAC_C));

@@ -8,18 +8,14 @@ import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-import java.util.HexFormat;
-
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-/** A network's gateway and its inter-container policy, as the switch applies them per frame. */
+/** A network's inter-container policy, as the switch applies it per frame. */
 class LearningSwitchPolicyTest
 {
     private static final long T0 = 1_000_000_000_000L;
     private static final int NET = 0;
-    private static final int GATEWAY = 0xAC12_0001;
-    private static final long GATEWAY_MAC = 0x0242_AC12_0001L;
     private static final long MAC_A = 0x0242_AC12_0002L;
     private static final long MAC_B = 0x0242_AC12_0003L;
     private static final long MAC_HOST = 0x0242_AC12_00FEL;
@@ -39,7 +35,7 @@ class LearningSwitchPolicyTest
         learningSwitch.attach(A, NET, false);
         learningSwitch.attach(B, NET, false);
         learningSwitch.attach(HOST, NET, true);
-        learningSwitch.configureDomain(NET, GATEWAY, GATEWAY_MAC, false);
+        learningSwitch.configureDomain(NET, false);
         // everyone has spoken once, so the switch knows where they are
         send(A, MAC_A, MacAddress.BROADCAST, EthernetFrame.ETHER_TYPE_ARP);
         send(B, MAC_B, MacAddress.BROADCAST, EthernetFrame.ETHER_TYPE_ARP);
@@ -79,27 +75,9 @@ class LearningSwitchPolicyTest
     @Test
     void shouldForwardIpBetweenContainersOnceIccIsOn()
     {
-        learningSwitch.configureDomain(NET, GATEWAY, GATEWAY_MAC, true);
+        learningSwitch.configureDomain(NET, true);
 
         assertEquals(B, send(A, MAC_A, MAC_B, EthernetFrame.ETHER_TYPE_IPV4));
-    }
-
-    @Test
-    void shouldAnswerAnArpRequestForTheGatewayBackOnTheIngressPort()
-    {
-        final byte[] request = HexFormat.of().parseHex("ffffffffffff" + "0242ac120002" + "0806" +
-            "0001" + "0800" + "06" + "04" + "0001" + "0242ac120002" + "ac120002" + "000000000000" + "ac120001");
-        buffer.putBytes(OFFSET, request);
-
-        assertEquals(Verdict.REPLY, decide(A, buffer, OFFSET, request.length, T0));
-        assertEquals(MAC_A, EthernetFrame.readMac(buffer, OFFSET), "the reply goes back to the asker");
-    }
-
-    @Test
-    void shouldDropWhatIsAddressedToTheGatewayButNotServedThere()
-    {
-        assertEquals(Verdict.DROP, send(A, MAC_A, GATEWAY_MAC, EthernetFrame.ETHER_TYPE_IPV4));
-        assertEquals(DropReason.NO_ROUTE.ordinal(), verdict.dropReason());
     }
 
     @Test

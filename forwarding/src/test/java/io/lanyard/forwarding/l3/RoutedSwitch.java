@@ -2,6 +2,7 @@ package io.lanyard.forwarding.l3;
 
 import io.lanyard.forwarding.addr.Ipv4Address;
 import io.lanyard.forwarding.addr.MacAddress;
+import io.lanyard.forwarding.bridge.GatewaySwitch;
 import io.lanyard.forwarding.l2.LearningSwitch;
 import io.lanyard.forwarding.l2.MacTable;
 import io.lanyard.forwarding.nat.ConnectionTable;
@@ -12,7 +13,8 @@ import io.lanyard.forwarding.verdict.DropReason;
 import io.lanyard.forwarding.verdict.Verdict;
 
 /**
- * The switch and router as the dataplane wires them, with four networks and an uplink:
+ * The switch and router as the dataplane wires them (behind a {@link GatewaySwitch}), with four
+ * networks and an uplink:
  *
  * <pre>
  *   red      172.17.0.0/16  gw 172.17.0.1  masquerade        ports 1 (.2), 2 (.3), 3 (host side)
@@ -85,6 +87,7 @@ final class RoutedSwitch
     final ConnectionTable connections;
     final Router router;
     final LearningSwitch learningSwitch;
+    final GatewaySwitch gatewaySwitch;
     /** What the last {@link #forward} decided. */
     final Verdict verdict = new Verdict();
     long now = T0;
@@ -98,7 +101,8 @@ final class RoutedSwitch
     {
         connections = new ConnectionTable(connectionCapacity, ConntrackTimeouts.defaults());
         router = new Router(4, connections);
-        learningSwitch = new LearningSwitch(16, 4, macTable, router);
+        learningSwitch = new LearningSwitch(16, 4, macTable);
+        gatewaySwitch = new GatewaySwitch(learningSwitch, router);
 
         network(RED, ip("172.17.0.0"), 16, RED_GATEWAY, RED_GATEWAY_MAC, true, true);
         network(BLUE, ip("172.18.0.0"), 16, BLUE_GATEWAY, BLUE_GATEWAY_MAC, true, true);
@@ -121,14 +125,14 @@ final class RoutedSwitch
         final int domain, final int subnet, final int prefix, final int gateway, final long gatewayMac,
         final boolean masquerade, final boolean external)
     {
-        learningSwitch.configureDomain(domain, gateway, gatewayMac, true);
+        gatewaySwitch.configureDomain(domain, gateway, gatewayMac, true);
         router.configureDomain(domain, subnet, prefix, gateway, gatewayMac, masquerade, external);
     }
 
     /** @return the verdict's egress: a port, or one of the {@link Verdict} kinds. */
     int forward(final int port, final Slot slot)
     {
-        learningSwitch.forward(port, slot.buffer, Slot.FRAME_OFFSET, slot.length(), now, verdict);
+        gatewaySwitch.forward(port, slot.buffer, Slot.FRAME_OFFSET, slot.length(), now, verdict);
         return verdict.egress();
     }
 

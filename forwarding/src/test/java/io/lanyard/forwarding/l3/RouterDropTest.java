@@ -114,17 +114,6 @@ class RouterDropTest
     }
 
     @Test
-    void shouldLeaveAnEchoToTheGatewayToTheGatewayResponder()
-    {
-        final Slot ping = fromRedTwo(echoRequest(RED_2, RED_GATEWAY, 5, 1).payload(8));
-
-        assertEquals(Verdict.REPLY, net.forward(RED_PORT_2, ping));
-
-        assertEquals(RED_GATEWAY, ping.ipSource());
-        assertEquals(RED_2, ping.ipDestination());
-    }
-
-    @Test
     void shouldHaveNoRouteFromANetworkTheRouterDoesNotKnow()
     {
         net.router.clearDomain(RED);
@@ -158,18 +147,6 @@ class RouterDropTest
             "RED_2 kept port 40000: its flow is gone");
         assertEquals(DropReason.UNSOLICITED, net.dropReason());
         assertEquals(0, net.router.forgetEndpoint(RED, RED_2_MAC), "nothing left of it");
-    }
-
-    @Test
-    void shouldHandWhatIsNotIpv4ForTheGatewayMacToTheHostSideRatherThanRouteIt()
-    {
-        final Slot ipv6 = fromRedTwo(tcp(RED_2, 40000, REMOTE, 80, SYN)).poke(12, 0x86).poke(13, 0xDD);
-        assertEquals(RED_HOST_PORT, net.forward(RED_PORT_2, ipv6));
-        assertArrayEquals(ipv6.originalFrame(), ipv6.frame());
-
-        final Slot blueIpv6 = tcp(BLUE_2, 40000, REMOTE, 80, SYN).ethernet(BLUE_2_MAC, BLUE_GATEWAY_MAC).slot().poke(12, 0x86).poke(13, 0xDD);
-        assertDropped(DropReason.NO_ROUTE, BLUE_PORT_2, blueIpv6);
-        assertEquals(0, net.connections.size());
     }
 
     @Test

@@ -3,6 +3,7 @@ package io.lanyard.forwarding.l3;
 import io.lanyard.dataplane.DataplaneConfig;
 import io.lanyard.forwarding.addr.Ipv4Address;
 import io.lanyard.forwarding.addr.MacAddress;
+import io.lanyard.forwarding.bridge.GatewaySwitch;
 import io.lanyard.forwarding.l2.LearningSwitch;
 import io.lanyard.forwarding.l2.MacTable;
 import io.lanyard.forwarding.nat.ConnectionTable;
@@ -38,15 +39,16 @@ import java.util.concurrent.TimeUnit;
 /**
  * The NAT path of the router alone, on one core: one operation is one frame (or one lookup).
  *
- * <p>The router, its connection table and the learning switch it asks where containers are are
- * built as {@code Dataplane} builds them (production MAC table, port and domain limits; a
- * connection table of the daemon's default size, or {@code flows} if larger, as
- * {@code --nat-table-size} would make it), with the default bridge configured as the daemon
- * configures it (172.17.0.0/16, gateway 172.17.0.1, masquerade) and an uplink 198.51.100.2/24
- * whose gateway 198.51.100.1 is resolved. {@code flows} TCP connections from 64 containers on 4
- * ports to servers in 203.0.113.0/24 are opened in setup through the router itself (SYN,
- * SYN+ACK, ACK), so every one is ESTABLISHED and masqueraded, some to another port than their
- * own when two containers use the same source port towards the same server.
+ * <p>The router, its connection table and the learning switch it asks where containers are
+ * (through the {@link GatewaySwitch} that composes the two) are built as {@code Dataplane}
+ * builds them (production MAC table, port and domain limits; a connection table of the daemon's
+ * default size, or {@code flows} if larger, as {@code --nat-table-size} would make it), with
+ * the default bridge configured as the daemon configures it (172.17.0.0/16, gateway 172.17.0.1,
+ * masquerade) and an uplink 198.51.100.2/24 whose gateway 198.51.100.1 is resolved.
+ * {@code flows} TCP connections from 64 containers on 4 ports to servers in 203.0.113.0/24 are
+ * opened in setup through the router itself (SYN, SYN+ACK, ACK), so every one is ESTABLISHED and
+ * masqueraded, some to another port than their own when two containers use the same source port
+ * towards the same server.
  *
  * <ul>
  *   <li>{@code masquerade}: a data segment of an established flow from its container — lookup,
@@ -124,6 +126,7 @@ public class RouterBenchmark
         ConnectionTable connections;
         Router router;
         LearningSwitch learningSwitch;
+        GatewaySwitch gatewaySwitch;
         final Verdict verdict = new Verdict();
 
         UnsafeBuffer outbound;
@@ -143,8 +146,9 @@ public class RouterBenchmark
             macTable = new MacTable(MacTable.DEFAULT_CAPACITY, MacTable.DEFAULT_AGING_NANOS, now);
             connections = new ConnectionTable(Math.max(DataplaneConfig.DEFAULT_NAT_CAPACITY, flows), ConntrackTimeouts.defaults());
             router = new Router(DataplaneConfig.DEFAULT_MAX_DOMAINS, connections);
-            learningSwitch = new LearningSwitch(DataplaneConfig.DEFAULT_MAX_PORTS, DataplaneConfig.DEFAULT_MAX_DOMAINS, macTable, router);
-            learningSwitch.configureDomain(DOMAIN, GATEWAY, GATEWAY_MAC, true);
+            learningSwitch = new LearningSwitch(DataplaneConfig.DEFAULT_MAX_PORTS, DataplaneConfig.DEFAULT_MAX_DOMAINS, macTable);
+            gatewaySwitch = new GatewaySwitch(learningSwitch, router);
+            gatewaySwitch.configureDomain(DOMAIN, GATEWAY, GATEWAY_MAC, true);
             router.configureDomain(DOMAIN, SUBNET, 16, GATEWAY, GATEWAY_MAC, true, true);
             for (int port = 0; port < CONTAINER_PORTS; port++)
             {
@@ -244,7 +248,7 @@ public class RouterBenchmark
             final int slot = flow * SLOT_SIZE;
             outbound.putBytes(slot, outboundTemplate, slot, HEADERS_LENGTH);
             router.fromDomain(DOMAIN, containerPort[flow], outbound, slot + FRAME_OFFSET, FRAME_LENGTH,
-                now, learningSwitch, verdict);
+                now, gatewaySwitch, verdict);
             return verdict.egress();
         }
 
@@ -253,7 +257,7 @@ public class RouterBenchmark
         {
             final int slot = flow * SLOT_SIZE;
             replies.putBytes(slot, replyTemplate, slot, HEADERS_LENGTH);
-            router.fromUplink(replies, slot + FRAME_OFFSET, FRAME_LENGTH, now, learningSwitch, verdict);
+            router.fromUplink(replies, slot + FRAME_OFFSET, FRAME_LENGTH, now, gatewaySwitch, verdict);
             return verdict.egress();
         }
 
@@ -266,13 +270,13 @@ public class RouterBenchmark
 
         private int fromContainer(final int port, final UnsafeBuffer buffer, final int slot)
         {
-            router.fromDomain(DOMAIN, port, buffer, slot + FRAME_OFFSET, FRAME_LENGTH, now, learningSwitch, verdict);
+            router.fromDomain(DOMAIN, port, buffer, slot + FRAME_OFFSET, FRAME_LENGTH, now, gatewaySwitch, verdict);
             return verdict.egress();
         }
 
         private int fromUplink(final UnsafeBuffer buffer, final int slot)
         {
-            router.fromUplink(buffer, slot + FRAME_OFFSET, FRAME_LENGTH, now, learningSwitch, verdict);
+            router.fromUplink(buffer, slot + FRAME_OFFSET, FRAME_LENGTH, now, gatewaySwitch, verdict);
             return verdict.egress();
         }
 
