@@ -304,7 +304,7 @@ public final class Lanyardd implements Callable<Integer>
         {
             throw new StartupException("cannot listen for VXLAN: " + ex.getMessage());
         }
-        dataplane.attachOverlaySocket(socket, vxlanPort);
+        dataplane.overlays().attachSocket(socket, vxlanPort);
         final OverlayCluster cluster = OverlayCluster.join(new EtcdClusterStore(storeAddress),
             new ClusterRecords.Host(nodeName, advertiseAddr), Duration.ofSeconds(storeTtlSeconds),
             underlayMtu - ControlPlane.OVERLAY_OVERHEAD);

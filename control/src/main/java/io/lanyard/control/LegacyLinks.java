@@ -112,14 +112,14 @@ final class LegacyLinks
         {
             if (!wanted.contains(pair))
             {
-                BestEffort.attempt("close ICC between " + pair, () -> dataplane.forbidIcc(pair.get(0), pair.get(1)));
+                BestEffort.attempt("close ICC between " + pair, () -> dataplane.ports().forbidIcc(pair.get(0), pair.get(1)));
             }
         }
         for (final List<Port> pair : wanted)
         {
             if (!linkedPairs.contains(pair))
             {
-                BestEffort.attempt("open ICC between " + pair, () -> dataplane.allowIcc(pair.get(0), pair.get(1)));
+                BestEffort.attempt("open ICC between " + pair, () -> dataplane.ports().allowIcc(pair.get(0), pair.get(1)));
             }
         }
         linkedPairs = wanted;

@@ -88,7 +88,7 @@ final class SandboxWiring implements AutoCloseable
         final Port port;
         try
         {
-            port = dataplane.attachTap(tap, domains.domainOf(network.id()), sandbox.name() + "/" + endpoint.interfaceName());
+            port = dataplane.ports().attachTap(tap, domains.domainOf(network.id()), sandbox.name() + "/" + endpoint.interfaceName());
         }
         catch (final RuntimeException ex)
         {
@@ -104,7 +104,7 @@ final class SandboxWiring implements AutoCloseable
         final Attachment attachment = attachments.remove(endpoint.id());
         if (attachment != null)
         {
-            BestEffort.attempt("detach " + attachment.port(), () -> dataplane.detach(attachment.port()));
+            BestEffort.attempt("detach " + attachment.port(), () -> dataplane.ports().detach(attachment.port()));
             BestEffort.attempt("remove " + attachment.tap(), () -> plumbing.removeInterface(attachment.tap()));
         }
         final Integer domain = domains.domainOf(endpoint.networkId());
@@ -112,7 +112,7 @@ final class SandboxWiring implements AutoCloseable
         {
             // its NATed flows would otherwise hold their ports and table entries until they time out
             BestEffort.attempt("forget the connections of " + endpoint.ipv4Address(),
-                () -> dataplane.forgetEndpoint(domain, MacAddress.parse(endpoint.macAddress())));
+                () -> dataplane.forwarding().forgetEndpoint(domain, MacAddress.parse(endpoint.macAddress())));
         }
         else
         {

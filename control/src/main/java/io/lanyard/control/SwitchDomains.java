@@ -65,25 +65,25 @@ final class SwitchDomains
         if (network.isOverlay())
         {
             // an overlay has no gateway on the host (as Docker's): it is a switch spanning the hosts
-            dataplane.configureDomain(domain, 0, -1L, true);
+            dataplane.forwarding().configureDomain(domain, 0, -1L, true);
             if (routing.cluster() == null)
             {
                 LOG.log(System.Logger.Level.WARNING, "overlay network " + network.name() + " stays local: this daemon is not in a cluster");
                 return;
             }
-            dataplane.addOverlay(domain, network.vni());
-            dataplane.overlayStaticPeers(domain, OverlayOptions.staticPeers(network));
+            dataplane.overlays().add(domain, network.vni());
+            dataplane.overlays().setStaticPeers(domain, OverlayOptions.staticPeers(network));
             return;
         }
         final int gateway = network.ipam().isEmpty() ? 0 : Ipv4Address.parse(network.ipam().get(0).gateway());
         final boolean icc = !"false".equals(network.options().get(Network.OPTION_ENABLE_ICC));
         final long gatewayMac = gateway == 0 ? -1L : MacAddress.fromIpv4(gateway);
-        dataplane.configureDomain(domain, gateway, gatewayMac, icc);
+        dataplane.forwarding().configureDomain(domain, gateway, gatewayMac, icc);
         if (gateway != 0)
         {
             final Ipv4Cidr subnet = Ipv4Cidr.parse(network.ipam().get(0).subnet());
             final boolean masquerade = !"false".equals(network.options().get(Network.OPTION_ENABLE_IP_MASQUERADE));
-            dataplane.configureRouting(domain, subnet.network(), subnet.prefixLength(), gateway, gatewayMac, masquerade,
+            dataplane.forwarding().configureRouting(domain, subnet.network(), subnet.prefixLength(), gateway, gatewayMac, masquerade,
                 !network.internal());
             if (routing.hosts() != null)
             {
@@ -100,9 +100,9 @@ final class SwitchDomains
         {
             return;
         }
-        if (network.isOverlay() && dataplane.overlay(domain) != null)
+        if (network.isOverlay() && dataplane.overlays().port(domain) != null)
         {
-            BestEffort.attempt("remove the overlay of " + network.name(), () -> dataplane.removeOverlay(domain));
+            BestEffort.attempt("remove the overlay of " + network.name(), () -> dataplane.overlays().remove(domain));
         }
         remoteEndpoints.remove(domain);
         overlayPeers.remove(domain);
@@ -110,8 +110,8 @@ final class SwitchDomains
         {
             BestEffort.attempt("remove the host-side port of " + network.name(), () -> routing.hosts().remove(network.id()));
         }
-        BestEffort.attempt("unroute " + network.name(), () -> dataplane.clearRouting(domain));
-        dataplane.configureDomain(domain, 0, -1L, true);
+        BestEffort.attempt("unroute " + network.name(), () -> dataplane.forwarding().clearRouting(domain));
+        dataplane.forwarding().configureDomain(domain, 0, -1L, true);
         used.clear(domain);
     }
 
@@ -125,7 +125,7 @@ final class SwitchDomains
     void programRemote(final Network network, final Map<Long, List<Integer>> wanted, final Set<Integer> peers)
     {
         final int domain = domains.get(network.id());
-        if (dataplane.overlay(domain) == null)
+        if (dataplane.overlays().port(domain) == null)
         {
             return;
         }
@@ -134,7 +134,7 @@ final class SwitchDomains
         {
             if (!wanted.containsKey(mac))
             {
-                dataplane.removeOverlayEndpoint(domain, mac);
+                dataplane.overlays().removeEndpoint(domain, mac);
                 programmed.remove(mac);
             }
         }
@@ -142,13 +142,13 @@ final class SwitchDomains
         {
             if (!entry.getValue().equals(programmed.get(entry.getKey())))
             {
-                dataplane.overlayEndpoint(domain, entry.getKey(), entry.getValue().get(0), entry.getValue().get(1));
+                dataplane.overlays().addEndpoint(domain, entry.getKey(), entry.getValue().get(0), entry.getValue().get(1));
                 programmed.put(entry.getKey(), entry.getValue());
             }
         }
         if (!peers.equals(overlayPeers.get(domain)))
         {
-            dataplane.overlayPeers(domain, peers.stream().mapToInt(Integer::intValue).toArray());
+            dataplane.overlays().setPeers(domain, peers.stream().mapToInt(Integer::intValue).toArray());
             overlayPeers.put(domain, peers);
         }
     }
@@ -168,7 +168,7 @@ final class SwitchDomains
         for (final Network network : networks)
         {
             final Integer domain = domains.get(network.id());
-            final Port overlay = network.isOverlay() && domain != null ? dataplane.overlay(domain) : null;
+            final Port overlay = network.isOverlay() && domain != null ? dataplane.overlays().port(domain) : null;
             if (overlay != null)
             {
                 own.put(overlay.id(), new String[] {"vxlan:" + network.vni(), "(overlay)"});

@@ -115,8 +115,8 @@ class OverlayReconciliationTest
         assertEquals(network, networks.byId(network.id()));
         final Integer domain = domains.domainOf(network.id());
         assertNotNull(domain);
-        assertNotNull(dataplane.overlay(domain), "its VXLAN port");
-        assertEquals("vxlan:4096", domains.daemonPorts(networks.all()).get(dataplane.overlay(domain).id())[0]);
+        assertNotNull(dataplane.overlays().port(domain), "its VXLAN port");
+        assertEquals("vxlan:4096", domains.daemonPorts(networks.all()).get(dataplane.overlays().port(domain).id())[0]);
 
         assertEquals(List.of(), b.removeNetwork(network));
         assertTrue(eventually(() -> a.networks().isEmpty()));

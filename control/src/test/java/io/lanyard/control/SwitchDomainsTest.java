@@ -83,7 +83,7 @@ class SwitchDomainsTest
         domains.programRemote(ov, Map.of(0x0242_0a00_0002L, List.of(0x0a00_0002, 0xc000_020b)), Set.of(0xc000_020b));
 
         assertEquals(0, domains.domainOf(ov.id()));
-        assertNull(dataplane.overlay(0), "no VXLAN port without a cluster");
+        assertNull(dataplane.overlays().port(0), "no VXLAN port without a cluster");
         assertEquals(Map.of(), domains.daemonPorts(List.of(ov)));
     }
 }

@@ -26,6 +26,9 @@ import java.util.concurrent.CompletableFuture;
  * whole sweep a second). The dataplane wakes the stage once a second, so an idle pipeline keeps
  * house too. The clock is read once per batch.
  *
+ * <p>Each command the {@link ForwardingProxy} offers calls one of the {@code on…} handlers below,
+ * the only code besides {@link #decide} that changes the tables.
+ *
  * <p>Each frame is decided by the {@link OverlaySwitch} (the {@link GatewaySwitch}: the learning
  * switch, each network's gateway and the router behind it; with each overlay network's other
  * hosts behind its overlay port), which writes the slot's verdict: for a frame for an overlay
@@ -157,51 +160,15 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
         }
     }
 
-    void attach(final int port, final int domain, final boolean hostSide)
+    // ------------------------------------------------------------------ commands (between batches)
+
+    void onAttach(final int port, final int domain, final boolean hostSide)
     {
         learningSwitch.attach(port, domain, hostSide);
     }
 
-    void configureDomain(final int domain, final int gatewayAddress, final long gatewayMac, final boolean icc)
-    {
-        gatewaySwitch.configureDomain(domain, gatewayAddress, gatewayMac, icc);
-    }
-
-    /** @return false when the switch already holds as many pairs as it may. */
-    boolean allowIcc(final int portA, final int portB)
-    {
-        return learningSwitch.allowPair(portA, portB);
-    }
-
-    void forbidIcc(final int portA, final int portB)
-    {
-        learningSwitch.forbidPair(portA, portB);
-    }
-
-    /** Makes {@code port} (already attached to {@code domain}) the domain's overlay port. */
-    void addOverlay(final int domain, final int port)
-    {
-        overlaySwitch.addOverlay(domain, port);
-    }
-
-    /** The domain is no longer an overlay: forgets its VTEPs and endpoints. */
-    void removeOverlay(final int domain)
-    {
-        overlaySwitch.removeOverlay(domain);
-    }
-
-    VtepTable vtepTable()
-    {
-        return overlaySwitch.vtepTable();
-    }
-
-    Router router()
-    {
-        return gatewaySwitch.router();
-    }
-
     /** Detaches the port and fences the transmit stage behind the current sequence. */
-    void detach(final int port, final long sequence, final CompletableFuture<Void> passed)
+    void onDetach(final int port, final long sequence, final CompletableFuture<Void> passed)
     {
         learningSwitch.detach(port);
         counters.macEntries.setRelease(learningSwitch.macTable().size());
@@ -209,5 +176,103 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
         {
             throw new IllegalStateException("fence queue full");
         }
+    }
+
+    void onConfigureDomain(final int domain, final int gatewayAddress, final long gatewayMac, final boolean icc)
+    {
+        gatewaySwitch.configureDomain(domain, gatewayAddress, gatewayMac, icc);
+    }
+
+    /** @return false when the switch already holds as many pairs as it may. */
+    boolean onAllowPair(final int portA, final int portB)
+    {
+        return learningSwitch.allowPair(portA, portB);
+    }
+
+    void onForbidPair(final int portA, final int portB)
+    {
+        learningSwitch.forbidPair(portA, portB);
+    }
+
+    /** Makes {@code port} (already attached to {@code domain}) the domain's overlay port. */
+    void onAddOverlay(final int domain, final int port)
+    {
+        overlaySwitch.addOverlay(domain, port);
+    }
+
+    /** The domain is no longer an overlay: forgets its VTEPs and endpoints. */
+    void onRemoveOverlay(final int domain)
+    {
+        overlaySwitch.removeOverlay(domain);
+    }
+
+    /** @return false when the VTEP table is full. */
+    boolean onAddOverlayEndpoint(final int domain, final long mac, final int ipv4, final int vtep)
+    {
+        return overlaySwitch.vtepTable().addEndpoint(domain, mac, ipv4, vtep);
+    }
+
+    void onRemoveOverlayEndpoint(final int domain, final long mac)
+    {
+        overlaySwitch.vtepTable().removeEndpoint(domain, mac);
+    }
+
+    void onSetOverlayPeers(final int domain, final int[] vteps)
+    {
+        overlaySwitch.vtepTable().setPeers(domain, vteps);
+    }
+
+    void onSetOverlayStaticPeers(final int domain, final int[] vteps)
+    {
+        overlaySwitch.vtepTable().setStaticPeers(domain, vteps);
+    }
+
+    void onAttachUplink(final int port, final long mac, final int address, final int prefixLength, final int gateway)
+    {
+        gatewaySwitch.router().configureUplink(port, mac, address, prefixLength, gateway);
+    }
+
+    /** The uplink is being detached: the router no longer sends anything out of it. */
+    void onDetachUplink()
+    {
+        gatewaySwitch.router().configureUplink(Router.NO_PORT, -1L, 0, 0, 0);
+    }
+
+    void onConfigureRouting(
+        final int domain, final int subnet, final int prefixLength, final int gateway, final long gatewayMac,
+        final boolean masquerade, final boolean external)
+    {
+        gatewaySwitch.router().configureDomain(domain, subnet, prefixLength, gateway, gatewayMac, masquerade, external);
+    }
+
+    void onClearRouting(final int domain)
+    {
+        gatewaySwitch.router().clearDomain(domain);
+    }
+
+    void onPublish(final int protocol, final int hostPort, final int domain, final int address, final int port, final long mac)
+    {
+        gatewaySwitch.router().publish(protocol, hostPort, domain, address, port, mac);
+    }
+
+    void onUnpublish(final int protocol, final int hostPort)
+    {
+        gatewaySwitch.router().unpublish(protocol, hostPort);
+    }
+
+    void onForgetEndpoint(final int domain, final long mac)
+    {
+        gatewaySwitch.router().forgetEndpoint(domain, mac);
+    }
+
+    void onNeighbour(final int address, final long mac)
+    {
+        gatewaySwitch.router().neighbour(address, mac);
+    }
+
+    /** What the overlay handlers wrote, for tests that read it back. */
+    VtepTable vtepTable()
+    {
+        return overlaySwitch.vtepTable();
     }
 }

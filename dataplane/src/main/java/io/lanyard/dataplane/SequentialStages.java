@@ -10,7 +10,7 @@ import com.lmax.disruptor.EventPoller;
  * a machine with few cores saves a wake-up and a cache transfer per frame.
  *
  * <p>Polled stages must not throw: an event that throws would be offered again forever, so an
- * unexpected exception is counted and the frame dropped, as {@link Dataplane}'s handler does for
+ * unexpected exception is counted and the frame dropped, as {@link Pipeline}'s handler does for
  * the threaded layouts.
  */
 final class SequentialStages implements EventHandler<FrameSlot>

@@ -17,8 +17,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * Sinks that queue writes are flushed at the end of each batch. It also completes the fences
  * the forwarding stage sets when a port is detached.
  *
- * <p>An overlay port is written as whole outer IPv4 packets through the raw socket beside the
- * host's VXLAN socket, encapsulating in the slot's headroom instead of copying:
+ * <p>An overlay port has no sink: its frames go out as whole outer IPv4 packets through the raw
+ * socket beside the host's VXLAN socket, encapsulated in the slot's headroom instead of copied:
  *
  * <pre>
  * | headroom ...  | outer IPv4 (20) | UDP (8) | VXLAN (8) | inner Ethernet frame
@@ -125,7 +125,7 @@ final class TransmitStage implements EventHandler<FrameSlot>
             counters.noEgressPort.incrementRelease();
             return;
         }
-        if (port.vni >= 0)
+        if (port.isOverlay())
         {
             encapsulate(port, slot);
             return;

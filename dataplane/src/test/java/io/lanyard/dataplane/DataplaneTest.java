@@ -17,8 +17,6 @@ import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.BlockingQueue;
-import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
 import java.util.function.BooleanSupplier;
@@ -33,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 /**
  * The whole pipeline — I/O thread, ring, forwarding and transmit stages — with in-memory ports:
- * frames go in through {@link Dataplane#inject} and come out of recording sinks.
+ * frames go in through {@link Dataplane#inject} and come out of memory sinks.
  *
  * <p>The ring is ordered and the transmit stage is one thread, so once a later frame has reached
  * a sink every earlier frame has been fully handled. Tests that assert a frame did <em>not</em>
@@ -87,9 +85,9 @@ class DataplaneTest
     @Test
     void shouldWakeAStageThatWentIdleAndParked() throws InterruptedException
     {
-        final RecordingSink sink = new RecordingSink();
-        final Port from = dataplane.attach(new RecordingSink(), RED, "from");
-        dataplane.attach(sink, RED, "to");
+        final MemorySink sink = new MemorySink();
+        final Port from = dataplane.ports().attach(new MemorySink(), RED, "from");
+        dataplane.ports().attach(sink, RED, "to");
         // long enough for the default backoff wait to stop polling and park its thread
         TimeUnit.MILLISECONDS.sleep(200);
 
@@ -101,16 +99,16 @@ class DataplaneTest
     @Test
     void shouldFloodAnUnknownDestinationToTheOtherPortsOfTheIngressDomainOnly()
     {
-        final RecordingSink a = new RecordingSink();
-        final RecordingSink b = new RecordingSink();
-        final RecordingSink c = new RecordingSink();
-        final RecordingSink d = new RecordingSink();
-        final RecordingSink e = new RecordingSink();
-        final Port portA = dataplane.attach(a, RED, "red/a");
-        final Port portB = dataplane.attach(b, RED, "red/b");
-        final Port portC = dataplane.attach(c, RED, "red/c");
-        final Port portD = dataplane.attach(d, BLUE, "blue/d");
-        final Port portE = dataplane.attach(e, BLUE, "blue/e");
+        final MemorySink a = new MemorySink();
+        final MemorySink b = new MemorySink();
+        final MemorySink c = new MemorySink();
+        final MemorySink d = new MemorySink();
+        final MemorySink e = new MemorySink();
+        final Port portA = dataplane.ports().attach(a, RED, "red/a");
+        final Port portB = dataplane.ports().attach(b, RED, "red/b");
+        final Port portC = dataplane.ports().attach(c, RED, "red/c");
+        final Port portD = dataplane.ports().attach(d, BLUE, "blue/d");
+        final Port portE = dataplane.ports().attach(e, BLUE, "blue/e");
 
         final byte[] flooded = frame(MAC_UNKNOWN, MAC_A);
         dataplane.inject(portA.id(), flooded);
@@ -138,12 +136,12 @@ class DataplaneTest
     @Test
     void shouldSendUnicastOnlyToTheLearnedPort()
     {
-        final RecordingSink a = new RecordingSink();
-        final RecordingSink b = new RecordingSink();
-        final RecordingSink c = new RecordingSink();
-        final Port portA = dataplane.attach(a, RED, "a");
-        final Port portB = dataplane.attach(b, RED, "b");
-        final Port portC = dataplane.attach(c, RED, "c");
+        final MemorySink a = new MemorySink();
+        final MemorySink b = new MemorySink();
+        final MemorySink c = new MemorySink();
+        final Port portA = dataplane.ports().attach(a, RED, "a");
+        final Port portB = dataplane.ports().attach(b, RED, "b");
+        final Port portC = dataplane.ports().attach(c, RED, "c");
 
         final byte[] whoHas = frame(MacAddress.BROADCAST, MAC_A);
         dataplane.inject(portA.id(), whoHas);
@@ -172,10 +170,10 @@ class DataplaneTest
     @Test
     void shouldCountTxPacketsAndBytesWithoutTheVirtioHeader()
     {
-        final RecordingSink a = new RecordingSink();
-        final RecordingSink b = new RecordingSink();
-        final Port portA = dataplane.attach(a, RED, "a");
-        final Port portB = dataplane.attach(b, RED, "b");
+        final MemorySink a = new MemorySink();
+        final MemorySink b = new MemorySink();
+        final Port portA = dataplane.ports().attach(a, RED, "a");
+        final Port portB = dataplane.ports().attach(b, RED, "b");
 
         for (int i = 0; i < 100; i++)
         {
@@ -195,10 +193,10 @@ class DataplaneTest
     @Test
     void shouldKeepForwardingWhenMoreFramesArriveThanTheRingHolds()
     {
-        final RecordingSink a = new RecordingSink();
-        final RecordingSink b = new RecordingSink();
-        final Port portA = dataplane.attach(a, RED, "a");
-        dataplane.attach(b, RED, "b");
+        final MemorySink a = new MemorySink();
+        final MemorySink b = new MemorySink();
+        final Port portA = dataplane.ports().attach(a, RED, "a");
+        dataplane.ports().attach(b, RED, "b");
 
         final List<byte[]> sent = new ArrayList<>();
         for (int i = 0; i < 1_000; i++)
@@ -217,13 +215,13 @@ class DataplaneTest
     @Test
     void shouldCountATxErrorWhenTheSinkRefusesTheWrite()
     {
-        final RecordingSink a = new RecordingSink();
-        final RecordingSink failing = new RecordingSink();
+        final MemorySink a = new MemorySink();
+        final MemorySink failing = new MemorySink();
         failing.result = -EIO;
-        final RecordingSink c = new RecordingSink();
-        final Port portA = dataplane.attach(a, RED, "a");
-        final Port portFailing = dataplane.attach(failing, RED, "failing");
-        final Port portC = dataplane.attach(c, RED, "c");
+        final MemorySink c = new MemorySink();
+        final Port portA = dataplane.ports().attach(a, RED, "a");
+        final Port portFailing = dataplane.ports().attach(failing, RED, "failing");
+        final Port portC = dataplane.ports().attach(c, RED, "c");
 
         dataplane.inject(portA.id(), frame(MacAddress.BROADCAST, MAC_A));
         dataplane.inject(portA.id(), frame(MacAddress.BROADCAST, MAC_A));
@@ -242,17 +240,17 @@ class DataplaneTest
     @Test
     void shouldNotDeliverToADetachedPort()
     {
-        final RecordingSink a = new RecordingSink();
-        final RecordingSink b = new RecordingSink();
-        final RecordingSink c = new RecordingSink();
-        final Port portA = dataplane.attach(a, RED, "a");
-        final Port portB = dataplane.attach(b, RED, "b");
-        final Port portC = dataplane.attach(c, RED, "c");
+        final MemorySink a = new MemorySink();
+        final MemorySink b = new MemorySink();
+        final MemorySink c = new MemorySink();
+        final Port portA = dataplane.ports().attach(a, RED, "a");
+        final Port portB = dataplane.ports().attach(b, RED, "b");
+        final Port portC = dataplane.ports().attach(c, RED, "c");
         dataplane.inject(portB.id(), frame(MacAddress.BROADCAST, MAC_B));
         assertNotNull(a.next());
         assertNotNull(c.next());
 
-        dataplane.detach(portB);
+        dataplane.ports().detach(portB);
 
         final byte[] toB = frame(MAC_B, MAC_A);
         dataplane.inject(portA.id(), toB);
@@ -266,13 +264,13 @@ class DataplaneTest
     @Test
     void shouldDropFramesFromADetachedPortAsHavingNoIngressPort()
     {
-        final RecordingSink a = new RecordingSink();
-        final RecordingSink b = new RecordingSink();
-        final Port portA = dataplane.attach(a, RED, "a");
-        final Port portB = dataplane.attach(b, RED, "b");
+        final MemorySink a = new MemorySink();
+        final MemorySink b = new MemorySink();
+        final Port portA = dataplane.ports().attach(a, RED, "a");
+        final Port portB = dataplane.ports().attach(b, RED, "b");
         final int detachedId = portB.id();
 
-        dataplane.detach(portB);
+        dataplane.ports().detach(portB);
         dataplane.inject(detachedId, frame(MacAddress.BROADCAST, MAC_B));
         dataplane.inject(DataplaneConfig.DEFAULT_MAX_PORTS - 1, frame(MacAddress.BROADCAST, MAC_B));
         dataplane.inject(DataplaneConfig.DEFAULT_MAX_PORTS + 7, frame(MacAddress.BROADCAST, MAC_B));
@@ -285,18 +283,18 @@ class DataplaneTest
     @Test
     void shouldReturnFromDetachOnlyOnceNoStageCanWriteToThePort()
     {
-        final RecordingSink slow = new RecordingSink();
-        final RecordingSink witness = new RecordingSink();
-        final Port portA = dataplane.attach(new RecordingSink(), RED, "a");
-        final Port portSlow = dataplane.attach(slow, RED, "slow");
-        dataplane.attach(witness, RED, "witness");
+        final MemorySink slow = new MemorySink();
+        final MemorySink witness = new MemorySink();
+        final Port portA = dataplane.ports().attach(new MemorySink(), RED, "a");
+        final Port portSlow = dataplane.ports().attach(slow, RED, "slow");
+        dataplane.ports().attach(witness, RED, "witness");
         slow.delayNanos = TimeUnit.MILLISECONDS.toNanos(2);
 
         for (int i = 0; i < 50; i++)
         {
             dataplane.inject(portA.id(), frame(MacAddress.BROADCAST, MAC_A));
         }
-        dataplane.detach(portSlow);
+        dataplane.ports().detach(portSlow);
         final int writesWhenDetachReturned = slow.writes;
 
         final byte[] marker = frame(MacAddress.BROADCAST, MAC_A);
@@ -316,10 +314,10 @@ class DataplaneTest
     @Test
     void shouldDetachTwiceHarmlessly()
     {
-        final Port port = dataplane.attach(new RecordingSink(), RED, "a");
+        final Port port = dataplane.ports().attach(new MemorySink(), RED, "a");
 
-        dataplane.detach(port);
-        dataplane.detach(port);
+        dataplane.ports().detach(port);
+        dataplane.ports().detach(port);
 
         assertFalse(labels().contains("a"));
     }
@@ -327,17 +325,17 @@ class DataplaneTest
     @Test
     void shouldReuseADetachedPortsIdWithFreshCounters()
     {
-        final RecordingSink a = new RecordingSink();
-        final RecordingSink b = new RecordingSink();
-        final Port portA = dataplane.attach(a, RED, "a");
-        final Port portB = dataplane.attach(b, RED, "b");
+        final MemorySink a = new MemorySink();
+        final MemorySink b = new MemorySink();
+        final Port portA = dataplane.ports().attach(a, RED, "a");
+        final Port portB = dataplane.ports().attach(b, RED, "b");
         dataplane.inject(portA.id(), frame(MacAddress.BROADCAST, MAC_A));
         assertNotNull(b.next());
         awaitCount(portB, 1);
 
-        dataplane.detach(portB);
-        final RecordingSink reused = new RecordingSink();
-        final Port portReused = dataplane.attach(reused, BLUE, "reused");
+        dataplane.ports().detach(portB);
+        final MemorySink reused = new MemorySink();
+        final Port portReused = dataplane.ports().attach(reused, BLUE, "reused");
 
         assertEquals(portB.id(), portReused.id());
         assertEquals(BLUE, portReused.domain());
@@ -348,10 +346,10 @@ class DataplaneTest
     @Test
     void shouldDropAFrameShorterThanTheVirtioAndEthernetHeadersAsMalformedAndKeepForwarding()
     {
-        final RecordingSink a = new RecordingSink();
-        final RecordingSink b = new RecordingSink();
-        final Port portA = dataplane.attach(a, RED, "a");
-        final Port portB = dataplane.attach(b, RED, "b");
+        final MemorySink a = new MemorySink();
+        final MemorySink b = new MemorySink();
+        final Port portA = dataplane.ports().attach(a, RED, "a");
+        final Port portB = dataplane.ports().attach(b, RED, "b");
 
         final byte[] valid = frame(MacAddress.BROADCAST, MAC_A);
         dataplane.inject(portA.id(), java.util.Arrays.copyOf(valid, FrameSlot.VNET_HEADER_LENGTH + 13));
@@ -368,9 +366,9 @@ class DataplaneTest
     @Test
     void shouldForwardTheShortestValidFrame()
     {
-        final RecordingSink b = new RecordingSink();
-        final Port portA = dataplane.attach(new RecordingSink(), RED, "a");
-        dataplane.attach(b, RED, "b");
+        final MemorySink b = new MemorySink();
+        final Port portA = dataplane.ports().attach(new MemorySink(), RED, "a");
+        dataplane.ports().attach(b, RED, "b");
 
         final byte[] bare = java.util.Arrays.copyOf(frame(MacAddress.BROADCAST, MAC_A), FrameSlot.VNET_HEADER_LENGTH + 14);
         dataplane.inject(portA.id(), bare);
@@ -381,9 +379,9 @@ class DataplaneTest
     @Test
     void shouldDropAFrameWithAGroupSourceMac()
     {
-        final RecordingSink b = new RecordingSink();
-        final Port portA = dataplane.attach(new RecordingSink(), RED, "a");
-        dataplane.attach(b, RED, "b");
+        final MemorySink b = new MemorySink();
+        final Port portA = dataplane.ports().attach(new MemorySink(), RED, "a");
+        dataplane.ports().attach(b, RED, "b");
 
         dataplane.inject(portA.id(), frame(MacAddress.BROADCAST, MacAddress.BROADCAST));
         dataplane.inject(portA.id(), frame(MacAddress.BROADCAST, 0L));
@@ -397,10 +395,10 @@ class DataplaneTest
     @Test
     void shouldDropAFrameForADestinationBehindItsOwnIngressPort()
     {
-        final RecordingSink a = new RecordingSink();
-        final RecordingSink b = new RecordingSink();
-        final Port portA = dataplane.attach(a, RED, "a");
-        dataplane.attach(b, RED, "b");
+        final MemorySink a = new MemorySink();
+        final MemorySink b = new MemorySink();
+        final Port portA = dataplane.ports().attach(a, RED, "a");
+        dataplane.ports().attach(b, RED, "b");
         dataplane.inject(portA.id(), frame(MacAddress.BROADCAST, MAC_E));
         assertNotNull(b.next());
 
@@ -416,13 +414,13 @@ class DataplaneTest
     @Test
     void shouldLetOnlyALinkedPairExchangeIpInANetworkWithIccOffUntilTheLinkIsForbidden()
     {
-        dataplane.configureDomain(RED, 0, NO_GATEWAY, false);
-        final RecordingSink a = new RecordingSink();
-        final RecordingSink b = new RecordingSink();
-        final RecordingSink c = new RecordingSink();
-        final Port portA = dataplane.attach(a, RED, "a");
-        final Port portB = dataplane.attach(b, RED, "b");
-        final Port portC = dataplane.attach(c, RED, "c");
+        dataplane.forwarding().configureDomain(RED, 0, NO_GATEWAY, false);
+        final MemorySink a = new MemorySink();
+        final MemorySink b = new MemorySink();
+        final MemorySink c = new MemorySink();
+        final Port portA = dataplane.ports().attach(a, RED, "a");
+        final Port portB = dataplane.ports().attach(b, RED, "b");
+        final Port portC = dataplane.ports().attach(c, RED, "c");
         announce(portA, MAC_A, b, c);
         announce(portB, MAC_B, a, c);
         announce(portC, MAC_C, a, b);
@@ -430,7 +428,7 @@ class DataplaneTest
         dataplane.inject(portA.id(), ipFrame(MAC_B, MAC_A));
         await(() -> portA.counters().drops(DropReason.ICC) == 1, "an ICC drop before the link");
 
-        dataplane.allowIcc(portA, portB);
+        dataplane.ports().allowIcc(portA, portB);
         final byte[] toB = ipFrame(MAC_B, MAC_A);
         dataplane.inject(portA.id(), toB);
         assertArrayEquals(toB, b.next());
@@ -442,7 +440,7 @@ class DataplaneTest
         await(() -> portA.counters().drops(DropReason.ICC) == 2 && portC.counters().drops(DropReason.ICC) == 1,
             "the third container is still apart");
 
-        dataplane.forbidIcc(portB, portA);
+        dataplane.ports().forbidIcc(portB, portA);
         dataplane.inject(portA.id(), ipFrame(MAC_B, MAC_A));
         await(() -> portA.counters().drops(DropReason.ICC) == 3, "an ICC drop once the link is forbidden");
         final byte[] marker = frame(MacAddress.BROADCAST, MAC_C);
@@ -455,25 +453,25 @@ class DataplaneTest
     @Test
     void shouldNotLetAPortThatReusesADetachedIdInheritItsLink()
     {
-        dataplane.configureDomain(RED, 0, NO_GATEWAY, false);
-        final RecordingSink a = new RecordingSink();
-        final RecordingSink b = new RecordingSink();
-        final Port portA = dataplane.attach(a, RED, "a");
-        final Port portB = dataplane.attach(b, RED, "b");
-        dataplane.allowIcc(portA, portB);
+        dataplane.forwarding().configureDomain(RED, 0, NO_GATEWAY, false);
+        final MemorySink a = new MemorySink();
+        final MemorySink b = new MemorySink();
+        final Port portA = dataplane.ports().attach(a, RED, "a");
+        final Port portB = dataplane.ports().attach(b, RED, "b");
+        dataplane.ports().allowIcc(portA, portB);
 
-        dataplane.detach(portB);
-        final RecordingSink reused = new RecordingSink();
-        final Port portReused = dataplane.attach(reused, RED, "reused");
+        dataplane.ports().detach(portB);
+        final MemorySink reused = new MemorySink();
+        final Port portReused = dataplane.ports().attach(reused, RED, "reused");
         assertEquals(portB.id(), portReused.id());
         announce(portA, MAC_A, reused);
         announce(portReused, MAC_D, a);
 
         dataplane.inject(portA.id(), ipFrame(MAC_D, MAC_A));
         await(() -> portA.counters().drops(DropReason.ICC) == 1, "no link came with the reused id");
-        assertThrows(IllegalStateException.class, () -> dataplane.allowIcc(portA, portB), "the detached port cannot be linked");
-        dataplane.forbidIcc(portA, portB);
-        dataplane.allowIcc(portA, portReused);
+        assertThrows(IllegalStateException.class, () -> dataplane.ports().allowIcc(portA, portB), "the detached port cannot be linked");
+        dataplane.ports().forbidIcc(portA, portB);
+        dataplane.ports().allowIcc(portA, portReused);
         final byte[] linked = ipFrame(MAC_D, MAC_A);
         dataplane.inject(portA.id(), linked);
         assertArrayEquals(linked, reused.next(), "forbidding the old port's link left the new port's alone");
@@ -482,22 +480,22 @@ class DataplaneTest
     @Test
     void shouldRefuseToLinkAPortWithItselfAcrossNetworksOrToAnOverlay()
     {
-        final Port red = dataplane.attach(new RecordingSink(), RED, "red");
-        final Port blue = dataplane.attach(new RecordingSink(), BLUE, "blue");
-        final Port overlay = dataplane.addOverlay(RED, 42);
+        final Port red = dataplane.ports().attach(new MemorySink(), RED, "red");
+        final Port blue = dataplane.ports().attach(new MemorySink(), BLUE, "blue");
+        final Port overlay = dataplane.overlays().add(RED, 42);
 
-        assertThrows(IllegalArgumentException.class, () -> dataplane.allowIcc(red, red));
-        assertThrows(IllegalArgumentException.class, () -> dataplane.allowIcc(red, blue));
-        assertThrows(IllegalArgumentException.class, () -> dataplane.allowIcc(red, overlay));
+        assertThrows(IllegalArgumentException.class, () -> dataplane.ports().allowIcc(red, red));
+        assertThrows(IllegalArgumentException.class, () -> dataplane.ports().allowIcc(red, blue));
+        assertThrows(IllegalArgumentException.class, () -> dataplane.ports().allowIcc(red, overlay));
     }
 
     @Test
     void shouldSayWhyTheForwardingStageRefusedACommand()
     {
-        dataplane.addOverlay(RED, 42);
+        dataplane.overlays().add(RED, 42);
 
         final IllegalStateException refused = assertThrows(IllegalStateException.class,
-            () -> dataplane.overlayEndpoint(RED, MacAddress.BROADCAST, 0, 0x0A00_0002));
+            () -> dataplane.overlays().addEndpoint(RED, MacAddress.BROADCAST, 0, 0x0A00_0002));
 
         assertTrue(refused.getMessage().contains("not an endpoint's MAC"), refused.getMessage());
     }
@@ -505,8 +503,8 @@ class DataplaneTest
     @Test
     void shouldExposeEveryPortCounterWithItsLabelTypeAndPortKey()
     {
-        final Port portA = dataplane.attach(new RecordingSink(), RED, "red/a");
-        final Port portB = dataplane.attach(new RecordingSink(), BLUE, "blue/b");
+        final Port portA = dataplane.ports().attach(new MemorySink(), RED, "red/a");
+        final Port portB = dataplane.ports().attach(new MemorySink(), BLUE, "blue/b");
         final List<CounterRecord> counters = counters();
 
         for (final Port port : List.of(portA, portB))
@@ -563,9 +561,9 @@ class DataplaneTest
     @Test
     void shouldReadTheSameCountersFromTheFileAsFromThePorts()
     {
-        final RecordingSink b = new RecordingSink();
-        final Port portA = dataplane.attach(new RecordingSink(), RED, "a");
-        final Port portB = dataplane.attach(b, RED, "b");
+        final MemorySink b = new MemorySink();
+        final Port portA = dataplane.ports().attach(new MemorySink(), RED, "a");
+        final Port portB = dataplane.ports().attach(b, RED, "b");
         dataplane.inject(portA.id(), frame(MacAddress.BROADCAST, MAC_A));
         dataplane.inject(portA.id(), new byte[3]);
         assertNotNull(b.next());
@@ -585,12 +583,12 @@ class DataplaneTest
     @Test
     void shouldUpdateTheMacEntriesCounterWhenAPortIsDetached()
     {
-        final RecordingSink a = new RecordingSink();
-        final RecordingSink b = new RecordingSink();
-        final RecordingSink c = new RecordingSink();
-        final Port portA = dataplane.attach(a, RED, "a");
-        final Port portB = dataplane.attach(b, RED, "b");
-        dataplane.attach(c, RED, "c");
+        final MemorySink a = new MemorySink();
+        final MemorySink b = new MemorySink();
+        final MemorySink c = new MemorySink();
+        final Port portA = dataplane.ports().attach(a, RED, "a");
+        final Port portB = dataplane.ports().attach(b, RED, "b");
+        dataplane.ports().attach(c, RED, "c");
         dataplane.inject(portA.id(), frame(MacAddress.BROADCAST, MAC_A));
         dataplane.inject(portB.id(), frame(MacAddress.BROADCAST, MAC_B));
         dataplane.inject(portB.id(), frame(MacAddress.BROADCAST, MAC_D));
@@ -598,7 +596,7 @@ class DataplaneTest
         assertNotNull(c.next());
         assertNotNull(c.next());
 
-        dataplane.detach(portB);
+        dataplane.ports().detach(portB);
 
         assertEquals(1L, dataplaneCounter(DataplaneCounters.TYPE_MAC_ENTRIES), "only A is left");
         assertFalse(labels().contains("b"), "the detached port's counters were freed");
@@ -609,11 +607,11 @@ class DataplaneTest
     {
         final long start = System.nanoTime();
         assertThrows(IllegalArgumentException.class,
-            () -> dataplane.attach(new RecordingSink(), DataplaneConfig.DEFAULT_MAX_DOMAINS, "too-far"));
-        assertThrows(IllegalArgumentException.class, () -> dataplane.attach(new RecordingSink(), -1, "negative"));
+            () -> dataplane.ports().attach(new MemorySink(), DataplaneConfig.DEFAULT_MAX_DOMAINS, "too-far"));
+        assertThrows(IllegalArgumentException.class, () -> dataplane.ports().attach(new MemorySink(), -1, "negative"));
         assertTrue(System.nanoTime() - start < TimeUnit.SECONDS.toNanos(1), "rejected at once");
 
-        final Port first = dataplane.attach(new RecordingSink(), RED, "first");
+        final Port first = dataplane.ports().attach(new MemorySink(), RED, "first");
         assertEquals(0, first.id(), "no port id was leaked");
         assertFalse(labels().contains("too-far"));
     }
@@ -625,14 +623,14 @@ class DataplaneTest
             64, TimeUnit.SECONDS.toNanos(300), 2, 2, 16, io.lanyard.forwarding.nat.ConntrackTimeouts.defaults());
         try (Dataplane small = Dataplane.start(twoPorts))
         {
-            final Port first = small.attach(new RecordingSink(), RED, "first");
-            final RecordingSink sink = new RecordingSink();
-            small.attach(sink, RED, "second");
+            final Port first = small.ports().attach(new MemorySink(), RED, "first");
+            final MemorySink sink = new MemorySink();
+            small.ports().attach(sink, RED, "second");
 
-            assertThrows(IllegalStateException.class, () -> small.attach(new RecordingSink(), BLUE, "third"));
+            assertThrows(IllegalStateException.class, () -> small.ports().attach(new MemorySink(), BLUE, "third"));
 
-            small.detach(first);
-            final Port third = small.attach(new RecordingSink(), RED, "third");
+            small.ports().detach(first);
+            final Port third = small.ports().attach(new MemorySink(), RED, "third");
             assertEquals(first.id(), third.id());
             final byte[] frame = frame(MacAddress.BROADCAST, MAC_C);
             small.inject(third.id(), frame);
@@ -652,7 +650,7 @@ class DataplaneTest
         dataplane.close();
         dataplane.close();
 
-        assertThrows(IllegalStateException.class, () -> dataplane.attach(new RecordingSink(), RED, "late"));
+        assertThrows(IllegalStateException.class, () -> dataplane.ports().attach(new MemorySink(), RED, "late"));
     }
 
     @Test
@@ -662,10 +660,10 @@ class DataplaneTest
     }
 
     /** A broadcast from {@code port} (not IPv4, so it reaches every container) that teaches the switch where {@code mac} is. */
-    private void announce(final Port port, final long mac, final RecordingSink... others)
+    private void announce(final Port port, final long mac, final MemorySink... others)
     {
         dataplane.inject(port.id(), frame(MacAddress.BROADCAST, mac));
-        for (final RecordingSink other : others)
+        for (final MemorySink other : others)
         {
             assertNotNull(other.next());
         }
@@ -762,43 +760,5 @@ class DataplaneTest
 
     private record CounterRecord(int typeId, int port, String label)
     {
-    }
-
-    /** An in-memory port: copies every frame the transmit stage writes out of the slot. */
-    private static final class RecordingSink implements FrameSink
-    {
-        final BlockingQueue<byte[]> frames = new LinkedBlockingQueue<>();
-        volatile int result;
-        volatile long delayNanos;
-        volatile int writes;
-
-        @Override
-        public int write(final long address, final int length)
-        {
-            final byte[] copy = new byte[length];
-            new UnsafeBuffer(address, length).getBytes(0, copy);
-            if (delayNanos > 0)
-            {
-                LockSupport.parkNanos(delayNanos);
-            }
-            writes++;
-            frames.add(copy);
-            return result < 0 ? result : length;
-        }
-
-        byte[] next()
-        {
-            try
-            {
-                final byte[] frame = frames.poll(WAIT_NANOS, TimeUnit.NANOSECONDS);
-                assertNotNull(frame, "timed out waiting for a frame");
-                return frame;
-            }
-            catch (final InterruptedException ex)
-            {
-                Thread.currentThread().interrupt();
-                throw new AssertionError(ex);
-            }
-        }
     }
 }

@@ -52,10 +52,10 @@ class ForwardingStageTest
         for (final int port : new int[] {1, 2, 3})
         {
             fixture.addPort(port, RED);
-            stage.attach(port, RED, false);
+            stage.onAttach(port, RED, false);
         }
         fixture.addPort(4, BLUE);
-        stage.attach(4, BLUE, false);
+        stage.onAttach(4, BLUE, false);
     }
 
     @Test
@@ -170,8 +170,8 @@ class ForwardingStageTest
         final ForwardingStage tinyStage =
             new ForwardingStage(new GatewaySwitch(new LearningSwitch(8, 2, tiny)), fixture.ports, commands, fences, () -> clock[0],
                 fixture.counters);
-        tinyStage.attach(1, RED, false);
-        tinyStage.attach(2, RED, false);
+        tinyStage.onAttach(1, RED, false);
+        tinyStage.onAttach(2, RED, false);
 
         tinyStage.onBatchStart(3, 0);
         tinyStage.onEvent(frame(slot, 1, MacAddress.BROADCAST, MAC_A), 0, false);
@@ -190,7 +190,7 @@ class ForwardingStageTest
     void shouldApplyCommandsOnlyBetweenBatches()
     {
         fixture.addPort(6, RED);
-        commands.offer((forwarding, at) -> forwarding.attach(6, RED, false));
+        commands.offer((forwarding, at) -> forwarding.onAttach(6, RED, false));
 
         stage.onBatchStart(2, 0);
         stage.onEvent(frame(slot, 6, MacAddress.BROADCAST, MAC_C), sequence++, false);
@@ -237,7 +237,7 @@ class ForwardingStageTest
         event(frame(slot, 2, MacAddress.BROADCAST, MAC_B), true);
         event(frame(slot, 1, MacAddress.BROADCAST, MAC_A), true);
         final CompletableFuture<Void> passed = new CompletableFuture<>();
-        commands.offer((forwarding, at) -> forwarding.detach(2, at, passed));
+        commands.offer((forwarding, at) -> forwarding.onDetach(2, at, passed));
 
         stage.onBatchStart(1, 0);
         stage.onEvent(wake(slot), 41, false);

@@ -110,9 +110,9 @@ class FrameSlotTest
     {
         for (final String name : new String[] {"backoff", "blocking", "sleeping", "yielding", "busy"})
         {
-            Dataplane.waitStrategy(name);
+            Pipeline.waitStrategy(name);
         }
-        assertThrows(IllegalArgumentException.class, () -> Dataplane.waitStrategy("spinning"));
+        assertThrows(IllegalArgumentException.class, () -> Pipeline.waitStrategy("spinning"));
     }
 
     private static FrameSlot withPendingChecksum(final FrameSlot slot)

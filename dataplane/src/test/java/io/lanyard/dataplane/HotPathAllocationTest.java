@@ -95,7 +95,7 @@ class HotPathAllocationTest
         final TapDevice tap = namespaceThread.call(IpRoute2.netnsPath(netns), () -> TapDevice.open("eth0", TapDevice.OFFLOAD_TCP));
         taps.add(tap);
         IpRoute2.batch(netns, List.of("addr add " + address + "/24 dev eth0", "link set eth0 up"));
-        final Port port = dataplane.attachTap(tap, 0, name + "/eth0");
+        final Port port = dataplane.ports().attachTap(tap, 0, name + "/eth0");
         tap.unpersist();
         return port;
     }

@@ -55,14 +55,14 @@ class OverlayForwardingTest
         for (final int port : new int[] {1, 2})
         {
             fixture.addPort(port, RED);
-            stage.attach(port, RED, false);
+            stage.onAttach(port, RED, false);
         }
-        fixture.ports[OVERLAY] = new Port(OVERLAY, RED, "overlay:" + VNI, (address, length) -> -22,
+        fixture.ports[OVERLAY] = Port.overlay(OVERLAY, RED, "overlay:" + VNI,
             new PortCounters(fixture.countersManager, OVERLAY, "overlay:" + VNI), VNI);
-        stage.attach(OVERLAY, RED, false);
-        stage.addOverlay(RED, OVERLAY);
-        stage.vtepTable().setPeers(RED, new int[] {HOST_B, HOST_C});
-        stage.vtepTable().addEndpoint(RED, MAC_REMOTE, IP_REMOTE, HOST_B);
+        stage.onAttach(OVERLAY, RED, false);
+        stage.onAddOverlay(RED, OVERLAY);
+        stage.onSetOverlayPeers(RED, new int[] {HOST_B, HOST_C});
+        stage.onAddOverlayEndpoint(RED, MAC_REMOTE, IP_REMOTE, HOST_B);
         stage.onBatchStart(1, 0);
     }
 
@@ -129,7 +129,7 @@ class OverlayForwardingTest
     @Test
     void shouldLearnWhereAStaticPeersMacIsAndSendToIt()
     {
-        stage.vtepTable().setStaticPeers(RED, new int[] {STATIC_PEER});
+        stage.onSetOverlayStaticPeers(RED, new int[] {STATIC_PEER});
         fromOverlay(MacAddress.BROADCAST, MAC_BEHIND_STATIC, STATIC_PEER);
         assertEquals(STATIC_PEER, stage.vtepTable().vtepOf(RED, MAC_BEHIND_STATIC, T0));
 
@@ -170,7 +170,7 @@ class OverlayForwardingTest
     @Test
     void shouldForgetTheOverlayWhenItIsRemoved()
     {
-        stage.removeOverlay(RED);
+        stage.onRemoveOverlay(RED);
 
         stage.decide(frame(slot, 1, MacAddress.BROADCAST, MAC_A));
         assertEquals(0, slot.verdict().vteps().length);

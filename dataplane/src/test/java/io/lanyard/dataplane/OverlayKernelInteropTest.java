@@ -1,10 +1,8 @@
 package io.lanyard.dataplane;
 
+import io.lanyard.dataplane.OverlayHosts.LanyardHost;
 import io.lanyard.forwarding.verdict.DropReason;
 import io.lanyard.tap.IpRoute2;
-import io.lanyard.tap.NamespaceThread;
-import io.lanyard.tap.TapDevice;
-import io.lanyard.tap.UdpSocket;
 import io.lanyard.testkit.Namespaces;
 import io.lanyard.testkit.Privileges;
 import org.junit.jupiter.api.AfterEach;
@@ -14,7 +12,6 @@ import org.junit.jupiter.params.provider.ValueSource;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
@@ -33,32 +30,22 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class OverlayKernelInteropTest
 {
-    private static final int DOMAIN = 1;
-    private static final int VNI = 4096;
-    private static final int HOST_1 = 0xC000_0201;
-    private static final int HOST_2 = 0xC000_0202;
+    private static final int DOMAIN = OverlayHosts.DOMAIN;
+    private static final int VNI = OverlayHosts.VNI;
+    private static final int HOST_1 = OverlayHosts.HOST_1;
+    private static final int HOST_2 = OverlayHosts.HOST_2;
 
     @TempDir
     Path tmp;
 
-    private Namespaces namespaces;
-    private NamespaceThread namespaceThread;
-    private final List<AutoCloseable> resources = new ArrayList<>();
+    private OverlayHosts overlayHosts;
 
     @AfterEach
     void tearDown() throws Exception
     {
-        for (int i = resources.size() - 1; i >= 0; i--)
+        if (overlayHosts != null)
         {
-            resources.get(i).close();
-        }
-        if (namespaceThread != null)
-        {
-            namespaceThread.close();
-        }
-        if (namespaces != null)
-        {
-            namespaces.close();
+            overlayHosts.close();
         }
     }
 
@@ -67,23 +54,18 @@ class OverlayKernelInteropTest
     void shouldPingBothWaysWithAKernelVxlanStaticPeerAndDropNonMembers(final int vxlanPort) throws Exception
     {
         Privileges.requireNetAdmin("ip", "ping", "bridge", "tcpdump", "timeout", "python3");
-        namespaces = new Namespaces("ovk");
-        namespaceThread = new NamespaceThread();
-        final String lanyardHost = namespaces.add("h1");
-        final String linuxHost = namespaces.add("h2");
-        final String kernelContainer = namespaces.add("kc");
+        overlayHosts = new OverlayHosts("ovk", tmp);
+        final Namespaces namespaces = overlayHosts.namespaces();
+        final String lanyardHost = overlayHosts.add("h1");
+        final String linuxHost = overlayHosts.add("h2");
+        final String kernelContainer = overlayHosts.add("kc");
         for (final String netns : List.of(linuxHost, kernelContainer))
         {
             // no IPv6 chatter (MLD, router solicitations) from the kernel side: the container's counters stay still
             namespaces.exec(netns, "sysctl", "-q", "-w", "net.ipv6.conf.all.disable_ipv6=1", "net.ipv6.conf.default.disable_ipv6=1").assertOk();
         }
-        IpRoute2.batch(lanyardHost, List.of(
-            "link add v1 type veth peer name v2 netns " + linuxHost,
-            "addr add 192.0.2.1/24 dev v1",
-            "link set v1 up"));
+        overlayHosts.underlay(lanyardHost, linuxHost);
         IpRoute2.batch(linuxHost, List.of(
-            "addr add 192.0.2.2/24 dev v2",
-            "link set v2 up",
             "link add vx0 type vxlan id " + VNI + " dstport " + vxlanPort + " local 192.0.2.2 nolearning",
             "link set vx0 mtu 1450",
             "link add br0 type bridge",
@@ -101,24 +83,11 @@ class OverlayKernelInteropTest
             "link set eth0 up"));
 
         // the Lanyard host: its dataplane, the VXLAN socket and container c1 on the overlay
-        final Dataplane dataplane = Dataplane.start(DataplaneConfig.defaults(tmp.resolve("c1-counters")).withRingSize(256));
-        resources.add(dataplane);
-        final UdpSocket socket = namespaceThread.call(IpRoute2.netnsPath(lanyardHost), () -> UdpSocket.bind(HOST_1, vxlanPort));
-        resources.add(socket);
-        dataplane.attachOverlaySocket(socket, vxlanPort);
-        final String container = namespaces.add("c1");
-        final TapDevice tap = namespaceThread.call(IpRoute2.netnsPath(container), () -> TapDevice.open("eth0", TapDevice.OFFLOAD_NONE));
-        resources.add(tap);
-        tap.unpersist();
-        IpRoute2.batch(container, List.of(
-            "link set eth0 address 02:42:0a:00:09:02",
-            "link set eth0 mtu 1450",
-            "addr add 10.0.9.2/24 dev eth0",
-            "link set eth0 up"));
-        final Port tapPort = dataplane.attachTap(tap, DOMAIN, "c1/eth0");
-        final Port overlay = dataplane.addOverlay(DOMAIN, VNI);
-        assertEquals("overlay:" + VNI, overlay.label());
-        dataplane.overlayStaticPeers(DOMAIN, new int[] {HOST_2});
+        final LanyardHost lanyard = overlayHosts.lanyardHost(lanyardHost, HOST_1, vxlanPort, "c1", "10.0.9.2", "02:42:0a:00:09:02");
+        final String container = lanyard.container();
+        final Port tapPort = lanyard.tap();
+        final Port overlay = lanyard.overlay();
+        lanyard.dataplane().overlays().setStaticPeers(DOMAIN, new int[] {HOST_2});
 
         // the underlay as the Linux host sees it, both directions
         final Path dumpLog = tmp.resolve("tcpdump.log");

@@ -1,9 +1,8 @@
 package io.lanyard.dataplane;
 
+import io.lanyard.dataplane.OverlayHosts.LanyardHost;
 import io.lanyard.forwarding.verdict.DropReason;
 import io.lanyard.tap.IpRoute2;
-import io.lanyard.tap.NamespaceThread;
-import io.lanyard.tap.TapDevice;
 import io.lanyard.tap.UdpSocket;
 import io.lanyard.testkit.Namespaces;
 import io.lanyard.testkit.Privileges;
@@ -37,12 +36,12 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  */
 class OverlayTest
 {
-    private static final int DOMAIN = 1;
+    private static final int DOMAIN = OverlayHosts.DOMAIN;
     private static final long ALLOWANCE_BYTES = 64 * 1024;
-    private static final int VNI = 4096;
+    private static final int VNI = OverlayHosts.VNI;
     private static final int VXLAN_PORT = 4789;
-    private static final int HOST_1 = 0xC000_0201;
-    private static final int HOST_2 = 0xC000_0202;
+    private static final int HOST_1 = OverlayHosts.HOST_1;
+    private static final int HOST_2 = OverlayHosts.HOST_2;
     private static final int STRANGER = 0xC000_0209;
     private static final long MAC_1 = 0x0242_0A00_0902L;
     private static final long MAC_2 = 0x0242_0A00_0903L;
@@ -52,24 +51,15 @@ class OverlayTest
     @TempDir
     Path tmp;
 
+    private OverlayHosts overlayHosts;
     private Namespaces namespaces;
-    private NamespaceThread namespaceThread;
-    private final List<AutoCloseable> resources = new ArrayList<>();
 
     @AfterEach
     void tearDown() throws Exception
     {
-        for (int i = resources.size() - 1; i >= 0; i--)
+        if (overlayHosts != null)
         {
-            resources.get(i).close();
-        }
-        if (namespaceThread != null)
-        {
-            namespaceThread.close();
-        }
-        if (namespaces != null)
-        {
-            namespaces.close();
+            overlayHosts.close();
         }
     }
 
@@ -77,9 +67,9 @@ class OverlayTest
     void shouldCarryPingAndTcpBetweenContainersOfTwoHostsInVxlanAndDropStrangers() throws Exception
     {
         Privileges.requireNetAdmin("ip", "ping", "iperf3");
-        final Host[] hosts = twoHosts(VXLAN_PORT);
-        final Host one = hosts[0];
-        final Host two = hosts[1];
+        final LanyardHost[] hosts = twoHosts(VXLAN_PORT);
+        final LanyardHost one = hosts[0];
+        final LanyardHost two = hosts[1];
         final String host1 = namespaces.prefix() + "h1";
         final UdpCapture atHost2 = captureAt(namespaces.prefix() + "h2");
 
@@ -93,11 +83,11 @@ class OverlayTest
             Thread.sleep(300);
         }
 
-        namespaces.exec(one.container, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.0.9.3").assertOk();
-        assertTrue(one.overlay.counters().txPackets() >= 3, "echo requests left host 1 in VXLAN");
-        assertTrue(two.overlay.counters().rxPackets() >= 3, "and entered host 2's overlay port");
-        assertTrue(one.overlay.counters().rxPackets() >= 3, "the replies came back");
-        assertEquals(0, one.overlay.counters().drops(DropReason.VXLAN_OFFLOAD));
+        namespaces.exec(one.container(), "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.0.9.3").assertOk();
+        assertTrue(one.overlay().counters().txPackets() >= 3, "echo requests left host 1 in VXLAN");
+        assertTrue(two.overlay().counters().rxPackets() >= 3, "and entered host 2's overlay port");
+        assertTrue(one.overlay().counters().rxPackets() >= 3, "the replies came back");
+        assertEquals(0, one.overlay().counters().drops(DropReason.VXLAN_OFFLOAD));
         final List<UdpCapture.Packet> pings = outerPackets(atHost2, VXLAN_PORT);
         final Set<Integer> echoRequestPorts = new HashSet<>();
         for (final UdpCapture.Packet packet : pings)
@@ -110,11 +100,11 @@ class OverlayTest
         assertTrue(pings.size() >= 3, "echo requests seen at host 2: " + pings.size());
         assertEquals(1, echoRequestPorts.size(), "every echo request of the one ping flow left from one source port: " + echoRequestPorts);
 
-        namespaces.spawn(two.container, tmp.resolve("iperf3-server.log"), "iperf3", "-s", "-1");
+        namespaces.spawn(two.container(), tmp.resolve("iperf3-server.log"), "iperf3", "-s", "-1");
         Shell.Result client = null;
         for (int attempt = 0; attempt < 20; attempt++)
         {
-            client = namespaces.exec(one.container, "iperf3", "-c", "10.0.9.3", "-t", "2");
+            client = namespaces.exec(one.container(), "iperf3", "-c", "10.0.9.3", "-t", "2");
             if (client.status() == 0)
             {
                 break;
@@ -128,20 +118,18 @@ class OverlayTest
         assertTrue(sourcePorts.size() >= 2, "the ping and iperf3's TCP connections are flows of their own: " + sourcePorts);
 
         // strangers: a VNI of no overlay here, a header without the I flag, a VTEP not among the peers
-        final UdpSocket fromHost1 = namespaceThread.call(IpRoute2.netnsPath(host1), () -> UdpSocket.bind(HOST_1, 0));
-        resources.add(fromHost1);
-        final UdpSocket fromStranger = namespaceThread.call(IpRoute2.netnsPath(host1), () -> UdpSocket.bind(STRANGER, 0));
-        resources.add(fromStranger);
-        final DataplaneCounters counters = two.dataplane.dataplaneCounters();
+        final UdpSocket fromHost1 = overlayHosts.bind(host1, HOST_1, 0);
+        final UdpSocket fromStranger = overlayHosts.bind(host1, STRANGER, 0);
+        final DataplaneCounters counters = two.dataplane().dataplaneCounters();
         final long unknownBefore = counters.vxlanUnknownVni();
         final long badBefore = counters.vxlanBadHeader();
-        final long notPeerBefore = two.overlay.counters().drops(DropReason.VXLAN_NOT_A_PEER);
+        final long notPeerBefore = two.overlay().counters().drops(DropReason.VXLAN_NOT_A_PEER);
         // the iperf3 connection's last segments may still be on their way: start from a quiet port
-        long containerBefore = two.tap.counters().txPackets();
+        long containerBefore = two.tap().counters().txPackets();
         for (int quiet = 0; quiet < 5; )
         {
             Thread.sleep(100);
-            final long now = two.tap.counters().txPackets();
+            final long now = two.tap().counters().txPackets();
             quiet = now == containerBefore ? quiet + 1 : 0;
             containerBefore = now;
         }
@@ -150,8 +138,8 @@ class OverlayTest
         send(fromStranger, 0x08, VNI);
         waitFor(counters::vxlanUnknownVni, unknownBefore + 1, "unknown VNI counted");
         waitFor(counters::vxlanBadHeader, badBefore + 1, "header without the I flag counted");
-        waitFor(() -> two.overlay.counters().drops(DropReason.VXLAN_NOT_A_PEER), notPeerBefore + 1, "non-member counted");
-        assertEquals(containerBefore, two.tap.counters().txPackets(), "none of them reached the container");
+        waitFor(() -> two.overlay().counters().drops(DropReason.VXLAN_NOT_A_PEER), notPeerBefore + 1, "non-member counted");
+        assertEquals(containerBefore, two.tap().counters().txPackets(), "none of them reached the container");
 
         if (tcpdump)
         {
@@ -168,13 +156,13 @@ class OverlayTest
     void shouldNotAllocatePerFrameOnTheOverlayPath()
     {
         Privileges.requireNetAdmin("ip", "ping");
-        final Host[] hosts = twoHosts(VXLAN_PORT);
-        final String from = hosts[0].container;
+        final LanyardHost[] hosts = twoHosts(VXLAN_PORT);
+        final String from = hosts[0].container();
         namespaces.exec(from, "ping", "-f", "-c", "3000", "-W", "1", "10.0.9.3").assertOk();  // warm up
         final long before = allocatedByPipelineThreads();
-        final long framesBefore = hosts[1].overlay.counters().rxPackets();
+        final long framesBefore = hosts[1].overlay().counters().rxPackets();
         namespaces.exec(from, "ping", "-f", "-c", "5000", "-W", "1", "10.0.9.3").assertOk();
-        final long frames = hosts[1].overlay.counters().rxPackets() - framesBefore;
+        final long frames = hosts[1].overlay().counters().rxPackets() - framesBefore;
         final long allocated = allocatedByPipelineThreads() - before;
 
         assertTrue(frames >= 5000, "frames decapsulated: " + frames);
@@ -186,13 +174,13 @@ class OverlayTest
     void shouldCarryPingOverAConfiguredVxlanPort() throws Exception
     {
         Privileges.requireNetAdmin("ip", "ping");
-        final Host[] hosts = twoHosts(4790);
+        final LanyardHost[] hosts = twoHosts(4790);
         final UdpCapture atHost2 = captureAt(namespaces.prefix() + "h2");
 
-        namespaces.exec(hosts[0].container, "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.0.9.3").assertOk();
+        namespaces.exec(hosts[0].container(), "ping", "-c", "3", "-i", "0.2", "-W", "2", "10.0.9.3").assertOk();
 
-        assertTrue(hosts[1].overlay.counters().rxPackets() >= 3, "echo requests entered host 2's overlay port");
-        assertTrue(hosts[0].overlay.counters().rxPackets() >= 3, "the replies came back");
+        assertTrue(hosts[1].overlay().counters().rxPackets() >= 3, "echo requests entered host 2's overlay port");
+        assertTrue(hosts[0].overlay().counters().rxPackets() >= 3, "the replies came back");
         assertTrue(outerPackets(atHost2, 4790).size() >= 3, "on UDP port 4790");
         assertTrue(outerPackets(atHost2, VXLAN_PORT).isEmpty(), "and none on 4789");
     }
@@ -200,12 +188,12 @@ class OverlayTest
     @Test
     void shouldRefuseAVxlanPortOutOfRange()
     {
-        final Dataplane dataplane = Dataplane.start(DataplaneConfig.defaults(tmp.resolve("counters")));
-        resources.add(dataplane);
-
-        // the port is checked before the socket is used
-        assertThrows(IllegalArgumentException.class, () -> dataplane.attachOverlaySocket(null, 0));
-        assertThrows(IllegalArgumentException.class, () -> dataplane.attachOverlaySocket(null, 65_536));
+        try (Dataplane dataplane = Dataplane.start(DataplaneConfig.defaults(tmp.resolve("counters"))))
+        {
+            // the port is checked before the socket is used
+            assertThrows(IllegalArgumentException.class, () -> dataplane.overlays().attachSocket(null, 0));
+            assertThrows(IllegalArgumentException.class, () -> dataplane.overlays().attachSocket(null, 65_536));
+        }
     }
 
     /**
@@ -240,32 +228,26 @@ class OverlayTest
 
     private UdpCapture captureAt(final String netns)
     {
-        final UdpCapture capture = namespaceThread.call(IpRoute2.netnsPath(netns), UdpCapture::open);
-        resources.add(capture);
-        return capture;
+        return overlayHosts.capture(netns);
     }
 
     /** Hosts h1 (192.0.2.1, also 192.0.2.9 for a stranger) and h2 (192.0.2.2), containers c1 and c2 programmed on each other. */
-    private Host[] twoHosts(final int vxlanPort)
+    private LanyardHost[] twoHosts(final int vxlanPort)
     {
-        namespaces = new Namespaces("ov");
-        namespaceThread = new NamespaceThread();
-        final String host1 = namespaces.add("h1");
-        final String host2 = namespaces.add("h2");
-        IpRoute2.batch(host1, List.of(
-            "link add v1 type veth peer name v2 netns " + host2,
-            "addr add 192.0.2.1/24 dev v1",
-            "addr add 192.0.2.9/24 dev v1",
-            "link set v1 up"));
-        IpRoute2.batch(host2, List.of("addr add 192.0.2.2/24 dev v2", "link set v2 up"));
+        overlayHosts = new OverlayHosts("ov", tmp);
+        namespaces = overlayHosts.namespaces();
+        final String host1 = overlayHosts.add("h1");
+        final String host2 = overlayHosts.add("h2");
+        overlayHosts.underlay(host1, host2);
+        IpRoute2.batch(host1, List.of("addr add 192.0.2.9/24 dev v1"));
 
-        final Host one = host(host1, HOST_1, vxlanPort, "c1", "10.0.9.2", "02:42:0a:00:09:02");
-        final Host two = host(host2, HOST_2, vxlanPort, "c2", "10.0.9.3", "02:42:0a:00:09:03");
-        one.dataplane.overlayPeers(DOMAIN, new int[] {HOST_2});
-        two.dataplane.overlayPeers(DOMAIN, new int[] {HOST_1});
-        one.dataplane.overlayEndpoint(DOMAIN, MAC_2, IP_2, HOST_2);
-        two.dataplane.overlayEndpoint(DOMAIN, MAC_1, IP_1, HOST_1);
-        return new Host[] {one, two};
+        final LanyardHost one = overlayHosts.lanyardHost(host1, HOST_1, vxlanPort, "c1", "10.0.9.2", "02:42:0a:00:09:02");
+        final LanyardHost two = overlayHosts.lanyardHost(host2, HOST_2, vxlanPort, "c2", "10.0.9.3", "02:42:0a:00:09:03");
+        one.dataplane().overlays().setPeers(DOMAIN, new int[] {HOST_2});
+        two.dataplane().overlays().setPeers(DOMAIN, new int[] {HOST_1});
+        one.dataplane().overlays().addEndpoint(DOMAIN, MAC_2, IP_2, HOST_2);
+        two.dataplane().overlays().addEndpoint(DOMAIN, MAC_1, IP_1, HOST_1);
+        return new LanyardHost[] {one, two};
     }
 
     private static long allocatedByPipelineThreads()
@@ -281,40 +263,6 @@ class OverlayTest
             }
         }
         return total;
-    }
-
-    private record Host(Dataplane dataplane, Port overlay, Port tap, String container)
-    {
-    }
-
-    private Host host(final String hostNetns, final int address, final int vxlanPort, final String name, final String ip, final String mac)
-    {
-        final Dataplane dataplane = Dataplane.start(DataplaneConfig.defaults(tmp.resolve(name + "-counters")).withRingSize(256));
-        resources.add(dataplane);
-        final UdpSocket socket = namespaceThread.call(IpRoute2.netnsPath(hostNetns), () -> UdpSocket.bind(address, vxlanPort));
-        resources.add(socket);
-        if (vxlanPort == VXLAN_PORT)
-        {
-            dataplane.attachOverlaySocket(socket);
-        }
-        else
-        {
-            dataplane.attachOverlaySocket(socket, vxlanPort);
-        }
-
-        final String container = namespaces.add(name);
-        final TapDevice tap = namespaceThread.call(IpRoute2.netnsPath(container), () -> TapDevice.open("eth0", TapDevice.OFFLOAD_NONE));
-        resources.add(tap);
-        tap.unpersist();
-        IpRoute2.batch(container, List.of(
-            "link set eth0 address " + mac,
-            "link set eth0 mtu 1450",
-            "addr add " + ip + "/24 dev eth0",
-            "link set eth0 up"));
-        final Port port = dataplane.attachTap(tap, DOMAIN, name + "/eth0");
-        final Port overlay = dataplane.addOverlay(DOMAIN, VNI);
-        assertEquals("overlay:" + VNI, overlay.label());
-        return new Host(dataplane, overlay, port, container);
     }
 
     /** A VXLAN datagram with {@code flags} and {@code vni} around a broadcast frame, to host 2. */

@@ -3,11 +3,8 @@ package io.lanyard.dataplane;
 import io.lanyard.forwarding.addr.MacAddress;
 import io.lanyard.forwarding.testkit.FrameBuilder;
 import io.lanyard.forwarding.verdict.DropReason;
-import io.lanyard.tap.IpRoute2;
 import io.lanyard.tap.LinuxCalls;
-import io.lanyard.tap.NamespaceThread;
 import io.lanyard.tap.UdpSocket;
-import io.lanyard.testkit.Namespaces;
 import io.lanyard.testkit.Privileges;
 import io.lanyard.testkit.UdpCapture;
 import io.lanyard.vxlan.VxlanSourcePort;
@@ -19,10 +16,8 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 import java.lang.management.ManagementFactory;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
@@ -63,9 +58,7 @@ class OverlayTransmitTest
     private final TransmitStage stage = new TransmitStage(fixture.ports, new OneToOneConcurrentArrayQueue<>(4), fixture.counters);
     private final FrameSlot slot = StageFixture.newSlot();
     private final UnsafeBuffer received = new UnsafeBuffer(BufferUtil.allocateDirectAligned(2048, 64));
-    private final List<AutoCloseable> resources = new ArrayList<>();
-    private Namespaces namespaces;
-    private NamespaceThread namespaceThread;
+    private OverlayHosts hosts;
     private String netns;
     private UdpSocket peer;
     private UdpSocket self;
@@ -74,32 +67,23 @@ class OverlayTransmitTest
     void sockets()
     {
         Privileges.requireNetAdmin("ip");
-        namespaces = new Namespaces("ot");
-        namespaceThread = new NamespaceThread();
-        netns = namespaces.add("h");
+        hosts = new OverlayHosts("ot", null);
+        netns = hosts.add("h");
         peer = bind(PEER, VXLAN_PORT);
         self = bind(SELF, 0);
         stage.overlaySocket(self, VXLAN_PORT);
         fixture.addPort(1, 0);
         fixture.addPort(6, 0);
-        fixture.ports[OVERLAY] = new Port(OVERLAY, 0, "overlay", (address, length) -> -22,
+        fixture.ports[OVERLAY] = Port.overlay(OVERLAY, 0, "overlay",
             new PortCounters(fixture.countersManager, OVERLAY, "overlay"), VNI);
     }
 
     @AfterEach
     void tearDown() throws Exception
     {
-        for (int i = resources.size() - 1; i >= 0; i--)
+        if (hosts != null)
         {
-            resources.get(i).close();
-        }
-        if (namespaceThread != null)
-        {
-            namespaceThread.close();
-        }
-        if (namespaces != null)
-        {
-            namespaces.close();
+            hosts.close();
         }
     }
 
@@ -139,7 +123,7 @@ class OverlayTransmitTest
         assertEquals(2, fixture.ports[OVERLAY].counters().txPackets());
         assertEquals(2L * StageFixture.FRAME_LENGTH, fixture.ports[OVERLAY].counters().txBytes.get());
         assertArrayEquals(before, dataBytes(), "the virtio header under the outer headers was put back");
-        assertArrayEquals(before, fixture.sinks[6].frames.get(0), "a local port after the overlay got the frame intact");
+        assertArrayEquals(before, fixture.sinks[6].frames.peek(), "a local port after the overlay got the frame intact");
     }
 
     @Test
@@ -202,7 +186,7 @@ class OverlayTransmitTest
     @Test
     void shouldCountAPacketTooBigForTheLinkAsATxErrorInsteadOfFragmentingIt() throws Exception
     {
-        namespaces.exec(netns, "ip", "link", "set", "lo", "mtu", "1500").assertOk();
+        hosts.namespaces().exec(netns, "ip", "link", "set", "lo", "mtu", "1500").assertOk();
         final UdpCapture capture = capture();
         final int fits = 1500 - OUTER;
         for (final int frameLength : new int[] {fits, fits + 1})
@@ -303,16 +287,12 @@ class OverlayTransmitTest
 
     private UdpSocket bind(final int address, final int port)
     {
-        final UdpSocket socket = namespaceThread.call(IpRoute2.netnsPath(netns), () -> UdpSocket.bind(address, port));
-        resources.add(socket);
-        return socket;
+        return hosts.bind(netns, address, port);
     }
 
     private UdpCapture capture()
     {
-        final UdpCapture capture = namespaceThread.call(IpRoute2.netnsPath(netns), UdpCapture::open);
-        resources.add(capture);
-        return capture;
+        return hosts.capture(netns);
     }
 
     private int receive(final UdpSocket socket) throws InterruptedException

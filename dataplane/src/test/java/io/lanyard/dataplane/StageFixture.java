@@ -8,8 +8,6 @@ import org.agrona.concurrent.status.CountersManager;
 import org.agrona.concurrent.status.CountersReader;
 
 import java.nio.charset.StandardCharsets;
-import java.util.ArrayList;
-import java.util.List;
 
 /** In-memory counters, ports and slots for driving a stage by hand, without threads or a ring. */
 final class StageFixture
@@ -64,30 +62,5 @@ final class StageFixture
     {
         slot.wake();
         return slot;
-    }
-
-    /** A port that keeps what it was given and how often it was flushed. */
-    static final class MemorySink implements FrameSink
-    {
-        final List<byte[]> frames = new ArrayList<>();
-        int result;
-        int flushes;
-        int framesAtLastFlush;
-
-        @Override
-        public int write(final long address, final int length)
-        {
-            final byte[] copy = new byte[length];
-            new UnsafeBuffer(address, length).getBytes(0, copy);
-            frames.add(copy);
-            return result < 0 ? result : length;
-        }
-
-        @Override
-        public void flush()
-        {
-            flushes++;
-            framesAtLastFlush = frames.size();
-        }
     }
 }

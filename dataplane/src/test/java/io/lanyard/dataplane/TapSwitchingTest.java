@@ -73,7 +73,7 @@ class TapSwitchingTest
         assertTrue(status != 0, "a cannot reach c on another domain");
         assertEquals(cBefore, c.counters().txPackets(), "not even the ARP broadcast crossed domains");
 
-        dataplane.detach(b);
+        dataplane.ports().detach(b);
         assertEquals(0, b.counters().drops(DropReason.TX_ERROR));
     }
 
@@ -104,6 +104,6 @@ class TapSwitchingTest
         final TapDevice tap = namespaceThread.call(IpRoute2.netnsPath(netns), () -> TapDevice.open("eth0", TapDevice.OFFLOAD_TCP));
         taps.add(tap);
         IpRoute2.batch(netns, List.of("addr add " + address + "/24 dev eth0", "link set eth0 up"));
-        return dataplane.attachTap(tap, domain, name + "/eth0");
+        return dataplane.ports().attachTap(tap, domain, name + "/eth0");
     }
 }

@@ -46,7 +46,7 @@ class TransmitStageTest
         stage.onEvent(slot, sequence++, true);
 
         assertEquals(1, fixture.sinks[2].frames.size());
-        assertArrayEquals(expected, fixture.sinks[2].frames.get(0));
+        assertArrayEquals(expected, fixture.sinks[2].frames.peek());
         for (final int other : new int[] {0, 1, 3, 4})
         {
             assertTrue(fixture.sinks[other].frames.isEmpty(), "port " + other);
@@ -77,7 +77,7 @@ class TransmitStageTest
         wake(slot).verdict.port(2);
         stage.onEvent(slot, sequence++, true);
 
-        for (final StageFixture.MemorySink sink : fixture.sinks)
+        for (final MemorySink sink : fixture.sinks)
         {
             if (sink != null)
             {

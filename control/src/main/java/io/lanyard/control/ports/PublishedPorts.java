@@ -210,7 +210,7 @@ public final class PublishedPorts implements AutoCloseable
         {
             try
             {
-                dataplane.publish(protocolNumber(binding.protocol()), binding.hostPort(), target.domain(), target.address(),
+                dataplane.forwarding().publish(protocolNumber(binding.protocol()), binding.hostPort(), target.domain(), target.address(),
                     binding.containerPort(), target.mac());
             }
             catch (final RuntimeException ex)
@@ -235,7 +235,7 @@ public final class PublishedPorts implements AutoCloseable
         {
             try
             {
-                dataplane.unpublish(protocolNumber(active.binding().protocol()), active.binding().hostPort());
+                dataplane.forwarding().unpublish(protocolNumber(active.binding().protocol()), active.binding().hostPort());
             }
             catch (final RuntimeException ex)
             {

@@ -85,7 +85,7 @@ public final class HostInterfaces implements AutoCloseable
                 commands.add("addr replace " + pool.gateway() + "/" + subnet.prefixLength() + " dev " + name);
             }
             IpRoute2.batchHere(commands);
-            final Port port = dataplane.attachTap(tap, domain, "host:" + name, true);
+            final Port port = dataplane.ports().attachTap(tap, domain, "host:" + name, true);
             held.put(network.id(), new Held(tap, port));
         }
         catch (final RuntimeException ex)
@@ -103,7 +103,7 @@ public final class HostInterfaces implements AutoCloseable
         {
             try
             {
-                dataplane.detach(gone.port());
+                dataplane.ports().detach(gone.port());
             }
             catch (final RuntimeException ex)
             {

@@ -160,7 +160,7 @@ public final class Uplink implements AutoCloseable
         final Port port;
         try
         {
-            port = dataplane.attachUplink(socket, mac, settings.address(), settings.prefixLength(), settings.gateway());
+            port = dataplane.ports().attachUplink(socket, mac, settings.address(), settings.prefixLength(), settings.gateway());
         }
         catch (final RuntimeException ex)
         {
@@ -198,13 +198,13 @@ public final class Uplink implements AutoCloseable
     private void startProbing()
     {
         final byte[] announce = arpRequest(mac, settings.address(), settings.address());
-        dataplane.sendOnUplink(announce);
+        dataplane.ports().sendOnUplink(announce);
         if (settings.gateway() != 0)
         {
             final byte[] ask = arpRequest(mac, settings.address(), settings.gateway());
             final Runnable probe = () ->
             {
-                if (!dataplane.sendOnUplink(ask))
+                if (!dataplane.ports().sendOnUplink(ask))
                 {
                     LOG.log(System.Logger.Level.DEBUG, "ARP probe for the uplink gateway not sent");
                 }
@@ -231,7 +231,7 @@ public final class Uplink implements AutoCloseable
         prober.shutdownNow();
         try
         {
-            dataplane.detach(port);
+            dataplane.ports().detach(port);
         }
         catch (final RuntimeException ex)
         {
