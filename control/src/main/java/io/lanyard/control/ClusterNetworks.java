@@ -35,7 +35,7 @@ final class ClusterNetworks
      *
      * @return the network as stored; this host has not added it yet.
      */
-    Network create(final ControlPlane.NetworkCreate request, final List<Ipv4Cidr> localSubnets)
+    Network create(final NetworkCreate request, final List<Ipv4Cidr> localSubnets)
     {
         final OverlayCluster cluster = routing.requireCluster("create an overlay network");
         final Map<String, String> options = OverlayOptions.validate(request.options());
@@ -56,7 +56,7 @@ final class ClusterNetworks
      *
      * @param options the request's options, already checked.
      */
-    static Network plan(final ControlPlane.NetworkCreate request, final Map<String, String> options, final List<Ipv4Cidr> localSubnets,
+    static Network plan(final NetworkCreate request, final Map<String, String> options, final List<Ipv4Cidr> localSubnets,
         final List<Network> existing)
     {
         final List<Ipv4Cidr> inUse = new ArrayList<>(localSubnets);

@@ -1,5 +1,7 @@
 package io.lanyard.control;
 
+import io.lanyard.client.api.AttachRequest;
+import io.lanyard.client.api.RunRequest;
 import io.lanyard.control.cluster.ClusterStoreException;
 import io.lanyard.control.dns.EmbeddedDns;
 import io.lanyard.control.model.Endpoint;
@@ -155,7 +157,7 @@ public final class ControlPlane implements AutoCloseable
         recovery.load(state.sandboxes());
         for (final Sandbox stored : sandboxes.all())
         {
-            if (recovery.isHalfDone(stored))
+            if (recovery.isHalfDone(stored) || wiring.isGone(stored))
             {
                 discard(stored);
                 continue;
@@ -184,18 +186,6 @@ public final class ControlPlane implements AutoCloseable
     // ------------------------------------------------------------------------------------------
     // networks
     // ------------------------------------------------------------------------------------------
-
-    /** What {@code lanyard network create} asks for. */
-    public record NetworkCreate(String name, String driver, List<IpamPool> ipam, boolean internal, boolean attachable,
-        Map<String, String> options, Map<String, String> labels)
-    {
-        public NetworkCreate
-        {
-            ipam = ipam == null ? List.of() : List.copyOf(ipam);
-            options = options == null ? Map.of() : Map.copyOf(options);
-            labels = labels == null ? Map.of() : Map.copyOf(labels);
-        }
-    }
 
     public synchronized List<Network> networks()
     {
@@ -271,32 +261,6 @@ public final class ControlPlane implements AutoCloseable
     // sandboxes
     // ------------------------------------------------------------------------------------------
 
-    /** What {@code lanyard run} asks for. */
-    public record RunRequest(String name, String network, String ipv4Address, List<String> aliases, List<String> command,
-        boolean detach, List<String> publish, List<String> dns, List<String> links)
-    {
-        public RunRequest
-        {
-            aliases = aliases == null ? List.of() : List.copyOf(aliases);
-            command = command == null ? List.of() : List.copyOf(command);
-            publish = publish == null ? List.of() : List.copyOf(publish);
-            dns = dns == null ? List.of() : List.copyOf(dns);
-            links = links == null ? List.of() : List.copyOf(links);
-        }
-
-        public RunRequest(final String name, final String network, final String ipv4Address, final List<String> aliases,
-            final List<String> command, final boolean detach, final List<String> publish)
-        {
-            this(name, network, ipv4Address, aliases, command, detach, publish, List.of(), List.of());
-        }
-
-        public RunRequest(final String name, final String network, final String ipv4Address, final List<String> aliases,
-            final List<String> command, final boolean detach)
-        {
-            this(name, network, ipv4Address, aliases, command, detach, List.of());
-        }
-    }
-
     public synchronized List<Sandbox> sandboxes()
     {
         return sandboxes.all();
@@ -316,11 +280,17 @@ public final class ControlPlane implements AutoCloseable
     /** Creates a sandbox on one network and, with {@code detach}, starts its command in the background. */
     public synchronized Sandbox run(final RunRequest request)
     {
-        final RequestChecks.Run checked = checks.run(request);
-        final Endpoint endpoint = addressing.newEndpoint(checked.network(), "eth0", checked.staticAddress(), request.aliases(),
-            request.name());
-        Sandbox sandbox = new Sandbox(Identifiers.newId(), request.name(), checked.netns(), Instant.now(), Sandbox.CREATING,
-            request.command(), null, null, null, List.of(endpoint), List.of(), checked.dns(), checked.links());
+        final Sandbox sandbox = create(checks.run(request), request.name(), "eth0", request.aliases(), request.command());
+        return request.detach() && !request.command().isEmpty() ? startCommand(sandbox) : sandbox;
+    }
+
+    /** Makes a sandbox with one endpoint, its names and its published ports; all of it or nothing. */
+    private Sandbox create(final RequestChecks.Run checked, final String name, final String interfaceName, final List<String> aliases,
+        final List<String> command)
+    {
+        final Endpoint endpoint = addressing.newEndpoint(checked.network(), interfaceName, checked.staticAddress(), aliases, name);
+        Sandbox sandbox = new Sandbox(Identifiers.newId(), name, checked.netns(), Instant.now(), Sandbox.CREATING,
+            command, null, null, null, List.of(endpoint), List.of(), checked.dns(), checked.links());
         sandboxes.put(sandbox);
         try
         {
@@ -332,7 +302,7 @@ public final class ControlPlane implements AutoCloseable
         catch (final RuntimeException ex)
         {
             abandon(sandbox);
-            final String message = "cannot create sandbox " + request.name() + ": " + ex.getMessage();
+            final String message = "cannot create sandbox " + name + ": " + ex.getMessage();
             throw ex instanceof ClusterStoreException ? RequestException.unavailable(message) : RequestException.internal(message);
         }
         sandbox = sandbox.withState(Sandbox.READY);
@@ -344,16 +314,11 @@ public final class ControlPlane implements AutoCloseable
         {
             abandon(sandbox);
             throw ex instanceof RequestException ? ex :
-                RequestException.internal("cannot publish ports of " + request.name() + ": " + ex.getMessage());
+                RequestException.internal("cannot publish ports of " + name + ": " + ex.getMessage());
         }
         sandboxes.put(sandbox);
         save();
         linksChanged();
-
-        if (request.detach() && !request.command().isEmpty())
-        {
-            sandbox = startCommand(sandbox);
-        }
         return sandbox;
     }
 
@@ -381,9 +346,15 @@ public final class ControlPlane implements AutoCloseable
         final List<String> aliases)
     {
         final RequestChecks.Connect checked = checks.connect(networkReference, sandboxReference, ipv4Address, aliases);
+        return addEndpoint(checked, SandboxWiring.nextInterfaceName(checked.sandbox()), aliases);
+    }
+
+    /** Gives a sandbox an interface on one more network; all of it or nothing. */
+    private Sandbox addEndpoint(final RequestChecks.Connect checked, final String interfaceName, final List<String> aliases)
+    {
         final Sandbox before = checked.sandbox();
-        final Endpoint endpoint = addressing.newEndpoint(checked.network(), SandboxWiring.nextInterfaceName(before),
-            checked.staticAddress(), aliases, before.name());
+        final Endpoint endpoint = addressing.newEndpoint(checked.network(), interfaceName, checked.staticAddress(), aliases,
+            before.name());
         final List<Endpoint> endpoints = new ArrayList<>(before.endpoints());
         endpoints.add(endpoint.withState(Endpoint.CONNECTING));
         Sandbox sandbox = before.withEndpoints(endpoints);
@@ -441,6 +412,47 @@ public final class ControlPlane implements AutoCloseable
         save();
         linksChanged();
         return sandbox;
+    }
+
+    /**
+     * Gives a namespace someone else made (a runtime's container, by path) an interface on a
+     * network: a new sandbox, or one more endpoint of the sandbox it already is. Repeating an
+     * attach changes nothing and answers the same.
+     */
+    public synchronized Sandbox attach(final AttachRequest request)
+    {
+        final RequestChecks.Attach checked = checks.attach(request);
+        if (checked.done() != null)
+        {
+            return checked.done();
+        }
+        return checked.run() != null ?
+            create(checked.run(), request.name(), request.interfaceName(), request.aliases(), List.of()) :
+            addEndpoint(checked.connect(), request.interfaceName(), request.aliases());
+    }
+
+    /**
+     * Takes an attached namespace off a network (or, with a null network, off all of them); the
+     * sandbox goes with its last endpoint, the namespace stays its owner's. Detaching what is not
+     * attached does nothing, so a runtime may repeat it.
+     */
+    public synchronized void detach(final String name, final String networkReference)
+    {
+        final Sandbox sandbox = checks.detach(name);
+        if (sandbox == null)
+        {
+            return;
+        }
+        final Network network = networkReference == null ? null : networks.find(networkReference);
+        final boolean onIt = network != null && sandbox.endpoints().stream().anyMatch(e -> e.networkId().equals(network.id()));
+        if (networkReference == null || onIt && sandbox.endpoints().size() == 1)
+        {
+            remove(sandbox.id(), true);
+        }
+        else if (onIt)
+        {
+            disconnect(network.id(), sandbox.id());
+        }
     }
 
     private Sandbox startCommand(final Sandbox sandbox)

@@ -40,6 +40,13 @@ final class NetworkTable
         return networks.values().stream().filter(n -> n.name().equals(name)).findFirst();
     }
 
+    /** The network with this exact ID or name, or null (for requests that succeed when there is none). */
+    Network find(final String reference)
+    {
+        final Network byId = networks.get(reference);
+        return byId != null ? byId : byName(reference).orElse(null);
+    }
+
     /** Adds the network, or replaces the one with its ID in its place. */
     void put(final Network network)
     {

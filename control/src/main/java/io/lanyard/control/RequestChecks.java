@@ -1,5 +1,7 @@
 package io.lanyard.control;
 
+import io.lanyard.client.api.AttachRequest;
+import io.lanyard.client.api.RunRequest;
 import io.lanyard.control.model.Endpoint;
 import io.lanyard.control.model.Link;
 import io.lanyard.control.model.Network;
@@ -10,6 +12,7 @@ import io.lanyard.control.sandbox.SandboxPlumbing;
 import io.lanyard.control.sandbox.SandboxProcesses;
 import io.lanyard.forwarding.addr.Ipv4Address;
 
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
@@ -27,6 +30,8 @@ import java.util.regex.Pattern;
 final class RequestChecks
 {
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
+    /** What the kernel takes as an interface name (IFNAMSIZ), without the characters iproute2 reads specially. */
+    private static final Pattern INTERFACE = Pattern.compile("(?!\\.{1,2}$)[a-zA-Z0-9_.-]{1,15}");
 
     private final DaemonSettings settings;
     private final NetworkTable networks;
@@ -43,6 +48,15 @@ final class RequestChecks
 
     /** A connect that passed its checks. */
     record Connect(Network network, Sandbox sandbox, Integer staticAddress)
+    {
+    }
+
+    /**
+     * An attach that passed its checks: exactly one of a new sandbox to make ({@code run}), an
+     * endpoint to add to the sandbox the namespace already is ({@code connect}), or nothing to
+     * do ({@code done}: the same attach was made before).
+     */
+    record Attach(Run run, Connect connect, Sandbox done)
     {
     }
 
@@ -68,7 +82,7 @@ final class RequestChecks
     // ------------------------------------------------------------------------------------------
 
     /** @return the driver the new network gets: bridge or overlay. */
-    String createNetwork(final ControlPlane.NetworkCreate request)
+    String createNetwork(final NetworkCreate request)
     {
         final String name = request.name();
         if (name == null || name.isEmpty() || !NAME.matcher(name).matches())
@@ -93,7 +107,7 @@ final class RequestChecks
     }
 
     /** @return a bridge network's options, checked, its bridge name used by no other network or interface. */
-    Map<String, String> bridgeOptions(final ControlPlane.NetworkCreate request)
+    Map<String, String> bridgeOptions(final NetworkCreate request)
     {
         final Map<String, String> options = BridgeOptions.validate(request.options());
         final String device = options.get(Network.OPTION_BRIDGE_NAME);
@@ -135,7 +149,7 @@ final class RequestChecks
     // sandboxes
     // ------------------------------------------------------------------------------------------
 
-    Run run(final ControlPlane.RunRequest request)
+    Run run(final RunRequest request)
     {
         final String name = request.name();
         if (name == null || name.isEmpty())
@@ -154,7 +168,7 @@ final class RequestChecks
         final Network network = networks.resolve(request.network() == null ? "bridge" : request.network());
         final Integer staticAddress = request.ipv4Address() == null ? null : IpamPlanner.parseAddress(request.ipv4Address());
         endpointOptions(network, staticAddress, request.aliases());
-        final List<PortBinding> publish = publish(network, request.publish());
+        final List<PortBinding> publish = publish(network, request.ports());
         final List<String> upstreams = dns(network, request.dns());
         final List<String> linked = links(network, request.links());
         final String netns = Network.DRIVER_HOST.equals(network.driver()) ? null : settings.sandboxPrefix() + name;
@@ -163,6 +177,113 @@ final class RequestChecks
             throw RequestException.conflict("network namespace " + netns + " already exists and is not Lanyard's");
         }
         return new Run(network, netns, staticAddress, publish, upstreams, linked);
+    }
+
+    /**
+     * Checks an attach of someone else's namespace: an absolute path to a namespace that exists
+     * and is not the daemon's, an interface name the kernel takes and no one holds there, a
+     * switched network, and a name that is this namespace's or no one's.
+     */
+    Attach attach(final AttachRequest request)
+    {
+        final String name = request.name();
+        if (!NAME.matcher(name).matches())
+        {
+            throw RequestException.badRequest("Invalid container name (" + name + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+        }
+        final String netns = request.netns();
+        if (!netns.startsWith("/") || !Path.of(netns).normalize().toString().equals(netns))
+        {
+            throw RequestException.badRequest("invalid network namespace \"" + netns + "\": an absolute path such as /proc/PID/ns/net " +
+                "or /run/netns/NAME is needed");
+        }
+        if (!plumbing.namespaceExists(netns))
+        {
+            throw RequestException.notFound("network namespace " + netns + " does not exist");
+        }
+        if (plumbing.isOwnNamespace(netns))
+        {
+            throw RequestException.forbidden("network namespace " + netns + " is the daemon's own: attach a container's namespace");
+        }
+        final String interfaceName = request.interfaceName();
+        if (!INTERFACE.matcher(interfaceName).matches())
+        {
+            throw RequestException.badRequest("invalid interface name \"" + interfaceName + "\": 1 to 15 of [a-zA-Z0-9_.-]");
+        }
+        final Network network = networks.resolve(request.network());
+        if (!network.isSwitched())
+        {
+            throw RequestException.forbidden("cannot attach to the " + network.name() + " network: only bridge and overlay networks " +
+                "give a namespace an interface");
+        }
+        final Sandbox existing = sandboxes.withName(name).orElse(null);
+        for (final Sandbox other : sandboxes.all())
+        {
+            if (other != existing && netns.equals(other.netns()))
+            {
+                throw RequestException.conflict("network namespace " + netns + " is already attached as " + other.name());
+            }
+        }
+        if (existing == null)
+        {
+            requireFreeInterface(netns, interfaceName);
+            final Integer staticAddress = staticAddress(request.ipv4Address());
+            endpointOptions(network, staticAddress, request.aliases());
+            final List<PortBinding> publish = publish(network, request.ports());
+            return new Attach(new Run(network, netns, staticAddress, publish, List.of(), List.of()), null, null);
+        }
+        if (!netns.equals(existing.netns()))
+        {
+            throw RequestException.conflict("Conflict. The container name \"/" + name + "\" is already in use by container \"" +
+                existing.id() + "\" (network namespace " + (existing.netns() == null ? "of the host" : existing.netns()) + ")");
+        }
+        for (final Endpoint endpoint : existing.endpoints())
+        {
+            if (endpoint.networkId().equals(network.id()))
+            {
+                if (interfaceName.equals(endpoint.interfaceName()))
+                {
+                    return new Attach(null, null, existing);
+                }
+                throw RequestException.conflict(name + " is already attached to " + network.name() + " as " + endpoint.interfaceName());
+            }
+            if (interfaceName.equals(endpoint.interfaceName()))
+            {
+                throw RequestException.conflict("interface " + interfaceName + " of " + name + " is already on network " +
+                    networks.byId(endpoint.networkId()).name());
+            }
+        }
+        if (!request.ports().isEmpty())
+        {
+            throw RequestException.badRequest("ports are published with a namespace's first network; " + name + " already has one");
+        }
+        requireFreeInterface(netns, interfaceName);
+        final Connect connect = connect(network.id(), existing.id(), request.ipv4Address(), request.aliases());
+        return new Attach(null, connect, null);
+    }
+
+    /** @return the attached sandbox of this name or ID, or null when there is none; one {@code run} made is refused. */
+    Sandbox detach(final String name)
+    {
+        final Sandbox sandbox = sandboxes.withName(name).orElseGet(() -> sandboxes.byId(name));
+        if (sandbox != null && !sandbox.isExternal())
+        {
+            throw RequestException.forbidden(name + " was not attached but run by Lanyard: remove it with lanyard rm");
+        }
+        return sandbox;
+    }
+
+    private void requireFreeInterface(final String netns, final String interfaceName)
+    {
+        if (plumbing.interfaceExists(netns, interfaceName))
+        {
+            throw RequestException.conflict("interface " + interfaceName + " already exists in network namespace " + netns);
+        }
+    }
+
+    private static Integer staticAddress(final String ipv4Address)
+    {
+        return ipv4Address == null || ipv4Address.isEmpty() ? null : IpamPlanner.parseAddress(ipv4Address);
     }
 
     /** @return the sandbox to remove: one whose command has stopped, unless {@code force}. */
@@ -199,7 +320,7 @@ final class RequestChecks
         {
             throw RequestException.forbidden("endpoint with name " + sandbox.name() + " already exists in network " + network.name());
         }
-        final Integer staticAddress = ipv4Address == null || ipv4Address.isEmpty() ? null : IpamPlanner.parseAddress(ipv4Address);
+        final Integer staticAddress = staticAddress(ipv4Address);
         endpointOptions(network, staticAddress, aliases);
         return new Connect(network, sandbox, staticAddress);
     }

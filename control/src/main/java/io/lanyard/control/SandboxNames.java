@@ -24,7 +24,8 @@ import java.util.Set;
 /**
  * The names a sandbox sees and is seen by: its {@code /etc/netns} {@code hosts} and
  * {@code resolv.conf}, what its embedded DNS resolves through (its scope), and the table of
- * every name the embedded DNS answers.
+ * every name the embedded DNS answers. An attached namespace ({@link Sandbox#isExternal}) gets
+ * the embedded DNS, not the files: those are its runtime's.
  */
 final class SandboxNames
 {
@@ -96,6 +97,10 @@ final class SandboxNames
             }
             resolvConf = etcFiles.resolvConf(sandbox.dns());
         }
+        if (sandbox.isExternal())
+        {
+            return; // its runtime writes its files (a CNI result carries the DNS server to use)
+        }
         etcFiles.write(sandbox.netns(), EtcFiles.hosts(entries), resolvConf);
     }
 
@@ -107,7 +112,7 @@ final class SandboxNames
             // its sockets would keep the namespace alive, unseen, after its name is deleted
             BestEffort.attempt("stop the DNS of " + sandbox.name(), () -> dns.stop(sandbox.id()));
         }
-        if (sandbox.netns() != null)
+        if (sandbox.netns() != null && !sandbox.isExternal())
         {
             BestEffort.attempt("remove /etc/netns/" + sandbox.netns(), () -> etcFiles.remove(sandbox.netns()));
         }

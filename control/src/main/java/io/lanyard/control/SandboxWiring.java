@@ -54,7 +54,11 @@ final class SandboxWiring implements AutoCloseable
         {
             return;
         }
-        if (!restoring || !plumbing.namespaceExists(sandbox.netns()))
+        if (sandbox.isExternal())
+        {
+            requireNamespace(sandbox);
+        }
+        else if (!restoring || !plumbing.namespaceExists(sandbox.netns()))
         {
             plumbing.createNamespace(sandbox.netns());
         }
@@ -71,11 +75,22 @@ final class SandboxWiring implements AutoCloseable
     /** Gives a running sandbox the interface of one more endpoint (already among its endpoints). */
     void connect(final Sandbox sandbox, final Endpoint endpoint)
     {
+        requireNamespace(sandbox);
+        attach(sandbox, endpoint, endpoint.id().equals(defaultRouteFor(sandbox)));
+    }
+
+    /** Whether the sandbox's namespace was someone else's and is gone (its container with it). */
+    boolean isGone(final Sandbox sandbox)
+    {
+        return sandbox.isExternal() && !plumbing.namespaceExists(sandbox.netns());
+    }
+
+    private void requireNamespace(final Sandbox sandbox)
+    {
         if (!plumbing.namespaceExists(sandbox.netns()))
         {
             throw new IllegalStateException("its network namespace " + sandbox.netns() + " is gone");
         }
-        attach(sandbox, endpoint, endpoint.id().equals(defaultRouteFor(sandbox)));
     }
 
     private void attach(final Sandbox sandbox, final Endpoint endpoint, final boolean defaultRoute)
@@ -139,9 +154,10 @@ final class SandboxWiring implements AutoCloseable
         }
     }
 
+    /** Deletes the namespace Lanyard made for the sandbox; one it was given ({@link Sandbox#isExternal}) stays. */
     void deleteNamespace(final Sandbox sandbox)
     {
-        if (sandbox.netns() != null)
+        if (sandbox.netns() != null && !sandbox.isExternal())
         {
             BestEffort.attempt("delete namespace " + sandbox.netns(), () -> plumbing.deleteNamespace(sandbox.netns()));
         }

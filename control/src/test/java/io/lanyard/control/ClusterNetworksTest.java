@@ -15,9 +15,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 /** Planning an overlay against the networks the cluster holds; without a cluster, the refusals. */
 class ClusterNetworksTest
 {
-    private static ControlPlane.NetworkCreate request(final String name, final List<IpamPool> ipam)
+    private static NetworkCreate request(final String name, final List<IpamPool> ipam)
     {
-        return new ControlPlane.NetworkCreate(name, Network.DRIVER_OVERLAY, ipam, false, true, Map.of(), Map.of("team", "a"));
+        return new NetworkCreate(name, Network.DRIVER_OVERLAY, ipam, false, true, Map.of(), Map.of("team", "a"));
     }
 
     @Test

@@ -1,5 +1,6 @@
 package io.lanyard.control;
 
+import io.lanyard.client.api.RunRequest;
 import io.lanyard.control.model.Endpoint;
 import io.lanyard.control.model.IpamPool;
 import io.lanyard.control.model.Network;
@@ -103,7 +104,7 @@ class EndpointRequestRefusalTest
         final List<String> aliases)
     {
         assertRefused(fixture, status, message, () ->
-            fixture.control().run(new ControlPlane.RunRequest(NEW_SANDBOX, network, address, aliases, List.of("true"), true)));
+            fixture.control().run(new RunRequest(NEW_SANDBOX, network, address, aliases, List.of("true"), true, List.of(), List.of(), List.of())));
     }
 
     private void assertConnectRefused(final int status, final String message, final Executable request)
@@ -191,7 +192,7 @@ class EndpointRequestRefusalTest
     private void assertRunWithDnsOrLinksRefused(final int status, final String message, final String network, final List<String> dns,
         final List<String> links)
     {
-        assertRefused(fixture, status, message, () -> fixture.control().run(new ControlPlane.RunRequest(NEW_SANDBOX, network, null,
+        assertRefused(fixture, status, message, () -> fixture.control().run(new RunRequest(NEW_SANDBOX, network, null,
             List.of(), List.of("true"), true, List.of(), dns, links)));
     }
 

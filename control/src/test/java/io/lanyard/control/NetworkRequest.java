@@ -70,8 +70,8 @@ public final class NetworkRequest
         return this;
     }
 
-    public ControlPlane.NetworkCreate build()
+    public NetworkCreate build()
     {
-        return new ControlPlane.NetworkCreate(name, driver, ipam, internal, attachable, options, labels);
+        return new NetworkCreate(name, driver, ipam, internal, attachable, options, labels);
     }
 }

@@ -1,5 +1,6 @@
 package io.lanyard.control;
 
+import io.lanyard.client.api.RunRequest;
 import io.lanyard.control.model.Network;
 import io.lanyard.control.model.Sandbox;
 import io.lanyard.control.model.State;
@@ -136,9 +137,9 @@ class PublishRequestTest
         }
     }
 
-    private static ControlPlane.RunRequest run(final String network, final List<String> publish)
+    private static RunRequest run(final String network, final List<String> publish)
     {
-        return new ControlPlane.RunRequest(NEW_SANDBOX, network, null, List.of(), List.of("true"), true, publish);
+        return new RunRequest(NEW_SANDBOX, network, null, List.of(), List.of("true"), true, publish, List.of(), List.of());
     }
 
     private String onLoopback(final int containerPort)
@@ -147,7 +148,7 @@ class PublishRequestTest
     }
 
     /** What {@link RefusalAssertions#assertRefused} checks, for the daemon that publishes. */
-    private void assertRefusedByThePublishingDaemon(final String message, final ControlPlane.RunRequest request) throws IOException
+    private void assertRefusedByThePublishingDaemon(final String message, final RunRequest request) throws IOException
     {
         final List<Network> networks = publishing.networks();
         final List<Sandbox> sandboxes = publishing.sandboxes();
@@ -236,12 +237,5 @@ class PublishRequestTest
         {
             assertRefused(fixture, 400, "this daemon does not publish ports", () -> fixture.control().run(run(network, List.of(spec))));
         }
-    }
-
-    @Test
-    void shouldTreatAMissingPublishListAsNoPorts()
-    {
-        assertEquals(List.of(), new ControlPlane.RunRequest(NEW_SANDBOX, "bridge", null, null, null, true, null).publish());
-        assertEquals(List.of(), new ControlPlane.RunRequest(NEW_SANDBOX, "bridge", null, null, null, true).publish());
     }
 }

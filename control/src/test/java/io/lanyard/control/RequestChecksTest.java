@@ -1,5 +1,6 @@
 package io.lanyard.control;
 
+import io.lanyard.client.api.RunRequest;
 import io.lanyard.control.model.Endpoint;
 import io.lanyard.control.model.Network;
 import io.lanyard.control.model.Sandbox;
@@ -69,9 +70,9 @@ class RequestChecksTest
         return checks(ControlPlaneFixture.SANDBOX_PREFIX);
     }
 
-    private static ControlPlane.RunRequest run(final String name, final String network, final String address, final List<String> links)
+    private static RunRequest run(final String name, final String network, final String address, final List<String> links)
     {
-        return new ControlPlane.RunRequest(name, network, address, List.of(), List.of(), true, List.of(), List.of("192.0.2.53"), links);
+        return new RunRequest(name, network, address, List.of(), List.of(), true, List.of(), List.of("192.0.2.53"), links);
     }
 
     @Test
@@ -92,8 +93,8 @@ class RequestChecksTest
     @Test
     void shouldRunOnTheDefaultBridgeWhenNoNetworkIsNamedAndInTheDaemonsNamespaceOnTheHostNetwork()
     {
-        assertSame(bridge, checks().run(new ControlPlane.RunRequest("c1", null, null, List.of(), List.of(), true)).network());
-        assertNull(checks().run(new ControlPlane.RunRequest("c2", "host", null, List.of(), List.of(), true)).netns());
+        assertSame(bridge, checks().run(RunRequest.detached("c1", null)).network());
+        assertNull(checks().run(RunRequest.detached("c2", "host")).netns());
     }
 
     @Test

@@ -23,9 +23,20 @@ public final class IpRoute2
     {
     }
 
+    /**
+     * The file of a namespace: {@code /run/netns/NAME} for a name {@code ip netns} made, or the
+     * reference itself when it is an absolute path (a namespace someone else made, such as
+     * {@code /proc/PID/ns/net}).
+     */
     public static Path netnsPath(final String name)
     {
-        return NETNS_DIR.resolve(name);
+        return isPath(name) ? Path.of(name) : NETNS_DIR.resolve(name);
+    }
+
+    /** Whether a namespace reference is a path rather than a name under {@code /run/netns}. */
+    public static boolean isPath(final String netns)
+    {
+        return netns.startsWith("/");
     }
 
     public static boolean netnsExists(final String name)
@@ -38,8 +49,13 @@ public final class IpRoute2
         run(null, "netns", "add", name);
     }
 
+    /** Deletes a namespace {@code ip netns} made; a path (someone else's namespace) is refused. */
     public static void deleteNetns(final String name)
     {
+        if (isPath(name))
+        {
+            throw new IllegalArgumentException("will not delete " + name + ": not a namespace Lanyard made");
+        }
         if (netnsExists(name))
         {
             run(null, "netns", "delete", name);
@@ -54,7 +70,22 @@ public final class IpRoute2
         {
             input.append(command).append('\n');
         }
-        run(input.toString(), "-n", netns, "-batch", "-");
+        if (isPath(netns))
+        {
+            runIn(netnsPath(netns), input.toString(), "-batch", "-");
+        }
+        else
+        {
+            run(input.toString(), "-n", netns, "-batch", "-");
+        }
+    }
+
+    /** Runs {@code ip ARGS...} in the namespace at {@code netns} (through nsenter), feeding {@code stdin} if not null. */
+    public static void runIn(final Path netns, final String stdin, final String... args)
+    {
+        final List<String> command = new ArrayList<>(List.of("nsenter", "--net=" + netns, "ip"));
+        command.addAll(List.of(args));
+        exec(command, stdin);
     }
 
     /** Runs each command (an {@code ip} command line without the leading "ip") in the caller's own namespace. */
@@ -69,6 +100,11 @@ public final class IpRoute2
         final List<String> command = new ArrayList<>(args.length + 1);
         command.add("ip");
         command.addAll(List.of(args));
+        exec(command, stdin);
+    }
+
+    private static void exec(final List<String> command, final String stdin)
+    {
         final Process process;
         try
         {
@@ -76,7 +112,7 @@ public final class IpRoute2
         }
         catch (final IOException ex)
         {
-            throw new LinuxException("cannot run ip (is iproute2 installed?): " + ex.getMessage());
+            throw new LinuxException("cannot run " + command.get(0) + " (are iproute2 and util-linux installed?): " + ex.getMessage());
         }
         try
         {

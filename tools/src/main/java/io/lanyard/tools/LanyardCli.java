@@ -10,6 +10,7 @@ import io.lanyard.client.api.NetworkCreateRequest;
 import io.lanyard.client.api.RunRequest;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
@@ -34,6 +35,8 @@ import java.util.concurrent.Callable;
         LanyardCli.ExecCommand.class,
         LanyardCli.PsCommand.class,
         LanyardCli.RmCommand.class,
+        AttachCommands.Attach.class,
+        AttachCommands.Detach.class,
         LanyardCli.StatsCommand.class,
     })
 public final class LanyardCli
@@ -329,15 +332,8 @@ public final class LanyardCli
         @Option(names = {"--net", "--network"}, description = "network to connect to (default: bridge)")
         String network;
 
-        @Option(names = "--ip", description = "IPv4 address (user-defined networks only)")
-        String ip;
-
-        @Option(names = "--network-alias", description = "network-scoped alias (user-defined networks only; repeatable)")
-        List<String> aliases = new ArrayList<>();
-
-        @Option(names = {"-p", "--publish"}, paramLabel = "[HOSTIP:][HOSTPORT:]PORT[/PROTO]",
-            description = "publish a port of the sandbox on the host (repeatable)")
-        List<String> publish = new ArrayList<>();
+        @Mixin
+        EndpointOptions endpoint;
 
         @Option(names = "--dns", paramLabel = "IP",
             description = "a resolver of the sandbox's own (repeatable): on user-defined networks the embedded DNS forwards to it")
@@ -354,7 +350,8 @@ public final class LanyardCli
         @Override
         public Integer call()
         {
-            final RunRequest request = new RunRequest(name, network, ip, aliases, command, detach, publish, dns, links);
+            final RunRequest request = new RunRequest(name, network, endpoint.ip, endpoint.aliases, command, detach,
+                endpoint.publish, dns, links);
             final JsonNode sandbox = cli.daemon().post("/sandboxes", request);
             if (detach || command.isEmpty())
             {

@@ -55,6 +55,17 @@ class RunRequestTest
     }
 
     @Test
+    void shouldTreatMissingListsAsEmpty()
+    {
+        final RunRequest request = new RunRequest("s1", "bridge", null, null, null, true, null, null, null);
+        assertEquals(List.of(), request.aliases());
+        assertEquals(List.of(), request.command());
+        assertEquals(List.of(), request.ports());
+        assertEquals(List.of(), request.dns());
+        assertEquals(List.of(), request.links());
+    }
+
+    @Test
     void shouldReadMissingAndNullFieldsAsAbsent() throws IOException
     {
         final RunRequest request = RunRequest.fromJson(json("{\"Network\":null,\"Cmd\":null,\"Unknown\":[1]}"));

@@ -3,13 +3,16 @@ package io.lanyard.control.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lanyard.client.Json;
+import io.lanyard.client.api.AttachRequest;
 import io.lanyard.client.api.ConnectRequest;
+import io.lanyard.client.api.DetachRequest;
 import io.lanyard.client.api.DisconnectRequest;
 import io.lanyard.client.api.InvalidRequestException;
 import io.lanyard.client.api.IpamConfig;
 import io.lanyard.client.api.NetworkCreateRequest;
 import io.lanyard.client.api.RunRequest;
 import io.lanyard.control.ControlPlane;
+import io.lanyard.control.NetworkCreate;
 import io.lanyard.control.RequestException;
 import io.lanyard.control.model.IpamPool;
 import io.lanyard.control.model.Network;
@@ -24,7 +27,9 @@ import java.util.regex.Pattern;
 
 /**
  * Maps requests to the control plane. Network paths and shapes are Docker Engine's (so Docker's
- * own clients can list and manage Lanyard networks); sandboxes live under {@code /sandboxes}.
+ * own clients can list and manage Lanyard networks); sandboxes live under {@code /sandboxes}, and
+ * namespaces made by others are attached and detached at {@code /sandboxes/attach} and
+ * {@code /sandboxes/detach}.
  * Docker clients prefix paths with an API version ({@code /v1.43/networks}); it is accepted and
  * ignored.
  */
@@ -137,14 +142,14 @@ public final class ApiRoutes
     }
 
     /** Docker's NetworkCreateRequest, as the control plane takes it. */
-    private static ControlPlane.NetworkCreate networkCreate(final NetworkCreateRequest request)
+    private static NetworkCreate networkCreate(final NetworkCreateRequest request)
     {
         final List<IpamPool> pools = new ArrayList<>();
         for (final IpamConfig config : request.ipam())
         {
             pools.add(new IpamPool(config.subnet(), config.gateway(), config.ipRange(), config.auxAddresses()));
         }
-        return new ControlPlane.NetworkCreate(request.name(), request.driver(), pools, request.internal(), request.attachable(),
+        return new NetworkCreate(request.name(), request.driver(), pools, request.internal(), request.attachable(),
             request.options(), request.labels());
     }
 
@@ -161,10 +166,18 @@ public final class ApiRoutes
         }
         if (parts.length == 1 && "POST".equals(method))
         {
-            final RunRequest request = RunRequest.fromJson(parse(body));
-            final Sandbox sandbox = control.run(new ControlPlane.RunRequest(request.name(), request.network(), request.ipv4Address(),
-                request.aliases(), request.command(), request.detach(), request.ports(), request.dns(), request.links()));
+            final Sandbox sandbox = control.run(RunRequest.fromJson(parse(body)));
             return ApiResponse.created(JsonViews.sandbox(control, sandbox, daemonPid));
+        }
+        if (parts.length == 2 && "attach".equals(parts[1]) && "POST".equals(method))
+        {
+            return ApiResponse.ok(JsonViews.sandbox(control, control.attach(AttachRequest.fromJson(parse(body))), daemonPid));
+        }
+        if (parts.length == 2 && "detach".equals(parts[1]) && "POST".equals(method))
+        {
+            final DetachRequest request = DetachRequest.fromJson(parse(body));
+            control.detach(request.name(), request.network());
+            return ApiResponse.noContent();
         }
         if (parts.length == 2 && "GET".equals(method))
         {

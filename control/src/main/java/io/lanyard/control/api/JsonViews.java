@@ -6,6 +6,7 @@ import io.lanyard.control.model.IpamPool;
 import io.lanyard.control.model.Network;
 import io.lanyard.control.ports.PortBinding;
 import io.lanyard.control.model.Sandbox;
+import io.lanyard.tap.IpRoute2;
 import io.lanyard.control.overlay.ClusterRecords.Host;
 import io.lanyard.dataplane.DataplaneCounters;
 import io.lanyard.dataplane.PortCounters;
@@ -115,7 +116,8 @@ public final class JsonViews
         view.put("Name", sandbox.name());
         view.put("Created", sandbox.created());
         view.put("Netns", sandbox.netns());
-        view.put("NetnsPath", sandbox.isHostNetwork() ? "/proc/" + daemonPid + "/ns/net" : "/run/netns/" + sandbox.netns());
+        view.put("Attached", sandbox.isExternal());
+        view.put("NetnsPath", sandbox.isHostNetwork() ? "/proc/" + daemonPid + "/ns/net" : IpRoute2.netnsPath(sandbox.netns()).toString());
         view.put("Command", sandbox.command());
         final boolean running = control.isRunning(sandbox);
         view.put("Running", running);

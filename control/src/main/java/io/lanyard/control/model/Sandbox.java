@@ -7,7 +7,8 @@ import java.util.List;
 
 /**
  * A container's network stack: a named network namespace (or, with {@code netns == null}, the
- * daemon's own) and its endpoints. A background command, if one was given with {@code run -d},
+ * daemon's own; or, as an absolute path, one made by someone else: {@link #isExternal}) and its
+ * endpoints. A background command, if one was given with {@code run -d},
  * is remembered by PID and start time so a reused PID is never mistaken for it.
  *
  * @param state {@link #CREATING} and {@link #REMOVING} are written before the work starts, so a
@@ -54,6 +55,16 @@ public record Sandbox(
     public boolean isHostNetwork()
     {
         return netns == null;
+    }
+
+    /**
+     * Whether the namespace is someone else's (a container runtime's, given to
+     * {@code POST /sandboxes/attach} as a path): Lanyard neither made it nor deletes it, runs no
+     * command in it and leaves its {@code /etc} files to their owner.
+     */
+    public boolean isExternal()
+    {
+        return netns != null && netns.startsWith("/");
     }
 
     public String shortId()

@@ -5,16 +5,21 @@ import io.lanyard.tap.LinuxException;
 import io.lanyard.tap.NamespaceThread;
 import io.lanyard.tap.TapDevice;
 
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.List;
 
 /**
- * The Linux side of a sandbox: its named network namespace and the TAP devices that are its
- * interfaces, created inside the namespace by {@link NamespaceThread} and configured with
+ * The Linux side of a sandbox: its named network namespace (or one someone else made, given
+ * by path) and the TAP devices that are its interfaces, created inside the namespace by {@link NamespaceThread} and configured with
  * iproute2. The daemon keeps the TAPs' descriptors; the devices are persistent, so a restarted
  * daemon re-attaches to them by opening the same name from inside the namespace.
  */
 public final class SandboxPlumbing implements AutoCloseable
 {
+    private static final Path OWN_NAMESPACE = Path.of("/proc/self/ns/net");
+
     private final NamespaceThread namespaceThread = new NamespaceThread();
     private final int offloads;
 
@@ -27,6 +32,25 @@ public final class SandboxPlumbing implements AutoCloseable
     public boolean namespaceExists(final String netns)
     {
         return IpRoute2.netnsExists(netns);
+    }
+
+    /** Whether an interface of this name exists in the namespace (false when the namespace does not). */
+    public boolean interfaceExists(final String netns, final String name)
+    {
+        return namespaceExists(netns) && namespaceThread.call(IpRoute2.netnsPath(netns), () -> TapDevice.exists(name));
+    }
+
+    /** Whether the file is the daemon's own network namespace (or a link to it). */
+    public boolean isOwnNamespace(final String netns)
+    {
+        try
+        {
+            return Files.isSameFile(IpRoute2.netnsPath(netns), OWN_NAMESPACE);
+        }
+        catch (final IOException ex)
+        {
+            return false;
+        }
     }
 
     public void createNamespace(final String netns)
