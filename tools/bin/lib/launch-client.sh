@@ -1,0 +1,26 @@
+# Sourced by the client launchers (lanyard, lanyard-cni) after they set NAME, MAIN and HOME_DIR:
+# runs MAIN from the built client jars (tools/target/lib) with "$@".
+#
+# A JVM spends most of a short command loading classes, so the first run records the classes it
+# loaded in a CDS archive next to the jars, and later runs map it (about 40 % faster). The
+# archive is named after the jar's build time, so a rebuild makes a fresh one.
+LIB="$HOME_DIR/target/lib"
+if [ ! -d "$LIB" ]; then
+  echo "$(basename "$0"): not built yet; run: mvn -q package -DskipTests" >&2
+  exit 1
+fi
+JAVA=${JAVA:-java}
+set -- -XX:TieredStopAtLevel=1 -XX:+UseSerialGC -Xlog:cds=off -Xlog:cds+dynamic=off $LANYARD_CLI_OPTS \
+  --add-exports java.base/jdk.internal.misc=ALL-UNNAMED -cp "$LIB/*" "$MAIN" "$@"
+JSA="$HOME_DIR/target/$NAME-$(stat -c %Y "$LIB"/lanyard-tools-*.jar 2>/dev/null | head -1).jsa"
+if [ -f "$JSA" ]; then
+  exec "$JAVA" -XX:SharedArchiveFile="$JSA" -Xshare:auto "$@"
+fi
+if mkdir "$JSA.lock" 2>/dev/null; then
+  status=0
+  "$JAVA" -XX:ArchiveClassesAtExit="$JSA.tmp" "$@" || status=$?
+  [ -f "$JSA.tmp" ] && mv -f "$JSA.tmp" "$JSA"
+  rmdir "$JSA.lock"
+  exit $status
+fi
+exec "$JAVA" "$@"
