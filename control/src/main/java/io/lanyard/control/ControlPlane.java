@@ -44,6 +44,10 @@ import java.util.Map;
  * marker and undoes (or finishes) the work. If a step fails while the daemon lives, everything
  * done so far is undone before the error is returned, so a rejected request leaves no interface,
  * no address and no inspect entry behind.
+ *
+ * <p>It stays one file a little over 600 lines because it is the script of every request under
+ * one lock: each method is the ordered steps and the rollback of one request, and the steps
+ * themselves live in the collaborators.
  */
 public final class ControlPlane implements AutoCloseable
 {
