@@ -83,8 +83,25 @@ final class LanyardHost implements AutoCloseable
         return this;
     }
 
-    /** Starts the daemon and waits until it answers. */
+    /**
+     * Starts the daemon and waits until it answers. If it does not, everything this host made is
+     * removed before the failure is thrown: a test whose set-up fails here never gets the host
+     * to close.
+     */
     LanyardHost start()
+    {
+        try
+        {
+            return awaitDaemon();
+        }
+        catch (final RuntimeException | AssertionError ex)
+        {
+            close();
+            throw ex;
+        }
+    }
+
+    private LanyardHost awaitDaemon()
     {
         daemon = startDaemon(extraFlags);
         final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
