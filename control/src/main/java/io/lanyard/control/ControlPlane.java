@@ -19,8 +19,6 @@ import io.lanyard.control.sandbox.SandboxPlumbing;
 import io.lanyard.control.sandbox.SandboxProcesses;
 import io.lanyard.control.store.StateStore;
 import io.lanyard.dataplane.Dataplane;
-import io.lanyard.dataplane.Port;
-import io.lanyard.tap.TapDevice;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -78,11 +76,6 @@ public final class ControlPlane implements AutoCloseable
     private final OverlayReconciliation overlays;
     private final StartupRecovery recovery;
     private boolean closed;
-
-    /** An endpoint's interface as the dataplane holds it. */
-    public record Attachment(String sandboxId, Endpoint endpoint, TapDevice tap, Port port)
-    {
-    }
 
     /**
      * What joins the networks to the host, the outside and the other hosts: the host-side ports,
@@ -442,20 +435,14 @@ public final class ControlPlane implements AutoCloseable
      */
     public synchronized void detach(final String name, final String networkReference)
     {
-        final Sandbox sandbox = checks.detach(name);
-        if (sandbox == null)
+        final RequestChecks.Detach checked = checks.detach(name, networkReference);
+        if (checked.wholeSandbox())
         {
-            return;
+            remove(checked.sandbox().id(), true);
         }
-        final Network network = networkReference == null ? null : networks.find(networkReference);
-        final boolean onIt = network != null && sandbox.endpoints().stream().anyMatch(e -> e.networkId().equals(network.id()));
-        if (networkReference == null || onIt && sandbox.endpoints().size() == 1)
+        else if (checked.network() != null)
         {
-            remove(sandbox.id(), true);
-        }
-        else if (onIt)
-        {
-            disconnect(network.id(), sandbox.id());
+            disconnect(checked.network().id(), checked.sandbox().id());
         }
     }
 

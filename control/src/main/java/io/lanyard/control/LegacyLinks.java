@@ -1,6 +1,6 @@
 package io.lanyard.control;
 
-import io.lanyard.control.ControlPlane.Attachment;
+import io.lanyard.control.Attachment;
 import io.lanyard.control.model.Endpoint;
 import io.lanyard.control.model.Link;
 import io.lanyard.control.model.Network;

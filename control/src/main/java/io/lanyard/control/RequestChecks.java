@@ -262,15 +262,37 @@ final class RequestChecks
         return new Attach(null, connect, null);
     }
 
-    /** @return the attached sandbox of this name or ID, or null when there is none; one {@code run} made is refused. */
-    Sandbox detach(final String name)
+    /**
+     * A detach that passed its checks: take {@code sandbox} away whole ({@code wholeSandbox}: no
+     * network named, or its last one), take it off {@code network}, or do nothing (both null).
+     */
+    record Detach(Sandbox sandbox, Network network, boolean wholeSandbox)
+    {
+    }
+
+    /** Decides a detach by name or ID; a sandbox {@code run} made is refused, one not attached is nothing to do. */
+    Detach detach(final String name, final String networkReference)
     {
         final Sandbox sandbox = sandboxes.withName(name).orElseGet(() -> sandboxes.byId(name));
-        if (sandbox != null && !sandbox.isExternal())
+        if (sandbox == null)
+        {
+            return new Detach(null, null, false);
+        }
+        if (!sandbox.isExternal())
         {
             throw RequestException.forbidden(name + " was not attached but run by Lanyard: remove it with lanyard rm");
         }
-        return sandbox;
+        if (networkReference == null)
+        {
+            return new Detach(sandbox, null, true);
+        }
+        final Network network = networks.find(networkReference);
+        final boolean onIt = network != null && sandbox.endpoints().stream().anyMatch(e -> e.networkId().equals(network.id()));
+        if (!onIt)
+        {
+            return new Detach(sandbox, null, false);
+        }
+        return new Detach(sandbox, network, sandbox.endpoints().size() == 1);
     }
 
     private void requireFreeInterface(final String netns, final String interfaceName)

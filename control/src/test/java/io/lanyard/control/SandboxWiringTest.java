@@ -132,7 +132,7 @@ class SandboxWiringTest
                 assertTrue(link.contains("link/ether 02:42:ac:12:00:02") && link.contains("mtu 1500"), link);
                 assertTrue(route.contains("default via 172.18.0.1 dev eth0"), route);
                 assertNotNull(wiring.attachment(endpoint.id()));
-                assertEquals(List.of(endpoint), wiring.byPort().values().stream().map(ControlPlane.Attachment::endpoint).toList());
+                assertEquals(List.of(endpoint), wiring.byPort().values().stream().map(Attachment::endpoint).toList());
 
                 wiring.unwire(sandbox);
 

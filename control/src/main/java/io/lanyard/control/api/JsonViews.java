@@ -1,5 +1,6 @@
 package io.lanyard.control.api;
 
+import io.lanyard.control.Attachment;
 import io.lanyard.control.ControlPlane;
 import io.lanyard.control.model.Endpoint;
 import io.lanyard.control.model.IpamPool;
@@ -152,7 +153,7 @@ public final class JsonViews
     /** Per-port counters, labelled with the sandbox, interface and network behind each port. */
     public static Map<String, Object> stats(final ControlPlane control)
     {
-        final Map<Integer, ControlPlane.Attachment> ports = control.ports();
+        final Map<Integer, Attachment> ports = control.ports();
         final Map<Integer, String[]> daemonPorts = control.daemonPorts();
         final CountersReader reader = control.dataplane().counters();
         final Map<Integer, Map<String, Object>> byPort = new TreeMap<>();
@@ -166,7 +167,7 @@ public final class JsonViews
                 global.put(label, value);
                 return;
             }
-            final ControlPlane.Attachment attachment = ports.get(port);
+            final Attachment attachment = ports.get(port);
             final String[] own = attachment == null ? daemonPorts.get(port) : null;
             if (attachment == null && own == null)
             {
@@ -206,7 +207,7 @@ public final class JsonViews
         return view;
     }
 
-    private static Map<String, Object> newPortEntry(final ControlPlane control, final int port, final ControlPlane.Attachment attachment)
+    private static Map<String, Object> newPortEntry(final ControlPlane control, final int port, final Attachment attachment)
     {
         final Network network = control.networkById(attachment.endpoint().networkId());
         return newPortEntry(port, attachment.port().label().split("/")[0], attachment.endpoint().interfaceName(),
