@@ -33,7 +33,7 @@ import java.util.regex.Pattern;
  * Docker clients prefix paths with an API version ({@code /v1.43/networks}); it is accepted and
  * ignored.
  */
-public final class ApiRoutes
+public final class ApiRoutes implements RequestHandler
 {
     public static final String API_VERSION = "1.43";
     public static final String VERSION = "0.1.0";
@@ -47,7 +47,7 @@ public final class ApiRoutes
         this.control = control;
     }
 
-    /** Answers one request; never throws. */
+    @Override
     public ApiResponse handle(final String method, final String uri, final byte[] body)
     {
         try

@@ -53,7 +53,7 @@ public final class ApiServer implements AutoCloseable
     private final ExecutorService workers;
     private final Channel channel;
 
-    private ApiServer(final Path socket, final ApiRoutes routes)
+    private ApiServer(final Path socket, final RequestHandler routes, final String jsonType)
     {
         this.socket = socket;
         this.group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
@@ -71,7 +71,7 @@ public final class ApiServer implements AutoCloseable
                 @Override
                 protected void initChannel(final Channel child)
                 {
-                    child.pipeline().addLast(new HttpServerCodec(), new BoundedAggregator(), new Handler(routes, workers));
+                    child.pipeline().addLast(new HttpServerCodec(), new BoundedAggregator(routes, jsonType), new Handler(routes, workers, jsonType));
                 }
             })
             .bind(new DomainSocketAddress(socket.toFile()))
@@ -79,10 +79,16 @@ public final class ApiServer implements AutoCloseable
             .channel();
     }
 
-    /** Binds the socket; call {@link #ensureFree} first. */
-    public static ApiServer start(final Path socket, final ApiRoutes routes) throws IOException
+    /** Binds the socket for Lanyard's API; call {@link #ensureFree} first. */
+    public static ApiServer start(final Path socket, final RequestHandler routes) throws IOException
     {
-        final ApiServer server = new ApiServer(socket, routes);
+        return start(socket, routes, "application/json");
+    }
+
+    /** Binds the socket for a protocol whose JSON bodies have a media type of their own (Docker's plugins). */
+    public static ApiServer start(final Path socket, final RequestHandler routes, final String jsonType) throws IOException
+    {
+        final ApiServer server = new ApiServer(socket, routes, jsonType);
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
         return server;
     }
@@ -136,30 +142,37 @@ public final class ApiServer implements AutoCloseable
         }
     }
 
-    /** Refuses a body over {@link #MAX_REQUEST_BYTES} with Docker's error shape rather than Netty's empty 413. */
+    /** Refuses a body over {@link #MAX_REQUEST_BYTES} with the protocol's error shape rather than Netty's empty 413. */
     private static final class BoundedAggregator extends HttpObjectAggregator
     {
-        BoundedAggregator()
+        private final RequestHandler routes;
+        private final String jsonType;
+
+        BoundedAggregator(final RequestHandler routes, final String jsonType)
         {
             super(MAX_REQUEST_BYTES);
+            this.routes = routes;
+            this.jsonType = jsonType;
         }
 
         @Override
         protected void handleOversizedMessage(final ChannelHandlerContext ctx, final HttpMessage oversized)
         {
-            Handler.write(ctx, ApiResponse.error(413, "request body larger than " + MAX_REQUEST_BYTES + " bytes"), false);
+            Handler.write(ctx, routes.error(413, "request body larger than " + MAX_REQUEST_BYTES + " bytes"), false, jsonType);
         }
     }
 
     private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest>
     {
-        private final ApiRoutes routes;
+        private final RequestHandler routes;
         private final ExecutorService workers;
+        private final String jsonType;
 
-        Handler(final ApiRoutes routes, final ExecutorService workers)
+        Handler(final RequestHandler routes, final ExecutorService workers, final String jsonType)
         {
             this.routes = routes;
             this.workers = workers;
+            this.jsonType = jsonType;
         }
 
         @Override
@@ -171,10 +184,10 @@ public final class ApiServer implements AutoCloseable
             final boolean keepAlive = HttpUtil.isKeepAlive(request);
             if (!request.decoderResult().isSuccess())
             {
-                write(ctx, ApiResponse.error(400, "malformed HTTP request"), false);
+                write(ctx, routes.error(400, "malformed HTTP request"), false, jsonType);
                 return;
             }
-            workers.execute(() -> write(ctx, routes.handle(method, uri, body), keepAlive));
+            workers.execute(() -> write(ctx, routes.handle(method, uri, body), keepAlive, jsonType));
         }
 
         @Override
@@ -183,7 +196,8 @@ public final class ApiServer implements AutoCloseable
             ctx.close();
         }
 
-        private static void write(final ChannelHandlerContext ctx, final ApiResponse response, final boolean keepAlive)
+        private static void write(final ChannelHandlerContext ctx, final ApiResponse response, final boolean keepAlive,
+            final String jsonType)
         {
             final byte[] bytes;
             final String type;
@@ -205,10 +219,10 @@ public final class ApiServer implements AutoCloseable
                 }
                 catch (final IOException ex)
                 {
-                    write(ctx, ApiResponse.error(500, "cannot encode response: " + ex.getMessage()), false);
+                    write(ctx, ApiResponse.error(500, "cannot encode response: " + ex.getMessage()), false, jsonType);
                     return;
                 }
-                type = "application/json";
+                type = jsonType;
             }
             final FullHttpResponse http = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1,
                 HttpResponseStatus.valueOf(response.status()), Unpooled.wrappedBuffer(bytes));
