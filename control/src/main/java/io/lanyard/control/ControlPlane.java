@@ -19,6 +19,7 @@ import io.lanyard.control.sandbox.SandboxPlumbing;
 import io.lanyard.control.sandbox.SandboxProcesses;
 import io.lanyard.control.store.StateStore;
 import io.lanyard.dataplane.Dataplane;
+import io.lanyard.forwarding.addr.Ipv4Cidr;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -201,6 +202,20 @@ public final class ControlPlane implements AutoCloseable
         return sandboxes.members(network);
     }
 
+    /**
+     * The pool a new bridge network would get, without making it: {@code subnet} (with {@code range}),
+     * checked, or the first free default pool. A runtime's IPAM asks for it ahead of its network.
+     *
+     * @param alsoTaken subnets the caller has promised elsewhere, as taken as the networks' own.
+     */
+    public synchronized IpamPool planPool(final String subnet, final String range, final List<String> alsoTaken)
+    {
+        final List<Ipv4Cidr> inUse = new ArrayList<>(networks.subnetsInUse());
+        alsoTaken.forEach(taken -> inUse.add(Ipv4Cidr.parse(taken)));
+        final List<IpamPool> requested = subnet == null ? List.of() : List.of(new IpamPool(subnet, null, range, Map.of()));
+        return IpamPlanner.plan(requested, inUse).get(0);
+    }
+
     /** Creates a user-defined network; every check happens before anything changes. */
     public synchronized Network createNetwork(final NetworkCreate request)
     {
@@ -277,15 +292,16 @@ public final class ControlPlane implements AutoCloseable
     /** Creates a sandbox on one network and, with {@code detach}, starts its command in the background. */
     public synchronized Sandbox run(final RunRequest request)
     {
-        final Sandbox sandbox = create(checks.run(request), request.name(), "eth0", request.aliases(), request.command());
+        final Sandbox sandbox = create(checks.run(request), request.name(), "eth0", false, request.aliases(), request.command());
         return request.detach() && !request.command().isEmpty() ? startCommand(sandbox) : sandbox;
     }
 
     /** Makes a sandbox with one endpoint, its names and its published ports; all of it or nothing. */
-    private Sandbox create(final RequestChecks.Run checked, final String name, final String interfaceName, final List<String> aliases,
-        final List<String> command)
+    private Sandbox create(final RequestChecks.Run checked, final String name, final String interfaceName, final boolean handOver,
+        final List<String> aliases, final List<String> command)
     {
-        final Endpoint endpoint = addressing.newEndpoint(checked.network(), interfaceName, checked.staticAddress(), aliases, name);
+        final Endpoint made = addressing.newEndpoint(checked.network(), interfaceName, checked.staticAddress(), aliases, name);
+        final Endpoint endpoint = handOver ? made.handedOver() : made;
         Sandbox sandbox = new Sandbox(Identifiers.newId(), name, checked.netns(), Instant.now(), Sandbox.CREATING,
             command, null, null, null, List.of(endpoint), List.of(), checked.dns(), checked.links());
         sandboxes.put(sandbox);
@@ -343,15 +359,17 @@ public final class ControlPlane implements AutoCloseable
         final List<String> aliases)
     {
         final RequestChecks.Connect checked = checks.connect(networkReference, sandboxReference, ipv4Address, aliases);
-        return addEndpoint(checked, SandboxWiring.nextInterfaceName(checked.sandbox()), aliases);
+        return addEndpoint(checked, SandboxWiring.nextInterfaceName(checked.sandbox()), false, aliases);
     }
 
     /** Gives a sandbox an interface on one more network; all of it or nothing. */
-    private Sandbox addEndpoint(final RequestChecks.Connect checked, final String interfaceName, final List<String> aliases)
+    private Sandbox addEndpoint(final RequestChecks.Connect checked, final String interfaceName, final boolean handOver,
+        final List<String> aliases)
     {
         final Sandbox before = checked.sandbox();
-        final Endpoint endpoint = addressing.newEndpoint(checked.network(), interfaceName, checked.staticAddress(), aliases,
+        final Endpoint made = addressing.newEndpoint(checked.network(), interfaceName, checked.staticAddress(), aliases,
             before.name());
+        final Endpoint endpoint = handOver ? made.handedOver() : made;
         final List<Endpoint> endpoints = new ArrayList<>(before.endpoints());
         endpoints.add(endpoint.withState(Endpoint.CONNECTING));
         Sandbox sandbox = before.withEndpoints(endpoints);
@@ -424,8 +442,8 @@ public final class ControlPlane implements AutoCloseable
             return checked.done();
         }
         return checked.run() != null ?
-            create(checked.run(), request.name(), request.interfaceName(), request.aliases(), List.of()) :
-            addEndpoint(checked.connect(), request.interfaceName(), request.aliases());
+            create(checked.run(), request.name(), request.interfaceName(), request.handOver(), request.aliases(), List.of()) :
+            addEndpoint(checked.connect(), request.interfaceName(), request.handOver(), request.aliases());
     }
 
     /**

@@ -3,6 +3,7 @@ package io.lanyard.control;
 import io.lanyard.client.OneLineLogging;
 import io.lanyard.control.api.ApiRoutes;
 import io.lanyard.control.api.ApiServer;
+import io.lanyard.control.docker.DockerPluginRoutes;
 import io.lanyard.control.dns.DnsCounters;
 import io.lanyard.control.dns.EmbeddedDns;
 import io.lanyard.control.dns.NameTable;
@@ -62,6 +63,10 @@ public final class Lanyardd implements Callable<Integer>
 
     @Option(names = "--socket", description = "API socket (default: ${DEFAULT-VALUE})")
     Path socket = Path.of("/run/lanyard/lanyard.sock");
+
+    @Option(names = "--docker-plugin", paramLabel = "PATH",
+        description = "also serve Docker's network and IPAM driver plugin protocol on this Unix socket")
+    Path dockerPlugin;
 
     @Option(names = "--state-dir", description = "where state is kept (default: ${DEFAULT-VALUE})")
     Path stateDir = Path.of("/var/lib/lanyard");
@@ -374,26 +379,35 @@ public final class Lanyardd implements Callable<Integer>
         final ControlPlane control = new ControlPlane(new DaemonSettings(stateDir, sandboxPrefix, icc), store, dataplane, plumbing,
             new EtcFiles(EtcFiles.SYSTEM_ROOT, resolvConf), new SandboxProcesses(stateDir.resolve("output")), routing, dns);
         final ApiServer server;
+        ApiServer plugin = null;
         try
         {
             control.restore(state);
+            if (dockerPlugin != null)
+            {
+                ApiServer.ensureFree(dockerPlugin);
+                plugin = ApiServer.start(dockerPlugin, new DockerPluginRoutes(control, stateDir), DockerPluginRoutes.MEDIA_TYPE);
+            }
             server = ApiServer.start(socket, new ApiRoutes(control));
         }
         catch (final IOException | RuntimeException ex)
         {
+            closeQuietly(plugin);
             closeInOrder(null, control, dns, cluster, uplinkPort, dataplane, proxyLoops, plumbing);
             throw new StartupException("cannot start: " + ex.getMessage());
         }
 
         final CountDownLatch stopped = new CountDownLatch(1);
+        final ApiServer pluginServer = plugin;
         final Thread shutdown = new Thread(() ->
         {
             LOG.log(System.Logger.Level.INFO, "stopping; sandboxes stay for the next start");
+            closeQuietly(pluginServer);
             closeInOrder(server, control, dns, cluster, uplinkPort, dataplane, proxyLoops, plumbing);
             stopped.countDown();
         }, "lanyard-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdown);
-        LOG.log(System.Logger.Level.INFO, "listening on " + socket + " (io " + dataplane.ioBackend() + ", offload " + offload +
+        LOG.log(System.Logger.Level.INFO, "listening on " + socket + (dockerPlugin == null ? "" : " and, for Docker, " + dockerPlugin) + " (io " + dataplane.ioBackend() + ", offload " + offload +
             ", " + control.sandboxes().size() + " sandboxes, state in " + stateDir + ")");
         try
         {
@@ -434,6 +448,14 @@ public final class Lanyardd implements Callable<Integer>
         }
         proxyLoops.close();
         plumbing.close();
+    }
+
+    private static void closeQuietly(final ApiServer server)
+    {
+        if (server != null)
+        {
+            server.close();
+        }
     }
 
     private static void closeQuietly(final Uplink uplinkPort)

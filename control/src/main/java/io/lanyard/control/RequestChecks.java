@@ -197,7 +197,8 @@ final class RequestChecks
             throw RequestException.badRequest("invalid network namespace \"" + netns + "\": an absolute path such as /proc/PID/ns/net " +
                 "or /run/netns/NAME is needed");
         }
-        if (!plumbing.namespaceExists(netns))
+        // a handed-over interface is moved into the namespace by the runtime, which may make it later
+        if (!request.handOver() && !plumbing.namespaceExists(netns))
         {
             throw RequestException.notFound("network namespace " + netns + " does not exist");
         }
@@ -224,9 +225,14 @@ final class RequestChecks
                 throw RequestException.conflict("network namespace " + netns + " is already attached as " + other.name());
             }
         }
+        if (existing != null && existing.isHandedOver() != request.handOver())
+        {
+            throw RequestException.conflict(name + " is attached with interfaces " + (existing.isHandedOver() ? "" : "not ") +
+                "handed over to its runtime; attach it the same way");
+        }
         if (existing == null)
         {
-            requireFreeInterface(netns, interfaceName);
+            requireFreeInterface(request, interfaceName);
             final Integer staticAddress = staticAddress(request.ipv4Address());
             endpointOptions(network, staticAddress, request.aliases());
             final List<PortBinding> publish = publish(network, request.ports());
@@ -257,7 +263,7 @@ final class RequestChecks
         {
             throw RequestException.badRequest("ports are published with a namespace's first network; " + name + " already has one");
         }
-        requireFreeInterface(netns, interfaceName);
+        requireFreeInterface(request, interfaceName);
         final Connect connect = connect(network.id(), existing.id(), request.ipv4Address(), request.aliases());
         return new Attach(null, connect, null);
     }
@@ -295,11 +301,13 @@ final class RequestChecks
         return new Detach(sandbox, network, sandbox.endpoints().size() == 1);
     }
 
-    private void requireFreeInterface(final String netns, final String interfaceName)
+    /** The interface's name is free where Lanyard makes it: in the namespace, or in the daemon's own for a hand-over. */
+    private void requireFreeInterface(final AttachRequest request, final String interfaceName)
     {
-        if (plumbing.interfaceExists(netns, interfaceName))
+        if (request.handOver() ? plumbing.interfaceExistsHere(interfaceName) : plumbing.interfaceExists(request.netns(), interfaceName))
         {
-            throw RequestException.conflict("interface " + interfaceName + " already exists in network namespace " + netns);
+            throw RequestException.conflict("interface " + interfaceName + " already exists in network namespace " +
+                (request.handOver() ? "of the daemon" : request.netns()));
         }
     }
 

@@ -59,7 +59,8 @@ final class SandboxNames
      */
     void write(final Sandbox sandbox)
     {
-        if (sandbox.netns() == null)
+        // a runtime that moves its interfaces itself serves its containers' names (Docker's own 127.0.0.11)
+        if (sandbox.netns() == null || sandbox.isHandedOver())
         {
             return;
         }

@@ -54,7 +54,11 @@ final class SandboxWiring implements AutoCloseable
         {
             return;
         }
-        if (sandbox.isExternal())
+        if (sandbox.isHandedOver())
+        {
+            // the runtime moves the interfaces into a namespace it may not have made yet
+        }
+        else if (sandbox.isExternal())
         {
             requireNamespace(sandbox);
         }
@@ -75,7 +79,10 @@ final class SandboxWiring implements AutoCloseable
     /** Gives a running sandbox the interface of one more endpoint (already among its endpoints). */
     void connect(final Sandbox sandbox, final Endpoint endpoint)
     {
-        requireNamespace(sandbox);
+        if (!endpoint.isHandedOver())
+        {
+            requireNamespace(sandbox);
+        }
         attach(sandbox, endpoint, endpoint.id().equals(defaultRouteFor(sandbox)));
     }
 
@@ -97,9 +104,18 @@ final class SandboxWiring implements AutoCloseable
     {
         final Network network = networks.byId(endpoint.networkId());
         // frames left for the receiver to segment or checksum cannot cross an overlay as one datagram
-        final TapDevice tap = network.isOverlay() ?
-            plumbing.openInterface(sandbox.netns(), interfaceSpec(endpoint, defaultRoute), TapDevice.OFFLOAD_NONE) :
-            plumbing.openInterface(sandbox.netns(), interfaceSpec(endpoint, defaultRoute));
+        final InterfaceSpec spec = interfaceSpec(endpoint, defaultRoute);
+        final TapDevice tap;
+        if (endpoint.isHandedOver())
+        {
+            tap = plumbing.openHandedOver(sandbox.netns(), endpoint.sourceName(), spec.mac(), spec.mtu(),
+                network.isOverlay() ? TapDevice.OFFLOAD_NONE : plumbing.offloads());
+        }
+        else
+        {
+            tap = network.isOverlay() ?
+                plumbing.openInterface(sandbox.netns(), spec, TapDevice.OFFLOAD_NONE) : plumbing.openInterface(sandbox.netns(), spec);
+        }
         final Port port;
         try
         {
@@ -147,7 +163,12 @@ final class SandboxWiring implements AutoCloseable
     /** Removes an endpoint's interface that the daemon holds no descriptor for (one a crash left), if there is one. */
     void removeLeftInterface(final Sandbox sandbox, final Endpoint endpoint)
     {
-        if (endpoint.hasInterface() && sandbox.netns() != null)
+        if (endpoint.isHandedOver())
+        {
+            BestEffort.attempt("remove " + endpoint.sourceName(), () -> plumbing.removeHandedOver(sandbox.netns(), endpoint.sourceName(),
+                MacAddress.parse(endpoint.macAddress())));
+        }
+        else if (endpoint.hasInterface() && sandbox.netns() != null)
         {
             BestEffort.attempt("remove " + endpoint.interfaceName(),
                 () -> plumbing.removeInterface(sandbox.netns(), endpoint.interfaceName()));
@@ -186,7 +207,7 @@ final class SandboxWiring implements AutoCloseable
         final String routeVia = defaultRouteFor(sandbox);
         for (final Endpoint endpoint : sandbox.endpoints())
         {
-            if (endpoint.id().equals(routeVia))
+            if (endpoint.id().equals(routeVia) && !endpoint.isHandedOver())
             {
                 plumbing.configure(sandbox.netns(), interfaceSpec(endpoint, true));
             }

@@ -88,6 +88,14 @@ public final class IpRoute2
         exec(command, stdin);
     }
 
+    /** Runs {@code ip ARGS...} in the namespace at {@code netns} (through nsenter) and returns what it printed. */
+    public static String query(final Path netns, final String... args)
+    {
+        final List<String> command = new ArrayList<>(List.of("nsenter", "--net=" + netns, "ip"));
+        command.addAll(List.of(args));
+        return exec(command, null);
+    }
+
     /** Runs each command (an {@code ip} command line without the leading "ip") in the caller's own namespace. */
     public static void batchHere(final List<String> commands)
     {
@@ -103,7 +111,7 @@ public final class IpRoute2
         exec(command, stdin);
     }
 
-    private static void exec(final List<String> command, final String stdin)
+    private static String exec(final List<String> command, final String stdin)
     {
         final Process process;
         try
@@ -134,6 +142,7 @@ public final class IpRoute2
                 final String firstLine = output.isEmpty() ? "exit status " + process.exitValue() : output.lines().findFirst().orElse("");
                 throw new LinuxException(String.join(" ", command) + ": " + firstLine);
             }
+            return output;
         }
         catch (final IOException ex)
         {

@@ -20,9 +20,12 @@ import java.util.List;
  * @param ipv4Address a static address on a user-defined network, or null.
  * @param aliases     network-scoped aliases.
  * @param ports       published ports, in {@code -p} syntax.
+ * @param handOver    make the interface in the daemon's own namespace, under {@code interfaceName},
+ *                    for the runtime to move into the namespace and configure (Docker's remote
+ *                    drivers work so); the namespace need not exist yet.
  */
 public record AttachRequest(String name, String netns, String network, String interfaceName, String ipv4Address,
-    List<String> aliases, List<String> ports)
+    List<String> aliases, List<String> ports, boolean handOver)
 {
     private static final String NAME = "Name";
     private static final String NETNS = "Netns";
@@ -31,11 +34,19 @@ public record AttachRequest(String name, String netns, String network, String in
     private static final String IPV4_ADDRESS = "IPv4Address";
     private static final String ALIASES = "Aliases";
     private static final String PORTS = "Ports";
+    private static final String HAND_OVER = "HandOver";
 
     public AttachRequest
     {
         aliases = aliases == null ? List.of() : List.copyOf(aliases);
         ports = ports == null ? List.of() : List.copyOf(ports);
+    }
+
+    /** A request for an interface Lanyard puts into the namespace itself. */
+    public AttachRequest(final String name, final String netns, final String network, final String interfaceName,
+        final String ipv4Address, final List<String> aliases, final List<String> ports)
+    {
+        this(name, netns, network, interfaceName, ipv4Address, aliases, ports, false);
     }
 
     @JsonValue
@@ -49,6 +60,10 @@ public record AttachRequest(String name, String netns, String network, String in
         json.put(IPV4_ADDRESS, ipv4Address);
         JsonFields.putStrings(json, ALIASES, aliases);
         JsonFields.putStrings(json, PORTS, ports);
+        if (handOver)
+        {
+            json.put(HAND_OVER, true);
+        }
         return json;
     }
 
@@ -61,7 +76,7 @@ public record AttachRequest(String name, String netns, String network, String in
     {
         final AttachRequest request = new AttachRequest(JsonFields.text(json, NAME), JsonFields.text(json, NETNS),
             JsonFields.text(json, NETWORK), JsonFields.text(json, INTERFACE), JsonFields.text(json, IPV4_ADDRESS),
-            JsonFields.strings(json, ALIASES), JsonFields.strings(json, PORTS));
+            JsonFields.strings(json, ALIASES), JsonFields.strings(json, PORTS), JsonFields.flag(json, HAND_OVER));
         require(request.name(), NAME, "the container's name or ID");
         require(request.netns(), NETNS, "the network namespace's path");
         require(request.network(), NETWORK, "the network");

@@ -9,6 +9,9 @@ import java.util.List;
  * @param state null once the endpoint is whole; {@link #CONNECTING} or {@link #DISCONNECTING}
  *              while {@code network connect}/{@code disconnect} works on it, so a daemon that dies
  *              in between undoes or finishes it on restart.
+ * @param sourceName not null when the interface is handed over: Lanyard made the TAP in its own
+ *              namespace under this name for the runtime to move into the sandbox and configure
+ *              (Docker's remote network drivers work so); the runtime renames it there.
  */
 public record Endpoint(
     String id,
@@ -18,7 +21,8 @@ public record Endpoint(
     int prefixLength,
     String macAddress,
     List<String> aliases,
-    String state)
+    String state,
+    String sourceName)
 {
     public static final String CONNECTING = "connecting";
     public static final String DISCONNECTING = "disconnecting";
@@ -28,9 +32,27 @@ public record Endpoint(
         aliases = aliases == null ? List.of() : List.copyOf(aliases);
     }
 
+    /** An endpoint whose interface Lanyard puts into the sandbox itself. */
+    public Endpoint(final String id, final String networkId, final String interfaceName, final String ipv4Address,
+        final int prefixLength, final String macAddress, final List<String> aliases, final String state)
+    {
+        this(id, networkId, interfaceName, ipv4Address, prefixLength, macAddress, aliases, state, null);
+    }
+
     public Endpoint withState(final String newState)
     {
-        return new Endpoint(id, networkId, interfaceName, ipv4Address, prefixLength, macAddress, aliases, newState);
+        return new Endpoint(id, networkId, interfaceName, ipv4Address, prefixLength, macAddress, aliases, newState, sourceName);
+    }
+
+    /** This endpoint with its interface made in the daemon's namespace, under its interface name, for the runtime to move. */
+    public Endpoint handedOver()
+    {
+        return new Endpoint(id, networkId, interfaceName, ipv4Address, prefixLength, macAddress, aliases, state, interfaceName);
+    }
+
+    public boolean isHandedOver()
+    {
+        return sourceName != null;
     }
 
     public boolean isSettled()

@@ -67,6 +67,15 @@ public record Sandbox(
         return netns != null && netns.startsWith("/");
     }
 
+    /**
+     * Whether the runtime moves and configures every interface of this attached namespace itself
+     * ({@link Endpoint#isHandedOver}): it also serves the container's names and {@code /etc} files.
+     */
+    public boolean isHandedOver()
+    {
+        return isExternal() && !endpoints.isEmpty() && endpoints.stream().allMatch(Endpoint::isHandedOver);
+    }
+
     public String shortId()
     {
         return id.substring(0, 12);

@@ -1,5 +1,6 @@
 package io.lanyard.control.sandbox;
 
+import io.lanyard.forwarding.addr.MacAddress;
 import io.lanyard.tap.IpRoute2;
 import io.lanyard.tap.LinuxException;
 import io.lanyard.tap.NamespaceThread;
@@ -29,6 +30,12 @@ public final class SandboxPlumbing implements AutoCloseable
         this.offloads = offloads;
     }
 
+    /** The TAP offloads of the daemon ({@code --offload}). */
+    public int offloads()
+    {
+        return offloads;
+    }
+
     public boolean namespaceExists(final String netns)
     {
         return IpRoute2.netnsExists(netns);
@@ -38,6 +45,12 @@ public final class SandboxPlumbing implements AutoCloseable
     public boolean interfaceExists(final String netns, final String name)
     {
         return namespaceExists(netns) && namespaceThread.call(IpRoute2.netnsPath(netns), () -> TapDevice.exists(name));
+    }
+
+    /** Whether an interface of this name exists in the daemon's own namespace. */
+    public boolean interfaceExistsHere(final String name)
+    {
+        return TapDevice.exists(name);
     }
 
     /** Whether the file is the daemon's own network namespace (or a link to it). */
@@ -95,6 +108,66 @@ public final class SandboxPlumbing implements AutoCloseable
             tap.close();
             throw ex;
         }
+    }
+
+    /**
+     * The TAP of an interface handed over to a runtime, which moves it into the namespace, renames
+     * and configures it: found where the runtime left it (inside the namespace by its MAC, under
+     * whatever name it has there), or else opened (made) in the daemon's own namespace under
+     * {@code sourceName}, with its MAC and MTU set for the runtime to move. The descriptor stays
+     * valid wherever the device goes.
+     */
+    public TapDevice openHandedOver(final String netns, final String sourceName, final long mac, final int mtu, final int tapOffloads)
+    {
+        final String moved = namespaceExists(netns) ? interfaceWithMac(netns, mac) : null;
+        if (moved != null)
+        {
+            return namespaceThread.call(IpRoute2.netnsPath(netns), () -> TapDevice.open(moved, tapOffloads));
+        }
+        final TapDevice tap = TapDevice.open(sourceName, tapOffloads);
+        try
+        {
+            IpRoute2.batchHere(List.of("link set dev " + sourceName + " address " + MacAddress.format(mac) + " mtu " + mtu));
+            return tap;
+        }
+        catch (final LinuxException ex)
+        {
+            removeInterface(tap);
+            throw ex;
+        }
+    }
+
+    /** Removes a handed-over interface the daemon holds no descriptor for, wherever the runtime left it. */
+    public void removeHandedOver(final String netns, final String sourceName, final long mac)
+    {
+        final String moved = namespaceExists(netns) ? interfaceWithMac(netns, mac) : null;
+        if (moved != null)
+        {
+            removeInterface(namespaceThread.call(IpRoute2.netnsPath(netns), () -> TapDevice.open(moved, offloads)));
+        }
+        else if (TapDevice.exists(sourceName))
+        {
+            removeInterface(TapDevice.open(sourceName, offloads));
+        }
+    }
+
+    /** @return the name of the namespace's interface with this MAC, or null. */
+    private static String interfaceWithMac(final String netns, final long mac)
+    {
+        final String ether = "link/ether " + MacAddress.format(mac) + " ";
+        for (final String line : IpRoute2.query(IpRoute2.netnsPath(netns), "-o", "link", "show").split("\n"))
+        {
+            // "7: eth0: <BROADCAST,...> mtu 1450 ... link/ether 02:42:0a:00:05:02 brd ff:ff:ff:ff:ff:ff"
+            final int nameStart = line.indexOf(": ");
+            final int nameEnd = line.indexOf(':', nameStart + 2);
+            if (line.contains(ether) && nameStart > 0 && nameEnd > nameStart)
+            {
+                final String name = line.substring(nameStart + 2, nameEnd);
+                final int at = name.indexOf('@');
+                return at < 0 ? name : name.substring(0, at);
+            }
+        }
+        return null;
     }
 
     /** Applies an interface's configuration again (e.g. to move the default route to it). */

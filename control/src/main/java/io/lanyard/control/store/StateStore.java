@@ -32,16 +32,12 @@ public final class StateStore
 {
     public static final String FILE_NAME = "state.json";
 
-    private final Path directory;
     private final Path file;
-    private final Path temporary;
     private final ObjectMapper json;
 
     public StateStore(final Path directory)
     {
-        this.directory = directory;
         this.file = directory.resolve(FILE_NAME);
-        this.temporary = directory.resolve(FILE_NAME + ".tmp");
         this.json = JsonMapper.builder()
             .addModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
@@ -137,34 +133,44 @@ public final class StateStore
     {
         try
         {
-            Files.createDirectories(directory);
-            final byte[] bytes = json.writeValueAsBytes(state);
-            try (FileChannel channel = FileChannel.open(temporary,
-                StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE))
-            {
-                final ByteBuffer buffer = ByteBuffer.wrap(bytes);
-                while (buffer.hasRemaining())
-                {
-                    channel.write(buffer);
-                }
-                channel.force(true);
-            }
-            try
-            {
-                Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-            }
-            catch (final AtomicMoveNotSupportedException ex)
-            {
-                throw new IOException("the state directory does not support atomic rename", ex);
-            }
-            try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ))
-            {
-                dir.force(true);
-            }
+            writeDurably(file, json.writeValueAsBytes(state));
         }
         catch (final IOException ex)
         {
             throw new IllegalStateException("cannot write state file " + file + ": " + ex.getMessage(), ex);
+        }
+    }
+
+    /**
+     * Replaces {@code file} with {@code bytes} so that a crash leaves the old content or the new,
+     * never a mix: a temporary file beside it, forced to disk, renamed over it, the directory forced.
+     */
+    public static void writeDurably(final Path file, final byte[] bytes) throws IOException
+    {
+        final Path directory = file.toAbsolutePath().getParent();
+        final Path temporary = directory.resolve(file.getFileName() + ".tmp");
+        Files.createDirectories(directory);
+        try (FileChannel channel = FileChannel.open(temporary,
+            StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE))
+        {
+            final ByteBuffer buffer = ByteBuffer.wrap(bytes);
+            while (buffer.hasRemaining())
+            {
+                channel.write(buffer);
+            }
+            channel.force(true);
+        }
+        try
+        {
+            Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        }
+        catch (final AtomicMoveNotSupportedException ex)
+        {
+            throw new IOException("the state directory does not support atomic rename", ex);
+        }
+        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ))
+        {
+            dir.force(true);
         }
     }
 }
