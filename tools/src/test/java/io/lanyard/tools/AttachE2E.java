@@ -155,9 +155,14 @@ class AttachE2E
                 .redirectOutput(ProcessBuilder.Redirect.DISCARD).start();
             try
             {
-                assertTrue(LanyardHost.eventually(Duration.ofSeconds(10), () -> host.inHost("python3", "-c",
+                // the server first answers inside its namespace (a loaded CI machine starts python slowly), then through the port
+                assertTrue(LanyardHost.eventually(Duration.ofSeconds(30), () -> Shell.run(List.of("nsenter", "--net=" + netns, "python3",
+                    "-c", "import socket;socket.create_connection(('10.80.0.2',80),2)")).status() == 0), "the server listens");
+                final String[] last = {""};
+                assertTrue(LanyardHost.eventually(Duration.ofSeconds(20), () -> (last[0] = host.inHost("python3", "-c",
                     "import urllib.request;print(urllib.request.urlopen('http://127.0.0.1:8088/', timeout=2).read().decode())")
-                    .output().contains("attached")), "the published port reaches the attached namespace");
+                    .output()).contains("attached")), () -> "the published port reaches the attached namespace: " + last[0] + "\n" +
+                    host.log());
             }
             finally
             {

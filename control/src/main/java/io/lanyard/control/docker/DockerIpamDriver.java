@@ -21,8 +21,8 @@ import static io.lanyard.control.docker.DockerPluginRoutes.required;
 
 /**
  * Docker's {@code IpamDriver} calls: pools from Lanyard's default pools (or the subnet asked for,
- * checked against every Lanyard network), or, with {@code --ipam-opt com.lanyard.network=NAME},
- * the subnet of that existing network; addresses handed out lowest first, skipping the gateway,
+ * checked against every Lanyard network), or, with {@code --ipam-opt com.lanyard.network=NAME}
+ * and that network's {@code --subnet}, the pool of that existing network; addresses handed out lowest first, skipping the gateway,
  * the addresses of the Lanyard network's own sandboxes and those already handed out. A pool's ID
  * is its subnet, with the range after a colon when {@code --ip-range} narrowed it.
  */
@@ -80,7 +80,14 @@ final class DockerIpamDriver
                 throw RequestException.forbidden("the " + network.name() + " network has no addresses to hand out");
             }
             final IpamPool own = network.ipam().get(0);
-            if (asked != null && !Ipv4Cidr.parse(asked).canonical().toString().equals(own.subnet()))
+            if (asked == null)
+            {
+                // Docker checks a pool it did not name against the host's routes and asks again when one
+                // covers it, as the route to an existing network's subnet does: it would never accept this one
+                throw RequestException.badRequest("give the subnet of Lanyard network " + network.name() + " too: --subnet " +
+                    own.subnet());
+            }
+            if (!Ipv4Cidr.parse(asked).canonical().toString().equals(own.subnet()))
             {
                 throw RequestException.badRequest("Lanyard network " + network.name() + " has subnet " + own.subnet() + ", not " + asked);
             }

@@ -139,7 +139,8 @@ final class DockerNetworkDriver
         final IpamPool pool = network.ipam().stream().filter(p -> p.subnet().equals(subnet)).findFirst().orElseThrow(() ->
             RequestException.badRequest("Lanyard network " + network.name() + " has subnet " + network.ipam().get(0).subnet() +
                 ", not " + subnet + ": give docker network create --subnet " + network.ipam().get(0).subnet() +
-                ", or --ipam-driver with --ipam-opt " + OPTION_NETWORK + "=" + network.name()));
+                " (and --ipam-driver with --ipam-opt " + OPTION_NETWORK + "=" + network.name() + ", so its addresses are handed out " +
+                "around the network's own)"));
         if (gateway != null && !gateway.equals(pool.gateway()))
         {
             throw RequestException.badRequest("Lanyard network " + network.name() + " has gateway " + pool.gateway() + ", not " + gateway);

@@ -116,7 +116,11 @@ class DockerPluginRoutesTest
     {
         fixture.control().createNetwork(new NetworkCreate("shared", Network.DRIVER_BRIDGE,
             List.of(new IpamPool("10.80.0.0/24", "10.80.0.1", null, Map.of())), false, true, Map.of(), Map.of()));
-        final JsonNode pool = ok("/IpamDriver.RequestPool", "{\"Pool\": \"\", \"Options\": {\"com.lanyard.network\": \"shared\"}}");
+        assertRefused(400, "give the subnet of Lanyard network shared too: --subnet 10.80.0.0/24",
+            call("/IpamDriver.RequestPool", "{\"Pool\": \"\", \"Options\": {\"com.lanyard.network\": \"shared\"}}"));
+        assertRefused(400, "Lanyard network shared has subnet 10.80.0.0/24, not 10.80.1.0/24",
+            call("/IpamDriver.RequestPool", "{\"Pool\": \"10.80.1.0/24\", \"Options\": {\"com.lanyard.network\": \"shared\"}}"));
+        final JsonNode pool = ok("/IpamDriver.RequestPool", "{\"Pool\": \"10.80.0.0/24\", \"Options\": {\"com.lanyard.network\": \"shared\"}}");
         assertEquals("10.80.0.0/24", pool.path("Pool").asText());
         final String poolId = pool.path("PoolID").asText();
         assertEquals("10.80.0.1/24", address(poolId, "{\"RequestAddressType\": \"com.docker.network.gateway\"}"));
@@ -141,7 +145,8 @@ class DockerPluginRoutesTest
             "{\"com.lanyard.network\": \"shared\"}"));
         assertEquals(400, refused.status());
         assertEquals("Lanyard network shared has subnet 10.80.0.0/24, not 10.82.0.0/24: give docker network create --subnet " +
-            "10.80.0.0/24, or --ipam-driver with --ipam-opt com.lanyard.network=shared", err(refused));
+            "10.80.0.0/24 (and --ipam-driver with --ipam-opt com.lanyard.network=shared, so its addresses are handed out around the " +
+            "network's own)", err(refused));
         assertEquals(networksBefore, fixture.control().networks().size());
         assertEquals(404, call("/NetworkDriver.CreateEndpoint", "{\"NetworkID\": \"" + NETWORK_ID + "\", \"EndpointID\": \"e1\", " +
             "\"Interface\": {\"Address\": \"10.82.0.2/24\"}}").status(), "the refused network was not remembered");
