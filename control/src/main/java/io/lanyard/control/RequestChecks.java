@@ -31,7 +31,7 @@ final class RequestChecks
 {
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
     /** What the kernel takes as an interface name (IFNAMSIZ), without the characters iproute2 reads specially. */
-    private static final Pattern INTERFACE = Pattern.compile("(?!\\.{1,2}$)[a-zA-Z0-9_.-]{1,15}");
+    static final Pattern INTERFACE = Pattern.compile("(?!\\.{1,2}$)[a-zA-Z0-9_.-]{1,15}");
 
     private final DaemonSettings settings;
     private final NetworkTable networks;
@@ -365,7 +365,7 @@ final class RequestChecks
     // a run's and a connect's options
     // ------------------------------------------------------------------------------------------
 
-    private static void endpointOptions(final Network network, final Integer staticAddress, final List<String> aliases)
+    static void endpointOptions(final Network network, final Integer staticAddress, final List<String> aliases)
     {
         final boolean userDefined = network.isSwitched() && !network.isPredefined();
         if (staticAddress != null && !userDefined)

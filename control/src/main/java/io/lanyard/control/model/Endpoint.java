@@ -33,6 +33,11 @@ public record Endpoint(
         return new Endpoint(id, networkId, interfaceName, ipv4Address, prefixLength, macAddress, aliases, newState);
     }
 
+    public Endpoint withMacAddress(final String newMacAddress)
+    {
+        return new Endpoint(id, networkId, interfaceName, ipv4Address, prefixLength, newMacAddress, aliases, state);
+    }
+
     public boolean isSettled()
     {
         return state == null;
