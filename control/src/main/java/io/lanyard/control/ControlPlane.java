@@ -647,7 +647,8 @@ public final class ControlPlane implements AutoCloseable
         }
         catch (final RuntimeException ex)
         {
-            guests.discard(port);
+            // wire undid its own steps; a TAP it did not make (a name taken since the checks) is not the port's to delete
+            guests.forget(port);
             save();
             throw RequestException.internal("cannot create port " + request.name() + ": " + ex.getMessage());
         }

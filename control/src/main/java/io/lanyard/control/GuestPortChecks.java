@@ -9,7 +9,6 @@ import io.lanyard.tap.GuestTap;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.function.Predicate;
 
 /**
  * Every check of {@code lanyard port create} and {@code rm} before anything changes: a TAP name
@@ -25,8 +24,6 @@ final class GuestPortChecks
     private final NetworkTable networks;
     private final SandboxTable sandboxes;
     private final GuestPorts ports;
-    /** Whether an interface of the name exists in the daemon's namespace. */
-    private final Predicate<String> interfaceExists;
 
     /** A create that passed its checks. */
     record Create(Network network, Integer staticAddress, String macAddress, Integer owner)
@@ -35,16 +32,9 @@ final class GuestPortChecks
 
     GuestPortChecks(final NetworkTable networks, final SandboxTable sandboxes, final GuestPorts ports)
     {
-        this(networks, sandboxes, ports, GuestTap::exists);
-    }
-
-    GuestPortChecks(final NetworkTable networks, final SandboxTable sandboxes, final GuestPorts ports,
-        final Predicate<String> interfaceExists)
-    {
         this.networks = networks;
         this.sandboxes = sandboxes;
         this.ports = ports;
-        this.interfaceExists = interfaceExists;
     }
 
     Create create(final PortCreateRequest request)
@@ -69,7 +59,7 @@ final class GuestPortChecks
         {
             throw RequestException.conflict("port " + name + " already exists");
         }
-        if (interfaceExists.test(name))
+        if (GuestTap.exists(name))
         {
             throw RequestException.conflict("an interface named " + name + " already exists in the daemon's network namespace");
         }
@@ -94,8 +84,7 @@ final class GuestPortChecks
             .map(GuestPort::name).toList();
         if (!names.isEmpty())
         {
-            throw RequestException.conflict("error while removing network: network " + network.name() + " id " + network.id() +
-                " has active endpoints (" + String.join(", ", names) + ")");
+            throw RequestChecks.activeEndpoints(network, names);
         }
     }
 

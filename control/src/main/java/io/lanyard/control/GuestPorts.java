@@ -124,6 +124,12 @@ final class GuestPorts implements AutoCloseable
             BestEffort.attempt("forget the connections of " + port.endpoint().ipv4Address(),
                 () -> dataplane.forwarding().forgetEndpoint(domain, MacAddress.parse(port.endpoint().macAddress())));
         }
+        forget(port);
+    }
+
+    /** Drops the port from the table and frees its address; its device is left as it is (see {@link #wire}'s undo). */
+    void forget(final GuestPort port)
+    {
         ports.remove(port.name());
         addressing.release(port.endpoint());
     }

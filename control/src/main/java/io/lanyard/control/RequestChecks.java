@@ -139,10 +139,16 @@ final class RequestChecks
         final Map<Sandbox, Endpoint> members = sandboxes.members(network);
         if (!members.isEmpty())
         {
-            throw RequestException.conflict("error while removing network: network " + network.name() + " id " + network.id() +
-                " has active endpoints (" + String.join(", ", members.keySet().stream().map(Sandbox::name).toList()) + ")");
+            throw activeEndpoints(network, members.keySet().stream().map(Sandbox::name).toList());
         }
         return network;
+    }
+
+    /** Docker's refusal to remove a network that still has endpoints: {@code names}' (sandboxes', VMs' ports'). */
+    static RequestException activeEndpoints(final Network network, final List<String> names)
+    {
+        return RequestException.conflict("error while removing network: network " + network.name() + " id " + network.id() +
+            " has active endpoints (" + String.join(", ", names) + ")");
     }
 
     // ------------------------------------------------------------------------------------------
