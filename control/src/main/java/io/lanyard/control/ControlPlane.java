@@ -1,10 +1,12 @@
 package io.lanyard.control;
 
 import io.lanyard.client.api.AttachRequest;
+import io.lanyard.client.api.PortCreateRequest;
 import io.lanyard.client.api.RunRequest;
 import io.lanyard.control.cluster.ClusterStoreException;
 import io.lanyard.control.dns.EmbeddedDns;
 import io.lanyard.control.model.Endpoint;
+import io.lanyard.control.model.GuestPort;
 import io.lanyard.control.model.IpamPool;
 import io.lanyard.control.model.Network;
 import io.lanyard.control.model.Sandbox;
@@ -31,8 +33,8 @@ import java.util.Map;
  * each request, whose steps are done by collaborators that each have one job (and own the state
  * of that job) — {@link RequestChecks}, {@link EndpointAddressing}, {@link SwitchDomains},
  * {@link SandboxWiring}, {@link SandboxNames}, {@link LegacyLinks}, {@link SandboxPorts},
- * {@link ClusterNetworks}, {@link ClusterEndpoints}, {@link OverlayReconciliation} and
- * {@link StartupRecovery}.
+ * {@link ClusterNetworks}, {@link ClusterEndpoints}, {@link OverlayReconciliation},
+ * {@link StartupRecovery}, and for VM monitors' TAPs {@link GuestPortChecks} and {@link GuestPorts}.
  *
  * <p>Every public method is synchronized, and this lock is the only one the model has: requests
  * (and the cluster's and commands' callbacks) are applied one at a time, each either whole or not
@@ -76,6 +78,8 @@ public final class ControlPlane implements AutoCloseable
     private final ClusterEndpoints clusterEndpoints;
     private final OverlayReconciliation overlays;
     private final StartupRecovery recovery;
+    private final GuestPorts guests;
+    private final GuestPortChecks guestChecks;
     private boolean closed;
 
     /**
@@ -132,7 +136,9 @@ public final class ControlPlane implements AutoCloseable
         this.setup = new NetworkSetup(networks, addressing, domains);
         this.wiring = new SandboxWiring(networks, domains, plumbing, dataplane, routing);
         this.links = new LegacyLinks(networks, sandboxes, wiring, dataplane);
-        this.names = new SandboxNames(networks, sandboxes, links, etcFiles, dns, routing.cluster());
+        this.guests = new GuestPorts(networks, domains, dataplane, addressing);
+        this.guestChecks = new GuestPortChecks(networks, sandboxes, guests);
+        this.names = new SandboxNames(networks, sandboxes, guests, links, etcFiles, dns, routing.cluster());
         this.ports = new SandboxPorts(routing.ports(), wiring, domains);
         this.checks = new RequestChecks(settings, networks, sandboxes, links, plumbing, processes, routing);
         this.clusterNetworks = new ClusterNetworks(routing);
@@ -173,6 +179,7 @@ public final class ControlPlane implements AutoCloseable
                 LOG.log(System.Logger.Level.ERROR, "cannot restore sandbox " + sandbox.name() + ": " + ex.getMessage());
             }
         }
+        guests.restore(state.ports());
         save();
         linksChanged();
         if (routing.cluster() != null)
@@ -261,6 +268,7 @@ public final class ControlPlane implements AutoCloseable
     public synchronized void removeNetwork(final String reference)
     {
         final Network network = checks.removeNetwork(reference);
+        guestChecks.removeNetwork(network);
         if (network.isOverlay())
         {
             clusterNetworks.remove(network);
@@ -556,7 +564,9 @@ public final class ControlPlane implements AutoCloseable
     /** The dataplane's own ports, for stats: port ID → {device, role} (the uplink, each network's host side, each overlay's VTEPs). */
     public synchronized Map<Integer, String[]> daemonPorts()
     {
-        return domains.daemonPorts(networks.all());
+        final Map<Integer, String[]> own = domains.daemonPorts(networks.all());
+        own.putAll(guests.byPort());
+        return own;
     }
 
     /** The endpoint a sandbox's published ports lead to, or null. */
@@ -594,7 +604,7 @@ public final class ControlPlane implements AutoCloseable
     /** Writes the model to the state file, then tells the embedded DNS the names it now answers. */
     private void save()
     {
-        store.save(new State(State.CURRENT_VERSION, networks.all(), sandboxes.all()));
+        store.save(new State(State.CURRENT_VERSION, networks.all(), sandboxes.all(), guests.all()));
         names.refresh();
     }
 
@@ -623,5 +633,56 @@ public final class ControlPlane implements AutoCloseable
             routing.hosts().close();
         }
         wiring.close();
+        guests.close();
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // TAPs handed over to VM monitors
+    // ------------------------------------------------------------------------------------------
+
+    /** The VM monitors' TAPs, in the order they were made. */
+    public synchronized List<GuestPort> guestPorts()
+    {
+        return guests.all();
+    }
+
+    /**
+     * Makes a persistent TAP for a VM monitor to open by name, with the guest's endpoint on a
+     * network; all of it or nothing.
+     */
+    public synchronized GuestPort createPort(final PortCreateRequest request)
+    {
+        final GuestPortChecks.Create checked = guestChecks.create(request);
+        final Endpoint endpoint = addressing.newEndpoint(checked.network(), request.name(), checked.staticAddress(), List.of(),
+            request.name());
+        GuestPort port = new GuestPort(Identifiers.newId(), request.name(), checked.owner(), Instant.now(), Sandbox.CREATING,
+            checked.macAddress() == null ? endpoint : endpoint.withMacAddress(checked.macAddress()));
+        guests.put(port);
+        try
+        {
+            save();
+            guests.wire(port, false);
+        }
+        catch (final RuntimeException ex)
+        {
+            // wire undid its own steps; a TAP it did not make (a name taken since the checks) is not the port's to delete
+            guests.forget(port);
+            save();
+            throw RequestException.internal("cannot create port " + request.name() + ": " + ex.getMessage());
+        }
+        port = port.withState(Sandbox.READY);
+        guests.put(port);
+        save();
+        return port;
+    }
+
+    /** Takes a VM's port off its network and deletes its TAP, also while the monitor holds it. */
+    public synchronized void removePort(final String name)
+    {
+        final GuestPort port = guestChecks.remove(name).withState(Sandbox.REMOVING);
+        guests.put(port);
+        save();
+        guests.discard(port);
+        save();
     }
 }

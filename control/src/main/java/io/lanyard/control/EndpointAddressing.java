@@ -206,12 +206,15 @@ final class EndpointAddressing
     /** Marks the stored sandbox's addresses taken, as a restart finds them. */
     void reserve(final Sandbox sandbox)
     {
-        for (final Endpoint endpoint : sandbox.endpoints())
+        sandbox.endpoints().forEach(this::reserve);
+    }
+
+    /** Marks a stored endpoint's address taken, as a restart finds it. */
+    void reserve(final Endpoint endpoint)
+    {
+        if (endpoint.ipv4Address() != null)
         {
-            if (endpoint.ipv4Address() != null)
-            {
-                markTaken(endpoint.networkId(), Ipv4Address.parse(endpoint.ipv4Address()));
-            }
+            markTaken(endpoint.networkId(), Ipv4Address.parse(endpoint.ipv4Address()));
         }
     }
 

@@ -31,7 +31,7 @@ final class RequestChecks
 {
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
     /** What the kernel takes as an interface name (IFNAMSIZ), without the characters iproute2 reads specially. */
-    private static final Pattern INTERFACE = Pattern.compile("(?!\\.{1,2}$)[a-zA-Z0-9_.-]{1,15}");
+    static final Pattern INTERFACE = Pattern.compile("(?!\\.{1,2}$)[a-zA-Z0-9_.-]{1,15}");
 
     private final DaemonSettings settings;
     private final NetworkTable networks;
@@ -139,10 +139,16 @@ final class RequestChecks
         final Map<Sandbox, Endpoint> members = sandboxes.members(network);
         if (!members.isEmpty())
         {
-            throw RequestException.conflict("error while removing network: network " + network.name() + " id " + network.id() +
-                " has active endpoints (" + String.join(", ", members.keySet().stream().map(Sandbox::name).toList()) + ")");
+            throw activeEndpoints(network, members.keySet().stream().map(Sandbox::name).toList());
         }
         return network;
+    }
+
+    /** Docker's refusal to remove a network that still has endpoints: {@code names}' (sandboxes', VMs' ports'). */
+    static RequestException activeEndpoints(final Network network, final List<String> names)
+    {
+        return RequestException.conflict("error while removing network: network " + network.name() + " id " + network.id() +
+            " has active endpoints (" + String.join(", ", names) + ")");
     }
 
     // ------------------------------------------------------------------------------------------
@@ -373,7 +379,7 @@ final class RequestChecks
     // a run's and a connect's options
     // ------------------------------------------------------------------------------------------
 
-    private static void endpointOptions(final Network network, final Integer staticAddress, final List<String> aliases)
+    static void endpointOptions(final Network network, final Integer staticAddress, final List<String> aliases)
     {
         final boolean userDefined = network.isSwitched() && !network.isPredefined();
         if (staticAddress != null && !userDefined)

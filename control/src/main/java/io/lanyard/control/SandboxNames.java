@@ -4,6 +4,7 @@ import io.lanyard.control.dns.DnsScope;
 import io.lanyard.control.dns.EmbeddedDns;
 import io.lanyard.control.dns.NameTable;
 import io.lanyard.control.model.Endpoint;
+import io.lanyard.control.model.GuestPort;
 import io.lanyard.control.model.Link;
 import io.lanyard.control.model.Network;
 import io.lanyard.control.model.Sandbox;
@@ -33,6 +34,7 @@ final class SandboxNames
 
     private final NetworkTable networks;
     private final SandboxTable sandboxes;
+    private final GuestPorts guests;
     private final LegacyLinks links;
     private final EtcFiles etcFiles;
     /** Null for a control plane that answers no names (tests of other parts). */
@@ -40,11 +42,12 @@ final class SandboxNames
     /** Null outside a cluster. */
     private final OverlayCluster cluster;
 
-    SandboxNames(final NetworkTable networks, final SandboxTable sandboxes, final LegacyLinks links, final EtcFiles etcFiles,
-        final EmbeddedDns dns, final OverlayCluster cluster)
+    SandboxNames(final NetworkTable networks, final SandboxTable sandboxes, final GuestPorts guests, final LegacyLinks links,
+        final EtcFiles etcFiles, final EmbeddedDns dns, final OverlayCluster cluster)
     {
         this.networks = networks;
         this.sandboxes = sandboxes;
+        this.guests = guests;
         this.links = links;
         this.etcFiles = etcFiles;
         this.dns = dns;
@@ -206,16 +209,14 @@ final class SandboxNames
             }
             for (final Endpoint endpoint : sandbox.endpoints())
             {
-                final Network network = networks.byId(endpoint.networkId());
-                if (network != null && hasEmbeddedDns(network) && endpoint.ipv4Address() != null && endpoint.isSettled())
-                {
-                    final List<String> names = new ArrayList<>();
-                    names.add(sandbox.name());
-                    names.addAll(endpoint.aliases());
-                    names.add(sandbox.shortId());
-                    bindings.add(new NameTable.Binding(network.id(), network.name(), endpoint.id(),
-                        Ipv4Address.parse(endpoint.ipv4Address()), names));
-                }
+                bind(endpoint, List.of(sandbox.name()), sandbox.shortId(), bindings);
+            }
+        }
+        for (final GuestPort port : guests.all())
+        {
+            if (!Sandbox.REMOVING.equals(port.state()))
+            {
+                bind(port.endpoint(), List.of(port.name()), null, bindings);
             }
         }
         if (cluster != null)
@@ -229,6 +230,23 @@ final class SandboxNames
             }
         }
         dns.names().replaceAll(bindings);
+    }
+
+    /** The endpoint's names ({@code owner}'s, its aliases, then {@code shortId} if not null) on a network with embedded DNS. */
+    private void bind(final Endpoint endpoint, final List<String> owner, final String shortId, final List<NameTable.Binding> bindings)
+    {
+        final Network network = networks.byId(endpoint.networkId());
+        if (network != null && hasEmbeddedDns(network) && endpoint.ipv4Address() != null && endpoint.isSettled())
+        {
+            final List<String> names = new ArrayList<>(owner);
+            names.addAll(endpoint.aliases());
+            if (shortId != null)
+            {
+                names.add(shortId);
+            }
+            bindings.add(new NameTable.Binding(network.id(), network.name(), endpoint.id(), Ipv4Address.parse(endpoint.ipv4Address()),
+                names));
+        }
     }
 
     /** The other hosts' containers on an overlay, as its mirror holds them. */

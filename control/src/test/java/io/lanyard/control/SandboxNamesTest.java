@@ -74,13 +74,13 @@ class SandboxNamesTest
 
     private SandboxNames withoutDns()
     {
-        return new SandboxNames(networks, sandboxes, links, etcFiles, null, null);
+        return new SandboxNames(networks, sandboxes, new GuestPorts(networks, null, null, null), links, etcFiles, null, null);
     }
 
     private SandboxNames withDns()
     {
         dns = new EmbeddedDns(new NameTable(), new DnsCounters());
-        return new SandboxNames(networks, sandboxes, links, etcFiles, dns, null);
+        return new SandboxNames(networks, sandboxes, new GuestPorts(networks, null, null, null), links, etcFiles, dns, null);
     }
 
     private Sandbox put(final Sandbox sandbox)

@@ -56,8 +56,17 @@ public final class PortTable
     /** @param hostSide the daemon's own interface on the network, exempt from the network's ICC policy. */
     public synchronized Port attachTap(final TapDevice tap, final int domain, final String label, final boolean hostSide)
     {
-        final Port port = attach(tap::write, domain, label, hostSide);
-        startReading(port, tap);
+        return attachDevice(tap, domain, label, hostSide);
+    }
+
+    /**
+     * Makes any frame device a port of {@code domain} and starts reading from it: a TAP, or a
+     * packet socket on an interface whose other end someone else holds (a VM monitor's TAP).
+     */
+    public synchronized Port attachDevice(final FrameDevice device, final int domain, final String label, final boolean hostSide)
+    {
+        final Port port = attach(device::write, domain, label, hostSide);
+        startReading(port, device);
         return port;
     }
 

@@ -37,6 +37,7 @@ import java.util.concurrent.Callable;
         LanyardCli.RmCommand.class,
         AttachCommands.Attach.class,
         AttachCommands.Detach.class,
+        PortCommands.PortCommand.class,
         LanyardCli.StatsCommand.class,
     })
 public final class LanyardCli

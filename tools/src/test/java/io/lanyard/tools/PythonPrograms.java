@@ -82,6 +82,70 @@ final class PythonPrograms
         "    print('error: ' + reason(e))",
         "    sys.exit(1)");
 
+    /**
+     * {@code TAP UID GUEST_MAC GUEST_IP PEER_IP}: a VM monitor and its guest in one. It opens
+     * {@code /dev/net/tun} as root, drops to {@code UID} (no capabilities left), attaches to the
+     * persistent {@code TAP} by name ({@code IFF_TAP|IFF_NO_PI}, as QEMU does) and then answers
+     * ARP and ICMP echo for {@code GUEST_IP} itself, while it asks for {@code PEER_IP}'s MAC and
+     * pings it every 0.3 s. It logs {@code attached}, {@code refused ERRNO} (and exits) when the
+     * kernel will not let it attach, {@code arp-reply MAC} for the peer's ARP replies, and
+     * {@code echo-reply SEQ} for each echo reply from the peer.
+     */
+    static final String GUEST = String.join("\n",
+        "import fcntl, os, select, struct, sys, time",
+        "tap, uid, mac, ip, peer = sys.argv[1], int(sys.argv[2]), bytes.fromhex(sys.argv[3].replace(':', '')), " +
+            "bytes(map(int, sys.argv[4].split('.'))), bytes(map(int, sys.argv[5].split('.')))",
+        "fd = os.open('/dev/net/tun', os.O_RDWR)",
+        "os.setgroups([]); os.setresgid(uid, uid, uid); os.setresuid(uid, uid, uid)",
+        "try:",
+        "    fcntl.ioctl(fd, 0x400454ca, struct.pack('16sH22x', tap.encode(), 0x0002 | 0x1000))",
+        "except OSError as e:",
+        "    print('refused %d' % e.errno, flush=True); sys.exit(0)",
+        "print('attached as %d' % os.getuid(), flush=True)",
+        "def csum(b):",
+        "    if len(b) % 2: b += b'\\0'",
+        "    s = sum(struct.unpack('!%dH' % (len(b) // 2), b)); s = (s >> 16) + (s & 0xffff); s += s >> 16",
+        "    return (~s) & 0xffff",
+        "def arp(op, dst_mac, target_mac, target_ip):",
+        "    return dst_mac + mac + b'\\x08\\x06' + struct.pack('!HHBBH', 1, 0x0800, 6, 4, op) + mac + ip + target_mac + target_ip",
+        "def ipv4(dst_mac, dst, icmp):",
+        "    h = bytearray(struct.pack('!BBHHHBBH4s4s', 0x45, 0, 20 + len(icmp), 0, 0x4000, 64, 1, 0, ip, dst))",
+        "    h[10:12] = struct.pack('!H', csum(bytes(h)))",
+        "    return dst_mac + mac + b'\\x08\\x00' + bytes(h) + icmp",
+        "def echo(kind, ident, seq, payload):",
+        "    b = bytearray(struct.pack('!BBHHH', kind, 0, 0, ident, seq) + payload)",
+        "    b[2:4] = struct.pack('!H', csum(bytes(b)))",
+        "    return bytes(b)",
+        "peer_mac, seq, next_send = None, 0, 0.0",
+        "while True:",
+        "    now = time.time()",
+        "    if now >= next_send:",
+        "        next_send = now + 0.3",
+        "        if peer_mac is None:",
+        "            os.write(fd, arp(1, b'\\xff' * 6, b'\\0' * 6, peer))",
+        "        else:",
+        "            seq += 1",
+        "            os.write(fd, ipv4(peer_mac, peer, echo(8, 0x4c59, seq, b'lanyard-guest')))",
+        "    if not select.select([fd], [], [], 0.1)[0]:",
+        "        continue",
+        "    f = os.read(fd, 65536)",
+        "    kind = f[12:14]",
+        "    if kind == b'\\x08\\x06' and len(f) >= 42:",
+        "        op, sender_mac, sender_ip, target_ip = struct.unpack('!H', f[20:22])[0], f[22:28], f[28:32], f[38:42]",
+        "        if op == 1 and target_ip == ip:",
+        "            os.write(fd, arp(2, sender_mac, sender_mac, sender_ip))",
+        "        elif op == 2 and sender_ip == peer:",
+        "            if peer_mac is None: print('arp-reply ' + sender_mac.hex(':'), flush=True)",
+        "            peer_mac = sender_mac",
+        "    elif kind == b'\\x08\\x00' and len(f) >= 42 and f[23] == 1 and f[30:34] == ip:",
+        "        head = (f[14] & 0x0f) * 4",
+        "        icmp = f[14 + head:14 + struct.unpack('!H', f[16:18])[0]]",
+        "        if icmp[0] == 8:",
+        "            os.write(fd, ipv4(f[6:12], f[26:30], echo(0, struct.unpack('!H', icmp[4:6])[0], " +
+            "struct.unpack('!H', icmp[6:8])[0], icmp[8:])))",
+        "        elif icmp[0] == 0 and f[26:30] == peer:",
+        "            print('echo-reply %d' % struct.unpack('!H', icmp[6:8])[0], flush=True)");
+
     private PythonPrograms()
     {
     }

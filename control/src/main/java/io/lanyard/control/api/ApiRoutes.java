@@ -10,10 +10,12 @@ import io.lanyard.client.api.DisconnectRequest;
 import io.lanyard.client.api.InvalidRequestException;
 import io.lanyard.client.api.IpamConfig;
 import io.lanyard.client.api.NetworkCreateRequest;
+import io.lanyard.client.api.PortCreateRequest;
 import io.lanyard.client.api.RunRequest;
 import io.lanyard.control.ControlPlane;
 import io.lanyard.control.NetworkCreate;
 import io.lanyard.control.RequestException;
+import io.lanyard.control.model.GuestPort;
 import io.lanyard.control.model.IpamPool;
 import io.lanyard.control.model.Network;
 import io.lanyard.control.model.Sandbox;
@@ -29,7 +31,7 @@ import java.util.regex.Pattern;
  * Maps requests to the control plane. Network paths and shapes are Docker Engine's (so Docker's
  * own clients can list and manage Lanyard networks); sandboxes live under {@code /sandboxes}, and
  * namespaces made by others are attached and detached at {@code /sandboxes/attach} and
- * {@code /sandboxes/detach}.
+ * {@code /sandboxes/detach}; TAPs handed over to VM monitors live under {@code /ports}.
  * Docker clients prefix paths with an API version ({@code /v1.43/networks}); it is accepted and
  * ignored.
  */
@@ -87,6 +89,8 @@ public final class ApiRoutes implements RequestHandler
                 return networks(method, parts, query, body);
             case "sandboxes":
                 return sandboxes(method, parts, query, body);
+            case "ports":
+                return ports(method, parts, body);
             case "stats":
                 requireMethod(method, "GET");
                 return ApiResponse.ok(JsonViews.stats(control));
@@ -186,6 +190,29 @@ public final class ApiRoutes implements RequestHandler
         if (parts.length == 2 && "DELETE".equals(method))
         {
             control.remove(parts[1], flag(query, "force"));
+            return ApiResponse.noContent();
+        }
+        throw RequestException.notFound("page not found");
+    }
+
+    private ApiResponse ports(final String method, final String[] parts, final byte[] body)
+    {
+        if (parts.length == 1 && "GET".equals(method))
+        {
+            final List<Object> views = new ArrayList<>();
+            for (final GuestPort port : control.guestPorts())
+            {
+                views.add(JsonViews.guestPort(control, port));
+            }
+            return ApiResponse.ok(views);
+        }
+        if (parts.length == 1 && "POST".equals(method))
+        {
+            return ApiResponse.created(JsonViews.guestPort(control, control.createPort(PortCreateRequest.fromJson(parse(body)))));
+        }
+        if (parts.length == 2 && "DELETE".equals(method))
+        {
+            control.removePort(parts[1]);
             return ApiResponse.noContent();
         }
         throw RequestException.notFound("page not found");

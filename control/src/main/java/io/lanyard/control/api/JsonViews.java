@@ -3,6 +3,7 @@ package io.lanyard.control.api;
 import io.lanyard.control.Attachment;
 import io.lanyard.control.ControlPlane;
 import io.lanyard.control.model.Endpoint;
+import io.lanyard.control.model.GuestPort;
 import io.lanyard.control.model.IpamPool;
 import io.lanyard.control.model.Network;
 import io.lanyard.control.ports.PortBinding;
@@ -11,6 +12,8 @@ import io.lanyard.tap.IpRoute2;
 import io.lanyard.control.overlay.ClusterRecords.Host;
 import io.lanyard.dataplane.DataplaneCounters;
 import io.lanyard.dataplane.PortCounters;
+import io.lanyard.forwarding.addr.Ipv4Address;
+import io.lanyard.forwarding.addr.Ipv4Cidr;
 import io.lanyard.forwarding.verdict.DropReason;
 import org.agrona.concurrent.status.CountersReader;
 
@@ -151,6 +154,30 @@ public final class JsonViews
     }
 
     /** Per-port counters, labelled with the sandbox, interface and network behind each port. */
+    /** A VM monitor's TAP, with what the guest configures itself: its MAC, address, prefix and gateway. */
+    public static Map<String, Object> guestPort(final ControlPlane control, final GuestPort port)
+    {
+        final Endpoint endpoint = port.endpoint();
+        final Network network = control.networkById(endpoint.networkId());
+        final int address = Ipv4Address.parse(endpoint.ipv4Address());
+        final Map<String, Object> view = new LinkedHashMap<>();
+        view.put("Name", port.name());
+        view.put("Id", port.id());
+        view.put("Created", port.created());
+        view.put("Network", network == null ? endpoint.networkId() : network.name());
+        view.put("NetworkID", endpoint.networkId());
+        view.put("EndpointID", endpoint.id());
+        view.put("MacAddress", endpoint.macAddress());
+        view.put("IPAddress", endpoint.ipv4Address());
+        view.put("IPPrefixLen", endpoint.prefixLength());
+        view.put("Gateway", network == null ? "" : network.ipam().stream().filter(p -> Ipv4Cidr.parse(p.subnet()).contains(address))
+            .map(IpamPool::gateway).findFirst().orElse(""));
+        view.put("Mtu", network == null ? null : network.mtu());
+        view.put("Owner", port.owner());
+        view.put("State", port.state());
+        return view;
+    }
+
     public static Map<String, Object> stats(final ControlPlane control)
     {
         final Map<Integer, Attachment> ports = control.ports();

@@ -55,6 +55,11 @@ public record Endpoint(
         return sourceName != null;
     }
 
+    public Endpoint withMacAddress(final String newMacAddress)
+    {
+        return new Endpoint(id, networkId, interfaceName, ipv4Address, prefixLength, newMacAddress, aliases, state);
+    }
+
     public boolean isSettled()
     {
         return state == null;
