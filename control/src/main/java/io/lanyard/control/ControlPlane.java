@@ -320,7 +320,7 @@ public final class ControlPlane implements AutoCloseable
             names.write(sandbox);
             clusterEndpoints.register(sandbox, endpoint);
         }
-        catch (final RuntimeException ex)
+        catch (final Exception ex) // also what a library rethrows undeclared: a half-made sandbox never stays
         {
             abandon(sandbox);
             final String message = "cannot create sandbox " + name + ": " + ex.getMessage();
@@ -395,7 +395,7 @@ public final class ControlPlane implements AutoCloseable
             linksChanged();
             return sandbox;
         }
-        catch (final RuntimeException ex)
+        catch (final Exception ex) // as in create
         {
             wiring.detach(before, endpoint);
             addressing.release(endpoint);

@@ -139,6 +139,20 @@ class AttachE2E
     }
 
     @Test
+    void shouldAttachANamespaceWithoutLoopbackAddressesAndOnlyLoseItsEmbeddedDns()
+    {
+        // as runtimes leave a namespace before they configure it: nowhere to bind 127.0.0.11 yet
+        final Path a = container("a");
+        Shell.check("ip", "-n", host.prefix() + "a", "addr", "flush", "dev", "lo");
+        Shell.check("ip", "-n", host.prefix() + "a", "link", "set", "lo", "down");
+        attach("alpha", a, "--net", "app").ok();
+        host.inSandbox("a", "ping", "-c", "1", "-W", "2", "10.80.0.1").assertOk();
+        assertTrue(host.log().contains("sandbox alpha has no embedded DNS"), host.log());
+        host.cli("detach", "--name", "alpha").ok();
+        assertEquals(0, inspect("app").get("Containers").size());
+    }
+
+    @Test
     void shouldAttachAProcessNamespaceByPathAndPublishAPortOfIt() throws Exception
     {
         final Process holder = new ProcessBuilder("unshare", "--net", "--", "sleep", "600").start();

@@ -187,7 +187,23 @@ public final class ApiServer implements AutoCloseable
                 write(ctx, routes.error(400, "malformed HTTP request"), false, jsonType);
                 return;
             }
-            workers.execute(() -> write(ctx, routes.handle(method, uri, body), keepAlive, jsonType));
+            workers.execute(() -> write(ctx, answer(routes, method, uri, body), keepAlive, jsonType));
+        }
+
+        /**
+         * The handler's answer; what escapes it (a checked exception some library rethrows
+         * undeclared, as Netty's {@code sync}) is still answered, so no client waits for a reply that never comes.
+         */
+        private static ApiResponse answer(final RequestHandler routes, final String method, final String uri, final byte[] body)
+        {
+            try
+            {
+                return routes.handle(method, uri, body);
+            }
+            catch (final Exception ex)
+            {
+                return routes.error(500, ex.getMessage() == null ? ex.toString() : ex.getMessage());
+            }
         }
 
         @Override

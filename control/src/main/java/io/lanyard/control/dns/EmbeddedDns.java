@@ -138,7 +138,7 @@ public final class EmbeddedDns implements AutoCloseable
                 })
                 .bind(address).syncUninterruptibly().channel();
         }
-        catch (final RuntimeException ex)
+        catch (final Exception ex) // Netty's sync rethrows a failed bind's IOException undeclared
         {
             listener.close();
             throw new IllegalStateException("cannot answer DNS on " + ADDRESS + ":" + port + " in " + netnsPath + ": " + ex.getMessage(), ex);
