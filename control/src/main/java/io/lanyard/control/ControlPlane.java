@@ -36,7 +36,8 @@ import java.util.Map;
  * of that job) — {@link RequestChecks}, {@link EndpointAddressing}, {@link SwitchDomains},
  * {@link SandboxWiring}, {@link SandboxNames}, {@link LegacyLinks}, {@link SandboxPorts},
  * {@link ClusterNetworks}, {@link ClusterEndpoints}, {@link OverlayReconciliation},
- * {@link StartupRecovery}, {@link RemoteEndpoints} for remote driver plugins, and for VM monitors' TAPs {@link GuestPortChecks} and {@link GuestPorts}.
+ * {@link StartupRecovery}, {@link RemoteEndpoints} for remote driver plugins, and for VM
+ * monitors' TAPs {@link GuestPortChecks} and {@link GuestPorts}.
  *
  * <p>Every public method is synchronized, and this lock is the only one the model has: requests
  * (and the cluster's and commands' callbacks) are applied one at a time, each either whole or not

@@ -12,10 +12,10 @@ import io.lanyard.control.cluster.StoreAddress;
 import io.lanyard.control.model.State;
 import io.lanyard.control.overlay.ClusterRecords;
 import io.lanyard.control.overlay.OverlayCluster;
-import io.lanyard.control.remote.PluginDiscovery;
 import io.lanyard.control.ports.ProxyLoops;
 import io.lanyard.control.ports.PublishedPorts;
 import io.lanyard.control.ports.UserlandProxy;
+import io.lanyard.control.remote.PluginDiscovery;
 import io.lanyard.control.routing.HostInterfaces;
 import io.lanyard.control.routing.Uplink;
 import io.lanyard.control.sandbox.EtcFiles;
@@ -382,8 +382,8 @@ public final class Lanyardd implements Callable<Integer>
             new PublishedPorts(dataplane, userlandProxy ? proxyLoops : null, () -> uplinkPort == null ? 0 : uplinkPort.address(),
                 UserlandProxy.DEFAULT_UDP_IDLE_TIMEOUT), cluster == null ? null : cluster.membership());
         final EmbeddedDns dns = new EmbeddedDns(new NameTable(), new DnsCounters());
-        final ControlPlane control = new ControlPlane(new DaemonSettings(stateDir, sandboxPrefix, icc, pluginDirs), store, dataplane, plumbing,
-            new EtcFiles(EtcFiles.SYSTEM_ROOT, resolvConf), new SandboxProcesses(stateDir.resolve("output")), routing, dns);
+        final ControlPlane control = new ControlPlane(new DaemonSettings(stateDir, sandboxPrefix, icc, pluginDirs), store, dataplane,
+            plumbing, new EtcFiles(EtcFiles.SYSTEM_ROOT, resolvConf), new SandboxProcesses(stateDir.resolve("output")), routing, dns);
         final ApiServer server;
         ApiServer plugin = null;
         try

@@ -165,7 +165,10 @@ final class RemoteEndpoints
         }
     }
 
-    /** The interface's name in the sandbox: the plugin's prefix with the index of the name Lanyard picked ({@code eth1} → {@code PREFIX1}). */
+    /**
+     * The interface's name in the sandbox: the plugin's prefix with the index of the name Lanyard
+     * picked ({@code eth1} → {@code PREFIX1}).
+     */
     private static String interfaceName(final Endpoint endpoint, final String dstPrefix)
     {
         final String picked = endpoint.interfaceName();

@@ -59,8 +59,8 @@ public final class ControlPlaneFixture implements AutoCloseable
         this.store = new StateStore(stateDirectory);
         this.dataplane = Dataplane.start(DataplaneConfig.defaults(workDirectory.resolve("counters")).withRingSize(64));
         this.plumbing = new SandboxPlumbing(TapDevice.OFFLOAD_TCP);
-        this.control = new ControlPlane(new DaemonSettings(stateDirectory, SANDBOX_PREFIX, icc, pluginDirectories), store, dataplane, plumbing,
-            new EtcFiles(etcRoot, resolvConf), new SandboxProcesses(workDirectory.resolve("out")));
+        this.control = new ControlPlane(new DaemonSettings(stateDirectory, SANDBOX_PREFIX, icc, pluginDirectories), store, dataplane,
+            plumbing, new EtcFiles(etcRoot, resolvConf), new SandboxProcesses(workDirectory.resolve("out")));
     }
 
     /** A fixture whose control plane has been restored from an empty state: none, host and bridge exist. */

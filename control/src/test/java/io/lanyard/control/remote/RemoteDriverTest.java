@@ -96,7 +96,8 @@ class RemoteDriverTest
     @Test
     void shouldTakeTheMacThePluginChose()
     {
-        plugin.answer("NetworkDriver.CreateEndpoint", body -> PluginServer.Answer.ok("{\"Interface\":{\"MacAddress\":\"02:aa:bb:cc:dd:ee\"}}"));
+        plugin.answer("NetworkDriver.CreateEndpoint",
+            body -> PluginServer.Answer.ok("{\"Interface\":{\"MacAddress\":\"02:aa:bb:cc:dd:ee\"}}"));
 
         assertEquals("02:aa:bb:cc:dd:ee", driver().createEndpoint("n1", "e1", "10.9.0.2/24"));
     }
