@@ -25,7 +25,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 
 /**
- * A blocking client of the daemon's API, one connection per call. Netty's HTTP codec runs in an
+ * A blocking client of the daemon's API (or of another HTTP peer on a Unix socket, such as a
+ * Docker plugin), one connection per call. Netty's HTTP codec runs in an
  * {@link EmbeddedChannel} over a plain Unix {@link SocketChannel}: no event loop to start,
  * which keeps a CLI invocation short. A body to send is anything the {@link Json#MAPPER} writes:
  * the request records of {@link io.lanyard.client.api}, or a tree.
@@ -35,10 +36,21 @@ public final class ApiClient
     private static final int MAX_RESPONSE_BYTES = 64 << 20;
 
     private final Path socket;
+    /** Who listens on the socket, as errors name it. */
+    private final String peer;
+    private final String contentType;
 
     public ApiClient(final Path socket)
     {
+        this(socket, "lanyardd", HttpHeaderValues.APPLICATION_JSON.toString());
+    }
+
+    /** A client of another peer: {@code peer} names it in errors, {@code contentType} is the media type of the bodies sent. */
+    public ApiClient(final Path socket, final String peer, final String contentType)
+    {
         this.socket = socket;
+        this.peer = peer;
+        this.contentType = contentType;
     }
 
     public Path socket()
@@ -51,9 +63,9 @@ public final class ApiClient
     {
         private static final long serialVersionUID = 1L;
 
-        DaemonUnreachableException(final String message)
+        DaemonUnreachableException(final String message, final IOException cause)
         {
-            super(message);
+            super(message, cause);
         }
     }
 
@@ -133,7 +145,7 @@ public final class ApiClient
         request.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, content.length);
         if (body != null)
         {
-            request.headers().set(HttpHeaderNames.CONTENT_TYPE, HttpHeaderValues.APPLICATION_JSON);
+            request.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
         }
 
         final EmbeddedChannel codec = new EmbeddedChannel(new HttpClientCodec(), new HttpObjectAggregator(MAX_RESPONSE_BYTES));
@@ -196,13 +208,13 @@ public final class ApiClient
                 }
                 if (n < 0)
                 {
-                    throw new DaemonUnreachableException("lanyardd at unix://" + socket + " closed the connection without answering");
+                    throw new DaemonUnreachableException(peer + " at unix://" + socket + " closed the connection without answering", null);
                 }
             }
         }
         catch (final IOException ex)
         {
-            throw new DaemonUnreachableException("lost the connection to lanyardd at unix://" + socket + ": " + ex.getMessage());
+            throw new DaemonUnreachableException("lost the connection to " + peer + " at unix://" + socket + ": " + ex.getMessage(), ex);
         }
         finally
         {
@@ -228,7 +240,7 @@ public final class ApiClient
         }
         catch (final IOException ex)
         {
-            throw new DaemonUnreachableException("Cannot connect to lanyardd at unix://" + socket + ". Is lanyardd running?");
+            throw new DaemonUnreachableException("Cannot connect to " + peer + " at unix://" + socket + ". Is " + peer + " running?", ex);
         }
     }
 }

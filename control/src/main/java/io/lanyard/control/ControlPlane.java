@@ -14,6 +14,8 @@ import io.lanyard.control.model.State;
 import io.lanyard.control.overlay.ClusterRecords.Host;
 import io.lanyard.control.overlay.OverlayCluster;
 import io.lanyard.control.ports.PublishedPorts;
+import io.lanyard.control.remote.PluginDiscovery;
+import io.lanyard.control.remote.RemoteDrivers;
 import io.lanyard.control.routing.HostInterfaces;
 import io.lanyard.control.routing.Uplink;
 import io.lanyard.control.sandbox.EtcFiles;
@@ -34,7 +36,8 @@ import java.util.Map;
  * of that job) — {@link RequestChecks}, {@link EndpointAddressing}, {@link SwitchDomains},
  * {@link SandboxWiring}, {@link SandboxNames}, {@link LegacyLinks}, {@link SandboxPorts},
  * {@link ClusterNetworks}, {@link ClusterEndpoints}, {@link OverlayReconciliation},
- * {@link StartupRecovery}, and for VM monitors' TAPs {@link GuestPortChecks} and {@link GuestPorts}.
+ * {@link StartupRecovery}, {@link RemoteEndpoints} for remote driver plugins, and for VM
+ * monitors' TAPs {@link GuestPortChecks} and {@link GuestPorts}.
  *
  * <p>Every public method is synchronized, and this lock is the only one the model has: requests
  * (and the cluster's and commands' callbacks) are applied one at a time, each either whole or not
@@ -80,6 +83,7 @@ public final class ControlPlane implements AutoCloseable
     private final StartupRecovery recovery;
     private final GuestPorts guests;
     private final GuestPortChecks guestChecks;
+    private final RemoteEndpoints remote;
     private boolean closed;
 
     /**
@@ -134,7 +138,8 @@ public final class ControlPlane implements AutoCloseable
         this.addressing = new EndpointAddressing(networks, routing);
         this.domains = new SwitchDomains(dataplane, routing);
         this.setup = new NetworkSetup(networks, addressing, domains);
-        this.wiring = new SandboxWiring(networks, domains, plumbing, dataplane, routing);
+        this.remote = new RemoteEndpoints(networks, plumbing, new RemoteDrivers(new PluginDiscovery(settings.pluginDirectories())));
+        this.wiring = new SandboxWiring(networks, domains, plumbing, dataplane, routing, remote);
         this.links = new LegacyLinks(networks, sandboxes, wiring, dataplane);
         this.guests = new GuestPorts(networks, domains, dataplane, addressing);
         this.guestChecks = new GuestPortChecks(networks, sandboxes, guests);
@@ -226,27 +231,35 @@ public final class ControlPlane implements AutoCloseable
     /** Creates a user-defined network; every check happens before anything changes. */
     public synchronized Network createNetwork(final NetworkCreate request)
     {
-        if (Network.DRIVER_OVERLAY.equals(checks.createNetwork(request)))
+        final String driver = checks.createNetwork(request);
+        if (Network.DRIVER_OVERLAY.equals(driver))
         {
             return createOverlay(request);
         }
-        final Map<String, String> options = checks.bridgeOptions(request);
+        // a remote driver's options are its plugin's to read
+        final Map<String, String> options = Network.DRIVER_BRIDGE.equals(driver) ? checks.bridgeOptions(request) : request.options();
         final List<IpamPool> ipam = IpamPlanner.plan(request.ipam(), networks.subnetsInUse());
-        final Network network = new Network(Identifiers.newId(), request.name(), Network.DRIVER_BRIDGE, Network.SCOPE_LOCAL,
+        final Network network = new Network(Identifiers.newId(), request.name(), driver, Network.SCOPE_LOCAL,
             Instant.now(), request.internal(), request.attachable(), ipam, options, request.labels());
         try
         {
             setup.add(network);
-            save();
-        }
-        catch (final RequestException ex)
-        {
-            setup.drop(network);
-            throw ex;
+            remote.createNetwork(network);
         }
         catch (final RuntimeException ex)
         {
             setup.drop(network);
+            throw ex instanceof RequestException ? ex :
+                RequestException.internal("cannot create network " + request.name() + ": " + ex.getMessage());
+        }
+        try
+        {
+            save();
+        }
+        catch (final RuntimeException ex)
+        {
+            setup.drop(network);
+            BestEffort.attempt("delete network " + network.name() + " in its plugin", () -> remote.deleteNetwork(network));
             throw RequestException.internal("cannot create network " + request.name() + ": " + ex.getMessage());
         }
         return network;
@@ -273,6 +286,7 @@ public final class ControlPlane implements AutoCloseable
         {
             clusterNetworks.remove(network);
         }
+        remote.deleteNetwork(network);
         setup.drop(network);
         save();
     }
@@ -317,6 +331,7 @@ public final class ControlPlane implements AutoCloseable
         {
             save();
             wiring.wire(sandbox, false);
+            sandbox = remote.settle(sandbox);
             names.write(sandbox);
             clusterEndpoints.register(sandbox, endpoint);
         }
@@ -387,7 +402,7 @@ public final class ControlPlane implements AutoCloseable
             save();
             wiring.connect(sandbox, endpoint);
             clusterEndpoints.register(sandbox, endpoint);
-            endpoints.set(endpoints.size() - 1, endpoint);
+            endpoints.set(endpoints.size() - 1, remote.settle(endpoint));
             sandbox = sandbox.withEndpoints(endpoints);
             sandboxes.put(sandbox);
             names.write(sandbox);

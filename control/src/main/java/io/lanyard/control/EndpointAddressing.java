@@ -82,7 +82,7 @@ final class EndpointAddressing
         final List<String> aliases, final String sandboxName)
     {
         final List<AddressPool> networkPools = pools.get(network.id());
-        if (!network.isSwitched() || networkPools.isEmpty())
+        if (!network.isAddressed() || networkPools.isEmpty())
         {
             return new Endpoint(Identifiers.newId(), network.id(), null, null, 0, null, List.of(), null);
         }

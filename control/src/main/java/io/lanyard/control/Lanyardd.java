@@ -15,6 +15,7 @@ import io.lanyard.control.overlay.OverlayCluster;
 import io.lanyard.control.ports.ProxyLoops;
 import io.lanyard.control.ports.PublishedPorts;
 import io.lanyard.control.ports.UserlandProxy;
+import io.lanyard.control.remote.PluginDiscovery;
 import io.lanyard.control.routing.HostInterfaces;
 import io.lanyard.control.routing.Uplink;
 import io.lanyard.control.sandbox.EtcFiles;
@@ -67,6 +68,11 @@ public final class Lanyardd implements Callable<Integer>
     @Option(names = "--docker-plugin", paramLabel = "PATH",
         description = "also serve Docker's network and IPAM driver plugin protocol on this Unix socket")
     Path dockerPlugin;
+
+    @Option(names = "--plugin-dirs", paramLabel = "DIR", split = ",",
+        description = "where remote network driver plugins are found, in order: NAME.sock or NAME.spec (default: Docker's, " +
+            "/run/docker/plugins,/etc/docker/plugins,/usr/lib/docker/plugins)")
+    List<Path> pluginDirs = PluginDiscovery.DOCKER_DIRECTORIES;
 
     @Option(names = "--state-dir", description = "where state is kept (default: ${DEFAULT-VALUE})")
     Path stateDir = Path.of("/var/lib/lanyard");
@@ -376,8 +382,8 @@ public final class Lanyardd implements Callable<Integer>
             new PublishedPorts(dataplane, userlandProxy ? proxyLoops : null, () -> uplinkPort == null ? 0 : uplinkPort.address(),
                 UserlandProxy.DEFAULT_UDP_IDLE_TIMEOUT), cluster == null ? null : cluster.membership());
         final EmbeddedDns dns = new EmbeddedDns(new NameTable(), new DnsCounters());
-        final ControlPlane control = new ControlPlane(new DaemonSettings(stateDir, sandboxPrefix, icc), store, dataplane, plumbing,
-            new EtcFiles(EtcFiles.SYSTEM_ROOT, resolvConf), new SandboxProcesses(stateDir.resolve("output")), routing, dns);
+        final ControlPlane control = new ControlPlane(new DaemonSettings(stateDir, sandboxPrefix, icc, pluginDirs), store, dataplane,
+            plumbing, new EtcFiles(EtcFiles.SYSTEM_ROOT, resolvConf), new SandboxProcesses(stateDir.resolve("output")), routing, dns);
         final ApiServer server;
         ApiServer plugin = null;
         try

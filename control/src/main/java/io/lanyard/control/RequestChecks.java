@@ -81,7 +81,10 @@ final class RequestChecks
     // networks
     // ------------------------------------------------------------------------------------------
 
-    /** @return the driver the new network gets: bridge or overlay. */
+    /**
+     * @return the driver the new network gets: bridge, overlay, or the name of a remote driver
+     *         plugin (found, or refused as {@code plugin "NAME" not found}, when it is called).
+     */
     String createNetwork(final NetworkCreate request)
     {
         final String name = request.name();
@@ -98,10 +101,6 @@ final class RequestChecks
         if (Network.DRIVER_HOST.equals(driver) || Network.DRIVER_NULL.equals(driver))
         {
             throw RequestException.forbidden("only one instance of \"" + driver + "\" network is allowed");
-        }
-        if (!Network.DRIVER_BRIDGE.equals(driver) && !Network.DRIVER_OVERLAY.equals(driver))
-        {
-            throw RequestException.notFound("plugin \"" + driver + "\" not found");
         }
         return driver;
     }
@@ -338,7 +337,7 @@ final class RequestChecks
     {
         final Network network = networks.resolve(networkReference);
         final Sandbox sandbox = sandboxes.resolve(sandboxReference);
-        if (!network.isSwitched())
+        if (!network.isAddressed())
         {
             throw RequestException.forbidden("container cannot be disconnected from host network or connected to host network");
         }
@@ -368,7 +367,7 @@ final class RequestChecks
         final Endpoint endpoint = sandbox.endpoints().stream().filter(e -> e.networkId().equals(network.id())).findFirst()
             .orElseThrow(() -> RequestException.forbidden("container " + sandbox.id() + " is not connected to network " +
                 network.name()));
-        if (!network.isSwitched())
+        if (!network.isAddressed())
         {
             throw RequestException.forbidden("container cannot be disconnected from host network or connected to host network");
         }
@@ -381,7 +380,7 @@ final class RequestChecks
 
     static void endpointOptions(final Network network, final Integer staticAddress, final List<String> aliases)
     {
-        final boolean userDefined = network.isSwitched() && !network.isPredefined();
+        final boolean userDefined = network.isAddressed() && !network.isPredefined();
         if (staticAddress != null && !userDefined)
         {
             throw RequestException.badRequest("user-specified IP address is supported on user-defined networks only");

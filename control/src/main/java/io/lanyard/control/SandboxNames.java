@@ -134,7 +134,7 @@ final class SandboxNames
     /** Networks whose containers resolve each other by name: the user-defined ones (Docker's rule). */
     private static boolean hasEmbeddedDns(final Network network)
     {
-        return network.isSwitched() && !network.isPredefined();
+        return network.isAddressed() && !network.isPredefined();
     }
 
     /** What the sandbox resolves through the embedded DNS, or null when none of its networks has it. */

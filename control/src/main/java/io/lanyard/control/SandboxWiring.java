@@ -5,6 +5,8 @@ import io.lanyard.control.model.Endpoint;
 import io.lanyard.control.model.IpamPool;
 import io.lanyard.control.model.Network;
 import io.lanyard.control.model.Sandbox;
+import io.lanyard.control.remote.PluginDiscovery;
+import io.lanyard.control.remote.RemoteDrivers;
 import io.lanyard.control.sandbox.InterfaceSpec;
 import io.lanyard.control.sandbox.SandboxPlumbing;
 import io.lanyard.dataplane.Dataplane;
@@ -22,7 +24,8 @@ import java.util.Set;
 /**
  * What joins a sandbox to the switch: its namespace, a TAP inside it for each endpoint (MAC,
  * address, MTU, and the default route through the first network with a way out), and the switch
- * port the dataplane reads that TAP through.
+ * port the dataplane reads that TAP through. An endpoint on a remote driver's network is no
+ * switch port: its interface is the plugin's ({@link RemoteEndpoints}).
  */
 final class SandboxWiring implements AutoCloseable
 {
@@ -31,12 +34,21 @@ final class SandboxWiring implements AutoCloseable
     private final SandboxPlumbing plumbing;
     private final Dataplane dataplane;
     private final ControlPlane.Routing routing;
+    private final RemoteEndpoints remote;
     /** Endpoint ID → the live TAP and switch port behind it. */
     private final Map<String, Attachment> attachments = new HashMap<>();
 
     SandboxWiring(final NetworkTable networks, final SwitchDomains domains, final SandboxPlumbing plumbing, final Dataplane dataplane,
         final ControlPlane.Routing routing)
     {
+        this(networks, domains, plumbing, dataplane, routing,
+            new RemoteEndpoints(networks, plumbing, new RemoteDrivers(new PluginDiscovery(PluginDiscovery.DOCKER_DIRECTORIES))));
+    }
+
+    SandboxWiring(final NetworkTable networks, final SwitchDomains domains, final SandboxPlumbing plumbing, final Dataplane dataplane,
+        final ControlPlane.Routing routing, final RemoteEndpoints remote)
+    {
+        this.remote = remote;
         this.networks = networks;
         this.domains = domains;
         this.plumbing = plumbing;
@@ -71,7 +83,7 @@ final class SandboxWiring implements AutoCloseable
         {
             if (endpoint.hasInterface())
             {
-                attach(sandbox, endpoint, endpoint.id().equals(defaultRoute));
+                attach(sandbox, endpoint, endpoint.id().equals(defaultRoute), restoring);
             }
         }
     }
@@ -83,7 +95,7 @@ final class SandboxWiring implements AutoCloseable
         {
             requireNamespace(sandbox);
         }
-        attach(sandbox, endpoint, endpoint.id().equals(defaultRouteFor(sandbox)));
+        attach(sandbox, endpoint, endpoint.id().equals(defaultRouteFor(sandbox)), false);
     }
 
     /** Whether the sandbox's namespace was someone else's and is gone (its container with it). */
@@ -100,9 +112,14 @@ final class SandboxWiring implements AutoCloseable
         }
     }
 
-    private void attach(final Sandbox sandbox, final Endpoint endpoint, final boolean defaultRoute)
+    private void attach(final Sandbox sandbox, final Endpoint endpoint, final boolean defaultRoute, final boolean restoring)
     {
         final Network network = networks.byId(endpoint.networkId());
+        if (network.isRemote())
+        {
+            remote.join(sandbox, endpoint, defaultRouteFor(sandbox) == null, restoring);
+            return;
+        }
         // frames left for the receiver to segment or checksum cannot cross an overlay as one datagram
         final InterfaceSpec spec = interfaceSpec(endpoint, defaultRoute);
         final TapDevice tap;
@@ -163,7 +180,11 @@ final class SandboxWiring implements AutoCloseable
     /** Removes an endpoint's interface that the daemon holds no descriptor for (one a crash left), if there is one. */
     void removeLeftInterface(final Sandbox sandbox, final Endpoint endpoint)
     {
-        if (endpoint.isHandedOver())
+        if (remote.owns(endpoint))
+        {
+            remote.remove(sandbox, endpoint);
+        }
+        else if (endpoint.isHandedOver())
         {
             BestEffort.attempt("remove " + endpoint.sourceName(), () -> plumbing.removeHandedOver(sandbox.netns(), endpoint.sourceName(),
                 MacAddress.parse(endpoint.macAddress())));

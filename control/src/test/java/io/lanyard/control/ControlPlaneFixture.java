@@ -1,6 +1,7 @@
 package io.lanyard.control;
 
 import io.lanyard.control.model.State;
+import io.lanyard.control.remote.PluginDiscovery;
 import io.lanyard.control.sandbox.EtcFiles;
 import io.lanyard.control.sandbox.SandboxPlumbing;
 import io.lanyard.control.sandbox.SandboxProcesses;
@@ -13,6 +14,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * A real {@link ControlPlane} over a real (portless) dataplane, with every file it writes under
@@ -36,6 +38,13 @@ public final class ControlPlaneFixture implements AutoCloseable
      */
     public ControlPlaneFixture(final Path workDirectory, final Path stateDirectory, final boolean icc)
     {
+        this(workDirectory, stateDirectory, icc, PluginDiscovery.DOCKER_DIRECTORIES);
+    }
+
+    /** @param pluginDirectories where remote driver plugins are found: the test's own. */
+    public ControlPlaneFixture(final Path workDirectory, final Path stateDirectory, final boolean icc,
+        final List<Path> pluginDirectories)
+    {
         this.etcRoot = workDirectory.resolve("etc-netns");
         final Path resolvConf = workDirectory.resolve("resolv.conf");
         try
@@ -50,8 +59,8 @@ public final class ControlPlaneFixture implements AutoCloseable
         this.store = new StateStore(stateDirectory);
         this.dataplane = Dataplane.start(DataplaneConfig.defaults(workDirectory.resolve("counters")).withRingSize(64));
         this.plumbing = new SandboxPlumbing(TapDevice.OFFLOAD_TCP);
-        this.control = new ControlPlane(new DaemonSettings(stateDirectory, SANDBOX_PREFIX, icc), store, dataplane, plumbing,
-            new EtcFiles(etcRoot, resolvConf), new SandboxProcesses(workDirectory.resolve("out")));
+        this.control = new ControlPlane(new DaemonSettings(stateDirectory, SANDBOX_PREFIX, icc, pluginDirectories), store, dataplane,
+            plumbing, new EtcFiles(etcRoot, resolvConf), new SandboxProcesses(workDirectory.resolve("out")));
     }
 
     /** A fixture whose control plane has been restored from an empty state: none, host and bridge exist. */

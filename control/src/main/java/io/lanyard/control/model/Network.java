@@ -6,8 +6,9 @@ import java.util.Map;
 
 /**
  * A network as the daemon keeps it. Drivers: {@code null} (loopback only), {@code host} (the
- * daemon's own namespace), {@code bridge} (a bridge domain of the switch) and {@code overlay}
- * (a bridge domain spanning the cluster's hosts over VXLAN, scope {@code global}).
+ * daemon's own namespace), {@code bridge} (a bridge domain of the switch), {@code overlay}
+ * (a bridge domain spanning the cluster's hosts over VXLAN, scope {@code global}), and any
+ * other name: a remote driver plugin's network, which Lanyard addresses and the plugin connects.
  */
 public record Network(
     String id,
@@ -72,6 +73,18 @@ public record Network(
     public boolean isSwitched()
     {
         return isBridge() || isOverlay();
+    }
+
+    /** A network of a remote driver plugin (the driver is the plugin's name): its endpoints' interfaces are the plugin's. */
+    public boolean isRemote()
+    {
+        return !isSwitched() && !DRIVER_NULL.equals(driver) && !DRIVER_HOST.equals(driver);
+    }
+
+    /** Networks whose endpoints get an interface with an address: switched ones and remote drivers' ones. */
+    public boolean isAddressed()
+    {
+        return isSwitched() || isRemote();
     }
 
     /** The overlay's VXLAN network identifier. */

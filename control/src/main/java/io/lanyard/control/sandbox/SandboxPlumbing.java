@@ -170,6 +170,26 @@ public final class SandboxPlumbing implements AutoCloseable
         return null;
     }
 
+    /**
+     * Moves an interface someone made in the daemon's namespace (a remote driver plugin) into
+     * the sandbox's and configures it there. On failure it may be left inside the namespace,
+     * under either name: {@link #removeLink} both.
+     */
+    public void adoptInterface(final String netns, final AdoptedInterface adopted)
+    {
+        IpRoute2.batchHere(List.of("link set dev " + adopted.srcName() + " netns " + IpRoute2.netnsPath(netns)));
+        IpRoute2.batch(netns, adopted.commands());
+    }
+
+    /** Deletes a link (and, for a veth, its peer) inside the namespace, if both exist. */
+    public void removeLink(final String netns, final String name)
+    {
+        if (interfaceExists(netns, name))
+        {
+            IpRoute2.batch(netns, List.of("link del dev " + name));
+        }
+    }
+
     /** Applies an interface's configuration again (e.g. to move the default route to it). */
     public void configure(final String netns, final InterfaceSpec spec)
     {
