@@ -21,6 +21,7 @@ import io.lanyard.control.model.Network;
 import io.lanyard.control.model.Sandbox;
 import io.netty.handler.codec.http.QueryStringDecoder;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -114,6 +115,12 @@ public final class ApiRoutes implements RequestHandler
                 }
             }
             return ApiResponse.ok(views);
+        }
+        if (parts.length == 2 && "prune".equals(parts[1]) && "POST".equals(method))
+        {
+            final Map<String, Object> report = new LinkedHashMap<>();
+            report.put("NetworksDeleted", NetworkPrune.prune(control, query.parameters().get("filters"), now()));
+            return ApiResponse.ok(report);
         }
         if (parts.length == 2 && "create".equals(parts[1]) && "POST".equals(method))
         {
@@ -216,6 +223,11 @@ public final class ApiRoutes implements RequestHandler
             return ApiResponse.noContent();
         }
         throw RequestException.notFound("page not found");
+    }
+
+    private Instant now()
+    {
+        return control.events().clock().instant();
     }
 
     private static Map<String, Object> version()
