@@ -86,6 +86,13 @@ public final class ApiRoutes implements RequestHandler
             case "info":
                 return ApiResponse.ok(Map.of("Pid", daemonPid, "NetnsPath", "/proc/" + daemonPid + "/ns/net",
                     "SandboxPrefix", control.settings().sandboxPrefix()));
+            case "containers":
+                requireMethod(method, "GET");
+                if (parts.length != 2 || !"json".equals(parts[1]))
+                {
+                    throw RequestException.notFound("page not found");
+                }
+                return ApiResponse.ok(ContainerList.list(control, query.parameters(), now()));
             case "networks":
                 return networks(method, parts, query, body);
             case "sandboxes":
