@@ -84,8 +84,8 @@ public final class ApiRoutes implements RequestHandler
             case "version":
                 return ApiResponse.ok(version());
             case "info":
-                return ApiResponse.ok(Map.of("Pid", daemonPid, "NetnsPath", "/proc/" + daemonPid + "/ns/net",
-                    "SandboxPrefix", control.settings().sandboxPrefix()));
+                requireMethod(method, "GET");
+                return ApiResponse.ok(SystemInfo.view(control, daemonPid, now()));
             case "containers":
                 requireMethod(method, "GET");
                 if (parts.length != 2 || !"json".equals(parts[1]))

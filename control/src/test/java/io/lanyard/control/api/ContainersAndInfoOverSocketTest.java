@@ -2,6 +2,7 @@ package io.lanyard.control.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lanyard.client.ApiClient;
+import io.lanyard.control.ControlPlaneFixture;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -27,7 +28,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * {@code GET /containers/json} as {@code docker ps} asks for it. The daemon starts from a stored state with two host-network sandboxes (no
+ * {@code GET /containers/json} and {@code GET /info} as {@code docker ps} and {@code docker info}
+ * ask for them. The daemon starts from a stored state with two host-network sandboxes (no
  * namespace needed): {@code up1}, without a command and so running, also holding an endpoint on
  * network {@code app}; and the newer {@code done2}, whose command exited with status 3. Nothing
  * here changes anything, so one daemon serves the class.
@@ -175,5 +177,39 @@ class ContainersAndInfoOverSocketTest
         assertEquals(405, client.post("/containers/json", null).status());
         final ApiClient.Response unknown = client.get("/containers/json?" + filters("{\"before\":[\"nope\"]}"));
         assertDockerError(unknown, 404, "No such container: nope");
+    }
+
+    @Test
+    void shouldDescribeTheDaemonInDockersInfoShape() throws IOException
+    {
+        final JsonNode info = ok("/v1.41/info");
+
+        assertEquals(2, info.get("Containers").asInt());
+        assertEquals(1, info.get("ContainersRunning").asInt());
+        assertEquals(0, info.get("ContainersPaused").asInt());
+        assertEquals(1, info.get("ContainersStopped").asInt());
+        assertEquals(0, info.get("Images").asInt());
+        assertEquals("linux", info.get("OSType").asText());
+        assertEquals(ApiRoutes.VERSION, info.get("ServerVersion").asText());
+        assertEquals(System.getProperty("os.version"), info.get("KernelVersion").asText());
+        assertTrue(info.get("NCPU").asInt() > 0);
+        assertTrue(info.get("MemTotal").asLong() > 0);
+        assertTrue(info.get("ID").asText().matches("[0-9a-f-]{36}"), info.get("ID").asText());
+        assertEquals(info.get("ID"), ok("/info").get("ID"), "stable for the daemon");
+        assertEquals(List.of("bridge", "host", "null", "overlay"), texts(info.at("/Plugins/Network")));
+        assertEquals("inactive", info.at("/Swarm/LocalNodeState").asText());
+        assertTrue(info.get("LiveRestoreEnabled").asBoolean(), "sandboxes outlive a daemon restart");
+        assertEquals(List.of(SystemInfo.WARNING), texts(info.get("Warnings")));
+        Instant.parse(info.get("SystemTime").asText());
+        assertEquals(ProcessHandle.current().pid(), info.get("Pid").asLong(), "Lanyard's own fields stay");
+        assertEquals(ControlPlaneFixture.SANDBOX_PREFIX, info.get("SandboxPrefix").asText());
+        assertEquals(405, client.post("/info", null).status());
+    }
+
+    private static List<String> texts(final JsonNode array)
+    {
+        final List<String> texts = new ArrayList<>();
+        array.forEach(value -> texts.add(value.asText()));
+        return texts;
     }
 }
