@@ -30,11 +30,12 @@ import java.util.regex.Pattern;
 
 /**
  * Maps requests to the control plane. Network paths and shapes are Docker Engine's (so Docker's
- * own clients can list and manage Lanyard networks); sandboxes live under {@code /sandboxes}, and
- * namespaces made by others are attached and detached at {@code /sandboxes/attach} and
- * {@code /sandboxes/detach}; TAPs handed over to VM monitors live under {@code /ports}.
- * Docker clients prefix paths with an API version ({@code /v1.43/networks}); it is accepted and
- * ignored.
+ * own clients can list and manage Lanyard networks), and so are {@code /info}, {@code /events}
+ * and the read-only {@code /containers/json}, which lists the sandboxes. Sandboxes live under
+ * {@code /sandboxes}, and namespaces made by others are attached and detached at
+ * {@code /sandboxes/attach} and {@code /sandboxes/detach}; TAPs handed over to VM monitors live
+ * under {@code /ports}. Docker clients prefix paths with an API version
+ * ({@code /v1.43/networks}); it is accepted and ignored.
  */
 public final class ApiRoutes implements RequestHandler
 {
@@ -93,6 +94,9 @@ public final class ApiRoutes implements RequestHandler
                     throw RequestException.notFound("page not found");
                 }
                 return ApiResponse.ok(ContainerList.list(control, query.parameters(), now()));
+            case "events":
+                requireMethod(method, "GET");
+                return ApiResponse.ok(EventStream.of(control.events(), query.parameters()));
             case "networks":
                 return networks(method, parts, query, body);
             case "sandboxes":
