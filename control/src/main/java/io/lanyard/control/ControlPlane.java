@@ -5,6 +5,7 @@ import io.lanyard.client.api.PortCreateRequest;
 import io.lanyard.client.api.RunRequest;
 import io.lanyard.control.cluster.ClusterStoreException;
 import io.lanyard.control.dns.EmbeddedDns;
+import io.lanyard.control.events.EventLog;
 import io.lanyard.control.model.Endpoint;
 import io.lanyard.control.model.GuestPort;
 import io.lanyard.control.model.IpamPool;
@@ -84,6 +85,7 @@ public final class ControlPlane implements AutoCloseable
     private final GuestPorts guests;
     private final GuestPortChecks guestChecks;
     private final RemoteEndpoints remote;
+    private final EventLog events = new EventLog();
     private boolean closed;
 
     /**
@@ -262,6 +264,7 @@ public final class ControlPlane implements AutoCloseable
             BestEffort.attempt("delete network " + network.name() + " in its plugin", () -> remote.deleteNetwork(network));
             throw RequestException.internal("cannot create network " + request.name() + ": " + ex.getMessage());
         }
+        events.network("create", network, null);
         return network;
     }
 
@@ -274,6 +277,7 @@ public final class ControlPlane implements AutoCloseable
             setup.addFromCluster(network);
         }
         save();
+        events.network("create", network, null);
         return network;
     }
 
@@ -289,6 +293,7 @@ public final class ControlPlane implements AutoCloseable
         remote.deleteNetwork(network);
         setup.drop(network);
         save();
+        events.network("destroy", network, null);
     }
 
     // ------------------------------------------------------------------------------------------
@@ -355,6 +360,7 @@ public final class ControlPlane implements AutoCloseable
         sandboxes.put(sandbox);
         save();
         linksChanged();
+        events.network("connect", checked.network(), sandbox.id());
         return sandbox;
     }
 
@@ -375,6 +381,7 @@ public final class ControlPlane implements AutoCloseable
         processes.removeOutput(sandbox.id());
         save();
         linksChanged();
+        found.endpoints().forEach(endpoint -> events.network("disconnect", networks.byId(endpoint.networkId()), found.id()));
     }
 
     /** Gives a sandbox an interface on one more network. */
@@ -408,6 +415,7 @@ public final class ControlPlane implements AutoCloseable
             names.write(sandbox);
             save();
             linksChanged();
+            events.network("connect", checked.network(), sandbox.id());
             return sandbox;
         }
         catch (final Exception ex) // as in create
@@ -449,6 +457,7 @@ public final class ControlPlane implements AutoCloseable
         }
         save();
         linksChanged();
+        events.network("disconnect", checked.network(), sandbox.id());
         return sandbox;
     }
 
@@ -632,6 +641,12 @@ public final class ControlPlane implements AutoCloseable
     public Routing routing()
     {
         return routing;
+    }
+
+    /** The events of networks this daemon changed, for {@code GET /events}. */
+    public EventLog events()
+    {
+        return events;
     }
 
     /** Closes the daemon's hold on the dataplane; sandboxes and their persistent devices stay. */

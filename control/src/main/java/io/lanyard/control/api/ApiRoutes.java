@@ -21,6 +21,7 @@ import io.lanyard.control.model.Network;
 import io.lanyard.control.model.Sandbox;
 import io.netty.handler.codec.http.QueryStringDecoder;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -29,11 +30,12 @@ import java.util.regex.Pattern;
 
 /**
  * Maps requests to the control plane. Network paths and shapes are Docker Engine's (so Docker's
- * own clients can list and manage Lanyard networks); sandboxes live under {@code /sandboxes}, and
- * namespaces made by others are attached and detached at {@code /sandboxes/attach} and
- * {@code /sandboxes/detach}; TAPs handed over to VM monitors live under {@code /ports}.
- * Docker clients prefix paths with an API version ({@code /v1.43/networks}); it is accepted and
- * ignored.
+ * own clients can list and manage Lanyard networks), and so are {@code /info}, {@code /events}
+ * and the read-only {@code /containers/json}, which lists the sandboxes. Sandboxes live under
+ * {@code /sandboxes}, and namespaces made by others are attached and detached at
+ * {@code /sandboxes/attach} and {@code /sandboxes/detach}; TAPs handed over to VM monitors live
+ * under {@code /ports}. Docker clients prefix paths with an API version
+ * ({@code /v1.43/networks}); it is accepted and ignored.
  */
 public final class ApiRoutes implements RequestHandler
 {
@@ -83,8 +85,18 @@ public final class ApiRoutes implements RequestHandler
             case "version":
                 return ApiResponse.ok(version());
             case "info":
-                return ApiResponse.ok(Map.of("Pid", daemonPid, "NetnsPath", "/proc/" + daemonPid + "/ns/net",
-                    "SandboxPrefix", control.settings().sandboxPrefix()));
+                requireMethod(method, "GET");
+                return ApiResponse.ok(SystemInfo.view(control, daemonPid, now()));
+            case "containers":
+                requireMethod(method, "GET");
+                if (parts.length != 2 || !"json".equals(parts[1]))
+                {
+                    throw RequestException.notFound("page not found");
+                }
+                return ApiResponse.ok(ContainerList.list(control, query.parameters(), now()));
+            case "events":
+                requireMethod(method, "GET");
+                return ApiResponse.ok(EventStream.of(control.events(), query.parameters()));
             case "networks":
                 return networks(method, parts, query, body);
             case "sandboxes":
@@ -114,6 +126,12 @@ public final class ApiRoutes implements RequestHandler
                 }
             }
             return ApiResponse.ok(views);
+        }
+        if (parts.length == 2 && "prune".equals(parts[1]) && "POST".equals(method))
+        {
+            final Map<String, Object> report = new LinkedHashMap<>();
+            report.put("NetworksDeleted", NetworkPrune.prune(control, query.parameters().get("filters"), now()));
+            return ApiResponse.ok(report);
         }
         if (parts.length == 2 && "create".equals(parts[1]) && "POST".equals(method))
         {
@@ -216,6 +234,11 @@ public final class ApiRoutes implements RequestHandler
             return ApiResponse.noContent();
         }
         throw RequestException.notFound("page not found");
+    }
+
+    private Instant now()
+    {
+        return control.events().clock().instant();
     }
 
     private static Map<String, Object> version()

@@ -15,12 +15,14 @@ import io.netty.channel.epoll.EpollIoHandler;
 import io.netty.channel.epoll.EpollServerDomainSocketChannel;
 import io.netty.channel.unix.DomainSocketAddress;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
+import io.netty.handler.codec.http.DefaultHttpResponse;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMessage;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
@@ -34,6 +36,8 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -41,7 +45,9 @@ import java.util.concurrent.TimeUnit;
 /**
  * HTTP/1.1 on a Unix socket (mode 0660), served by Netty. The event loop only parses and writes;
  * each request is answered on a worker thread because control operations run commands and
- * wait for the dataplane. Request bodies are bounded.
+ * wait for the dataplane. Request bodies are bounded. A {@link StreamingBody} is answered with
+ * chunked encoding and stays open, without a worker, until it ends; closing the server ends
+ * every stream still open.
  */
 public final class ApiServer implements AutoCloseable
 {
@@ -52,6 +58,7 @@ public final class ApiServer implements AutoCloseable
     private final MultiThreadIoEventLoopGroup group;
     private final ExecutorService workers;
     private final Channel channel;
+    private final Set<ChunkedStream> streams = ConcurrentHashMap.newKeySet();
 
     private ApiServer(final Path socket, final RequestHandler routes, final String jsonType)
     {
@@ -71,7 +78,8 @@ public final class ApiServer implements AutoCloseable
                 @Override
                 protected void initChannel(final Channel child)
                 {
-                    child.pipeline().addLast(new HttpServerCodec(), new BoundedAggregator(routes, jsonType), new Handler(routes, workers, jsonType));
+                    child.pipeline().addLast(new HttpServerCodec(), new BoundedAggregator(routes, jsonType),
+                        new Handler(routes, workers, jsonType, streams));
                 }
             })
             .bind(new DomainSocketAddress(socket.toFile()))
@@ -117,7 +125,7 @@ public final class ApiServer implements AutoCloseable
         }
     }
 
-    /** Stops accepting, lets requests in progress finish and be answered, then stops the event loop. */
+    /** Stops accepting, lets requests in progress finish and be answered, ends open streams, then stops the event loop. */
     @Override
     public void close()
     {
@@ -131,6 +139,7 @@ public final class ApiServer implements AutoCloseable
         {
             Thread.currentThread().interrupt();
         }
+        streams.forEach(ChunkedStream::close);
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         try
         {
@@ -167,12 +176,14 @@ public final class ApiServer implements AutoCloseable
         private final RequestHandler routes;
         private final ExecutorService workers;
         private final String jsonType;
+        private final Set<ChunkedStream> streams;
 
-        Handler(final RequestHandler routes, final ExecutorService workers, final String jsonType)
+        Handler(final RequestHandler routes, final ExecutorService workers, final String jsonType, final Set<ChunkedStream> streams)
         {
             this.routes = routes;
             this.workers = workers;
             this.jsonType = jsonType;
+            this.streams = streams;
         }
 
         @Override
@@ -187,7 +198,7 @@ public final class ApiServer implements AutoCloseable
                 write(ctx, routes.error(400, "malformed HTTP request"), false, jsonType);
                 return;
             }
-            workers.execute(() -> write(ctx, answer(routes, method, uri, body), keepAlive, jsonType));
+            workers.execute(() -> respond(ctx, answer(routes, method, uri, body), keepAlive));
         }
 
         /**
@@ -203,6 +214,42 @@ public final class ApiServer implements AutoCloseable
             catch (final Exception ex)
             {
                 return routes.error(500, ex.getMessage() == null ? ex.toString() : ex.getMessage());
+            }
+        }
+
+        private void respond(final ChannelHandlerContext ctx, final ApiResponse response, final boolean keepAlive)
+        {
+            if (response.body() instanceof StreamingBody body)
+            {
+                stream(ctx, response.status(), body, keepAlive);
+            }
+            else
+            {
+                write(ctx, response, keepAlive, jsonType);
+            }
+        }
+
+        /** Writes the head, then lets the body write its chunks for as long as it lasts. */
+        private void stream(final ChannelHandlerContext ctx, final int status, final StreamingBody body, final boolean keepAlive)
+        {
+            final HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status));
+            head.headers().set(HttpHeaderNames.CONTENT_TYPE, jsonType);
+            HttpUtil.setTransferEncodingChunked(head, true);
+            addCommonHeaders(head, keepAlive);
+            ctx.writeAndFlush(head);
+            final ChunkedStream stream = new ChunkedStream(ctx.channel(), keepAlive);
+            streams.add(stream);
+            stream.onEnd(() -> streams.remove(stream));
+            body.start(stream);
+        }
+
+        private static void addCommonHeaders(final HttpResponse http, final boolean keepAlive)
+        {
+            http.headers().set("Api-Version", ApiRoutes.API_VERSION);
+            http.headers().set(HttpHeaderNames.SERVER, "Lanyard/" + ApiRoutes.VERSION);
+            if (keepAlive)
+            {
+                http.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
             }
         }
 
@@ -247,12 +294,7 @@ public final class ApiServer implements AutoCloseable
                 http.headers().set(HttpHeaderNames.CONTENT_TYPE, type);
             }
             http.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, bytes.length);
-            http.headers().set("Api-Version", ApiRoutes.API_VERSION);
-            http.headers().set(HttpHeaderNames.SERVER, "Lanyard/" + ApiRoutes.VERSION);
-            if (keepAlive)
-            {
-                http.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-            }
+            addCommonHeaders(http, keepAlive);
             final ChannelFuture written = ctx.writeAndFlush(http);
             if (!keepAlive)
             {

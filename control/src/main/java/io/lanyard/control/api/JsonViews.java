@@ -138,8 +138,7 @@ public final class JsonViews
             entry.put("NetworkID", endpoint.networkId());
             entry.put("EndpointID", endpoint.id());
             entry.put("Interface", endpoint.interfaceName());
-            entry.put("Gateway", network == null || network.ipam().isEmpty() || endpoint.ipv4Address() == null ? "" :
-                network.ipam().get(0).gateway());
+            entry.put("Gateway", gateway(network, endpoint));
             entry.put("IPAddress", endpoint.ipv4Address() == null ? "" : endpoint.ipv4Address());
             entry.put("IPPrefixLen", endpoint.prefixLength());
             entry.put("MacAddress", endpoint.macAddress() == null ? "" : endpoint.macAddress());
@@ -151,6 +150,12 @@ public final class JsonViews
         view.put("Dns", sandbox.dns());
         view.put("Links", sandbox.links());
         return view;
+    }
+
+    /** The gateway an endpoint's sandbox routes through on its network, or "" when it has no address there. */
+    static String gateway(final Network network, final Endpoint endpoint)
+    {
+        return network == null || network.ipam().isEmpty() || endpoint.ipv4Address() == null ? "" : network.ipam().get(0).gateway();
     }
 
     /** Per-port counters, labelled with the sandbox, interface and network behind each port. */

@@ -1,20 +1,12 @@
 package io.lanyard.control.api;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.lanyard.client.Json;
-import io.lanyard.control.RequestException;
 import io.lanyard.control.model.Network;
 
-import java.io.IOException;
-import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 
 /**
- * Docker's {@code filters} query parameter for {@code GET /networks}: a JSON object from filter
- * name to values, either {@code {"name":["a"]}} or the older {@code {"name":{"a":true}}}. Values
+ * Docker's {@code filters} query parameter for {@code GET /networks} ({@link Filters}). Values
  * of one filter are alternatives; different filters must all match. {@code name} matches a
  * substring of the name, {@code id} a prefix of the ID, {@code driver} exactly, and
  * {@code label} a key or {@code key=value}.
@@ -23,67 +15,23 @@ final class NetworkFilters
 {
     private static final Set<String> KNOWN = Set.of("name", "id", "driver", "label", "scope", "type");
 
-    private final Map<String, List<String>> filters;
+    private final Filters filters;
 
-    private NetworkFilters(final Map<String, List<String>> filters)
+    private NetworkFilters(final Filters filters)
     {
         this.filters = filters;
     }
 
     static NetworkFilters parse(final List<String> parameter)
     {
-        final Map<String, List<String>> filters = new HashMap<>();
-        if (parameter == null || parameter.isEmpty() || parameter.get(0).isEmpty())
-        {
-            return new NetworkFilters(filters);
-        }
-        final JsonNode root;
-        try
-        {
-            root = Json.MAPPER.readTree(parameter.get(0));
-        }
-        catch (final IOException ex)
-        {
-            throw RequestException.badRequest("invalid filters: " + parameter.get(0));
-        }
-        if (root == null || !root.isObject())
-        {
-            throw RequestException.badRequest("invalid filters: " + parameter.get(0));
-        }
-        for (final Map.Entry<String, JsonNode> filter : root.properties())
-        {
-            if (!KNOWN.contains(filter.getKey()))
-            {
-                throw RequestException.badRequest("invalid filter '" + filter.getKey() + "'");
-            }
-            final List<String> values = new ArrayList<>();
-            if (filter.getValue().isArray())
-            {
-                filter.getValue().forEach(v -> values.add(v.asText()));
-            }
-            else if (filter.getValue().isObject())
-            {
-                filter.getValue().fieldNames().forEachRemaining(values::add);
-            }
-            else
-            {
-                throw RequestException.badRequest("invalid filter '" + filter.getKey() + "'");
-            }
-            filters.put(filter.getKey(), values);
-        }
-        return new NetworkFilters(filters);
+        return new NetworkFilters(Filters.parse(parameter, KNOWN));
     }
 
     boolean matches(final Network network)
     {
-        for (final Map.Entry<String, List<String>> filter : filters.entrySet())
+        for (final String filter : KNOWN)
         {
-            if (filter.getValue().isEmpty())
-            {
-                continue;
-            }
-            final boolean any = filter.getValue().stream().anyMatch(value -> matches(filter.getKey(), value, network));
-            if (!any)
+            if (filters.contains(filter) && filters.get(filter).stream().noneMatch(value -> matches(filter, value, network)))
             {
                 return false;
             }
@@ -106,9 +54,7 @@ final class NetworkFilters
             case "type":
                 return "builtin".equals(value) == network.isPredefined() && ("builtin".equals(value) || "custom".equals(value));
             default:
-                final int equals = value.indexOf('=');
-                return equals < 0 ? network.labels().containsKey(value) :
-                    value.substring(equals + 1).equals(network.labels().get(value.substring(0, equals)));
+                return Filters.hasLabel(value, network.labels());
         }
     }
 }

@@ -2,9 +2,13 @@ package io.lanyard.control.api;
 
 import io.lanyard.client.ApiClient;
 import io.lanyard.control.ControlPlaneFixture;
+import io.lanyard.control.model.Network;
+import io.lanyard.control.model.Sandbox;
+import io.lanyard.control.model.State;
 
 import java.io.IOException;
 import java.nio.file.Path;
+import java.util.List;
 
 /**
  * The daemon's API as its clients meet it, without the daemon's process: a real
@@ -39,6 +43,22 @@ final class ApiServerFixture implements AutoCloseable
     static ApiServerFixture fresh(final Path directory) throws IOException
     {
         return new ApiServerFixture(ControlPlaneFixture.fresh(directory), directory);
+    }
+
+    /** Serves a control plane restored from a stored state of these networks and sandboxes (see {@link StoredModels}). */
+    static ApiServerFixture restored(final Path directory, final List<Network> networks, final List<Sandbox> sandboxes) throws IOException
+    {
+        final ControlPlaneFixture fixture = new ControlPlaneFixture(directory.resolve("work"), directory.resolve("state"), true);
+        try
+        {
+            fixture.control().restore(new State(State.CURRENT_VERSION, networks, sandboxes));
+        }
+        catch (final RuntimeException ex)
+        {
+            fixture.close();
+            throw ex;
+        }
+        return new ApiServerFixture(fixture, directory);
     }
 
     /** Where a fixture in {@code directory} listens: {@code run/lanyard.sock}, in a directory the server has to make. */

@@ -181,4 +181,25 @@ class ApiServerSocketTest
 
         assertEquals(200, answer.get(10, TimeUnit.SECONDS).status());
     }
+
+    @Test
+    void shouldAnswer500WhenAHandlerThrowsACheckedExceptionItDidNotDeclare() throws IOException
+    {
+        final RequestHandler throwing = (method, uri, body) -> sneakyThrow(new IOException("bind(..) failed"));
+        ApiServer.ensureFree(socket);
+        try (ApiServer server = ApiServer.start(socket, throwing))
+        {
+            final ApiClient.Response response = new ApiClient(socket).get("/anything");
+
+            assertEquals(500, response.status(), response.text());
+            assertEquals("bind(..) failed", response.errorMessage());
+        }
+    }
+
+    /** Throws a checked exception past the compiler, as native code reached through Netty does. */
+    @SuppressWarnings("unchecked")
+    private static <T extends Throwable> ApiResponse sneakyThrow(final Throwable ex) throws T
+    {
+        throw (T)ex;
+    }
 }

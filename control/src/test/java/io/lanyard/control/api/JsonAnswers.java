@@ -9,6 +9,8 @@ import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 /** How the socket tests read the API's answers: strictly, and with the field order kept. */
 final class JsonAnswers
 {
@@ -28,5 +30,14 @@ final class JsonAnswers
         final List<String> names = new ArrayList<>();
         node.fieldNames().forEachRemaining(names::add);
         return names;
+    }
+
+    /** Docker's error shape: exactly one JSON object whose only field is {@code message}, with this text. */
+    static void assertDockerError(final ApiClient.Response response, final int status, final String message) throws IOException
+    {
+        assertEquals(status, response.status(), response.text());
+        final JsonNode body = strictJson(response);
+        assertEquals(List.of("message"), fieldNames(body), response.text());
+        assertEquals(message, body.get("message").asText());
     }
 }
