@@ -326,7 +326,8 @@ final class DockerNetworkDriver
     /** A Lanyard sandbox per container namespace: Docker's sandbox key ends in the sandbox's ID. */
     static String sandboxName(final String sandboxKey)
     {
-        final String last = Path.of(sandboxKey).getFileName().toString().replaceAll("[^a-zA-Z0-9_.-]", "");
+        final Path file = Path.of(sandboxKey).getFileName();
+        final String last = file == null ? "" : file.toString().replaceAll("[^a-zA-Z0-9_.-]", "");
         if (last.isEmpty())
         {
             throw RequestException.badRequest("SandboxKey " + sandboxKey + " names no sandbox");

@@ -200,6 +200,22 @@ class DockerPluginRoutesTest
         assertEquals("{}", given.path("Interface").toString(), "a MAC Docker gave is not given back");
     }
 
+    @Test
+    void shouldRefuseASandboxKeyThatNamesNoSandbox() throws IOException
+    {
+        ok("/NetworkDriver.CreateNetwork", createNetwork(NETWORK_ID, "10.84.0.0/24", "10.84.0.1/24", "{}"));
+        ok("/NetworkDriver.CreateEndpoint", "{\"NetworkID\": \"" + NETWORK_ID + "\", \"EndpointID\": \"e1\", " +
+            "\"Interface\": {\"Address\": \"10.84.0.2/24\"}}");
+        final int sandboxesBefore = fixture.control().sandboxes().size();
+
+        for (final String key : List.of("/", "/run/docker/netns/%%%"))
+        {
+            assertRefused(400, "SandboxKey " + key + " names no sandbox", call("/NetworkDriver.Join",
+                "{\"NetworkID\": \"" + NETWORK_ID + "\", \"EndpointID\": \"e1\", \"SandboxKey\": \"" + key + "\"}"));
+        }
+        assertEquals(sandboxesBefore, fixture.control().sandboxes().size(), "nothing was attached");
+    }
+
     private static String createNetwork(final String id, final String pool, final String gateway, final String generic)
     {
         return "{\"NetworkID\": \"" + id + "\", \"Options\": {\"com.docker.network.enable_ipv6\": false, " +
