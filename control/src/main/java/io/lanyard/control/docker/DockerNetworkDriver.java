@@ -21,6 +21,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 
+import static io.lanyard.control.docker.DockerPluginRoutes.id;
 import static io.lanyard.control.docker.DockerPluginRoutes.optional;
 import static io.lanyard.control.docker.DockerPluginRoutes.required;
 
@@ -61,19 +62,19 @@ final class DockerNetworkDriver
                 createNetwork(request);
                 return Map.of();
             case "DeleteNetwork":
-                deleteNetwork(required(request, "NetworkID"));
+                deleteNetwork(id(request, "NetworkID"));
                 return Map.of();
             case "CreateEndpoint":
                 return createEndpoint(request);
             case "EndpointOperInfo":
                 return Map.of("Value", Map.of());
             case "DeleteEndpoint":
-                deleteEndpoint(required(request, "EndpointID"));
+                deleteEndpoint(id(request, "EndpointID"));
                 return Map.of();
             case "Join":
                 return join(request);
             case "Leave":
-                leave(required(request, "EndpointID"));
+                leave(id(request, "EndpointID"));
                 return Map.of();
             case "ProgramExternalConnectivity":
                 refusePublishedPorts(request);
@@ -87,7 +88,7 @@ final class DockerNetworkDriver
 
     private void createNetwork(final JsonNode request)
     {
-        final String id = required(request, "NetworkID");
+        final String id = id(request, "NetworkID");
         if (state.networks.containsKey(id))
         {
             return;
@@ -174,8 +175,8 @@ final class DockerNetworkDriver
 
     private Object createEndpoint(final JsonNode request)
     {
-        final String networkId = required(request, "NetworkID");
-        final String endpointId = required(request, "EndpointID");
+        final String networkId = id(request, "NetworkID");
+        final String endpointId = id(request, "EndpointID");
         final Network network = control.network(dockerNetwork(networkId).network());
         final JsonNode given = request.path("Interface");
         if (optional(given, "AddressIPv6") != null)
@@ -227,7 +228,7 @@ final class DockerNetworkDriver
 
     private Object join(final JsonNode request)
     {
-        final String endpointId = required(request, "EndpointID");
+        final String endpointId = id(request, "EndpointID");
         final String sandboxKey = required(request, "SandboxKey");
         final DockerEndpoint endpoint = state.endpoints.get(endpointId);
         if (endpoint == null)
