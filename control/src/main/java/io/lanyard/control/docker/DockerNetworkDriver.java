@@ -9,17 +9,22 @@ import io.lanyard.control.docker.DockerPluginState.DockerEndpoint;
 import io.lanyard.control.docker.DockerPluginState.DockerNetwork;
 import io.lanyard.control.docker.DockerPluginState.Pool;
 import io.lanyard.control.model.Endpoint;
+import io.lanyard.control.model.GuestPort;
 import io.lanyard.control.model.IpamPool;
 import io.lanyard.control.model.Network;
+import io.lanyard.control.model.Sandbox;
 import io.lanyard.forwarding.addr.Ipv4Address;
 import io.lanyard.forwarding.addr.Ipv4Cidr;
 import io.lanyard.forwarding.addr.MacAddress;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
 import static io.lanyard.control.docker.DockerPluginRoutes.id;
 import static io.lanyard.control.docker.DockerPluginRoutes.optional;
@@ -156,6 +161,10 @@ final class DockerNetworkDriver
         {
             return;
         }
+        if (dockerNetwork.owned())
+        {
+            requireOnlyDockersEndpoints(id, dockerNetwork.network());
+        }
         for (final Iterator<Map.Entry<String, DockerEndpoint>> it = state.endpoints.entrySet().iterator(); it.hasNext(); )
         {
             final DockerEndpoint endpoint = it.next().getValue();
@@ -171,6 +180,31 @@ final class DockerNetworkDriver
         }
         state.networks.remove(id);
         state.save();
+    }
+
+    /**
+     * Refuses, before any of Docker's endpoints is detached, to delete a network that holds
+     * sandboxes or VM ports Docker did not put there: its removal would fail after the detaches.
+     */
+    private void requireOnlyDockersEndpoints(final String id, final String name)
+    {
+        final Network network = control.networks().stream().filter(n -> n.name().equals(name)).findFirst().orElse(null);
+        if (network == null)
+        {
+            return;
+        }
+        final Set<String> dockers = state.endpoints.values().stream()
+            .filter(endpoint -> endpoint.dockerNetwork().equals(id) && endpoint.sandbox() != null)
+            .map(DockerEndpoint::sandbox).collect(Collectors.toSet());
+        final List<String> others = new ArrayList<>();
+        control.members(network).keySet().stream().map(Sandbox::name).filter(sandbox -> !dockers.contains(sandbox)).forEach(others::add);
+        control.guestPorts().stream().filter(port -> port.endpoint().networkId().equals(network.id())).map(GuestPort::name)
+            .forEach(others::add);
+        if (!others.isEmpty())
+        {
+            throw RequestException.conflict("error while removing network: network " + network.name() + " id " + network.id() +
+                " has active endpoints (" + String.join(", ", others) + ")");
+        }
     }
 
     private Object createEndpoint(final JsonNode request)
