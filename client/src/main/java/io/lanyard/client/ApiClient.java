@@ -17,19 +17,25 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpVersion;
 
 import java.io.IOException;
+import java.net.SocketTimeoutException;
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.SelectionKey;
+import java.nio.channels.Selector;
 import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * A blocking client of the daemon's API (or of another HTTP peer on a Unix socket, such as a
  * Docker plugin), one connection per call. Netty's HTTP codec runs in an
  * {@link EmbeddedChannel} over a plain Unix {@link SocketChannel}: no event loop to start,
  * which keeps a CLI invocation short. A body to send is anything the {@link Json#MAPPER} writes:
- * the request records of {@link io.lanyard.client.api}, or a tree.
+ * the request records of {@link io.lanyard.client.api}, or a tree. A client made with a timeout
+ * gives up on a call that has not been answered in full within it (a peer that accepts and
+ * never answers, or answers a byte at a time), so no caller waits on a stuck peer for ever.
  */
 public final class ApiClient
 {
@@ -39,18 +45,30 @@ public final class ApiClient
     /** Who listens on the socket, as errors name it. */
     private final String peer;
     private final String contentType;
+    /** How long a whole call may take; null for no limit. */
+    private final Duration timeout;
 
     public ApiClient(final Path socket)
     {
-        this(socket, "lanyardd", HttpHeaderValues.APPLICATION_JSON.toString());
+        this(socket, "lanyardd", HttpHeaderValues.APPLICATION_JSON.toString(), null);
     }
 
     /** A client of another peer: {@code peer} names it in errors, {@code contentType} is the media type of the bodies sent. */
     public ApiClient(final Path socket, final String peer, final String contentType)
     {
+        this(socket, peer, contentType, null);
+    }
+
+    /**
+     * As {@link #ApiClient(Path, String, String)}, each call failing with a {@link DaemonUnreachableException}
+     * caused by a {@link SocketTimeoutException} when it is not answered within {@code timeout} (null: no limit).
+     */
+    public ApiClient(final Path socket, final String peer, final String contentType, final Duration timeout)
+    {
         this.socket = socket;
         this.peer = peer;
         this.contentType = contentType;
+        this.timeout = timeout;
     }
 
     public Path socket()
@@ -148,9 +166,12 @@ public final class ApiClient
             request.headers().set(HttpHeaderNames.CONTENT_TYPE, contentType);
         }
 
+        final long deadline = timeout == null ? Long.MAX_VALUE : System.nanoTime() + timeout.toNanos();
         final EmbeddedChannel codec = new EmbeddedChannel(new HttpClientCodec(), new HttpObjectAggregator(MAX_RESPONSE_BYTES));
-        try (SocketChannel channel = connect())
+        try (SocketChannel channel = connect(); Selector selector = Selector.open())
         {
+            channel.configureBlocking(false);
+            final SelectionKey key = channel.register(selector, 0);
             codec.writeOutbound(request);
             try
             {
@@ -161,7 +182,10 @@ public final class ApiClient
                         final ByteBuffer bytes = out.nioBuffer();
                         while (bytes.hasRemaining())
                         {
-                            channel.write(bytes);
+                            if (channel.write(bytes) == 0)
+                            {
+                                await(key, SelectionKey.OP_WRITE, deadline);
+                            }
                         }
                     }
                     finally
@@ -169,6 +193,10 @@ public final class ApiClient
                         out.release();
                     }
                 }
+            }
+            catch (final SocketTimeoutException late)
+            {
+                throw late;
             }
             catch (final IOException refused)
             {
@@ -183,6 +211,11 @@ public final class ApiClient
             {
                 in.clear();
                 final int n = channel.read(in);
+                if (n == 0)
+                {
+                    await(key, SelectionKey.OP_READ, deadline);
+                    continue;
+                }
                 if (n < 0)
                 {
                     codec.finish();
@@ -212,6 +245,10 @@ public final class ApiClient
                 }
             }
         }
+        catch (final SocketTimeoutException ex)
+        {
+            throw new DaemonUnreachableException(peer + " at unix://" + socket + " " + ex.getMessage(), ex);
+        }
         catch (final IOException ex)
         {
             throw new DaemonUnreachableException("lost the connection to " + peer + " at unix://" + socket + ": " + ex.getMessage(), ex);
@@ -220,6 +257,29 @@ public final class ApiClient
         {
             codec.finishAndReleaseAll();
         }
+    }
+
+    /** Waits until the channel is ready for {@code op}; a {@link SocketTimeoutException} once {@code deadline} (nanoTime) passes. */
+    private void await(final SelectionKey key, final int op, final long deadline) throws IOException
+    {
+        key.interestOps(op);
+        key.selector().selectedKeys().clear();
+        if (deadline == Long.MAX_VALUE)
+        {
+            key.selector().select();
+            return;
+        }
+        final long remaining = deadline - System.nanoTime();
+        if (remaining <= 0 || key.selector().select(Math.max(1, remaining / 1_000_000)) == 0 && System.nanoTime() >= deadline)
+        {
+            throw new SocketTimeoutException("did not answer within " + format(timeout));
+        }
+    }
+
+    /** A timeout as users write it: {@code 30 s}, {@code 250 ms}. */
+    static String format(final Duration duration)
+    {
+        return duration.toMillis() % 1000 == 0 ? duration.toSeconds() + " s" : duration.toMillis() + " ms";
     }
 
     private SocketChannel connect()

@@ -140,7 +140,8 @@ public final class ControlPlane implements AutoCloseable
         this.addressing = new EndpointAddressing(networks, routing);
         this.domains = new SwitchDomains(dataplane, routing);
         this.setup = new NetworkSetup(networks, addressing, domains);
-        this.remote = new RemoteEndpoints(networks, plumbing, new RemoteDrivers(new PluginDiscovery(settings.pluginDirectories())));
+        this.remote = new RemoteEndpoints(networks, plumbing, new RemoteDrivers(new PluginDiscovery(settings.pluginDirectories())),
+            name -> plumbing.isTunTapHere(name) || routing.uplink() != null && routing.uplink().settings().device().equals(name));
         this.wiring = new SandboxWiring(networks, domains, plumbing, dataplane, routing, remote);
         this.links = new LegacyLinks(networks, sandboxes, wiring, dataplane);
         this.guests = new GuestPorts(networks, domains, dataplane, addressing);

@@ -4,6 +4,8 @@ import io.lanyard.client.api.PortCreateRequest;
 import io.lanyard.control.model.Endpoint;
 import io.lanyard.control.model.GuestPort;
 import io.lanyard.control.model.Network;
+import io.lanyard.forwarding.addr.Ipv4Address;
+import io.lanyard.forwarding.addr.Ipv4Cidr;
 import io.lanyard.forwarding.addr.MacAddress;
 import io.lanyard.tap.GuestTap;
 
@@ -53,7 +55,7 @@ final class GuestPortChecks
         final Integer staticAddress = request.ipv4Address() == null || request.ipv4Address().isEmpty() ? null :
             IpamPlanner.parseAddress(request.ipv4Address());
         RequestChecks.endpointOptions(network, staticAddress, List.of());
-        final String mac = macAddress(network, request.macAddress());
+        final String mac = macAddress(network, request.macAddress(), staticAddress);
         final Integer owner = owner(request.user());
         if (ports.byName(name) != null)
         {
@@ -88,8 +90,13 @@ final class GuestPortChecks
         }
     }
 
-    /** A unicast MAC no endpoint of the network has, normalised; null for one made from the address. */
-    private String macAddress(final Network network, final String text)
+    /**
+     * A unicast MAC no endpoint of the network has, normalised; null for one made from the address.
+     * Lanyard makes the MAC of the gateway and of every later endpoint from its address ({@code 02:42}
+     * and the four octets), so a MAC of that form for another address of the network's subnets would
+     * one day be two ports' MAC: only the guest's own {@code --ip} may be given that way.
+     */
+    private String macAddress(final Network network, final String text, final Integer staticAddress)
     {
         if (text == null || text.isEmpty())
         {
@@ -115,6 +122,13 @@ final class GuestPortChecks
             {
                 throw RequestException.conflict("MAC address " + formatted + " is already in use on network " + network.name());
             }
+        }
+        final int derivedFrom = (int)(mac & 0xFFFF_FFFFL);
+        final boolean inSubnet = network.ipam().stream().anyMatch(pool -> Ipv4Cidr.parse(pool.subnet()).contains(derivedFrom));
+        if (mac == MacAddress.fromIpv4(derivedFrom) && inSubnet && (staticAddress == null || staticAddress != derivedFrom))
+        {
+            throw RequestException.conflict("MAC address " + formatted + " is the one Lanyard gives " + Ipv4Address.format(derivedFrom) +
+                " on network " + network.name() + ": choose one not made from an address of the network");
         }
         return formatted;
     }

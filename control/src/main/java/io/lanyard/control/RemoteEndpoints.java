@@ -18,6 +18,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.function.Function;
+import java.util.function.Predicate;
 
 /**
  * The networks and endpoints of remote driver plugins: each network and endpoint announced to its
@@ -39,14 +40,24 @@ final class RemoteEndpoints
     private final NetworkTable networks;
     private final SandboxPlumbing plumbing;
     private final RemoteDrivers drivers;
+    /** Whether an interface of the daemon's namespace is one Lanyard itself uses (a TAP, the uplink). */
+    private final Predicate<String> lanyards;
     /** Endpoint ID → what this daemon made of it with the plugin. */
     private final Map<String, Progress> progress = new HashMap<>();
 
     RemoteEndpoints(final NetworkTable networks, final SandboxPlumbing plumbing, final RemoteDrivers drivers)
     {
+        this(networks, plumbing, drivers, name -> plumbing.isTunTapHere(name));
+    }
+
+    /** @param lanyards whether an interface of the daemon's namespace is Lanyard's own, which no plugin may hand over. */
+    RemoteEndpoints(final NetworkTable networks, final SandboxPlumbing plumbing, final RemoteDrivers drivers,
+        final Predicate<String> lanyards)
+    {
         this.networks = networks;
         this.plumbing = plumbing;
         this.drivers = drivers;
+        this.lanyards = lanyards;
     }
 
     /** Whether the endpoint is on a remote driver's network. */
@@ -108,12 +119,37 @@ final class RemoteEndpoints
         progress.put(endpoint.id(), new Progress(true, false, null, null, mac));
         final JoinInfo joined = call(network,
             driver -> driver.join(network.id(), endpoint.id(), IpRoute2.netnsPath(sandbox.netns()).toString()));
+        progress.put(endpoint.id(), new Progress(true, true, null, null, mac));
+        refuseForeignInterface(network, sandbox, joined.srcName());
         final String name = interfaceName(endpoint, joined.dstPrefix());
         progress.put(endpoint.id(), new Progress(true, true, joined.srcName(), name, mac));
         final List<String> routes = new ArrayList<>();
         joined.staticRoutes().forEach(r -> routes.add(r.destination() + (r.nextHop() == null ? "" : " via " + r.nextHop())));
         plumbing.adoptInterface(sandbox.netns(), new AdoptedInterface(joined.srcName(), name, mac, cidr,
             mayRouteDefault ? joined.gateway() : null, routes));
+    }
+
+    /**
+     * Refuses to move an interface that is not the plugin's to give: one that is not in the
+     * daemon's namespace, one of Lanyard's own there (a network's host port, a VM's TAP, the
+     * uplink), or one whose name the sandbox already has (a failed move would then be undone by
+     * deleting the sandbox's own).
+     */
+    private void refuseForeignInterface(final Network network, final Sandbox sandbox, final String srcName)
+    {
+        final String plugin = "plugin \"" + network.driver() + "\" answered Join with interface " + srcName;
+        if (!RequestChecks.INTERFACE.matcher(srcName).matches() || !plumbing.interfaceExistsHere(srcName))
+        {
+            throw RequestException.badRequest(plugin + ", which is not in lanyardd's network namespace");
+        }
+        if (lanyards.test(srcName))
+        {
+            throw RequestException.forbidden(plugin + ", which is Lanyard's own: refused");
+        }
+        if (plumbing.interfaceExists(sandbox.netns(), srcName))
+        {
+            throw RequestException.conflict(plugin + ", a name " + sandbox.name() + " already has");
+        }
     }
 
     /** The endpoint as the plugin made it: the interface's name inside the sandbox and its MAC. */

@@ -193,6 +193,10 @@ class GuestPortTest
             new PortCreateRequest("vm1", "vms", "01:00:5e:00:00:01", null, null));
         refused(fixture, 409, "MAC address 02:42:0a:5a:00:09 is already in use on network vms",
             new PortCreateRequest("vm1", "vms", "02:42:0A:5A:00:09", null, null));
+        refused(fixture, 409, "MAC address 02:42:0a:5a:00:01 is the one Lanyard gives 10.90.0.1 on network vms: choose one not made " +
+            "from an address of the network", new PortCreateRequest("vm1", "vms", "02:42:0a:5a:00:01", null, null));
+        refused(fixture, 409, "MAC address 02:42:0a:5a:00:03 is the one Lanyard gives 10.90.0.3 on network vms: choose one not made " +
+            "from an address of the network", new PortCreateRequest("vm1", "vms", "02:42:0a:5a:00:03", "10.90.0.4", null));
         refused(fixture, 400, "invalid IPv4 address: 10.90.0", new PortCreateRequest("vm1", "vms", null, "10.90.0", null));
         refused(fixture, 400, "no configured subnet or ip-range contain the IP address 10.91.0.5",
             new PortCreateRequest("vm1", "vms", null, "10.91.0.5", null));
@@ -210,6 +214,8 @@ class GuestPortTest
         assertEquals(1, fixture.control().guestPorts().size());
         assertFalse(exists("vm1"));
         assertEquals("10.90.0.2", create(fixture, "vm1", null, null, null).endpoint().ipv4Address(), "no refusal took an address");
+        assertEquals("02:42:0a:5a:00:07", create(fixture, "vm2", "02:42:0a:5a:00:07", "10.90.0.7", null).endpoint().macAddress(),
+            "the MAC made from the guest's own address is its");
     }
 
     private void refused(final ControlPlaneFixture fixture, final int status, final String message, final PortCreateRequest request)

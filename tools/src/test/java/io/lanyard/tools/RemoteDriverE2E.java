@@ -35,13 +35,14 @@ class RemoteDriverE2E
 {
     /**
      * A network driver plugin: argv socket, calls log (one JSON line per call), fail flag (its
-     * text fails Join). It chooses each endpoint's MAC from its address ({@code 02:aa:} and the
-     * address's bytes), so a sandbox that reconnects to its address keeps its MAC.
+     * text fails Join), wrong-interface flag (Join names its text, an interface it did not make).
+     * It chooses each endpoint's MAC from its address ({@code 02:aa:} and the address's bytes), so
+     * a sandbox that reconnects to its address keeps its MAC.
      */
     static final String PLUGIN = String.join("\n",
         "import json, os, socketserver, subprocess, sys",
         "from http.server import BaseHTTPRequestHandler",
-        "sock, calls, fail = sys.argv[1], sys.argv[2], sys.argv[3]",
+        "sock, calls, fail, wrong = sys.argv[1], sys.argv[2], sys.argv[3], sys.argv[4]",
         "networks = {}",
         "def ip(*args):",
         "    subprocess.run(['ip'] + list(args), check=True, capture_output=True)",
@@ -67,6 +68,8 @@ class RemoteDriverE2E
         "    if method == 'NetworkDriver.Join':",
         "        if os.path.exists(fail):",
         "            return 500, {'Err': open(fail).read()}",
+        "        if os.path.exists(wrong):",
+        "            return 200, {'InterfaceName': {'SrcName': open(wrong).read(), 'DstPrefix': 'eth'}}",
         "        e = body['EndpointID']",
         "        ip('link', 'add', 'lyh' + e[:8], 'type', 'veth', 'peer', 'name', 'lyc' + e[:8])",
         "        ip('link', 'set', 'lyh' + e[:8], 'master', 'lyb' + body['NetworkID'][:8], 'up')",
@@ -111,6 +114,7 @@ class RemoteDriverE2E
     private Path plugins;
     private Path calls;
     private Path failJoin;
+    private Path wrongInterface;
     private String driver;
 
     @BeforeEach
@@ -123,10 +127,11 @@ class RemoteDriverE2E
         driver = "remote-" + host.prefix().replace("-", "");
         calls = host.dir.resolve("calls.log");
         failJoin = host.dir.resolve("fail-join");
+        wrongInterface = host.dir.resolve("wrong-interface");
         final Path socket = host.dir.resolve("plugin.sock");
         final Path log = host.dir.resolve("plugin.log");
         final Process plugin = host.namespaces.spawn(host.hostNetns, log, "python3", "-c", PLUGIN, socket.toString(),
-            calls.toString(), failJoin.toString());
+            calls.toString(), failJoin.toString(), wrongInterface.toString());
         PythonPrograms.awaitReady(log, plugin::isAlive);
         Files.writeString(plugins.resolve(driver + ".spec"), "unix://" + socket + "\n");
         host.start();
@@ -223,6 +228,29 @@ class RemoteDriverE2E
         assertTrue(refusedConnection.err().contains("Connection refused"), refusedConnection.err());
         final String names = host.cli("network", "ls").ok().out();
         assertFalse(names.contains("n2"), names);
+    }
+
+    @Test
+    void shouldMoveNoInterfaceThatIsNotThePluginsToGive() throws IOException
+    {
+        host.cli("run", "-d", "--name", "c1").ok();
+        final String c1Links = host.inSandbox("c1", "ip", "-o", "link", "show").output();
+
+        Files.writeString(wrongInterface, "lanyard0");
+        final LanyardHost.Result own = host.cli("run", "-d", "--name", "thief", "--net", "rnet");
+        Files.writeString(wrongInterface, "eth0");
+        final LanyardHost.Result absent = host.cli("network", "connect", "rnet", "c1");
+
+        assertEquals(1, own.status(), own.toString());
+        assertTrue(own.err().strip().endsWith("plugin \"" + driver + "\" answered Join with interface lanyard0, which is " +
+            "Lanyard's own: refused") && own.err().strip().lines().count() == 1, own.err());
+        assertTrue(hostLinks().contains("lanyard0"), "the default bridge's host port stayed: " + hostLinks());
+        assertFalse(host.cli("ps").ok().out().contains("thief"));
+        assertEquals(1, absent.status(), absent.toString());
+        assertTrue(absent.err().strip().endsWith("plugin \"" + driver + "\" answered Join with interface eth0, which is not in " +
+            "lanyardd's network namespace") && absent.err().strip().lines().count() == 1, absent.err());
+        assertEquals(c1Links, host.inSandbox("c1", "ip", "-o", "link", "show").output(), "c1's own eth0 was not taken for the plugin's");
+        assertEquals(2, ids("NetworkDriver.DeleteEndpoint").size(), "each refused endpoint was deleted in the plugin");
     }
 
     /** The bodies of the plugin's calls of {@code method}, in order. */

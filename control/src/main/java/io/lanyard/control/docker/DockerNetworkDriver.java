@@ -9,18 +9,24 @@ import io.lanyard.control.docker.DockerPluginState.DockerEndpoint;
 import io.lanyard.control.docker.DockerPluginState.DockerNetwork;
 import io.lanyard.control.docker.DockerPluginState.Pool;
 import io.lanyard.control.model.Endpoint;
+import io.lanyard.control.model.GuestPort;
 import io.lanyard.control.model.IpamPool;
 import io.lanyard.control.model.Network;
+import io.lanyard.control.model.Sandbox;
 import io.lanyard.forwarding.addr.Ipv4Address;
 import io.lanyard.forwarding.addr.Ipv4Cidr;
 import io.lanyard.forwarding.addr.MacAddress;
 
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
 
+import static io.lanyard.control.docker.DockerPluginRoutes.id;
 import static io.lanyard.control.docker.DockerPluginRoutes.optional;
 import static io.lanyard.control.docker.DockerPluginRoutes.required;
 
@@ -61,19 +67,19 @@ final class DockerNetworkDriver
                 createNetwork(request);
                 return Map.of();
             case "DeleteNetwork":
-                deleteNetwork(required(request, "NetworkID"));
+                deleteNetwork(id(request, "NetworkID"));
                 return Map.of();
             case "CreateEndpoint":
                 return createEndpoint(request);
             case "EndpointOperInfo":
                 return Map.of("Value", Map.of());
             case "DeleteEndpoint":
-                deleteEndpoint(required(request, "EndpointID"));
+                deleteEndpoint(id(request, "EndpointID"));
                 return Map.of();
             case "Join":
                 return join(request);
             case "Leave":
-                leave(required(request, "EndpointID"));
+                leave(id(request, "EndpointID"));
                 return Map.of();
             case "ProgramExternalConnectivity":
                 refusePublishedPorts(request);
@@ -87,7 +93,7 @@ final class DockerNetworkDriver
 
     private void createNetwork(final JsonNode request)
     {
-        final String id = required(request, "NetworkID");
+        final String id = id(request, "NetworkID");
         if (state.networks.containsKey(id))
         {
             return;
@@ -155,6 +161,10 @@ final class DockerNetworkDriver
         {
             return;
         }
+        if (dockerNetwork.owned())
+        {
+            requireOnlyDockersEndpoints(id, dockerNetwork.network());
+        }
         for (final Iterator<Map.Entry<String, DockerEndpoint>> it = state.endpoints.entrySet().iterator(); it.hasNext(); )
         {
             final DockerEndpoint endpoint = it.next().getValue();
@@ -172,10 +182,35 @@ final class DockerNetworkDriver
         state.save();
     }
 
+    /**
+     * Refuses, before any of Docker's endpoints is detached, to delete a network that holds
+     * sandboxes or VM ports Docker did not put there: its removal would fail after the detaches.
+     */
+    private void requireOnlyDockersEndpoints(final String id, final String name)
+    {
+        final Network network = control.networks().stream().filter(n -> n.name().equals(name)).findFirst().orElse(null);
+        if (network == null)
+        {
+            return;
+        }
+        final Set<String> dockers = state.endpoints.values().stream()
+            .filter(endpoint -> endpoint.dockerNetwork().equals(id) && endpoint.sandbox() != null)
+            .map(DockerEndpoint::sandbox).collect(Collectors.toSet());
+        final List<String> others = new ArrayList<>();
+        control.members(network).keySet().stream().map(Sandbox::name).filter(sandbox -> !dockers.contains(sandbox)).forEach(others::add);
+        control.guestPorts().stream().filter(port -> port.endpoint().networkId().equals(network.id())).map(GuestPort::name)
+            .forEach(others::add);
+        if (!others.isEmpty())
+        {
+            throw RequestException.conflict("error while removing network: network " + network.name() + " id " + network.id() +
+                " has active endpoints (" + String.join(", ", others) + ")");
+        }
+    }
+
     private Object createEndpoint(final JsonNode request)
     {
-        final String networkId = required(request, "NetworkID");
-        final String endpointId = required(request, "EndpointID");
+        final String networkId = id(request, "NetworkID");
+        final String endpointId = id(request, "EndpointID");
         final Network network = control.network(dockerNetwork(networkId).network());
         final JsonNode given = request.path("Interface");
         if (optional(given, "AddressIPv6") != null)
@@ -227,7 +262,7 @@ final class DockerNetworkDriver
 
     private Object join(final JsonNode request)
     {
-        final String endpointId = required(request, "EndpointID");
+        final String endpointId = id(request, "EndpointID");
         final String sandboxKey = required(request, "SandboxKey");
         final DockerEndpoint endpoint = state.endpoints.get(endpointId);
         if (endpoint == null)
@@ -326,7 +361,8 @@ final class DockerNetworkDriver
     /** A Lanyard sandbox per container namespace: Docker's sandbox key ends in the sandbox's ID. */
     static String sandboxName(final String sandboxKey)
     {
-        final String last = Path.of(sandboxKey).getFileName().toString().replaceAll("[^a-zA-Z0-9_.-]", "");
+        final Path file = Path.of(sandboxKey).getFileName();
+        final String last = file == null ? "" : file.toString().replaceAll("[^a-zA-Z0-9_.-]", "");
         if (last.isEmpty())
         {
             throw RequestException.badRequest("SandboxKey " + sandboxKey + " names no sandbox");

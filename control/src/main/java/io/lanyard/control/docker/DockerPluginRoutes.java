@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 
 /**
  * Docker's plugin protocol on {@code lanyardd --docker-plugin PATH}: every call is a POST of a JSON
@@ -22,6 +23,8 @@ import java.util.Map;
 public final class DockerPluginRoutes implements RequestHandler
 {
     public static final String MEDIA_TYPE = "application/vnd.docker.plugins.v1.2+json";
+    /** Docker's network and endpoint IDs are 64 hex digits; they become keys of the plugin's state file and names of TAPs. */
+    private static final Pattern ID = Pattern.compile("[a-zA-Z0-9_.-]{1,64}");
 
     private final DockerPluginState state;
     private final DockerNetworkDriver networkDriver;
@@ -119,6 +122,20 @@ public final class DockerPluginRoutes implements RequestHandler
             throw RequestException.badRequest(field + " is required");
         }
         return value.asText();
+    }
+
+    /**
+     * An ID Docker always sends ({@code NetworkID}, {@code EndpointID}), bounded: a longer one
+     * would be a key of the plugin's state file that the file's reader refuses at the next start.
+     */
+    static String id(final JsonNode request, final String field)
+    {
+        final String value = required(request, field);
+        if (!ID.matcher(value).matches())
+        {
+            throw RequestException.badRequest(field + " must be 1 to 64 of [a-zA-Z0-9_.-], as Docker's IDs are");
+        }
+        return value;
     }
 
     /** A text field that may be absent or empty; null then. */

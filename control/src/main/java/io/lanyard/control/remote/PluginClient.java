@@ -4,18 +4,24 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.lanyard.client.ApiClient;
 import io.lanyard.client.Json;
 
+import java.net.SocketTimeoutException;
 import java.nio.file.Path;
+import java.time.Duration;
 
 /**
  * One plugin's end of Docker's plugin protocol: every call is a POST of a JSON body to
  * {@code /Method.Name} on the plugin's Unix socket, answered by a JSON body. A refusal is a
  * non-200 status or a non-empty {@code Err}, whose text becomes the {@link PluginException}'s.
- * The HTTP is {@link ApiClient}'s, one connection per call.
+ * The HTTP is {@link ApiClient}'s, one connection per call. A call not answered within its
+ * timeout fails: its callers hold the façade's lock, so a plugin that never answers would
+ * otherwise stop every API request of the daemon.
  */
 public final class PluginClient
 {
     /** The media type of Docker's plugin protocol, version 1.2. */
     public static final String MEDIA_TYPE = "application/vnd.docker.plugins.v1.2+json";
+    /** How long one call may take, as Docker's own plugin client allows. */
+    public static final Duration DEFAULT_TIMEOUT = Duration.ofSeconds(30);
 
     private final String name;
     private final Path socket;
@@ -23,9 +29,14 @@ public final class PluginClient
 
     public PluginClient(final String name, final Path socket)
     {
+        this(name, socket, DEFAULT_TIMEOUT);
+    }
+
+    public PluginClient(final String name, final Path socket, final Duration timeout)
+    {
         this.name = name;
         this.socket = socket;
-        this.http = new ApiClient(socket, "plugin " + name, MEDIA_TYPE);
+        this.http = new ApiClient(socket, "plugin " + name, MEDIA_TYPE, timeout);
     }
 
     public String name()
@@ -43,6 +54,11 @@ public final class PluginClient
         }
         catch (final ApiClient.DaemonUnreachableException ex)
         {
+            if (ex.getCause() instanceof SocketTimeoutException late)
+            {
+                throw PluginException.failed("plugin \"" + name + "\" at unix://" + socket + " " +
+                    late.getMessage().replace("did not answer", "did not answer " + method));
+            }
             final String reason = ex.getCause() == null ? ex.getMessage() : ex.getCause().getMessage();
             throw PluginException.failed("plugin \"" + name + "\" at unix://" + socket + ": " + reason);
         }

@@ -1,5 +1,6 @@
 package io.lanyard.control.remote;
 
+import java.time.Duration;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.function.Function;
@@ -12,11 +13,19 @@ import java.util.function.Function;
 public final class RemoteDrivers
 {
     private final PluginDiscovery discovery;
+    private final Duration timeout;
     private final Map<String, RemoteDriver> active = new HashMap<>();
 
     public RemoteDrivers(final PluginDiscovery discovery)
     {
+        this(discovery, PluginClient.DEFAULT_TIMEOUT);
+    }
+
+    /** @param timeout how long each call on a plugin may take before it fails. */
+    public RemoteDrivers(final PluginDiscovery discovery, final Duration timeout)
+    {
         this.discovery = discovery;
+        this.timeout = timeout;
     }
 
     /**
@@ -43,7 +52,7 @@ public final class RemoteDrivers
         {
             return known;
         }
-        final RemoteDriver driver = RemoteDriver.activate(new PluginClient(name, discovery.socketOf(name)));
+        final RemoteDriver driver = RemoteDriver.activate(new PluginClient(name, discovery.socketOf(name), timeout));
         active.put(name, driver);
         return driver;
     }

@@ -53,6 +53,15 @@ public final class SandboxPlumbing implements AutoCloseable
         return TapDevice.exists(name);
     }
 
+    /**
+     * Whether the interface of that name in the daemon's own namespace is a TUN/TAP device: every
+     * interface Lanyard makes there is one (the networks' host ports, VM ports, TAPs to hand over).
+     */
+    public boolean isTunTapHere(final String name)
+    {
+        return TapDevice.exists(name) && IpRoute2.query(OWN_NAMESPACE, "-o", "-d", "link", "show", "dev", name).contains(" tun type ");
+    }
+
     /** Whether the file is the daemon's own network namespace (or a link to it). */
     public boolean isOwnNamespace(final String netns)
     {

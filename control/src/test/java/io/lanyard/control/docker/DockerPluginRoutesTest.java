@@ -164,6 +164,10 @@ class DockerPluginRoutesTest
         assertRefused(400, "the body of /NetworkDriver.CreateNetwork must be a JSON object", call("/NetworkDriver.CreateNetwork", "[1]"));
         assertRefused(400, "NetworkID is required", call("/NetworkDriver.CreateNetwork", "{}"));
         assertRefused(400, "NetworkID is required", call("/NetworkDriver.CreateNetwork", "{\"NetworkID\": 7}"));
+        assertRefused(400, "NetworkID must be 1 to 64 of [a-zA-Z0-9_.-], as Docker's IDs are",
+            call("/NetworkDriver.CreateNetwork", createNetwork("a".repeat(65_536), "10.83.0.0/24", "10.83.0.1/24", "{}")));
+        assertRefused(400, "NetworkID must be 1 to 64 of [a-zA-Z0-9_.-], as Docker's IDs are",
+            call("/NetworkDriver.CreateNetwork", createNetwork("n/../x\\n", "10.83.0.0/24", "10.83.0.1/24", "{}")));
         assertRefused(400, "Lanyard networks are IPv4 only: create the network without --ipv6", call("/NetworkDriver.CreateNetwork",
             "{\"NetworkID\": \"n\", \"IPv4Data\": [{\"Pool\": \"10.83.0.0/24\"}], \"IPv6Data\": [{\"Pool\": \"fd00::/64\"}]}"));
         assertRefused(400, "invalid CIDR address: 10.83.0.0", call("/NetworkDriver.CreateNetwork",
@@ -189,6 +193,8 @@ class DockerPluginRoutesTest
             create + "{\"Address\": \"10.84.0.2/24\", \"AddressIPv6\": \"fd00::2/64\"}}"));
         assertRefused(400, "Lanyard gives a container the MAC of its address (02:42:0a:54:00:02), not 02:00:00:00:00:01",
             call("/NetworkDriver.CreateEndpoint", create + "{\"Address\": \"10.84.0.2/24\", \"MacAddress\": \"02:00:00:00:00:01\"}}"));
+        assertRefused(400, "EndpointID must be 1 to 64 of [a-zA-Z0-9_.-], as Docker's IDs are", call("/NetworkDriver.CreateEndpoint",
+            "{\"NetworkID\": \"" + NETWORK_ID + "\", \"EndpointID\": \"e/9\", \"Interface\": {\"Address\": \"10.84.0.3/24\"}}"));
         assertRefused(400, "address 10.85.0.2 is outside the subnet of Lanyard network docker-0be4e562439f",
             call("/NetworkDriver.CreateEndpoint", create + "{\"Address\": \"10.85.0.2/24\"}}"));
         assertRefused(400, "Lanyard's Docker driver does not publish ports (-p) yet: publish them with `lanyard run -p` or " +
@@ -198,6 +204,22 @@ class DockerPluginRoutesTest
         final JsonNode given = ok("/NetworkDriver.CreateEndpoint", create + "{\"Address\": \"10.84.0.2/24\", " +
             "\"MacAddress\": \"02:42:0a:54:00:02\"}}");
         assertEquals("{}", given.path("Interface").toString(), "a MAC Docker gave is not given back");
+    }
+
+    @Test
+    void shouldRefuseASandboxKeyThatNamesNoSandbox() throws IOException
+    {
+        ok("/NetworkDriver.CreateNetwork", createNetwork(NETWORK_ID, "10.84.0.0/24", "10.84.0.1/24", "{}"));
+        ok("/NetworkDriver.CreateEndpoint", "{\"NetworkID\": \"" + NETWORK_ID + "\", \"EndpointID\": \"e1\", " +
+            "\"Interface\": {\"Address\": \"10.84.0.2/24\"}}");
+        final int sandboxesBefore = fixture.control().sandboxes().size();
+
+        for (final String key : List.of("/", "/run/docker/netns/%%%"))
+        {
+            assertRefused(400, "SandboxKey " + key + " names no sandbox", call("/NetworkDriver.Join",
+                "{\"NetworkID\": \"" + NETWORK_ID + "\", \"EndpointID\": \"e1\", \"SandboxKey\": \"" + key + "\"}"));
+        }
+        assertEquals(sandboxesBefore, fixture.control().sandboxes().size(), "nothing was attached");
     }
 
     private static String createNetwork(final String id, final String pool, final String gateway, final String generic)

@@ -9,8 +9,12 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.net.StandardProtocolFamily;
 import java.net.UnixDomainSocketAddress;
+import java.nio.ByteBuffer;
 import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -168,5 +172,53 @@ class RemoteDriverTest
             () -> RemoteDriver.activate(new PluginClient("dead", socket)));
 
         assertEquals("plugin \"dead\" at unix://" + socket + ": Connection refused", ex.getMessage());
+    }
+
+    @Test
+    void shouldGiveUpOnAPluginThatAcceptsAndNeverAnswers() throws Exception
+    {
+        final Path socket = directory.resolve("stuck.sock");
+        try (ServerSocketChannel stuck = ServerSocketChannel.open(StandardProtocolFamily.UNIX))
+        {
+            stuck.bind(UnixDomainSocketAddress.of(socket));
+            // the kernel completes the connection in the backlog; the plugin never accepts or answers
+
+            final PluginException ex = assertThrows(PluginException.class,
+                () -> new PluginClient("stuck", socket, Duration.ofMillis(300)).call("NetworkDriver.Join", Map.of()));
+
+            assertEquals("plugin \"stuck\" at unix://" + socket + " did not answer NetworkDriver.Join within 300 ms", ex.getMessage());
+        }
+    }
+
+    @Test
+    void shouldGiveUpOnAPluginThatAnswersAByteAtATimePastTheTimeout() throws Exception
+    {
+        final Path socket = directory.resolve("slow.sock");
+        try (ServerSocketChannel slow = ServerSocketChannel.open(StandardProtocolFamily.UNIX))
+        {
+            slow.bind(UnixDomainSocketAddress.of(socket));
+            final Thread trickle = new Thread(() ->
+            {
+                try (SocketChannel connection = slow.accept())
+                {
+                    for (final byte b : "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\n{}".getBytes(StandardCharsets.US_ASCII))
+                    {
+                        connection.write(ByteBuffer.wrap(new byte[] {b}));
+                        Thread.sleep(100);
+                    }
+                }
+                catch (final Exception ignored)
+                {
+                    // the client gave up and closed
+                }
+            });
+            trickle.setDaemon(true);
+            trickle.start();
+
+            final PluginException ex = assertThrows(PluginException.class,
+                () -> new PluginClient("slow", socket, Duration.ofMillis(500)).call("Plugin.Activate", Map.of()));
+
+            assertEquals("plugin \"slow\" at unix://" + socket + " did not answer Plugin.Activate within 500 ms", ex.getMessage());
+        }
     }
 }
