@@ -225,9 +225,10 @@ final class RequestChecks
         final Sandbox existing = sandboxes.withName(name).orElse(null);
         for (final Sandbox other : sandboxes.all())
         {
-            if (other != existing && netns.equals(other.netns()))
+            if (other != existing && other.netns() != null && (netns.equals(other.netns()) || plumbing.isSameNamespace(netns, other.netns())))
             {
-                throw RequestException.conflict("network namespace " + netns + " is already attached as " + other.name());
+                throw RequestException.conflict("network namespace " + netns + " is already " + (other.isExternal() ? "attached as " :
+                    "the namespace of sandbox ") + other.name());
             }
         }
         if (existing != null && existing.isHandedOver() != request.handOver())

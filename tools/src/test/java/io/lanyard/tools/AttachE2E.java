@@ -117,6 +117,11 @@ class AttachE2E
         host.inSandbox("a", "ip", "link", "add", "taken0", "type", "veth", "peer", "name", "taken1").assertOk();
         host.cli("run", "-d", "--name", "native").ok();
 
+        final Path nativeNetns = Path.of("/run/netns/" + host.prefix() + "native");
+        assertRefused("network namespace " + nativeNetns + " is already the namespace of sandbox native",
+            attach("alpha", nativeNetns, "--net", "app"));
+        assertRefused("network namespace " + nativeNetns + " is already the namespace of sandbox native",
+            attach("alpha", nativeNetns, "--net", "app", "--ifname", "eth7"));
         assertRefused("network namespace /run/netns/" + host.prefix() + "gone does not exist",
             attach("alpha", Path.of("/run/netns/" + host.prefix() + "gone"), "--net", "app"));
         assertRefused("interface taken0 already exists in network namespace " + a,

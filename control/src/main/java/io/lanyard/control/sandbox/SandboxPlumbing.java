@@ -62,6 +62,19 @@ public final class SandboxPlumbing implements AutoCloseable
         return TapDevice.exists(name) && IpRoute2.query(OWN_NAMESPACE, "-o", "-d", "link", "show", "dev", name).contains(" tun type ");
     }
 
+    /** Whether two namespace references (names or paths) are the same namespace; false when either does not exist. */
+    public boolean isSameNamespace(final String one, final String other)
+    {
+        try
+        {
+            return Files.isSameFile(IpRoute2.netnsPath(one), IpRoute2.netnsPath(other));
+        }
+        catch (final IOException ex)
+        {
+            return false;
+        }
+    }
+
     /** Whether the file is the daemon's own network namespace (or a link to it). */
     public boolean isOwnNamespace(final String netns)
     {
