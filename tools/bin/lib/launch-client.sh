@@ -3,7 +3,8 @@
 #
 # A JVM spends most of a short command loading classes, so the first run records the classes it
 # loaded in a CDS archive next to the jars, and later runs map it (about 40 % faster). The
-# archive is named after the jar's build time, so a rebuild makes a fresh one.
+# archive is named after the jar's build time, so a rebuild makes a fresh one. A launcher sets
+# NO_ARCHIVE for a run that loads too little to be worth recording (help, CNI's VERSION).
 LIB="$HOME_DIR/target/lib"
 if [ ! -d "$LIB" ]; then
   echo "$(basename "$0"): not built yet; run: mvn -q package -DskipTests" >&2
@@ -16,7 +17,7 @@ JSA="$HOME_DIR/target/$NAME-$(stat -c %Y "$LIB"/lanyard-tools-*.jar 2>/dev/null 
 if [ -f "$JSA" ]; then
   exec "$JAVA" -XX:SharedArchiveFile="$JSA" -Xshare:auto "$@"
 fi
-if mkdir "$JSA.lock" 2>/dev/null; then
+if [ -z "${NO_ARCHIVE:-}" ] && mkdir "$JSA.lock" 2>/dev/null; then
   status=0
   "$JAVA" -XX:ArchiveClassesAtExit="$JSA.tmp" "$@" || status=$?
   [ -f "$JSA.tmp" ] && mv -f "$JSA.tmp" "$JSA"

@@ -290,7 +290,7 @@ public final class CniPlugin
         return result;
     }
 
-    private static String version()
+    static String version()
     {
         final ObjectNode json = Json.MAPPER.createObjectNode();
         json.put("cniVersion", CniConfig.LATEST_VERSION);

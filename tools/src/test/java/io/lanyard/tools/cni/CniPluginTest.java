@@ -77,6 +77,19 @@ class CniPluginTest
     }
 
     @Test
+    void shouldAnswerVersionFromItsLauncherExactlyAsThePluginDoes() throws Exception
+    {
+        final Path launcher = Path.of(System.getenv().getOrDefault("LANYARD_HOME", ".")).toAbsolutePath().resolve("bin/lanyard-cni");
+        final ProcessBuilder builder = new ProcessBuilder(launcher.toString()).redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        builder.environment().put("CNI_COMMAND", "VERSION");
+        builder.environment().put("JAVA", "/nonexistent/java"); // the answer must not need a JVM
+        final Process process = builder.start();
+        final String out = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+        assertEquals(0, process.waitFor());
+        assertEquals(CniPlugin.version(), out);
+    }
+
+    @Test
     void shouldRefuseMissingOrUnknownEnvironmentWithCode4() throws IOException
     {
         assertError(call(Map.of(), config("1.0.0")), 4, "CNI_COMMAND is not set");
