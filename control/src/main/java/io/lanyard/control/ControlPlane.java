@@ -14,6 +14,7 @@ import io.lanyard.control.model.Sandbox;
 import io.lanyard.control.model.State;
 import io.lanyard.control.overlay.ClusterRecords.Host;
 import io.lanyard.control.overlay.OverlayCluster;
+import io.lanyard.control.ports.PortBinding;
 import io.lanyard.control.ports.PublishedPorts;
 import io.lanyard.control.remote.PluginDiscovery;
 import io.lanyard.control.remote.RemoteDrivers;
@@ -495,6 +496,44 @@ public final class ControlPlane implements AutoCloseable
         {
             disconnect(checked.network().id(), checked.sandbox().id());
         }
+    }
+
+    /**
+     * Publishes ports of a sandbox a runtime attached, once its endpoint is up (Docker's remote
+     * drivers are asked for them after {@code Join}); all of them or none.
+     */
+    public synchronized Sandbox publishPorts(final String sandboxReference, final List<String> specs)
+    {
+        final Sandbox sandbox = sandboxes.resolve(sandboxReference);
+        final Map.Entry<Network, List<PortBinding>> checked = checks.publishLater(sandbox, wiring.defaultRouteFor(sandbox), specs);
+        final Sandbox published;
+        try
+        {
+            published = sandbox.withPorts(ports.publish(sandbox, checked.getKey(), checked.getValue()));
+        }
+        catch (final RuntimeException ex)
+        {
+            throw ex instanceof RequestException ? ex :
+                RequestException.internal("cannot publish ports of " + sandbox.name() + ": " + ex.getMessage());
+        }
+        sandboxes.put(published);
+        save();
+        return published;
+    }
+
+    /** Stops publishing the ports {@link #publishPorts} published; nothing published is nothing to do. */
+    public synchronized Sandbox unpublishPorts(final String sandboxReference)
+    {
+        final Sandbox sandbox = sandboxes.resolve(sandboxReference);
+        if (sandbox.ports().isEmpty())
+        {
+            return sandbox;
+        }
+        ports.release(sandbox);
+        final Sandbox unpublished = sandbox.withPorts(List.of());
+        sandboxes.put(unpublished);
+        save();
+        return unpublished;
     }
 
     private Sandbox startCommand(final Sandbox sandbox)

@@ -400,6 +400,24 @@ final class RequestChecks
     }
 
     /** Parses {@code -p} specs; ports need a bridge network with a route out, and a daemon that can publish. */
+    /**
+     * Ports a runtime publishes for a sandbox it already attached (Docker asks once the endpoint
+     * is up): on the network of its route out, none published before.
+     *
+     * @return the network they are published on and the bindings.
+     */
+    Map.Entry<Network, List<PortBinding>> publishLater(final Sandbox sandbox, final String routeOut, final List<String> specs)
+    {
+        if (!sandbox.ports().isEmpty())
+        {
+            throw RequestException.conflict("ports of " + sandbox.name() + " are already published");
+        }
+        final Endpoint endpoint = sandbox.endpoints().stream().filter(e -> e.id().equals(routeOut)).findFirst().orElseThrow(() ->
+            RequestException.badRequest("cannot publish ports of " + sandbox.name() + ": it has no network with a route out"));
+        final Network network = networks.byId(endpoint.networkId());
+        return Map.entry(network, publish(network, specs));
+    }
+
     private List<PortBinding> publish(final Network network, final List<String> specs)
     {
         if (specs.isEmpty())

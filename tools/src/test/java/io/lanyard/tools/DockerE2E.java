@@ -121,6 +121,24 @@ class DockerE2E
     }
 
     @Test
+    void shouldPublishAContainersPortAndReleaseItWithTheContainer()
+    {
+        ok("network", "create", "-d", driver, "--ipam-driver", driver, "--subnet", "10.76.0.0/24", "dweb");
+        ok("run", "-d", "--name", "web", "--network", "dweb", "-p", "8090:80", Dockerd.IMAGE, "httpd", "-f", "-p", "80", "-h", "/www");
+        final String fetch = "import urllib.request;print(urllib.request.urlopen('http://%s:8090/', timeout=2).read().decode())";
+        assertTrue(LanyardHost.eventually(Duration.ofSeconds(20), () -> host.inHost("python3", "-c", String.format(fetch, "127.0.0.1"))
+            .output().contains("served by dockerd through lanyard")), "the host reaches the published port");
+        assertTrue(host.inOutside("python3", "-c", String.format(fetch, LanyardHost.UPLINK_ADDRESS)).output()
+            .contains("served by dockerd through lanyard"), "so does the outside, through the uplink");
+        assertTrue(host.cli("ps").ok().out().contains("8090->80/tcp"), host.cli("ps").out());
+
+        ok("rm", "-f", "web");
+        assertTrue(host.inHost("python3", "-c", "import socket;socket.create_connection(('127.0.0.1',8090),2)").status() != 0,
+            "the port is released with the container");
+        ok("network", "rm", "dweb");
+    }
+
+    @Test
     void shouldJoinAnExistingLanyardNetworkAndLeaveItThere()
     {
         host.cli("network", "create", "--subnet", "10.79.0.0/24", "shared").ok();

@@ -110,10 +110,12 @@ final class Dockerd implements AutoCloseable
         Files.createDirectories(root.resolve("etc"));
         Files.createDirectories(root.resolve("tmp"));
         Files.copy(Path.of(Shell.check("sh", "-c", "command -v busybox").output().strip()), root.resolve("bin/busybox"));
-        for (final String applet : List.of("sh", "ping", "ip", "sleep", "cat", "nslookup", "ls"))
+        for (final String applet : List.of("sh", "ping", "ip", "sleep", "cat", "nslookup", "ls", "httpd"))
         {
             Files.createSymbolicLink(root.resolve("bin").resolve(applet), Path.of("busybox"));
         }
+        Files.createDirectories(root.resolve("www"));
+        Files.writeString(root.resolve("www/index.html"), "served by dockerd through lanyard\n");
         Shell.check("sh", "-c", "tar -C " + root + " -c . | " + DOCKER + " -H unix://" + dir.resolve("docker.sock") +
             " import -c 'CMD [\"/bin/sh\"]' - " + IMAGE);
     }

@@ -82,9 +82,12 @@ final class DockerNetworkDriver
                 leave(id(request, "EndpointID"));
                 return Map.of();
             case "ProgramExternalConnectivity":
-                refusePublishedPorts(request);
+                publishPorts(request);
                 return Map.of();
-            case "RevokeExternalConnectivity", "DiscoverNew", "DiscoverDelete", "AllocateNetwork", "FreeNetwork":
+            case "RevokeExternalConnectivity":
+                unpublishPorts(required(request, "EndpointID"));
+                return Map.of();
+            case "DiscoverNew", "DiscoverDelete", "AllocateNetwork", "FreeNetwork":
                 return Map.of();
             default:
                 throw DockerPluginRoutes.unknownCall("NetworkDriver." + call);
@@ -317,15 +320,55 @@ final class DockerNetworkDriver
         }
     }
 
-    /** Docker asks a driver to publish ports; Lanyard's driver does not, and says so rather than leave them unreachable. */
-    private static void refusePublishedPorts(final JsonNode request)
+    /**
+     * Docker asks the driver to publish the ports of {@code docker run -p} once the endpoint is
+     * up ({@code ProgramExternalConnectivity}, after {@code Join}): Lanyard publishes them as it
+     * does a sandbox's, on the host ports asked (a chosen one for 0).
+     */
+    private void publishPorts(final JsonNode request)
     {
-        final JsonNode ports = request.path("Options").path(PORT_MAP);
-        if (ports.isArray() && ports.size() > 0)
+        final JsonNode map = request.path("Options").path(PORT_MAP);
+        if (!map.isArray() || map.size() == 0)
         {
-            throw RequestException.badRequest("Lanyard's Docker driver does not publish ports (-p) yet: publish them with " +
-                "`lanyard run -p` or `lanyard attach -p`");
+            return;
         }
+        final DockerEndpoint endpoint = state.endpoints.get(required(request, "EndpointID"));
+        if (endpoint == null || endpoint.sandbox() == null)
+        {
+            throw RequestException.notFound("endpoint " + required(request, "EndpointID") + " has not joined a container");
+        }
+        final List<String> specs = new ArrayList<>();
+        for (final JsonNode binding : map)
+        {
+            specs.add(portSpec(binding));
+        }
+        control.publishPorts(endpoint.sandbox(), specs);
+    }
+
+    /** Stops publishing the endpoint's ports ({@code RevokeExternalConnectivity}); what is gone is done. */
+    private void unpublishPorts(final String endpointId)
+    {
+        final DockerEndpoint endpoint = state.endpoints.get(endpointId);
+        if (endpoint != null && endpoint.sandbox() != null && control.sandboxes().stream().anyMatch(s -> s.name().equals(endpoint.sandbox())))
+        {
+            control.unpublishPorts(endpoint.sandbox());
+        }
+    }
+
+    /** One of Docker's port bindings ({@code Proto} 6/17, {@code Port}, {@code HostIP}, {@code HostPort}) in {@code -p} syntax. */
+    static String portSpec(final JsonNode binding)
+    {
+        final int proto = binding.path("Proto").asInt(-1);
+        final String protocol = proto == 6 ? "tcp" : proto == 17 ? "udp" : null;
+        final int port = binding.path("Port").asInt(0);
+        final int hostPort = binding.path("HostPort").asInt(0);
+        if (protocol == null || port < 1 || port > 65_535 || hostPort < 0 || hostPort > 65_535)
+        {
+            throw RequestException.badRequest("unsupported port binding " + binding + ": TCP or UDP ports 1 to 65535");
+        }
+        final String hostIp = binding.path("HostIP").asText("");
+        final String host = hostIp.isEmpty() ? (hostPort == 0 ? "" : hostPort + ":") : hostIp + ":" + (hostPort == 0 ? "" : hostPort) + ":";
+        return host + port + "/" + protocol;
     }
 
     private DockerNetwork dockerNetwork(final String networkId)

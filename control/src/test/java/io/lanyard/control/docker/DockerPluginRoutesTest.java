@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.lanyard.client.Json;
 import io.lanyard.control.ControlPlaneFixture;
 import io.lanyard.control.NetworkCreate;
+import io.lanyard.control.RequestException;
 import io.lanyard.control.api.ApiResponse;
 import io.lanyard.control.model.IpamPool;
 import io.lanyard.control.model.Network;
@@ -21,6 +22,7 @@ import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -197,9 +199,9 @@ class DockerPluginRoutesTest
             "{\"NetworkID\": \"" + NETWORK_ID + "\", \"EndpointID\": \"e/9\", \"Interface\": {\"Address\": \"10.84.0.3/24\"}}"));
         assertRefused(400, "address 10.85.0.2 is outside the subnet of Lanyard network docker-0be4e562439f",
             call("/NetworkDriver.CreateEndpoint", create + "{\"Address\": \"10.85.0.2/24\"}}"));
-        assertRefused(400, "Lanyard's Docker driver does not publish ports (-p) yet: publish them with `lanyard run -p` or " +
-            "`lanyard attach -p`", call("/NetworkDriver.ProgramExternalConnectivity", "{\"NetworkID\": \"" + NETWORK_ID + "\", " +
-            "\"EndpointID\": \"e1\", \"Options\": {\"com.docker.network.portmap\": [{\"Proto\": 6, \"Port\": 80, \"HostPort\": 8080}]}}"));
+        assertRefused(404, "endpoint e1 has not joined a container", call("/NetworkDriver.ProgramExternalConnectivity",
+            "{\"NetworkID\": \"" + NETWORK_ID + "\", \"EndpointID\": \"e1\", \"Options\": {\"com.docker.network.portmap\": " +
+            "[{\"Proto\": 6, \"Port\": 80, \"HostPort\": 8080}]}}"));
         ok("/NetworkDriver.ProgramExternalConnectivity", "{\"NetworkID\": \"" + NETWORK_ID + "\", \"EndpointID\": \"e1\", \"Options\": {}}");
         final JsonNode given = ok("/NetworkDriver.CreateEndpoint", create + "{\"Address\": \"10.84.0.2/24\", " +
             "\"MacAddress\": \"02:42:0a:54:00:02\"}}");
@@ -220,6 +222,20 @@ class DockerPluginRoutesTest
                 "{\"NetworkID\": \"" + NETWORK_ID + "\", \"EndpointID\": \"e1\", \"SandboxKey\": \"" + key + "\"}"));
         }
         assertEquals(sandboxesBefore, fixture.control().sandboxes().size(), "nothing was attached");
+    }
+
+    @Test
+    void shouldReadDockersPortBindingsAsPublishSpecs() throws IOException
+    {
+        assertEquals("8080:80/tcp", DockerNetworkDriver.portSpec(Json.MAPPER.readTree("{\"Proto\": 6, \"Port\": 80, \"HostPort\": 8080}")));
+        assertEquals("53/udp", DockerNetworkDriver.portSpec(Json.MAPPER.readTree("{\"Proto\": 17, \"Port\": 53, \"HostPort\": 0}")));
+        assertEquals("127.0.0.1:8081:80/tcp", DockerNetworkDriver.portSpec(Json.MAPPER.readTree(
+            "{\"Proto\": 6, \"Port\": 80, \"HostIP\": \"127.0.0.1\", \"HostPort\": 8081}")));
+        assertEquals("127.0.0.1::80/tcp", DockerNetworkDriver.portSpec(Json.MAPPER.readTree(
+            "{\"Proto\": 6, \"Port\": 80, \"HostIP\": \"127.0.0.1\", \"HostPort\": 0}")));
+        final RequestException sctp = assertThrows(RequestException.class,
+            () -> DockerNetworkDriver.portSpec(Json.MAPPER.readTree("{\"Proto\": 132, \"Port\": 80}")));
+        assertEquals("unsupported port binding {\"Proto\":132,\"Port\":80}: TCP or UDP ports 1 to 65535", sctp.getMessage());
     }
 
     private static String createNetwork(final String id, final String pool, final String gateway, final String generic)
