@@ -85,7 +85,7 @@ final class DockerNetworkDriver
                 publishPorts(request);
                 return Map.of();
             case "RevokeExternalConnectivity":
-                unpublishPorts(required(request, "EndpointID"));
+                unpublishPorts(id(request, "EndpointID"));
                 return Map.of();
             case "DiscoverNew", "DiscoverDelete", "AllocateNetwork", "FreeNetwork":
                 return Map.of();
@@ -332,10 +332,10 @@ final class DockerNetworkDriver
         {
             return;
         }
-        final DockerEndpoint endpoint = state.endpoints.get(required(request, "EndpointID"));
+        final DockerEndpoint endpoint = state.endpoints.get(id(request, "EndpointID"));
         if (endpoint == null || endpoint.sandbox() == null)
         {
-            throw RequestException.notFound("endpoint " + required(request, "EndpointID") + " has not joined a container");
+            throw RequestException.notFound("endpoint " + id(request, "EndpointID") + " has not joined a container");
         }
         final List<String> specs = new ArrayList<>();
         for (final JsonNode binding : map)
