@@ -20,7 +20,11 @@ fi
 if [ -z "${NO_ARCHIVE:-}" ] && mkdir "$JSA.lock" 2>/dev/null; then
   status=0
   "$JAVA" -XX:ArchiveClassesAtExit="$JSA.tmp" "$@" || status=$?
-  [ -f "$JSA.tmp" ] && mv -f "$JSA.tmp" "$JSA"
+  if [ -f "$JSA.tmp" ]; then
+    mv -f "$JSA.tmp" "$JSA"
+    # the archives of earlier builds are of no use any more
+    for old in "$HOME_DIR/target/$NAME"-*.jsa; do [ "$old" = "$JSA" ] || rm -f "$old"; done
+  fi
   rmdir "$JSA.lock"
   exit $status
 fi
