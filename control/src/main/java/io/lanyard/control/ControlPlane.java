@@ -39,7 +39,8 @@ import java.util.Map;
  * {@link SandboxWiring}, {@link SandboxNames}, {@link LegacyLinks}, {@link SandboxPorts},
  * {@link ClusterNetworks}, {@link ClusterEndpoints}, {@link OverlayReconciliation},
  * {@link StartupRecovery}, {@link RemoteEndpoints} for remote driver plugins, and for VM
- * monitors' TAPs {@link GuestPortChecks} and {@link GuestPorts}.
+ * monitors' TAPs {@link GuestPortChecks} and {@link GuestPorts} (which also holds their two short
+ * scripts, create and remove, run under this lock).
  *
  * <p>Every public method is synchronized, and this lock is the only one the model has: requests
  * (and the cluster's and commands' callbacks) are applied one at a time, each either whole or not
@@ -718,41 +719,16 @@ public final class ControlPlane implements AutoCloseable
 
     /**
      * Makes a persistent TAP for a VM monitor to open by name, with the guest's endpoint on a
-     * network; all of it or nothing.
+     * network; all of it or nothing ({@link GuestPorts#create}).
      */
     public synchronized GuestPort createPort(final PortCreateRequest request)
     {
-        final GuestPortChecks.Create checked = guestChecks.create(request);
-        final Endpoint endpoint = addressing.newEndpoint(checked.network(), request.name(), checked.staticAddress(), List.of(),
-            request.name());
-        GuestPort port = new GuestPort(Identifiers.newId(), request.name(), checked.owner(), Instant.now(), Sandbox.CREATING,
-            checked.macAddress() == null ? endpoint : endpoint.withMacAddress(checked.macAddress()));
-        guests.put(port);
-        try
-        {
-            save();
-            guests.wire(port, false);
-        }
-        catch (final RuntimeException ex)
-        {
-            // wire undid its own steps; a TAP it did not make (a name taken since the checks) is not the port's to delete
-            guests.forget(port);
-            save();
-            throw RequestException.internal("cannot create port " + request.name() + ": " + ex.getMessage());
-        }
-        port = port.withState(Sandbox.READY);
-        guests.put(port);
-        save();
-        return port;
+        return guests.create(request.name(), guestChecks.create(request), this::save);
     }
 
     /** Takes a VM's port off its network and deletes its TAP, also while the monitor holds it. */
     public synchronized void removePort(final String name)
     {
-        final GuestPort port = guestChecks.remove(name).withState(Sandbox.REMOVING);
-        guests.put(port);
-        save();
-        guests.discard(port);
-        save();
+        guests.remove(guestChecks.remove(name), this::save);
     }
 }

@@ -1,5 +1,6 @@
 package io.lanyard.control;
 
+import io.lanyard.control.model.Endpoint;
 import io.lanyard.control.model.GuestPort;
 import io.lanyard.control.model.Network;
 import io.lanyard.control.model.Sandbox;
@@ -9,6 +10,7 @@ import io.lanyard.forwarding.addr.MacAddress;
 import io.lanyard.tap.GuestTap;
 import io.lanyard.tap.PacketSocket;
 
+import java.time.Instant;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -68,6 +70,45 @@ final class GuestPorts implements AutoCloseable
     void put(final GuestPort port)
     {
         ports.put(port.name(), port);
+    }
+
+    /**
+     * The script of {@code port create}: the guest's endpoint (address, MAC), the port stored as
+     * {@code creating}, its TAP and switch port, then stored as {@code ready}; all of it or
+     * nothing. {@code save} writes the whole model (the façade's, under its lock).
+     */
+    GuestPort create(final String name, final GuestPortChecks.Create checked, final Runnable save)
+    {
+        final Endpoint endpoint = addressing.newEndpoint(checked.network(), name, checked.staticAddress(), List.of(), name);
+        GuestPort port = new GuestPort(Identifiers.newId(), name, checked.owner(), Instant.now(), Sandbox.CREATING,
+            checked.macAddress() == null ? endpoint : endpoint.withMacAddress(checked.macAddress()));
+        put(port);
+        try
+        {
+            save.run();
+            wire(port, false);
+        }
+        catch (final RuntimeException ex)
+        {
+            // wire undid its own steps; a TAP it did not make (a name taken since the checks) is not the port's to delete
+            forget(port);
+            save.run();
+            throw RequestException.internal("cannot create port " + name + ": " + ex.getMessage());
+        }
+        port = port.withState(Sandbox.READY);
+        put(port);
+        save.run();
+        return port;
+    }
+
+    /** The script of {@code port rm}: stored as {@code removing}, then {@link #discard}ed and saved. */
+    void remove(final GuestPort checked, final Runnable save)
+    {
+        final GuestPort port = checked.withState(Sandbox.REMOVING);
+        put(port);
+        save.run();
+        discard(port);
+        save.run();
     }
 
     /**
