@@ -52,7 +52,11 @@ public final class VxlanHeader
 
     public VxlanHeader wrap(final MutableDirectBuffer buffer, final int offset, final int length)
     {
-        this.buffer = buffer;
+        // a reference store costs a GC write barrier: skip it when re-wrapping the same buffer
+        if (this.buffer != buffer)
+        {
+            this.buffer = buffer;
+        }
         this.offset = offset;
         this.length = length;
         return this;

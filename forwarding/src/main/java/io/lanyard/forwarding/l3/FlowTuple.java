@@ -61,7 +61,11 @@ final class FlowTuple
      */
     boolean parse(final MutableDirectBuffer buffer, final int offset, final int length, final Verdict verdict)
     {
-        this.buffer = buffer;
+        // a reference store costs a GC write barrier: skip it when re-wrapping the same buffer
+        if (this.buffer != buffer)
+        {
+            this.buffer = buffer;
+        }
         frame.wrap(buffer, offset, length);
         ip.wrap(buffer, frame.payloadOffset(), frame.payloadLength());
         if (frame.etherType() != EthernetFrame.ETHER_TYPE_IPV4)

@@ -47,15 +47,29 @@ final class NatRewriter
             case Ipv4Header.PROTOCOL_TCP:
             {
                 final TcpHeader tcp = packet.tcp();
-                tcp.sourcePort(newSourcePort).destinationPort(newDestinationPort)
-                    .checksum(transportChecksum(packet, tcp.checksum(), false, newSource, newSourcePort, newDestination, newDestinationPort));
+                if (newSourcePort != packet.sourcePort())
+                {
+                    tcp.sourcePort(newSourcePort);
+                }
+                if (newDestinationPort != packet.destinationPort())
+                {
+                    tcp.destinationPort(newDestinationPort);
+                }
+                tcp.checksum(transportChecksum(packet, tcp.checksum(), false, newSource, newSourcePort, newDestination, newDestinationPort));
                 break;
             }
             case Ipv4Header.PROTOCOL_UDP:
             {
                 final UdpHeader udp = packet.udp();
-                udp.sourcePort(newSourcePort).destinationPort(newDestinationPort)
-                    .checksum(transportChecksum(packet, udp.checksum(), true, newSource, newSourcePort, newDestination, newDestinationPort));
+                if (newSourcePort != packet.sourcePort())
+                {
+                    udp.sourcePort(newSourcePort);
+                }
+                if (newDestinationPort != packet.destinationPort())
+                {
+                    udp.destinationPort(newDestinationPort);
+                }
+                udp.checksum(transportChecksum(packet, udp.checksum(), true, newSource, newSourcePort, newDestination, newDestinationPort));
                 break;
             }
             default:

@@ -112,6 +112,19 @@ final class ConnectionStates
      */
     void update(final int id, final int protocol, final boolean reply, final int tcpFlags, final long nowMillis)
     {
+        // nearly every packet: a segment of an answered, established connection that neither opens nor closes
+        // it; kept small so that the compiler inlines it where the packet is routed
+        if (protocol == PROTOCOL_TCP && (tcpFlags & (FLAG_SYN | FLAG_FIN | FLAG_RST)) == 0 && states[id] == ESTABLISHED &&
+            (flags[id] & SEEN_REPLY) != 0)
+        {
+            expiresAtMillis[id] = nowMillis + tcpTimeoutMillis[ESTABLISHED];
+            return;
+        }
+        advance(id, protocol, reply, tcpFlags, nowMillis);
+    }
+
+    private void advance(final int id, final int protocol, final boolean reply, final int tcpFlags, final long nowMillis)
+    {
         int bits = flags[id];
         if (reply)
         {

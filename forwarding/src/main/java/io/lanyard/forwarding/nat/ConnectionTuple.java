@@ -14,7 +14,11 @@ public final class ConnectionTuple
     /** @param reply the reply tuple when true, else the original one. */
     public ConnectionTuple wrap(final ConnectionTable table, final int id, final boolean reply)
     {
-        this.table = table;
+        // a reference store costs a GC write barrier: skip it when the table is the same
+        if (this.table != table)
+        {
+            this.table = table;
+        }
         this.id = id;
         this.reply = reply;
         return this;

@@ -148,11 +148,18 @@ public final class Verdict
     private Verdict start(final int kind)
     {
         egress = kind;
-        floodPorts = NONE;
         dropReason = NO_DROP;
         rewrittenLength = NOT_REWRITTEN;
         vtep = 0;
-        vteps = NONE;
+        // a reference store costs a GC write barrier even when it changes nothing: most verdicts change neither
+        if (floodPorts != NONE)
+        {
+            floodPorts = NONE;
+        }
+        if (vteps != NONE)
+        {
+            vteps = NONE;
+        }
         return this;
     }
 }

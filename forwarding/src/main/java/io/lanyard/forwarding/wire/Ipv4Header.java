@@ -56,7 +56,11 @@ public final class Ipv4Header
 
     public Ipv4Header wrap(final MutableDirectBuffer buffer, final int offset, final int length)
     {
-        this.buffer = buffer;
+        // a reference store costs a GC write barrier: skip it when re-wrapping the same buffer
+        if (this.buffer != buffer)
+        {
+            this.buffer = buffer;
+        }
         this.offset = offset;
         this.length = length;
         return this;

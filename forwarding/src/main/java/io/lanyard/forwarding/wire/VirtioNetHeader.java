@@ -46,7 +46,11 @@ public final class VirtioNetHeader
 
     public VirtioNetHeader wrap(final MutableDirectBuffer buffer, final int offset)
     {
-        this.buffer = buffer;
+        // a reference store costs a GC write barrier: skip it when re-wrapping the same buffer
+        if (this.buffer != buffer)
+        {
+            this.buffer = buffer;
+        }
         this.offset = offset;
         return this;
     }
