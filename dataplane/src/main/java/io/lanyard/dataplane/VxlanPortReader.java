@@ -1,8 +1,10 @@
 package io.lanyard.dataplane;
 
+import io.lanyard.forwarding.wire.VirtioNetHeader;
 import io.lanyard.tap.IoLoop;
 import io.lanyard.tap.LinuxCalls;
 import io.lanyard.tap.UdpSocket;
+import io.lanyard.vxlan.InnerChecksum;
 import io.lanyard.vxlan.VxlanHeader;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
@@ -18,7 +20,10 @@ import org.agrona.concurrent.UnsafeBuffer;
  * </pre>
  *
  * The VXLAN header overlaps the virtio header's place: once the VNI is read the 10 bytes are
- * zeroed (a frame off the wire is complete: no offload is asked of anyone). The sender's address
+ * zeroed, as a frame off the wire asks no offload of anyone, unless it carries the partial
+ * TCP/UDP checksum a Linux VTEP leaves for its underlay device to finish: then the virtio header
+ * says {@code NEEDS_CSUM} as the sender's kernel did ({@link InnerChecksum}), and the TAP or the
+ * sink it leaves through finishes it. The sender's address
  * goes into the slot for the forwarding stage, which owns the VTEP table and decides whether the
  * sender may speak for the network. What has no overlay port to be charged to (no I flag, an
  * unknown VNI, too short or too long) is counted in {@link DataplaneCounters}.
@@ -99,7 +104,11 @@ final class VxlanPortReader implements IoLoop.ReadHandler
             final PortCounters portCounters = port.counters;
             portCounters.rxPackets.incrementRelease();
             portCounters.rxBytes.getAndAddRelease(frameLength);
-            slot.virtioHeader().clear();
+            final VirtioNetHeader virtioHeader = slot.virtioHeader().clear();
+            if (InnerChecksum.markIfPartial(buffer, FrameSlot.FRAME_OFFSET, frameLength, virtioHeader))
+            {
+                counters.vxlanPartialChecksum.incrementRelease();
+            }
             slot.overlayFrame(port.id(), FrameSlot.VNET_HEADER_LENGTH + frameLength, socket.lastSourceAddress());
             writer.publish();
         }
