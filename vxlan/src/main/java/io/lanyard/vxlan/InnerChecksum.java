@@ -5,6 +5,7 @@ import io.lanyard.forwarding.wire.InternetChecksum;
 import io.lanyard.forwarding.wire.Ipv4Header;
 import io.lanyard.forwarding.wire.VirtioNetHeader;
 import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
 
 import static java.nio.ByteOrder.BIG_ENDIAN;
 
@@ -31,6 +32,9 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  *
  * IPv4 (not a fragment) and IPv6 (TCP or UDP as the first next header) are recognised; anything
  * else, VLAN-tagged frames included, is left alone. A UDP checksum of zero means none.
+ *
+ * <p>The other way, {@link #complete} finishes a partial checksum of a frame about to be
+ * encapsulated: inside a datagram no device will finish it.
  */
 public final class InnerChecksum
 {
@@ -132,6 +136,33 @@ public final class InnerChecksum
             .csumStart(l4Start - offset)
             .csumOffset(checksumOffset);
         return true;
+    }
+
+    /**
+     * Finishes a checksum a sender left partial ({@code NEEDS_CSUM}): the field at
+     * {@code checksumStart + checksumOffset} holds the pseudo-header's sum, and the ones'
+     * complement of the sum from {@code checksumStart} to the end of the frame replaces it, as a
+     * NIC would write it (0xFFFF for a UDP result of 0, which would mean no checksum).
+     *
+     * @return the field's value before, to put back if the frame goes elsewhere still partial, or
+     *         -1 when the start and offset do not fit in the frame (nothing is written).
+     */
+    public static int complete(
+        final MutableDirectBuffer buffer, final int offset, final int length, final int checksumStart, final int checksumOffset)
+    {
+        final int field = offset + checksumStart + checksumOffset;
+        if (checksumStart < EthernetFrame.HEADER_LENGTH || checksumOffset < 0 || checksumStart + checksumOffset + 2 > length)
+        {
+            return -1;
+        }
+        final int before = buffer.getShort(field, BIG_ENDIAN) & 0xFFFF;
+        int checksum = ~InternetChecksum.sum(buffer, offset + checksumStart, length - checksumStart, 0) & 0xFFFF;
+        if (checksum == 0 && checksumOffset == UDP_CHECKSUM_OFFSET)
+        {
+            checksum = 0xFFFF;
+        }
+        buffer.putShort(field, (short)checksum, BIG_ENDIAN);
+        return before;
     }
 
     private static long sumWords(final DirectBuffer buffer, final int from, final int length)
