@@ -5,6 +5,7 @@ import io.lanyard.client.Json;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -13,13 +14,15 @@ class LanyardOverlayTest
     @Test
     void shouldAskForTheOverlayNetworkAsTheCliDoes()
     {
-        final JsonNode request = Json.MAPPER.valueToTree(LanyardOverlay.networkCreateRequest());
+        final JsonNode request = Json.MAPPER.valueToTree(LanyardOverlay.networkCreateRequest(LanyardOverlay.NETWORK, LanyardOverlay.SUBNET,
+            Map.of()));
 
         assertEquals("perfnet", request.path("Name").asText());
         assertEquals("overlay", request.path("Driver").asText());
         assertEquals("10.30.0.0/24", request.path("IPAM").path("Config").path(0).path("Subnet").asText());
         assertEquals(1, request.path("IPAM").path("Config").size());
         assertEquals(false, request.path("Attachable").asBoolean(true));
+        assertEquals(0, request.path("Options").size());
     }
 
     @Test
