@@ -27,8 +27,8 @@ import java.util.function.Function;
  * container to a server outside, masqueraded; the peer is a bridge, IP forwarding and iptables
  * MASQUERADE) and {@code overlay} (two containers on two hosts, across VXLAN on an underlay; the
  * peer is a kernel VXLAN device behind a bridge on each host, and Lanyard runs a daemon per host
- * with an etcd as their store; beside TCP with one stream it measures 4, and the 64-byte UDP
- * rate); and {@code dns}
+ * with an etcd as their store; beside TCP with one stream it measures 4, the 64-byte UDP rate,
+ * and TCP with a kernel VTEP that is a static peer, see {@link OverlayInterop}); and {@code dns}
  * (a container's queries to the embedded DNS, for container names and for an outside name it
  * forwards; the peer is dnsmasq asked directly, see
  * {@link LanyardDns}). Every switch lives through the whole run, and rounds alternate between them, so
@@ -43,8 +43,9 @@ import java.util.function.Function;
         "bridge), nat (a container to an outside namespace through masquerade,",
         "vs a bridge + ip_forward + iptables MASQUERADE) and overlay (two",
         "containers on two hosts across VXLAN, vs kernel VXLAN + bridge; Lanyard",
-        "with a daemon per host and etcd; also TCP with 4 streams and 64-byte",
-        "UDP datagrams/s) and dns (a container's embedded DNS:",
+        "with a daemon per host and etcd; also TCP with 4 streams, 64-byte UDP",
+        "datagrams/s, and TCP both ways with a kernel VTEP as static peer, vs",
+        "kernel-kernel) and dns (a container's embedded DNS:",
         "queries/s and latency for container names and for a forwarded outside",
         "name, vs dnsmasq asked directly). Builds everything in namespaces of its",
         "own (lyp<hex>-*) and removes them on exit. Needs root, iperf3, ping,",
@@ -172,6 +173,7 @@ public final class LanyardPerf implements Callable<Integer>
             progress.println("lanyard-perf: lanyardd pid " + lanyardSide.daemonPid() + (flags.isEmpty() ? "" : " with " + String.join(" ", flags)));
         }
         LanyardOverlay lanyardOverlay = null;
+        OverlayInterop interop = null;
         LanyardDns lanyardDns = null;
 
         final Map<Scenario, Sides> sides = new LinkedHashMap<>();
@@ -201,6 +203,7 @@ public final class LanyardPerf implements Callable<Integer>
                     aliveChecks.add(lanyardOverlay::checkAlive);
                     progress.println("lanyard-perf: overlay: " + lanyardOverlay.describe());
                     built = new Sides(peer, lanyardOverlay.endpoints(), lanyardOverlay.flags());
+                    interop = OverlayInterop.build(workspace, lanyardOverlay);
                     break;
                 default:
                     throw new IllegalStateException("no sides for " + scenario);
@@ -213,9 +216,22 @@ public final class LanyardPerf implements Callable<Integer>
             }
             sides.put(scenario, built);
         }
+        if (interop != null)
+        {
+            progress.println("lanyard-perf: " + OverlayInterop.NAME + ": " + describe(interop.peer()) + "; " + describe(interop.lanyard()));
+            servers.put(interop.peer(), Iperf3.Server.start(workspace, interop.peer()));
+            PingLatency.warmUp(workspace, interop.peer());
+            servers.put(interop.lanyard(), Iperf3.Server.start(workspace, interop.lanyard()));
+            final String unreachable = PingLatency.awaitReplies(workspace, interop.lanyard());
+            if (unreachable != null)
+            {
+                progress.println("lanyard-perf: " + OverlayInterop.NAME + ": " + unreachable + "; measuring it all the same");
+            }
+        }
         aliveChecks.forEach(Runnable::run);
 
         final Map<Scenario, List<Report.Round<Report.SideResult>>> rounds = new LinkedHashMap<>();
+        final List<Report.Round<OverlayInterop.Side>> interopRounds = new ArrayList<>();
         final List<Report.Round<LanyardDns.Side>> dnsRounds = new ArrayList<>();
         for (int round = 1; round <= repeat; round++)
         {
@@ -225,6 +241,11 @@ public final class LanyardPerf implements Callable<Integer>
             {
                 rounds.computeIfAbsent(entry.getKey(), s -> new ArrayList<>()).add(measureRound(round, entry.getValue().peer(),
                     entry.getValue().lanyard(), side -> measure(workspace, entry.getKey(), servers.get(side), number), aliveChecks));
+            }
+            if (interop != null)
+            {
+                interopRounds.add(measureRound(round, interop.peer(), interop.lanyard(), side -> measureInterop(servers.get(side), number),
+                    aliveChecks));
             }
             if (lanyardDns != null)
             {
@@ -251,6 +272,11 @@ public final class LanyardPerf implements Callable<Integer>
             sections.add(Report.Section.ofSwitch(scenario.cliName(), scenario.description(), scenario.peerLabel(),
                 sides.get(scenario).lanyardFlags(), Report.switchMetrics(scenario.parallelStreams(streams), scenario.measuresUdp()),
                 rounds.get(scenario)));
+            if (scenario == Scenario.OVERLAY)
+            {
+                sections.add(new Report.Section<>(OverlayInterop.NAME, OverlayInterop.description(), OverlayInterop.method(duration),
+                    OverlayInterop.PEER_LABEL, OverlayInterop.LABEL, lanyardOverlay.flags(), OverlayInterop.METRICS, interopRounds));
+            }
         }
         final Report report = new Report(new Report.Settings(workspace.prefix(), repeat, duration, pings, pingIntervalMillis,
             daemonFlags, Runtime.getRuntime().availableProcessors(), System.getProperty("os.version")), sections);
@@ -350,6 +376,23 @@ public final class LanyardPerf implements Callable<Integer>
             throw new PerfException(side.label() + ": " + result.run().commandLine() + ": " + result.run().describeFailure());
         }
         return result;
+    }
+
+    /** The interop's side: TCP out and back; a failure is the cell's, and the run carries on. */
+    private OverlayInterop.Side measureInterop(final Iperf3.Server server, final int round)
+    {
+        progress.printf(Locale.ROOT, "[round %d/%d] %-7s %-14s iperf3 %d s out, then back (-R) ... ", round, repeat, "interop",
+            server.endpoints().label(), duration);
+        progress.flush();
+        final OverlayInterop.Side side = OverlayInterop.measure(server, duration);
+        progress.printf(Locale.ROOT, "out %s; back %s%n", show(side.out()), show(side.back()));
+        return side;
+    }
+
+    private static String show(final TcpThroughput.Result tcp)
+    {
+        return tcp.run().isFailed() ? tcp.run().describeFailure() : String.format(Locale.ROOT, "%.2f Gbit/s (%d retransmits)", tcp.gbps(),
+            tcp.retransmits());
     }
 
     private LanyardDns.Side measureDns(final LanyardDns dns, final boolean lanyard, final int round)

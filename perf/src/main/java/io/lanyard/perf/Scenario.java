@@ -20,7 +20,8 @@ enum Scenario
 
     /**
      * Two containers on two hosts: VXLAN encapsulation across an underlay, and the control plane
-     * that sets it up; TCP with 4 streams beside 1, and the 64-byte UDP rate.
+     * that sets it up; TCP with 4 streams beside 1, and the 64-byte UDP rate; and the interop
+     * with a kernel VTEP ({@link OverlayInterop}).
      */
     OVERLAY("overlay", LinuxOverlay.LABEL, "two containers on two hosts, VXLAN over an MTU-" + Underlay.MTU + " underlay, container MTU " +
         Underlay.OVERLAY_MTU, 4, true),

@@ -109,6 +109,40 @@ class ReportTest
         assertFalse(medians.get(6).containsKey("commands"), "ping has no iperf3 command: " + medians.get(6));
     }
 
+    @Test
+    void shouldShowWhyInTheCellWhenEveryRoundOfASideGaveNoFigureAndCarryOnWithTheRest()
+    {
+        final Report report = new Report(SETTINGS, List.of(new Report.Section<>(OverlayInterop.NAME, "interop", "iperf3", OverlayInterop.PEER_LABEL,
+            OverlayInterop.LABEL, List.of(), OverlayInterop.METRICS, List.of(
+                interopRound(1, noConnection("-P", "1"), tcp(3.0, "-P", "1", "-R")),
+                interopRound(2, noConnection("-P", "1"), noConnection("-P", "1", "-R"))))));
+
+        final String table = report.table();
+        assertTrue(table.matches("(?s).*\n\\S+\\s+kernel-kernel\\s+Lanyard-kernel\\s+ratio\n.*"), table);
+        assertTrue(table.matches("(?s).*\nTCP out \\(Gbit/s\\)\\s+10\\.00\\s+no connection\\s*\n.*"), table);
+        assertTrue(table.matches("(?s).*\nTCP back, -R \\(Gbit/s\\)\\s+9\\.00\\s+3\\.00\\s+0\\.33\n.*"), table);
+        assertTrue(table.contains("  no figure: round 1, Lanyard-kernel, TCP out (Gbit/s): no connection: " +
+            "unable to connect to server: Connection timed out\n"), table);
+        assertTrue(table.contains("  no figure: round 2, Lanyard-kernel, TCP back, -R (Gbit/s): no connection: "), table);
+        assertFalse(table.contains("round 1, Lanyard-kernel, TCP back"), table);
+        assertFalse(table.contains("TCP out retransmits: no connection"), table);
+        assertTrue(table.contains("    Lanyard-kernel, TCP back, -R (Gbit/s): iperf3 -c 10.0.0.2 -P 1 -R\n"), table);
+        assertTrue(table.contains("  overlay-interop 2  kernel-kernel out 10.00 Gbit/s  back 9.00 Gbit/s   Lanyard-kernel " +
+            "no connection  no connection\n"), table);
+
+        final List<Map<String, Object>> medians = medians(report, 0);
+        assertEquals(null, medians.get(0).get("lanyard"));
+        assertEquals(null, medians.get(0).get("ratio"));
+        assertEquals(Map.of("lanyard", List.of("no connection: unable to connect to server: Connection timed out",
+            "no connection: unable to connect to server: Connection timed out")), medians.get(0).get("failures"));
+        assertEquals(3.0, (Double)medians.get(2).get("lanyard"), 1e-9);
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> firstRound = ((List<Map<String, Object>>)((List<Map<String, Object>>)report.json().get("scenarios")).get(0)
+            .get("perRound")).get(0);
+        assertEquals(Map.of("lanyard", Map.of("tcpOutGbps", "no connection: unable to connect to server: Connection timed out")),
+            firstRound.get("failures"));
+    }
+
     private static Report.Round<Report.SideResult> overlayRound(final int number, final double kernelGbps, final double kernelParallelGbps,
         final double kernelUdp, final double lanyardGbps, final double lanyardParallelGbps, final double lanyardUdp)
     {
@@ -120,6 +154,13 @@ class ReportTest
     private static UdpRate.Result udp(final double received)
     {
         return new UdpRate.Result(received, 900_000, ToolRun.ok(command("-u", "-l", "64", "-b", "0")));
+    }
+
+    private static Report.Round<OverlayInterop.Side> interopRound(final int number, final TcpThroughput.Result lanyardOut,
+        final TcpThroughput.Result lanyardBack)
+    {
+        return new Report.Round<>(number, List.of(OverlayInterop.PEER_LABEL, OverlayInterop.LABEL),
+            new OverlayInterop.Side(tcp(10.0, "-P", "1"), tcp(9.0, "-P", "1", "-R")), new OverlayInterop.Side(lanyardOut, lanyardBack));
     }
 
     /** One side of a made-up scenario: what it measured, and a baseline only the peer has. */
@@ -195,6 +236,12 @@ class ReportTest
     private static TcpThroughput.Result tcp(final double gbps, final String... options)
     {
         return new TcpThroughput.Result(gbps, 0, ToolRun.ok(command(options)));
+    }
+
+    private static TcpThroughput.Result noConnection(final String... options)
+    {
+        return new TcpThroughput.Result(Double.NaN, 0, ToolRun.failed(command(options), ToolRun.NO_CONNECTION,
+            "unable to connect to server: Connection timed out"));
     }
 
     private static List<String> command(final String... options)
