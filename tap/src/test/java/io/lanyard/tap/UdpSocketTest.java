@@ -20,7 +20,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 /**
  * The VXLAN socket on a real veth between two namespaces: datagrams arrive with their sender,
  * oversized ones are reported, and DF is set, so a datagram too big for the link is refused
- * instead of fragmented.
+ * instead of fragmented; its senders send a train of datagrams in one call (UDP GSO), which the
+ * receiving socket reads back whole (UDP GRO).
  */
 class UdpSocketTest
 {
@@ -138,6 +139,73 @@ class UdpSocketTest
             received++;
         }
         return received;
+    }
+
+    @Test
+    void shouldBindItsSendersToDistinctPortsOfTheDynamicRangeThatAcceptNothing() throws Exception
+    {
+        final UdpSocket a = open(netnsA, A);
+        final UdpSenders senders = a.senders();
+        final java.util.Set<Integer> ports = new java.util.HashSet<>();
+        for (int i = 0; i < senders.count(); i++)
+        {
+            final int port = senders.port(i);
+            assertTrue(port >= UdpSocket.FIRST_SENDER_PORT && port <= UdpSocket.LAST_SENDER_PORT, "port " + port);
+            ports.add(port);
+        }
+        assertEquals(UdpSocket.SENDERS, ports.size(), "distinct ports: " + ports);
+
+        // a datagram to a sender's port is refused by its filter: nothing queues, and no port-unreachable comes back
+        final UdpSocket b = open(netnsB, B);
+        for (int i = 0; i < 3; i++)
+        {
+            assertEquals(64, b.send(buffer.addressOffset(), 64, A, senders.port(0)));
+        }
+        final String queued = namespaces.exec(netnsA, "ss", "-uanH", "sport = :" + senders.port(0)).assertOk().output();
+        assertTrue(queued.trim().startsWith("UNCONN 0 "), "nothing queued: " + queued);
+    }
+
+    @Test
+    void shouldSendATrainInOneCallAndReadItBackWholeWithGro() throws Exception
+    {
+        final UdpSocket a = open(netnsA, A);
+        final UdpSocket b = open(netnsB, B);
+        final IoVectors vectors = new IoVectors(64);
+        // 5 datagrams of 1000 bytes and one of 300, each from two pieces
+        for (int i = 0; i < 5300; i++)
+        {
+            buffer.putByte(i, (byte)(i * 13));
+        }
+        for (int at = 0; at < 5300; at += 1000)
+        {
+            final int size = Math.min(1000, 5300 - at);
+            vectors.add(buffer.addressOffset() + at, 100).add(buffer.addressOffset() + at + 100, size - 100);
+        }
+
+        assertEquals(5300, a.senders().send(3, vectors, B, PORT, 1000));
+
+        assertEquals(5300, receive(b, 65_536, 16_384, 1000), "the train arrives in one read");
+        assertEquals(1000, b.lastSegmentSize());
+        assertEquals(a.senders().port(3), b.lastSourcePort(), "from the sender's port");
+        for (int i = 0; i < 5300; i++)
+        {
+            assertEquals((byte)(i * 13), buffer.getByte(65_536 + i), "byte " + i);
+        }
+
+        assertEquals(100, a.senders().send(3, vectors.clear().add(buffer.addressOffset(), 100), B, PORT, 0));
+        assertEquals(100, receive(b, 65_536, 16_384, 1000));
+        assertEquals(0, b.lastSegmentSize(), "a lone datagram is no train");
+    }
+
+    @Test
+    void shouldRefuseATrainWhoseDatagramsWouldNotFitTheLink() throws Exception
+    {
+        final UdpSocket a = open(netnsA, A);
+        open(netnsB, B);
+        final IoVectors vectors = new IoVectors(4).add(buffer.addressOffset(), 3000);
+
+        assertEquals(-LinuxCalls.EMSGSIZE, a.senders().send(0, vectors, B, PORT, 1473), "1473 + 28 exceed a 1500-byte MTU");
+        assertEquals(3000, a.senders().send(0, vectors, B, PORT, 1472));
     }
 
     @Test
