@@ -150,6 +150,39 @@ class TcpCoalescerTest
         assertEquals(1, coalescer.run(slot, TRAIN, DATAGRAM - 1, DATAGRAM), "a first datagram cut short is left alone");
     }
 
+    @Test
+    void shouldNeverThrowOnMangledTrainsAndOnlyJoinWhatStillFollowsOn()
+    {
+        final Random random = new Random(14);
+        int joined = 0;
+        for (int round = 0; round < 3000; round++)
+        {
+            final int length = train(MSS * (2 + random.nextInt(20)) + random.nextInt(MSS), FrameBuilder.ACK);
+            final int datagrams = (length + DATAGRAM - 1) / DATAGRAM;
+            for (int flips = random.nextInt(4); flips > 0; flips--)
+            {
+                // mostly in the headers, where the decisions are made
+                final int datagram = random.nextInt(datagrams);
+                final int at = TRAIN + datagram * DATAGRAM + (random.nextBoolean() ? random.nextInt(8 + HEADERS) : random.nextInt(DATAGRAM));
+                slot.putByte(at, (byte)random.nextInt(256));
+            }
+            final int told = random.nextInt(8) == 0 ? random.nextInt(length + 1) : length;
+            final int segmentSize = random.nextInt(8) == 0 ? 1 + random.nextInt(2 * DATAGRAM) : DATAGRAM;
+            final int run = coalescer.run(slot, TRAIN, told, segmentSize);
+            assertTrue(run >= 1 && run <= Math.max(1, (told + segmentSize - 1) / segmentSize), "run " + run);
+            if (run > 1)
+            {
+                final int frameLength = coalescer.join(slot, TRAIN, told, segmentSize, run, header);
+                final byte[] frame = new byte[frameLength];
+                slot.getBytes(TRAIN + 8, frame);
+                assertTrue(IndependentChecksum.verifies(frame, 14, 20, 0), "a joined frame has a valid IPv4 header");
+                assertEquals(frameLength - 14, new UnsafeBuffer(frame).getShort(16, BIG_ENDIAN) & 0xFFFF);
+                joined++;
+            }
+        }
+        assertTrue(joined > 1000, "most mangled trains still have a run to join: " + joined);
+    }
+
     /** A train of VXLAN datagrams cut from one segment of {@code bytes} payload, as read into a slot; its length. */
     private int train(final int bytes, final int flags)
     {
