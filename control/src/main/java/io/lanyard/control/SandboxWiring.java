@@ -120,19 +120,11 @@ final class SandboxWiring implements AutoCloseable
             remote.join(sandbox, endpoint, defaultRouteFor(sandbox) == null, restoring);
             return;
         }
-        // frames left for the receiver to segment or checksum cannot cross an overlay as one datagram
+        // an overlay's TAPs hand over large segments too: the overlay sender cuts them at encapsulation
         final InterfaceSpec spec = interfaceSpec(endpoint, defaultRoute);
-        final TapDevice tap;
-        if (endpoint.isHandedOver())
-        {
-            tap = plumbing.openHandedOver(sandbox.netns(), endpoint.sourceName(), spec.mac(), spec.mtu(),
-                network.isOverlay() ? TapDevice.OFFLOAD_NONE : plumbing.offloads());
-        }
-        else
-        {
-            tap = network.isOverlay() ?
-                plumbing.openInterface(sandbox.netns(), spec, TapDevice.OFFLOAD_NONE) : plumbing.openInterface(sandbox.netns(), spec);
-        }
+        final TapDevice tap = endpoint.isHandedOver() ?
+            plumbing.openHandedOver(sandbox.netns(), endpoint.sourceName(), spec.mac(), spec.mtu(), plumbing.offloads()) :
+            plumbing.openInterface(sandbox.netns(), spec);
         final Port port;
         try
         {

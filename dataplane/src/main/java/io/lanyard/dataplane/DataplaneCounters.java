@@ -24,6 +24,8 @@ public final class DataplaneCounters
     public static final int TYPE_VXLAN_DROP_UNKNOWN_VNI = 111;
     public static final int TYPE_VXLAN_DROP_TRUNCATED = 112;
     public static final int TYPE_VXLAN_RX_ERRORS = 113;
+    public static final int TYPE_VXLAN_RX_PARTIAL_CHECKSUM = 114;
+    public static final int TYPE_VXLAN_RX_JOINED = 115;
 
     /** Written by the forwarding stage. */
     final AtomicCounter macEntries;
@@ -43,6 +45,10 @@ public final class DataplaneCounters
     final AtomicCounter vxlanUnknownVni;
     final AtomicCounter vxlanTruncated;
     final AtomicCounter vxlanRxErrors;
+    /** Written by the I/O thread: inner frames that came with a sender's partial TCP/UDP checksum, passed on as such. */
+    final AtomicCounter vxlanPartialChecksum;
+    /** Written by the I/O thread: datagrams whose TCP segments were joined into larger frames. */
+    final AtomicCounter vxlanJoined;
     /** Written by the transmit stage. */
     final AtomicCounter noEgressPort;
     /** Written by whichever stage hit an unexpected exception (rare; incremented atomically). */
@@ -64,6 +70,8 @@ public final class DataplaneCounters
         vxlanUnknownVni = newCounter(manager, TYPE_VXLAN_DROP_UNKNOWN_VNI, "vxlan_drop_unknown_vni");
         vxlanTruncated = newCounter(manager, TYPE_VXLAN_DROP_TRUNCATED, "vxlan_drop_truncated");
         vxlanRxErrors = newCounter(manager, TYPE_VXLAN_RX_ERRORS, "vxlan_rx_errors");
+        vxlanPartialChecksum = newCounter(manager, TYPE_VXLAN_RX_PARTIAL_CHECKSUM, "vxlan_rx_partial_checksum");
+        vxlanJoined = newCounter(manager, TYPE_VXLAN_RX_JOINED, "vxlan_rx_joined");
     }
 
     public long vxlanBadHeader()

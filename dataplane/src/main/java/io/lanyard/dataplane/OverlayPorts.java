@@ -49,14 +49,14 @@ public final class OverlayPorts
     /**
      * Starts reading the host's one VXLAN socket (the caller bound it, in the right namespace, to
      * the advertised address and the VXLAN port) and sends overlay ports' frames to the other
-     * VTEPs' {@code vxlanPort} through its {@link UdpSocket#rawSender() raw sender}: outer IPv4
-     * with DF from the socket's address (0 lets the kernel pick one per route), a UDP source port
-     * hashed from the inner flow (49152–65535, RFC 7348) and no UDP checksum. The dataplane does
-     * not close it.
+     * VTEPs' {@code vxlanPort} through its {@link UdpSocket#senders() senders}: the kernel's outer
+     * IPv4 with DF from the socket's address (0 lets the kernel pick one per route) and UDP with
+     * a checksum, from a source port chosen by the inner flow's hash ({@link OverlaySender}). The
+     * dataplane does not close it.
      *
-     * <p>The TAPs of an overlay network's containers should be opened with
-     * {@code TapDevice.OFFLOAD_NONE}: a frame left for the receiver to segment or checksum cannot
-     * cross as one datagram and is dropped (counted as {@code vxlan_offload} on the overlay port).
+     * <p>The TAPs of an overlay network's containers may have offloads like any: a TCP
+     * segmentation-offload frame is cut into MSS-sized datagrams at encapsulation, and a partial
+     * checksum is finished there.
      *
      * @param vxlanPort the UDP destination port of the other VTEPs, 1..65535.
      * @throws IllegalArgumentException for a port out of range.

@@ -1,9 +1,13 @@
 package io.lanyard.dataplane;
 
+import io.lanyard.forwarding.wire.VirtioNetHeader;
 import io.lanyard.tap.IoLoop;
 import io.lanyard.tap.LinuxCalls;
 import io.lanyard.tap.UdpSocket;
+import io.lanyard.vxlan.InnerChecksum;
+import io.lanyard.vxlan.TcpCoalescer;
 import io.lanyard.vxlan.VxlanHeader;
+import org.agrona.BufferUtil;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
 
@@ -18,10 +22,18 @@ import org.agrona.concurrent.UnsafeBuffer;
  * </pre>
  *
  * The VXLAN header overlaps the virtio header's place: once the VNI is read the 10 bytes are
- * zeroed (a frame off the wire is complete: no offload is asked of anyone). The sender's address
+ * zeroed, as a frame off the wire asks no offload of anyone, unless it carries the partial
+ * TCP/UDP checksum a Linux VTEP leaves for its underlay device to finish: then the virtio header
+ * says {@code NEEDS_CSUM} as the sender's kernel did ({@link InnerChecksum}), and the TAP or the
+ * sink it leaves through finishes it. The sender's address
  * goes into the slot for the forwarding stage, which owns the VTEP table and decides whether the
  * sender may speak for the network. What has no overlay port to be charged to (no I flag, an
  * unknown VNI, too short or too long) is counted in {@link DataplaneCounters}.
+ *
+ * <p>The socket reads with UDP GRO: a peer's UDP GSO send (or a NIC's GRO) arrives as a train of
+ * datagrams in one read, and runs of one TCP flow's segments in it are joined into one frame
+ * with a segmentation-offload virtio header ({@link TcpCoalescer}, counted as
+ * {@code vxlan_rx_joined}); the rest of a train goes on datagram by datagram.
  *
  * <p>The VNI → port map belongs to the I/O thread: the dataplane changes it only through
  * {@code ioLoop.execute}. A burst is bounded like a TAP's.
@@ -34,12 +46,17 @@ final class VxlanPortReader implements IoLoop.ReadHandler
     /** A VXLAN header and at least an Ethernet header. */
     static final int MIN_DATAGRAM = VxlanHeader.LENGTH + 14;
     private static final int CAPACITY = FrameSlot.DATA_CAPACITY - DATAGRAM_OFFSET;
+    /** Where the datagram starts in the slot's buffer (headroom included). */
+    private static final int TRAIN_START = FrameSlot.FRAME_OFFSET - VxlanHeader.LENGTH;
 
     private final UdpSocket socket;
     private final Int2ObjectHashMap<Port> portsByVni;
     private final RingWriter writer;
     private final DataplaneCounters counters;
     private final VxlanHeader header = new VxlanHeader();
+    private final TcpCoalescer coalescer = new TcpCoalescer();
+    /** What follows a run in a train, kept here while the run's slot is published. */
+    private final UnsafeBuffer aside = new UnsafeBuffer(BufferUtil.allocateDirectAligned(FrameSlot.DATA_CAPACITY, 64));
 
     VxlanPortReader(
         final UdpSocket socket, final Int2ObjectHashMap<Port> portsByVni, final RingWriter writer, final DataplaneCounters counters)
@@ -77,31 +94,121 @@ final class VxlanPortReader implements IoLoop.ReadHandler
                 counters.vxlanRxErrors.incrementRelease();
                 return;
             }
-            if (n < MIN_DATAGRAM)
+            final int segmentSize = socket.lastSegmentSize();
+            if (segmentSize > 0 && n > segmentSize)
             {
-                counters.vxlanTruncated.incrementRelease();
-                continue;
+                readTrain(n, segmentSize);
             }
-            final UnsafeBuffer buffer = slot.buffer();
-            header.wrap(buffer, FrameSlot.FRAME_OFFSET - VxlanHeader.LENGTH, n);
-            if (!header.isValid())
+            else
             {
-                counters.vxlanBadHeader.incrementRelease();
-                continue;
+                deliver(slot, n);
             }
-            final Port port = portsByVni.get(header.vni());
-            if (port == null)
-            {
-                counters.vxlanUnknownVni.incrementRelease();
-                continue;
-            }
-            final int frameLength = n - VxlanHeader.LENGTH;
-            final PortCounters portCounters = port.counters;
-            portCounters.rxPackets.incrementRelease();
-            portCounters.rxBytes.getAndAddRelease(frameLength);
-            slot.virtioHeader().clear();
-            slot.overlayFrame(port.id(), FrameSlot.VNET_HEADER_LENGTH + frameLength, socket.lastSourceAddress());
-            writer.publish();
         }
+    }
+
+    /**
+     * A train of datagrams read at once (UDP GRO), back to back from the claimed slot's datagram
+     * offset: runs of TCP segments of one flow are joined into one frame ({@link TcpCoalescer}),
+     * anything else goes on alone. What follows a run is kept aside and copied into the next
+     * slot, where the same is done again.
+     */
+    private void readTrain(final int length, final int segmentSize)
+    {
+        int remaining = length;
+        while (true)
+        {
+            final FrameSlot slot = writer.slot();
+            final UnsafeBuffer buffer = slot.buffer();
+            if (remaining <= segmentSize)
+            {
+                deliver(slot, remaining);
+                return;
+            }
+            final int run = header.wrap(buffer, TRAIN_START, segmentSize).isValid() ?
+                coalescer.run(buffer, TRAIN_START, remaining, segmentSize) : 1;
+            final int taken = Math.min(remaining, run * segmentSize);
+            final int rest = remaining - taken;
+            if (rest > 0)
+            {
+                aside.putBytes(0, buffer, TRAIN_START + taken, rest);
+            }
+            if (run == 1)
+            {
+                deliver(slot, taken);
+            }
+            else
+            {
+                deliverJoined(slot, taken, segmentSize, run);
+            }
+            if (rest == 0)
+            {
+                return;
+            }
+            writer.slot().buffer().putBytes(TRAIN_START, aside, 0, rest);
+            remaining = rest;
+        }
+    }
+
+    /** One datagram at the slot's datagram offset: checked, charged to its overlay port, published. */
+    private void deliver(final FrameSlot slot, final int n)
+    {
+        final Port port = portOf(slot, n, 1);
+        if (port == null)
+        {
+            return;
+        }
+        final int frameLength = n - VxlanHeader.LENGTH;
+        final PortCounters portCounters = port.counters;
+        portCounters.rxPackets.incrementRelease();
+        portCounters.rxBytes.getAndAddRelease(frameLength);
+        final VirtioNetHeader virtioHeader = slot.virtioHeader().clear();
+        if (InnerChecksum.markIfPartial(slot.buffer(), FrameSlot.FRAME_OFFSET, frameLength, virtioHeader))
+        {
+            counters.vxlanPartialChecksum.incrementRelease();
+        }
+        slot.overlayFrame(port.id(), FrameSlot.VNET_HEADER_LENGTH + frameLength, socket.lastSourceAddress());
+        writer.publish();
+    }
+
+    /** A run of {@code count} datagrams of one TCP flow, joined into one segmentation-offload frame and published. */
+    private void deliverJoined(final FrameSlot slot, final int length, final int segmentSize, final int count)
+    {
+        final Port port = portOf(slot, segmentSize, count);
+        if (port == null)
+        {
+            return;
+        }
+        final PortCounters portCounters = port.counters;
+        portCounters.rxPackets.getAndAddRelease(count);
+        portCounters.rxBytes.getAndAddRelease(length - (long)count * VxlanHeader.LENGTH);
+        final int frameLength = coalescer.join(slot.buffer(), TRAIN_START, length, segmentSize, count, slot.virtioHeader());
+        counters.vxlanJoined.getAndAddRelease(count);
+        slot.overlayFrame(port.id(), FrameSlot.VNET_HEADER_LENGTH + frameLength, socket.lastSourceAddress());
+        writer.publish();
+    }
+
+    /**
+     * The overlay port of the datagram at the slot's datagram offset (the first of
+     * {@code datagrams} with the same VXLAN header), or null with the reason counted for each.
+     */
+    private Port portOf(final FrameSlot slot, final int n, final int datagrams)
+    {
+        if (n < MIN_DATAGRAM)
+        {
+            counters.vxlanTruncated.getAndAddRelease(datagrams);
+            return null;
+        }
+        header.wrap(slot.buffer(), TRAIN_START, n);
+        if (!header.isValid())
+        {
+            counters.vxlanBadHeader.getAndAddRelease(datagrams);
+            return null;
+        }
+        final Port port = portsByVni.get(header.vni());
+        if (port == null)
+        {
+            counters.vxlanUnknownVni.getAndAddRelease(datagrams);
+        }
+        return port;
     }
 }

@@ -555,7 +555,9 @@ class DataplaneTest
             new CounterRecord(DataplaneCounters.TYPE_VXLAN_DROP_BAD_HEADER, -1, "vxlan_drop_bad_header"),
             new CounterRecord(DataplaneCounters.TYPE_VXLAN_DROP_UNKNOWN_VNI, -1, "vxlan_drop_unknown_vni"),
             new CounterRecord(DataplaneCounters.TYPE_VXLAN_DROP_TRUNCATED, -1, "vxlan_drop_truncated"),
-            new CounterRecord(DataplaneCounters.TYPE_VXLAN_RX_ERRORS, -1, "vxlan_rx_errors")), dataplaneCounters);
+            new CounterRecord(DataplaneCounters.TYPE_VXLAN_RX_ERRORS, -1, "vxlan_rx_errors"),
+            new CounterRecord(DataplaneCounters.TYPE_VXLAN_RX_PARTIAL_CHECKSUM, -1, "vxlan_rx_partial_checksum"),
+            new CounterRecord(DataplaneCounters.TYPE_VXLAN_RX_JOINED, -1, "vxlan_rx_joined")), dataplaneCounters);
     }
 
     @Test

@@ -198,7 +198,8 @@ class OverlayTest
 
     /**
      * What host 1 sent to {@code port} that has reached host 2 so far, each checked to be outer
-     * IPv4 with DF from host 1, a source port in 49152–65535 and no UDP checksum.
+     * IPv4 with DF from host 1 and a source port in 49152–65535 (the UDP checksum is the kernel's,
+     * left partial on a veth: not checked).
      */
     private static List<UdpCapture.Packet> outerPackets(final UdpCapture capture, final int port) throws InterruptedException
     {
@@ -212,7 +213,6 @@ class OverlayTest
             assertEquals(0x4000, packet.flagsAndFragmentOffset() & 0x4000, "DF");
             assertEquals(HOST_2, packet.destination());
             assertTrue(packet.udpSourcePort() >= 49_152, "source port " + packet.udpSourcePort());
-            assertEquals(0, packet.udpChecksum());
             assertEquals(packet.length(), packet.totalLength());
             packets.add(packet);
         }

@@ -19,7 +19,8 @@ final class Exec
     {
     }
 
-    record Result(List<String> command, int status, String stdout, String stderr)
+    /** @param timedOut whether it was killed for running past its timeout (status -1). */
+    record Result(List<String> command, int status, String stdout, String stderr, boolean timedOut)
     {
         boolean ok()
         {
@@ -59,7 +60,7 @@ final class Exec
         }
         catch (final IOException ex)
         {
-            return new Result(command, -1, "", "cannot start " + command.get(0) + ": " + ex.getMessage());
+            return new Result(command, -1, "", "cannot start " + command.get(0) + ": " + ex.getMessage(), false);
         }
         started.accept(process);
         final Drain out = new Drain(process.getInputStream());
@@ -71,15 +72,15 @@ final class Exec
                 process.descendants().forEach(ProcessHandle::destroyForcibly);
                 process.destroyForcibly();
                 process.waitFor(5, TimeUnit.SECONDS);
-                return new Result(command, -1, out.text(), err.text() + "\n(killed after " + timeout.toSeconds() + " s)");
+                return new Result(command, -1, out.text(), err.text() + "\n(killed after " + timeout.toSeconds() + " s)", true);
             }
-            return new Result(command, process.exitValue(), out.text(), err.text());
+            return new Result(command, process.exitValue(), out.text(), err.text(), false);
         }
         catch (final InterruptedException ex)
         {
             Thread.currentThread().interrupt();
             process.destroyForcibly();
-            return new Result(command, -1, "", "interrupted");
+            return new Result(command, -1, "", "interrupted", false);
         }
     }
 

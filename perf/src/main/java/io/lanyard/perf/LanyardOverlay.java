@@ -2,6 +2,7 @@ package io.lanyard.perf;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lanyard.client.ApiClient;
+import io.lanyard.client.api.IpamConfig;
 import io.lanyard.client.api.NetworkCreateRequest;
 
 import java.nio.file.Path;
@@ -24,6 +25,9 @@ import java.util.regex.Pattern;
  * fails unless it is the {@value Underlay#OVERLAY_MTU} the Linux side uses, so both sides carry
  * the same segments.
  *
+ * <p>More networks may be made on the same hosts ({@link #addNetwork}), as the interop
+ * measurement does for a network whose far end is a kernel VTEP ({@link OverlayInterop}).
+ *
  * <pre>
  *   PREFIX-h1-c1 ── TAP ─ lanyardd, etcd ─ ul0 192.0.2.11  PREFIX-h1
  *                                           │ PREFIX-ul
@@ -39,12 +43,14 @@ final class LanyardOverlay
     private static final Duration NETWORK_VISIBLE_TIMEOUT = Duration.ofSeconds(30);
     private static final Pattern MTU = Pattern.compile("\\bmtu ([0-9]+)\\b");
 
+    private final Underlay underlay;
     private final Etcd etcd;
     private final List<LanyardDaemon> daemons;
     private final Endpoints endpoints;
 
-    private LanyardOverlay(final Etcd etcd, final List<LanyardDaemon> daemons, final Endpoints endpoints)
+    private LanyardOverlay(final Underlay underlay, final Etcd etcd, final List<LanyardDaemon> daemons, final Endpoints endpoints)
     {
+        this.underlay = underlay;
         this.etcd = etcd;
         this.daemons = List.copyOf(daemons);
         this.endpoints = endpoints;
@@ -73,18 +79,38 @@ final class LanyardOverlay
             daemons.add(LanyardDaemon.start(workspace, home, name, host.netns(), workspace.prefix() + name + "-", flags));
         }
 
-        createNetwork(daemons.get(0));
-        final JsonNode client = join(workspace, daemons.get(0), "c1");
-        final JsonNode server = join(workspace, daemons.get(1), "c2");
+        createNetwork(daemons.get(0), networkCreateRequest(NETWORK, SUBNET, Map.of()));
+        final JsonNode client = join(workspace, daemons.get(0), NETWORK, "c1");
+        final JsonNode server = join(workspace, daemons.get(1), NETWORK, "c2");
         final Endpoints endpoints = new Endpoints(LanyardSide.LABEL, client.path("Netns").asText(), server.path("Netns").asText(),
             LanyardDaemon.address(server, NETWORK), LanyardDaemon.address(client, NETWORK));
-        return new LanyardOverlay(etcd, daemons, endpoints);
+        return new LanyardOverlay(underlay, etcd, daemons, endpoints);
     }
 
     /** The flags that make a daemon a host of the overlay, before the caller's. */
     static List<String> overlayFlags(final String store, final String advertiseAddress)
     {
         return List.of("--store", store, "--advertise-addr", advertiseAddress, "--vxlan-port", Integer.toString(Underlay.VXLAN_PORT));
+    }
+
+    /**
+     * One more overlay network for the cluster, made through the first host's daemon as {@code
+     * lanyard network create --driver overlay --subnet SUBNET --opt KEY=VALUE... NAME} would, and
+     * sandbox {@code sandbox} on it on the first host (with the MTU check of the scenario's own).
+     *
+     * @return the sandbox's inspection.
+     */
+    JsonNode addNetwork(final Workspace workspace, final String network, final String subnet, final Map<String, String> options,
+        final String sandbox)
+    {
+        createNetwork(daemons.get(0), networkCreateRequest(network, subnet, options));
+        return join(workspace, daemons.get(0), network, sandbox);
+    }
+
+    /** The network between the hosts; more hosts may join it. */
+    Underlay underlay()
+    {
+        return underlay;
     }
 
     /** Sandbox {@code c1} on the first host to sandbox {@code c2} on the second, across the overlay. */
@@ -125,18 +151,20 @@ final class LanyardOverlay
         return stats;
     }
 
-    /** {@code lanyard network create --driver overlay --subnet 10.30.0.0/24 perfnet}: the body the CLI sends. */
-    static NetworkCreateRequest networkCreateRequest()
+    /** {@code lanyard network create --driver overlay --subnet SUBNET [--opt KEY=VALUE]... NAME}: the body the CLI sends. */
+    static NetworkCreateRequest networkCreateRequest(final String network, final String subnet, final Map<String, String> options)
     {
-        return NetworkCreateRequest.withSubnet(NETWORK, DRIVER, SUBNET);
+        return new NetworkCreateRequest(network, DRIVER, List.of(new IpamConfig(subnet, null, null, Map.of())), false, false,
+            options, Map.of());
     }
 
-    private static void createNetwork(final LanyardDaemon daemon)
+    private static void createNetwork(final LanyardDaemon daemon, final NetworkCreateRequest request)
     {
-        final ApiClient.Response created = daemon.api().post("/networks/create", networkCreateRequest());
+        final ApiClient.Response created = daemon.api().post("/networks/create", request);
         if (!created.isSuccess())
         {
-            throw new PerfException("lanyardd " + daemon.name() + " could not create overlay network " + NETWORK + ": " + created.errorMessage());
+            throw new PerfException("lanyardd " + daemon.name() + " could not create overlay network " + request.name() + ": " +
+                created.errorMessage());
         }
     }
 
@@ -144,18 +172,18 @@ final class LanyardOverlay
      * Waits (boundedly) until the daemon knows the network from the store, creates a sandbox on it
      * and checks the sandbox's MTU.
      */
-    private static JsonNode join(final Workspace workspace, final LanyardDaemon daemon, final String sandbox)
+    private static JsonNode join(final Workspace workspace, final LanyardDaemon daemon, final String network, final String sandbox)
     {
         final long deadline = System.nanoTime() + NETWORK_VISIBLE_TIMEOUT.toNanos();
-        while (!daemon.api().get("/networks/" + NETWORK).isSuccess() && System.nanoTime() < deadline)
+        while (!daemon.api().get("/networks/" + network).isSuccess() && System.nanoTime() < deadline)
         {
             daemon.checkAlive();
             LanyardSide.sleep(100);
         }
         // if the daemon still does not list it, the run request says why
-        final JsonNode view = daemon.createSandbox(sandbox, NETWORK);
+        final JsonNode view = daemon.createSandbox(sandbox, network);
         final String netns = view.path("Netns").asText();
-        final String reported = view.path("Networks").path(NETWORK).path("Interface").asText();
+        final String reported = view.path("Networks").path(network).path("Interface").asText();
         final String device = reported.isEmpty() ? "eth0" : reported;
         final Exec.Result link = workspace.run(List.of("ip", "-n", netns, "-o", "link", "show", "dev", device), Duration.ofSeconds(30));
         final int mtu = link.ok() ? mtu(link.stdout()) : -1;

@@ -12,11 +12,13 @@ import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.Callable;
+import java.util.function.Function;
 
 /**
  * {@code lanyard-perf}: builds Lanyard and its Linux peer side by side in one run, in namespaces
@@ -25,8 +27,10 @@ import java.util.concurrent.Callable;
  * container to a server outside, masqueraded; the peer is a bridge, IP forwarding and iptables
  * MASQUERADE) and {@code overlay} (two containers on two hosts, across VXLAN on an underlay; the
  * peer is a kernel VXLAN device behind a bridge on each host, and Lanyard runs a daemon per host
- * with an etcd as their store); and {@code dns} (a container's queries to the embedded DNS, for
- * container names and for an outside name it forwards; the peer is dnsmasq asked directly, see
+ * with an etcd as their store; beside TCP with one stream it measures 4, the 64-byte UDP rate,
+ * and TCP with a kernel VTEP that is a static peer, see {@link OverlayInterop}); and {@code dns}
+ * (a container's queries to the embedded DNS, for container names and for an outside name it
+ * forwards; the peer is dnsmasq asked directly, see
  * {@link LanyardDns}). Every switch lives through the whole run, and rounds alternate between them, so
  * the ratios come from the same conditions on a noisy machine; with {@code --repeat} each figure
  * is the median over rounds. Everything the run made is removed at the end, also after a failure
@@ -39,7 +43,9 @@ import java.util.concurrent.Callable;
         "bridge), nat (a container to an outside namespace through masquerade,",
         "vs a bridge + ip_forward + iptables MASQUERADE) and overlay (two",
         "containers on two hosts across VXLAN, vs kernel VXLAN + bridge; Lanyard",
-        "with a daemon per host and etcd) and dns (a container's embedded DNS:",
+        "with a daemon per host and etcd; also TCP with 4 streams, 64-byte UDP",
+        "datagrams/s, and TCP both ways with a kernel VTEP as static peer, vs",
+        "kernel-kernel) and dns (a container's embedded DNS:",
         "queries/s and latency for container names and for a forwarded outside",
         "name, vs dnsmasq asked directly). Builds everything in namespaces of its",
         "own (lyp<hex>-*) and removes them on exit. Needs root, iperf3, ping,",
@@ -53,8 +59,9 @@ public final class LanyardPerf implements Callable<Integer>
     @Option(names = "--duration", paramLabel = "SECONDS", description = "iperf3 run length (default: ${DEFAULT-VALUE})")
     int duration = 10;
 
-    @Option(names = "--streams", paramLabel = "N", description = "parallel TCP streams (default: ${DEFAULT-VALUE})")
-    int streams = 1;
+    @Option(names = "--streams", paramLabel = "N",
+        description = "also measure TCP with N parallel streams (iperf3 -P N), beside 1 stream (default: 4 for overlay, none for bridge and nat)")
+    Integer streams;
 
     @Option(names = "--pings", paramLabel = "N", description = "pings per measurement (default: ${DEFAULT-VALUE})")
     int pings = 200;
@@ -166,9 +173,11 @@ public final class LanyardPerf implements Callable<Integer>
             progress.println("lanyard-perf: lanyardd pid " + lanyardSide.daemonPid() + (flags.isEmpty() ? "" : " with " + String.join(" ", flags)));
         }
         LanyardOverlay lanyardOverlay = null;
+        OverlayInterop interop = null;
         LanyardDns lanyardDns = null;
 
         final Map<Scenario, Sides> sides = new LinkedHashMap<>();
+        final Map<Endpoints, Iperf3.Server> servers = new HashMap<>();
         for (final Scenario scenario : scenarios)
         {
             if (scenario == Scenario.DNS)
@@ -194,6 +203,7 @@ public final class LanyardPerf implements Callable<Integer>
                     aliveChecks.add(lanyardOverlay::checkAlive);
                     progress.println("lanyard-perf: overlay: " + lanyardOverlay.describe());
                     built = new Sides(peer, lanyardOverlay.endpoints(), lanyardOverlay.flags());
+                    interop = OverlayInterop.build(workspace, lanyardOverlay);
                     break;
                 default:
                     throw new IllegalStateException("no sides for " + scenario);
@@ -201,30 +211,41 @@ public final class LanyardPerf implements Callable<Integer>
             progress.println("lanyard-perf: " + scenario.cliName() + ": " + describe(built.peer()) + "; " + describe(built.lanyard()));
             for (final Endpoints side : List.of(built.peer(), built.lanyard()))
             {
-                TcpThroughput.startServer(workspace, side);
+                servers.put(side, Iperf3.Server.start(workspace, side));
                 PingLatency.warmUp(workspace, side);
             }
             sides.put(scenario, built);
         }
+        if (interop != null)
+        {
+            progress.println("lanyard-perf: " + OverlayInterop.NAME + ": " + describe(interop.peer()) + "; " + describe(interop.lanyard()));
+            servers.put(interop.peer(), Iperf3.Server.start(workspace, interop.peer()));
+            PingLatency.warmUp(workspace, interop.peer());
+            servers.put(interop.lanyard(), Iperf3.Server.start(workspace, interop.lanyard()));
+            final String unreachable = PingLatency.awaitReplies(workspace, interop.lanyard());
+            if (unreachable != null)
+            {
+                progress.println("lanyard-perf: " + OverlayInterop.NAME + ": " + unreachable + "; measuring it all the same");
+            }
+        }
         aliveChecks.forEach(Runnable::run);
 
         final Map<Scenario, List<Report.Round<Report.SideResult>>> rounds = new LinkedHashMap<>();
+        final List<Report.Round<OverlayInterop.Side>> interopRounds = new ArrayList<>();
         final List<Report.Round<LanyardDns.Side>> dnsRounds = new ArrayList<>();
         for (int round = 1; round <= repeat; round++)
         {
             final boolean peerFirst = round % 2 == 1;
+            final int number = round;
             for (final Map.Entry<Scenario, Sides> entry : sides.entrySet())
             {
-                final Endpoints peer = entry.getValue().peer();
-                final Endpoints lanyard = entry.getValue().lanyard();
-                final Map<String, Report.SideResult> results = new LinkedHashMap<>();
-                for (final Endpoints side : peerFirst ? List.of(peer, lanyard) : List.of(lanyard, peer))
-                {
-                    results.put(side.label(), measure(workspace, entry.getKey(), side, round));
-                    aliveChecks.forEach(Runnable::run);
-                }
-                rounds.computeIfAbsent(entry.getKey(), s -> new ArrayList<>()).add(
-                    new Report.Round<>(round, List.copyOf(results.keySet()), results.get(peer.label()), results.get(lanyard.label())));
+                rounds.computeIfAbsent(entry.getKey(), s -> new ArrayList<>()).add(measureRound(round, entry.getValue().peer(),
+                    entry.getValue().lanyard(), side -> measure(workspace, entry.getKey(), servers.get(side), number), aliveChecks));
+            }
+            if (interop != null)
+            {
+                interopRounds.add(measureRound(round, interop.peer(), interop.lanyard(), side -> measureInterop(servers.get(side), number),
+                    aliveChecks));
             }
             if (lanyardDns != null)
             {
@@ -245,13 +266,19 @@ public final class LanyardPerf implements Callable<Integer>
             if (scenario == Scenario.DNS)
             {
                 sections.add(new Report.Section<>(scenario.cliName(), scenario.description(), lanyardDns.method(), scenario.peerLabel(),
-                    lanyardSide.ownFlags(), LanyardDns.METRICS, dnsRounds));
+                    LanyardSide.LABEL, lanyardSide.ownFlags(), LanyardDns.METRICS, dnsRounds));
                 continue;
             }
             sections.add(Report.Section.ofSwitch(scenario.cliName(), scenario.description(), scenario.peerLabel(),
-                sides.get(scenario).lanyardFlags(), rounds.get(scenario)));
+                sides.get(scenario).lanyardFlags(), Report.switchMetrics(scenario.parallelStreams(streams), scenario.measuresUdp()),
+                rounds.get(scenario)));
+            if (scenario == Scenario.OVERLAY)
+            {
+                sections.add(new Report.Section<>(OverlayInterop.NAME, OverlayInterop.description(), OverlayInterop.method(duration),
+                    OverlayInterop.PEER_LABEL, OverlayInterop.LABEL, lanyardOverlay.flags(), OverlayInterop.METRICS, interopRounds));
+            }
         }
-        final Report report = new Report(new Report.Settings(workspace.prefix(), repeat, duration, streams, pings, pingIntervalMillis,
+        final Report report = new Report(new Report.Settings(workspace.prefix(), repeat, duration, pings, pingIntervalMillis,
             daemonFlags, Runtime.getRuntime().availableProcessors(), System.getProperty("os.version")), sections);
         out.println();
         out.print(report.table());
@@ -290,16 +317,82 @@ public final class LanyardPerf implements Callable<Integer>
         return String.join(", ", names);
     }
 
-    private Report.SideResult measure(final Workspace workspace, final Scenario scenario, final Endpoints side, final int round)
+    /**
+     * One round of a pair of sides, in alternating order (the peer first in odd rounds), checking
+     * after each side that every process of the run is still there.
+     */
+    private static <R> Report.Round<R> measureRound(final int round, final Endpoints peer, final Endpoints lanyard,
+        final Function<Endpoints, R> measure, final List<Runnable> aliveChecks)
     {
+        final Map<String, R> results = new LinkedHashMap<>();
+        for (final Endpoints side : round % 2 == 1 ? List.of(peer, lanyard) : List.of(lanyard, peer))
+        {
+            results.put(side.label(), measure.apply(side));
+            aliveChecks.forEach(Runnable::run);
+        }
+        return new Report.Round<>(round, List.copyOf(results.keySet()), results.get(peer.label()), results.get(lanyard.label()));
+    }
+
+    /**
+     * A switch scenario's side: ping, TCP with 1 stream, with {@code -P N} if asked, and the UDP
+     * rate if the scenario has it; a failure fails the run.
+     */
+    private Report.SideResult measure(final Workspace workspace, final Scenario scenario, final Iperf3.Server server, final int round)
+    {
+        final Endpoints side = server.endpoints();
         progress.printf(Locale.ROOT, "[round %d/%d] %-7s %-12s ping x%d ... ", round, repeat, scenario.cliName(), side.label(), pings);
         progress.flush();
         final PingLatency.Result ping = PingLatency.measure(workspace, side, pings, pingIntervalMillis);
         progress.printf(Locale.ROOT, "p50 %.3f ms p99 %.3f ms; iperf3 %d s ... ", ping.percentileMillis(50), ping.percentileMillis(99), duration);
         progress.flush();
-        final TcpThroughput.Result tcp = TcpThroughput.measure(workspace, side, duration, streams);
-        progress.printf(Locale.ROOT, "%.2f Gbit/s (%d retransmits)%n", tcp.gbps(), tcp.retransmits());
-        return new Report.SideResult(tcp, ping);
+        final TcpThroughput.Result tcp = required(side, TcpThroughput.measure(server, duration, 1, false));
+        progress.printf(Locale.ROOT, "%.2f Gbit/s (%d retransmits)", tcp.gbps(), tcp.retransmits());
+        final int parallelStreams = scenario.parallelStreams(streams);
+        TcpThroughput.Result parallelTcp = null;
+        if (parallelStreams > 1)
+        {
+            progress.printf(Locale.ROOT, "; -P %d ... ", parallelStreams);
+            progress.flush();
+            parallelTcp = required(side, TcpThroughput.measure(server, duration, parallelStreams, false));
+            progress.printf(Locale.ROOT, "%.2f Gbit/s (%d retransmits)", parallelTcp.gbps(), parallelTcp.retransmits());
+        }
+        UdpRate.Result udp = null;
+        if (scenario.measuresUdp())
+        {
+            progress.print("; UDP 64 B ... ");
+            progress.flush();
+            udp = required(side, UdpRate.measure(server, duration));
+            progress.printf(Locale.ROOT, "%.0f/s received (%.0f/s sent)", udp.receivedPerSecond(), udp.sentPerSecond());
+        }
+        progress.println();
+        return new Report.SideResult(tcp, parallelTcp, udp, ping);
+    }
+
+    /** The result of a run whose failure fails the whole run (a switch scenario's). */
+    private static <T extends Report.Measured> T required(final Endpoints side, final T result)
+    {
+        if (result.run().isFailed())
+        {
+            throw new PerfException(side.label() + ": " + result.run().commandLine() + ": " + result.run().describeFailure());
+        }
+        return result;
+    }
+
+    /** The interop's side: TCP out and back; a failure is the cell's, and the run carries on. */
+    private OverlayInterop.Side measureInterop(final Iperf3.Server server, final int round)
+    {
+        progress.printf(Locale.ROOT, "[round %d/%d] %-7s %-14s iperf3 %d s out, then back (-R) ... ", round, repeat, "interop",
+            server.endpoints().label(), duration);
+        progress.flush();
+        final OverlayInterop.Side side = OverlayInterop.measure(server, duration);
+        progress.printf(Locale.ROOT, "out %s; back %s%n", show(side.out()), show(side.back()));
+        return side;
+    }
+
+    private static String show(final TcpThroughput.Result tcp)
+    {
+        return tcp.run().isFailed() ? tcp.run().describeFailure() : String.format(Locale.ROOT, "%.2f Gbit/s (%d retransmits)", tcp.gbps(),
+            tcp.retransmits());
     }
 
     private LanyardDns.Side measureDns(final LanyardDns dns, final boolean lanyard, final int round)
@@ -358,7 +451,8 @@ public final class LanyardPerf implements Callable<Integer>
 
     private void checkArguments()
     {
-        if (duration < 1 || streams < 1 || pings < 1 || pingIntervalMillis < 1 || repeat < 1 || dnsSeconds < 1 || dnsQueries < 1)
+        if (duration < 1 || (streams != null && streams < 1) || pings < 1 || pingIntervalMillis < 1 || repeat < 1 || dnsSeconds < 1 ||
+            dnsQueries < 1)
         {
             throw new PerfException("--duration, --streams, --pings, --ping-interval, --repeat, --dns-seconds and --dns-queries must be at least 1");
         }

@@ -32,33 +32,49 @@ final class LinuxOverlay
     static Endpoints build(final Workspace workspace)
     {
         final Underlay underlay = Underlay.build(workspace, "vxul", List.of("vxh1", "vxh2"));
-        final String mtu = Integer.toString(Underlay.OVERLAY_MTU);
         final String[] containers = new String[underlay.hosts().size()];
         for (int i = 0; i < containers.length; i++)
         {
             final Underlay.Host host = underlay.hosts().get(i);
-            final String netns = host.netns();
-            Exec.check(List.of("ip", "-n", netns, "link", "add", VXLAN_DEVICE, "type", "vxlan", "id", Integer.toString(VNI),
-                "dstport", Integer.toString(Underlay.VXLAN_PORT), "local", host.address(), "dev", Underlay.HOST_INTERFACE, "nolearning"));
-            for (final Underlay.Host other : underlay.hosts())
-            {
-                if (other != host)
-                {
-                    Exec.check(List.of("bridge", "-n", netns, "fdb", "append", ALL_MACS, "dev", VXLAN_DEVICE, "dst", other.address()));
-                }
-            }
-            Exec.check(List.of("ip", "-n", netns, "link", "add", "br0", "type", "bridge"));
-            Exec.check(List.of("ip", "-n", netns, "link", "set", VXLAN_DEVICE, "mtu", mtu, "master", "br0", "up"));
-
-            containers[i] = workspace.addNamespace("vx" + (i + 1));
-            Exec.check(List.of("ip", "-n", netns, "link", "add", "veth1", "mtu", mtu, "type", "veth",
-                "peer", "name", "eth0", "mtu", mtu, "netns", containers[i]));
-            Exec.check(List.of("ip", "-n", netns, "link", "set", "veth1", "master", "br0", "up"));
-            Exec.check(List.of("ip", "-n", netns, "link", "set", "br0", "up"));
-            Exec.check(List.of("ip", "-n", containers[i], "addr", "add", address(i) + "/" + PREFIX_LENGTH, "dev", "eth0"));
-            Exec.check(List.of("ip", "-n", containers[i], "link", "set", "eth0", "up"));
+            final List<String> others = underlay.hosts().stream().filter(other -> other != host).map(Underlay.Host::address).toList();
+            containers[i] = kernelVtep(workspace, host, VNI, others, "vx" + (i + 1), address(i));
         }
         return new Endpoints(LABEL, containers[0], containers[1], address(1), address(0));
+    }
+
+    /**
+     * Makes a host of the underlay a kernel VTEP with a "container" behind it: VXLAN device
+     * {@value #VXLAN_DEVICE} (this VNI, UDP port {@value Underlay#VXLAN_PORT}, no learning, a
+     * static default FDB entry to each remote VTEP) in bridge {@code br0}, and namespace
+     * {@code prefix + container} joined to the bridge by a veth pair, its {@code eth0} at
+     * {@code containerAddress}/24 with the overlay MTU. Offloads stay at the kernel's defaults.
+     *
+     * @param remotes the underlay addresses every frame is sent to (BUM and unicast alike, as
+     *                there is no learning): one, for a pair.
+     * @return the container's namespace.
+     */
+    static String kernelVtep(final Workspace workspace, final Underlay.Host host, final int vni, final List<String> remotes,
+        final String container, final String containerAddress)
+    {
+        final String mtu = Integer.toString(Underlay.OVERLAY_MTU);
+        final String netns = host.netns();
+        Exec.check(List.of("ip", "-n", netns, "link", "add", VXLAN_DEVICE, "type", "vxlan", "id", Integer.toString(vni),
+            "dstport", Integer.toString(Underlay.VXLAN_PORT), "local", host.address(), "dev", Underlay.HOST_INTERFACE, "nolearning"));
+        for (final String remote : remotes)
+        {
+            Exec.check(List.of("bridge", "-n", netns, "fdb", "append", ALL_MACS, "dev", VXLAN_DEVICE, "dst", remote));
+        }
+        Exec.check(List.of("ip", "-n", netns, "link", "add", "br0", "type", "bridge"));
+        Exec.check(List.of("ip", "-n", netns, "link", "set", VXLAN_DEVICE, "mtu", mtu, "master", "br0", "up"));
+
+        final String containerNetns = workspace.addNamespace(container);
+        Exec.check(List.of("ip", "-n", netns, "link", "add", "veth1", "mtu", mtu, "type", "veth",
+            "peer", "name", "eth0", "mtu", mtu, "netns", containerNetns));
+        Exec.check(List.of("ip", "-n", netns, "link", "set", "veth1", "master", "br0", "up"));
+        Exec.check(List.of("ip", "-n", netns, "link", "set", "br0", "up"));
+        Exec.check(List.of("ip", "-n", containerNetns, "addr", "add", containerAddress + "/" + PREFIX_LENGTH, "dev", "eth0"));
+        Exec.check(List.of("ip", "-n", containerNetns, "link", "set", "eth0", "up"));
+        return containerNetns;
     }
 
     /** The address of the container with this 0-based index: 10.20.0.2, 10.20.0.3. */

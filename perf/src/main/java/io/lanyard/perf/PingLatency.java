@@ -52,6 +52,19 @@ final class PingLatency
      */
     static void warmUp(final Workspace workspace, final Endpoints endpoints)
     {
+        final String failure = awaitReplies(workspace, endpoints);
+        if (failure != null)
+        {
+            throw new PerfException(failure);
+        }
+    }
+
+    /**
+     * As {@link #warmUp}, for a path that may not work (the run carries on): null once replies
+     * come back, else what the last attempt said.
+     */
+    static String awaitReplies(final Workspace workspace, final Endpoints endpoints)
+    {
         Exec.Result last = null;
         for (int attempt = 0; attempt < WARM_UP_ATTEMPTS; attempt++)
         {
@@ -59,12 +72,12 @@ final class PingLatency
                 List.of("ping", "-n", "-c", "3", "-i", "0.2", "-W", "1", endpoints.serverAddress())), Duration.ofSeconds(30));
             if (last.ok())
             {
-                return;
+                return null;
             }
             LanyardSide.sleep(500);
         }
-        throw new PerfException(endpoints.label() + ": no ping replies from " + endpoints.serverAddress() + " in " +
-            endpoints.serverNetns() + ": " + last.describe());
+        return endpoints.label() + ": no ping replies from " + endpoints.serverAddress() + " in " + endpoints.serverNetns() + ": " +
+            last.describe();
     }
 
     static Result measure(final Workspace workspace, final Endpoints endpoints, final int count, final int intervalMillis)

@@ -13,30 +13,38 @@ import java.util.Locale;
 enum Scenario
 {
     /** Two containers on one network: switching only. */
-    BRIDGE("bridge", LinuxBridge.LABEL, "two containers on one network, switched"),
+    BRIDGE("bridge", LinuxBridge.LABEL, "two containers on one network, switched", 1, false),
 
     /** A container to a server outside, through masquerade: routing, NAT and connection tracking. */
-    NAT("nat", LinuxNat.LABEL, "a container to a server in an outside namespace, masqueraded to the uplink address"),
+    NAT("nat", LinuxNat.LABEL, "a container to a server in an outside namespace, masqueraded to the uplink address", 1, false),
 
-    /** Two containers on two hosts: VXLAN encapsulation across an underlay, and the control plane that sets it up. */
+    /**
+     * Two containers on two hosts: VXLAN encapsulation across an underlay, and the control plane
+     * that sets it up; TCP with 4 streams beside 1, and the 64-byte UDP rate; and the interop
+     * with a kernel VTEP ({@link OverlayInterop}).
+     */
     OVERLAY("overlay", LinuxOverlay.LABEL, "two containers on two hosts, VXLAN over an MTU-" + Underlay.MTU + " underlay, container MTU " +
-        Underlay.OVERLAY_MTU),
+        Underlay.OVERLAY_MTU, 4, true),
 
     /** A container's DNS: the embedded DNS answering container names, and forwarding an outside name to an upstream. */
     DNS("dns", LanyardDns.PEER_LABEL, "a container on a user-defined network asks the embedded DNS (127.0.0.11) for container " +
-        "names, and for an outside name it forwards to dnsmasq at " + LanyardDns.UPSTREAM_ADDRESS);
+        "names, and for an outside name it forwards to dnsmasq at " + LanyardDns.UPSTREAM_ADDRESS, 1, false);
 
     static final String ALL = "all";
 
     private final String cliName;
     private final String peerLabel;
     private final String description;
+    private final int defaultStreams;
+    private final boolean measuresUdp;
 
-    Scenario(final String cliName, final String peerLabel, final String description)
+    Scenario(final String cliName, final String peerLabel, final String description, final int defaultStreams, final boolean measuresUdp)
     {
         this.cliName = cliName;
         this.peerLabel = peerLabel;
         this.description = description;
+        this.defaultStreams = defaultStreams;
+        this.measuresUdp = measuresUdp;
     }
 
     /** The name {@code --scenario} takes and the report shows. */
@@ -54,6 +62,21 @@ enum Scenario
     String description()
     {
         return description;
+    }
+
+    /**
+     * The {@code -P} of the TCP row measured beside the 1-stream one: {@code --streams} if given
+     * ({@code asked}, else null), else this scenario's default; 1 means no such row.
+     */
+    int parallelStreams(final Integer asked)
+    {
+        return asked != null ? asked : defaultStreams;
+    }
+
+    /** Whether a switch scenario also measures the 64-byte UDP rate ({@link UdpRate}). */
+    boolean measuresUdp()
+    {
+        return measuresUdp;
     }
 
     /**

@@ -57,17 +57,30 @@ record Underlay(String netns, List<Host> hosts)
         final List<Host> hosts = new ArrayList<>();
         for (int i = 0; i < hostNames.size(); i++)
         {
-            final String host = workspace.addNamespace(hostNames.get(i));
-            final String port = "p" + (i + 1);
-            final String address = hostAddress(i);
-            Exec.check(List.of("ip", "-n", underlay, "link", "add", port, "mtu", Integer.toString(MTU), "type", "veth",
-                "peer", "name", HOST_INTERFACE, "mtu", Integer.toString(MTU), "netns", host));
-            Exec.check(List.of("ip", "-n", underlay, "link", "set", port, "master", "br0", "up"));
-            Exec.check(Workspace.inNamespace(host, List.of("sysctl", "-qw", "net.ipv6.conf." + HOST_INTERFACE + ".disable_ipv6=1")));
-            Exec.check(List.of("ip", "-n", host, "addr", "add", address + "/" + PREFIX_LENGTH, "dev", HOST_INTERFACE));
-            Exec.check(List.of("ip", "-n", host, "link", "set", HOST_INTERFACE, "up"));
-            hosts.add(new Host(host, address));
+            hosts.add(plug(workspace, underlay, hostNames.get(i), "p" + (i + 1), hostAddress(i)));
         }
         return new Underlay(underlay, hosts);
+    }
+
+    /**
+     * One more host on this underlay, as {@link #build} makes them, at an address of its own
+     * (outside the {@link #hostAddress} of the built ones); its port on the bridge is
+     * {@code p} + its name.
+     */
+    Host addHost(final Workspace workspace, final String name, final String address)
+    {
+        return plug(workspace, netns, name, "p" + name, address);
+    }
+
+    private static Host plug(final Workspace workspace, final String underlay, final String name, final String port, final String address)
+    {
+        final String host = workspace.addNamespace(name);
+        Exec.check(List.of("ip", "-n", underlay, "link", "add", port, "mtu", Integer.toString(MTU), "type", "veth",
+            "peer", "name", HOST_INTERFACE, "mtu", Integer.toString(MTU), "netns", host));
+        Exec.check(List.of("ip", "-n", underlay, "link", "set", port, "master", "br0", "up"));
+        Exec.check(Workspace.inNamespace(host, List.of("sysctl", "-qw", "net.ipv6.conf." + HOST_INTERFACE + ".disable_ipv6=1")));
+        Exec.check(List.of("ip", "-n", host, "addr", "add", address + "/" + PREFIX_LENGTH, "dev", HOST_INTERFACE));
+        Exec.check(List.of("ip", "-n", host, "link", "set", HOST_INTERFACE, "up"));
+        return new Host(host, address);
     }
 }

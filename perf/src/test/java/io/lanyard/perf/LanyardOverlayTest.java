@@ -5,21 +5,53 @@ import io.lanyard.client.Json;
 import org.junit.jupiter.api.Test;
 
 import java.util.List;
+import java.util.Map;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class LanyardOverlayTest
 {
     @Test
     void shouldAskForTheOverlayNetworkAsTheCliDoes()
     {
-        final JsonNode request = Json.MAPPER.valueToTree(LanyardOverlay.networkCreateRequest());
+        final JsonNode request = Json.MAPPER.valueToTree(LanyardOverlay.networkCreateRequest(LanyardOverlay.NETWORK, LanyardOverlay.SUBNET,
+            Map.of()));
 
         assertEquals("perfnet", request.path("Name").asText());
         assertEquals("overlay", request.path("Driver").asText());
         assertEquals("10.30.0.0/24", request.path("IPAM").path("Config").path(0).path("Subnet").asText());
         assertEquals(1, request.path("IPAM").path("Config").size());
         assertEquals(false, request.path("Attachable").asBoolean(true));
+        assertEquals(0, request.path("Options").size());
+    }
+
+    @Test
+    void shouldNameTheKernelVtepAsTheInteropNetworksStaticPeerWithItsVni()
+    {
+        final JsonNode request = Json.MAPPER.valueToTree(LanyardOverlay.networkCreateRequest(OverlayInterop.NETWORK, OverlayInterop.SUBNET,
+            OverlayInterop.networkOptions()));
+
+        assertEquals("perfki", request.path("Name").asText());
+        assertEquals("overlay", request.path("Driver").asText());
+        assertEquals("10.31.0.0/24", request.path("IPAM").path("Config").path(0).path("Subnet").asText());
+        assertEquals("192.0.2.21", request.path("Options").path("com.lanyard.overlay.static_peers").asText());
+        assertEquals("5001", request.path("Options").path("com.docker.network.driver.overlay.vxlanid_list").asText());
+        assertEquals(2, request.path("Options").size());
+        assertTrue(OverlayInterop.description().contains("lanyard network create --driver overlay --subnet 10.31.0.0/24 " +
+            "--opt com.docker.network.driver.overlay.vxlanid_list=5001 --opt com.lanyard.overlay.static_peers=192.0.2.21 perfki"),
+            OverlayInterop.description());
+    }
+
+    @Test
+    void shouldPutTheKernelVtepsOnAddressesOfTheirOwnOnTheUnderlay()
+    {
+        final List<String> addresses = List.of(Underlay.hostAddress(0), Underlay.hostAddress(1), OverlayInterop.KERNEL_PEER,
+            OverlayInterop.kernelPeerHost(0), OverlayInterop.kernelPeerHost(1));
+
+        assertEquals(List.of("192.0.2.11", "192.0.2.12", "192.0.2.21", "192.0.2.22", "192.0.2.23"), addresses);
+        assertNotEquals(OverlayInterop.VNI, OverlayInterop.PEER_VNI);
     }
 
     @Test

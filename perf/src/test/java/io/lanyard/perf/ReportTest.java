@@ -2,6 +2,7 @@ package io.lanyard.perf;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -13,7 +14,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 class ReportTest
 {
     private static final Report.Settings SETTINGS =
-        new Report.Settings("lyp0000-", 3, 10, 1, 3, 10, List.of("--pipeline", "inline"), 2, "6.18");
+        new Report.Settings("lyp0000-", 3, 10, 3, 10, List.of("--pipeline", "inline"), 2, "6.18");
+    private static final List<Report.Metric<Report.SideResult>> ONE_STREAM = Report.switchMetrics(1, false);
 
     @Test
     void shouldTakeTheMedianOfAnOddAndAnEvenNumberOfValues()
@@ -25,7 +27,7 @@ class ReportTest
     @Test
     void shouldReportMediansOverRoundsWithRatiosWhereHigherIsBetter()
     {
-        final Report report = new Report(SETTINGS, List.of(Report.Section.ofSwitch("bridge", "two containers", LinuxBridge.LABEL, List.of(), List.of(
+        final Report report = new Report(SETTINGS, List.of(Report.Section.ofSwitch("bridge", "two containers", LinuxBridge.LABEL, List.of(), ONE_STREAM, List.of(
             round(1, 10.0, 5.0, "0.050", "0.100"),
             round(2, 20.0, 4.0, "0.060", "0.200"),
             round(3, 12.0, 6.0, "0.070", "0.140")))));
@@ -44,8 +46,10 @@ class ReportTest
     void shouldReportEachScenarioAgainstItsOwnPeer()
     {
         final Report report = new Report(SETTINGS, List.of(
-            Report.Section.ofSwitch("bridge", "two containers", LinuxBridge.LABEL, List.of(), List.of(round(1, 10.0, 5.0, "0.050", "0.100"))),
-            Report.Section.ofSwitch("nat", "to the outside", LinuxNat.LABEL, List.of("--uplink", "up0"), List.of(round(1, 8.0, 2.0, "0.080", "0.160")))));
+            Report.Section.ofSwitch("bridge", "two containers", LinuxBridge.LABEL, List.of(), ONE_STREAM,
+                List.of(round(1, 10.0, 5.0, "0.050", "0.100"))),
+            Report.Section.ofSwitch("nat", "to the outside", LinuxNat.LABEL, List.of("--uplink", "up0"), ONE_STREAM,
+                List.of(round(1, 8.0, 2.0, "0.080", "0.160")))));
 
         final String table = report.table();
         assertTrue(table.matches("(?s).*scenario bridge: two containers\\n\\S+\\s+Linux bridge\\s+Lanyard.*"), table);
@@ -65,11 +69,98 @@ class ReportTest
     void shouldShowTheChosenMetricsOfEachSideInTheRoundLines()
     {
         final Report report = new Report(SETTINGS, List.of(Report.Section.ofSwitch("bridge", "two containers", LinuxBridge.LABEL, List.of(),
-            List.of(round(1, 10.0, 5.0, "0.050", "0.100"), round(2, 20.0, 4.0, "0.060", "0.200")))));
+            ONE_STREAM, List.of(round(1, 10.0, 5.0, "0.050", "0.100"), round(2, 20.0, 4.0, "0.060", "0.200")))));
 
         final String table = report.table();
         assertTrue(table.contains("  bridge  1  Linux bridge  10.00 Gbit/s  p50 0.050 ms  p99 0.050 ms   Lanyard   " +
             "5.00 Gbit/s  p50 0.100 ms  p99 0.100 ms\n"), table);
+    }
+
+    @Test
+    void shouldReportParallelStreamsAndTheUdpRateBesideOneStreamWithTheirRatiosAndCommands()
+    {
+        final Report report = new Report(SETTINGS, List.of(Report.Section.ofSwitch("overlay", "two hosts", LinuxOverlay.LABEL, List.of(),
+            Report.switchMetrics(4, true), List.of(
+                overlayRound(1, 10.0, 20.0, 400_000, 5.0, 8.0, 100_000),
+                overlayRound(2, 12.0, 24.0, 500_000, 6.0, 6.0, 150_000),
+                overlayRound(3, 11.0, 22.0, 450_000, 4.0, 11.0, 90_000)))));
+
+        final String table = report.table();
+        assertTrue(table.matches("(?s).*\nTCP throughput \\(Gbit/s\\)\\s+11\\.00\\s+5\\.00\\s+0\\.45\n.*"), table);
+        assertTrue(table.matches("(?s).*\nTCP 4 streams \\(Gbit/s\\)\\s+22\\.00\\s+8\\.00\\s+0\\.36\n.*"), table);
+        assertTrue(table.matches("(?s).*\nUDP 64 B received \\(datagrams/s\\)\\s+450000\\s+100000\\s+0\\.22\n.*"), table);
+        assertTrue(table.matches("(?s).*\nUDP 64 B sent \\(datagrams/s\\)\\s+900000\\s+900000\\s*\n.*"), table);
+        // one line per run and side, under the first row it stands behind
+        assertTrue(table.contains("  commands:\n" +
+            "    Linux VXLAN, TCP throughput (Gbit/s): iperf3 -c 10.0.0.2 -P 1\n" +
+            "    Linux VXLAN, TCP 4 streams (Gbit/s): iperf3 -c 10.0.0.2 -P 4\n" +
+            "    Linux VXLAN, UDP 64 B received (datagrams/s): iperf3 -c 10.0.0.2 -u -l 64 -b 0\n" +
+            "    Lanyard, TCP throughput (Gbit/s): iperf3 -c 10.0.0.2 -P 1\n"), table);
+        assertFalse(table.contains("TCP retransmits: iperf3"), table);
+        assertTrue(table.contains("Lanyard   5.00 Gbit/s  -P 4 8.00 Gbit/s  udp64 100000/s  p50 "), table);
+
+        final List<Map<String, Object>> medians = medians(report, 0);
+        assertEquals(List.of("tcpGbps", "tcpRetransmits", "tcpParallelGbps", "tcpParallelRetransmits", "udp64ReceivedPerSecond",
+            "udp64SentPerSecond", "pingP50Ms"), medians.stream().map(m -> m.get("metric")).toList().subList(0, 7));
+        assertEquals(8.0 / 22.0, (Double)medians.get(2).get("ratio"), 1e-9);
+        assertEquals(Map.of("peer", "iperf3 -c 10.0.0.2 -P 4", "lanyard", "iperf3 -c 10.0.0.2 -P 4"), medians.get(2).get("commands"));
+        assertEquals(100_000.0 / 450_000.0, (Double)medians.get(4).get("ratio"), 1e-9);
+        assertEquals(null, medians.get(5).get("ratio"));
+        assertFalse(medians.get(6).containsKey("commands"), "ping has no iperf3 command: " + medians.get(6));
+    }
+
+    @Test
+    void shouldShowWhyInTheCellWhenEveryRoundOfASideGaveNoFigureAndCarryOnWithTheRest()
+    {
+        final Report report = new Report(SETTINGS, List.of(new Report.Section<>(OverlayInterop.NAME, "interop", "iperf3", OverlayInterop.PEER_LABEL,
+            OverlayInterop.LABEL, List.of(), OverlayInterop.METRICS, List.of(
+                interopRound(1, noConnection("-P", "1"), tcp(3.0, "-P", "1", "-R")),
+                interopRound(2, noConnection("-P", "1"), noConnection("-P", "1", "-R"))))));
+
+        final String table = report.table();
+        assertTrue(table.matches("(?s).*\n\\S+\\s+kernel-kernel\\s+Lanyard-kernel\\s+ratio\n.*"), table);
+        assertTrue(table.matches("(?s).*\nTCP out \\(Gbit/s\\)\\s+10\\.00\\s+no connection\\s*\n.*"), table);
+        assertTrue(table.matches("(?s).*\nTCP back, -R \\(Gbit/s\\)\\s+9\\.00\\s+3\\.00\\s+0\\.33\n.*"), table);
+        assertTrue(table.contains("  no figure: round 1, Lanyard-kernel, TCP out (Gbit/s): no connection: " +
+            "unable to connect to server: Connection timed out\n"), table);
+        assertTrue(table.contains("  no figure: round 2, Lanyard-kernel, TCP back, -R (Gbit/s): no connection: "), table);
+        assertFalse(table.contains("round 1, Lanyard-kernel, TCP back"), table);
+        assertFalse(table.contains("TCP out retransmits: no connection"), table);
+        assertTrue(table.contains("    Lanyard-kernel, TCP back, -R (Gbit/s): iperf3 -c 10.0.0.2 -P 1 -R\n"), table);
+        assertTrue(table.contains("  overlay-interop 2  kernel-kernel out 10.00 Gbit/s  back 9.00 Gbit/s   Lanyard-kernel " +
+            "no connection  no connection\n"), table);
+
+        final List<Map<String, Object>> medians = medians(report, 0);
+        assertEquals(null, medians.get(0).get("lanyard"));
+        assertEquals(null, medians.get(0).get("ratio"));
+        assertEquals(Map.of("lanyard", List.of("no connection: unable to connect to server: Connection timed out",
+            "no connection: unable to connect to server: Connection timed out")), medians.get(0).get("failures"));
+        assertEquals(3.0, (Double)medians.get(2).get("lanyard"), 1e-9);
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> firstRound = ((List<Map<String, Object>>)((List<Map<String, Object>>)report.json().get("scenarios")).get(0)
+            .get("perRound")).get(0);
+        assertEquals(Map.of("lanyard", Map.of("tcpOutGbps", "no connection: unable to connect to server: Connection timed out")),
+            firstRound.get("failures"));
+    }
+
+    private static Report.Round<Report.SideResult> overlayRound(final int number, final double kernelGbps, final double kernelParallelGbps,
+        final double kernelUdp, final double lanyardGbps, final double lanyardParallelGbps, final double lanyardUdp)
+    {
+        return new Report.Round<>(number, List.of(LinuxOverlay.LABEL, LanyardSide.LABEL),
+            new Report.SideResult(tcp(kernelGbps, "-P", "1"), tcp(kernelParallelGbps, "-P", "4"), udp(kernelUdp), ping("0.100")),
+            new Report.SideResult(tcp(lanyardGbps, "-P", "1"), tcp(lanyardParallelGbps, "-P", "4"), udp(lanyardUdp), ping("0.200")));
+    }
+
+    private static UdpRate.Result udp(final double received)
+    {
+        return new UdpRate.Result(received, 900_000, ToolRun.ok(command("-u", "-l", "64", "-b", "0")));
+    }
+
+    private static Report.Round<OverlayInterop.Side> interopRound(final int number, final TcpThroughput.Result lanyardOut,
+        final TcpThroughput.Result lanyardBack)
+    {
+        return new Report.Round<>(number, List.of(OverlayInterop.PEER_LABEL, OverlayInterop.LABEL),
+            new OverlayInterop.Side(tcp(10.0, "-P", "1"), tcp(9.0, "-P", "1", "-R")), new OverlayInterop.Side(lanyardOut, lanyardBack));
     }
 
     /** One side of a made-up scenario: what it measured, and a baseline only the peer has. */
@@ -86,7 +177,7 @@ class ReportTest
     void shouldTakeTheMedianOfPerRoundDifferencesAndLeaveAPeerOnlyValueOutOfLanyardsColumn()
     {
         final Report report = new Report(SETTINGS, List.of(new Report.Section<>("lookup", "names", "asked 10 times", "the peer",
-            List.of(), LOOKUP_METRICS, List.of(
+            LanyardSide.LABEL, List.of(), LOOKUP_METRICS, List.of(
                 lookupRound(1, 1.0, 1.5), // Lanyard adds 0.5
                 lookupRound(2, 2.0, 2.1), // 0.1
                 lookupRound(3, 1.2, 3.2))))); // 2.0
@@ -132,7 +223,31 @@ class ReportTest
 
     private static Report.SideResult side(final double gbps, final String rtt)
     {
+        return new Report.SideResult(tcp(gbps, "-P", "1"), null, null, ping(rtt));
+    }
+
+    private static PingLatency.Result ping(final String rtt)
+    {
         final String output = ("64 bytes from 10.42.0.2: icmp_seq=1 ttl=64 time=" + rtt + " ms\n").repeat(3);
-        return new Report.SideResult(new TcpThroughput.Result(gbps, 0), PingLatency.parse(output, 3));
+        return PingLatency.parse(output, 3);
+    }
+
+    /** A TCP run that gave its figure; its command line ends with {@code options}. */
+    private static TcpThroughput.Result tcp(final double gbps, final String... options)
+    {
+        return new TcpThroughput.Result(gbps, 0, ToolRun.ok(command(options)));
+    }
+
+    private static TcpThroughput.Result noConnection(final String... options)
+    {
+        return new TcpThroughput.Result(Double.NaN, 0, ToolRun.failed(command(options), ToolRun.NO_CONNECTION,
+            "unable to connect to server: Connection timed out"));
+    }
+
+    private static List<String> command(final String... options)
+    {
+        final List<String> command = new ArrayList<>(List.of("iperf3", "-c", "10.0.0.2"));
+        command.addAll(List.of(options));
+        return command;
     }
 }

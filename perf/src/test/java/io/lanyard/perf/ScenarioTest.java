@@ -2,6 +2,7 @@ package io.lanyard.perf;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.Arrays;
 import java.util.List;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
@@ -27,6 +28,23 @@ class ScenarioTest
     void shouldTakeAllForEveryScenario()
     {
         assertEquals(List.of(Scenario.BRIDGE, Scenario.NAT, Scenario.OVERLAY, Scenario.DNS), Scenario.parse(List.of("all")));
+    }
+
+    @Test
+    void shouldMeasureFourStreamsBesideOneOnlyOnTheOverlayUnlessStreamsAreAskedFor()
+    {
+        assertEquals(4, Scenario.OVERLAY.parallelStreams(null));
+        assertEquals(1, Scenario.BRIDGE.parallelStreams(null));
+        assertEquals(1, Scenario.NAT.parallelStreams(null));
+        assertEquals(8, Scenario.OVERLAY.parallelStreams(8));
+        assertEquals(2, Scenario.BRIDGE.parallelStreams(2));
+        assertEquals(1, Scenario.OVERLAY.parallelStreams(1));
+    }
+
+    @Test
+    void shouldMeasureTheUdpRateOnTheOverlayOnly()
+    {
+        assertEquals(List.of(Scenario.OVERLAY), Arrays.stream(Scenario.values()).filter(Scenario::measuresUdp).toList());
     }
 
     @Test

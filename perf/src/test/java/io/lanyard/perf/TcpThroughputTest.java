@@ -3,8 +3,7 @@ package io.lanyard.perf;
 import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertNull;
-import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class TcpThroughputTest
@@ -18,40 +17,49 @@ class TcpThroughputTest
                      "sum_received": {"bits_per_second": 9.5e9}}}
             """;
 
-        final TcpThroughput.Result result = TcpThroughput.parse(json);
+        final TcpThroughput.Result result = TcpThroughput.of(Iperf3Output.exited(json));
 
         assertEquals(9.5, result.gbps(), 1e-9);
         assertEquals(17, result.retransmits());
+        assertFalse(result.run().isFailed());
     }
 
     @Test
-    void shouldFailWithIperfsOwnErrorMessage()
+    void shouldSumWhatTheReceiverGotOverParallelStreams()
     {
-        final PerfException error = assertThrows(PerfException.class,
-            () -> TcpThroughput.parse("{\"start\": {}, \"error\": \"unable to connect to server: Connection refused\"}"));
+        // -P 4: four streams of ~3.93 Gbit/s each at the receiver; the sender's sum was 15.90
+        final TcpThroughput.Result result = TcpThroughput.of(Iperf3Output.exited(Iperf3Output.read("tcp-4-streams")));
 
-        assertTrue(error.getMessage().contains("Connection refused"), error.getMessage());
+        assertEquals(15.714792498308653, result.gbps(), 1e-9);
+        assertEquals(4, result.retransmits());
     }
 
     @Test
-    void shouldFailOnOutputThatIsNotJson()
+    void shouldTakeTheClientsOwnRateWhenTheServerSends()
     {
-        assertThrows(PerfException.class, () -> TcpThroughput.parse("iperf3: error - unable to connect"));
+        // -R: the client is the receiver; the sender's (the server's) sum was 15.40
+        final TcpThroughput.Result result = TcpThroughput.of(Iperf3Output.exited(Iperf3Output.read("tcp-reverse")));
+
+        assertEquals(15.416182248646078, result.gbps(), 1e-9);
     }
 
     @Test
-    void shouldTakeTheClientAddressOfTheLastConnectionInTheServersLog()
+    void shouldGiveNoFigureForARunThatCouldNotConnect()
     {
-        final String log = """
-            Server listening on 5201 (test #1)
-            Accepted connection from 172.17.0.2, port 33058
-            [  5] local 198.51.100.1 port 5201 connected to 172.17.0.2 port 33068
-            Server listening on 5201 (test #2)
-            Accepted connection from ::ffff:198.51.100.2, port 40112
-            [  5] local 198.51.100.1 port 5201 connected to 198.51.100.2 port 40114
-            """;
+        final TcpThroughput.Result result = TcpThroughput.of(Iperf3Output.exited(Iperf3Output.read("connect-timeout")));
 
-        assertEquals("198.51.100.2", TcpThroughput.lastClientAddress(log));
-        assertNull(TcpThroughput.lastClientAddress("Server listening on 5201 (test #1)\n"));
+        assertTrue(Double.isNaN(result.gbps()));
+        assertEquals(ToolRun.NO_CONNECTION, result.run().failure());
+    }
+
+    @Test
+    void shouldGiveNoFigureForAReportWithoutTheReceiversRate()
+    {
+        final TcpThroughput.Result result =
+            TcpThroughput.of(Iperf3Output.exited("{\"start\": {}, \"end\": {\"sum_sent\": {\"bits_per_second\": 1e9}}}"));
+
+        assertTrue(Double.isNaN(result.gbps()));
+        assertEquals("failed: the report has no end.sum_received.bits_per_second", result.run().describeFailure());
+        assertEquals(Iperf3Output.COMMAND, result.run().command());
     }
 }

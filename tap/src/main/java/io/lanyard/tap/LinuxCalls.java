@@ -76,6 +76,12 @@ public interface LinuxCalls
     @ssize_t long sendto(int fd, @u_int64_t long address, @size_t long length, int flags,
         Pointer destinationAddress, int addressLength);
 
+    /** {@code message} is the address of a {@code struct msghdr} the caller keeps in native memory. */
+    @ssize_t long sendmsg(int fd, @u_int64_t long message, int flags);
+
+    /** {@code message} is the address of a {@code struct msghdr} the caller keeps in native memory. */
+    @ssize_t long recvmsg(int fd, @u_int64_t long message, int flags);
+
     String strerror(int errno);
 
     static int errno()

@@ -15,11 +15,12 @@ import java.util.concurrent.atomic.AtomicBoolean;
  * DF set ({@code IP_PMTUDISC_DO}), as RFC 7348 asks of VTEPs: an inner frame too big for the
  * path is refused (EMSGSIZE) rather than fragmented.
  *
- * <p>{@link #bind} also opens a {@link RawIpSocket} in the same namespace, {@link #rawSender()}:
- * VXLAN sends whole outer IPv4 packets through it, so that each inner flow can have its own UDP
- * source port (RFC 7348, section 5), while this socket stays bound to receive (and so that the
- * kernel does not answer the peers' datagrams with ICMP port unreachable). Closing this socket
- * closes both.
+ * <p>{@link #bind} also binds {@link #senders()} in the same namespace: send-only sockets on
+ * {@value #SENDERS} source ports of the dynamic range, through which VXLAN sends, so that each
+ * inner flow keeps its own UDP source port (RFC 7348, section 5) and a train of datagrams can
+ * leave in one UDP GSO send, while this socket stays bound to receive (and so that the kernel
+ * does not answer the peers' datagrams with ICMP port unreachable). Closing this socket closes
+ * them too.
  *
  * <p>Not thread-safe for reads (one reader, the I/O thread, owns the source-address scratch);
  * writes use their own scratch and belong to one writer, the transmit stage.
@@ -40,38 +41,66 @@ public final class UdpSocket implements AutoCloseable
     private static final int SO_SNDBUFFORCE = 32;
     private static final int BUFFER_BYTES = 4 * 1024 * 1024;
     private static final int SOCKADDR_IN_LENGTH = 16;
+    private static final int SOL_UDP = 17;
+    private static final int UDP_GRO = 104;
+    private static final int MSG_NAME = 0;
+    private static final int MSG_NAMELEN = 8;
+    private static final int MSG_IOV = 16;
+    private static final int MSG_IOVLEN = 24;
+    private static final int MSG_CONTROL = 32;
+    private static final int MSG_CONTROLLEN = 40;
+    private static final int MSG_FLAGS = 48;
+    private static final int SOCKADDR = 64;
+    private static final int IOVEC = 80;
+    private static final int CONTROL = 96;
+    private static final int CONTROL_LENGTH = 64;
+    private static final int CMSG_HEADER_LENGTH = 16;
+    private static final int MESSAGE_LENGTH = CONTROL + CONTROL_LENGTH;
+    /** How many source ports VXLAN sends from, and their range (RFC 7348's choice: the dynamic ports). */
+    public static final int SENDERS = 32;
+    public static final int FIRST_SENDER_PORT = 49_152;
+    public static final int LAST_SENDER_PORT = 65_535;
 
     private final int fd;
     private final int address;
     private final int port;
-    private final RawIpSocket rawSender;
+    private final UdpSenders senders;
     private final AtomicBoolean closed = new AtomicBoolean();
-    /** Kept reachable: the kernel writes the source address here by address. */
-    private final ByteBuffer receiveScratch = BufferUtil.allocateDirectAligned(64, 64);
-    private final UnsafeBuffer receiveView = new UnsafeBuffer(receiveScratch);
+    /**
+     * Kept reachable: the kernel reads the message header and the iovec and writes the source
+     * address and the control messages here, by address.
+     *
+     * <pre>
+     * 0 msghdr (56) | 64 sockaddr_in (16) | 80 iovec (16) | 96 control (64)
+     * </pre>
+     */
+    private final UnsafeBuffer message = new UnsafeBuffer(BufferUtil.allocateDirectAligned(MESSAGE_LENGTH, 64));
     private final ByteBuffer sendScratch = BufferUtil.allocateDirectAligned(64, 64);
     private final UnsafeBuffer sendView = new UnsafeBuffer(sendScratch);
-    private final Pointer receiveAddress = Pointer.wrap(LinuxCalls.RUNTIME, receiveView.addressOffset());
-    private final Pointer receiveAddressLength = Pointer.wrap(LinuxCalls.RUNTIME, receiveView.addressOffset() + SOCKADDR_IN_LENGTH);
     private final Pointer sendAddress = Pointer.wrap(LinuxCalls.RUNTIME, sendView.addressOffset());
     private int lastSourceAddress;
     private int lastSourcePort;
+    private int lastSegmentSize;
 
-    private UdpSocket(final int fd, final int address, final int port, final RawIpSocket rawSender)
+    private UdpSocket(final int fd, final int address, final int port, final UdpSenders senders)
     {
         this.fd = fd;
         this.address = address;
         this.port = port;
-        this.rawSender = rawSender;
+        this.senders = senders;
         sendView.putShort(0, (short)AF_INET, ByteOrder.nativeOrder());
+        message.putLong(MSG_NAME, message.addressOffset() + SOCKADDR);
+        message.putLong(MSG_IOV, message.addressOffset() + IOVEC);
+        message.putLong(MSG_IOVLEN, 1);
+        message.putLong(MSG_CONTROL, message.addressOffset() + CONTROL);
     }
 
     /**
      * Binds {@code address:port} (address 0 for all) in the calling thread's network namespace
-     * and opens the {@link #rawSender()} there.
+     * and binds the {@link #senders()} there.
      *
      * @throws LinuxException naming the address and the reason (e.g. in use, not local, no
-     *     {@code CAP_NET_RAW} for the raw sender).
+     *     free ports left for the senders).
      */
     public static UdpSocket bind(final int address, final int port)
     {
@@ -87,6 +116,8 @@ public final class UdpSocket implements AutoCloseable
         {
             setOption(fd, LinuxCalls.SOL_SOCKET, SO_REUSEADDR, 1, what + ": SO_REUSEADDR");
             setOption(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO, what + ": IP_MTU_DISCOVER");
+            // trains of datagrams in one read where the kernel kept them together; a kernel without it reads one at a time
+            libc.setsockopt(fd, SOL_UDP, UDP_GRO, nativeInt(1), Integer.BYTES);
             if (libc.setsockopt(fd, LinuxCalls.SOL_SOCKET, SO_RCVBUFFORCE, nativeInt(BUFFER_BYTES), Integer.BYTES) < 0)
             {
                 setOption(fd, LinuxCalls.SOL_SOCKET, SO_RCVBUF, BUFFER_BYTES, what + ": SO_RCVBUF");
@@ -102,16 +133,16 @@ public final class UdpSocket implements AutoCloseable
             {
                 throw LinuxException.lastError(what + ": bind");
             }
-            final RawIpSocket rawSender;
+            final UdpSenders senders;
             try
             {
-                rawSender = RawIpSocket.open();
+                senders = UdpSenders.bind(address, SENDERS, FIRST_SENDER_PORT, LAST_SENDER_PORT);
             }
             catch (final LinuxException ex)
             {
                 throw new LinuxException(what + ": " + ex.getMessage(), ex.errno());
             }
-            return new UdpSocket(fd, address, port, rawSender);
+            return new UdpSocket(fd, address, port, senders);
         }
         catch (final RuntimeException ex)
         {
@@ -135,34 +166,71 @@ public final class UdpSocket implements AutoCloseable
         return port;
     }
 
-    /** The raw IPv4 socket opened beside this one, in the same namespace: for sending whole outer packets. */
-    public RawIpSocket rawSender()
+    /** The send-only sockets bound beside this one, in the same namespace, one per source port. */
+    public UdpSenders senders()
     {
-        return rawSender;
+        return senders;
     }
 
     /**
-     * Receives one datagram into native memory; its sender is then {@link #lastSourceAddress()}:
-     * {@link #lastSourcePort()}.
+     * Receives one datagram into native memory, or a train of them: the socket asks for UDP GRO,
+     * so datagrams of one flow that the kernel kept together (a peer's UDP GSO send that crossed
+     * a veth whole, or a NIC's GRO) arrive in one read, back to back, each
+     * {@link #lastSegmentSize()} bytes long but the last. The sender is then
+     * {@link #lastSourceAddress()}:{@link #lastSourcePort()}.
      *
-     * @return its length (0 for an empty datagram), -EAGAIN when nothing waits, -EMSGSIZE when it
-     *         did not fit (dropped), or another -errno.
+     * @return the bytes read (0 for an empty datagram), -EAGAIN when nothing waits, -EMSGSIZE when
+     *         it did not fit (dropped), or another -errno.
      */
     public int receive(final long destination, final int capacity)
     {
-        receiveView.putInt(SOCKADDR_IN_LENGTH, SOCKADDR_IN_LENGTH, ByteOrder.nativeOrder());
-        final long n = LinuxCalls.LIBC.recvfrom(fd, destination, capacity, LinuxCalls.MSG_TRUNC, receiveAddress, receiveAddressLength);
+        message.putInt(MSG_NAMELEN, SOCKADDR_IN_LENGTH);
+        message.putLong(IOVEC, destination);
+        message.putLong(IOVEC + Long.BYTES, capacity);
+        message.putLong(MSG_CONTROLLEN, CONTROL_LENGTH);
+        message.putInt(MSG_FLAGS, 0);
+        final long n = LinuxCalls.LIBC.recvmsg(fd, message.addressOffset(), LinuxCalls.MSG_TRUNC);
         if (n < 0)
         {
             return -LinuxCalls.errno();
         }
-        lastSourcePort = receiveView.getShort(2, ByteOrder.BIG_ENDIAN) & 0xFFFF;
-        lastSourceAddress = receiveView.getInt(4, ByteOrder.BIG_ENDIAN);
+        lastSourcePort = message.getShort(SOCKADDR + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF;
+        lastSourceAddress = message.getInt(SOCKADDR + 4, ByteOrder.BIG_ENDIAN);
+        lastSegmentSize = segmentSize(message.getLong(MSG_CONTROLLEN));
         if (n > capacity)
         {
             return -LinuxCalls.EMSGSIZE;
         }
         return (int)n;
+    }
+
+    /**
+     * The size of each datagram of the train the last {@link #receive} read (the last may be
+     * shorter), or 0 when it read a single datagram.
+     */
+    public int lastSegmentSize()
+    {
+        return lastSegmentSize;
+    }
+
+    /** The UDP_GRO control message's segment size, if the kernel wrote one. */
+    private int segmentSize(final long controlLength)
+    {
+        int at = 0;
+        while (at + CMSG_HEADER_LENGTH <= controlLength)
+        {
+            final long length = message.getLong(CONTROL + at);
+            if (length < CMSG_HEADER_LENGTH)
+            {
+                return 0;
+            }
+            if (message.getInt(CONTROL + at + 8) == SOL_UDP && message.getInt(CONTROL + at + 12) == UDP_GRO)
+            {
+                return message.getInt(CONTROL + at + CMSG_HEADER_LENGTH);
+            }
+            at += (int)((length + 7) & ~7L);
+        }
+        return 0;
     }
 
     public int lastSourceAddress()
@@ -195,7 +263,7 @@ public final class UdpSocket implements AutoCloseable
         if (closed.compareAndSet(false, true))
         {
             LinuxCalls.LIBC.close(fd);
-            rawSender.close();
+            senders.close();
         }
     }
 

@@ -100,6 +100,8 @@ class OverlayE2E
         Thread.sleep(1000);
         final String iperf = a.cli("exec", "c1", "--", "iperf3", "-c", "10.0.0.3", "-t", "2").ok().out();
         assertTrue(iperf.contains("receiver"), iperf);
+        // c1's TAP hands over 64 KB segments; host 1 cuts them into a train per send, host 2 reads trains and joins them again
+        assertTrue(b.dataplaneCounter("vxlan_rx_joined") > 100, "segments joined on host 2: " + b.dataplaneCounter("vxlan_rx_joined"));
         tcpdump.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
         tcpdump.destroyForcibly();
         final String packets = Files.readString(capture, StandardCharsets.UTF_8);

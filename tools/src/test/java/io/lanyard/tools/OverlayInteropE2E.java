@@ -6,12 +6,15 @@ import io.lanyard.testkit.Privileges;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -63,7 +66,7 @@ class OverlayInteropE2E
     @BeforeEach
     void setUp()
     {
-        Privileges.requireNetAdmin("ip", "bridge", "ping", "nsenter", "tcpdump", "etcd", "bash", "python3");
+        Privileges.requireNetAdmin("ip", "bridge", "ping", "nsenter", "tcpdump", "etcd", "bash", "python3", "iperf3", "ethtool", "nstat");
         testbed = new OverlayTestbed("oi");
     }
 
@@ -150,6 +153,113 @@ class OverlayInteropE2E
         {
             assertEquals(0, a.dataplaneCounter(counter), counter + ": the kernel sends nothing Lanyard refuses");
         }
+    }
+
+    /**
+     * TCP and UDP both ways between c1 and kc behind the kernel VTEP. With its underlay's transmit
+     * offload on (the default on a veth, as on a virtio NIC between VMs) the kernel sends its inner
+     * segments with a partial checksum, which Lanyard must pass on as such; with it off they come
+     * complete. Either way nothing arrives with a bad checksum on either side.
+     */
+    @ParameterizedTest(name = "kernel underlay tx offload {0}")
+    @ValueSource(strings = {"on", "off"})
+    void shouldCarryTcpAndUdpBothWaysWithAKernelVtep(final String txOffload) throws Exception
+    {
+        final LanyardHost a = testbed.addHost(1);
+        a.cli("network", "create", "--driver", "overlay", "--subnet", "10.99.0.0/24",
+            "--opt", "com.lanyard.overlay.static_peers=" + KERNEL_HOST,
+            "--opt", "com.docker.network.driver.overlay.vxlanid_list=5001", "ki").ok();
+        a.cli("run", "-d", "--net=ki", "--name", "c1", "--", "iperf3", "-s").ok();
+        final String c1 = address(a, "ki", "c1");
+        final String kernelContainer = addKernelHost(5001);
+        testbed.underlay.exec(testbed.underlay.prefix() + "kv", "ethtool", "-K", "eth0", "tx", txOffload).assertOk();
+        final Path serverLog = Files.createTempFile(testbed.underlay.prefix(), ".txt");
+        try
+        {
+            testbed.underlay.spawn(kernelContainer, serverLog, "iperf3", "-s");
+            assertTrue(LanyardHost.eventually(CONVERGE, () -> a.cli("exec", "c1", "--", "ping", "-c", "1", "-W", "1", KERNEL_CONTAINER).status() == 0),
+                "c1 pings kc:\n" + a.log());
+            final Map<String, Long> c1Before = checksumErrors(a.inSandbox("c1", "nstat", "-asz").output());
+            final Map<String, Long> kcBefore = checksumErrors(testbed.underlay.exec(kernelContainer, "nstat", "-asz").output());
+
+            for (final String direction : List.of("", "-R"))
+            {
+                final String tcp = a.cli(iperfFromC1(direction, "-t", "2")).ok().out();
+                assertTrue(bitsPerSecond(tcp) > 10_000_000, "TCP c1 → kc " + direction + " (tx offload " + txOffload + "):\n" + tcp);
+                final String udp = a.cli(iperfFromC1(direction, "-u", "-b", "100M", "-l", "1200", "-t", "2")).ok().out();
+                assertTrue(receivedShare(udp) > 0.5, "UDP c1 → kc " + direction + " (tx offload " + txOffload + "):\n" + udp);
+            }
+            final String fromKernel = testbed.underlay.exec(kernelContainer, "iperf3", "-c", c1, "-t", "2", "--connect-timeout", "3000").assertOk().output();
+            assertTrue(bitsPerSecond(fromKernel) > 10_000_000, "TCP kc → c1, started by kc:\n" + fromKernel);
+
+            final long partial = a.dataplaneCounter("vxlan_rx_partial_checksum");
+            if (txOffload.equals("on"))
+            {
+                assertTrue(partial > 100, "the kernel left its inner checksums partial, and Lanyard saw it: " + partial);
+            }
+            else
+            {
+                assertEquals(0, partial, "with its offload off the kernel sends complete checksums");
+            }
+            assertEquals(c1Before, checksumErrors(a.inSandbox("c1", "nstat", "-asz").output()), "no checksum errors in c1");
+            assertEquals(kcBefore, checksumErrors(testbed.underlay.exec(kernelContainer, "nstat", "-asz").output()), "no checksum errors in kc");
+        }
+        finally
+        {
+            Files.deleteIfExists(serverLog);
+        }
+    }
+
+    private static String[] iperfFromC1(final String direction, final String... options)
+    {
+        final List<String> command = new ArrayList<>(List.of("exec", "c1", "--", "iperf3", "-c", KERNEL_CONTAINER, "--connect-timeout", "3000"));
+        if (!direction.isEmpty())
+        {
+            command.add(direction);
+        }
+        command.addAll(List.of(options));
+        return command.toArray(String[]::new);
+    }
+
+    /** The receiver's rate from iperf3's summary. */
+    private static double bitsPerSecond(final String iperf)
+    {
+        final Matcher matcher = Pattern.compile("([\\d.]+) ([KMG]?)bits/sec.*receiver").matcher(iperf);
+        if (!matcher.find())
+        {
+            return 0;
+        }
+        final double scale = switch (matcher.group(2))
+        {
+            case "K" -> 1e3;
+            case "M" -> 1e6;
+            case "G" -> 1e9;
+            default -> 1;
+        };
+        return Double.parseDouble(matcher.group(1)) * scale;
+    }
+
+    /** The share of UDP datagrams the receiver got, from iperf3's "lost/total (percent)" receiver line. */
+    private static double receivedShare(final String iperf)
+    {
+        final Matcher matcher = Pattern.compile("(\\d+)/(\\d+) \\(([\\d.e+-]+)%\\)\\s+receiver").matcher(iperf);
+        if (!matcher.find() || Long.parseLong(matcher.group(2)) == 0)
+        {
+            return 0;
+        }
+        return 1 - Double.parseDouble(matcher.group(3)) / 100;
+    }
+
+    /** TcpInCsumErrors, UdpInCsumErrors and IpInHdrErrors from {@code nstat -asz}. */
+    private static Map<String, Long> checksumErrors(final String nstat)
+    {
+        final Map<String, Long> errors = new LinkedHashMap<>();
+        for (final String counter : List.of("TcpInCsumErrors", "UdpInCsumErrors", "IpInHdrErrors"))
+        {
+            final Matcher matcher = Pattern.compile("^" + counter + "\\s+(\\d+)", Pattern.MULTILINE).matcher(nstat);
+            errors.put(counter, matcher.find() ? Long.parseLong(matcher.group(1)) : 0L);
+        }
+        return errors;
     }
 
     @Test

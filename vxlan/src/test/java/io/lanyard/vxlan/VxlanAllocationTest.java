@@ -1,6 +1,7 @@
 package io.lanyard.vxlan;
 
 import io.lanyard.forwarding.testkit.FrameBuilder;
+import io.lanyard.forwarding.wire.VirtioNetHeader;
 import org.agrona.concurrent.UnsafeBuffer;
 import org.junit.jupiter.api.Test;
 
@@ -37,8 +38,15 @@ class VxlanAllocationTest
     private final UnsafeBuffer inner = new UnsafeBuffer(new byte[2048]);
     private final UnsafeBuffer arpSlot = new UnsafeBuffer(new byte[128]);
     private final UnsafeBuffer outer = new UnsafeBuffer(new byte[64]);
-    private final VxlanEncapTemplate template = new VxlanEncapTemplate(HOST_C, VxlanHeader.DEFAULT_PORT);
+    private final TcpSegmenter segmenter = new TcpSegmenter();
+    private final UnsafeBuffer arena = new UnsafeBuffer(new byte[TcpSegmenter.MAX_SEGMENTS * TcpSegmenter.HEADER_SLOT]);
+    private final UnsafeBuffer gsoSlot = new UnsafeBuffer(new byte[16 * 1024]);
+    private final VirtioNetHeader gsoHeader = new VirtioNetHeader().wrap(gsoSlot, HEADROOM - VirtioNetHeader.LENGTH);
+    private final UnsafeBuffer partialSlot = new UnsafeBuffer(new byte[2048]);
+    private final VirtioNetHeader partialHeader = new VirtioNetHeader().wrap(partialSlot, HEADROOM - VirtioNetHeader.LENGTH);
     private int innerLength;
+    private int gsoLength;
+    private int partialLength;
     private long now = T0;
     private long sink;
 
@@ -49,6 +57,14 @@ class VxlanAllocationTest
         table.setStaticPeers(OVERLAY, new int[] {KERNEL_K});
         table.addEndpoint(OVERLAY, MAC_2, 0x0A00_0002, HOST_B);
         innerLength = FrameBuilder.tcp(0x0A00_0005, 40000, 0x0A00_0002, 80, 0).ethernet(MAC_5, MAC_2).writeTo(inner, HEADROOM);
+        final byte[] gso = FrameBuilder.tcp(0x0A00_0005, 40000, 0x0A00_0002, 80, FrameBuilder.ACK).ethernet(MAC_5, MAC_2)
+            .payload(14_000).gso(FrameBuilder.VIRTIO_GSO_TCPV4, 1398).slot().bytes();
+        gsoSlot.putBytes(HEADROOM - VirtioNetHeader.LENGTH, gso);
+        gsoLength = gso.length - VirtioNetHeader.LENGTH;
+        final byte[] partial = FrameBuilder.udp(0x0A00_0005, 40000, 0x0A00_0002, 53).ethernet(MAC_5, MAC_2)
+            .payload(100).partialChecksum().slot().bytes();
+        partialSlot.putBytes(HEADROOM - VirtioNetHeader.LENGTH, partial);
+        partialLength = partial.length - VirtioNetHeader.LENGTH;
 
         run(WARM_UP);
         final com.sun.management.ThreadMXBean threads = (com.sun.management.ThreadMXBean)ManagementFactory.getThreadMXBean();
@@ -86,9 +102,10 @@ class VxlanAllocationTest
 
             inner.putShort(HEADROOM + 14 + 20, (short)i);
             final int sourcePort = VxlanSourcePort.of(inner, HEADROOM, innerLength);
-            template.write(outer, 2, innerLength, 4096 + (i & 0xFF), sourcePort);
-            VxlanEncapTemplate.destination(outer, 2, (i & 1) == 0 ? HOST_B : KERNEL_K);
-            sink += sourcePort + outer.getInt(2 + 16);
+            sink += sourcePort;
+            sink += segmenter.segment(gsoSlot, HEADROOM, gsoLength, gsoHeader, 4096 + (i & 0xFF), arena);
+            partialHeader.clear();
+            sink += InnerChecksum.markIfPartial(partialSlot, HEADROOM, partialLength, partialHeader) ? 1 : 0;
 
             arpSlot.putBytes(10, ARP_REQUEST);
             sink += proxyArp.answer(OVERLAY, arpSlot, 10, ARP_REQUEST.length);

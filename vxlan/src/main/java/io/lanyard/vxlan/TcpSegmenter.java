@@ -1,0 +1,236 @@
+package io.lanyard.vxlan;
+
+import io.lanyard.forwarding.wire.EthernetFrame;
+import io.lanyard.forwarding.wire.InternetChecksum;
+import io.lanyard.forwarding.wire.Ipv4Header;
+import io.lanyard.forwarding.wire.VirtioNetHeader;
+import org.agrona.DirectBuffer;
+import org.agrona.MutableDirectBuffer;
+
+import static java.nio.ByteOrder.BIG_ENDIAN;
+
+/**
+ * Cuts a TCP segmentation-offload frame (a virtio header with {@code GSO_TCPV4} or
+ * {@code GSO_TCPV6}: one TCP segment of up to 64 KB that the sender's kernel left for its
+ * "device" to split) into the frames a wire carries, each behind its own VXLAN header, as a NIC
+ * with TSO would: the headers of every segment are written into an arena, and the payloads stay
+ * where they are, to be gathered by the send ({@code sendmsg} with one iovec for a header and one
+ * for a payload).
+ *
+ * <pre>
+ * arena, segment i at i × HEADER_SLOT:  | VXLAN (8) | Ethernet | IPv4/IPv6 | TCP (options kept) |
+ * frame:                                 | Ethernet | IP | TCP | payload 0 | payload 1 | ... | payload n-1 |
+ * </pre>
+ *
+ * Segment i carries {@code gso_size} bytes of payload (the last one the rest), its IPv4 total
+ * length (or IPv6 payload length), IPv4 identification the first one's plus i and a fresh header
+ * checksum, a sequence number advanced by the bytes before it, FIN and PSH only on the last
+ * segment and CWR only on the first (as the kernel's own segmentation does), and a complete
+ * TCP checksum computed in software: no step after this one can finish it. Every datagram but
+ * the last is {@link #datagramLength()} bytes long, so the train can leave as one UDP GSO send.
+ *
+ * <p>Not thread-safe; the results describe the last {@link #segment} call.
+ */
+public final class TcpSegmenter
+{
+    /** Room for a VXLAN header, an Ethernet header, IPv4 with options (60) and TCP with options (60). */
+    public static final int HEADER_SLOT = 192;
+    /** More segments than this (a tiny MSS on a large frame) are refused rather than sent. */
+    public static final int MAX_SEGMENTS = 512;
+
+    private static final int ETHERTYPE_IPV4 = 0x0800;
+    private static final int ETHERTYPE_IPV6 = 0x86DD;
+    private static final int IPV6_HEADER_LENGTH = 40;
+    private static final int TCP_SEQUENCE_OFFSET = 4;
+    private static final int TCP_DATA_OFFSET = 12;
+    private static final int TCP_FLAGS_OFFSET = 13;
+    private static final int TCP_CHECKSUM_OFFSET = 16;
+    private static final int TCP_MIN_LENGTH = 20;
+    private static final int FLAG_FIN = 0x01;
+    private static final int FLAG_PSH = 0x08;
+    private static final int FLAG_CWR = 0x80;
+
+    private int segments;
+    private int headerLength;
+    private int payloadOffset;
+    private int payloadEnd;
+    private int segmentSize;
+
+    /**
+     * Writes the headers of each segment of the frame at {@code offset} into {@code arena}.
+     *
+     * @param header the frame's virtio header (its GSO type and size are used; the checksum
+     *               fields are not trusted: the headers are read from the frame itself).
+     * @return how many segments, or -1 when the frame is not a TCP segmentation-offload frame
+     *         this can cut (another GSO type, malformed or inconsistent headers, a segment size of
+     *         0, more than {@link #MAX_SEGMENTS} segments, or headers too long for a slot).
+     */
+    public int segment(
+        final MutableDirectBuffer buffer, final int offset, final int length, final VirtioNetHeader header, final int vni,
+        final MutableDirectBuffer arena)
+    {
+        segments = 0;
+        final int gsoType = header.gsoType() & ~VirtioNetHeader.GSO_ECN;
+        segmentSize = header.gsoSize();
+        if ((gsoType != VirtioNetHeader.GSO_TCPV4 && gsoType != VirtioNetHeader.GSO_TCPV6) || segmentSize == 0 ||
+            length < EthernetFrame.HEADER_LENGTH + Ipv4Header.MIN_LENGTH)
+        {
+            return -1;
+        }
+        final int etherType = buffer.getShort(offset + 12, BIG_ENDIAN) & 0xFFFF;
+        final int ip = offset + EthernetFrame.HEADER_LENGTH;
+        final boolean v4 = gsoType == VirtioNetHeader.GSO_TCPV4;
+        final int ipHeaderLength;
+        final int packetEnd;
+        if (v4)
+        {
+            final int versionIhl = buffer.getByte(ip) & 0xFF;
+            ipHeaderLength = (versionIhl & 0xF) * 4;
+            final int totalLength = buffer.getShort(ip + Ipv4Header.TOTAL_LENGTH_OFFSET, BIG_ENDIAN) & 0xFFFF;
+            if (etherType != ETHERTYPE_IPV4 || (versionIhl >>> 4) != 4 || ipHeaderLength < Ipv4Header.MIN_LENGTH ||
+                (buffer.getByte(ip + Ipv4Header.PROTOCOL_OFFSET) & 0xFF) != Ipv4Header.PROTOCOL_TCP ||
+                (buffer.getShort(ip + Ipv4Header.FLAGS_FRAGMENT_OFFSET, BIG_ENDIAN) &
+                    (Ipv4Header.FLAG_MORE_FRAGMENTS | Ipv4Header.FRAGMENT_OFFSET_MASK)) != 0)
+            {
+                return -1;
+            }
+            packetEnd = ip + totalLength;
+        }
+        else
+        {
+            ipHeaderLength = IPV6_HEADER_LENGTH;
+            if (etherType != ETHERTYPE_IPV6 || length < EthernetFrame.HEADER_LENGTH + IPV6_HEADER_LENGTH ||
+                (buffer.getByte(ip) & 0xF0) != 0x60 || (buffer.getByte(ip + 6) & 0xFF) != Ipv4Header.PROTOCOL_TCP)
+            {
+                return -1;
+            }
+            packetEnd = ip + IPV6_HEADER_LENGTH + (buffer.getShort(ip + 4, BIG_ENDIAN) & 0xFFFF);
+        }
+        final int tcp = ip + ipHeaderLength;
+        if (tcp + TCP_MIN_LENGTH > offset + length || packetEnd > offset + length)
+        {
+            return -1;
+        }
+        final int tcpHeaderLength = ((buffer.getByte(tcp + TCP_DATA_OFFSET) & 0xFF) >>> 4) * 4;
+        payloadOffset = tcp + tcpHeaderLength;
+        payloadEnd = packetEnd;
+        headerLength = payloadOffset - offset;
+        if (tcpHeaderLength < TCP_MIN_LENGTH || payloadOffset > payloadEnd || VxlanHeader.LENGTH + headerLength > HEADER_SLOT)
+        {
+            return -1;
+        }
+        final int payload = payloadEnd - payloadOffset;
+        final int count = payload == 0 ? 1 : (payload + segmentSize - 1) / segmentSize;
+        if (count > MAX_SEGMENTS || count * HEADER_SLOT > arena.capacity())
+        {
+            return -1;
+        }
+
+        final long sequence = buffer.getInt(tcp + TCP_SEQUENCE_OFFSET, BIG_ENDIAN) & 0xFFFF_FFFFL;
+        final int flags = buffer.getByte(tcp + TCP_FLAGS_OFFSET) & 0xFF;
+        final int identification = v4 ? buffer.getShort(ip + Ipv4Header.IDENTIFICATION_OFFSET, BIG_ENDIAN) & 0xFFFF : 0;
+        // the pseudo-header without its length: addresses and protocol
+        final long addresses = v4 ? sumWords(buffer, ip + Ipv4Header.SOURCE_OFFSET, 8) : sumWords(buffer, ip + 8, 32);
+        final int ipInArena = VxlanHeader.LENGTH + EthernetFrame.HEADER_LENGTH;
+        final int tcpInArena = ipInArena + ipHeaderLength;
+        for (int i = 0; i < count; i++)
+        {
+            final int at = i * HEADER_SLOT;
+            final int from = payloadOffset + i * segmentSize;
+            final int size = Math.min(segmentSize, payloadEnd - from);
+            arena.putInt(at, VxlanHeader.FLAG_I << 24, BIG_ENDIAN);
+            arena.putInt(at + VxlanHeader.VNI_OFFSET, vni << 8, BIG_ENDIAN);
+            arena.putBytes(at + VxlanHeader.LENGTH, buffer, offset, headerLength);
+
+            final int tcpLength = tcpHeaderLength + size;
+            if (v4)
+            {
+                final int ipAt = at + ipInArena;
+                arena.putShort(ipAt + Ipv4Header.TOTAL_LENGTH_OFFSET, (short)(ipHeaderLength + tcpLength), BIG_ENDIAN);
+                arena.putShort(ipAt + Ipv4Header.IDENTIFICATION_OFFSET, (short)(identification + i), BIG_ENDIAN);
+                arena.putShort(ipAt + Ipv4Header.CHECKSUM_OFFSET, (short)0);
+                arena.putShort(ipAt + Ipv4Header.CHECKSUM_OFFSET, (short)InternetChecksum.compute(arena, ipAt, ipHeaderLength), BIG_ENDIAN);
+            }
+            else
+            {
+                arena.putShort(at + ipInArena + 4, (short)tcpLength, BIG_ENDIAN);
+            }
+
+            final int tcpAt = at + tcpInArena;
+            int segmentFlags = flags;
+            if (i < count - 1)
+            {
+                segmentFlags &= ~(FLAG_FIN | FLAG_PSH);
+            }
+            if (i > 0)
+            {
+                segmentFlags &= ~FLAG_CWR;
+            }
+            arena.putInt(tcpAt + TCP_SEQUENCE_OFFSET, (int)(sequence + (long)i * segmentSize), BIG_ENDIAN);
+            arena.putByte(tcpAt + TCP_FLAGS_OFFSET, (byte)segmentFlags);
+            arena.putShort(tcpAt + TCP_CHECKSUM_OFFSET, (short)0);
+            final int pseudo = fold(addresses + Ipv4Header.PROTOCOL_TCP + tcpLength);
+            final int headerSum = InternetChecksum.sum(arena, tcpAt, tcpHeaderLength, pseudo);
+            final int checksum = ~InternetChecksum.sum(buffer, from, size, headerSum) & 0xFFFF;
+            arena.putShort(tcpAt + TCP_CHECKSUM_OFFSET, (short)checksum, BIG_ENDIAN);
+        }
+        segments = count;
+        return count;
+    }
+
+    /** How many segments the last {@link #segment} made. */
+    public int segments()
+    {
+        return segments;
+    }
+
+    /** The bytes of each segment's header in the arena: VXLAN, Ethernet, IP and TCP. */
+    public int arenaHeaderLength()
+    {
+        return VxlanHeader.LENGTH + headerLength;
+    }
+
+    /** Where segment {@code i}'s payload starts in the frame's buffer. */
+    public int payloadOffset(final int i)
+    {
+        return payloadOffset + i * segmentSize;
+    }
+
+    /** The payload bytes of segment {@code i}. */
+    public int payloadLength(final int i)
+    {
+        return Math.min(segmentSize, payloadEnd - payloadOffset(i));
+    }
+
+    /** The length of every datagram (VXLAN header and inner frame) but perhaps the last. */
+    public int datagramLength()
+    {
+        return VxlanHeader.LENGTH + headerLength + segmentSize;
+    }
+
+    /** The length of the inner frame of segment {@code i}. */
+    public int frameLength(final int i)
+    {
+        return headerLength + payloadLength(i);
+    }
+
+    private static long sumWords(final DirectBuffer buffer, final int from, final int length)
+    {
+        long sum = 0;
+        for (int i = 0; i < length; i += 2)
+        {
+            sum += buffer.getShort(from + i, BIG_ENDIAN) & 0xFFFF;
+        }
+        return sum;
+    }
+
+    private static int fold(final long value)
+    {
+        long sum = value;
+        while ((sum >>> 16) != 0)
+        {
+            sum = (sum & 0xFFFF) + (sum >>> 16);
+        }
+        return (int)sum;
+    }
+}
