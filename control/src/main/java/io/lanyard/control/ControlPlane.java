@@ -31,6 +31,7 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Objects;
 
 /**
  * The daemon's model of networks and sandboxes, and the only way in to change it: the script of
@@ -38,7 +39,8 @@ import java.util.Map;
  * of that job) — {@link RequestChecks}, {@link EndpointAddressing}, {@link SwitchDomains},
  * {@link SandboxWiring}, {@link SandboxNames}, {@link LegacyLinks}, {@link SandboxPorts},
  * {@link ClusterNetworks}, {@link ClusterEndpoints}, {@link OverlayReconciliation},
- * {@link StartupRecovery}, {@link RemoteEndpoints} for remote driver plugins, and for VM
+ * {@link StartupRecovery}, {@link GatewayBridge} for the way out of sandboxes on overlays,
+ * {@link RemoteEndpoints} for remote driver plugins, and for VM
  * monitors' TAPs {@link GuestPortChecks} and {@link GuestPorts} (which also holds their two short
  * scripts, create and remove, run under this lock).
  *
@@ -52,7 +54,7 @@ import java.util.Map;
  * done so far is undone before the error is returned, so a rejected request leaves no interface,
  * no address and no inspect entry behind.
  *
- * <p>It stays one file a little over 600 lines because it is the script of every request under
+ * <p>It stays one file of some 800 lines because it is the script of every request under
  * one lock: each method is the ordered steps and the rollback of one request, and the steps
  * themselves live in the collaborators.
  */
@@ -77,6 +79,7 @@ public final class ControlPlane implements AutoCloseable
     private final SwitchDomains domains;
     private final NetworkSetup setup;
     private final SandboxWiring wiring;
+    private final GatewayBridge gateways;
     private final SandboxNames names;
     private final LegacyLinks links;
     private final SandboxPorts ports;
@@ -145,11 +148,12 @@ public final class ControlPlane implements AutoCloseable
         this.remote = new RemoteEndpoints(networks, plumbing, new RemoteDrivers(new PluginDiscovery(settings.pluginDirectories())),
             name -> plumbing.isTunTapHere(name) || routing.uplink() != null && routing.uplink().settings().device().equals(name));
         this.wiring = new SandboxWiring(networks, domains, plumbing, dataplane, routing, remote);
+        this.gateways = new GatewayBridge(networks, setup, addressing, wiring);
         this.links = new LegacyLinks(networks, sandboxes, wiring, dataplane);
         this.guests = new GuestPorts(networks, domains, dataplane, addressing);
         this.guestChecks = new GuestPortChecks(networks, sandboxes, guests);
         this.names = new SandboxNames(networks, sandboxes, guests, links, etcFiles, dns, routing.cluster());
-        this.ports = new SandboxPorts(routing.ports(), wiring, domains);
+        this.ports = new SandboxPorts(routing.ports(), networks, wiring, domains);
         this.checks = new RequestChecks(settings, networks, sandboxes, links, plumbing, processes, routing);
         this.clusterNetworks = new ClusterNetworks(routing);
         this.clusterEndpoints = new ClusterEndpoints(networks, routing);
@@ -176,7 +180,8 @@ public final class ControlPlane implements AutoCloseable
                 discard(stored);
                 continue;
             }
-            final Sandbox sandbox = recovery.settleEndpoints(stored);
+            final Sandbox sandbox = gateways.restore(recovery.settleEndpoints(stored));
+            sandboxes.put(sandbox);
             try
             {
                 wiring.wire(sandbox, true);
@@ -332,8 +337,10 @@ public final class ControlPlane implements AutoCloseable
     {
         final Endpoint made = addressing.newEndpoint(checked.network(), interfaceName, checked.staticAddress(), aliases, name);
         final Endpoint endpoint = handOver ? made.handedOver() : made;
-        Sandbox sandbox = new Sandbox(Identifiers.newId(), name, checked.netns(), Instant.now(), Sandbox.CREATING,
+        final Sandbox bare = new Sandbox(Identifiers.newId(), name, checked.netns(), Instant.now(), Sandbox.CREATING,
             command, null, null, null, List.of(endpoint), List.of(), checked.dns(), checked.links());
+        final GatewayBridge.Change gateway = planGateway(bare, bare.endpoints(), endpoint);
+        Sandbox sandbox = bare.withEndpoints(gateway.settled(bare.endpoints()));
         sandboxes.put(sandbox);
         try
         {
@@ -352,7 +359,7 @@ public final class ControlPlane implements AutoCloseable
         sandbox = sandbox.withState(Sandbox.READY);
         try
         {
-            sandbox = sandbox.withPorts(ports.publish(sandbox, checked.network(), checked.publish()));
+            sandbox = sandbox.withPorts(ports.publish(sandbox, checked.publish()));
         }
         catch (final RuntimeException ex)
         {
@@ -384,7 +391,8 @@ public final class ControlPlane implements AutoCloseable
         processes.removeOutput(sandbox.id());
         save();
         linksChanged();
-        found.endpoints().forEach(endpoint -> events.network("disconnect", networks.byId(endpoint.networkId()), found.id()));
+        found.endpoints().stream().filter(endpoint -> !gateways.isGateway(endpoint))
+            .forEach(endpoint -> events.network("disconnect", networks.byId(endpoint.networkId()), found.id()));
     }
 
     /** Gives a sandbox an interface on one more network. */
@@ -395,7 +403,10 @@ public final class ControlPlane implements AutoCloseable
         return addEndpoint(checked, SandboxWiring.nextInterfaceName(checked.sandbox()), false, aliases);
     }
 
-    /** Gives a sandbox an interface on one more network; all of it or nothing. */
+    /**
+     * Gives a sandbox an interface on one more network, and takes or gives it its gateway endpoint
+     * as that network calls for ({@link GatewayBridge}); all of it or nothing.
+     */
     private Sandbox addEndpoint(final RequestChecks.Connect checked, final String interfaceName, final boolean handOver,
         final List<String> aliases)
     {
@@ -405,17 +416,35 @@ public final class ControlPlane implements AutoCloseable
         final Endpoint endpoint = handOver ? made.handedOver() : made;
         final List<Endpoint> endpoints = new ArrayList<>(before.endpoints());
         endpoints.add(endpoint.withState(Endpoint.CONNECTING));
-        Sandbox sandbox = before.withEndpoints(endpoints);
+        final GatewayBridge.Change gateway = planGateway(before, endpoints, endpoint);
+        final String hadDefaultRoute = wiring.defaultRouteFor(before);
+        Sandbox sandbox = before.withEndpoints(gateway.marked(endpoints));
         sandboxes.put(sandbox);
         try
         {
             save();
+            if (gateway.removed() != null)
+            {
+                wiring.detach(before, gateway.removed()); // first: the new endpoint takes its default route
+            }
             wiring.connect(sandbox, endpoint);
+            if (gateway.added() != null)
+            {
+                wiring.connect(sandbox, gateway.added());
+            }
             clusterEndpoints.register(sandbox, endpoint);
             endpoints.set(endpoints.size() - 1, remote.settle(endpoint));
-            sandbox = sandbox.withEndpoints(endpoints);
+            sandbox = sandbox.withEndpoints(gateway.settled(endpoints));
             sandboxes.put(sandbox);
+            if (gateway.removed() != null)
+            {
+                addressing.release(gateway.removed());
+            }
             names.write(sandbox);
+            if (!Objects.equals(hadDefaultRoute, wiring.defaultRouteFor(sandbox)))
+            {
+                ports.follow(sandbox);
+            }
             save();
             linksChanged();
             events.network("connect", checked.network(), sandbox.id());
@@ -425,11 +454,35 @@ public final class ControlPlane implements AutoCloseable
         {
             wiring.detach(before, endpoint);
             addressing.release(endpoint);
+            if (gateway.added() != null)
+            {
+                wiring.detach(before, gateway.added());
+                gateways.abandon(gateway);
+            }
+            if (gateway.removed() != null && wiring.attachment(gateway.removed().id()) == null)
+            {
+                BestEffort.attempt("give " + before.name() + " its way out back", () -> wiring.connect(before, gateway.removed()));
+                BestEffort.attempt("lead the ports of " + before.name() + " back", () -> ports.follow(before));
+            }
             sandboxes.put(before);
             BestEffort.attempt("restore /etc files of " + before.name(), () -> names.write(before));
             save();
             final String message = "cannot connect " + before.name() + " to " + checked.network().name() + ": " + ex.getMessage();
             throw ex instanceof ClusterStoreException ? RequestException.unavailable(message) : RequestException.internal(message);
+        }
+    }
+
+    /** The change of the sandbox's gateway endpoint that its new endpoints call for; a refusal first frees {@code made}'s address. */
+    private GatewayBridge.Change planGateway(final Sandbox sandbox, final List<Endpoint> endpoints, final Endpoint made)
+    {
+        try
+        {
+            return gateways.plan(sandbox, endpoints);
+        }
+        catch (final RuntimeException ex)
+        {
+            addressing.release(made);
+            throw ex;
         }
     }
 
@@ -443,17 +496,23 @@ public final class ControlPlane implements AutoCloseable
         final String hadDefaultRoute = wiring.defaultRouteFor(before);
         final List<Endpoint> marked = new ArrayList<>(before.endpoints());
         marked.set(marked.indexOf(endpoint), endpoint.withState(Endpoint.DISCONNECTING));
-        sandboxes.put(before.withEndpoints(marked));
+        final GatewayBridge.Change gateway = gateways.planAtBest(before, marked);
+        sandboxes.put(before.withEndpoints(gateway.marked(marked)));
         save();
 
         wiring.detach(before, endpoint);
         addressing.release(endpoint);
+        if (gateway.removed() != null)
+        {
+            wiring.detach(before, gateway.removed());
+            addressing.release(gateway.removed());
+        }
         final List<Endpoint> remaining = new ArrayList<>(before.endpoints());
         remaining.remove(endpoint);
-        final Sandbox sandbox = before.withEndpoints(remaining);
+        final Sandbox sandbox = gateways.connectAtBest(before.withEndpoints(gateway.settled(remaining)), gateway);
         sandboxes.put(sandbox);
         BestEffort.attempt("rewrite /etc files of " + sandbox.name(), () -> names.write(sandbox));
-        if (endpoint.id().equals(hadDefaultRoute))
+        if (!Objects.equals(hadDefaultRoute, wiring.defaultRouteFor(sandbox)))
         {
             BestEffort.attempt("move the default route of " + sandbox.name(), () -> wiring.reapplyDefaultRoute(sandbox));
             ports.follow(sandbox);
@@ -510,7 +569,7 @@ public final class ControlPlane implements AutoCloseable
         final Sandbox published;
         try
         {
-            published = sandbox.withPorts(ports.publish(sandbox, checked.getKey(), checked.getValue()));
+            published = sandbox.withPorts(ports.publish(sandbox, checked.getValue()));
         }
         catch (final RuntimeException ex)
         {

@@ -46,7 +46,7 @@ final class GuestPortChecks
         {
             throw RequestException.badRequest("invalid TAP name \"" + name + "\": 1 to 15 of [a-zA-Z0-9_.-]");
         }
-        final Network network = networks.resolve(request.network());
+        final Network network = RequestChecks.notGatewayBridge(networks.resolve(request.network()));
         if (!network.isBridge())
         {
             throw RequestException.forbidden("cannot give a VM a port on the " + network.name() + " network (driver " +

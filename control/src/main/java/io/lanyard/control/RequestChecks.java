@@ -102,6 +102,11 @@ final class RequestChecks
         {
             throw RequestException.forbidden("only one instance of \"" + driver + "\" network is allowed");
         }
+        if (Network.GATEWAY_BRIDGE.equals(name) && (!Network.DRIVER_BRIDGE.equals(driver) || request.internal()))
+        {
+            throw RequestException.badRequest("network " + name + " gives containers on overlay networks their way out: " +
+                "it can only be a bridge network that is not internal");
+        }
         return driver;
     }
 
@@ -138,7 +143,8 @@ final class RequestChecks
         final Map<Sandbox, Endpoint> members = sandboxes.members(network);
         if (!members.isEmpty())
         {
-            throw activeEndpoints(network, members.keySet().stream().map(Sandbox::name).toList());
+            throw activeEndpoints(network, members.keySet().stream()
+                .map(sandbox -> network.isGatewayBridge() ? GatewayBridge.endpointName(sandbox) : sandbox.name()).toList());
         }
         return network;
     }
@@ -170,10 +176,10 @@ final class RequestChecks
             throw RequestException.conflict("Conflict. The container name \"/" + name + "\" is already in use by container \"" +
                 existing.id() + "\". You have to remove (or rename) that container to be able to reuse that name.");
         });
-        final Network network = networks.resolve(request.network() == null ? "bridge" : request.network());
+        final Network network = notGatewayBridge(networks.resolve(request.network() == null ? "bridge" : request.network()));
         final Integer staticAddress = request.ipv4Address() == null ? null : IpamPlanner.parseAddress(request.ipv4Address());
         endpointOptions(network, staticAddress, request.aliases());
-        final List<PortBinding> publish = publish(network, request.ports());
+        final List<PortBinding> publish = publish(network, request.ports(), true);
         final List<String> upstreams = dns(network, request.dns());
         final List<String> linked = links(network, request.links());
         final String netns = Network.DRIVER_HOST.equals(network.driver()) ? null : settings.sandboxPrefix() + name;
@@ -216,7 +222,7 @@ final class RequestChecks
         {
             throw RequestException.badRequest("invalid interface name \"" + interfaceName + "\": 1 to 15 of [a-zA-Z0-9_.-]");
         }
-        final Network network = networks.resolve(request.network());
+        final Network network = notGatewayBridge(networks.resolve(request.network()));
         if (!network.isSwitched())
         {
             throw RequestException.forbidden("cannot attach to the " + network.name() + " network: only bridge and overlay networks " +
@@ -241,7 +247,7 @@ final class RequestChecks
             requireFreeInterface(request, interfaceName);
             final Integer staticAddress = staticAddress(request.ipv4Address());
             endpointOptions(network, staticAddress, request.aliases());
-            final List<PortBinding> publish = publish(network, request.ports());
+            final List<PortBinding> publish = publish(network, request.ports(), false);
             return new Attach(new Run(network, netns, staticAddress, publish, List.of(), List.of()), null, null);
         }
         if (!netns.equals(existing.netns()))
@@ -336,7 +342,7 @@ final class RequestChecks
 
     Connect connect(final String networkReference, final String sandboxReference, final String ipv4Address, final List<String> aliases)
     {
-        final Network network = networks.resolve(networkReference);
+        final Network network = notGatewayBridge(networks.resolve(networkReference));
         final Sandbox sandbox = sandboxes.resolve(sandboxReference);
         if (!network.isAddressed())
         {
@@ -365,7 +371,9 @@ final class RequestChecks
     {
         final Network network = networks.resolve(networkReference);
         final Sandbox sandbox = sandboxes.resolve(sandboxReference);
-        final Endpoint endpoint = sandbox.endpoints().stream().filter(e -> e.networkId().equals(network.id())).findFirst()
+        // a gateway endpoint is not a connection of the container's (Docker lists none on docker_gwbridge)
+        final Endpoint endpoint = sandbox.endpoints().stream().filter(e -> e.networkId().equals(network.id()) && !network.isGatewayBridge())
+            .findFirst()
             .orElseThrow(() -> RequestException.forbidden("container " + sandbox.id() + " is not connected to network " +
                 network.name()));
         if (!network.isAddressed())
@@ -399,7 +407,20 @@ final class RequestChecks
         }
     }
 
-    /** Parses {@code -p} specs; ports need a bridge network with a route out, and a daemon that can publish. */
+    /**
+     * {@value Network#GATEWAY_BRIDGE} is refused as a network to run on or connect to: its
+     * endpoints come and go with the need of sandboxes on overlays ({@link GatewayBridge}).
+     */
+    static Network notGatewayBridge(final Network network)
+    {
+        if (network.isGatewayBridge())
+        {
+            throw RequestException.forbidden("network " + network.name() + " is Lanyard's own way out for containers on overlay " +
+                "networks: nothing is run on it or connected to it by hand");
+        }
+        return network;
+    }
+
     /**
      * Ports a runtime publishes for a sandbox it already attached (Docker asks once the endpoint
      * is up): on the network of its route out, none published before.
@@ -415,10 +436,15 @@ final class RequestChecks
         final Endpoint endpoint = sandbox.endpoints().stream().filter(e -> e.id().equals(routeOut)).findFirst().orElseThrow(() ->
             RequestException.badRequest("cannot publish ports of " + sandbox.name() + ": it has no network with a route out"));
         final Network network = networks.byId(endpoint.networkId());
-        return Map.entry(network, publish(network, specs));
+        return Map.entry(network, publish(network, specs, false));
     }
 
-    private List<PortBinding> publish(final Network network, final List<String> specs)
+    /**
+     * Parses {@code -p} specs; ports need a bridge network with a route out, or with
+     * {@code throughGateway} (a sandbox Lanyard makes) an overlay that is not internal, whose
+     * sandbox's gateway endpoint carries them ({@link GatewayBridge}); and a daemon that can publish.
+     */
+    private List<PortBinding> publish(final Network network, final List<String> specs, final boolean throughGateway)
     {
         if (specs.isEmpty())
         {
@@ -433,7 +459,7 @@ final class RequestChecks
         {
             throw RequestException.badRequest(ex.getMessage());
         }
-        if (!network.isBridge() || network.internal())
+        if (!(network.isBridge() || throughGateway && network.isOverlay()) || network.internal())
         {
             throw RequestException.badRequest("cannot publish ports on network " + network.name() +
                 (network.internal() ? " (internal)" : " (driver " + network.driver() + ")") + ": a bridge network with a route out is needed");

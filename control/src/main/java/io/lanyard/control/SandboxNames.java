@@ -70,7 +70,8 @@ final class SandboxNames
         final List<String[]> entries = new ArrayList<>();
         for (final Endpoint endpoint : sandbox.endpoints())
         {
-            if (endpoint.ipv4Address() != null && endpoint.isSettled())
+            final Network network = networks.byId(endpoint.networkId());
+            if (endpoint.ipv4Address() != null && endpoint.isSettled() && (network == null || !network.isGatewayBridge()))
             {
                 entries.add(new String[] {endpoint.ipv4Address(), sandbox.shortId()});
             }
@@ -131,10 +132,13 @@ final class SandboxNames
         }
     }
 
-    /** Networks whose containers resolve each other by name: the user-defined ones (Docker's rule). */
+    /**
+     * Networks whose containers resolve each other by name: the user-defined ones (Docker's rule),
+     * but for the gateway bridge, whose endpoints are only a way out.
+     */
     private static boolean hasEmbeddedDns(final Network network)
     {
-        return network.isAddressed() && !network.isPredefined();
+        return network.isAddressed() && !network.isPredefined() && !network.isGatewayBridge();
     }
 
     /** What the sandbox resolves through the embedded DNS, or null when none of its networks has it. */

@@ -19,28 +19,37 @@ final class SandboxPorts
 {
     /** Null for a daemon that does not publish. */
     private final PublishedPorts ports;
+    private final NetworkTable networks;
     private final SandboxWiring wiring;
     private final SwitchDomains domains;
 
-    SandboxPorts(final PublishedPorts ports, final SandboxWiring wiring, final SwitchDomains domains)
+    SandboxPorts(final PublishedPorts ports, final NetworkTable networks, final SandboxWiring wiring, final SwitchDomains domains)
     {
         this.ports = ports;
+        this.networks = networks;
         this.wiring = wiring;
         this.domains = domains;
     }
 
     /**
-     * Publishes the checked bindings of a new sandbox on {@code network}.
+     * Publishes the checked bindings of a sandbox on the network of its route out (its gateway
+     * endpoint's for a sandbox on overlays), whose {@code host_binding_ipv4} they take.
      *
      * @return the bindings as bound (host ports chosen), none for none asked.
      */
-    List<PortBinding> publish(final Sandbox sandbox, final Network network, final List<PortBinding> bindings)
+    List<PortBinding> publish(final Sandbox sandbox, final List<PortBinding> bindings)
     {
         if (bindings.isEmpty())
         {
             return List.of();
         }
-        return ports.publish(sandbox.id(), bindings, target(sandbox), network.options().get(Network.OPTION_HOST_BINDING_IPV4));
+        final Endpoint via = routeOut(sandbox);
+        if (via == null)
+        {
+            throw new IllegalStateException(sandbox.name() + " has no network with a route out");
+        }
+        return ports.publish(sandbox.id(), bindings, target(via),
+            networks.byId(via.networkId()).options().get(Network.OPTION_HOST_BINDING_IPV4));
     }
 
     /** Publishes a restored sandbox's ports again, on the host ports they had. */
@@ -48,10 +57,10 @@ final class SandboxPorts
     {
         if (!sandbox.ports().isEmpty() && ports != null)
         {
-            final PublishedPorts.Target target = target(sandbox);
-            if (target != null)
+            final Endpoint via = routeOut(sandbox);
+            if (via != null)
             {
-                ports.restore(sandbox.id(), sandbox.ports(), target);
+                ports.restore(sandbox.id(), sandbox.ports(), target(via));
             }
         }
     }
@@ -66,10 +75,10 @@ final class SandboxPorts
         if (!sandbox.ports().isEmpty() && ports != null)
         {
             ports.release(sandbox.id());
-            final PublishedPorts.Target moved = target(sandbox);
-            if (moved != null)
+            final Endpoint via = routeOut(sandbox);
+            if (via != null)
             {
-                ports.restore(sandbox.id(), sandbox.ports(), moved);
+                ports.restore(sandbox.id(), sandbox.ports(), target(via));
             }
         }
     }
@@ -89,18 +98,23 @@ final class SandboxPorts
         return sandbox.ports().isEmpty() ? null : wiring.defaultRouteFor(sandbox);
     }
 
-    /** Where the sandbox's published ports lead: its endpoint with the route out, or null when it has none. */
-    private PublishedPorts.Target target(final Sandbox sandbox)
+    /** The sandbox's endpoint with the route out, where its published ports lead, or null when it has none. */
+    private Endpoint routeOut(final Sandbox sandbox)
     {
         final String via = wiring.defaultRouteFor(sandbox);
         for (final Endpoint endpoint : sandbox.endpoints())
         {
             if (endpoint.id().equals(via) && endpoint.ipv4Address() != null)
             {
-                return new PublishedPorts.Target(domains.domainOf(endpoint.networkId()), Ipv4Address.parse(endpoint.ipv4Address()),
-                    MacAddress.parse(endpoint.macAddress()));
+                return endpoint;
             }
         }
         return null;
+    }
+
+    private PublishedPorts.Target target(final Endpoint endpoint)
+    {
+        return new PublishedPorts.Target(domains.domainOf(endpoint.networkId()), Ipv4Address.parse(endpoint.ipv4Address()),
+            MacAddress.parse(endpoint.macAddress()));
     }
 }

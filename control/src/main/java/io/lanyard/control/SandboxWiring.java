@@ -198,15 +198,18 @@ final class SandboxWiring implements AutoCloseable
     }
 
     /**
-     * The endpoint the sandbox's default route goes through: its first interface on a network
-     * that is not internal (Docker keeps the default route of the first network).
+     * The endpoint the sandbox's default route goes through: its first interface on a bridge
+     * network that is not internal (Docker keeps the default route of the first network; a
+     * sandbox only on overlays has its gateway endpoint, {@link GatewayBridge}), not counting one
+     * on its way out.
      */
     String defaultRouteFor(final Sandbox sandbox)
     {
         for (final Endpoint endpoint : sandbox.endpoints())
         {
             final Network network = networks.byId(endpoint.networkId());
-            if (endpoint.hasInterface() && network != null && network.isBridge() && !network.internal())
+            if (endpoint.hasInterface() && network != null && network.isBridge() && !network.internal() &&
+                !Endpoint.DISCONNECTING.equals(endpoint.state()))
             {
                 return endpoint.id();
             }

@@ -15,6 +15,7 @@ import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Function;
 
 /**
  * A real {@link ControlPlane} over a real (portless) dataplane, with every file it writes under
@@ -45,6 +46,23 @@ public final class ControlPlaneFixture implements AutoCloseable
     public ControlPlaneFixture(final Path workDirectory, final Path stateDirectory, final boolean icc,
         final List<Path> pluginDirectories)
     {
+        this(workDirectory, stateDirectory, icc, pluginDirectories, SANDBOX_PREFIX, dataplane -> ControlPlane.Routing.NONE);
+    }
+
+    /**
+     * A fixture whose sandboxes' namespaces are {@code sandboxPrefix} + name (a test's own
+     * {@code Namespaces} prefix, for one that makes them) and whose control plane reaches the
+     * host, the outside and the cluster as {@code routing}, made over its dataplane, says.
+     */
+    public ControlPlaneFixture(final Path workDirectory, final Path stateDirectory, final String sandboxPrefix,
+        final Function<Dataplane, ControlPlane.Routing> routing)
+    {
+        this(workDirectory, stateDirectory, true, PluginDiscovery.DOCKER_DIRECTORIES, sandboxPrefix, routing);
+    }
+
+    private ControlPlaneFixture(final Path workDirectory, final Path stateDirectory, final boolean icc,
+        final List<Path> pluginDirectories, final String sandboxPrefix, final Function<Dataplane, ControlPlane.Routing> routing)
+    {
         this.etcRoot = workDirectory.resolve("etc-netns");
         final Path resolvConf = workDirectory.resolve("resolv.conf");
         try
@@ -59,8 +77,8 @@ public final class ControlPlaneFixture implements AutoCloseable
         this.store = new StateStore(stateDirectory);
         this.dataplane = Dataplane.start(DataplaneConfig.defaults(workDirectory.resolve("counters")).withRingSize(64));
         this.plumbing = new SandboxPlumbing(TapDevice.OFFLOAD_TCP);
-        this.control = new ControlPlane(new DaemonSettings(stateDirectory, SANDBOX_PREFIX, icc, pluginDirectories), store, dataplane,
-            plumbing, new EtcFiles(etcRoot, resolvConf), new SandboxProcesses(workDirectory.resolve("out")));
+        this.control = new ControlPlane(new DaemonSettings(stateDirectory, sandboxPrefix, icc, pluginDirectories), store, dataplane,
+            plumbing, new EtcFiles(etcRoot, resolvConf), new SandboxProcesses(workDirectory.resolve("out")), routing.apply(dataplane));
     }
 
     /** A fixture whose control plane has been restored from an empty state: none, host and bridge exist. */

@@ -100,6 +100,15 @@ class NetworkCreateRefusalTest
         assertCreateRefused(404, "plugin \"" + driver + "\" not found", named("fresh").driver(driver));
     }
 
+    @ParameterizedTest(name = "driver {0}, internal {1}")
+    @CsvSource({"overlay, false", "macvlan, false", "bridge, true"})
+    void shouldRefuseAGatewayBridgeThatWouldGiveNoWayOut(final String driver, final boolean internal)
+    {
+        final NetworkRequest request = named(Network.GATEWAY_BRIDGE).driver(driver);
+        assertCreateRefused(400, "network lanyard_gwbridge gives containers on overlay networks their way out: it can only be " +
+            "a bridge network that is not internal", internal ? request.internal() : request);
+    }
+
     @Test
     void shouldRefuseAnOverlayOutsideACluster()
     {

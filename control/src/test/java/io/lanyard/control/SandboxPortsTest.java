@@ -23,11 +23,14 @@ import java.net.InetSocketAddress;
 import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 import static io.lanyard.control.ModelFixtures.bridge;
 import static io.lanyard.control.ModelFixtures.endpoint;
 import static io.lanyard.control.ModelFixtures.internalBridge;
+import static io.lanyard.control.ModelFixtures.network;
+import static io.lanyard.control.ModelFixtures.overlay;
 import static io.lanyard.control.ModelFixtures.sandbox;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
@@ -50,6 +53,7 @@ class SandboxPortsTest
     private Dataplane dataplane;
     private ProxyLoops loops;
     private PublishedPorts published;
+    private SwitchDomains domains;
     private SandboxPorts ports;
     private int hostPort;
 
@@ -60,9 +64,10 @@ class SandboxPortsTest
         dataplane = Dataplane.start(DataplaneConfig.defaults(tempDir.resolve("counters")).withRingSize(64));
         loops = ProxyLoops.create(1);
         published = new PublishedPorts(dataplane, loops, () -> 0, UserlandProxy.DEFAULT_UDP_IDLE_TIMEOUT);
-        final SwitchDomains domains = new SwitchDomains(dataplane, ControlPlane.Routing.NONE);
+        domains = new SwitchDomains(dataplane, ControlPlane.Routing.NONE);
         List.of(front, other, back).forEach(domains::add);
-        ports = new SandboxPorts(published, new SandboxWiring(networks, domains, null, dataplane, ControlPlane.Routing.NONE), domains);
+        ports = new SandboxPorts(published, networks, new SandboxWiring(networks, domains, null, dataplane, ControlPlane.Routing.NONE),
+            domains);
         try (ServerSocket probe = new ServerSocket(0, 1, InetAddress.getLoopbackAddress()))
         {
             hostPort = probe.getLocalPort();
@@ -103,10 +108,10 @@ class SandboxPortsTest
     @Test
     void shouldPublishNothingForNoPortsEvenOnADaemonThatCannotPublish()
     {
-        final SandboxPorts none = new SandboxPorts(null, null, null);
+        final SandboxPorts none = new SandboxPorts(null, null, null, null);
         final Sandbox sandbox = sandbox('1', "c1", endpoint("e1", front, "eth0", "172.18.0.2"));
 
-        assertEquals(List.of(), none.publish(sandbox, front, List.of()));
+        assertEquals(List.of(), none.publish(sandbox, List.of()));
         none.release(sandbox);
         none.restore(sandbox);
         none.follow(sandbox);
@@ -118,7 +123,7 @@ class SandboxPortsTest
     {
         final Sandbox sandbox = sandbox('1', "c1", endpoint("e1", front, "eth0", "172.18.0.2"));
 
-        final List<PortBinding> bound = ports.publish(sandbox, front, onLoopback());
+        final List<PortBinding> bound = ports.publish(sandbox, onLoopback());
 
         assertEquals(onLoopback(), bound);
         assertEquals(bound, published.bound(sandbox.id()));
@@ -152,12 +157,33 @@ class SandboxPortsTest
     }
 
     @Test
+    void shouldPublishASandboxOnAnOverlayThroughItsGatewayEndpointOnTheGatewayBridgesHostAddress()
+    {
+        final Network ov = overlay("ov", "10.0.0.0/24", 4096);
+        final Network gatewayBridge = network(Network.DRIVER_BRIDGE, Network.GATEWAY_BRIDGE, false,
+            Map.of(Network.OPTION_HOST_BINDING_IPV4, "127.0.0.1"), "172.21.0.0/16");
+        List.of(ov, gatewayBridge).forEach(network ->
+        {
+            networks.put(network);
+            domains.add(network);
+        });
+        final Endpoint gateway = endpoint("e2", gatewayBridge, "eth1", "172.21.0.2");
+        final Sandbox sandbox = sandbox('1', "c1", endpoint("e1", ov, "eth0", "10.0.0.2"), gateway);
+
+        final List<PortBinding> bound = ports.publish(sandbox, PortSpec.parseAll(List.of(hostPort + ":80")));
+
+        assertEquals(List.of(new PortBinding("127.0.0.1", hostPort, 80, "tcp")), bound, "no address given: the network's host_binding_ipv4");
+        assertEquals(gateway.id(), ports.via(sandbox.withPorts(bound)));
+        assertEquals(true, hostPortIsBound());
+    }
+
+    @Test
     void shouldRefuseAHostPortThatIsTakenAndKeepNothing() throws IOException
     {
         final Sandbox sandbox = sandbox('1', "c1", endpoint("e1", front, "eth0", "172.18.0.2"));
         try (ServerSocket holder = new ServerSocket(hostPort, 1, InetAddress.getLoopbackAddress()))
         {
-            assertThrows(RuntimeException.class, () -> ports.publish(sandbox, front, onLoopback()));
+            assertThrows(RuntimeException.class, () -> ports.publish(sandbox, onLoopback()));
         }
 
         assertEquals(List.of(), published.bound(sandbox.id()));

@@ -137,7 +137,7 @@ class AttachE2E
         assertRefused("was not attached but run by Lanyard", host.cli("detach", "--name", "native"));
 
         assertEquals(0, inspect("app").get("Containers").size());
-        assertEquals(List.of("lo", "taken0", "taken1"), links("a"));
+        assertEquals(List.of("lo", "taken0", "taken1"), host.interfaces("a").stream().sorted().toList());
         attach("alpha", a, "--net", "app").ok();
         assertRefused("network namespace " + a + " is already attached as alpha", attach("other", a, "--net", "app"));
         assertTrue(host.inSandbox("a", "ip", "-o", "-4", "addr").output().contains("inet 10.80.0.2/24"), "the first free address");
@@ -231,12 +231,6 @@ class AttachE2E
         {
             return true;
         }
-    }
-
-    private List<String> links(final String netns)
-    {
-        return host.inSandbox(netns, "ip", "-o", "link").output().lines()
-            .map(l -> l.split(":\\s+")[1].split("@")[0]).sorted().toList();
     }
 
     private static void assertRefused(final String expected, final LanyardHost.Result result)

@@ -313,6 +313,13 @@ final class LanyardHost implements AutoCloseable
         return value.asLong();
     }
 
+    /** The names of sandbox {@code name}'s interfaces, in the kernel's order ({@code lo} first). */
+    List<String> interfaces(final String name)
+    {
+        return inSandbox(name, "ip", "-o", "link", "show").assertOk().output().lines()
+            .map(line -> line.split(":\\s+")[1].split("@")[0]).toList();
+    }
+
     /** Runs a command inside sandbox {@code name}'s namespace, bypassing the daemon. */
     Shell.Result inSandbox(final String name, final String... command)
     {

@@ -71,6 +71,20 @@ final class OverlayTestbed implements AutoCloseable
      */
     LanyardHost addHost(final int n, final String... flags)
     {
+        return plugHost(n, flags).start();
+    }
+
+    /**
+     * {@link #addHost} for a host that also has an uplink to an "outside" namespace of its own
+     * ({@link LanyardHost#withUplink()}): the way out of its containers.
+     */
+    LanyardHost addHostWithUplink(final int n, final String... flags)
+    {
+        return plugHost(n, flags).withUplink().start();
+    }
+
+    private LanyardHost plugHost(final int n, final String... flags)
+    {
         final String address = address(n);
         final List<String> all = new ArrayList<>(List.of("--store", STORE, "--advertise-addr", address, "--node-name", "host" + n,
             "--store-ttl", Integer.toString(STORE_TTL_SECONDS)));
@@ -79,7 +93,7 @@ final class OverlayTestbed implements AutoCloseable
             all.toArray(String[]::new));
         hosts.add(host);
         plug(host.hostNetns, "eth0", address);
-        return host.start();
+        return host;
     }
 
     /**

@@ -7,6 +7,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
 /**
  * The servers and clients the routing tests run inside namespaces, as {@code python3 -c} programs
  * (python3 is on every e2e machine; curl is not on the CI one). Both sides say which address they
@@ -181,6 +183,14 @@ final class PythonPrograms
     {
         final List<String> command = result.command();
         return command.size() < 7 ? String.join(" ", command) : command.get(3) + ": " + String.join(" ", command.subList(7, command.size()));
+    }
+
+    /** The {@link #client} run succeeded and printed an answer that starts with {@code prefix} ({@code why} says what it shows). */
+    static void assertStartsWith(final String prefix, final Shell.Result result, final String why)
+    {
+        assertTrue(result.status() == 0 && result.output().startsWith(prefix),
+            (why.isEmpty() ? "" : why + ": ") + "expected " + prefix + "... from " + describe(result) +
+                " but got " + result.status() + " " + result.output());
     }
 
     static Shell.Result http(final LanyardHost host, final String netns, final String url)

@@ -17,6 +17,7 @@ import java.util.regex.Pattern;
 
 import static io.lanyard.tools.LanyardHost.OUTSIDE_ADDRESS;
 import static io.lanyard.tools.LanyardHost.UPLINK_ADDRESS;
+import static io.lanyard.tools.PythonPrograms.assertStartsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -289,12 +290,5 @@ class UplinkNatE2E
     private Path outputFile(final String sandbox)
     {
         return Path.of(host.get("/sandboxes/" + sandbox).path("OutputFile").asText());
-    }
-
-    private static void assertStartsWith(final String prefix, final Shell.Result result, final String why)
-    {
-        assertTrue(result.status() == 0 && result.output().startsWith(prefix),
-            (why.isEmpty() ? "" : why + ": ") + "expected " + prefix + "... from " + PythonPrograms.describe(result) +
-                " but got " + result.status() + " " + result.output());
     }
 }

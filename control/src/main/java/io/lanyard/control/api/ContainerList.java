@@ -87,7 +87,7 @@ final class ContainerList
             (!filters.contains("exited") || "exited".equals(row.state()) && sandbox.exitCode() != null &&
                 filters.get("exited").stream().anyMatch(code -> Integer.parseInt(code) == sandbox.exitCode())) &&
             filters.matchLabels("label", Map.of()) &&
-            (!filters.contains("network") || sandbox.endpoints().stream().anyMatch(endpoint -> onNetwork(row, endpoint))) &&
+            (!filters.contains("network") || row.endpoints().stream().anyMatch(endpoint -> onNetwork(row, endpoint))) &&
             (before == null || sandbox.created().isBefore(before)) &&
             (since == null || sandbox.created().isAfter(since)) &&
             publishes(sandbox, "publish") && publishes(sandbox, "expose") &&

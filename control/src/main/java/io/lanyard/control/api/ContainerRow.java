@@ -50,6 +50,16 @@ record ContainerRow(Sandbox sandbox, boolean running, Map<String, Network> netwo
         };
     }
 
+    /** The container's networks as Docker lists them: its gateway endpoint (the way out of a container on overlays) is none. */
+    List<Endpoint> endpoints()
+    {
+        return sandbox.endpoints().stream().filter(endpoint ->
+        {
+            final Network network = networksById.get(endpoint.networkId());
+            return network == null || !network.isGatewayBridge();
+        }).toList();
+    }
+
     /** The network's name, or its ID for one the daemon no longer knows. */
     String networkName(final Endpoint endpoint)
     {
@@ -72,7 +82,7 @@ record ContainerRow(Sandbox sandbox, boolean running, Map<String, Network> netwo
         view.put("Status", status(now));
         view.put("HostConfig", Map.of("NetworkMode", networkMode()));
         final Map<String, Object> networks = new LinkedHashMap<>();
-        for (final Endpoint endpoint : sandbox.endpoints())
+        for (final Endpoint endpoint : endpoints())
         {
             networks.put(networkName(endpoint), endpointSettings(endpoint));
         }

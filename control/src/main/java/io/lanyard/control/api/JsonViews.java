@@ -84,7 +84,8 @@ public final class JsonViews
         {
             final Endpoint endpoint = member.getValue();
             final Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("Name", member.getKey().name());
+            entry.put("Name", network.isGatewayBridge() ? Network.GATEWAY_ENDPOINT_PREFIX + member.getKey().shortId() :
+                member.getKey().name());
             entry.put("EndpointID", endpoint.id());
             entry.put("MacAddress", endpoint.macAddress() == null ? "" : endpoint.macAddress());
             entry.put("IPv4Address", endpoint.ipv4Address() == null ? "" : endpoint.ipv4Address() + "/" + endpoint.prefixLength());
@@ -134,6 +135,10 @@ public final class JsonViews
         for (final Endpoint endpoint : sandbox.endpoints())
         {
             final Network network = control.networkById(endpoint.networkId());
+            if (network != null && network.isGatewayBridge())
+            {
+                continue; // as docker inspect: the way out of a container on overlays is no network of its own
+            }
             final Map<String, Object> entry = new LinkedHashMap<>();
             entry.put("NetworkID", endpoint.networkId());
             entry.put("EndpointID", endpoint.id());

@@ -41,6 +41,14 @@ public record Network(
 
     public static final int DEFAULT_MTU = 1500;
 
+    /**
+     * The bridge network that gives sandboxes whose networks have no way out (overlays) one:
+     * Docker's {@code docker_gwbridge}, made on first use, its endpoints Lanyard's alone.
+     */
+    public static final String GATEWAY_BRIDGE = "lanyard_gwbridge";
+    /** Docker names a sandbox's endpoint on the gateway bridge this and the first 12 hex digits of the sandbox's ID. */
+    public static final String GATEWAY_ENDPOINT_PREFIX = "gateway_";
+
     public Network
     {
         ipam = ipam == null ? List.of() : List.copyOf(ipam);
@@ -62,6 +70,12 @@ public record Network(
     public boolean isBridge()
     {
         return DRIVER_BRIDGE.equals(driver);
+    }
+
+    /** Whether this is {@value #GATEWAY_BRIDGE}, whose endpoints are sandboxes' gateway endpoints. */
+    public boolean isGatewayBridge()
+    {
+        return isBridge() && GATEWAY_BRIDGE.equals(name);
     }
 
     public boolean isOverlay()

@@ -80,6 +80,27 @@ class ContainerRowTest
     }
 
     @Test
+    void shouldListNoNetworkForTheGatewayEndpointOfASandboxOnAnOverlayAsDockerListsNoDockerGwbridge()
+    {
+        final Network overlay = new Network("b".repeat(64), "ov", Network.DRIVER_OVERLAY, Network.SCOPE_GLOBAL, CREATED, false, false,
+            List.of(new IpamPool("10.0.0.0/24", "10.0.0.1", null, Map.of())), Map.of(Network.OPTION_VXLAN_ID, "4096"), Map.of());
+        final Network gatewayBridge = new Network("d".repeat(64), Network.GATEWAY_BRIDGE, Network.DRIVER_BRIDGE, Network.SCOPE_LOCAL,
+            CREATED, false, false, List.of(new IpamPool("172.18.0.0/16", "172.18.0.1", null, Map.of())), Map.of(), Map.of());
+        final Endpoint onOverlay = new Endpoint("1".repeat(64), overlay.id(), "eth0", "10.0.0.2", 24, "02:42:0a:00:00:02", List.of(), null);
+        final Endpoint gateway = new Endpoint("2".repeat(64), gatewayBridge.id(), "eth1", "172.18.0.2", 16, "02:42:ac:12:00:02",
+            List.of(), null);
+        final Sandbox sandbox = new Sandbox("c".repeat(64), "c1", "lanyard-c1", CREATED, Sandbox.READY, List.of(), null, null, null,
+            List.of(onOverlay, gateway));
+        final ContainerRow row = new ContainerRow(sandbox, true, Map.of(overlay.id(), overlay, gatewayBridge.id(), gatewayBridge));
+
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> settings = ((Map<String, Map<String, Object>>)row.view(CREATED).get("NetworkSettings")).get("Networks");
+
+        assertEquals(List.of(onOverlay), row.endpoints());
+        assertEquals(List.of("ov"), List.copyOf(settings.keySet()));
+    }
+
+    @Test
     void shouldWordDurationsAsDockersHumanDuration()
     {
         assertEquals("Less than a second", ContainerRow.humanDuration(Duration.ofMillis(400)));
