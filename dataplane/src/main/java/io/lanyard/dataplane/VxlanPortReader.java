@@ -1,10 +1,12 @@
 package io.lanyard.dataplane;
 
+import io.lanyard.forwarding.verdict.DropReason;
 import io.lanyard.forwarding.wire.VirtioNetHeader;
 import io.lanyard.tap.IoLoop;
 import io.lanyard.tap.LinuxCalls;
 import io.lanyard.tap.UdpSocket;
 import io.lanyard.vxlan.InnerChecksum;
+import io.lanyard.vxlan.InnerFrame;
 import io.lanyard.vxlan.TcpCoalescer;
 import io.lanyard.vxlan.VxlanHeader;
 import org.agrona.BufferUtil;
@@ -25,7 +27,8 @@ import org.agrona.concurrent.UnsafeBuffer;
  * zeroed, as a frame off the wire asks no offload of anyone, unless it carries the partial
  * TCP/UDP checksum a Linux VTEP leaves for its underlay device to finish: then the virtio header
  * says {@code NEEDS_CSUM} as the sender's kernel did ({@link InnerChecksum}), and the TAP or the
- * sink it leaves through finishes it. The sender's address
+ * sink it leaves through finishes it. An inner IP packet that claims more than the datagram
+ * carries is dropped on its overlay port as {@code malformed} ({@link InnerFrame}). The sender's address
  * goes into the slot for the forwarding stage, which owns the VTEP table and decides whether the
  * sender may speak for the network. What has no overlay port to be charged to (no I flag, an
  * unknown VNI, too short or too long) is counted in {@link DataplaneCounters}.
@@ -41,6 +44,7 @@ import org.agrona.concurrent.UnsafeBuffer;
 final class VxlanPortReader implements IoLoop.ReadHandler
 {
     static final int BURST = TapPortReader.BURST;
+    private static final int DROP_MALFORMED = DropReason.MALFORMED.ordinal();
     /** Where the datagram starts, relative to the slot's data address. */
     static final int DATAGRAM_OFFSET = FrameSlot.FRAME_OFFSET - VxlanHeader.LENGTH - FrameSlot.DATA_OFFSET;
     /** A VXLAN header and at least an Ethernet header. */
@@ -161,6 +165,11 @@ final class VxlanPortReader implements IoLoop.ReadHandler
         final PortCounters portCounters = port.counters;
         portCounters.rxPackets.incrementRelease();
         portCounters.rxBytes.getAndAddRelease(frameLength);
+        if (!InnerFrame.isWhole(slot.buffer(), FrameSlot.FRAME_OFFSET, frameLength))
+        {
+            portCounters.drop(DROP_MALFORMED);
+            return;
+        }
         final VirtioNetHeader virtioHeader = slot.virtioHeader().clear();
         if (InnerChecksum.markIfPartial(slot.buffer(), FrameSlot.FRAME_OFFSET, frameLength, virtioHeader))
         {
