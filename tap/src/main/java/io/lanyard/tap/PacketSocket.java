@@ -47,10 +47,10 @@ public final class PacketSocket implements FrameDevice
     static final int PACKET_VNET_HDR = 15;
     static final int PACKET_IGNORE_OUTGOING = 23;
 
-    static final int SO_SNDBUF = 7;
-    static final int SO_RCVBUF = 8;
-    static final int SO_SNDBUFFORCE = 32;
-    static final int SO_RCVBUFFORCE = 33;
+    static final int SO_SNDBUF = SocketOptions.SO_SNDBUF;
+    static final int SO_RCVBUF = SocketOptions.SO_RCVBUF;
+    static final int SO_SNDBUFFORCE = SocketOptions.SO_SNDBUFFORCE;
+    static final int SO_RCVBUFFORCE = SocketOptions.SO_RCVBUFFORCE;
 
     static final long SIOCGIFMTU = 0x8921L;
     static final long SIOCGIFHWADDR = 0x8927L;
@@ -62,7 +62,7 @@ public final class PacketSocket implements FrameDevice
     public static final int MAX_NAME_LENGTH = TapDevice.MAX_NAME_LENGTH;
 
     /** Asked for both directions; the kernel doubles it and, without CAP_NET_ADMIN, caps it at rmem_max/wmem_max. */
-    public static final int SOCKET_BUFFER_BYTES = 4 * 1024 * 1024;
+    public static final int SOCKET_BUFFER_BYTES = SocketOptions.BUFFER_BYTES;
 
     /*
      * struct sockaddr_ll (linux/if_packet.h), 20 bytes:
@@ -127,10 +127,10 @@ public final class PacketSocket implements FrameDevice
             {
                 throw new LinuxException(what + ": not an Ethernet interface (hardware type " + hardwareType + ")");
             }
-            setOption(fd, SOL_PACKET, PACKET_VNET_HDR, 1, what + ": PACKET_VNET_HDR");
-            setOption(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1, what + ": PACKET_IGNORE_OUTGOING");
-            setBufferSize(fd, SO_RCVBUFFORCE, SO_RCVBUF, what + ": SO_RCVBUF");
-            setBufferSize(fd, SO_SNDBUFFORCE, SO_SNDBUF, what + ": SO_SNDBUF");
+            SocketOptions.set(fd, SOL_PACKET, PACKET_VNET_HDR, 1, what + ": PACKET_VNET_HDR");
+            SocketOptions.set(fd, SOL_PACKET, PACKET_IGNORE_OUTGOING, 1, what + ": PACKET_IGNORE_OUTGOING");
+            SocketOptions.bufferSize(fd, SO_RCVBUFFORCE, SO_RCVBUF, what + ": SO_RCVBUF");
+            SocketOptions.bufferSize(fd, SO_SNDBUFFORCE, SO_SNDBUF, what + ": SO_SNDBUF");
 
             final ByteBuffer address = ByteBuffer.allocate(SOCKADDR_LL_LENGTH).order(ByteOrder.nativeOrder());
             address.putShort(0, (short)AF_PACKET);
@@ -249,24 +249,6 @@ public final class PacketSocket implements FrameDevice
         return ByteBuffer.wrap(ifreq).order(ByteOrder.nativeOrder());
     }
 
-    private static void setBufferSize(final int fd, final int forceOption, final int option, final String what)
-    {
-        // The FORCE variants pass rmem_max/wmem_max but need CAP_NET_ADMIN; without it the plain
-        // option still gets as close as the system limit allows.
-        if (LinuxCalls.LIBC.setsockopt(fd, LinuxCalls.SOL_SOCKET, forceOption, nativeInt(SOCKET_BUFFER_BYTES), Integer.BYTES) < 0)
-        {
-            setOption(fd, LinuxCalls.SOL_SOCKET, option, SOCKET_BUFFER_BYTES, what);
-        }
-    }
-
-    private static void setOption(final int fd, final int level, final int option, final int value, final String what)
-    {
-        if (LinuxCalls.LIBC.setsockopt(fd, level, option, nativeInt(value), Integer.BYTES) < 0)
-        {
-            throw LinuxException.lastError(what);
-        }
-    }
-
     private static LinuxException interfaceError(final String what, final String call)
     {
         final int errno = LinuxCalls.errno();
@@ -282,11 +264,6 @@ public final class PacketSocket implements FrameDevice
         final byte[] ifreq = new byte[IFREQ_LENGTH];
         System.arraycopy(nameBytes, 0, ifreq, 0, nameBytes.length);
         return ifreq;
-    }
-
-    private static byte[] nativeInt(final int value)
-    {
-        return ByteBuffer.allocate(Integer.BYTES).order(ByteOrder.nativeOrder()).putInt(0, value).array();
     }
 
     private static int nativeInt(final byte[] bytes, final int offset)

@@ -33,16 +33,10 @@ public final class UdpSenders implements AutoCloseable
     private static final int SOCK_DGRAM = 2;
     private static final int SOCK_NONBLOCK = 0x800;
     private static final int SOCK_CLOEXEC = 0x80000;
-    private static final int IPPROTO_IP = 0;
     private static final int SOL_UDP = 17;
     private static final int UDP_SEGMENT = 103;
-    private static final int IP_MTU_DISCOVER = 10;
-    private static final int IP_PMTUDISC_DO = 2;
-    private static final int SO_SNDBUF = 7;
-    private static final int SO_SNDBUFFORCE = 32;
     private static final int SO_ATTACH_FILTER = 26;
     private static final int EADDRINUSE = 98;
-    private static final int BUFFER_BYTES = 4 * 1024 * 1024;
     private static final int SOCKADDR_IN_LENGTH = 16;
 
     private static final int MSG_NAME = 0;
@@ -205,11 +199,8 @@ public final class UdpSenders implements AutoCloseable
         }
         try
         {
-            setOption(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO, what + ": IP_MTU_DISCOVER");
-            if (libc.setsockopt(fd, LinuxCalls.SOL_SOCKET, SO_SNDBUFFORCE, nativeInt(BUFFER_BYTES), Integer.BYTES) < 0)
-            {
-                setOption(fd, LinuxCalls.SOL_SOCKET, SO_SNDBUF, BUFFER_BYTES, what + ": SO_SNDBUF");
-            }
+            SocketOptions.set(fd, SocketOptions.IPPROTO_IP, SocketOptions.IP_MTU_DISCOVER, SocketOptions.IP_PMTUDISC_DO, what + ": IP_MTU_DISCOVER");
+            SocketOptions.bufferSize(fd, SocketOptions.SO_SNDBUFFORCE, SocketOptions.SO_SNDBUF, what + ": SO_SNDBUF");
             acceptNothing(fd, what);
             final ByteBuffer sockaddr = ByteBuffer.allocate(SOCKADDR_IN_LENGTH).order(ByteOrder.nativeOrder());
             sockaddr.putShort(0, (short)AF_INET);
@@ -249,18 +240,5 @@ public final class UdpSenders implements AutoCloseable
         {
             throw LinuxException.lastError(what + ": SO_ATTACH_FILTER");
         }
-    }
-
-    private static void setOption(final int fd, final int level, final int option, final int value, final String what)
-    {
-        if (LinuxCalls.LIBC.setsockopt(fd, level, option, nativeInt(value), Integer.BYTES) < 0)
-        {
-            throw LinuxException.lastError(what);
-        }
-    }
-
-    private static byte[] nativeInt(final int value)
-    {
-        return ByteBuffer.allocate(Integer.BYTES).order(ByteOrder.nativeOrder()).putInt(0, value).array();
     }
 }

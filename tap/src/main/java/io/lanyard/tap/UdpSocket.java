@@ -31,15 +31,6 @@ public final class UdpSocket implements AutoCloseable
     private static final int SOCK_DGRAM = 2;
     private static final int SOCK_NONBLOCK = 0x800;
     private static final int SOCK_CLOEXEC = 0x80000;
-    private static final int IPPROTO_IP = 0;
-    private static final int IP_MTU_DISCOVER = 10;
-    private static final int IP_PMTUDISC_DO = 2;
-    private static final int SO_REUSEADDR = 2;
-    private static final int SO_RCVBUF = 8;
-    private static final int SO_SNDBUF = 7;
-    private static final int SO_RCVBUFFORCE = 33;
-    private static final int SO_SNDBUFFORCE = 32;
-    private static final int BUFFER_BYTES = 4 * 1024 * 1024;
     private static final int SOCKADDR_IN_LENGTH = 16;
     private static final int SOL_UDP = 17;
     private static final int UDP_GRO = 104;
@@ -114,18 +105,12 @@ public final class UdpSocket implements AutoCloseable
         }
         try
         {
-            setOption(fd, LinuxCalls.SOL_SOCKET, SO_REUSEADDR, 1, what + ": SO_REUSEADDR");
-            setOption(fd, IPPROTO_IP, IP_MTU_DISCOVER, IP_PMTUDISC_DO, what + ": IP_MTU_DISCOVER");
+            SocketOptions.set(fd, LinuxCalls.SOL_SOCKET, SocketOptions.SO_REUSEADDR, 1, what + ": SO_REUSEADDR");
+            SocketOptions.set(fd, SocketOptions.IPPROTO_IP, SocketOptions.IP_MTU_DISCOVER, SocketOptions.IP_PMTUDISC_DO, what + ": IP_MTU_DISCOVER");
             // trains of datagrams in one read where the kernel kept them together; a kernel without it reads one at a time
-            libc.setsockopt(fd, SOL_UDP, UDP_GRO, nativeInt(1), Integer.BYTES);
-            if (libc.setsockopt(fd, LinuxCalls.SOL_SOCKET, SO_RCVBUFFORCE, nativeInt(BUFFER_BYTES), Integer.BYTES) < 0)
-            {
-                setOption(fd, LinuxCalls.SOL_SOCKET, SO_RCVBUF, BUFFER_BYTES, what + ": SO_RCVBUF");
-            }
-            if (libc.setsockopt(fd, LinuxCalls.SOL_SOCKET, SO_SNDBUFFORCE, nativeInt(BUFFER_BYTES), Integer.BYTES) < 0)
-            {
-                setOption(fd, LinuxCalls.SOL_SOCKET, SO_SNDBUF, BUFFER_BYTES, what + ": SO_SNDBUF");
-            }
+            libc.setsockopt(fd, SOL_UDP, UDP_GRO, SocketOptions.nativeInt(1), Integer.BYTES);
+            SocketOptions.bufferSize(fd, SocketOptions.SO_RCVBUFFORCE, SocketOptions.SO_RCVBUF, what + ": SO_RCVBUF");
+            SocketOptions.bufferSize(fd, SocketOptions.SO_SNDBUFFORCE, SocketOptions.SO_SNDBUF, what + ": SO_SNDBUF");
             final ByteBuffer sockaddr = ByteBuffer.allocate(SOCKADDR_IN_LENGTH).order(ByteOrder.nativeOrder());
             sockaddr.putShort(0, (short)AF_INET);
             sockaddr.order(ByteOrder.BIG_ENDIAN).putShort(2, (short)port).putInt(4, address);
@@ -265,18 +250,5 @@ public final class UdpSocket implements AutoCloseable
             LinuxCalls.LIBC.close(fd);
             senders.close();
         }
-    }
-
-    private static void setOption(final int fd, final int level, final int option, final int value, final String what)
-    {
-        if (LinuxCalls.LIBC.setsockopt(fd, level, option, nativeInt(value), Integer.BYTES) < 0)
-        {
-            throw LinuxException.lastError(what);
-        }
-    }
-
-    private static byte[] nativeInt(final int value)
-    {
-        return ByteBuffer.allocate(Integer.BYTES).order(ByteOrder.nativeOrder()).putInt(0, value).array();
     }
 }

@@ -3,6 +3,8 @@ package io.lanyard.vxlan;
 import io.lanyard.forwarding.wire.EthernetFrame;
 import io.lanyard.forwarding.wire.InternetChecksum;
 import io.lanyard.forwarding.wire.Ipv4Header;
+import io.lanyard.forwarding.wire.TcpHeader;
+import io.lanyard.forwarding.wire.UdpHeader;
 import io.lanyard.forwarding.wire.VirtioNetHeader;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -38,13 +40,7 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  */
 public final class InnerChecksum
 {
-    private static final int ETHERTYPE_IPV4 = 0x0800;
-    private static final int ETHERTYPE_IPV6 = 0x86DD;
     private static final int IPV6_HEADER_LENGTH = 40;
-    private static final int TCP_CHECKSUM_OFFSET = 16;
-    private static final int TCP_MIN_LENGTH = 20;
-    private static final int UDP_CHECKSUM_OFFSET = 6;
-    private static final int UDP_LENGTH = 8;
 
     private InnerChecksum()
     {
@@ -62,13 +58,13 @@ public final class InnerChecksum
         {
             return false;
         }
-        final int etherType = buffer.getShort(offset + 12, BIG_ENDIAN) & 0xFFFF;
+        final int etherType = buffer.getShort(offset + EthernetFrame.ETHER_TYPE_OFFSET, BIG_ENDIAN) & 0xFFFF;
         final int ip = offset + EthernetFrame.HEADER_LENGTH;
         final int l4Start;
         final int l4Length;
         final int protocol;
         long pseudo;
-        if (etherType == ETHERTYPE_IPV4)
+        if (etherType == EthernetFrame.ETHER_TYPE_IPV4)
         {
             final int versionIhl = buffer.getByte(ip) & 0xFF;
             final int headerLength = (versionIhl & 0xF) * 4;
@@ -83,9 +79,9 @@ public final class InnerChecksum
             protocol = buffer.getByte(ip + Ipv4Header.PROTOCOL_OFFSET) & 0xFF;
             l4Start = ip + headerLength;
             l4Length = totalLength - headerLength;
-            pseudo = sumWords(buffer, ip + Ipv4Header.SOURCE_OFFSET, 8);
+            pseudo = InternetChecksum.sum(buffer, ip + Ipv4Header.SOURCE_OFFSET, 8, 0);
         }
-        else if (etherType == ETHERTYPE_IPV6)
+        else if (etherType == EthernetFrame.ETHER_TYPE_IPV6)
         {
             if (length < EthernetFrame.HEADER_LENGTH + IPV6_HEADER_LENGTH || (buffer.getByte(ip) & 0xF0) != 0x60)
             {
@@ -98,32 +94,32 @@ public final class InnerChecksum
             {
                 return false;
             }
-            pseudo = sumWords(buffer, ip + 8, 32);
+            pseudo = InternetChecksum.sum(buffer, ip + 8, 32, 0);
         }
         else
         {
             return false;
         }
         final int checksumOffset;
-        if (protocol == Ipv4Header.PROTOCOL_TCP && l4Length >= TCP_MIN_LENGTH)
+        if (protocol == Ipv4Header.PROTOCOL_TCP && l4Length >= TcpHeader.MIN_LENGTH)
         {
-            checksumOffset = TCP_CHECKSUM_OFFSET;
+            checksumOffset = TcpHeader.CHECKSUM_OFFSET;
         }
-        else if (protocol == Ipv4Header.PROTOCOL_UDP && l4Length >= UDP_LENGTH)
+        else if (protocol == Ipv4Header.PROTOCOL_UDP && l4Length >= UdpHeader.HEADER_LENGTH)
         {
-            checksumOffset = UDP_CHECKSUM_OFFSET;
+            checksumOffset = UdpHeader.CHECKSUM_OFFSET;
         }
         else
         {
             return false;
         }
         final int field = buffer.getShort(l4Start + checksumOffset, BIG_ENDIAN) & 0xFFFF;
-        if (field == 0 && checksumOffset == UDP_CHECKSUM_OFFSET)
+        if (field == 0 && checksumOffset == UdpHeader.CHECKSUM_OFFSET)
         {
             return false;
         }
         pseudo += protocol + l4Length;
-        final int pseudoSum = fold(pseudo);
+        final int pseudoSum = InternetChecksum.fold(pseudo);
         if (field != pseudoSum)
         {
             return false;
@@ -157,31 +153,11 @@ public final class InnerChecksum
         }
         final int before = buffer.getShort(field, BIG_ENDIAN) & 0xFFFF;
         int checksum = ~InternetChecksum.sum(buffer, offset + checksumStart, length - checksumStart, 0) & 0xFFFF;
-        if (checksum == 0 && checksumOffset == UDP_CHECKSUM_OFFSET)
+        if (checksum == 0 && checksumOffset == UdpHeader.CHECKSUM_OFFSET)
         {
             checksum = 0xFFFF;
         }
         buffer.putShort(field, (short)checksum, BIG_ENDIAN);
         return before;
-    }
-
-    private static long sumWords(final DirectBuffer buffer, final int from, final int length)
-    {
-        long sum = 0;
-        for (int i = 0; i < length; i += 2)
-        {
-            sum += buffer.getShort(from + i, BIG_ENDIAN) & 0xFFFF;
-        }
-        return sum;
-    }
-
-    private static int fold(final long value)
-    {
-        long sum = value;
-        while ((sum >>> 16) != 0)
-        {
-            sum = (sum & 0xFFFF) + (sum >>> 16);
-        }
-        return (int)sum;
     }
 }

@@ -15,8 +15,6 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  */
 public final class InnerFrame
 {
-    private static final int ETHERTYPE_IPV4 = 0x0800;
-    private static final int ETHERTYPE_IPV6 = 0x86DD;
     private static final int IPV6_HEADER_LENGTH = 40;
 
     private InnerFrame()
@@ -30,10 +28,10 @@ public final class InnerFrame
         {
             return false;
         }
-        final int etherType = buffer.getShort(offset + 12, BIG_ENDIAN) & 0xFFFF;
+        final int etherType = buffer.getShort(offset + EthernetFrame.ETHER_TYPE_OFFSET, BIG_ENDIAN) & 0xFFFF;
         final int ip = offset + EthernetFrame.HEADER_LENGTH;
         final int room = length - EthernetFrame.HEADER_LENGTH;
-        if (etherType == ETHERTYPE_IPV4)
+        if (etherType == EthernetFrame.ETHER_TYPE_IPV4)
         {
             if (room < Ipv4Header.MIN_LENGTH)
             {
@@ -44,7 +42,7 @@ public final class InnerFrame
             final int totalLength = buffer.getShort(ip + Ipv4Header.TOTAL_LENGTH_OFFSET, BIG_ENDIAN) & 0xFFFF;
             return (versionIhl >>> 4) == 4 && headerLength >= Ipv4Header.MIN_LENGTH && totalLength >= headerLength && totalLength <= room;
         }
-        if (etherType == ETHERTYPE_IPV6)
+        if (etherType == EthernetFrame.ETHER_TYPE_IPV6)
         {
             return room >= IPV6_HEADER_LENGTH && (buffer.getByte(ip) & 0xF0) == 0x60 &&
                 IPV6_HEADER_LENGTH + (buffer.getShort(ip + 4, BIG_ENDIAN) & 0xFFFF) <= room;

@@ -3,6 +3,7 @@ package io.lanyard.vxlan;
 import io.lanyard.forwarding.wire.EthernetFrame;
 import io.lanyard.forwarding.wire.InternetChecksum;
 import io.lanyard.forwarding.wire.Ipv4Header;
+import io.lanyard.forwarding.wire.TcpHeader;
 import io.lanyard.forwarding.wire.VirtioNetHeader;
 import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
@@ -33,20 +34,8 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  */
 public final class TcpCoalescer
 {
-    private static final int ETHERTYPE_IPV4 = 0x0800;
-    private static final int TCP_SEQUENCE_OFFSET = 4;
-    private static final int TCP_DATA_OFFSET = 12;
-    private static final int TCP_FLAGS_OFFSET = 13;
-    private static final int TCP_CHECKSUM_OFFSET = 16;
-    private static final int TCP_MIN_LENGTH = 20;
-    private static final int FLAG_FIN = 0x01;
-    private static final int FLAG_SYN = 0x02;
-    private static final int FLAG_RST = 0x04;
-    private static final int FLAG_PSH = 0x08;
-    private static final int FLAG_URG = 0x20;
-    private static final int FLAG_CWR = 0x80;
-    private static final int ENDS_RUN = FLAG_FIN | FLAG_PSH;
-    private static final int NEVER_JOINED = FLAG_SYN | FLAG_RST | FLAG_URG | FLAG_CWR;
+    private static final int ENDS_RUN = TcpHeader.FLAG_FIN | TcpHeader.FLAG_PSH;
+    private static final int NEVER_JOINED = TcpHeader.FLAG_SYN | TcpHeader.FLAG_RST | TcpHeader.FLAG_URG | TcpHeader.FLAG_CWR;
     private static final int MAX_IP_LENGTH = 0xFFFF;
 
     private int ipHeaderLength;
@@ -72,8 +61,8 @@ public final class TcpCoalescer
         final int ip = frame + EthernetFrame.HEADER_LENGTH;
         final int tcp = ip + ipHeaderLength;
         final int headers = EthernetFrame.HEADER_LENGTH + ipHeaderLength + tcpHeaderLength;
-        final long sequence = buffer.getInt(tcp + TCP_SEQUENCE_OFFSET, BIG_ENDIAN) & 0xFFFF_FFFFL;
-        final int flags = buffer.getByte(tcp + TCP_FLAGS_OFFSET) & 0xFF;
+        final long sequence = buffer.getInt(tcp + TcpHeader.SEQUENCE_OFFSET, BIG_ENDIAN) & 0xFFFF_FFFFL;
+        final int flags = buffer.getByte(tcp + TcpHeader.FLAGS_OFFSET) & 0xFF;
         lastFlags = flags;
         int count = 1;
         int ipLength = ipHeaderLength + tcpHeaderLength + segmentPayload;
@@ -99,16 +88,16 @@ public final class TcpCoalescer
             {
                 break;
             }
-            final int otherFlags = buffer.getByte(otherTcp + TCP_FLAGS_OFFSET) & 0xFF;
+            final int otherFlags = buffer.getByte(otherTcp + TcpHeader.FLAGS_OFFSET) & 0xFF;
             if (buffer.getInt(otherTcp) != buffer.getInt(tcp) ||
-                (buffer.getInt(otherTcp + TCP_SEQUENCE_OFFSET, BIG_ENDIAN) & 0xFFFF_FFFFL) !=
+                (buffer.getInt(otherTcp + TcpHeader.SEQUENCE_OFFSET, BIG_ENDIAN) & 0xFFFF_FFFFL) !=
                     ((sequence + (long)count * segmentPayload) & 0xFFFF_FFFFL) ||
                 buffer.getInt(otherTcp + 8) != buffer.getInt(tcp + 8) ||
-                buffer.getByte(otherTcp + TCP_DATA_OFFSET) != buffer.getByte(tcp + TCP_DATA_OFFSET) ||
+                buffer.getByte(otherTcp + TcpHeader.DATA_OFFSET_OFFSET) != buffer.getByte(tcp + TcpHeader.DATA_OFFSET_OFFSET) ||
                 (otherFlags & ~ENDS_RUN) != flags ||
                 buffer.getShort(otherTcp + 14) != buffer.getShort(tcp + 14) ||
                 buffer.getShort(otherTcp + 18) != buffer.getShort(tcp + 18) ||
-                !sameBytes(buffer, tcp + TCP_MIN_LENGTH, otherTcp + TCP_MIN_LENGTH, tcpHeaderLength - TCP_MIN_LENGTH) ||
+                !sameBytes(buffer, tcp + TcpHeader.MIN_LENGTH, otherTcp + TcpHeader.MIN_LENGTH, tcpHeaderLength - TcpHeader.MIN_LENGTH) ||
                 !hasAcceptableChecksum(buffer, otherIp, otherTcp, tcpHeaderLength + payload))
             {
                 break;
@@ -152,15 +141,15 @@ public final class TcpCoalescer
         buffer.putShort(ip + Ipv4Header.TOTAL_LENGTH_OFFSET, (short)ipLength, BIG_ENDIAN);
         buffer.putShort(ip + Ipv4Header.CHECKSUM_OFFSET, (short)0);
         buffer.putShort(ip + Ipv4Header.CHECKSUM_OFFSET, (short)InternetChecksum.compute(buffer, ip, ipHeaderLength), BIG_ENDIAN);
-        buffer.putByte(tcp + TCP_FLAGS_OFFSET, (byte)lastFlags);
-        buffer.putShort(tcp + TCP_CHECKSUM_OFFSET, (short)pseudoHeaderSum(buffer, ip, tcpLength), BIG_ENDIAN);
+        buffer.putByte(tcp + TcpHeader.FLAGS_OFFSET, (byte)lastFlags);
+        buffer.putShort(tcp + TcpHeader.CHECKSUM_OFFSET, (short)pseudoHeaderSum(buffer, ip, tcpLength), BIG_ENDIAN);
         header.clear()
             .flags(VirtioNetHeader.FLAG_NEEDS_CSUM)
             .gsoType(VirtioNetHeader.GSO_TCPV4)
             .headerLength(headers)
             .gsoSize(segmentPayload)
             .csumStart(EthernetFrame.HEADER_LENGTH + ipHeaderLength)
-            .csumOffset(TCP_CHECKSUM_OFFSET);
+            .csumOffset(TcpHeader.CHECKSUM_OFFSET);
         return end - frame;
     }
 
@@ -169,8 +158,8 @@ public final class TcpCoalescer
     {
         final int frame = first + VxlanHeader.LENGTH;
         final int ip = frame + EthernetFrame.HEADER_LENGTH;
-        if (datagram < VxlanHeader.LENGTH + EthernetFrame.HEADER_LENGTH + Ipv4Header.MIN_LENGTH + TCP_MIN_LENGTH ||
-            (buffer.getShort(frame + 12, BIG_ENDIAN) & 0xFFFF) != ETHERTYPE_IPV4)
+        if (datagram < VxlanHeader.LENGTH + EthernetFrame.HEADER_LENGTH + Ipv4Header.MIN_LENGTH + TcpHeader.MIN_LENGTH ||
+            (buffer.getShort(frame + EthernetFrame.ETHER_TYPE_OFFSET, BIG_ENDIAN) & 0xFFFF) != EthernetFrame.ETHER_TYPE_IPV4)
         {
             return false;
         }
@@ -182,16 +171,16 @@ public final class TcpCoalescer
             (buffer.getByte(ip + Ipv4Header.PROTOCOL_OFFSET) & 0xFF) != Ipv4Header.PROTOCOL_TCP ||
             (buffer.getShort(ip + Ipv4Header.FLAGS_FRAGMENT_OFFSET, BIG_ENDIAN) &
                 (Ipv4Header.FLAG_MORE_FRAGMENTS | Ipv4Header.FRAGMENT_OFFSET_MASK)) != 0 ||
-            ipHeaderLength + TCP_MIN_LENGTH > totalLength ||
+            ipHeaderLength + TcpHeader.MIN_LENGTH > totalLength ||
             InternetChecksum.sum(buffer, ip, ipHeaderLength, 0) != 0xFFFF)
         {
             return false;
         }
         final int tcp = ip + ipHeaderLength;
-        tcpHeaderLength = ((buffer.getByte(tcp + TCP_DATA_OFFSET) & 0xFF) >>> 4) * 4;
+        tcpHeaderLength = ((buffer.getByte(tcp + TcpHeader.DATA_OFFSET_OFFSET) & 0xFF) >>> 4) * 4;
         segmentPayload = totalLength - ipHeaderLength - tcpHeaderLength;
-        final int flags = buffer.getByte(tcp + TCP_FLAGS_OFFSET) & 0xFF;
-        return tcpHeaderLength >= TCP_MIN_LENGTH && segmentPayload > 0 && (flags & (ENDS_RUN | NEVER_JOINED)) == 0 &&
+        final int flags = buffer.getByte(tcp + TcpHeader.FLAGS_OFFSET) & 0xFF;
+        return tcpHeaderLength >= TcpHeader.MIN_LENGTH && segmentPayload > 0 && (flags & (ENDS_RUN | NEVER_JOINED)) == 0 &&
             hasAcceptableChecksum(buffer, ip, tcp, totalLength - ipHeaderLength);
     }
 
@@ -200,20 +189,15 @@ public final class TcpCoalescer
     {
         final int pseudo = pseudoHeaderSum(buffer, ip, tcpLength);
         return InternetChecksum.sum(buffer, tcp, tcpLength, pseudo) == 0xFFFF ||
-            (buffer.getShort(tcp + TCP_CHECKSUM_OFFSET, BIG_ENDIAN) & 0xFFFF) == pseudo;
+            (buffer.getShort(tcp + TcpHeader.CHECKSUM_OFFSET, BIG_ENDIAN) & 0xFFFF) == pseudo;
     }
 
     private static int pseudoHeaderSum(final DirectBuffer buffer, final int ip, final int tcpLength)
     {
         final int source = buffer.getInt(ip + Ipv4Header.SOURCE_OFFSET, BIG_ENDIAN);
         final int destination = buffer.getInt(ip + Ipv4Header.DESTINATION_OFFSET, BIG_ENDIAN);
-        long sum = (source >>> 16) + (source & 0xFFFF) + (destination >>> 16) + (destination & 0xFFFF) +
-            Ipv4Header.PROTOCOL_TCP + tcpLength;
-        while ((sum >>> 16) != 0)
-        {
-            sum = (sum & 0xFFFF) + (sum >>> 16);
-        }
-        return (int)sum;
+        return InternetChecksum.fold((long)(source >>> 16) + (source & 0xFFFF) + (destination >>> 16) + (destination & 0xFFFF) +
+            Ipv4Header.PROTOCOL_TCP + tcpLength);
     }
 
     private static boolean sameBytes(final DirectBuffer buffer, final int a, final int b, final int length)

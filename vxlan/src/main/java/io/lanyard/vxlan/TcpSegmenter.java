@@ -3,8 +3,8 @@ package io.lanyard.vxlan;
 import io.lanyard.forwarding.wire.EthernetFrame;
 import io.lanyard.forwarding.wire.InternetChecksum;
 import io.lanyard.forwarding.wire.Ipv4Header;
+import io.lanyard.forwarding.wire.TcpHeader;
 import io.lanyard.forwarding.wire.VirtioNetHeader;
-import org.agrona.DirectBuffer;
 import org.agrona.MutableDirectBuffer;
 
 import static java.nio.ByteOrder.BIG_ENDIAN;
@@ -38,17 +38,7 @@ public final class TcpSegmenter
     /** More segments than this (a tiny MSS on a large frame) are refused rather than sent. */
     public static final int MAX_SEGMENTS = 512;
 
-    private static final int ETHERTYPE_IPV4 = 0x0800;
-    private static final int ETHERTYPE_IPV6 = 0x86DD;
     private static final int IPV6_HEADER_LENGTH = 40;
-    private static final int TCP_SEQUENCE_OFFSET = 4;
-    private static final int TCP_DATA_OFFSET = 12;
-    private static final int TCP_FLAGS_OFFSET = 13;
-    private static final int TCP_CHECKSUM_OFFSET = 16;
-    private static final int TCP_MIN_LENGTH = 20;
-    private static final int FLAG_FIN = 0x01;
-    private static final int FLAG_PSH = 0x08;
-    private static final int FLAG_CWR = 0x80;
 
     private int segments;
     private int headerLength;
@@ -77,7 +67,7 @@ public final class TcpSegmenter
         {
             return -1;
         }
-        final int etherType = buffer.getShort(offset + 12, BIG_ENDIAN) & 0xFFFF;
+        final int etherType = buffer.getShort(offset + EthernetFrame.ETHER_TYPE_OFFSET, BIG_ENDIAN) & 0xFFFF;
         final int ip = offset + EthernetFrame.HEADER_LENGTH;
         final boolean v4 = gsoType == VirtioNetHeader.GSO_TCPV4;
         final int ipHeaderLength;
@@ -87,7 +77,7 @@ public final class TcpSegmenter
             final int versionIhl = buffer.getByte(ip) & 0xFF;
             ipHeaderLength = (versionIhl & 0xF) * 4;
             final int totalLength = buffer.getShort(ip + Ipv4Header.TOTAL_LENGTH_OFFSET, BIG_ENDIAN) & 0xFFFF;
-            if (etherType != ETHERTYPE_IPV4 || (versionIhl >>> 4) != 4 || ipHeaderLength < Ipv4Header.MIN_LENGTH ||
+            if (etherType != EthernetFrame.ETHER_TYPE_IPV4 || (versionIhl >>> 4) != 4 || ipHeaderLength < Ipv4Header.MIN_LENGTH ||
                 (buffer.getByte(ip + Ipv4Header.PROTOCOL_OFFSET) & 0xFF) != Ipv4Header.PROTOCOL_TCP ||
                 (buffer.getShort(ip + Ipv4Header.FLAGS_FRAGMENT_OFFSET, BIG_ENDIAN) &
                     (Ipv4Header.FLAG_MORE_FRAGMENTS | Ipv4Header.FRAGMENT_OFFSET_MASK)) != 0)
@@ -99,7 +89,7 @@ public final class TcpSegmenter
         else
         {
             ipHeaderLength = IPV6_HEADER_LENGTH;
-            if (etherType != ETHERTYPE_IPV6 || length < EthernetFrame.HEADER_LENGTH + IPV6_HEADER_LENGTH ||
+            if (etherType != EthernetFrame.ETHER_TYPE_IPV6 || length < EthernetFrame.HEADER_LENGTH + IPV6_HEADER_LENGTH ||
                 (buffer.getByte(ip) & 0xF0) != 0x60 || (buffer.getByte(ip + 6) & 0xFF) != Ipv4Header.PROTOCOL_TCP)
             {
                 return -1;
@@ -107,15 +97,15 @@ public final class TcpSegmenter
             packetEnd = ip + IPV6_HEADER_LENGTH + (buffer.getShort(ip + 4, BIG_ENDIAN) & 0xFFFF);
         }
         final int tcp = ip + ipHeaderLength;
-        if (tcp + TCP_MIN_LENGTH > offset + length || packetEnd > offset + length)
+        if (tcp + TcpHeader.MIN_LENGTH > offset + length || packetEnd > offset + length)
         {
             return -1;
         }
-        final int tcpHeaderLength = ((buffer.getByte(tcp + TCP_DATA_OFFSET) & 0xFF) >>> 4) * 4;
+        final int tcpHeaderLength = ((buffer.getByte(tcp + TcpHeader.DATA_OFFSET_OFFSET) & 0xFF) >>> 4) * 4;
         payloadOffset = tcp + tcpHeaderLength;
         payloadEnd = packetEnd;
         headerLength = payloadOffset - offset;
-        if (tcpHeaderLength < TCP_MIN_LENGTH || payloadOffset > payloadEnd || VxlanHeader.LENGTH + headerLength > HEADER_SLOT)
+        if (tcpHeaderLength < TcpHeader.MIN_LENGTH || payloadOffset > payloadEnd || VxlanHeader.LENGTH + headerLength > HEADER_SLOT)
         {
             return -1;
         }
@@ -126,11 +116,11 @@ public final class TcpSegmenter
             return -1;
         }
 
-        final long sequence = buffer.getInt(tcp + TCP_SEQUENCE_OFFSET, BIG_ENDIAN) & 0xFFFF_FFFFL;
-        final int flags = buffer.getByte(tcp + TCP_FLAGS_OFFSET) & 0xFF;
+        final long sequence = buffer.getInt(tcp + TcpHeader.SEQUENCE_OFFSET, BIG_ENDIAN) & 0xFFFF_FFFFL;
+        final int flags = buffer.getByte(tcp + TcpHeader.FLAGS_OFFSET) & 0xFF;
         final int identification = v4 ? buffer.getShort(ip + Ipv4Header.IDENTIFICATION_OFFSET, BIG_ENDIAN) & 0xFFFF : 0;
         // the pseudo-header without its length: addresses and protocol
-        final long addresses = v4 ? sumWords(buffer, ip + Ipv4Header.SOURCE_OFFSET, 8) : sumWords(buffer, ip + 8, 32);
+        final int addresses = v4 ? InternetChecksum.sum(buffer, ip + Ipv4Header.SOURCE_OFFSET, 8, 0) : InternetChecksum.sum(buffer, ip + 8, 32, 0);
         final int ipInArena = VxlanHeader.LENGTH + EthernetFrame.HEADER_LENGTH;
         final int tcpInArena = ipInArena + ipHeaderLength;
         for (int i = 0; i < count; i++)
@@ -160,19 +150,19 @@ public final class TcpSegmenter
             int segmentFlags = flags;
             if (i < count - 1)
             {
-                segmentFlags &= ~(FLAG_FIN | FLAG_PSH);
+                segmentFlags &= ~(TcpHeader.FLAG_FIN | TcpHeader.FLAG_PSH);
             }
             if (i > 0)
             {
-                segmentFlags &= ~FLAG_CWR;
+                segmentFlags &= ~TcpHeader.FLAG_CWR;
             }
-            arena.putInt(tcpAt + TCP_SEQUENCE_OFFSET, (int)(sequence + (long)i * segmentSize), BIG_ENDIAN);
-            arena.putByte(tcpAt + TCP_FLAGS_OFFSET, (byte)segmentFlags);
-            arena.putShort(tcpAt + TCP_CHECKSUM_OFFSET, (short)0);
-            final int pseudo = fold(addresses + Ipv4Header.PROTOCOL_TCP + tcpLength);
+            arena.putInt(tcpAt + TcpHeader.SEQUENCE_OFFSET, (int)(sequence + (long)i * segmentSize), BIG_ENDIAN);
+            arena.putByte(tcpAt + TcpHeader.FLAGS_OFFSET, (byte)segmentFlags);
+            arena.putShort(tcpAt + TcpHeader.CHECKSUM_OFFSET, (short)0);
+            final int pseudo = InternetChecksum.fold((long)addresses + Ipv4Header.PROTOCOL_TCP + tcpLength);
             final int headerSum = InternetChecksum.sum(arena, tcpAt, tcpHeaderLength, pseudo);
             final int checksum = ~InternetChecksum.sum(buffer, from, size, headerSum) & 0xFFFF;
-            arena.putShort(tcpAt + TCP_CHECKSUM_OFFSET, (short)checksum, BIG_ENDIAN);
+            arena.putShort(tcpAt + TcpHeader.CHECKSUM_OFFSET, (short)checksum, BIG_ENDIAN);
         }
         segments = count;
         return count;
@@ -212,25 +202,5 @@ public final class TcpSegmenter
     public int frameLength(final int i)
     {
         return headerLength + payloadLength(i);
-    }
-
-    private static long sumWords(final DirectBuffer buffer, final int from, final int length)
-    {
-        long sum = 0;
-        for (int i = 0; i < length; i += 2)
-        {
-            sum += buffer.getShort(from + i, BIG_ENDIAN) & 0xFFFF;
-        }
-        return sum;
-    }
-
-    private static int fold(final long value)
-    {
-        long sum = value;
-        while ((sum >>> 16) != 0)
-        {
-            sum = (sum & 0xFFFF) + (sum >>> 16);
-        }
-        return (int)sum;
     }
 }

@@ -80,7 +80,8 @@ public final class InternetChecksum
         return ~fold(sum) & 0xFFFF;
     }
 
-    private static int fold(final long value)
+    /** Folds a sum of 16-bit words to 16 bits with end-around carries (not complemented). */
+    public static int fold(final long value)
     {
         long sum = value;
         while ((sum >>> 16) != 0)
