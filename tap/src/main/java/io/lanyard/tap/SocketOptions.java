@@ -3,9 +3,26 @@ package io.lanyard.tap;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 
-/** The socket options the sockets of this package set, and how they set them. */
+/** The socket constants and options the IPv4 sockets of this package share, and how they set them. */
 final class SocketOptions
 {
+    static final int AF_INET = 2;
+    static final int SOCK_DGRAM = 2;
+    static final int SOCK_NONBLOCK = 0x800;
+    static final int SOCK_CLOEXEC = 0x80000;
+    static final int SOL_UDP = 17;
+    static final int SOCKADDR_IN_LENGTH = 16;
+    /** {@code struct msghdr} on LP64: name, namelen (4 bytes of padding after), iov, iovlen, control, controllen, flags. */
+    static final int MSG_NAME = 0;
+    static final int MSG_NAMELEN = 8;
+    static final int MSG_IOV = 16;
+    static final int MSG_IOVLEN = 24;
+    static final int MSG_CONTROL = 32;
+    static final int MSG_CONTROLLEN = 40;
+    static final int MSG_FLAGS = 48;
+    static final int MSGHDR_LENGTH = 56;
+    /** {@code struct cmsghdr}: len (size_t), level, type; the data follows. */
+    static final int CMSG_HEADER_LENGTH = 16;
     static final int SO_REUSEADDR = 2;
     static final int SO_SNDBUF = 7;
     static final int SO_RCVBUF = 8;

@@ -29,25 +29,10 @@ import java.util.concurrent.ThreadLocalRandom;
  */
 public final class UdpSenders implements AutoCloseable
 {
-    private static final int AF_INET = 2;
-    private static final int SOCK_DGRAM = 2;
-    private static final int SOCK_NONBLOCK = 0x800;
-    private static final int SOCK_CLOEXEC = 0x80000;
-    private static final int SOL_UDP = 17;
     private static final int UDP_SEGMENT = 103;
     private static final int SO_ATTACH_FILTER = 26;
     private static final int EADDRINUSE = 98;
-    private static final int SOCKADDR_IN_LENGTH = 16;
 
-    private static final int MSG_NAME = 0;
-    private static final int MSG_NAMELEN = 8;
-    private static final int MSG_IOV = 16;
-    private static final int MSG_IOVLEN = 24;
-    private static final int MSG_CONTROL = 32;
-    private static final int MSG_CONTROLLEN = 40;
-    private static final int MSG_FLAGS = 48;
-    private static final int MSGHDR_LENGTH = 56;
-    private static final int CMSG_HEADER_LENGTH = 16;
     private static final int CMSG_SEGMENT_SPACE = 24;
     /** The largest number of datagrams one UDP GSO send may make (the kernel's UDP_MAX_SEGMENTS). */
     public static final int MAX_SEGMENTS = 64;
@@ -60,19 +45,19 @@ public final class UdpSenders implements AutoCloseable
     private final ByteBuffer memory = BufferUtil.allocateDirectAligned(128, 64);
     private final UnsafeBuffer view = new UnsafeBuffer(memory);
     private final long messageAddress = view.addressOffset();
-    private final int sockaddr = MSGHDR_LENGTH;
-    private final int control = MSGHDR_LENGTH + SOCKADDR_IN_LENGTH;
+    private final int sockaddr = SocketOptions.MSGHDR_LENGTH;
+    private final int control = SocketOptions.MSGHDR_LENGTH + SocketOptions.SOCKADDR_IN_LENGTH;
 
     private UdpSenders(final int address, final int[] fds, final int[] ports)
     {
         this.address = address;
         this.fds = fds;
         this.ports = ports;
-        view.putShort(sockaddr, (short)AF_INET, ByteOrder.nativeOrder());
-        view.putLong(MSG_NAME, view.addressOffset() + sockaddr);
-        view.putInt(MSG_NAMELEN, SOCKADDR_IN_LENGTH);
-        view.putLong(control, CMSG_HEADER_LENGTH + Short.BYTES);
-        view.putInt(control + 8, SOL_UDP);
+        view.putShort(sockaddr, (short)SocketOptions.AF_INET, ByteOrder.nativeOrder());
+        view.putLong(SocketOptions.MSG_NAME, view.addressOffset() + sockaddr);
+        view.putInt(SocketOptions.MSG_NAMELEN, SocketOptions.SOCKADDR_IN_LENGTH);
+        view.putLong(control, SocketOptions.CMSG_HEADER_LENGTH + Short.BYTES);
+        view.putInt(control + 8, SocketOptions.SOL_UDP);
         view.putInt(control + 12, UDP_SEGMENT);
     }
 
@@ -156,20 +141,20 @@ public final class UdpSenders implements AutoCloseable
     {
         view.putShort(sockaddr + 2, (short)destinationPort, ByteOrder.BIG_ENDIAN);
         view.putInt(sockaddr + 4, destination, ByteOrder.BIG_ENDIAN);
-        view.putLong(MSG_IOV, vectors.address());
-        view.putLong(MSG_IOVLEN, vectors.count());
+        view.putLong(SocketOptions.MSG_IOV, vectors.address());
+        view.putLong(SocketOptions.MSG_IOVLEN, vectors.count());
         if (segmentSize > 0)
         {
-            view.putShort(control + CMSG_HEADER_LENGTH, (short)segmentSize);
-            view.putLong(MSG_CONTROL, view.addressOffset() + control);
-            view.putLong(MSG_CONTROLLEN, CMSG_SEGMENT_SPACE);
+            view.putShort(control + SocketOptions.CMSG_HEADER_LENGTH, (short)segmentSize);
+            view.putLong(SocketOptions.MSG_CONTROL, view.addressOffset() + control);
+            view.putLong(SocketOptions.MSG_CONTROLLEN, CMSG_SEGMENT_SPACE);
         }
         else
         {
-            view.putLong(MSG_CONTROL, 0);
-            view.putLong(MSG_CONTROLLEN, 0);
+            view.putLong(SocketOptions.MSG_CONTROL, 0);
+            view.putLong(SocketOptions.MSG_CONTROLLEN, 0);
         }
-        view.putInt(MSG_FLAGS, 0);
+        view.putInt(SocketOptions.MSG_FLAGS, 0);
         final long n = LinuxCalls.LIBC.sendmsg(fds[index], messageAddress, 0);
         return n >= 0 ? (int)n : -LinuxCalls.errno();
     }
@@ -192,7 +177,7 @@ public final class UdpSenders implements AutoCloseable
     {
         final String what = "udp sender port " + port;
         final LinuxCalls libc = LinuxCalls.LIBC;
-        final int fd = libc.socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        final int fd = libc.socket(SocketOptions.AF_INET, SocketOptions.SOCK_DGRAM | SocketOptions.SOCK_NONBLOCK | SocketOptions.SOCK_CLOEXEC, 0);
         if (fd < 0)
         {
             throw LinuxException.lastError(what + ": socket");
@@ -202,10 +187,10 @@ public final class UdpSenders implements AutoCloseable
             SocketOptions.set(fd, SocketOptions.IPPROTO_IP, SocketOptions.IP_MTU_DISCOVER, SocketOptions.IP_PMTUDISC_DO, what + ": IP_MTU_DISCOVER");
             SocketOptions.bufferSize(fd, SocketOptions.SO_SNDBUFFORCE, SocketOptions.SO_SNDBUF, what + ": SO_SNDBUF");
             acceptNothing(fd, what);
-            final ByteBuffer sockaddr = ByteBuffer.allocate(SOCKADDR_IN_LENGTH).order(ByteOrder.nativeOrder());
-            sockaddr.putShort(0, (short)AF_INET);
+            final ByteBuffer sockaddr = ByteBuffer.allocate(SocketOptions.SOCKADDR_IN_LENGTH).order(ByteOrder.nativeOrder());
+            sockaddr.putShort(0, (short)SocketOptions.AF_INET);
             sockaddr.order(ByteOrder.BIG_ENDIAN).putShort(2, (short)port).putInt(4, address);
-            if (libc.bind(fd, sockaddr.array(), SOCKADDR_IN_LENGTH) < 0)
+            if (libc.bind(fd, sockaddr.array(), SocketOptions.SOCKADDR_IN_LENGTH) < 0)
             {
                 final int errno = LinuxCalls.errno();
                 if (errno == EADDRINUSE)

@@ -27,25 +27,11 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 public final class UdpSocket implements AutoCloseable
 {
-    private static final int AF_INET = 2;
-    private static final int SOCK_DGRAM = 2;
-    private static final int SOCK_NONBLOCK = 0x800;
-    private static final int SOCK_CLOEXEC = 0x80000;
-    private static final int SOCKADDR_IN_LENGTH = 16;
-    private static final int SOL_UDP = 17;
     private static final int UDP_GRO = 104;
-    private static final int MSG_NAME = 0;
-    private static final int MSG_NAMELEN = 8;
-    private static final int MSG_IOV = 16;
-    private static final int MSG_IOVLEN = 24;
-    private static final int MSG_CONTROL = 32;
-    private static final int MSG_CONTROLLEN = 40;
-    private static final int MSG_FLAGS = 48;
     private static final int SOCKADDR = 64;
     private static final int IOVEC = 80;
     private static final int CONTROL = 96;
     private static final int CONTROL_LENGTH = 64;
-    private static final int CMSG_HEADER_LENGTH = 16;
     private static final int MESSAGE_LENGTH = CONTROL + CONTROL_LENGTH;
     /** How many source ports VXLAN sends from, and their range (RFC 7348's choice: the dynamic ports). */
     public static final int SENDERS = 32;
@@ -79,11 +65,11 @@ public final class UdpSocket implements AutoCloseable
         this.address = address;
         this.port = port;
         this.senders = senders;
-        sendView.putShort(0, (short)AF_INET, ByteOrder.nativeOrder());
-        message.putLong(MSG_NAME, message.addressOffset() + SOCKADDR);
-        message.putLong(MSG_IOV, message.addressOffset() + IOVEC);
-        message.putLong(MSG_IOVLEN, 1);
-        message.putLong(MSG_CONTROL, message.addressOffset() + CONTROL);
+        sendView.putShort(0, (short)SocketOptions.AF_INET, ByteOrder.nativeOrder());
+        message.putLong(SocketOptions.MSG_NAME, message.addressOffset() + SOCKADDR);
+        message.putLong(SocketOptions.MSG_IOV, message.addressOffset() + IOVEC);
+        message.putLong(SocketOptions.MSG_IOVLEN, 1);
+        message.putLong(SocketOptions.MSG_CONTROL, message.addressOffset() + CONTROL);
     }
 
     /**
@@ -98,7 +84,7 @@ public final class UdpSocket implements AutoCloseable
         final String what = "udp " + (address >>> 24) + "." + ((address >>> 16) & 0xFF) + "." + ((address >>> 8) & 0xFF) + "." +
             (address & 0xFF) + ":" + port;
         final LinuxCalls libc = LinuxCalls.LIBC;
-        final int fd = libc.socket(AF_INET, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+        final int fd = libc.socket(SocketOptions.AF_INET, SocketOptions.SOCK_DGRAM | SocketOptions.SOCK_NONBLOCK | SocketOptions.SOCK_CLOEXEC, 0);
         if (fd < 0)
         {
             throw LinuxException.lastError(what + ": socket");
@@ -108,13 +94,13 @@ public final class UdpSocket implements AutoCloseable
             SocketOptions.set(fd, LinuxCalls.SOL_SOCKET, SocketOptions.SO_REUSEADDR, 1, what + ": SO_REUSEADDR");
             SocketOptions.set(fd, SocketOptions.IPPROTO_IP, SocketOptions.IP_MTU_DISCOVER, SocketOptions.IP_PMTUDISC_DO, what + ": IP_MTU_DISCOVER");
             // trains of datagrams in one read where the kernel kept them together; a kernel without it reads one at a time
-            libc.setsockopt(fd, SOL_UDP, UDP_GRO, SocketOptions.nativeInt(1), Integer.BYTES);
+            libc.setsockopt(fd, SocketOptions.SOL_UDP, UDP_GRO, SocketOptions.nativeInt(1), Integer.BYTES);
             SocketOptions.bufferSize(fd, SocketOptions.SO_RCVBUFFORCE, SocketOptions.SO_RCVBUF, what + ": SO_RCVBUF");
             SocketOptions.bufferSize(fd, SocketOptions.SO_SNDBUFFORCE, SocketOptions.SO_SNDBUF, what + ": SO_SNDBUF");
-            final ByteBuffer sockaddr = ByteBuffer.allocate(SOCKADDR_IN_LENGTH).order(ByteOrder.nativeOrder());
-            sockaddr.putShort(0, (short)AF_INET);
+            final ByteBuffer sockaddr = ByteBuffer.allocate(SocketOptions.SOCKADDR_IN_LENGTH).order(ByteOrder.nativeOrder());
+            sockaddr.putShort(0, (short)SocketOptions.AF_INET);
             sockaddr.order(ByteOrder.BIG_ENDIAN).putShort(2, (short)port).putInt(4, address);
-            if (libc.bind(fd, sockaddr.array(), SOCKADDR_IN_LENGTH) < 0)
+            if (libc.bind(fd, sockaddr.array(), SocketOptions.SOCKADDR_IN_LENGTH) < 0)
             {
                 throw LinuxException.lastError(what + ": bind");
             }
@@ -169,11 +155,11 @@ public final class UdpSocket implements AutoCloseable
      */
     public int receive(final long destination, final int capacity)
     {
-        message.putInt(MSG_NAMELEN, SOCKADDR_IN_LENGTH);
+        message.putInt(SocketOptions.MSG_NAMELEN, SocketOptions.SOCKADDR_IN_LENGTH);
         message.putLong(IOVEC, destination);
         message.putLong(IOVEC + Long.BYTES, capacity);
-        message.putLong(MSG_CONTROLLEN, CONTROL_LENGTH);
-        message.putInt(MSG_FLAGS, 0);
+        message.putLong(SocketOptions.MSG_CONTROLLEN, CONTROL_LENGTH);
+        message.putInt(SocketOptions.MSG_FLAGS, 0);
         final long n = LinuxCalls.LIBC.recvmsg(fd, message.addressOffset(), LinuxCalls.MSG_TRUNC);
         if (n < 0)
         {
@@ -181,7 +167,7 @@ public final class UdpSocket implements AutoCloseable
         }
         lastSourcePort = message.getShort(SOCKADDR + 2, ByteOrder.BIG_ENDIAN) & 0xFFFF;
         lastSourceAddress = message.getInt(SOCKADDR + 4, ByteOrder.BIG_ENDIAN);
-        lastSegmentSize = segmentSize(message.getLong(MSG_CONTROLLEN));
+        lastSegmentSize = segmentSize(message.getLong(SocketOptions.MSG_CONTROLLEN));
         if (n > capacity)
         {
             return -LinuxCalls.EMSGSIZE;
@@ -202,16 +188,16 @@ public final class UdpSocket implements AutoCloseable
     private int segmentSize(final long controlLength)
     {
         int at = 0;
-        while (at + CMSG_HEADER_LENGTH <= controlLength)
+        while (at + SocketOptions.CMSG_HEADER_LENGTH <= controlLength)
         {
             final long length = message.getLong(CONTROL + at);
-            if (length < CMSG_HEADER_LENGTH)
+            if (length < SocketOptions.CMSG_HEADER_LENGTH)
             {
                 return 0;
             }
-            if (message.getInt(CONTROL + at + 8) == SOL_UDP && message.getInt(CONTROL + at + 12) == UDP_GRO)
+            if (message.getInt(CONTROL + at + 8) == SocketOptions.SOL_UDP && message.getInt(CONTROL + at + 12) == UDP_GRO)
             {
-                return message.getInt(CONTROL + at + CMSG_HEADER_LENGTH);
+                return message.getInt(CONTROL + at + SocketOptions.CMSG_HEADER_LENGTH);
             }
             at += (int)((length + 7) & ~7L);
         }
@@ -233,7 +219,7 @@ public final class UdpSocket implements AutoCloseable
     {
         sendView.putShort(2, (short)destinationPort, ByteOrder.BIG_ENDIAN);
         sendView.putInt(4, destinationAddress, ByteOrder.BIG_ENDIAN);
-        final long n = LinuxCalls.LIBC.sendto(fd, source, length, 0, sendAddress, SOCKADDR_IN_LENGTH);
+        final long n = LinuxCalls.LIBC.sendto(fd, source, length, 0, sendAddress, SocketOptions.SOCKADDR_IN_LENGTH);
         return n >= 0 ? (int)n : -LinuxCalls.errno();
     }
 
