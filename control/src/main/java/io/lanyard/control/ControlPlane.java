@@ -54,7 +54,7 @@ import java.util.Objects;
  * done so far is undone before the error is returned, so a rejected request leaves no interface,
  * no address and no inspect entry behind.
  *
- * <p>It stays one file of some 800 lines because it is the script of every request under
+ * <p>It stays one file of under 800 lines because it is the script of every request under
  * one lock: each method is the ordered steps and the rollback of one request, and the steps
  * themselves live in the collaborators.
  */
@@ -423,23 +423,14 @@ public final class ControlPlane implements AutoCloseable
         try
         {
             save();
-            if (gateway.removed() != null)
-            {
-                wiring.detach(before, gateway.removed()); // first: the new endpoint takes its default route
-            }
+            gateways.takeAway(before, gateway); // first: the new endpoint takes its default route
             wiring.connect(sandbox, endpoint);
-            if (gateway.added() != null)
-            {
-                wiring.connect(sandbox, gateway.added());
-            }
+            gateways.give(sandbox, gateway);
             clusterEndpoints.register(sandbox, endpoint);
             endpoints.set(endpoints.size() - 1, remote.settle(endpoint));
             sandbox = sandbox.withEndpoints(gateway.settled(endpoints));
             sandboxes.put(sandbox);
-            if (gateway.removed() != null)
-            {
-                addressing.release(gateway.removed());
-            }
+            gateways.commit(gateway);
             names.write(sandbox);
             if (!Objects.equals(hadDefaultRoute, wiring.defaultRouteFor(sandbox)))
             {
@@ -454,14 +445,8 @@ public final class ControlPlane implements AutoCloseable
         {
             wiring.detach(before, endpoint);
             addressing.release(endpoint);
-            if (gateway.added() != null)
+            if (gateways.undo(before, gateway))
             {
-                wiring.detach(before, gateway.added());
-                gateways.abandon(gateway);
-            }
-            if (gateway.removed() != null && wiring.attachment(gateway.removed().id()) == null)
-            {
-                BestEffort.attempt("give " + before.name() + " its way out back", () -> wiring.connect(before, gateway.removed()));
                 BestEffort.attempt("lead the ports of " + before.name() + " back", () -> ports.follow(before));
             }
             sandboxes.put(before);
@@ -502,11 +487,8 @@ public final class ControlPlane implements AutoCloseable
 
         wiring.detach(before, endpoint);
         addressing.release(endpoint);
-        if (gateway.removed() != null)
-        {
-            wiring.detach(before, gateway.removed());
-            addressing.release(gateway.removed());
-        }
+        gateways.takeAway(before, gateway);
+        gateways.commit(gateway);
         final List<Endpoint> remaining = new ArrayList<>(before.endpoints());
         remaining.remove(endpoint);
         final Sandbox sandbox = gateways.connectAtBest(before.withEndpoints(gateway.settled(remaining)), gateway);

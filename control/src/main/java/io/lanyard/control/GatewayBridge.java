@@ -147,6 +147,54 @@ final class GatewayBridge
         }
     }
 
+    /** Takes the interface of the gateway endpoint the change removes, if any (its address stays taken until {@link #commit}). */
+    void takeAway(final Sandbox sandbox, final Change change)
+    {
+        if (change.removed() != null)
+        {
+            wiring.detach(sandbox, change.removed());
+        }
+    }
+
+    /** Gives the sandbox (which lists it) the interface of the gateway endpoint the change adds, if any. */
+    void give(final Sandbox sandbox, final Change change)
+    {
+        if (change.added() != null)
+        {
+            wiring.connect(sandbox, change.added());
+        }
+    }
+
+    /** The change went through: the removed gateway endpoint's address is free again. */
+    void commit(final Change change)
+    {
+        if (change.removed() != null)
+        {
+            addressing.release(change.removed());
+        }
+    }
+
+    /**
+     * Undoes {@link #takeAway} and {@link #give} for a request that failed after them: the added
+     * endpoint's interface and address go, the removed one's interface comes back if it went.
+     *
+     * @return whether the removed endpoint's interface was given back (its ports should follow it again).
+     */
+    boolean undo(final Sandbox before, final Change change)
+    {
+        if (change.added() != null)
+        {
+            wiring.detach(before, change.added());
+            abandon(change);
+        }
+        if (change.removed() != null && wiring.attachment(change.removed().id()) == null)
+        {
+            BestEffort.attempt("give " + before.name() + " its way out back", () -> wiring.connect(before, change.removed()));
+            return true;
+        }
+        return false;
+    }
+
     /**
      * Gives the sandbox (which lists it) the planned gateway endpoint's interface, or, if that
      * fails, logs why and returns the sandbox without it, its address freed: for a change that
