@@ -45,7 +45,11 @@ public final class DataplaneCounters
     final AtomicCounter vxlanUnknownVni;
     final AtomicCounter vxlanTruncated;
     final AtomicCounter vxlanRxErrors;
-    /** Written by the I/O thread: inner frames that came with a sender's partial TCP/UDP checksum, passed on as such. */
+    /**
+     * Written by the I/O thread: inner frames that came with a sender's partial TCP/UDP checksum
+     * (a Linux VTEP's over a veth, or one the VXLAN header says was left partial: remote checksum
+     * offload), passed on as such.
+     */
     final AtomicCounter vxlanPartialChecksum;
     /** Written by the I/O thread: datagrams whose TCP segments were joined into larger frames. */
     final AtomicCounter vxlanJoined;
@@ -87,6 +91,11 @@ public final class DataplaneCounters
     public long vxlanTruncated()
     {
         return vxlanTruncated.get();
+    }
+
+    public long vxlanPartialChecksum()
+    {
+        return vxlanPartialChecksum.get();
     }
 
     private static AtomicCounter newCounter(final CountersManager manager, final int type, final String label)

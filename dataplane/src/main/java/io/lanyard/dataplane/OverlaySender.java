@@ -24,8 +24,11 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  *   <li>A finished frame: the VXLAN header goes into the slot's headroom, over the end of the
  *       virtio header's place (saved and put back: a flood may still give the slot to local
  *       ports), and the datagram is one piece.</li>
- *   <li>A frame with {@code NEEDS_CSUM}: its checksum is finished in place first (no device
- *       will finish it inside a datagram) and the partial value put back afterwards.</li>
+ *   <li>A frame with {@code NEEDS_CSUM}: for a VTEP that speaks remote checksum offload (another
+ *       Lanyard host: {@link io.lanyard.forwarding.verdict.Verdict#remoteChecksum()}) the
+ *       checksum stays partial and the VXLAN header says where it is; for any other its
+ *       checksum is finished in place first (no device will finish it inside a datagram) and
+ *       the partial value put back afterwards.</li>
  *   <li>A TCP segmentation-offload frame (up to 64 KB from a TAP with TSO): {@link TcpSegmenter}
  *       writes each segment's headers into an arena and the payloads stay in the slot; the
  *       whole train leaves in as few UDP GSO sends as the kernel's limits allow (64 datagrams,
@@ -72,7 +75,12 @@ final class OverlaySender
         }
         final UnsafeBuffer buffer = slot.buffer();
         int partial = -1;
-        if ((virtioHeader.flags() & VirtioNetHeader.FLAG_NEEDS_CSUM) != 0)
+        int remoteChecksum = VxlanHeader.NO_REMOTE_CHECKSUM;
+        if ((virtioHeader.flags() & VirtioNetHeader.FLAG_NEEDS_CSUM) != 0 && slot.verdict.remoteChecksum())
+        {
+            remoteChecksum = VxlanHeader.remoteChecksumOf(virtioHeader.csumStart(), virtioHeader.csumOffset());
+        }
+        if ((virtioHeader.flags() & VirtioNetHeader.FLAG_NEEDS_CSUM) != 0 && remoteChecksum == VxlanHeader.NO_REMOTE_CHECKSUM)
         {
             partial = InnerChecksum.complete(buffer, FrameSlot.FRAME_OFFSET, frameLength, virtioHeader.csumStart(), virtioHeader.csumOffset());
             if (partial < 0)
@@ -84,8 +92,7 @@ final class OverlaySender
         final int checksumField = FrameSlot.FRAME_OFFSET + virtioHeader.csumStart() + virtioHeader.csumOffset();
         final long savedVnetHead = buffer.getLong(FrameSlot.DATA_OFFSET);
         final short savedVnetTail = buffer.getShort(FrameSlot.DATA_OFFSET + Long.BYTES);
-        buffer.putInt(VXLAN_OFFSET, VxlanHeader.FLAG_I << 24, BIG_ENDIAN);
-        buffer.putInt(VXLAN_OFFSET + VxlanHeader.VNI_OFFSET, port.vni << 8, BIG_ENDIAN);
+        VxlanHeader.put(buffer, VXLAN_OFFSET, port.vni, remoteChecksum);
         vectors.clear().add(buffer.addressOffset() + VXLAN_OFFSET, VxlanHeader.LENGTH + frameLength);
         final int vtep = slot.verdict.vtep();
         if (vtep != VtepTable.NO_VTEP)
@@ -111,7 +118,8 @@ final class OverlaySender
     {
         final PortCounters counters = port.counters;
         final UnsafeBuffer buffer = slot.buffer();
-        final int segments = segmenter.segment(buffer, FrameSlot.FRAME_OFFSET, frameLength, slot.virtioHeader(), port.vni, arena);
+        final int segments = segmenter.segment(buffer, FrameSlot.FRAME_OFFSET, frameLength, slot.virtioHeader(), port.vni,
+            slot.verdict.remoteChecksum(), arena);
         if (segments < 0)
         {
             counters.drop(DROP_VXLAN_OFFLOAD);

@@ -1,6 +1,7 @@
 package io.lanyard.dataplane;
 
 import io.lanyard.forwarding.verdict.DropReason;
+import io.lanyard.forwarding.wire.EthernetFrame;
 import io.lanyard.forwarding.wire.VirtioNetHeader;
 import io.lanyard.tap.IoLoop;
 import io.lanyard.tap.LinuxCalls;
@@ -24,11 +25,14 @@ import org.agrona.concurrent.UnsafeBuffer;
  * </pre>
  *
  * The VXLAN header overlaps the virtio header's place: once the VNI is read the 10 bytes are
- * zeroed, as a frame off the wire asks no offload of anyone, unless it carries the partial
- * TCP/UDP checksum a Linux VTEP leaves for its underlay device to finish: then the virtio header
- * says {@code NEEDS_CSUM} as the sender's kernel did ({@link InnerChecksum}), and the TAP or the
- * sink it leaves through finishes it. An inner IP packet that claims more than the datagram
- * carries is dropped on its overlay port as {@code malformed} ({@link InnerFrame}). The sender's address
+ * zeroed, as a frame off the wire asks no offload of anyone, unless it carries a partial
+ * TCP/UDP checksum: the one a Linux VTEP leaves for its underlay device to finish
+ * ({@link InnerChecksum} recognises it), or one the VXLAN header says it left partial (remote
+ * checksum offload, what Lanyard hosts send each other). Then the virtio header says
+ * {@code NEEDS_CSUM} as the sender's kernel did, and the TAP or the sink it leaves through
+ * finishes it. An inner IP packet that claims more than the datagram carries, or a remote
+ * checksum offload that points outside the frame, is dropped on its overlay port as
+ * {@code malformed} ({@link InnerFrame}). The sender's address
  * goes into the slot for the forwarding stage, which owns the VTEP table and decides whether the
  * sender may speak for the network. What has no overlay port to be charged to (no I flag, an
  * unknown VNI, too short or too long) is counted in {@link DataplaneCounters}.
@@ -165,13 +169,24 @@ final class VxlanPortReader implements IoLoop.ReadHandler
         final PortCounters portCounters = port.counters;
         portCounters.rxPackets.incrementRelease();
         portCounters.rxBytes.getAndAddRelease(frameLength);
-        if (!InnerFrame.isWhole(slot.buffer(), FrameSlot.FRAME_OFFSET, frameLength))
+        // read before the virtio header is written over the VXLAN header
+        final int remoteChecksum = header.remoteChecksum();
+        final int checksumStart = VxlanHeader.checksumStart(remoteChecksum);
+        final int checksumOffset = VxlanHeader.checksumOffset(remoteChecksum);
+        if (!InnerFrame.isWhole(slot.buffer(), FrameSlot.FRAME_OFFSET, frameLength) ||
+            (remoteChecksum != VxlanHeader.NO_REMOTE_CHECKSUM &&
+                (checksumStart < EthernetFrame.HEADER_LENGTH || checksumStart + checksumOffset + Short.BYTES > frameLength)))
         {
             portCounters.drop(DROP_MALFORMED);
             return;
         }
         final VirtioNetHeader virtioHeader = slot.virtioHeader().clear();
-        if (InnerChecksum.markIfPartial(slot.buffer(), FrameSlot.FRAME_OFFSET, frameLength, virtioHeader))
+        if (remoteChecksum != VxlanHeader.NO_REMOTE_CHECKSUM)
+        {
+            virtioHeader.flags(VirtioNetHeader.FLAG_NEEDS_CSUM).csumStart(checksumStart).csumOffset(checksumOffset);
+            counters.vxlanPartialChecksum.incrementRelease();
+        }
+        else if (InnerChecksum.markIfPartial(slot.buffer(), FrameSlot.FRAME_OFFSET, frameLength, virtioHeader))
         {
             counters.vxlanPartialChecksum.incrementRelease();
         }

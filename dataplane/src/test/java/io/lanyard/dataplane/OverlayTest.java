@@ -117,15 +117,22 @@ class OverlayTest
         assertTrue(client.output().contains("receiver"), client.output());
         // with a pool of source ports two flows may share one; what must hold is one port per flow
         final Map<String, Set<Integer>> portsByFlow = new HashMap<>();
+        int rcoTcpSegments = 0;
         for (final UdpCapture.Packet packet : outerPackets(atHost2, VXLAN_PORT))
         {
             if (innerIpProtocol(packet) == 6)
             {
                 portsByFlow.computeIfAbsent(innerTcpPorts(packet), flow -> new HashSet<>()).add(packet.udpSourcePort());
+                final int vxlan = UdpCapture.IPV4_HEADER + 8;
+                if (packet.u8(vxlan + 1) == 0x20 && packet.u8(vxlan + 7) == (14 + 20) / 2)
+                {
+                    rcoTcpSegments++;
+                }
             }
         }
         assertFalse(portsByFlow.isEmpty(), "iperf3's TCP segments crossed in VXLAN");
         portsByFlow.forEach((flow, ports) -> assertEquals(1, ports.size(), "TCP flow " + flow + " left from one source port: " + ports));
+        assertEquals(0, rcoTcpSegments, "TAPs without checksum offload send finished checksums: nothing to leave partial");
 
         // strangers: a VNI of no overlay here, a header without the I flag, a VTEP not among the peers
         final UdpSocket fromHost1 = overlayHosts.bind(host1, HOST_1, 0);
@@ -143,10 +150,14 @@ class OverlayTest
             quiet = now == containerBefore ? quiet + 1 : 0;
             containerBefore = now;
         }
+        final long malformedBefore = two.overlay().counters().drops(DropReason.MALFORMED);
         send(fromHost1, 0x08, VNI + 1);
         send(fromHost1, 0x00, VNI);
         send(fromStranger, 0x08, VNI);
+        // remote checksum offload pointing past the end of the 60-byte frame
+        send(fromHost1, 0x0820_0000, VNI << 8 | 0x7F, 8 + 60);
         waitFor(counters::vxlanUnknownVni, unknownBefore + 1, "unknown VNI counted");
+        waitFor(() -> two.overlay().counters().drops(DropReason.MALFORMED), malformedBefore + 1, "a checksum start past the frame");
         waitFor(counters::vxlanBadHeader, badBefore + 1, "header without the I flag counted");
         waitFor(() -> two.overlay().counters().drops(DropReason.VXLAN_NOT_A_PEER), notPeerBefore + 1, "non-member counted");
         assertEquals(containerBefore, two.tap().counters().txPackets(), "none of them reached the container");
@@ -285,15 +296,20 @@ class OverlayTest
     /** A VXLAN datagram with {@code flags} and {@code vni} around a broadcast frame, to host 2. */
     private static void send(final UdpSocket socket, final int flags, final int vni)
     {
+        send(socket, flags << 24, vni << 8, 8 + 60);
+    }
+
+    /** A VXLAN datagram of {@code length} bytes with these two header words around a broadcast frame, to host 2. */
+    private static void send(final UdpSocket socket, final int firstWord, final int secondWord, final int length)
+    {
         final ByteBuffer memory = BufferUtil.allocateDirectAligned(128, 64);
         final UnsafeBuffer datagram = new UnsafeBuffer(memory);
-        datagram.putInt(0, flags << 24, ByteOrder.BIG_ENDIAN);
-        datagram.putInt(4, vni << 8, ByteOrder.BIG_ENDIAN);
+        datagram.putInt(0, firstWord, ByteOrder.BIG_ENDIAN);
+        datagram.putInt(4, secondWord, ByteOrder.BIG_ENDIAN);
         datagram.setMemory(8, 6, (byte)0xFF);
         datagram.putInt(14, 0x0242_0A00, ByteOrder.BIG_ENDIAN);
         datagram.putShort(18, (short)0x0977, ByteOrder.BIG_ENDIAN);
         datagram.putShort(20, (short)0x88B5, ByteOrder.BIG_ENDIAN);
-        final int length = 8 + 60;
         assertEquals(length, socket.send(datagram.addressOffset(), length, HOST_2, 4789));
     }
 

@@ -281,6 +281,54 @@ class OverlayTransmitTest
     }
 
     @Test
+    void shouldLeaveAPartialChecksumForAVtepThatFinishesItAndSaySoInTheVxlanHeader() throws Exception
+    {
+        final byte[] bytes = FrameBuilder.udp(0x0A00_0902, 40000, 0x0A00_0903, 53).payload(333).ethernet(MAC_A, MAC_A + 1)
+            .partialChecksum().slot().bytes();
+        StageFixture.fill(slot, 1, bytes);
+        slot.verdict.port(OVERLAY).vtep(PEER).remoteChecksum(true);
+
+        stage.onEvent(slot, 0, true);
+
+        final int n = receive(peer);
+        assertEquals(8 + bytes.length - FrameSlot.VNET_HEADER_LENGTH, n);
+        assertEquals(0x0820_0000, received.getInt(0, BIG_ENDIAN), "I and C (remote checksum offload) flags");
+        assertEquals(VNI << 8 | 0x80 | (14 + 20) / 2, received.getInt(4, BIG_ENDIAN), "VNI; UDP checksum from offset 34");
+        final byte[] inner = new byte[n - 8];
+        received.getBytes(8, inner);
+        assertArrayEquals(Arrays.copyOfRange(bytes, FrameSlot.VNET_HEADER_LENGTH, bytes.length), inner, "the frame as it came, still partial");
+    }
+
+    @Test
+    void shouldCutATcpSegmentationOffloadFrameWithPartialChecksumsForAVtepThatFinishesThem() throws Exception
+    {
+        final int mss = 1398;
+        final byte[] payload = new byte[5_000];
+        new Random(9).nextBytes(payload);
+        final byte[] bytes = FrameBuilder.tcp(0x0A00_0902, 40000, 0x0A00_0903, 5201, FrameBuilder.ACK)
+            .sequenceNumbers(7, 1).payload(payload).ethernet(MAC_A, MAC_A + 1).gso(FrameBuilder.VIRTIO_GSO_TCPV4, mss).slot().bytes();
+        StageFixture.fill(slot, 1, bytes);
+        slot.verdict.port(OVERLAY).vtep(PEER).remoteChecksum(true);
+
+        stage.onEvent(slot, 0, true);
+
+        final int train = receive(peer);
+        final int datagram = 8 + 14 + 20 + 20 + mss;
+        assertEquals(datagram, peer.lastSegmentSize());
+        final int segments = (payload.length + mss - 1) / mss;
+        for (int i = 0; i < segments; i++)
+        {
+            final int at = i * datagram;
+            final int size = Math.min(mss, payload.length - i * mss);
+            assertEquals(0x0820_0000, received.getInt(at, BIG_ENDIAN), "I and C flags on segment " + i);
+            assertEquals(VNI << 8 | (14 + 20) / 2, received.getInt(at + 4, BIG_ENDIAN), "VNI; TCP checksum from offset 34");
+            assertEquals(IndependentChecksum.pseudoHeaderSum(0x0A00_0902, 0x0A00_0903, FrameBuilder.TCP, 20 + size),
+                received.getShort(at + 8 + 14 + 20 + 16, BIG_ENDIAN) & 0xFFFF, "partial TCP checksum on segment " + i);
+        }
+        assertEquals(segments * (8 + 14 + 20 + 20) + payload.length, train);
+    }
+
+    @Test
     void shouldDropAFrameAskingForAnOffloadItCannotDo()
     {
         StageFixture.frame(slot, 1, MAC_A + 1, MAC_A);

@@ -28,8 +28,8 @@ import java.util.concurrent.TimeUnit;
  *
  * <ul>
  *   <li>{@code segment}: {@link TcpSegmenter#segment} — every segment's headers into the arena
- *       and its TCP checksum computed over its payload (what the transmit stage does before its
- *       one UDP GSO send).</li>
+ *       and its TCP checksum computed over its payload, or left partial with
+ *       {@code remoteChecksum} (what the transmit stage does before its one UDP GSO send).</li>
  *   <li>{@code join}: {@link TcpCoalescer#run} and {@link TcpCoalescer#join} over the train of
  *       VXLAN datagrams the segment became, as one UDP GRO read gives it (checks every header
  *       and checksum, moves the payloads together), after restoring the train
@@ -56,6 +56,14 @@ public class VxlanOffloadBenchmark
 
     @Param({"65000"})
     int payload;
+
+    /**
+     * false: complete checksums, as sent to a kernel VTEP; true: partial ones with remote
+     * checksum offload, as Lanyard hosts send each other (the segment's payload is never read,
+     * and the join checks no payload either).
+     */
+    @Param({"false", "true"})
+    boolean remoteChecksum;
 
     private final TcpSegmenter segmenter = new TcpSegmenter();
     private final TcpCoalescer coalescer = new TcpCoalescer();
@@ -85,7 +93,7 @@ public class VxlanOffloadBenchmark
         frameLength = gso.length - VirtioNetHeader.LENGTH;
         arena = direct(TcpSegmenter.MAX_SEGMENTS * TcpSegmenter.HEADER_SLOT);
 
-        final int segments = segmenter.segment(slot, FRAME, frameLength, header, VNI, arena);
+        final int segments = segmenter.segment(slot, FRAME, frameLength, header, VNI, remoteChecksum, arena);
         datagram = segmenter.datagramLength();
         trainTemplate = direct(FRAME + segments * datagram);
         int at = FRAME - VxlanHeader.LENGTH;
@@ -115,7 +123,7 @@ public class VxlanOffloadBenchmark
     @Benchmark
     public int segment()
     {
-        return segmenter.segment(slot, FRAME, frameLength, header, VNI, arena);
+        return segmenter.segment(slot, FRAME, frameLength, header, VNI, remoteChecksum, arena);
     }
 
     @Benchmark

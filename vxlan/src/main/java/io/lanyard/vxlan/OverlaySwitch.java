@@ -26,7 +26,9 @@ import java.util.Arrays;
  *   <li>after it: a frame for the overlay port carries the VTEP of its destination MAC (or every
  *       VTEP of the network when the MAC is unknown); a flood that reaches the overlay port goes
  *       to the one host the table places an unknown-locally unicast MAC behind, or else to every
- *       VTEP; a reply goes back to the host its request came from.</li>
+ *       VTEP; a reply goes back to the host its request came from. A frame for one VTEP that is
+ *       a Lanyard host (a peer, not a static peer) may keep a partial checksum: Lanyard hosts
+ *       speak VXLAN remote checksum offload to each other, kernel VTEPs need not.</li>
  * </ul>
  * Everything is written into the frame's {@link Verdict}. Single-threaded (the forwarding stage
  * owns it, as it owns the switch) and allocation-free.
@@ -79,7 +81,8 @@ public final class OverlaySwitch
         else if (overlayPort != NO_PORT && egress == overlayPort)
         {
             final int vtep = vtepTable.vtepOf(domain, frame.wrap(buffer, offset, length).destination(), nowNanos);
-            verdict.vtep(vtep).vteps(vtep == VtepTable.NO_VTEP ? vtepTable.floodVteps(domain) : VtepTable.NO_VTEPS);
+            verdict.vtep(vtep).vteps(vtep == VtepTable.NO_VTEP ? vtepTable.floodVteps(domain) : VtepTable.NO_VTEPS)
+                .remoteChecksum(vtep != VtepTable.NO_VTEP && vtepTable.isMember(domain, vtep));
         }
         else if (overlayPort != NO_PORT && egress == Verdict.FLOOD && ingressPort != overlayPort &&
             contains(verdict.floodPorts(), overlayPort))
@@ -151,7 +154,7 @@ public final class OverlaySwitch
             final int vtep = vtepTable.vtepOf(domain, destination, nowNanos);
             if (vtep != VtepTable.NO_VTEP)
             {
-                verdict.port(overlayPort).vtep(vtep);
+                verdict.port(overlayPort).vtep(vtep).remoteChecksum(vtepTable.isMember(domain, vtep));
                 return;
             }
         }

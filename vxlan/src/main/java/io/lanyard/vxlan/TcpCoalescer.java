@@ -184,12 +184,16 @@ public final class TcpCoalescer
             hasAcceptableChecksum(buffer, ip, tcp, totalLength - ipHeaderLength);
     }
 
-    /** A complete TCP checksum, or the partial one (the pseudo-header's sum) a Linux VTEP sends over a veth. */
+    /**
+     * The partial checksum (the pseudo-header's sum) a Linux VTEP sends over a veth, or a Lanyard
+     * host with remote checksum offload, or a complete one. The cheap test comes first: a partial
+     * checksum costs no read of the payload.
+     */
     private static boolean hasAcceptableChecksum(final DirectBuffer buffer, final int ip, final int tcp, final int tcpLength)
     {
         final int pseudo = pseudoHeaderSum(buffer, ip, tcpLength);
-        return InternetChecksum.sum(buffer, tcp, tcpLength, pseudo) == 0xFFFF ||
-            (buffer.getShort(tcp + TcpHeader.CHECKSUM_OFFSET, BIG_ENDIAN) & 0xFFFF) == pseudo;
+        return (buffer.getShort(tcp + TcpHeader.CHECKSUM_OFFSET, BIG_ENDIAN) & 0xFFFF) == pseudo ||
+            InternetChecksum.sum(buffer, tcp, tcpLength, pseudo) == 0xFFFF;
     }
 
     private static int pseudoHeaderSum(final DirectBuffer buffer, final int ip, final int tcpLength)

@@ -25,9 +25,18 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  * Segment i carries {@code gso_size} bytes of payload (the last one the rest), its IPv4 total
  * length (or IPv6 payload length), IPv4 identification the first one's plus i and a fresh header
  * checksum, a sequence number advanced by the bytes before it, FIN and PSH only on the last
- * segment and CWR only on the first (as the kernel's own segmentation does), and a complete
- * TCP checksum computed in software: no step after this one can finish it. Every datagram but
- * the last is {@link #datagramLength()} bytes long, so the train can leave as one UDP GSO send.
+ * segment and CWR only on the first (as the kernel's own segmentation does), and a TCP checksum:
+ * <ul>
+ *   <li>complete, computed in software, for a VTEP that takes frames as they are (a kernel
+ *       VTEP: no step after this one can finish it);</li>
+ *   <li>or, for a VTEP that speaks remote checksum offload (another Lanyard host), left partial
+ *       (the pseudo-header's sum) with the VXLAN header's C flag saying where it is: the
+ *       payload is not read at all, the outer UDP checksum covers the bytes on the way, and the
+ *       receiver hands the frame to its container's TAP with {@code NEEDS_CSUM}, as a kernel
+ *       does across a veth.</li>
+ * </ul>
+ * Every datagram but the last is {@link #datagramLength()} bytes long, so the train can leave as
+ * one UDP GSO send.
  *
  * <p>Not thread-safe; the results describe the last {@link #segment} call.
  */
@@ -51,13 +60,15 @@ public final class TcpSegmenter
      *
      * @param header the frame's virtio header (its GSO type and size are used; the checksum
      *               fields are not trusted: the headers are read from the frame itself).
+     * @param remoteChecksum leave each segment's TCP checksum partial for the receiving VTEP to
+     *               finish (VXLAN remote checksum offload) rather than completing it.
      * @return how many segments, or -1 when the frame is not a TCP segmentation-offload frame
      *         this can cut (another GSO type, malformed or inconsistent headers, a segment size of
      *         0, more than {@link #MAX_SEGMENTS} segments, or headers too long for a slot).
      */
     public int segment(
         final MutableDirectBuffer buffer, final int offset, final int length, final VirtioNetHeader header, final int vni,
-        final MutableDirectBuffer arena)
+        final boolean remoteChecksum, final MutableDirectBuffer arena)
     {
         segments = 0;
         final int gsoType = header.gsoType() & ~VirtioNetHeader.GSO_ECN;
@@ -123,13 +134,14 @@ public final class TcpSegmenter
         final int addresses = v4 ? InternetChecksum.sum(buffer, ip + Ipv4Header.SOURCE_OFFSET, 8, 0) : InternetChecksum.sum(buffer, ip + 8, 32, 0);
         final int ipInArena = VxlanHeader.LENGTH + EthernetFrame.HEADER_LENGTH;
         final int tcpInArena = ipInArena + ipHeaderLength;
+        final int rco = remoteChecksum ?
+            VxlanHeader.remoteChecksumOf(tcp - offset, TcpHeader.CHECKSUM_OFFSET) : VxlanHeader.NO_REMOTE_CHECKSUM;
         for (int i = 0; i < count; i++)
         {
             final int at = i * HEADER_SLOT;
             final int from = payloadOffset + i * segmentSize;
             final int size = Math.min(segmentSize, payloadEnd - from);
-            arena.putInt(at, VxlanHeader.FLAG_I << 24, BIG_ENDIAN);
-            arena.putInt(at + VxlanHeader.VNI_OFFSET, vni << 8, BIG_ENDIAN);
+            VxlanHeader.put(arena, at, vni, rco);
             arena.putBytes(at + VxlanHeader.LENGTH, buffer, offset, headerLength);
 
             final int tcpLength = tcpHeaderLength + size;
@@ -158,8 +170,13 @@ public final class TcpSegmenter
             }
             arena.putInt(tcpAt + TcpHeader.SEQUENCE_OFFSET, (int)(sequence + (long)i * segmentSize), BIG_ENDIAN);
             arena.putByte(tcpAt + TcpHeader.FLAGS_OFFSET, (byte)segmentFlags);
-            arena.putShort(tcpAt + TcpHeader.CHECKSUM_OFFSET, (short)0);
             final int pseudo = InternetChecksum.fold((long)addresses + Ipv4Header.PROTOCOL_TCP + tcpLength);
+            if (rco != VxlanHeader.NO_REMOTE_CHECKSUM)
+            {
+                arena.putShort(tcpAt + TcpHeader.CHECKSUM_OFFSET, (short)pseudo, BIG_ENDIAN);
+                continue;
+            }
+            arena.putShort(tcpAt + TcpHeader.CHECKSUM_OFFSET, (short)0);
             final int headerSum = InternetChecksum.sum(arena, tcpAt, tcpHeaderLength, pseudo);
             final int checksum = ~InternetChecksum.sum(buffer, from, size, headerSum) & 0xFFFF;
             arena.putShort(tcpAt + TcpHeader.CHECKSUM_OFFSET, (short)checksum, BIG_ENDIAN);

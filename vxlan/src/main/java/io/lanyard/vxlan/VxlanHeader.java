@@ -21,6 +21,17 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  * The I flag must be set for a valid VNI. The RFC has receivers ignore the reserved bits, so a
  * header with some of them set is still valid; {@link #hasReservedBits()} tells, for a counter.
  * Check {@link #isValid()} before reading the VNI of untrusted bytes.
+ *
+ * <p><b>Remote checksum offload</b> (draft-herbert-vxlan-rco, Linux's {@code remcsumtx} and
+ * {@code remcsumrx}) uses two reserved fields: the C flag (bit 10) says the inner TCP or UDP
+ * checksum was left partial (the pseudo-header's sum) for the receiver to finish, and the VNI
+ * word's last octet says where it is: the checksum start (from the inner Ethernet header) halved
+ * in its low 7 bits, and the O bit (0x80) set for a UDP checksum, clear for TCP.
+ *
+ * <pre>
+ * |R|R|R|R|I|R|R|R|R|R|C|              Reserved                   |
+ * |           VXLAN Network Identifier (VNI)      |O| Csum start  |
+ * </pre>
  */
 public final class VxlanHeader
 {
@@ -42,6 +53,21 @@ public final class VxlanHeader
      */
     public static final int ENCAPSULATION_OVERHEAD = 14 + 20 + 8 + LENGTH;
 
+    /** The first word with the I flag alone: the header of a frame sent as it is. */
+    public static final int FIRST_WORD = FLAG_I << 24;
+    /** The C flag of remote checksum offload, in the first word. */
+    public static final int FLAG_WORD_RCO = 0x0020_0000;
+    /** In the VNI word's last octet, with the C flag: the checksum is UDP's (at offset 6), not TCP's (at 16). */
+    public static final int RCO_UDP = 0x80;
+    /** In the VNI word's last octet, with the C flag: the checksum start divided by two. */
+    public static final int RCO_START_MASK = 0x7F;
+    /** The furthest checksum start remote checksum offload can say. */
+    public static final int MAX_RCO_START = RCO_START_MASK << 1;
+    /** {@link #remoteChecksum()} of a header without the C flag. */
+    public static final int NO_REMOTE_CHECKSUM = -1;
+
+    private static final int TCP_CHECKSUM_OFFSET = 16;
+    private static final int UDP_CHECKSUM_OFFSET = 6;
     /** Everything in the first word but the I flag, and the last octet of the second. */
     private static final int RESERVED_FIRST_WORD_MASK = ~(FLAG_I << 24);
     private static final int RESERVED_SECOND_WORD_MASK = 0xFF;
@@ -68,11 +94,79 @@ public final class VxlanHeader
         return length >= LENGTH && (flags() & FLAG_I) != 0;
     }
 
-    /** Any reserved bit set: still valid, but worth counting (a peer speaking an extension such as VXLAN-GPE or GBP). */
+    /**
+     * Any reserved bit set that is not remote checksum offload's: still valid, but worth counting
+     * (a peer speaking an extension such as VXLAN-GPE or GBP).
+     */
     public boolean hasReservedBits()
     {
-        return (buffer.getInt(offset, BIG_ENDIAN) & RESERVED_FIRST_WORD_MASK) != 0 ||
-            (buffer.getInt(offset + VNI_OFFSET, BIG_ENDIAN) & RESERVED_SECOND_WORD_MASK) != 0;
+        final int first = buffer.getInt(offset, BIG_ENDIAN);
+        final int lastOctetMask = (first & FLAG_WORD_RCO) != 0 ? 0 : RESERVED_SECOND_WORD_MASK;
+        return (first & RESERVED_FIRST_WORD_MASK & ~FLAG_WORD_RCO) != 0 ||
+            (buffer.getInt(offset + VNI_OFFSET, BIG_ENDIAN) & lastOctetMask) != 0;
+    }
+
+    /**
+     * The remote checksum offload octet (the VNI word's last) when the C flag is set, else
+     * {@link #NO_REMOTE_CHECKSUM}; {@link #checksumStart} and {@link #checksumOffset} read it.
+     */
+    public int remoteChecksum()
+    {
+        if ((buffer.getInt(offset, BIG_ENDIAN) & FLAG_WORD_RCO) == 0)
+        {
+            return NO_REMOTE_CHECKSUM;
+        }
+        return buffer.getByte(offset + VNI_OFFSET + 3) & 0xFF;
+    }
+
+    /** Where the partial checksum's sum starts, from the inner Ethernet header, for a {@link #remoteChecksum()} octet. */
+    public static int checksumStart(final int remoteChecksum)
+    {
+        return (remoteChecksum & RCO_START_MASK) << 1;
+    }
+
+    /** Where the checksum field is from {@link #checksumStart}: UDP's or TCP's, for a {@link #remoteChecksum()} octet. */
+    public static int checksumOffset(final int remoteChecksum)
+    {
+        return (remoteChecksum & RCO_UDP) != 0 ? UDP_CHECKSUM_OFFSET : TCP_CHECKSUM_OFFSET;
+    }
+
+    /**
+     * The remote checksum offload octet for a partial checksum whose sum starts at
+     * {@code checksumStart} (from the inner Ethernet header) with its field at
+     * {@code checksumOffset} from there, or {@link #NO_REMOTE_CHECKSUM} when the field cannot say
+     * it (an odd or too far start, a checksum neither TCP's nor UDP's).
+     */
+    public static int remoteChecksumOf(final int checksumStart, final int checksumOffset)
+    {
+        if (checksumStart < 0 || checksumStart > MAX_RCO_START || (checksumStart & 1) != 0)
+        {
+            return NO_REMOTE_CHECKSUM;
+        }
+        if (checksumOffset == TCP_CHECKSUM_OFFSET)
+        {
+            return checksumStart >>> 1;
+        }
+        return checksumOffset == UDP_CHECKSUM_OFFSET ? RCO_UDP | checksumStart >>> 1 : NO_REMOTE_CHECKSUM;
+    }
+
+    /**
+     * Writes a header at {@code at}: the I flag and the VNI, and with a {@code remoteChecksum}
+     * octet other than {@link #NO_REMOTE_CHECKSUM} the C flag and that octet; every other bit zero.
+     * The VNI is not checked.
+     */
+    public static void put(final MutableDirectBuffer buffer, final int at, final int vni, final int remoteChecksum)
+    {
+        if (remoteChecksum == NO_REMOTE_CHECKSUM)
+        {
+            buffer.putInt(at, FIRST_WORD, BIG_ENDIAN);
+            buffer.putInt(at + VNI_OFFSET, vni << 8, BIG_ENDIAN);
+        }
+        else
+        {
+            buffer.putInt(at, FIRST_WORD | FLAG_WORD_RCO, BIG_ENDIAN);
+            buffer.putInt(at + VNI_OFFSET, vni << 8 | remoteChecksum, BIG_ENDIAN);
+        }
     }
 
     public MutableDirectBuffer buffer()

@@ -15,6 +15,8 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 
 /** The overlay's part of the decision, around the switch's, read from the verdict it writes. */
 class OverlaySwitchTest
@@ -78,6 +80,7 @@ class OverlaySwitchTest
 
         assertEquals(OVERLAY, verdict.egress());
         assertEquals(HOST_B, verdict.vtep());
+        assertTrue(verdict.remoteChecksum(), "another Lanyard host finishes partial checksums itself");
     }
 
     @Test
@@ -89,6 +92,7 @@ class OverlaySwitchTest
         assertArrayEquals(new int[] {1, 2, OVERLAY}, verdict.floodPorts());
         assertEquals(0, verdict.vtep());
         assertArrayEquals(new int[] {HOST_B, HOST_C}, verdict.vteps());
+        assertFalse(verdict.remoteChecksum());
     }
 
     @Test
@@ -135,6 +139,7 @@ class OverlaySwitchTest
 
         assertEquals(OVERLAY, verdict.egress(), "a flood the VTEP table can place goes to that host alone");
         assertEquals(STATIC_PEER, verdict.vtep());
+        assertFalse(verdict.remoteChecksum(), "a kernel VTEP gets finished checksums");
     }
 
     @Test

@@ -194,7 +194,7 @@ class TcpCoalescerTest
         source.putBytes(64, gso);
         final TcpSegmenter segmenter = new TcpSegmenter();
         final UnsafeBuffer arena = new UnsafeBuffer(new byte[TcpSegmenter.MAX_SEGMENTS * TcpSegmenter.HEADER_SLOT]);
-        final int segments = segmenter.segment(source, 74, gso.length - 10, new VirtioNetHeader().wrap(source, 64), VNI, arena);
+        final int segments = segmenter.segment(source, 74, gso.length - 10, new VirtioNetHeader().wrap(source, 64), VNI, false, arena);
         int at = TRAIN;
         for (int i = 0; i < segments; i++)
         {

@@ -47,7 +47,7 @@ class TcpSegmenterTest
             .gso(FrameBuilder.VIRTIO_GSO_TCPV4, mss));
         slot.putByte(FRAME + 14 + 20 + 12, (byte)0x80);
 
-        final int segments = segmenter.segment(slot, FRAME, length, header, VNI, arena);
+        final int segments = segmenter.segment(slot, FRAME, length, header, VNI, false, arena);
 
         assertEquals(4, segments);
         assertEquals(8 + 14 + 20 + 32, segmenter.arenaHeaderLength());
@@ -88,7 +88,7 @@ class TcpSegmenterTest
         final byte[] data = payload(2500);
         final int length = putIpv6Segment(data, mss);
 
-        final int segments = segmenter.segment(slot, FRAME, length, header, VNI, arena);
+        final int segments = segmenter.segment(slot, FRAME, length, header, VNI, false, arena);
 
         assertEquals(3, segments);
         final ByteArrayOutputStream carried = new ByteArrayOutputStream();
@@ -110,13 +110,45 @@ class TcpSegmenterTest
     }
 
     @Test
+    void shouldLeaveTheChecksumsPartialForAVtepThatFinishesThem()
+    {
+        final int mss = 1448;
+        final byte[] data = payload(4000);
+        final int length = put(FrameBuilder.tcp(IP_A, 40000, IP_B, 5201, FrameBuilder.ACK | FrameBuilder.PSH)
+            .sequenceNumbers(1000, 77).payload(data).ethernet(MAC_A, MAC_B).gso(FrameBuilder.VIRTIO_GSO_TCPV4, mss));
+
+        final int segments = segmenter.segment(slot, FRAME, length, header, VNI, true, arena);
+
+        assertEquals(3, segments);
+        final ByteArrayOutputStream carried = new ByteArrayOutputStream();
+        for (int i = 0; i < segments; i++)
+        {
+            final UnsafeBuffer datagram = new UnsafeBuffer(datagram(i));
+            final int size = Math.min(mss, data.length - i * mss);
+            assertEquals(0x0820_0000, datagram.getInt(0, BIG_ENDIAN), "I and C flags");
+            assertEquals(VNI << 8 | (14 + 20) / 2, datagram.getInt(4, BIG_ENDIAN), "the VNI, then the checksum start halved, TCP");
+            final int pseudo = IndependentChecksum.pseudoHeaderSum(IP_A, IP_B, FrameBuilder.TCP, 20 + size);
+            assertEquals(pseudo, datagram.getShort(8 + 14 + 20 + 16, BIG_ENDIAN) & 0xFFFF,
+                "the pseudo-header's sum, as CHECKSUM_PARTIAL leaves it: segment " + i);
+            // finished as the receiving TAP's kernel would: the sum from the checksum start, field included
+            final byte[] bytes = Arrays.copyOfRange(datagram.byteArray(), 8, datagram.capacity());
+            final int finished = IndependentChecksum.checksum(bytes, 14 + 20, 20 + size, 0);
+            bytes[14 + 20 + 16] = (byte)(finished >>> 8);
+            bytes[14 + 20 + 17] = (byte)finished;
+            assertTrue(IndependentChecksum.verifies(bytes, 14 + 20, 20 + size, pseudo), "finished, it verifies: " + i);
+            carried.write(bytes, 14 + 40, size);
+        }
+        assertArrayEquals(data, carried.toByteArray());
+    }
+
+    @Test
     void shouldMakeOneSegmentOfAFrameNoLargerThanItsSegmentSize()
     {
         final byte[] data = payload(700);
         final int length = put(FrameBuilder.tcp(IP_A, 40000, IP_B, 5201, FrameBuilder.ACK).payload(data).ethernet(MAC_A, MAC_B)
             .gso(FrameBuilder.VIRTIO_GSO_TCPV4, 1448));
 
-        assertEquals(1, segmenter.segment(slot, FRAME, length, header, VNI, arena));
+        assertEquals(1, segmenter.segment(slot, FRAME, length, header, VNI, false, arena));
         assertEquals(14 + 40 + 700, segmenter.frameLength(0));
         final byte[] bytes = Arrays.copyOfRange(datagram(0), 8, 8 + segmenter.frameLength(0));
         assertTrue(IndependentChecksum.verifies(bytes, 34, 20 + 700, IndependentChecksum.pseudoHeaderSum(IP_A, IP_B, FrameBuilder.TCP, 720)));
@@ -128,20 +160,20 @@ class TcpSegmenterTest
         final FrameBuilder segment = FrameBuilder.tcp(IP_A, 40000, IP_B, 5201, FrameBuilder.ACK).payload(payload(3000)).ethernet(MAC_A, MAC_B);
         int length = put(segment.gso(FrameBuilder.VIRTIO_GSO_TCPV4, 1448));
         header.gsoType(3); // UFO
-        assertEquals(-1, segmenter.segment(slot, FRAME, length, header, VNI, arena), "another GSO type");
+        assertEquals(-1, segmenter.segment(slot, FRAME, length, header, VNI, false, arena), "another GSO type");
         header.gsoType(VirtioNetHeader.GSO_TCPV4).gsoSize(0);
-        assertEquals(-1, segmenter.segment(slot, FRAME, length, header, VNI, arena), "a segment size of 0");
+        assertEquals(-1, segmenter.segment(slot, FRAME, length, header, VNI, false, arena), "a segment size of 0");
         header.gsoSize(5);
-        assertEquals(-1, segmenter.segment(slot, FRAME, length, header, VNI, arena), "600 segments: more than it will send");
+        assertEquals(-1, segmenter.segment(slot, FRAME, length, header, VNI, false, arena), "600 segments: more than it will send");
         header.gsoSize(1448);
-        assertEquals(-1, segmenter.segment(slot, FRAME, length - 1, header, VNI, arena), "an IP length beyond the frame");
+        assertEquals(-1, segmenter.segment(slot, FRAME, length - 1, header, VNI, false, arena), "an IP length beyond the frame");
         header.gsoType(VirtioNetHeader.GSO_TCPV6);
-        assertEquals(-1, segmenter.segment(slot, FRAME, length, header, VNI, arena), "IPv4 said to be IPv6");
+        assertEquals(-1, segmenter.segment(slot, FRAME, length, header, VNI, false, arena), "IPv4 said to be IPv6");
         length = put(FrameBuilder.udp(IP_A, 40000, IP_B, 53).payload(3000).ethernet(MAC_A, MAC_B).gso(FrameBuilder.VIRTIO_GSO_TCPV4, 1448));
-        assertEquals(-1, segmenter.segment(slot, FRAME, length, header, VNI, arena), "UDP said to be TCP");
+        assertEquals(-1, segmenter.segment(slot, FRAME, length, header, VNI, false, arena), "UDP said to be TCP");
         length = put(segment.gso(FrameBuilder.VIRTIO_GSO_TCPV4, 1448));
         slot.putByte(FRAME + 14 + 20 + 12, (byte)0x10);
-        assertEquals(-1, segmenter.segment(slot, FRAME, length, header, VNI, arena), "a TCP data offset below 5");
+        assertEquals(-1, segmenter.segment(slot, FRAME, length, header, VNI, false, arena), "a TCP data offset below 5");
         assertEquals(0, segmenter.segments());
     }
 

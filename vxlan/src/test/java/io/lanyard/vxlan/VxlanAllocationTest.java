@@ -103,7 +103,7 @@ class VxlanAllocationTest
             inner.putShort(HEADROOM + 14 + 20, (short)i);
             final int sourcePort = VxlanSourcePort.of(inner, HEADROOM, innerLength);
             sink += sourcePort;
-            sink += segmenter.segment(gsoSlot, HEADROOM, gsoLength, gsoHeader, 4096 + (i & 0xFF), arena);
+            sink += segmenter.segment(gsoSlot, HEADROOM, gsoLength, gsoHeader, 4096 + (i & 0xFF), (i & 1) == 0, arena);
             partialHeader.clear();
             sink += InnerChecksum.markIfPartial(partialSlot, HEADROOM, partialLength, partialHeader) ? 1 : 0;
 

@@ -21,6 +21,13 @@ class VxlanHeaderTest
     /** VNI 42 with the G and A bits of the Group Policy extension and a policy ID in the reserved bits. */
     private static final String VNI_42_WITH_GBP = "88" + "400123" + "00002a" + "00";
     private static final String VNI_42_WITH_LAST_OCTET = "08" + "000000" + "00002a" + "01";
+    /**
+     * Linux's remote checksum offload (vxlan_compute_rco) for a TCP/IPv4 frame: the C flag, and in
+     * the last octet the checksum start 34 halved (0x11), the O bit clear for TCP.
+     */
+    private static final String VNI_4096_RCO_TCP4 = "08" + "200000" + "001000" + "11";
+    /** The same for UDP/IPv6: start 54 halved (0x1b) with the O bit (0x80). */
+    private static final String VNI_4096_RCO_UDP6 = "08" + "200000" + "001000" + "9b";
     private static final String NO_I_FLAG = "00" + "000000" + "001000" + "00";
     private static final int HEADROOM = 42;
 
@@ -99,6 +106,42 @@ class VxlanHeaderTest
         assertTrue(header.isValid());
         assertTrue(header.hasReservedBits());
         assertEquals(42, header.vni(), "the reserved last octet is not part of the VNI");
+    }
+
+    @Test
+    void shouldWriteAndReadRemoteChecksumOffloadAsLinuxDoes()
+    {
+        final UnsafeBuffer buffer = new UnsafeBuffer(new byte[HEADROOM + 8]);
+
+        VxlanHeader.put(buffer, HEADROOM, 4096, VxlanHeader.remoteChecksumOf(14 + 20, 16));
+        assertArrayEquals(bytes(VNI_4096_RCO_TCP4), copy(buffer, HEADROOM, 8));
+        VxlanHeader.put(buffer, HEADROOM, 4096, VxlanHeader.remoteChecksumOf(14 + 40, 6));
+        assertArrayEquals(bytes(VNI_4096_RCO_UDP6), copy(buffer, HEADROOM, 8));
+
+        header.wrap(at(VNI_4096_RCO_UDP6), HEADROOM, 8);
+        assertTrue(header.isValid());
+        assertFalse(header.hasReservedBits(), "the C flag and its octet are no stray reserved bits");
+        assertEquals(4096, header.vni());
+        assertEquals(54, VxlanHeader.checksumStart(header.remoteChecksum()));
+        assertEquals(6, VxlanHeader.checksumOffset(header.remoteChecksum()));
+        header.wrap(at(VNI_4096_RCO_TCP4), HEADROOM, 8);
+        assertEquals(34, VxlanHeader.checksumStart(header.remoteChecksum()));
+        assertEquals(16, VxlanHeader.checksumOffset(header.remoteChecksum()));
+
+        VxlanHeader.put(buffer, HEADROOM, 4096, VxlanHeader.NO_REMOTE_CHECKSUM);
+        assertArrayEquals(bytes(VNI_4096), copy(buffer, HEADROOM, 8));
+        assertEquals(VxlanHeader.NO_REMOTE_CHECKSUM, header.wrap(buffer, HEADROOM, 8).remoteChecksum());
+        header.wrap(at(VNI_42_WITH_LAST_OCTET), HEADROOM, 8);
+        assertEquals(VxlanHeader.NO_REMOTE_CHECKSUM, header.remoteChecksum(), "the last octet means nothing without the C flag");
+    }
+
+    @Test
+    void shouldRefuseRemoteChecksumOffloadItCannotSay()
+    {
+        assertEquals(VxlanHeader.NO_REMOTE_CHECKSUM, VxlanHeader.remoteChecksumOf(35, 16), "an odd start");
+        assertEquals(VxlanHeader.NO_REMOTE_CHECKSUM, VxlanHeader.remoteChecksumOf(256, 16), "a start beyond 254");
+        assertEquals(VxlanHeader.NO_REMOTE_CHECKSUM, VxlanHeader.remoteChecksumOf(34, 10), "neither TCP's nor UDP's offset");
+        assertEquals(0x7F, VxlanHeader.remoteChecksumOf(254, 16));
     }
 
     @Test

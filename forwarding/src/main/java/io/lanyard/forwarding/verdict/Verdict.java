@@ -46,6 +46,7 @@ public final class Verdict
     private int dropReason = NO_DROP;
     private int rewrittenLength = NOT_REWRITTEN;
     private int vtep;
+    private boolean remoteChecksum;
     private int[] vteps = NONE;
 
     /** Out of {@code port}. */
@@ -99,6 +100,16 @@ public final class Verdict
         return this;
     }
 
+    /**
+     * {@link #vtep()} finishes partial inner checksums itself (it speaks VXLAN remote checksum
+     * offload: another Lanyard host), so a checksum the sender left partial may stay so.
+     */
+    public Verdict remoteChecksum(final boolean finishedThere)
+    {
+        remoteChecksum = finishedThere;
+        return this;
+    }
+
     /** The VTEPs an overlay port replicates the frame to, when {@link #vtep()} is 0. */
     public Verdict vteps(final int[] addresses)
     {
@@ -140,6 +151,12 @@ public final class Verdict
         return vtep;
     }
 
+    /** Whether {@link #vtep()} finishes partial inner checksums; false unless said. */
+    public boolean remoteChecksum()
+    {
+        return remoteChecksum;
+    }
+
     public int[] vteps()
     {
         return vteps;
@@ -151,6 +168,7 @@ public final class Verdict
         dropReason = NO_DROP;
         rewrittenLength = NOT_REWRITTEN;
         vtep = 0;
+        remoteChecksum = false;
         // a reference store costs a GC write barrier even when it changes nothing: most verdicts change neither
         if (floodPorts != NONE)
         {

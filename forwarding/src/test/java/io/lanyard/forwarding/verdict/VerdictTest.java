@@ -4,6 +4,8 @@ import org.junit.jupiter.api.Test;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 import static org.junit.jupiter.api.Assertions.assertSame;
 
 class VerdictTest
@@ -33,10 +35,12 @@ class VerdictTest
         assertEquals(0, verdict.floodPorts().length, "the last frame's flood set does not carry over");
         assertEquals(0, verdict.vteps().length);
 
-        verdict.port(5).vtep(VTEPS[0]).replace(42, DropReason.ARP_PENDING);
+        verdict.port(5).vtep(VTEPS[0]).remoteChecksum(true).replace(42, DropReason.ARP_PENDING);
+        assertTrue(verdict.remoteChecksum());
         verdict.reply();
         assertEquals(Verdict.REPLY, verdict.egress());
         assertEquals(0, verdict.vtep());
+        assertFalse(verdict.remoteChecksum(), "only the VTEP said to finish checksums does");
         assertEquals(Verdict.NO_DROP, verdict.dropReason());
         assertEquals(Verdict.NOT_REWRITTEN, verdict.rewrittenLength());
 
