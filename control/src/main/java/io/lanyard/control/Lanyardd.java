@@ -97,7 +97,12 @@ public final class Lanyardd implements Callable<Integer>
     int ringSize = DataplaneConfig.DEFAULT_RING_SIZE;
 
     @Option(names = "--pipeline", description = "threads of the packet pipeline: inline, fused or staged (default: ${DEFAULT-VALUE})")
-    String pipeline = DataplaneConfig.PIPELINE_FUSED;
+    String pipeline = DataplaneConfig.PIPELINE_INLINE;
+
+    @Option(names = "--busy-poll", paramLabel = "MICROSECONDS", description = "keep the I/O thread polling this long after the last " +
+        "frame before it sleeps: lower latency for traffic that answers within it, at the cost of a busy core while it lasts " +
+        "(epoll only; default: ${DEFAULT-VALUE}, off)")
+    long busyPollMicros;
 
     @Option(names = "--wait-strategy", description = "how idle stage threads wait: backoff, blocking, sleeping, yielding, busy (default: ${DEFAULT-VALUE})")
     String waitStrategy = "backoff";
@@ -201,7 +206,7 @@ public final class Lanyardd implements Callable<Integer>
             parseClusterFlags();
             config = new DataplaneConfig(ringSize, io, pipeline, waitStrategy, socket.toAbsolutePath().getParent().resolve("lanyard.counters"),
                 macTableSize, macAgingSeconds * 1_000_000_000L, DataplaneConfig.DEFAULT_MAX_PORTS, DataplaneConfig.DEFAULT_MAX_DOMAINS,
-                natTableSize, ConntrackTimeouts.parse(conntrackTimeouts));
+                natTableSize, ConntrackTimeouts.parse(conntrackTimeouts), Math.min(busyPollMicros, Long.MAX_VALUE / 1_000L) * 1_000L);
         }
         catch (final IllegalArgumentException ex)
         {

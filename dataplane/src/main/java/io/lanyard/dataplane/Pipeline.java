@@ -130,7 +130,7 @@ final class Pipeline
         final Runnable afterBurst = poller == null ? () -> { } : () -> drainInline(forwarding, inline);
         writer = new RingWriter(ring, afterBurst);
 
-        ioLoop = IoLoop.create(config.ioBackend(), "lanyard-io");
+        ioLoop = IoLoop.create(config.ioBackend(), "lanyard-io", config.busyPollNanos());
         wake = writer::publishWake;
         final List<Thread> threads = new ArrayList<>();
         for (final BatchEventProcessor<FrameSlot> processor : processors)

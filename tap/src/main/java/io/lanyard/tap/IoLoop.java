@@ -38,10 +38,23 @@ public interface IoLoop extends AutoCloseable
     /** The backend named by {@code lanyardd --io}. */
     static IoLoop create(final String backend, final String threadName)
     {
+        return create(backend, threadName, 0);
+    }
+
+    /**
+     * The backend named by {@code lanyardd --io}, busy polling for {@code busyPollNanos} after
+     * the last readable descriptor ({@code lanyardd --busy-poll}; epoll only).
+     */
+    static IoLoop create(final String backend, final String threadName, final long busyPollNanos)
+    {
+        if (busyPollNanos != 0 && !EpollIoLoop.NAME.equals(backend))
+        {
+            throw new IllegalArgumentException("busy polling needs the epoll I/O backend, not " + backend);
+        }
         switch (backend)
         {
             case EpollIoLoop.NAME:
-                return new EpollIoLoop(threadName);
+                return new EpollIoLoop(threadName, busyPollNanos);
             case IoUringIoLoop.NAME:
                 return new IoUringIoLoop(threadName);
             default:

@@ -11,6 +11,7 @@ import org.junit.jupiter.api.Test;
 
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -163,14 +164,37 @@ class DefaultBridgeE2E
     }
 
     @Test
-    void shouldSwitchTheSameWithTheIoUringBackendAndTheInlinePipeline()
+    void shouldSwitchTheSameWithTheIoUringBackendAndTheFusedPipeline()
     {
         host.close();
-        host = new LanyardHost("iu", "--io", "io_uring", "--pipeline", "inline").start();
+        host = new LanyardHost("iu", "--io", "io_uring", "--pipeline", "fused").start();
         host.cli("run", "-d", "--name", "c1").ok();
         host.cli("run", "-d", "--name", "c2").ok();
         host.cli("exec", "c1", "--", "ping", "-c", "3", "-i", "0.2", "-W", "2", "172.17.0.3").ok();
         assertTrue(host.cli("stats").ok().out().contains("switch (io_uring)"), host.cli("stats").out());
+    }
+
+    @Test
+    void shouldSwitchWithBusyPollingAndRefuseItWithoutEpoll() throws Exception
+    {
+        host.close();
+        host = new LanyardHost("bp", "--busy-poll", "20000").start();
+        host.cli("run", "-d", "--name", "c1").ok();
+        host.cli("run", "-d", "--name", "c2").ok();
+        host.cli("exec", "c1", "--", "ping", "-c", "20", "-i", "0.01", "-W", "2", "172.17.0.3").ok();
+
+        for (final List<String> flags : List.of(List.of("--io", "io_uring", "--busy-poll", "50"), List.of("--busy-poll", "-1")))
+        {
+            final List<String> command = new ArrayList<>(List.of(System.getenv().getOrDefault("LANYARD_HOME", "tools") +
+                "/bin/lanyardd", "--socket", host.dir.resolve("bp.sock").toString(), "--state-dir", host.dir.resolve("bp-state").toString()));
+            command.addAll(flags);
+            final Process refused = host.spawn(command, host.dir.resolve("bp.log"));
+            assertEquals(1, refused.waitFor(), flags.toString());
+            final String message = Files.readString(host.dir.resolve("bp.log")).trim();
+            assertEquals(flags.contains("io_uring") ? "lanyardd: busy polling needs the epoll I/O backend, not io_uring" :
+                "lanyardd: busy poll time must be in 0..1000000 µs: -1 µs", message);
+            assertFalse(Files.exists(host.dir.resolve("bp-state")), "a refused start creates no state");
+        }
     }
 
     @Test
