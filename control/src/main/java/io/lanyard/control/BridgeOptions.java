@@ -11,7 +11,8 @@ import java.util.Set;
 /** The driver options a bridge network accepts ({@code --opt KEY=VALUE}), and their checks. */
 final class BridgeOptions
 {
-    private static final Set<String> BOOLEANS = Set.of(Network.OPTION_ENABLE_ICC, Network.OPTION_ENABLE_IP_MASQUERADE);
+    private static final Set<String> BOOLEANS = Set.of(Network.OPTION_ENABLE_ICC, Network.OPTION_ENABLE_IP_MASQUERADE,
+        Network.OPTION_PORT_SECURITY);
 
     private BridgeOptions()
     {

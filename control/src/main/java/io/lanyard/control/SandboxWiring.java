@@ -11,6 +11,7 @@ import io.lanyard.control.sandbox.InterfaceSpec;
 import io.lanyard.control.sandbox.SandboxPlumbing;
 import io.lanyard.dataplane.Dataplane;
 import io.lanyard.dataplane.Port;
+import io.lanyard.dataplane.PortGuard;
 import io.lanyard.forwarding.addr.Ipv4Address;
 import io.lanyard.forwarding.addr.Ipv4Cidr;
 import io.lanyard.forwarding.addr.MacAddress;
@@ -128,7 +129,12 @@ final class SandboxWiring implements AutoCloseable
         final Port port;
         try
         {
-            port = dataplane.ports().attachTap(tap, domains.domainOf(network.id()), sandbox.name() + "/" + endpoint.interfaceName());
+            final int domain = domains.domainOf(network.id());
+            final String label = sandbox.name() + "/" + endpoint.interfaceName();
+            // port security: the sandbox sends only as its own MAC and address, from its first frame on
+            port = network.hasPortSecurity() ?
+                dataplane.ports().attachTap(tap, domain, label, new PortGuard(spec.mac(), new int[] {spec.address()})) :
+                dataplane.ports().attachTap(tap, domain, label);
         }
         catch (final RuntimeException ex)
         {

@@ -94,9 +94,10 @@ public final class ForwardingProxy
         apply("neighbour", (stage, sequence) -> stage.onNeighbour(address, mac));
     }
 
-    void attach(final Port port, final boolean hostSide)
+    /** @param guard what the port may send as (port security), or null for anything. */
+    void attach(final Port port, final boolean hostSide, final PortGuard guard)
     {
-        apply("attach " + port.label(), (stage, sequence) -> stage.onAttach(port.id(), port.domain(), hostSide));
+        apply("attach " + port.label(), (stage, sequence) -> stage.onAttach(port.id(), port.domain(), hostSide, guard));
     }
 
     void attachUplink(final Port port, final long mac, final int address, final int prefixLength, final int gateway)

@@ -6,6 +6,7 @@ import io.lanyard.forwarding.l2.LearningSwitch;
 import io.lanyard.forwarding.l2.MacTable;
 import io.lanyard.forwarding.l3.Router;
 import io.lanyard.forwarding.nat.ConnectionTable;
+import io.lanyard.forwarding.security.PortSecurity;
 import io.lanyard.forwarding.verdict.DropReason;
 import io.lanyard.forwarding.verdict.Verdict;
 import io.lanyard.vxlan.OverlaySwitch;
@@ -29,7 +30,8 @@ import java.util.concurrent.CompletableFuture;
  * <p>Each command the {@link ForwardingProxy} offers calls one of the {@code on…} handlers below,
  * the only code besides {@link #decide} that changes the tables.
  *
- * <p>Each frame is decided by the {@link OverlaySwitch} (the {@link GatewaySwitch}: the learning
+ * <p>A frame from a secured port (a sandbox's) that does not come from the port's own MAC and
+ * addresses is dropped first ({@link PortSecurity}). Each frame is decided by the {@link OverlaySwitch} (the {@link GatewaySwitch}: the learning
  * switch, each network's gateway and the router behind it; with each overlay network's other
  * hosts behind its overlay port), which writes the slot's verdict: for a frame for an overlay
  * port, with the VTEP (or VTEPs) to send it to. The stage then fits the slot to a frame the
@@ -50,6 +52,7 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
     private final NanoClock clock;
     private final DataplaneCounters counters;
     private final OverlaySwitch overlaySwitch;
+    private final PortSecurity portSecurity;
     private long now;
     private long nextHousekeeping;
     private long nextConnectionSweep;
@@ -72,6 +75,7 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
         this.counters = counters;
         this.now = clock.nanoTime();
         this.overlaySwitch = new OverlaySwitch(gatewaySwitch, now);
+        this.portSecurity = new PortSecurity(ports.length);
         this.nextHousekeeping = now + HOUSEKEEPING_INTERVAL_NANOS;
         this.lastConnectionSweep = now;
     }
@@ -98,6 +102,13 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
     /** Public for the benchmark, which drives the stage without a ring. */
     public void decide(final FrameSlot slot)
     {
+        final int spoofed = portSecurity.check(slot.ingressPort, slot.buffer(), FrameSlot.FRAME_OFFSET, slot.frameLength());
+        if (spoofed != PortSecurity.PASS)
+        {
+            slot.verdict.drop(DropReason.of(spoofed));
+            countDrop(slot.ingressPort, spoofed);
+            return;
+        }
         overlaySwitch.decide(slot.ingressPort, slot.sourceVtep, slot.buffer(), FrameSlot.FRAME_OFFSET, slot.frameLength(), now,
             slot.verdict);
         slot.settleRewrite();
@@ -164,6 +175,20 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
 
     void onAttach(final int port, final int domain, final boolean hostSide)
     {
+        onAttach(port, domain, hostSide, null);
+    }
+
+    /** @param guard what the port may send as (port security), or null for anything. */
+    void onAttach(final int port, final int domain, final boolean hostSide, final PortGuard guard)
+    {
+        if (guard != null)
+        {
+            portSecurity.secure(port, guard.mac(), guard.ipv4Addresses());
+        }
+        else
+        {
+            portSecurity.release(port);
+        }
         learningSwitch.attach(port, domain, hostSide);
     }
 
@@ -171,6 +196,7 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
     void onDetach(final int port, final long sequence, final CompletableFuture<Void> passed)
     {
         learningSwitch.detach(port);
+        portSecurity.release(port);
         counters.macEntries.setRelease(learningSwitch.macTable().size());
         if (!fences.offer(new Fence(sequence, passed)))
         {

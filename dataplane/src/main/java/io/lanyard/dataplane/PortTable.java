@@ -60,6 +60,17 @@ public final class PortTable
     }
 
     /**
+     * Makes a sandbox's TAP a port of {@code domain} that sends only as {@code guard} says (port
+     * security), in force before the first frame is read from it.
+     */
+    public synchronized Port attachTap(final TapDevice tap, final int domain, final String label, final PortGuard guard)
+    {
+        final Port port = attach(tap::write, domain, label, false, guard);
+        startReading(port, tap);
+        return port;
+    }
+
+    /**
      * Makes any frame device a port of {@code domain} and starts reading from it: a TAP, or a
      * packet socket on an interface whose other end someone else holds (a VM monitor's TAP).
      */
@@ -78,9 +89,14 @@ public final class PortTable
 
     public synchronized Port attach(final FrameSink sink, final int domain, final String label, final boolean hostSide)
     {
+        return attach(sink, domain, label, hostSide, null);
+    }
+
+    private Port attach(final FrameSink sink, final int domain, final String label, final boolean hostSide, final PortGuard guard)
+    {
         forwarding.checkDomain(domain);
         final Port port = add(id -> new Port(id, domain, label, sink, new PortCounters(countersManager, id, label)));
-        forwarding.attach(port, hostSide);
+        forwarding.attach(port, hostSide, guard);
         return port;
     }
 
@@ -188,7 +204,7 @@ public final class PortTable
     {
         forwarding.checkDomain(domain);
         final Port port = add(id -> Port.overlay(id, domain, label, new PortCounters(countersManager, id, label), vni));
-        forwarding.attach(port, false);
+        forwarding.attach(port, false, null);
         return port;
     }
 

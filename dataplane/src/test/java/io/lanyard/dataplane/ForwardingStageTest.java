@@ -92,6 +92,28 @@ class ForwardingStageTest
     }
 
     @Test
+    void shouldDropWhatASecuredPortSendsAsAnotherAndForgetItsGuardWithItsId()
+    {
+        fixture.addPort(5, RED);
+        stage.onAttach(5, RED, false, new PortGuard(MAC_A, new int[] {0x0A00_000A}));
+        event(frame(slot, 2, MacAddress.BROADCAST, MAC_B), true);
+
+        event(frame(slot, 5, MacAddress.BROADCAST, MAC_B), true);
+        assertEquals(Verdict.DROP, slot.verdict().egress(), "port 5 may not send as port 2's MAC");
+        assertEquals(1, fixture.ports[5].counters().drops(DropReason.SPOOFED_MAC));
+        event(frame(slot, 1, MAC_B, MAC_A), true);
+        assertEquals(2, slot.verdict().egress(), "MAC_B stays where it was learned");
+
+        event(frame(slot, 5, MacAddress.BROADCAST, MAC_A), true);
+        assertEquals(Verdict.FLOOD, slot.verdict().egress(), "as itself it is switched");
+
+        stage.onDetach(5, sequence, new CompletableFuture<>());
+        stage.onAttach(5, RED, false);
+        event(frame(slot, 5, MacAddress.BROADCAST, 0x0242_0A00_00EEL), true);
+        assertEquals(Verdict.FLOOD, slot.verdict().egress(), "the next port with the id is not held to the last one's MAC");
+    }
+
+    @Test
     void shouldDropAFrameShorterThanItsVirtioHeaderAsMalformed()
     {
         slot.frame(1, 4);

@@ -38,6 +38,8 @@ public record Network(
     public static final String OPTION_MTU = "com.docker.network.driver.mtu";
     public static final String OPTION_VXLAN_ID = "com.docker.network.driver.overlay.vxlanid_list";
     public static final String OPTION_STATIC_PEERS = "com.lanyard.overlay.static_peers";
+    /** {@code false} lets the network's sandboxes send as any MAC and address (port security off); on by default. */
+    public static final String OPTION_PORT_SECURITY = "com.lanyard.port_security";
 
     public static final int DEFAULT_MTU = 1500;
 
@@ -60,6 +62,12 @@ public record Network(
     public boolean isPredefined()
     {
         return "none".equals(name) || "host".equals(name) || "bridge".equals(name);
+    }
+
+    /** Its sandboxes' ports send only as themselves, unless {@value #OPTION_PORT_SECURITY} is false. */
+    public boolean hasPortSecurity()
+    {
+        return !"false".equals(options.get(OPTION_PORT_SECURITY));
     }
 
     public boolean isDefaultBridge()

@@ -46,7 +46,13 @@ public enum DropReason
      * A frame left to the receiver to segment or checksum (virtio GSO or NEEDS_CSUM) bound for
      * an overlay: a VXLAN datagram carries one finished frame.
      */
-    VXLAN_OFFLOAD("vxlan_offload");
+    VXLAN_OFFLOAD("vxlan_offload"),
+    /** From a secured port (a sandbox's) with a source MAC not its own. */
+    SPOOFED_MAC("spoofed_mac"),
+    /** From a secured port with an IPv4 source address not its own (nor 0.0.0.0). */
+    SPOOFED_IP("spoofed_ip"),
+    /** ARP from a secured port naming another MAC or another address (not its own, nor 0.0.0.0) as its sender. */
+    SPOOFED_ARP("spoofed_arp");
 
     private static final DropReason[] VALUES = values();
 

@@ -1,0 +1,193 @@
+package io.lanyard.tools;
+
+import io.lanyard.testkit.Privileges;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.util.List;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * Port security, tried from inside a sandbox as an attacker would: raw frames written to its own
+ * {@code eth0} (an {@code AF_PACKET} socket, as any root process in a container can) with a
+ * neighbour's MAC, a neighbour's address, or an ARP claim on the gateway. Each is dropped and
+ * counted on the attacker's port, and the neighbours' traffic does not move. On a network that
+ * turns it off ({@code com.lanyard.port_security=false}) the same frames pass. One daemon for
+ * the class; each test uses sandboxes of its own.
+ */
+class PortSecurityE2E
+{
+    private static final Duration COUNTED = Duration.ofSeconds(5);
+    private static LanyardHost host;
+
+    @BeforeAll
+    static void setUp()
+    {
+        Privileges.requireNetAdmin("ip", "ping", "nsenter", "python3");
+        host = new LanyardHost("ps").start();
+    }
+
+    @AfterAll
+    static void tearDown()
+    {
+        if (host != null)
+        {
+            host.close();
+        }
+    }
+
+    @Test
+    void shouldKeepASandboxFromTakingItsNeighboursMacAndTraffic()
+    {
+        final String alice = run("alice", "bridge");
+        final String bob = run("bob", "bridge");
+        run("mallory", "bridge");
+        final String bobMac = mac("bob");
+        host.cli("exec", "alice", "--", "ping", "-c", "2", "-i", "0.2", "-W", "2", bob).ok();
+
+        // mallory speaks as bob, MAC and address, over and over while alice pings bob
+        final String spoof = frames(bobMac, "ff:ff:ff:ff:ff:ff", "0800", ipv4Udp(bob, alice));
+        final Process flood = host.spawn(List.of("nsenter", "--net=/run/netns/" + host.prefix() + "mallory", "python3", "-c",
+            sendLoop(spoof, 300, 0.01)), host.dir.resolve("mallory-flood.log"));
+        final String pings = host.cli("exec", "alice", "--", "ping", "-c", "10", "-i", "0.2", "-W", "2", bob).ok().out();
+        flood.destroy();
+
+        assertTrue(pings.contains("10 received"), "every echo request reached bob, none mallory:\n" + pings);
+        assertTrue(host.drops("mallory", "eth0", "spoofed_mac") > 0, "mallory's frames as bob were dropped on its port");
+        assertEquals(0, host.drops("alice", "eth0", "spoofed_mac"));
+        assertTrue(alice.startsWith("172.17."), alice);
+    }
+
+    @Test
+    void shouldDropAnotherAddressAndAnArpClaimOnTheGatewayFromASandbox()
+    {
+        final String carol = run("carol", "bridge");
+        run("trudy", "bridge");
+        final String trudyMac = mac("trudy");
+        final String dave = run("dave", "bridge");
+        host.cli("exec", "carol", "--", "ping", "-c", "1", "-W", "2", "172.17.0.1").ok();
+
+        // its own MAC, dave's address
+        send("trudy", frames(trudyMac, mac("carol"), "0800", ipv4Udp(dave, carol)), 5);
+        // an ARP reply that says the gateway is at trudy's MAC, broadcast
+        send("trudy", frames(trudyMac, "ff:ff:ff:ff:ff:ff", "0806", arpReply(trudyMac, "172.17.0.1")), 5);
+
+        assertTrue(LanyardHost.eventually(COUNTED, () -> host.drops("trudy", "eth0", "spoofed_ip") == 5 &&
+            host.drops("trudy", "eth0", "spoofed_arp") == 5), host.cli("stats").out());
+        final String neighbour = host.inSandbox("carol", "ip", "neigh", "show", "172.17.0.1").assertOk().output();
+        assertTrue(!neighbour.contains(trudyMac), "carol still has the gateway's own MAC: " + neighbour);
+        host.cli("exec", "carol", "--", "ping", "-c", "2", "-i", "0.2", "-W", "2", "172.17.0.1").ok();
+        // trudy as itself is not held back
+        host.cli("exec", "trudy", "--", "ping", "-c", "1", "-W", "2", carol).ok();
+    }
+
+    @Test
+    void shouldLetANetworkTurnPortSecurityOff()
+    {
+        final LanyardHost.Result refused = host.cli("network", "create", "--opt", "com.lanyard.port_security=maybe", "nope");
+        assertEquals(1, refused.status());
+        assertTrue(refused.err().contains("invalid value \"maybe\" for option com.lanyard.port_security: want true or false"),
+            refused.err());
+        host.cli("network", "create", "--subnet", "10.77.0.0/24", "--opt", "com.lanyard.port_security=false", "relaxed").ok();
+        run("eve", "relaxed");
+        final String frank = run("frank", "relaxed");
+        final long delivered = txPackets("frank");
+
+        // another MAC and address than eve's: flooded to frank as any broadcast is
+        send("eve", frames("02:42:0a:4d:00:99", "ff:ff:ff:ff:ff:ff", "0800", ipv4Udp("10.77.0.99", frank)), 5);
+
+        assertTrue(LanyardHost.eventually(COUNTED, () -> txPackets("frank") >= delivered + 5), host.cli("stats").out());
+        assertEquals(0, host.drops("eve", "eth0", "spoofed_mac"), "no port security on this network");
+        assertEquals(0, host.drops("eve", "eth0", "spoofed_ip"));
+    }
+
+    /** Frames the switch wrote to the sandbox's eth0. */
+    private static long txPackets(final String sandbox)
+    {
+        for (final com.fasterxml.jackson.databind.JsonNode port : host.get("/stats").path("Ports"))
+        {
+            if (port.path("Sandbox").asText().equals(sandbox) && port.path("Interface").asText().equals("eth0"))
+            {
+                return port.path("TxPackets").asLong();
+            }
+        }
+        throw new AssertionError("no port " + sandbox + "/eth0 in the stats");
+    }
+
+    /** {@code lanyard run -d --name NAME --network NETWORK}; returns its IPv4 address. */
+    private static String run(final String name, final String network)
+    {
+        host.cli("run", "-d", "--name", name, "--network", network).ok();
+        return host.get("/sandboxes/" + name).path("Networks").path(network).path("IPAddress").asText();
+    }
+
+    private static String mac(final String sandbox)
+    {
+        return host.inSandbox(sandbox, "cat", "/sys/class/net/eth0/address").assertOk().output().strip();
+    }
+
+    /** Sends the hex frame {@code count} times from inside the sandbox, raw on its eth0. */
+    private static void send(final String sandbox, final String frame, final int count)
+    {
+        host.inSandbox(sandbox, "python3", "-c", sendLoop(frame, count, 0)).assertOk();
+    }
+
+    private static String sendLoop(final String frame, final int count, final double pause)
+    {
+        return "import socket, time; s=socket.socket(socket.AF_PACKET, socket.SOCK_RAW); s.bind(('eth0',0));" +
+            "f=bytes.fromhex('" + frame + "')\nfor _ in range(" + count + "):\n    s.send(f); time.sleep(" + pause + ")";
+    }
+
+    /** An Ethernet frame in hex: destination, source, EtherType, payload (padded to 60 bytes). */
+    private static String frames(final String source, final String destination, final String etherType, final String payload)
+    {
+        final StringBuilder frame = new StringBuilder(destination.replace(":", "") + source.replace(":", "") + etherType + payload);
+        while (frame.length() < 120)
+        {
+            frame.append("00");
+        }
+        return frame.toString();
+    }
+
+    /** A 28-byte IPv4/UDP packet (no payload, no UDP checksum) from {@code source} to {@code destination}, port 9 to 9. */
+    private static String ipv4Udp(final String source, final String destination)
+    {
+        final String addresses = hexAddress(source) + hexAddress(destination);
+        final String header = "45000024" + "00004000" + "4011" + "0000" + addresses;
+        return header.substring(0, 20) + checksum(header) + header.substring(24) + "0009" + "0009" + "0010" + "0000" + "0000000000000000";
+    }
+
+    private static String arpReply(final String senderMac, final String senderAddress)
+    {
+        return "0001" + "0800" + "06" + "04" + "0002" + senderMac.replace(":", "") + hexAddress(senderAddress) +
+            "ffffffffffff" + hexAddress(senderAddress);
+    }
+
+    private static String hexAddress(final String dotted)
+    {
+        final StringBuilder hex = new StringBuilder();
+        for (final String part : dotted.split("\\."))
+        {
+            hex.append(String.format("%02x", Integer.parseInt(part)));
+        }
+        return hex.toString();
+    }
+
+    private static String checksum(final String header)
+    {
+        long sum = 0;
+        for (int i = 0; i < header.length(); i += 4)
+        {
+            sum += Integer.parseInt(header.substring(i, i + 4), 16);
+        }
+        while ((sum >>> 16) != 0)
+        {
+            sum = (sum & 0xFFFF) + (sum >>> 16);
+        }
+        return String.format("%04x", ~sum & 0xFFFF);
+    }
+}
