@@ -166,6 +166,18 @@ class UserNetworksE2E
         assertNotEquals(0, host.cli("exec", "x", "--", "ping", "-c", "2", "-W", "1", "172.18.0.3").status());
         host.cli("exec", "x", "--", "ping", "-c", "1", "-W", "2", "172.18.0.1").ok();
         assertTrue(host.cli("stats").ok().out().lines().anyMatch(l -> l.contains(" x ") && l.contains("icc=")), host.cli("stats").out());
+
+        // nor over IPv6: y's link-local address, which the kernel gives every interface, is out of x's reach
+        final String yLinkLocal = host.inSandbox("y", "ip", "-6", "-o", "addr", "show", "dev", "eth0", "scope", "link").assertOk().output();
+        final java.util.regex.Matcher address = java.util.regex.Pattern.compile("inet6 (fe80::[0-9a-f:]+)/").matcher(yLinkLocal);
+        assertTrue(address.find(), "y has a link-local address to try: " + yLinkLocal);
+        // x is told y's MAC, so its echo requests go out unicast rather than waiting on neighbour discovery
+        final String yMac = host.inSandbox("y", "cat", "/sys/class/net/eth0/address").assertOk().output().strip();
+        host.inSandbox("x", "ip", "-6", "neigh", "replace", address.group(1), "lladdr", yMac, "dev", "eth0").assertOk();
+        final long iccBefore = host.drops("x", "eth0", "icc");
+        assertNotEquals(0, host.cli("exec", "x", "--", "ping", "-6", "-c", "2", "-W", "1", address.group(1) + "%eth0").status(),
+            "ICC off holds for IPv6 too");
+        assertTrue(host.drops("x", "eth0", "icc") > iccBefore, "counted as icc on x's port");
     }
 
     @Test

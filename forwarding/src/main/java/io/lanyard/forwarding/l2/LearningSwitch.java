@@ -15,9 +15,10 @@ import java.util.Arrays;
  *
  * <p>Frames never leave their domain: learning, lookup and flooding are all keyed by the
  * ingress port's domain, which is what isolates one network from another. A domain with ICC
- * off lets its containers exchange ARP but no IPv4, except with its host-side ports, and between
- * the pairs of ports the control plane allowed (Docker's legacy {@code --link} with
- * {@code --icc=false}).
+ * off lets its containers exchange ARP but nothing else — no IPv4, no IPv6 (neighbour discovery
+ * and multicast listener reports included: their floods reach the host side only), no other
+ * EtherType — except with its host-side ports, and between the pairs of ports the control
+ * plane allowed (Docker's legacy {@code --link} with {@code --icc=false}).
  *
  * <p>{@link #forward} is the whole decision in two steps that can also be taken apart:
  * {@link #admit} (the ingress port, the frame's shape and source; the source is learned) and
@@ -126,7 +127,9 @@ public final class LearningSwitch
     public void deliver(final int domain, final int ingressPort, final long destination, final int etherType,
         final long nowNanos, final Verdict verdict)
     {
-        final boolean containerIp = iccOff[domain] && !hostSide[ingressPort] && etherType == EthernetFrame.ETHER_TYPE_IPV4;
+        // with ICC off a container reaches only the host side (and its link peers): IPv4, IPv6 (ND and MLD
+        // included) and any other EtherType alike; ARP alone still resolves the neighbours' addresses
+        final boolean containerIp = iccOff[domain] && !hostSide[ingressPort] && etherType != EthernetFrame.ETHER_TYPE_ARP;
         final int egress = MacAddress.isGroup(destination) ? MacTable.MISSING : macTable.lookup(domain, destination, nowNanos);
         if (egress == MacTable.MISSING)
         {

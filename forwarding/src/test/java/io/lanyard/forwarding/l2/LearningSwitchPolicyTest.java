@@ -63,6 +63,17 @@ class LearningSwitchPolicyTest
     }
 
     @Test
+    void shouldDropIpv6AndOtherEtherTypesBetweenTwoContainersWhenIccIsOff()
+    {
+        assertEquals(Verdict.DROP, send(A, MAC_A, MAC_B, EthernetFrame.ETHER_TYPE_IPV6), "link-local IPv6 to a neighbour");
+        assertEquals(DropReason.ICC.ordinal(), verdict.dropReason());
+        assertEquals(Verdict.DROP, send(A, MAC_A, MAC_B, 0x88B5), "an experimental EtherType");
+        assertEquals(Verdict.FLOOD, send(A, MAC_A, 0x3333_0000_0001L, EthernetFrame.ETHER_TYPE_IPV6));
+        assertArrayEquals(new int[] {HOST}, verdict.floodPorts(), "ff02::1 (neighbour discovery, MLD) reaches the host side only");
+        assertEquals(HOST, send(A, MAC_A, MAC_HOST, EthernetFrame.ETHER_TYPE_IPV6), "the host side is not held back");
+    }
+
+    @Test
     void shouldFloodContainerIpOnlyToTheHostSideWhenIccIsOff()
     {
         assertEquals(Verdict.FLOOD, send(A, MAC_A, MacAddress.BROADCAST, EthernetFrame.ETHER_TYPE_IPV4));
