@@ -45,7 +45,8 @@ import java.util.concurrent.TimeUnit;
 /**
  * HTTP/1.1 on a Unix socket (mode 0660), served by Netty. The event loop only parses and writes;
  * each request is answered on a worker thread because control operations run commands and
- * wait for the dataplane. Request bodies are bounded. A {@link StreamingBody} is answered with
+ * wait for the dataplane. Request bodies are bounded, and so are connections ({@link ConnectionLimits}:
+ * an idle one is closed, and there is a cap). A {@link StreamingBody} is answered with
  * chunked encoding and stays open, without a worker, until it ends; closing the server ends
  * every stream still open.
  */
@@ -58,11 +59,13 @@ public final class ApiServer implements AutoCloseable
     private final MultiThreadIoEventLoopGroup group;
     private final ExecutorService workers;
     private final Channel channel;
+    private final ConnectionLimits limits;
     private final Set<ChunkedStream> streams = ConcurrentHashMap.newKeySet();
 
-    private ApiServer(final Path socket, final RequestHandler routes, final String jsonType)
+    private ApiServer(final Path socket, final RequestHandler routes, final String jsonType, final ConnectionLimits limits)
     {
         this.socket = socket;
+        this.limits = limits;
         this.group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
         this.workers = Executors.newFixedThreadPool(4, runnable ->
         {
@@ -78,8 +81,11 @@ public final class ApiServer implements AutoCloseable
                 @Override
                 protected void initChannel(final Channel child)
                 {
-                    child.pipeline().addLast(new HttpServerCodec(), new BoundedAggregator(routes, jsonType),
-                        new Handler(routes, workers, jsonType, streams));
+                    if (limits.admit(child))
+                    {
+                        child.pipeline().addLast(new HttpServerCodec(), new BoundedAggregator(routes, jsonType),
+                            new Handler(routes, workers, jsonType, streams));
+                    }
                 }
             })
             .bind(new DomainSocketAddress(socket.toFile()))
@@ -96,7 +102,15 @@ public final class ApiServer implements AutoCloseable
     /** Binds the socket for a protocol whose JSON bodies have a media type of their own (Docker's plugins). */
     public static ApiServer start(final Path socket, final RequestHandler routes, final String jsonType) throws IOException
     {
-        final ApiServer server = new ApiServer(socket, routes, jsonType);
+        return start(socket, routes, jsonType,
+            new ConnectionLimits(ConnectionLimits.DEFAULT_MAX_CONNECTIONS, ConnectionLimits.DEFAULT_IDLE_SECONDS));
+    }
+
+    /** With limits of the caller's own (tests: a small cap, a short idle timeout). */
+    static ApiServer start(final Path socket, final RequestHandler routes, final String jsonType, final ConnectionLimits limits)
+        throws IOException
+    {
+        final ApiServer server = new ApiServer(socket, routes, jsonType, limits);
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
         return server;
     }
@@ -123,6 +137,12 @@ public final class ApiServer implements AutoCloseable
         {
             Files.deleteIfExists(socket);
         }
+    }
+
+    /** Connections open now (for tests). */
+    int openConnections()
+    {
+        return limits.openConnections();
     }
 
     /** Stops accepting, lets requests in progress finish and be answered, ends open streams, then stops the event loop. */
@@ -198,6 +218,7 @@ public final class ApiServer implements AutoCloseable
                 write(ctx, routes.error(400, "malformed HTTP request"), false, jsonType);
                 return;
             }
+            ConnectionLimits.busy(ctx.channel(), true);
             workers.execute(() -> respond(ctx, answer(routes, method, uri, body), keepAlive));
         }
 
@@ -226,6 +247,7 @@ public final class ApiServer implements AutoCloseable
             else
             {
                 write(ctx, response, keepAlive, jsonType);
+                ConnectionLimits.busy(ctx.channel(), false);
             }
         }
 
@@ -239,7 +261,11 @@ public final class ApiServer implements AutoCloseable
             ctx.writeAndFlush(head);
             final ChunkedStream stream = new ChunkedStream(ctx.channel(), keepAlive);
             streams.add(stream);
-            stream.onEnd(() -> streams.remove(stream));
+            stream.onEnd(() ->
+            {
+                streams.remove(stream);
+                ConnectionLimits.busy(ctx.channel(), false);
+            });
             body.start(stream);
         }
 
