@@ -30,6 +30,8 @@ import java.util.regex.Pattern;
 final class RequestChecks
 {
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
+    /** Linux's NAME_MAX: the longest file name, such as a namespace's under /run/netns. */
+    private static final int MAX_FILE_NAME = 255;
     /** What the kernel takes as an interface name (IFNAMSIZ), without the characters iproute2 reads specially. */
     static final Pattern INTERFACE = Pattern.compile("(?!\\.{1,2}$)[a-zA-Z0-9_.-]{1,15}");
 
@@ -170,6 +172,13 @@ final class RequestChecks
         if (!NAME.matcher(name).matches())
         {
             throw RequestException.badRequest("Invalid container name (" + name + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+        }
+        // its namespace is a file named prefix + name under /run/netns: NAME_MAX bounds both
+        final int longest = MAX_FILE_NAME - settings.sandboxPrefix().length();
+        if (name.length() > longest)
+        {
+            throw RequestException.badRequest("Invalid container name (" + name.substring(0, 16) + "...): at most " + longest +
+                " characters, not " + name.length());
         }
         sandboxes.withName(name).ifPresent(existing ->
         {

@@ -80,6 +80,9 @@ class ApiRoutesOverSocketTest
         new Rejected("POST", "/sandboxes", null, 400, "a sandbox name is required (--name)"),
         new Rejected("POST", "/sandboxes", Map.of("Name", "bad/name"), 400,
             "Invalid container name (bad/name), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed"),
+        new Rejected("POST", "/sandboxes", Map.of("Name", "n".repeat(300)), 400,
+            "Invalid container name (nnnnnnnnnnnnnnnn...): at most " + (255 - ControlPlaneFixture.SANDBOX_PREFIX.length()) +
+                " characters, not 300"),
         new Rejected("POST", "/sandboxes", Map.of("Name", 5), 400, "Name must be a string"),
         new Rejected("POST", "/sandboxes", Map.of("Name", "x", "Cmd", "ls"), 400, "Cmd must be an array of strings"),
         new Rejected("POST", "/sandboxes", Map.of("Name", SANDBOX_NAME), 409, null),
