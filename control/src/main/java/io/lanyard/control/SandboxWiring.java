@@ -30,6 +30,9 @@ import java.util.Set;
  */
 final class SandboxWiring implements AutoCloseable
 {
+    /** The MAC addresses a sandbox without port security may have learned behind it (a router or bridge of a few hosts). */
+    static final int RELAXED_MAC_LIMIT = 64;
+
     private final NetworkTable networks;
     private final SwitchDomains domains;
     private final SandboxPlumbing plumbing;
@@ -131,10 +134,10 @@ final class SandboxWiring implements AutoCloseable
         {
             final int domain = domains.domainOf(network.id());
             final String label = sandbox.name() + "/" + endpoint.interfaceName();
-            // port security: the sandbox sends only as its own MAC and address, from its first frame on
-            port = network.hasPortSecurity() ?
-                dataplane.ports().attachTap(tap, domain, label, new PortGuard(spec.mac(), new int[] {spec.address()})) :
-                dataplane.ports().attachTap(tap, domain, label);
+            // port security: the sandbox sends only as its own MAC and address, from its first frame on; without it,
+            // it may send as others (it routes or bridges for them) but not fill the MAC table
+            port = dataplane.ports().attachTap(tap, domain, label, network.hasPortSecurity() ?
+                PortGuard.secured(spec.mac(), spec.address()) : PortGuard.learningAtMost(RELAXED_MAC_LIMIT));
         }
         catch (final RuntimeException ex)
         {

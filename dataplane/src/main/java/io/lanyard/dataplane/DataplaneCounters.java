@@ -26,10 +26,13 @@ public final class DataplaneCounters
     public static final int TYPE_VXLAN_RX_ERRORS = 113;
     public static final int TYPE_VXLAN_RX_PARTIAL_CHECKSUM = 114;
     public static final int TYPE_VXLAN_RX_JOINED = 115;
+    public static final int TYPE_MAC_PORT_LIMIT_REFUSED = 116;
 
     /** Written by the forwarding stage. */
     final AtomicCounter macEntries;
     final AtomicCounter macLearnRefused;
+    /** New MACs not learned because their port had as many as it may (a sandbox without port security). */
+    final AtomicCounter macPortLimitRefused;
     final AtomicCounter macMoves;
     final AtomicCounter noIngressPort;
     /** Tracked connections now, created and refused (table full) so far, expired so far. */
@@ -76,6 +79,7 @@ public final class DataplaneCounters
         vxlanRxErrors = newCounter(manager, TYPE_VXLAN_RX_ERRORS, "vxlan_rx_errors");
         vxlanPartialChecksum = newCounter(manager, TYPE_VXLAN_RX_PARTIAL_CHECKSUM, "vxlan_rx_partial_checksum");
         vxlanJoined = newCounter(manager, TYPE_VXLAN_RX_JOINED, "vxlan_rx_joined");
+        macPortLimitRefused = newCounter(manager, TYPE_MAC_PORT_LIMIT_REFUSED, "mac_port_limit_refused");
     }
 
     public long vxlanBadHeader()

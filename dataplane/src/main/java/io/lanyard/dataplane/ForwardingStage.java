@@ -143,6 +143,7 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
             overlaySwitch.vtepTable().expire(now);
             counters.macEntries.setRelease(macTable.size());
             counters.macLearnRefused.setRelease(macTable.learnRefused());
+            counters.macPortLimitRefused.setRelease(macTable.portLimitRefused());
             counters.macMoves.setRelease(macTable.moves());
             final Router router = gatewaySwitch.router();
             if (router != null)
@@ -178,10 +179,10 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
         onAttach(port, domain, hostSide, null);
     }
 
-    /** @param guard what the port may send as (port security), or null for anything. */
+    /** @param guard what the port may send as (port security) and learn, or null for anything. */
     void onAttach(final int port, final int domain, final boolean hostSide, final PortGuard guard)
     {
-        if (guard != null)
+        if (guard != null && guard.isSecured())
         {
             portSecurity.secure(port, guard.mac(), guard.ipv4Addresses());
         }
@@ -189,6 +190,7 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
         {
             portSecurity.release(port);
         }
+        learningSwitch.macTable().limitPort(port, guard == null ? MacTable.UNLIMITED : guard.macLimit());
         learningSwitch.attach(port, domain, hostSide);
     }
 

@@ -54,6 +54,7 @@ class DataplaneTest
     /** IEEE 802 local experimental EtherType: nothing in the switch looks past the Ethernet header. */
     private static final int ETHER_TYPE_TEST = 0x88B5;
     /** Only IPv4 is held back by a network's ICC policy; its header is never read by the switch. */
+    private static final int ETHER_TYPE_ARP = 0x0806;
     private static final int ETHER_TYPE_IPV4 = 0x0800;
     private static final long NO_GATEWAY = -1L;
 
@@ -443,7 +444,7 @@ class DataplaneTest
         dataplane.ports().forbidIcc(portB, portA);
         dataplane.inject(portA.id(), ipFrame(MAC_B, MAC_A));
         await(() -> portA.counters().drops(DropReason.ICC) == 3, "an ICC drop once the link is forbidden");
-        final byte[] marker = frame(MacAddress.BROADCAST, MAC_C);
+        final byte[] marker = frame(MacAddress.BROADCAST, MAC_C, ETHER_TYPE_ARP);
         dataplane.inject(portC.id(), marker);
         assertArrayEquals(marker, b.next(), "b got nothing after the link ended");
         assertArrayEquals(marker, a.next());
@@ -557,7 +558,8 @@ class DataplaneTest
             new CounterRecord(DataplaneCounters.TYPE_VXLAN_DROP_TRUNCATED, -1, "vxlan_drop_truncated"),
             new CounterRecord(DataplaneCounters.TYPE_VXLAN_RX_ERRORS, -1, "vxlan_rx_errors"),
             new CounterRecord(DataplaneCounters.TYPE_VXLAN_RX_PARTIAL_CHECKSUM, -1, "vxlan_rx_partial_checksum"),
-            new CounterRecord(DataplaneCounters.TYPE_VXLAN_RX_JOINED, -1, "vxlan_rx_joined")), dataplaneCounters);
+            new CounterRecord(DataplaneCounters.TYPE_VXLAN_RX_JOINED, -1, "vxlan_rx_joined"),
+            new CounterRecord(DataplaneCounters.TYPE_MAC_PORT_LIMIT_REFUSED, -1, "mac_port_limit_refused")), dataplaneCounters);
     }
 
     @Test
@@ -662,9 +664,10 @@ class DataplaneTest
     }
 
     /** A broadcast from {@code port} (not IPv4, so it reaches every container) that teaches the switch where {@code mac} is. */
+    /** A broadcast from {@code mac} that every other port gets, ICC or not: ARP's EtherType, the one ICC off lets through. */
     private void announce(final Port port, final long mac, final MemorySink... others)
     {
-        dataplane.inject(port.id(), frame(MacAddress.BROADCAST, mac));
+        dataplane.inject(port.id(), frame(MacAddress.BROADCAST, mac, ETHER_TYPE_ARP));
         for (final MemorySink other : others)
         {
             assertNotNull(other.next());

@@ -95,7 +95,7 @@ class ForwardingStageTest
     void shouldDropWhatASecuredPortSendsAsAnotherAndForgetItsGuardWithItsId()
     {
         fixture.addPort(5, RED);
-        stage.onAttach(5, RED, false, new PortGuard(MAC_A, new int[] {0x0A00_000A}));
+        stage.onAttach(5, RED, false, PortGuard.secured(MAC_A, 0x0A00_000A));
         event(frame(slot, 2, MacAddress.BROADCAST, MAC_B), true);
 
         event(frame(slot, 5, MacAddress.BROADCAST, MAC_B), true);

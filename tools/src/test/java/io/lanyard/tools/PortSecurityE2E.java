@@ -137,6 +137,20 @@ class PortSecurityE2E
         assertTrue(LanyardHost.eventually(COUNTED, () -> txPackets("frank") >= delivered + 5), host.cli("stats").out());
         assertEquals(0, host.drops("eve", "eth0", "spoofed_mac"), "no port security on this network");
         assertEquals(0, host.drops("eve", "eth0", "spoofed_ip"));
+
+        // but no more than 64 MACs are learned behind eve's port: a flood of new ones cannot fill the table
+        final long entriesBefore = host.dataplaneCounter("mac_entries");
+        host.inSandbox("eve", "python3", "-c",
+            "import socket; s=socket.socket(socket.AF_PACKET, socket.SOCK_RAW); s.bind(('eth0',0))\n" +
+            "for i in range(2000):\n" +
+            "    s.send(bytes.fromhex('ffffffffffff') + bytes([2, 0x66]) + i.to_bytes(4, 'big') + bytes.fromhex('88b5') + bytes(46))")
+            .assertOk();
+        assertTrue(LanyardHost.eventually(COUNTED, () -> host.dataplaneCounter("mac_port_limit_refused") > 500),
+            "refused once eve's port held 64: " + host.dataplaneCounter("mac_port_limit_refused"));
+        final long learned = host.dataplaneCounter("mac_entries") - entriesBefore;
+        assertTrue(learned <= 64, "MACs learned behind eve: " + learned);
+        final String grace = run("grace", "relaxed");
+        host.cli("exec", "frank", "--", "ping", "-c", "2", "-i", "0.2", "-W", "2", grace).ok();
     }
 
     /** Frames the switch wrote to the sandbox's eth0. */

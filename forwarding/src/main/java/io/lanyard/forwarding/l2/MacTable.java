@@ -3,6 +3,8 @@ package io.lanyard.forwarding.l2;
 import org.agrona.collections.Long2LongHashMap;
 import org.agrona.collections.LongLongConsumer;
 
+import java.util.Arrays;
+
 /**
  * The learned MAC addresses of every bridge domain: (domain, MAC) → (port, last seen).
  *
@@ -14,6 +16,10 @@ import org.agrona.collections.LongLongConsumer;
  *
  * <p>An entry older than the aging time is treated as absent by {@link #lookup} at once, and
  * removed for good by {@link #expire}, which the owner calls about once a second.
+ *
+ * <p>A port may be held to a number of addresses ({@link #limitPort}): beyond it, a new address
+ * from that port (or one moving to it) is refused and counted in {@link #portLimitRefused()},
+ * so one port flooding random source MACs cannot take the table from every other port.
  */
 public final class MacTable
 {
@@ -22,6 +28,8 @@ public final class MacTable
     public static final int DEFAULT_CAPACITY = 65_536;
     public static final int MAX_DOMAIN = 0xFFFF;
     public static final int MAX_PORT = 0xFFFF;
+    /** {@link #limitPort}: no bound but the table's. */
+    public static final int UNLIMITED = Integer.MAX_VALUE;
 
     /** Refreshing an entry on every frame would rewrite the map per frame; once a second is enough for aging. */
     private static final long REFRESH_MILLIS = 1_000;
@@ -37,7 +45,10 @@ public final class MacTable
     private long expireBeforeMillis;
     private long lastForcedExpiryMillis = Long.MIN_VALUE / 2;
 
+    private final int[] portEntries = new int[MAX_PORT + 1];
+    private final int[] portLimits = new int[MAX_PORT + 1];
     private long learnRefused;
+    private long portLimitRefused;
     private long moves;
 
     /**
@@ -56,6 +67,7 @@ public final class MacTable
         this.baseNanos = nowNanos;
         this.entries = new Long2LongHashMap(Math.max(16, capacity * 2), 0.65f, NO_VALUE);
         this.expired = new long[capacity];
+        Arrays.fill(portLimits, UNLIMITED);
     }
 
     public static long key(final int domain, final long mac)
@@ -75,11 +87,17 @@ public final class MacTable
         final long value = entries.get(key);
         if (value == NO_VALUE)
         {
+            if (portEntries[port] >= portLimits[port])
+            {
+                portLimitRefused++;
+                return false;
+            }
             if (entries.size() >= capacity && !madeRoom(nowNanos))
             {
                 learnRefused++;
                 return false;
             }
+            portEntries[port]++;
         }
         else if ((int)(value & 0xFFFF) == port)
         {
@@ -90,6 +108,13 @@ public final class MacTable
         }
         else
         {
+            if (portEntries[port] >= portLimits[port])
+            {
+                portLimitRefused++;
+                return false;
+            }
+            portEntries[(int)(value & 0xFFFF)]--;
+            portEntries[port]++;
             moves++;
         }
         entries.put(key, (nowMillis << 16) | port);
@@ -105,6 +130,31 @@ public final class MacTable
             return MISSING;
         }
         return (int)(value & 0xFFFF);
+    }
+
+    /**
+     * Holds {@code port} to at most {@code maxAddresses} entries from now on ({@link #UNLIMITED}
+     * for none); what it already has stays, but it learns nothing new until it is under the bound.
+     */
+    public void limitPort(final int port, final int maxAddresses)
+    {
+        if (port < 0 || port > MAX_PORT || maxAddresses < 1)
+        {
+            throw new IllegalArgumentException("port " + port + " or limit " + maxAddresses + " out of range");
+        }
+        portLimits[port] = maxAddresses;
+    }
+
+    /** The entries that point at {@code port}. */
+    public int entriesOf(final int port)
+    {
+        return portEntries[port];
+    }
+
+    /** New addresses (or moves) not learned because their port was at its bound, since the table was made. */
+    public long portLimitRefused()
+    {
+        return portLimitRefused;
     }
 
     /** Removes every entry that points at {@code port}, e.g. when the port goes away. */
@@ -179,7 +229,11 @@ public final class MacTable
     {
         for (int i = 0; i < expiredCount; i++)
         {
-            entries.remove(expired[i]);
+            final long value = entries.remove(expired[i]);
+            if (value != NO_VALUE)
+            {
+                portEntries[(int)(value & 0xFFFF)]--;
+            }
         }
         return expiredCount;
     }

@@ -282,4 +282,41 @@ class MacTableTest
         assertEquals(MacTable.DEFAULT_CAPACITY, full.expire(T0 + MacTable.DEFAULT_AGING_NANOS));
         assertEquals(0, full.size());
     }
+
+    @Test
+    void shouldHoldAPortToItsBoundAndLeaveTheOthersTheirRoom()
+    {
+        table.limitPort(3, 2);
+        assertTrue(table.learn(0, MAC_A, 3, T0));
+        assertTrue(table.learn(0, MAC_B, 3, T0));
+
+        assertFalse(table.learn(0, MAC_C, 3, T0), "a third address on a port bound to two");
+        assertEquals(1, table.portLimitRefused());
+        assertEquals(MacTable.MISSING, table.lookup(0, MAC_C, T0));
+        assertTrue(table.learn(0, MAC_C, 4, T0), "another port still learns");
+        assertFalse(table.learn(0, MAC_C, 3, T0 + 2 * SECOND), "nor may an address move onto the full port");
+        assertEquals(4, table.lookup(0, MAC_C, T0 + 2 * SECOND), "it stays where it was");
+        assertTrue(table.learn(0, MAC_A, 3, T0 + 2 * SECOND), "refreshing one it has is not a new one");
+        assertEquals(2, table.entriesOf(3));
+        assertEquals(1, table.entriesOf(4));
+    }
+
+    @Test
+    void shouldGiveAPortItsRoomBackAsItsEntriesAgeMoveOrGo()
+    {
+        table.limitPort(3, 1);
+        assertTrue(table.learn(0, MAC_A, 3, T0));
+        assertEquals(1, table.expire(T0 + AGING));
+        assertEquals(0, table.entriesOf(3));
+        assertTrue(table.learn(0, MAC_B, 3, T0 + AGING), "room again once the old one aged out");
+
+        assertTrue(table.learn(0, MAC_B, 5, T0 + AGING + 2 * SECOND), "moved to port 5");
+        assertEquals(0, table.entriesOf(3));
+        assertEquals(1, table.entriesOf(5));
+        assertTrue(table.learn(0, MAC_C, 3, T0 + AGING + 2 * SECOND));
+        assertEquals(1, table.removePort(3));
+        assertEquals(0, table.entriesOf(3));
+        assertTrue(table.learn(1, MAC_A, 3, T0 + AGING + 3 * SECOND));
+        assertThrows(IllegalArgumentException.class, () -> table.limitPort(3, 0));
+    }
 }
