@@ -182,6 +182,8 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
     /** @param guard what the port may send as (port security) and learn, or null for anything. */
     void onAttach(final int port, final int domain, final boolean hostSide, final PortGuard guard)
     {
+        // attached first: a refused attach (an id still in use) must not change the live port's guard
+        learningSwitch.attach(port, domain, hostSide);
         if (guard != null && guard.isSecured())
         {
             portSecurity.secure(port, guard.mac(), guard.ipv4Addresses());
@@ -191,7 +193,6 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
             portSecurity.release(port);
         }
         learningSwitch.macTable().limitPort(port, guard == null ? MacTable.UNLIMITED : guard.macLimit());
-        learningSwitch.attach(port, domain, hostSide);
     }
 
     /** Detaches the port and fences the transmit stage behind the current sequence. */

@@ -94,11 +94,7 @@ class PortSecurityE2E
         final long entriesBefore = host.dataplaneCounter("mac_entries");
 
         // 3000 frames, each from a MAC of its own, as a MAC-table flooding tool sends them
-        host.inSandbox("flooder", "python3", "-c",
-            "import socket, os; s=socket.socket(socket.AF_PACKET, socket.SOCK_RAW); s.bind(('eth0',0))\n" +
-            "for i in range(3000):\n" +
-            "    s.send(bytes.fromhex('ffffffffffff') + bytes([2, 0x55]) + i.to_bytes(4, 'big') + bytes.fromhex('0800') + bytes(46))")
-            .assertOk();
+        floodMacs("flooder", 3000, 0x55);
 
         // the flooder's own TAP queue may drop some of a burst this fast: count what reached the switch
         LanyardHost.sleep(1500);
@@ -140,11 +136,7 @@ class PortSecurityE2E
 
         // but no more than 64 MACs are learned behind eve's port: a flood of new ones cannot fill the table
         final long entriesBefore = host.dataplaneCounter("mac_entries");
-        host.inSandbox("eve", "python3", "-c",
-            "import socket; s=socket.socket(socket.AF_PACKET, socket.SOCK_RAW); s.bind(('eth0',0))\n" +
-            "for i in range(2000):\n" +
-            "    s.send(bytes.fromhex('ffffffffffff') + bytes([2, 0x66]) + i.to_bytes(4, 'big') + bytes.fromhex('88b5') + bytes(46))")
-            .assertOk();
+        floodMacs("eve", 2000, 0x66);
         assertTrue(LanyardHost.eventually(COUNTED, () -> host.dataplaneCounter("mac_port_limit_refused") > 500),
             "refused once eve's port held 64: " + host.dataplaneCounter("mac_port_limit_refused"));
         final long learned = host.dataplaneCounter("mac_entries") - entriesBefore;
@@ -187,6 +179,16 @@ class PortSecurityE2E
     private static String mac(final String sandbox)
     {
         return host.inSandbox(sandbox, "cat", "/sys/class/net/eth0/address").assertOk().output().strip();
+    }
+
+    /** Broadcasts {@code count} frames from inside the sandbox, each from a MAC of its own: 02:TAG:00:00:00:00 and up. */
+    private static void floodMacs(final String sandbox, final int count, final int tag)
+    {
+        host.inSandbox(sandbox, "python3", "-c",
+            "import socket; s=socket.socket(socket.AF_PACKET, socket.SOCK_RAW); s.bind(('eth0',0))\n" +
+            "for i in range(" + count + "):\n" +
+            "    s.send(bytes.fromhex('ffffffffffff') + bytes([2, " + tag + "]) + i.to_bytes(4, 'big') + bytes.fromhex('88b5') + bytes(46))")
+            .assertOk();
     }
 
     /** Sends the hex frame {@code count} times from inside the sandbox, raw on its eth0. */
