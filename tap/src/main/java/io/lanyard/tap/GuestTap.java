@@ -1,10 +1,6 @@
 package io.lanyard.tap;
 
-import java.io.IOException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.NoSuchFileException;
-import java.nio.file.Path;
 import java.util.List;
 
 /**
@@ -35,7 +31,6 @@ public final class GuestTap
 
     private static final int IFREQ_LENGTH = 40;
     private static final int IFREQ_FLAGS_OFFSET = 16;
-    private static final Path SYSCTL = Path.of("/proc/sys/net");
 
     private GuestTap()
     {
@@ -90,9 +85,9 @@ public final class GuestTap
     public static void configure(final String name, final int mtu)
     {
         IpRoute2.batchHere(List.of("link set dev " + name + " mtu " + mtu + " arp off up"));
-        sysctl("ipv6/conf/" + name + "/disable_ipv6", "1");
-        sysctl("ipv4/conf/" + name + "/rp_filter", "1");
-        sysctl("ipv4/conf/" + name + "/forwarding", "0");
+        NetSysctl.disableIpv6(name);
+        NetSysctl.set("ipv4/conf/" + name + "/rp_filter", "1");
+        NetSysctl.set("ipv4/conf/" + name + "/forwarding", "0");
     }
 
     /** Deletes the interface, also while a VM monitor holds it (its descriptor then fails); nothing when it is gone. */
@@ -108,22 +103,5 @@ public final class GuestTap
     public static boolean exists(final String name)
     {
         return TapDevice.exists(name);
-    }
-
-    /** Writes one per-interface setting; one that does not exist (IPv6 disabled at boot) is skipped. */
-    private static void sysctl(final String key, final String value)
-    {
-        try
-        {
-            Files.writeString(SYSCTL.resolve(key), value);
-        }
-        catch (final NoSuchFileException ex)
-        {
-            // the setting is not there to take part either
-        }
-        catch (final IOException ex)
-        {
-            throw new LinuxException("cannot set net." + key.replace('/', '.') + "=" + value + ": " + ex.getMessage());
-        }
     }
 }

@@ -2,6 +2,7 @@ package io.lanyard.control.sandbox;
 
 import io.lanyard.forwarding.addr.MacAddress;
 import io.lanyard.tap.IpRoute2;
+import io.lanyard.tap.NetSysctl;
 import io.lanyard.tap.LinuxException;
 import io.lanyard.tap.NamespaceThread;
 import io.lanyard.tap.TapDevice;
@@ -119,7 +120,22 @@ public final class SandboxPlumbing implements AutoCloseable
     /** {@link #openInterface(String, InterfaceSpec)} with the given offloads instead of the daemon's. */
     public TapDevice openInterface(final String netns, final InterfaceSpec spec, final int tapOffloads)
     {
-        final TapDevice tap = namespaceThread.call(IpRoute2.netnsPath(netns), () -> TapDevice.open(spec.name(), tapOffloads));
+        // Lanyard's networks are IPv4: as Docker does on a network without IPv6, the interface gets none (no
+        // link-local address, router solicitations or MLD reports)
+        final TapDevice tap = namespaceThread.call(IpRoute2.netnsPath(netns), () ->
+        {
+            final TapDevice opened = TapDevice.open(spec.name(), tapOffloads);
+            try
+            {
+                NetSysctl.disableIpv6(spec.name());
+            }
+            catch (final LinuxException ex)
+            {
+                opened.close();
+                throw ex;
+            }
+            return opened;
+        });
         try
         {
             IpRoute2.batch(netns, List.of(spec.commands()));
