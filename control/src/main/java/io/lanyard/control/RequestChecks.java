@@ -177,7 +177,7 @@ final class RequestChecks
         final int longest = MAX_FILE_NAME - settings.sandboxPrefix().length();
         if (name.length() > longest)
         {
-            throw RequestException.badRequest("Invalid container name (" + name.substring(0, 16) + "...): at most " + longest +
+            throw RequestException.badRequest("Invalid container name (" + name.substring(0, Math.min(16, name.length())) + "...): at most " + longest +
                 " characters, not " + name.length());
         }
         sandboxes.withName(name).ifPresent(existing ->

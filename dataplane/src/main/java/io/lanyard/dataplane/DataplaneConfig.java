@@ -2,6 +2,7 @@ package io.lanyard.dataplane;
 
 import io.lanyard.forwarding.l2.MacTable;
 import io.lanyard.forwarding.nat.ConntrackTimeouts;
+import io.lanyard.tap.IoLoop;
 
 import java.nio.file.Path;
 
@@ -76,10 +77,7 @@ public record DataplaneConfig(
             throw new IllegalArgumentException("busy poll time must be in 0.." + MAX_BUSY_POLL_NANOS / 1000 + " µs: " +
                 busyPollNanos / 1000 + " µs");
         }
-        if (busyPollNanos != 0 && !"epoll".equals(ioBackend))
-        {
-            throw new IllegalArgumentException("busy polling needs the epoll I/O backend, not " + ioBackend);
-        }
+        IoLoop.checkBusyPoll(ioBackend, busyPollNanos);
     }
 
     /** Without busy polling. */
@@ -123,12 +121,6 @@ public record DataplaneConfig(
     {
         return new DataplaneConfig(ringSize, ioBackend, pipeline, waitStrategy, countersFile, macTableCapacity, macAgingNanos, maxPorts, maxDomains,
             capacity, timeouts, busyPollNanos);
-    }
-
-    public DataplaneConfig withBusyPoll(final long nanos)
-    {
-        return new DataplaneConfig(ringSize, ioBackend, pipeline, waitStrategy, countersFile, macTableCapacity, macAgingNanos, maxPorts, maxDomains,
-            natCapacity, conntrackTimeouts, nanos);
     }
 
     public DataplaneConfig withMacTable(final int capacity, final long agingNanos)

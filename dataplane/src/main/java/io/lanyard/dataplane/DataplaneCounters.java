@@ -97,11 +97,6 @@ public final class DataplaneCounters
         return vxlanTruncated.get();
     }
 
-    public long vxlanPartialChecksum()
-    {
-        return vxlanPartialChecksum.get();
-    }
-
     private static AtomicCounter newCounter(final CountersManager manager, final int type, final String label)
     {
         final UnsafeBuffer key = new UnsafeBuffer(new byte[Integer.BYTES]);

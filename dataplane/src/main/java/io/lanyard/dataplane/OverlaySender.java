@@ -75,12 +75,10 @@ final class OverlaySender
         }
         final UnsafeBuffer buffer = slot.buffer();
         int partial = -1;
-        int remoteChecksum = VxlanHeader.NO_REMOTE_CHECKSUM;
-        if ((virtioHeader.flags() & VirtioNetHeader.FLAG_NEEDS_CSUM) != 0 && slot.verdict.remoteChecksum())
-        {
-            remoteChecksum = VxlanHeader.remoteChecksumOf(virtioHeader.csumStart(), virtioHeader.csumOffset());
-        }
-        if ((virtioHeader.flags() & VirtioNetHeader.FLAG_NEEDS_CSUM) != 0 && remoteChecksum == VxlanHeader.NO_REMOTE_CHECKSUM)
+        final boolean needsChecksum = (virtioHeader.flags() & VirtioNetHeader.FLAG_NEEDS_CSUM) != 0;
+        final int remoteChecksum = needsChecksum && slot.verdict.remoteChecksum() ?
+            VxlanHeader.remoteChecksumOf(virtioHeader.csumStart(), virtioHeader.csumOffset()) : VxlanHeader.NO_REMOTE_CHECKSUM;
+        if (needsChecksum && remoteChecksum == VxlanHeader.NO_REMOTE_CHECKSUM)
         {
             partial = InnerChecksum.complete(buffer, FrameSlot.FRAME_OFFSET, frameLength, virtioHeader.csumStart(), virtioHeader.csumOffset());
             if (partial < 0)

@@ -47,10 +47,7 @@ public interface IoLoop extends AutoCloseable
      */
     static IoLoop create(final String backend, final String threadName, final long busyPollNanos)
     {
-        if (busyPollNanos != 0 && !EpollIoLoop.NAME.equals(backend))
-        {
-            throw new IllegalArgumentException("busy polling needs the epoll I/O backend, not " + backend);
-        }
+        checkBusyPoll(backend, busyPollNanos);
         switch (backend)
         {
             case EpollIoLoop.NAME:
@@ -59,6 +56,20 @@ public interface IoLoop extends AutoCloseable
                 return new IoUringIoLoop(threadName);
             default:
                 throw new IllegalArgumentException("unknown I/O backend '" + backend + "' (expected epoll or io_uring)");
+        }
+    }
+
+    /**
+     * Refuses busy polling ({@code busyPollNanos} other than 0) with a backend that cannot do it:
+     * only epoll can.
+     *
+     * @throws IllegalArgumentException saying so.
+     */
+    static void checkBusyPoll(final String backend, final long busyPollNanos)
+    {
+        if (busyPollNanos != 0 && !EpollIoLoop.NAME.equals(backend))
+        {
+            throw new IllegalArgumentException("busy polling needs the epoll I/O backend, not " + backend);
         }
     }
 }

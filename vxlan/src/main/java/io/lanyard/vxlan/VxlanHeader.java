@@ -1,5 +1,7 @@
 package io.lanyard.vxlan;
 
+import io.lanyard.forwarding.wire.TcpHeader;
+import io.lanyard.forwarding.wire.UdpHeader;
 import org.agrona.MutableDirectBuffer;
 
 import static java.nio.ByteOrder.BIG_ENDIAN;
@@ -54,7 +56,7 @@ public final class VxlanHeader
     public static final int ENCAPSULATION_OVERHEAD = 14 + 20 + 8 + LENGTH;
 
     /** The first word with the I flag alone: the header of a frame sent as it is. */
-    public static final int FIRST_WORD = FLAG_I << 24;
+    private static final int FIRST_WORD = FLAG_I << 24;
     /** The C flag of remote checksum offload, in the first word. */
     public static final int FLAG_WORD_RCO = 0x0020_0000;
     /** In the VNI word's last octet, with the C flag: the checksum is UDP's (at offset 6), not TCP's (at 16). */
@@ -66,10 +68,8 @@ public final class VxlanHeader
     /** {@link #remoteChecksum()} of a header without the C flag. */
     public static final int NO_REMOTE_CHECKSUM = -1;
 
-    private static final int TCP_CHECKSUM_OFFSET = 16;
-    private static final int UDP_CHECKSUM_OFFSET = 6;
     /** Everything in the first word but the I flag, and the last octet of the second. */
-    private static final int RESERVED_FIRST_WORD_MASK = ~(FLAG_I << 24);
+    private static final int RESERVED_FIRST_WORD_MASK = ~FIRST_WORD;
     private static final int RESERVED_SECOND_WORD_MASK = 0xFF;
 
     private MutableDirectBuffer buffer;
@@ -128,7 +128,7 @@ public final class VxlanHeader
     /** Where the checksum field is from {@link #checksumStart}: UDP's or TCP's, for a {@link #remoteChecksum()} octet. */
     public static int checksumOffset(final int remoteChecksum)
     {
-        return (remoteChecksum & RCO_UDP) != 0 ? UDP_CHECKSUM_OFFSET : TCP_CHECKSUM_OFFSET;
+        return (remoteChecksum & RCO_UDP) != 0 ? UdpHeader.CHECKSUM_OFFSET : TcpHeader.CHECKSUM_OFFSET;
     }
 
     /**
@@ -143,11 +143,11 @@ public final class VxlanHeader
         {
             return NO_REMOTE_CHECKSUM;
         }
-        if (checksumOffset == TCP_CHECKSUM_OFFSET)
+        if (checksumOffset == TcpHeader.CHECKSUM_OFFSET)
         {
             return checksumStart >>> 1;
         }
-        return checksumOffset == UDP_CHECKSUM_OFFSET ? RCO_UDP | checksumStart >>> 1 : NO_REMOTE_CHECKSUM;
+        return checksumOffset == UdpHeader.CHECKSUM_OFFSET ? RCO_UDP | checksumStart >>> 1 : NO_REMOTE_CHECKSUM;
     }
 
     /**
@@ -216,8 +216,7 @@ public final class VxlanHeader
         {
             throw new IllegalArgumentException("VNI out of range 0.." + MAX_VNI + ": " + vni);
         }
-        buffer.putInt(offset, FLAG_I << 24, BIG_ENDIAN);
-        buffer.putInt(offset + VNI_OFFSET, vni << 8, BIG_ENDIAN);
+        put(buffer, offset, vni, NO_REMOTE_CHECKSUM);
         return this;
     }
 
