@@ -27,12 +27,18 @@ public final class DataplaneCounters
     public static final int TYPE_VXLAN_RX_PARTIAL_CHECKSUM = 114;
     public static final int TYPE_VXLAN_RX_JOINED = 115;
     public static final int TYPE_MAC_PORT_LIMIT_REFUSED = 116;
+    public static final int TYPE_MAC_NETWORK_LIMIT_REFUSED = 117;
+    public static final int TYPE_MAC_PINNED_REFUSED = 118;
 
     /** Written by the forwarding stage. */
     final AtomicCounter macEntries;
     final AtomicCounter macLearnRefused;
     /** New MACs not learned because their port had as many as it may (a sandbox without port security). */
     final AtomicCounter macPortLimitRefused;
+    /** New MACs not learned because their network had as many learned as it may. */
+    final AtomicCounter macNetworkLimitRefused;
+    /** Frames from a sandbox's (pinned) MAC on another port, which did not move it. */
+    final AtomicCounter macPinnedRefused;
     final AtomicCounter macMoves;
     final AtomicCounter noIngressPort;
     /** Tracked connections now, created and refused (table full) so far, expired so far. */
@@ -80,6 +86,8 @@ public final class DataplaneCounters
         vxlanPartialChecksum = newCounter(manager, TYPE_VXLAN_RX_PARTIAL_CHECKSUM, "vxlan_rx_partial_checksum");
         vxlanJoined = newCounter(manager, TYPE_VXLAN_RX_JOINED, "vxlan_rx_joined");
         macPortLimitRefused = newCounter(manager, TYPE_MAC_PORT_LIMIT_REFUSED, "mac_port_limit_refused");
+        macNetworkLimitRefused = newCounter(manager, TYPE_MAC_NETWORK_LIMIT_REFUSED, "mac_network_limit_refused");
+        macPinnedRefused = newCounter(manager, TYPE_MAC_PINNED_REFUSED, "mac_pinned_refused");
     }
 
     public long vxlanBadHeader()

@@ -31,7 +31,8 @@ import java.util.concurrent.CompletableFuture;
  * the only code besides {@link #decide} that changes the tables.
  *
  * <p>A frame from a secured port (a sandbox's) that does not come from the port's own MAC and
- * addresses is dropped first ({@link PortSecurity}). Each frame is decided by the {@link OverlaySwitch} (the {@link GatewaySwitch}: the learning
+ * addresses is dropped first ({@link PortSecurity}); a sandbox's MAC is pinned behind its port as
+ * it attaches ({@link PortGuard}). Each frame is decided by the {@link OverlaySwitch} (the {@link GatewaySwitch}: the learning
  * switch, each network's gateway and the router behind it; with each overlay network's other
  * hosts behind its overlay port), which writes the slot's verdict: for a frame for an overlay
  * port, with the VTEP (or VTEPs) to send it to. The stage then fits the slot to a frame the
@@ -144,6 +145,8 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
             counters.macEntries.setRelease(macTable.size());
             counters.macLearnRefused.setRelease(macTable.learnRefused());
             counters.macPortLimitRefused.setRelease(macTable.portLimitRefused());
+            counters.macNetworkLimitRefused.setRelease(macTable.domainLimitRefused());
+            counters.macPinnedRefused.setRelease(macTable.pinnedRefused());
             counters.macMoves.setRelease(macTable.moves());
             final Router router = gatewaySwitch.router();
             if (router != null)
@@ -193,6 +196,10 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
             portSecurity.release(port);
         }
         learningSwitch.macTable().limitPort(port, guard == null ? MacTable.UNLIMITED : guard.macLimit());
+        if (guard != null && guard.hasMac())
+        {
+            learningSwitch.pin(port, guard.mac(), guard.isSecured());
+        }
     }
 
     /** Detaches the port and fences the transmit stage behind the current sequence. */

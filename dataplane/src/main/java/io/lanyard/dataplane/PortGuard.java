@@ -3,17 +3,20 @@ package io.lanyard.dataplane;
 /**
  * What a sandbox's port may do: with port security ({@link #secured}), send only as its own MAC
  * and IPv4 addresses ({@link io.lanyard.forwarding.security.PortSecurity}); without it
- * ({@link #learningAtMost}), send as anything, but have at most so many MAC addresses learned
- * behind it, so that it cannot fill the MAC table for everyone. A port attached without a guard
- * (the host's side, an overlay port, a test's) is held to neither.
+ * ({@link #relaxed}), send as anything, but have at most so many MAC
+ * addresses learned behind it, so that it cannot fill the MAC table for everyone. A MAC the
+ * control plane assigned is pinned behind the port ({@link io.lanyard.forwarding.l2.MacTable#pin}):
+ * never learned, aged or evicted. A port attached without a guard (the host's side, an overlay
+ * port, a test's) is held to none of this.
  *
- * @param mac           the only source MAC its frames may carry, or {@link #ANY_MAC}.
- * @param ipv4Addresses the IPv4 source addresses it may use besides 0.0.0.0 (copied).
- * @param macLimit      the most MAC addresses learned behind it.
+ * @param mac           the port's own MAC, pinned behind it, or {@link #ANY_MAC} when not known.
+ * @param ipv4Addresses the IPv4 source addresses it may use besides 0.0.0.0 when secured (copied).
+ * @param secured       whether it may send only as {@code mac} and {@code ipv4Addresses}.
+ * @param macLimit      the most MAC addresses learned behind it (its pinned MAC not counted).
  */
-public record PortGuard(long mac, int[] ipv4Addresses, int macLimit)
+public record PortGuard(long mac, int[] ipv4Addresses, boolean secured, int macLimit)
 {
-    /** {@link #mac()} of a port without port security. */
+    /** {@link #mac()} of a port whose MAC the control plane does not know. */
     public static final long ANY_MAC = -1L;
 
     public PortGuard
@@ -23,21 +26,31 @@ public record PortGuard(long mac, int[] ipv4Addresses, int macLimit)
         {
             throw new IllegalArgumentException("a port learns at least one MAC address: " + macLimit);
         }
+        if (secured && mac == ANY_MAC)
+        {
+            throw new IllegalArgumentException("a secured port has a MAC of its own");
+        }
     }
 
-    /** Port security: only {@code mac} and {@code ipv4Addresses}, and so one MAC learned. */
+    /** Port security: only {@code mac} (pinned) and {@code ipv4Addresses}, and so nothing else behind it. */
     public static PortGuard secured(final long mac, final int... ipv4Addresses)
     {
-        return new PortGuard(mac, ipv4Addresses, 1);
+        return new PortGuard(mac, ipv4Addresses, true, 1);
     }
 
-    /** No port security, at most {@code macLimit} MAC addresses learned. */
-    public static PortGuard learningAtMost(final int macLimit)
+    /** No port security: {@code mac} pinned, and at most {@code macLimit} other MAC addresses learned. */
+    public static PortGuard relaxed(final long mac, final int macLimit)
     {
-        return new PortGuard(ANY_MAC, new int[0], macLimit);
+        return new PortGuard(mac, new int[0], false, macLimit);
     }
 
     public boolean isSecured()
+    {
+        return secured;
+    }
+
+    /** Whether the port has a MAC of its own to pin. */
+    public boolean hasMac()
     {
         return mac != ANY_MAC;
     }

@@ -559,7 +559,9 @@ class DataplaneTest
             new CounterRecord(DataplaneCounters.TYPE_VXLAN_RX_ERRORS, -1, "vxlan_rx_errors"),
             new CounterRecord(DataplaneCounters.TYPE_VXLAN_RX_PARTIAL_CHECKSUM, -1, "vxlan_rx_partial_checksum"),
             new CounterRecord(DataplaneCounters.TYPE_VXLAN_RX_JOINED, -1, "vxlan_rx_joined"),
-            new CounterRecord(DataplaneCounters.TYPE_MAC_PORT_LIMIT_REFUSED, -1, "mac_port_limit_refused")), dataplaneCounters);
+            new CounterRecord(DataplaneCounters.TYPE_MAC_PORT_LIMIT_REFUSED, -1, "mac_port_limit_refused"),
+            new CounterRecord(DataplaneCounters.TYPE_MAC_NETWORK_LIMIT_REFUSED, -1, "mac_network_limit_refused"),
+            new CounterRecord(DataplaneCounters.TYPE_MAC_PINNED_REFUSED, -1, "mac_pinned_refused")), dataplaneCounters);
     }
 
     @Test

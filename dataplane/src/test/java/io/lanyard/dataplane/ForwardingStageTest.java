@@ -114,6 +114,30 @@ class ForwardingStageTest
     }
 
     @Test
+    void shouldPinAGuardedPortsMacAndFloodUnknownUnicastOnlyWhereOthersMayBe()
+    {
+        fixture.addPort(5, RED);
+        stage.onAttach(5, RED, false, PortGuard.secured(MAC_A, 0x0A00_000A));
+        fixture.addPort(7, RED);
+        stage.onAttach(7, RED, false, PortGuard.relaxed(0x0242_0A00_0007L, 4));
+
+        event(frame(slot, 1, MAC_A, MAC_B), true);
+        assertEquals(5, slot.verdict().egress(), "a secured port's MAC is known before it sends a frame");
+        event(frame(slot, 1, 0x0242_0A00_0007L, MAC_B), true);
+        assertEquals(7, slot.verdict().egress(), "so is a relaxed port's");
+        event(frame(slot, 1, 0x0242_0A00_00EEL, MAC_B), true);
+        assertArrayEquals(new int[] {1, 2, 3, 7}, slot.verdict().floodPorts(), "nothing unknown can be behind port 5");
+
+        event(frame(slot, 7, MacAddress.BROADCAST, MAC_A), true);
+        event(frame(slot, 1, MAC_A, MAC_B), true);
+        assertEquals(5, slot.verdict().egress(), "a relaxed port sending as a sandbox's MAC does not take it");
+
+        stage.onDetach(5, sequence, new CompletableFuture<>());
+        event(frame(slot, 1, MAC_A, MAC_B), true);
+        assertEquals(Verdict.FLOOD, slot.verdict().egress(), "the pin goes with its port");
+    }
+
+    @Test
     void shouldDropAFrameShorterThanItsVirtioHeaderAsMalformed()
     {
         slot.frame(1, 4);

@@ -16,8 +16,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * {@code eth0} (an {@code AF_PACKET} socket, as any root process in a container can) with a
  * neighbour's MAC, a neighbour's address, or an ARP claim on the gateway. Each is dropped and
  * counted on the attacker's port, and the neighbours' traffic does not move. On a network that
- * turns it off ({@code com.lanyard.port_security=false}) the same frames pass. One daemon for
- * the class; each test uses sandboxes of its own.
+ * turns it off ({@code com.lanyard.port_security=false}) the same frames pass, but a sandbox's
+ * MAC stays pinned behind its own port. One daemon for the class; each test uses sandboxes of its
+ * own.
  */
 class PortSecurityE2E
 {
@@ -116,6 +117,24 @@ class PortSecurityE2E
     }
 
     @Test
+    void shouldSendUnicastForAnUnknownMacNowhereButTheHostSide()
+    {
+        host.cli("network", "create", "--subnet", "10.79.0.0/24", "quiet").ok();
+        final String sender = run("sender", "quiet");
+        final String listener = run("listener", "quiet");
+        LanyardHost.sleep(500);
+        final long before = txPackets("listener");
+
+        // as itself, to a MAC no sandbox has: a sandbox's MAC is known (pinned), so this is for none of them
+        send("sender", frames(mac("sender"), "02:42:0a:4f:00:ee", "0800", ipv4Udp(sender, listener)), 20);
+
+        LanyardHost.sleep(1000);
+        assertTrue(txPackets("listener") - before < 5, "the listener got unicast meant for another MAC: " +
+            (txPackets("listener") - before) + " frames");
+        assertEquals(0, host.drops("sender", "eth0", "spoofed_mac"));
+    }
+
+    @Test
     void shouldLetANetworkTurnPortSecurityOff()
     {
         final LanyardHost.Result refused = host.cli("network", "create", "--opt", "com.lanyard.port_security=maybe", "nope");
@@ -133,6 +152,17 @@ class PortSecurityE2E
         assertTrue(LanyardHost.eventually(COUNTED, () -> txPackets("frank") >= delivered + 5), host.cli("stats").out());
         assertEquals(0, host.drops("eve", "eth0", "spoofed_mac"), "no port security on this network");
         assertEquals(0, host.drops("eve", "eth0", "spoofed_ip"));
+
+        // as frank's own MAC: passed on too, but frank's MAC is pinned behind frank's port, so its traffic stays there
+        final String frankMac = mac("frank");
+        final long eveBefore = txPackets("eve");
+        final long pinnedBefore = host.dataplaneCounter("mac_pinned_refused");
+        send("eve", frames(frankMac, "ff:ff:ff:ff:ff:ff", "0800", ipv4Udp(frank, "10.77.0.1")), 5);
+        run("heidi", "relaxed");
+        host.cli("exec", "heidi", "--", "ping", "-c", "10", "-i", "0.05", "-W", "2", frank).ok();
+        assertTrue(txPackets("eve") - eveBefore < 5, "eve took frank's traffic: " + (txPackets("eve") - eveBefore) + " frames");
+        assertTrue(LanyardHost.eventually(COUNTED, () -> host.dataplaneCounter("mac_pinned_refused") >= pinnedBefore + 5),
+            "frank's MAC seen on eve's port was counted: " + host.dataplaneCounter("mac_pinned_refused"));
 
         // but no more than 64 MACs are learned behind eve's port (one of them already the one it just sent as): a
         // flood of new ones cannot fill the table. The counter is refreshed once a second: let it settle first.

@@ -146,9 +146,9 @@ public final class GatewaySwitch implements Router.Domains
     }
 
     @Override
-    public int[] ports(final int domain)
+    public int[] floodPorts(final int domain)
     {
-        return learningSwitch.ports(domain);
+        return learningSwitch.unicastFloodPorts(domain);
     }
 
     @Override

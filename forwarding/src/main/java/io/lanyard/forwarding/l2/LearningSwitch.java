@@ -20,6 +20,11 @@ import java.util.Arrays;
  * EtherType — except with its host-side ports, and between the pairs of ports the control
  * plane allowed (Docker's legacy {@code --link} with {@code --icc=false}).
  *
+ * <p>The control plane {@link #pin pins} the addresses it assigned (a sandbox's MAC) to their
+ * ports. A port pinned as its only station (a sandbox under port security) can have nothing else
+ * behind it, so unicast to an unknown MAC is not flooded to it: only broadcast and multicast
+ * reach every port, and a sandbox never sees a neighbour's unicast even while the table is full.
+ *
  * <p>{@link #forward} is the whole decision in two steps that can also be taken apart:
  * {@link #admit} (the ingress port, the frame's shape and source; the source is learned) and
  * {@link #deliver} (lookup, flooding, policy). A decision that composes the switch with what else
@@ -49,6 +54,9 @@ public final class LearningSwitch
     private final boolean[] hostSide;
     private final int[][] domainPorts;
     private final int[][] domainHostPorts;
+    /** The ports unicast to an unknown MAC floods to: all but those pinned as their only station. */
+    private final int[][] domainUnicastFlood;
+    private final boolean[] soleStation;
     private final boolean[] iccOff;
     /** Unordered port pairs that may exchange IP despite ICC off, as {@link #pairKey}: one probe, no allocation. */
     private final LongHashSet allowedPairs = new LongHashSet();
@@ -65,10 +73,13 @@ public final class LearningSwitch
         this.hostSide = new boolean[maxPorts];
         this.domainPorts = new int[maxDomains][];
         this.domainHostPorts = new int[maxDomains][];
+        this.domainUnicastFlood = new int[maxDomains][];
+        this.soleStation = new boolean[maxPorts];
         this.iccOff = new boolean[maxDomains];
         Arrays.fill(portDomain, NO_DOMAIN);
         Arrays.fill(domainPorts, NO_PORTS);
         Arrays.fill(domainHostPorts, NO_PORTS);
+        Arrays.fill(domainUnicastFlood, NO_PORTS);
     }
 
     /**
@@ -130,10 +141,11 @@ public final class LearningSwitch
         // with ICC off a container reaches only the host side (and its link peers): IPv4, IPv6 (ND and MLD
         // included) and any other EtherType alike; ARP alone still resolves the neighbours' addresses
         final boolean containerIp = iccOff[domain] && !hostSide[ingressPort] && etherType != EthernetFrame.ETHER_TYPE_ARP;
-        final int egress = MacAddress.isGroup(destination) ? MacTable.MISSING : macTable.lookup(domain, destination, nowNanos);
+        final boolean group = MacAddress.isGroup(destination);
+        final int egress = group ? MacTable.MISSING : macTable.lookup(domain, destination, nowNanos);
         if (egress == MacTable.MISSING)
         {
-            verdict.flood(containerIp ? domainHostPorts[domain] : domainPorts[domain]);
+            verdict.flood(containerIp ? domainHostPorts[domain] : group ? domainPorts[domain] : domainUnicastFlood[domain]);
         }
         else if (egress == ingressPort)
         {
@@ -161,6 +173,12 @@ public final class LearningSwitch
     public int[] ports(final int domain)
     {
         return domainPorts[domain];
+    }
+
+    /** The ports of {@code domain} unicast to an unknown MAC floods to: all but those {@link #pin pinned} as sole station. */
+    public int[] unicastFloodPorts(final int domain)
+    {
+        return domainUnicastFlood[domain];
     }
 
     /** The domain's first host-side port, or {@link #NO_PORT}. */
@@ -196,6 +214,7 @@ public final class LearningSwitch
         portDomain[port] = domain;
         hostSide[port] = isHostSide;
         domainPorts[domain] = with(domainPorts[domain], port);
+        domainUnicastFlood[domain] = with(domainUnicastFlood[domain], port);
         if (isHostSide)
         {
             domainHostPorts[domain] = with(domainHostPorts[domain], port);
@@ -208,8 +227,31 @@ public final class LearningSwitch
     }
 
     /**
-     * Detaches the port and forgets every address learned behind it and every pair it was allowed
-     * in: the port number may be reused by another container, which must not inherit its links.
+     * Puts {@code mac} behind the attached {@code port} for as long as the port stays (see
+     * {@link MacTable#pin}). With {@code soleStation} the port can have nothing else behind it
+     * (port security lets it send as nothing else), so unicast to unknown MACs no longer reaches it.
+     *
+     * @throws IllegalStateException when the port is not attached; nothing changes then.
+     */
+    public void pin(final int port, final long mac, final boolean isSoleStation)
+    {
+        final int domain = domainOf(port);
+        if (domain == NO_DOMAIN)
+        {
+            throw new IllegalStateException("port " + port + " is not attached");
+        }
+        macTable.pin(domain, mac, port);
+        if (isSoleStation && !soleStation[port])
+        {
+            soleStation[port] = true;
+            domainUnicastFlood[domain] = without(domainUnicastFlood[domain], port);
+        }
+    }
+
+    /**
+     * Detaches the port and forgets every address learned or pinned behind it and every pair it
+     * was allowed in: the port number may be reused by another container, which must not inherit
+     * its links.
      */
     public void detach(final int port)
     {
@@ -224,6 +266,14 @@ public final class LearningSwitch
             allowedPairs.removeIfLong(key -> (int)(key >>> 32) == port || (int)key == port);
         }
         domainPorts[domain] = without(domainPorts[domain], port);
+        if (soleStation[port])
+        {
+            soleStation[port] = false;
+        }
+        else
+        {
+            domainUnicastFlood[domain] = without(domainUnicastFlood[domain], port);
+        }
         if (hostSide[port])
         {
             domainHostPorts[domain] = without(domainHostPorts[domain], port);

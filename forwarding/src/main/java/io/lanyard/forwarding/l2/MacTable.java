@@ -11,15 +11,23 @@ import java.util.Arrays;
  * <p>One thread owns it (the forwarding stage); nothing here is thread-safe. The key packs the
  * domain into the top 16 bits above the 48-bit MAC; the value packs the time an entry was last
  * refreshed, in milliseconds since the table was made, above a 16-bit port index. The map is
- * sized once for {@code capacity} entries so it never rehashes on the hot path: learning a new
- * address into a full table is refused and counted, never makes room by evicting.
+ * sized once for {@code capacity} learned entries and a pinned one per port, so it never rehashes
+ * on the hot path: learning a new address into a full table is refused and counted, never makes
+ * room by evicting.
  *
  * <p>An entry older than the aging time is treated as absent by {@link #lookup} at once, and
  * removed for good by {@link #expire}, which the owner calls about once a second.
  *
  * <p>A port may be held to a number of addresses ({@link #limitPort}): beyond it, a new address
  * from that port (or one moving to it) is refused and counted in {@link #portLimitRefused()},
- * so one port flooding random source MACs cannot take the table from every other port.
+ * so one port flooding random source MACs cannot take the table from every other port. Each
+ * domain is held likewise ({@link #limitDomain}, {@link #DEFAULT_DOMAIN_LIMIT} unless set), so
+ * no network takes another's room.
+ *
+ * <p>An address the control plane knows (a sandbox's: Lanyard assigned it) is {@link #pin pinned}:
+ * found without aging, never expired, moved or made room for, and outside every bound above, so a
+ * flood of learned addresses can never push a sandbox out of the table. It goes with its port
+ * ({@link #removePort}). Frames from it on another port do not move it ({@link #pinnedRefused()}).
  */
 public final class MacTable
 {
@@ -30,10 +38,19 @@ public final class MacTable
     public static final int MAX_PORT = 0xFFFF;
     /** {@link #limitPort}: no bound but the table's. */
     public static final int UNLIMITED = Integer.MAX_VALUE;
+    /**
+     * The learned addresses one domain (network) may hold unless {@link #limitDomain} says else:
+     * a network's learned stations are its host side, its overlay's and those behind sandboxes
+     * without port security, so this is far above real use (Open vSwitch's default per bridge is
+     * 2,048) and leaves most of the table to the other networks.
+     */
+    public static final int DEFAULT_DOMAIN_LIMIT = 8_192;
 
     /** Refreshing an entry on every frame would rewrite the map per frame; once a second is enough for aging. */
     private static final long REFRESH_MILLIS = 1_000;
     private static final long NO_VALUE = -1;
+    /** In a value: the entry is pinned. The time field of a pinned entry is unused. */
+    private static final long PINNED = 1L << 62;
 
     private final Long2LongHashMap entries;
     private final int capacity;
@@ -47,8 +64,13 @@ public final class MacTable
 
     private final int[] portEntries = new int[MAX_PORT + 1];
     private final int[] portLimits = new int[MAX_PORT + 1];
+    private final int[] domainEntries = new int[MAX_DOMAIN + 1];
+    private final int[] domainLimits = new int[MAX_DOMAIN + 1];
+    private int learned;
     private long learnRefused;
     private long portLimitRefused;
+    private long domainLimitRefused;
+    private long pinnedRefused;
     private long moves;
 
     /**
@@ -65,9 +87,12 @@ public final class MacTable
         this.capacity = capacity;
         this.agingMillis = Math.max(1, agingNanos / 1_000_000);
         this.baseNanos = nowNanos;
-        this.entries = new Long2LongHashMap(Math.max(16, capacity * 2), 0.65f, NO_VALUE);
-        this.expired = new long[capacity];
+        // room for the learned entries and a pinned one per port, so that nothing rehashes on the hot path
+        final int most = capacity + MAX_PORT + 1;
+        this.entries = new Long2LongHashMap(2 * most, 0.65f, NO_VALUE);
+        this.expired = new long[most];
         Arrays.fill(portLimits, UNLIMITED);
+        Arrays.fill(domainLimits, DEFAULT_DOMAIN_LIMIT);
     }
 
     public static long key(final int domain, final long mac)
@@ -78,7 +103,8 @@ public final class MacTable
     /**
      * Records that {@code mac} was seen arriving on {@code port}.
      *
-     * @return false when the address is new and the table is full (the refusal is counted).
+     * @return false when the address is not learned: new while the table, its port or its domain
+     *         is full, or pinned to another port (each refusal is counted).
      */
     public boolean learn(final int domain, final long mac, final int port, final long nowNanos)
     {
@@ -92,12 +118,28 @@ public final class MacTable
                 portLimitRefused++;
                 return false;
             }
-            if (entries.size() >= capacity && !madeRoom(nowNanos))
+            if (domainEntries[domain] >= domainLimits[domain])
+            {
+                domainLimitRefused++;
+                return false;
+            }
+            if (learned >= capacity && !madeRoom(nowNanos))
             {
                 learnRefused++;
                 return false;
             }
             portEntries[port]++;
+            domainEntries[domain]++;
+            learned++;
+        }
+        else if ((value & PINNED) != 0)
+        {
+            if ((int)(value & 0xFFFF) == port)
+            {
+                return true;
+            }
+            pinnedRefused++;
+            return false;
         }
         else if ((int)(value & 0xFFFF) == port)
         {
@@ -121,11 +163,30 @@ public final class MacTable
         return true;
     }
 
+    /**
+     * Puts {@code mac} behind {@code port} in {@code domain} for as long as the port is there (or
+     * until pinned elsewhere): an address the control plane assigned, never learned, aged or
+     * evicted. A learned entry for it is replaced.
+     */
+    public void pin(final int domain, final long mac, final int port)
+    {
+        if (domain < 0 || domain > MAX_DOMAIN || port < 0 || port > MAX_PORT)
+        {
+            throw new IllegalArgumentException("domain " + domain + " or port " + port + " out of range");
+        }
+        final long key = key(domain, mac);
+        final long previous = entries.put(key, PINNED | port);
+        if (previous != NO_VALUE && (previous & PINNED) == 0)
+        {
+            forgetLearned(key, previous);
+        }
+    }
+
     /** @return the port behind {@code mac} in {@code domain}, or {@link #MISSING} if unknown or aged out. */
     public int lookup(final int domain, final long mac, final long nowNanos)
     {
         final long value = entries.get(key(domain, mac));
-        if (value == NO_VALUE || millis(nowNanos) - (value >>> 16) >= agingMillis)
+        if (value == NO_VALUE || (value & PINNED) == 0 && millis(nowNanos) - (value >>> 16) >= agingMillis)
         {
             return MISSING;
         }
@@ -145,10 +206,29 @@ public final class MacTable
         portLimits[port] = maxAddresses;
     }
 
-    /** The entries that point at {@code port}. */
+    /**
+     * Holds {@code domain} to at most {@code maxAddresses} learned entries from now on (pinned ones
+     * do not count); what it already has stays.
+     */
+    public void limitDomain(final int domain, final int maxAddresses)
+    {
+        if (domain < 0 || domain > MAX_DOMAIN || maxAddresses < 1)
+        {
+            throw new IllegalArgumentException("domain " + domain + " or limit " + maxAddresses + " out of range");
+        }
+        domainLimits[domain] = maxAddresses;
+    }
+
+    /** The learned entries that point at {@code port}. */
     public int entriesOf(final int port)
     {
         return portEntries[port];
+    }
+
+    /** The learned entries of {@code domain}. */
+    public int learnedIn(final int domain)
+    {
+        return domainEntries[domain];
     }
 
     /** New addresses (or moves) not learned because their port was at its bound, since the table was made. */
@@ -157,7 +237,19 @@ public final class MacTable
         return portLimitRefused;
     }
 
-    /** Removes every entry that points at {@code port}, e.g. when the port goes away. */
+    /** New addresses not learned because their domain was at its bound, since the table was made. */
+    public long domainLimitRefused()
+    {
+        return domainLimitRefused;
+    }
+
+    /** Frames from a pinned address on a port not its own, which did not move it, since the table was made. */
+    public long pinnedRefused()
+    {
+        return pinnedRefused;
+    }
+
+    /** Removes every entry that points at {@code port}, pinned ones included, e.g. when the port goes away. */
     public int removePort(final int port)
     {
         expiredCount = 0;
@@ -180,11 +272,19 @@ public final class MacTable
         return removeCollected();
     }
 
+    /** Entries held, pinned and learned. */
     public int size()
     {
         return entries.size();
     }
 
+    /** Learned entries held (what {@link #capacity} bounds). */
+    public int learned()
+    {
+        return learned;
+    }
+
+    /** The most learned entries held at once; pinned ones come on top. */
     public int capacity()
     {
         return capacity;
@@ -219,7 +319,7 @@ public final class MacTable
 
     private void collectExpired(final long key, final long value)
     {
-        if ((value >>> 16) <= expireBeforeMillis)
+        if ((value & PINNED) == 0 && (value >>> 16) <= expireBeforeMillis)
         {
             expired[expiredCount++] = key;
         }
@@ -229,13 +329,21 @@ public final class MacTable
     {
         for (int i = 0; i < expiredCount; i++)
         {
-            final long value = entries.remove(expired[i]);
-            if (value != NO_VALUE)
+            final long key = expired[i];
+            final long value = entries.remove(key);
+            if (value != NO_VALUE && (value & PINNED) == 0)
             {
-                portEntries[(int)(value & 0xFFFF)]--;
+                forgetLearned(key, value);
             }
         }
         return expiredCount;
+    }
+
+    private void forgetLearned(final long key, final long value)
+    {
+        portEntries[(int)(value & 0xFFFF)]--;
+        domainEntries[(int)(key >>> 48)]--;
+        learned--;
     }
 
     private long millis(final long nowNanos)

@@ -66,8 +66,8 @@ public final class Router
         /** The port {@code mac} was learned behind in {@code domain}, or a negative number. */
         int portOf(int domain, long mac, long nowNanos);
 
-        /** Every port of {@code domain} (to flood a frame for a container not learned yet). */
-        int[] ports(int domain);
+        /** The ports of {@code domain} a frame for a station not learned yet floods to. */
+        int[] floodPorts(int domain);
 
         /** The domain's host-side port, or {@link #NO_PORT}. */
         int hostPort(int domain);
@@ -543,7 +543,7 @@ public final class Router
         }
         else
         {
-            verdict.flood(domains.ports(domain));
+            verdict.flood(domains.floodPorts(domain));
         }
     }
 

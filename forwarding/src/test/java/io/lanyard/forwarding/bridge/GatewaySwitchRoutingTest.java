@@ -151,7 +151,7 @@ class GatewaySwitchRoutingTest
 
         macTable.removePort(RED_PORT_2);
         assertEquals(Verdict.FLOOD, forward(UPLINK_PORT, synAckTo(40001)), "a container no longer learned is flooded for");
-        assertSame(learningSwitch.ports(RED), verdict.floodPorts());
+        assertSame(learningSwitch.unicastFloodPorts(RED), verdict.floodPorts());
     }
 
     @Test
@@ -172,7 +172,7 @@ class GatewaySwitchRoutingTest
         assertSame(router, gatewaySwitch.router());
         assertEquals(RED_HOST_PORT, gatewaySwitch.hostPort(RED));
         assertEquals(Router.NO_PORT, gatewaySwitch.hostPort(BLUE));
-        assertArrayEquals(new int[] {BLUE_PORT_2}, gatewaySwitch.ports(BLUE));
+        assertArrayEquals(new int[] {BLUE_PORT_2}, gatewaySwitch.floodPorts(BLUE));
     }
 
     private int forward(final int port, final Slot slot)

@@ -114,7 +114,7 @@ class GatewaySwitchTest
     {
         assertSame(learningSwitch, gatewaySwitch.learningSwitch());
         assertNull(gatewaySwitch.router());
-        assertArrayEquals(new int[] {A, B, HOST}, gatewaySwitch.ports(NET));
+        assertArrayEquals(new int[] {A, B, HOST}, gatewaySwitch.floodPorts(NET));
         assertEquals(HOST, gatewaySwitch.hostPort(NET));
         assertEquals(B, gatewaySwitch.portOf(NET, MAC_B, T0));
         assertEquals(MacTable.MISSING, gatewaySwitch.portOf(NET, GATEWAY_MAC, T0));

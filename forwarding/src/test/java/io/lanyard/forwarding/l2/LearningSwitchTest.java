@@ -324,6 +324,57 @@ class LearningSwitchTest
         new LearningSwitch(65_536, 65_536, macTable);
     }
 
+    @Test
+    void shouldNotFloodUnknownUnicastToAPortPinnedAsItsOnlyStation()
+    {
+        learningSwitch.pin(2, MAC_B, true);
+
+        assertEquals(Verdict.FLOOD, forward(1, MAC_A, MAC_C));
+        assertArrayEquals(new int[] {1, 3}, verdict.floodPorts(), "port 2 has nothing but MAC_B behind it");
+        assertEquals(Verdict.FLOOD, forward(1, MAC_A, MacAddress.BROADCAST));
+        assertArrayEquals(RED_PORTS, verdict.floodPorts(), "broadcast still reaches it");
+        assertEquals(2, forward(1, MAC_A, MAC_B), "its pinned address is found without ever being learned");
+        assertArrayEquals(new int[] {1, 3}, learningSwitch.unicastFloodPorts(DOMAIN_RED));
+    }
+
+    @Test
+    void shouldReachAPinnedPortWhileAFloodFillsTheTable()
+    {
+        learningSwitch.pin(2, MAC_B, true);
+        for (int i = 0; i < 200; i++)
+        {
+            forward(3, 0x0200_0000_1000L + i, MacAddress.BROADCAST);
+        }
+
+        assertTrue(macTable.learnRefused() > 0, "the table is full");
+        assertEquals(2, forward(1, MAC_A, MAC_B));
+        assertEquals(Verdict.FLOOD, forward(1, MAC_A, MAC_C));
+        assertArrayEquals(new int[] {1, 3}, verdict.floodPorts(), "unknown unicast never reaches the pinned port");
+    }
+
+    @Test
+    void shouldKeepFloodingToAPinnedPortThatMayHaveOthersBehindIt()
+    {
+        learningSwitch.pin(2, MAC_B, false);
+
+        assertEquals(Verdict.FLOOD, forward(1, MAC_A, MAC_C));
+        assertArrayEquals(RED_PORTS, verdict.floodPorts());
+        assertEquals(2, forward(1, MAC_A, MAC_B));
+    }
+
+    @Test
+    void shouldForgetAPinAndFloodToThePortAgainOnceReattached()
+    {
+        learningSwitch.pin(2, MAC_B, true);
+        learningSwitch.detach(2);
+
+        assertEquals(MacTable.MISSING, macTable.lookup(DOMAIN_RED, MAC_B, T0));
+        assertArrayEquals(new int[] {1, 3}, learningSwitch.unicastFloodPorts(DOMAIN_RED));
+        learningSwitch.attach(2, DOMAIN_RED);
+        assertArrayEquals(RED_PORTS, learningSwitch.unicastFloodPorts(DOMAIN_RED));
+        assertThrows(IllegalStateException.class, () -> learningSwitch.pin(6, MAC_C, true));
+    }
+
     private int forward(final int ingress, final long source, final long destination)
     {
         return forward(ingress, source, destination, T0);

@@ -319,4 +319,78 @@ class MacTableTest
         assertTrue(table.learn(1, MAC_A, 3, T0 + AGING + 3 * SECOND));
         assertThrows(IllegalArgumentException.class, () -> table.limitPort(3, 0));
     }
+
+    @Test
+    void shouldKeepAPinnedAddressWithoutAgingOrMovingIt()
+    {
+        table.pin(0, MAC_A, 3);
+
+        assertEquals(3, table.lookup(0, MAC_A, T0 + 10 * AGING), "a pinned entry does not age");
+        assertEquals(0, table.expire(T0 + 10 * AGING));
+        assertFalse(table.learn(0, MAC_A, 4, T0), "frames from it on another port do not move it");
+        assertEquals(1, table.pinnedRefused());
+        assertEquals(3, table.lookup(0, MAC_A, T0));
+        assertTrue(table.learn(0, MAC_A, 3, T0), "on its own port it is simply there");
+        assertEquals(0, table.moves());
+        assertEquals(MacTable.MISSING, table.lookup(1, MAC_A, T0), "pinned in its domain only");
+    }
+
+    @Test
+    void shouldKeepPinnedAddressesOutsideEveryBound()
+    {
+        final MacTable small = new MacTable(2, AGING, T0);
+        small.limitPort(3, 1);
+        small.pin(0, MAC_A, 3);
+        assertTrue(small.learn(0, MAC_B, 3, T0), "the pinned address takes none of the port's room");
+        assertTrue(small.learn(0, MAC_C, 4, T0));
+
+        assertFalse(small.learn(0, 0x0242_AC11_0009L, 5, T0), "the learned entries fill the table");
+        small.pin(0, 0x0242_AC11_000AL, 6);
+        assertEquals(6, small.lookup(0, 0x0242_AC11_000AL, T0), "a sandbox is pinned into a full table all the same");
+        assertEquals(4, small.size());
+        assertEquals(2, small.learned());
+    }
+
+    @Test
+    void shouldReplaceALearnedEntryByAPinAndDropPinsWithTheirPort()
+    {
+        table.learn(0, MAC_A, 4, T0);
+        table.pin(0, MAC_A, 3);
+
+        assertEquals(3, table.lookup(0, MAC_A, T0));
+        assertEquals(0, table.entriesOf(4), "the learned entry's room is given back");
+        assertEquals(0, table.learned());
+        assertEquals(1, table.removePort(3));
+        assertEquals(MacTable.MISSING, table.lookup(0, MAC_A, T0));
+        assertEquals(0, table.size());
+    }
+
+    @Test
+    void shouldHoldADomainToItsBoundAndLeaveOtherDomainsTheirRoom()
+    {
+        table.limitDomain(0, 2);
+        assertTrue(table.learn(0, MAC_A, 3, T0));
+        assertTrue(table.learn(0, MAC_B, 4, T0));
+
+        assertFalse(table.learn(0, MAC_C, 5, T0), "a third address in a domain bound to two");
+        assertEquals(1, table.domainLimitRefused());
+        assertTrue(table.learn(1, MAC_C, 5, T0), "another domain still learns");
+        assertEquals(2, table.learnedIn(0));
+        assertEquals(1, table.removePort(4));
+        assertTrue(table.learn(0, MAC_C, 5, T0), "room again once an entry went");
+        assertThrows(IllegalArgumentException.class, () -> table.limitDomain(0, 0));
+    }
+
+    @Test
+    void shouldBoundEachDomainByDefault()
+    {
+        final MacTable big = new MacTable(MacTable.DEFAULT_CAPACITY, AGING, T0);
+        for (int i = 0; i < MacTable.DEFAULT_DOMAIN_LIMIT; i++)
+        {
+            assertTrue(big.learn(7, 0x0200_0000_0000L + i, 1 + i % 100, T0));
+        }
+
+        assertFalse(big.learn(7, 0x0200_0001_0000L, 1, T0));
+        assertTrue(big.learn(8, 0x0200_0001_0000L, 1, T0));
+    }
 }
