@@ -324,6 +324,36 @@ public final class ControlPlane implements AutoCloseable
         return processes.isAlive(sandbox.pid(), sandbox.pidStartMillis());
     }
 
+    /** The interfaces of the sandbox that are not on the switch (see {@link SandboxWiring#brokenEndpoints}). */
+    public synchronized List<String> brokenInterfaces(final Sandbox sandbox)
+    {
+        return wiring.brokenEndpoints(sandbox).stream().map(Endpoint::interfaceName).toList();
+    }
+
+    /**
+     * Brings a sandbox's broken interfaces back without a restart: each is made again with its
+     * name, MAC, address and routes and attached to the switch; its links and ICC pairs follow.
+     * A sandbox with nothing broken is left as it is.
+     *
+     * @return the interfaces made again.
+     */
+    public synchronized List<String> repair(final String reference)
+    {
+        final Sandbox sandbox = sandboxes.resolve(reference);
+        final List<Endpoint> broken = wiring.brokenEndpoints(sandbox);
+        for (final Endpoint endpoint : broken)
+        {
+            wiring.rewire(sandbox, endpoint);
+            LOG.log(System.Logger.Level.INFO, "repaired " + endpoint.interfaceName() + " of sandbox " + sandbox.name() +
+                " (" + sandbox.id() + ")");
+        }
+        if (!broken.isEmpty())
+        {
+            linksChanged();
+        }
+        return broken.stream().map(Endpoint::interfaceName).toList();
+    }
+
     /** Creates a sandbox on one network and, with {@code detach}, starts its command in the background. */
     public synchronized Sandbox run(final RunRequest request)
     {

@@ -17,8 +17,10 @@ import io.lanyard.forwarding.addr.Ipv4Cidr;
 import io.lanyard.forwarding.addr.MacAddress;
 import io.lanyard.tap.TapDevice;
 
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
@@ -99,6 +101,48 @@ final class SandboxWiring implements AutoCloseable
         {
             requireNamespace(sandbox);
         }
+        attach(sandbox, endpoint, endpoint.id().equals(defaultRouteFor(sandbox)), false);
+    }
+
+    /**
+     * The sandbox's endpoints that should have an interface on the switch but have none: their
+     * device went away under the switch (deleted from inside the sandbox), or it could not be
+     * brought back at start. A remote driver's endpoints are the plugin's and never broken here.
+     */
+    List<Endpoint> brokenEndpoints(final Sandbox sandbox)
+    {
+        final List<Endpoint> broken = new ArrayList<>();
+        for (final Endpoint endpoint : sandbox.endpoints())
+        {
+            final Attachment attachment = attachments.get(endpoint.id());
+            if (endpoint.hasInterface() && !remote.owns(endpoint) && (attachment == null || attachment.port().isDeviceGone()))
+            {
+                broken.add(endpoint);
+            }
+        }
+        return broken;
+    }
+
+    /**
+     * Makes a {@link #brokenEndpoints broken} endpoint's interface again, as it was: its name,
+     * MAC, address and routes, on a new switch port.
+     *
+     * @throws RequestException (conflict) when it cannot be: the sandbox's namespace is gone, or
+     *         the interface was handed over to a runtime, which alone knows where it went.
+     */
+    void rewire(final Sandbox sandbox, final Endpoint endpoint)
+    {
+        if (endpoint.isHandedOver())
+        {
+            throw RequestException.conflict("cannot repair " + endpoint.interfaceName() + " of " + sandbox.name() +
+                ": its interface was handed over to its runtime; connect it again there");
+        }
+        if (!plumbing.namespaceExists(sandbox.netns()))
+        {
+            throw RequestException.conflict("cannot repair " + sandbox.name() + ": its network namespace " + sandbox.netns() +
+                " is gone; remove the sandbox");
+        }
+        detach(sandbox, endpoint);
         attach(sandbox, endpoint, endpoint.id().equals(defaultRouteFor(sandbox)), false);
     }
 

@@ -23,6 +23,8 @@ public final class Port
     final FrameSink sink;
     final PortCounters counters;
     IoLoop.Watch watch;
+    /** Set once by the I/O thread when reading its device failed for good; read by the control plane. */
+    private volatile boolean deviceGone;
 
     Port(final int id, final int domain, final String label, final FrameSink sink, final PortCounters counters)
     {
@@ -74,6 +76,17 @@ public final class Port
     public PortCounters counters()
     {
         return counters;
+    }
+
+    /** Whether its device went away under it (a TAP deleted from inside its sandbox): nothing is read from it any more. */
+    public boolean isDeviceGone()
+    {
+        return deviceGone;
+    }
+
+    void markDeviceGone()
+    {
+        deviceGone = true;
     }
 
     @Override

@@ -276,7 +276,7 @@ public final class PortTable
 
     private void startReading(final Port port, final FrameDevice device)
     {
-        final TapPortReader reader = new TapPortReader(device, port.id(), port.counters, pipeline.writer(), port.label());
+        final TapPortReader reader = new TapPortReader(device, port, pipeline.writer());
         port.watch = pipeline.ioLoop().watchReadable(device.fd(), reader);
         pipeline.ioLoop().execute(() -> reader.watchedBy(port.watch));
     }

@@ -15,7 +15,8 @@ import io.lanyard.tap.LinuxCalls;
  * <p>A packet socket (the uplink) reports its link going down (ENETDOWN) and an oversized
  * frame (EMSGSIZE) as read errors: those are counted and reading goes on. Any other read error
  * means the device is gone (deleted from inside the sandbox, say): it is counted, logged once,
- * and the port stops being watched — a gone device stays "readable" (EPOLLERR) forever, and a
+ * the port is marked {@link Port#isDeviceGone gone} (for the control plane to show and repair),
+ * and it stops being watched — a gone device stays "readable" (EPOLLERR) forever, and a
  * level-triggered loop would spin on it.
  */
 final class TapPortReader implements IoLoop.ReadHandler
@@ -25,19 +26,19 @@ final class TapPortReader implements IoLoop.ReadHandler
     private static final int DROP_TRUNCATED = DropReason.TRUNCATED.ordinal();
 
     private final FrameDevice tap;
+    private final Port port;
     private final int portId;
     private final PortCounters counters;
     private final RingWriter writer;
-    private final String label;
     private IoLoop.Watch watch;
 
-    TapPortReader(final FrameDevice tap, final int portId, final PortCounters counters, final RingWriter writer, final String label)
+    TapPortReader(final FrameDevice tap, final Port port, final RingWriter writer)
     {
         this.tap = tap;
-        this.portId = portId;
-        this.counters = counters;
+        this.port = port;
+        this.portId = port.id();
+        this.counters = port.counters;
         this.writer = writer;
-        this.label = label;
     }
 
     /** The watch that calls this reader, so it can stop itself when its device is gone. */
@@ -93,7 +94,8 @@ final class TapPortReader implements IoLoop.ReadHandler
         {
             watch = null;
             current.cancel();
-            LOG.log(System.Logger.Level.WARNING, "port " + label + ": read failed (errno " + errno +
+            port.markDeviceGone();
+            LOG.log(System.Logger.Level.WARNING, "port " + port.label() + ": read failed (errno " + errno +
                 "), its device is gone; no longer reading it");
         }
     }

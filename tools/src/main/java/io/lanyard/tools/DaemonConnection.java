@@ -59,13 +59,27 @@ final class DaemonConnection
      */
     int deleteEach(final List<String> names, final Function<String, String> path)
     {
+        return forEach(names, name ->
+        {
+            delete(path.apply(name));
+            return name;
+        });
+    }
+
+    /**
+     * Asks the daemon one thing per name, as {@code docker rm} does: prints the line each answer
+     * gives, the error of each one refused, and carries on.
+     *
+     * @return 0 when every call succeeded, 1 otherwise.
+     */
+    int forEach(final List<String> names, final Function<String, String> call)
+    {
         int status = 0;
         for (final String name : names)
         {
             try
             {
-                delete(path.apply(name));
-                System.out.println(name);
+                System.out.println(call.apply(name));
             }
             catch (final CliException ex)
             {

@@ -35,6 +35,7 @@ import java.util.concurrent.Callable;
         LanyardCli.ExecCommand.class,
         LanyardCli.PsCommand.class,
         LanyardCli.RmCommand.class,
+        LanyardCli.RepairCommand.class,
         AttachCommands.Attach.class,
         AttachCommands.Detach.class,
         PortCommands.PortCommand.class,
@@ -479,6 +480,29 @@ public final class LanyardCli
         public Integer call()
         {
             return cli.daemon().deleteEach(names, name -> "/sandboxes/" + DaemonConnection.encode(name) + (force ? "?force=1" : ""));
+        }
+    }
+
+    @Command(name = "repair", description = "Make a sandbox's interfaces that went away (deleted inside it) again, as they were.",
+        mixinStandardHelpOptions = true)
+    static final class RepairCommand implements Callable<Integer>
+    {
+        @ParentCommand
+        LanyardCli cli;
+
+        @Parameters(arity = "1..*", paramLabel = "SANDBOX")
+        List<String> names;
+
+        @Override
+        public Integer call()
+        {
+            return cli.daemon().forEach(names, name ->
+            {
+                final List<String> repaired = new ArrayList<>();
+                cli.daemon().post("/sandboxes/" + DaemonConnection.encode(name) + "/repair", Map.of())
+                    .path("Repaired").forEach(i -> repaired.add(i.asText()));
+                return name + ": " + (repaired.isEmpty() ? "nothing to repair" : "repaired " + String.join(", ", repaired));
+            });
         }
     }
 

@@ -288,11 +288,14 @@ class DefaultBridgeE2E
     }
 
     @Test
-    void shouldStopReadingAnInterfaceDeletedFromInsideItsSandboxAndKeepServingTheOthers() throws Exception
+    void shouldStopReadingAnInterfaceDeletedFromInsideItsSandboxShowItAndRepairIt() throws Exception
     {
         host.cli("run", "-d", "--name", "c1").ok();
         host.cli("run", "-d", "--name", "c2").ok();
         host.cli("run", "-d", "--name", "breaker").ok();
+        final String address = host.get("/sandboxes/breaker").path("Networks").path("bridge").path("IPAddress").asText();
+        final String mac = host.inSandbox("breaker", "cat", "/sys/class/net/eth0/address").assertOk().output().strip();
+        assertTrue(host.cli("repair", "breaker").ok().out().contains("breaker: nothing to repair"));
         host.inSandbox("breaker", "ip", "link", "delete", "eth0").assertOk();
 
         assertTrue(LanyardHost.eventually(java.time.Duration.ofSeconds(5),
@@ -303,6 +306,23 @@ class DefaultBridgeE2E
         final long used = cpuMillis(host.daemonPid()) - before;
         assertTrue(used < 1500, "the daemon idles instead of spinning on the dead device: " + used + " ms CPU in 3 s");
         host.cli("exec", "c1", "--", "ping", "-c", "1", "-W", "2", "172.17.0.3").ok();
+
+        // shown as degraded, in Lanyard's view and in Docker's list
+        assertEquals("up, degraded: eth0 gone", host.get("/sandboxes/breaker").path("Status").asText());
+        assertTrue(host.cli("ps").ok().out().lines().anyMatch(l -> l.contains("breaker") && l.contains("degraded: eth0 gone")),
+            host.cli("ps").out());
+        assertTrue(host.get("/containers/json").toString().contains("(degraded: eth0 gone)"));
+
+        // and made again as it was: name, MAC, address, default route; reachable, and shown up again
+        assertTrue(host.cli("repair", "breaker").ok().out().contains("breaker: repaired eth0"));
+        assertEquals(mac, host.inSandbox("breaker", "cat", "/sys/class/net/eth0/address").assertOk().output().strip());
+        assertTrue(host.inSandbox("breaker", "ip", "route").assertOk().output().contains("default via 172.17.0.1 dev eth0"));
+        host.cli("exec", "c1", "--", "ping", "-c", "2", "-i", "0.2", "-W", "2", address).ok();
+        host.cli("exec", "breaker", "--", "ping", "-c", "1", "-W", "2", "172.17.0.1").ok();
+        assertEquals("up", host.get("/sandboxes/breaker").path("Status").asText());
+        final LanyardHost.Result unknown = host.cli("repair", "nobody");
+        assertEquals(1, unknown.status());
+        assertTrue(unknown.err().contains("No such container: nobody"), unknown.err());
         host.cli("rm", "breaker").ok();
     }
 

@@ -210,6 +210,13 @@ public final class ApiRoutes implements RequestHandler
             control.remove(parts[1], flag(query, "force"));
             return ApiResponse.noContent();
         }
+        if (parts.length == 3 && "repair".equals(parts[2]) && "POST".equals(method))
+        {
+            final List<String> repaired = control.repair(parts[1]);
+            final Map<String, Object> view = JsonViews.sandbox(control, control.sandbox(parts[1]), daemonPid);
+            view.put("Repaired", repaired);
+            return ApiResponse.ok(view);
+        }
         throw RequestException.notFound("page not found");
     }
 

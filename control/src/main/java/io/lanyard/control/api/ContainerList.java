@@ -69,7 +69,7 @@ final class ContainerList
         final List<Map<String, Object>> views = new ArrayList<>();
         for (final Sandbox sandbox : sandboxes)
         {
-            final ContainerRow row = new ContainerRow(sandbox, control.isRunning(sandbox), networks);
+            final ContainerRow row = new ContainerRow(sandbox, control.isRunning(sandbox), networks, control.brokenInterfaces(sandbox));
             if ((all || "running".equals(row.state())) && list.matches(row) && (limit <= 0 || views.size() < limit))
             {
                 views.add(row.view(now));

@@ -18,11 +18,20 @@ import java.util.Map;
  * exited; it is {@code created} or {@code removing} while the daemon makes or removes it. Its
  * image is {@code lanyard} (there are no images), its command the one it ran, if any.
  *
+ * A sandbox with an interface gone from the switch says so after its status, as Docker shows
+ * {@code (unhealthy)}: {@code Up 5 minutes (degraded: eth0 gone)}.
+ *
  * @param running       whether its command is alive (ignored for a sandbox without a command).
  * @param networksById  the daemon's networks, to name each endpoint's.
+ * @param broken        the interfaces not on the switch ({@code ControlPlane.brokenInterfaces}).
  */
-record ContainerRow(Sandbox sandbox, boolean running, Map<String, Network> networksById)
+record ContainerRow(Sandbox sandbox, boolean running, Map<String, Network> networksById, List<String> broken)
 {
+    ContainerRow(final Sandbox sandbox, final boolean running, final Map<String, Network> networksById)
+    {
+        this(sandbox, running, networksById, List.of());
+    }
+
     static final String IMAGE = "lanyard";
 
     String state()
@@ -46,7 +55,8 @@ record ContainerRow(Sandbox sandbox, boolean running, Map<String, Network> netwo
             case "created" -> "Created";
             case "removing" -> "Removal In Progress";
             case "exited" -> sandbox.exitCode() == null ? "Exited" : "Exited (" + sandbox.exitCode() + ")";
-            default -> "Up " + humanDuration(Duration.between(startedAt(), now));
+            default -> "Up " + humanDuration(Duration.between(startedAt(), now)) +
+                (broken.isEmpty() ? "" : " (degraded: " + String.join(", ", broken) + " gone)");
         };
     }
 

@@ -128,8 +128,11 @@ public final class JsonViews
         view.put("Running", running);
         view.put("Pid", running ? sandbox.pid() : null);
         view.put("ExitCode", sandbox.exitCode());
-        view.put("Status", running ? "running" : sandbox.exitCode() != null ? "exited (" + sandbox.exitCode() + ")" :
-            sandbox.pid() != null ? "exited" : "up");
+        final List<String> broken = control.brokenInterfaces(sandbox);
+        final String status = running ? "running" : sandbox.exitCode() != null ? "exited (" + sandbox.exitCode() + ")" :
+            sandbox.pid() != null ? "exited" : "up";
+        view.put("Status", broken.isEmpty() ? status : status + ", degraded: " + String.join(", ", broken) + " gone");
+        view.put("Degraded", broken);
         view.put("OutputFile", sandbox.pid() == null ? null : control.processes().outputFile(sandbox.id()).toString());
         final Map<String, Object> networks = new LinkedHashMap<>();
         for (final Endpoint endpoint : sandbox.endpoints())
