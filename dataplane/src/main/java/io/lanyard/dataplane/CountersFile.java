@@ -52,7 +52,9 @@ public final class CountersFile implements AutoCloseable
         {
             throw new IllegalStateException("cannot create counters file " + path + ": " + ex.getMessage(), ex);
         }
-        final MappedByteBuffer mapped = IoUtil.mapNewFile(path.toFile(), HEADER_LENGTH + metadataLength + valuesLength);
+        // a new file reads as zeros without being written: only the pages of counters in use become resident (sized
+        // for every port, the whole file is about 100 MB, which filling it would make part of the daemon's RSS)
+        final MappedByteBuffer mapped = IoUtil.mapNewFile(path.toFile(), HEADER_LENGTH + metadataLength + valuesLength, false);
         final UnsafeBuffer header = new UnsafeBuffer(mapped, 0, HEADER_LENGTH);
         header.putInt(8, metadataLength);
         header.putInt(12, valuesLength);
