@@ -28,10 +28,7 @@ final class BridgeOptions
             final String value = option.getValue() == null ? "" : option.getValue();
             if (BOOLEANS.contains(key))
             {
-                if (!"true".equals(value) && !"false".equals(value))
-                {
-                    throw RequestException.badRequest("invalid value \"" + value + "\" for option " + key + ": want true or false");
-                }
+                EndpointOptions.requireBoolean(key, value);
             }
             else if (Network.OPTION_MTU.equals(key))
             {

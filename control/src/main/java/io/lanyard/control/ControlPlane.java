@@ -357,15 +357,17 @@ public final class ControlPlane implements AutoCloseable
     /** Creates a sandbox on one network and, with {@code detach}, starts its command in the background. */
     public synchronized Sandbox run(final RunRequest request)
     {
-        final Sandbox sandbox = create(checks.run(request), request.name(), "eth0", false, request.aliases(), request.command());
+        final Map<String, String> options = EndpointOptions.validate(request.driverOpts());
+        final Sandbox sandbox = create(checks.run(request), request.name(), "eth0", false, request.aliases(), request.command(), options);
         return request.detach() && !request.command().isEmpty() ? startCommand(sandbox) : sandbox;
     }
 
     /** Makes a sandbox with one endpoint, its names and its published ports; all of it or nothing. */
     private Sandbox create(final RequestChecks.Run checked, final String name, final String interfaceName, final boolean handOver,
-        final List<String> aliases, final List<String> command)
+        final List<String> aliases, final List<String> command, final Map<String, String> options)
     {
-        final Endpoint made = addressing.newEndpoint(checked.network(), interfaceName, checked.staticAddress(), aliases, name);
+        final Endpoint made = addressing.newEndpoint(checked.network(), interfaceName, checked.staticAddress(), aliases, name)
+            .withOptions(options);
         final Endpoint endpoint = handOver ? made.handedOver() : made;
         final Sandbox bare = new Sandbox(Identifiers.newId(), name, checked.netns(), Instant.now(), Sandbox.CREATING,
             command, null, null, null, List.of(endpoint), List.of(), checked.dns(), checked.links());
@@ -429,8 +431,16 @@ public final class ControlPlane implements AutoCloseable
     public synchronized Sandbox connect(final String networkReference, final String sandboxReference, final String ipv4Address,
         final List<String> aliases)
     {
+        return connect(networkReference, sandboxReference, ipv4Address, aliases, Map.of());
+    }
+
+    /** Gives a sandbox an interface on one more network, with the endpoint's own options ({@link EndpointOptions}). */
+    public synchronized Sandbox connect(final String networkReference, final String sandboxReference, final String ipv4Address,
+        final List<String> aliases, final Map<String, String> options)
+    {
+        EndpointOptions.validate(options);
         final RequestChecks.Connect checked = checks.connect(networkReference, sandboxReference, ipv4Address, aliases);
-        return addEndpoint(checked, SandboxWiring.nextInterfaceName(checked.sandbox()), false, aliases);
+        return addEndpoint(checked, SandboxWiring.nextInterfaceName(checked.sandbox()), false, aliases, options);
     }
 
     /**
@@ -438,11 +448,11 @@ public final class ControlPlane implements AutoCloseable
      * as that network calls for ({@link GatewayBridge}); all of it or nothing.
      */
     private Sandbox addEndpoint(final RequestChecks.Connect checked, final String interfaceName, final boolean handOver,
-        final List<String> aliases)
+        final List<String> aliases, final Map<String, String> options)
     {
         final Sandbox before = checked.sandbox();
         final Endpoint made = addressing.newEndpoint(checked.network(), interfaceName, checked.staticAddress(), aliases,
-            before.name());
+            before.name()).withOptions(options);
         final Endpoint endpoint = handOver ? made.handedOver() : made;
         final List<Endpoint> endpoints = new ArrayList<>(before.endpoints());
         endpoints.add(endpoint.withState(Endpoint.CONNECTING));
@@ -542,14 +552,15 @@ public final class ControlPlane implements AutoCloseable
      */
     public synchronized Sandbox attach(final AttachRequest request)
     {
+        final Map<String, String> options = EndpointOptions.validate(request.driverOpts());
         final RequestChecks.Attach checked = checks.attach(request);
         if (checked.done() != null)
         {
             return checked.done();
         }
         return checked.run() != null ?
-            create(checked.run(), request.name(), request.interfaceName(), request.handOver(), request.aliases(), List.of()) :
-            addEndpoint(checked.connect(), request.interfaceName(), request.handOver(), request.aliases());
+            create(checked.run(), request.name(), request.interfaceName(), request.handOver(), request.aliases(), List.of(), options) :
+            addEndpoint(checked.connect(), request.interfaceName(), request.handOver(), request.aliases(), options);
     }
 
     /**

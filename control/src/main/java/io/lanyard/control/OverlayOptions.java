@@ -36,20 +36,11 @@ final class OverlayOptions
                 case Network.OPTION_VXLAN_ID -> checked.put(key, Integer.toString(parseVni(value)));
                 case Network.OPTION_STATIC_PEERS -> checked.put(key, String.join(",", parsePeers(value)));
                 case Network.OPTION_MTU -> checked.put(key, Integer.toString(parseMtu(value)));
-                case Network.OPTION_PORT_SECURITY -> checked.put(key, parseBoolean(key, value));
+                case Network.OPTION_PORT_SECURITY -> checked.put(key, EndpointOptions.requireBoolean(key, value));
                 default -> throw RequestException.badRequest("unknown option \"" + key + "\" for driver overlay");
             }
         }
         return checked;
-    }
-
-    private static String parseBoolean(final String key, final String value)
-    {
-        if (!"true".equals(value) && !"false".equals(value))
-        {
-            throw RequestException.badRequest("invalid value \"" + value + "\" for option " + key + ": want true or false");
-        }
-        return value;
     }
 
     /** The static peers of a network whose options were validated: VTEP addresses. */

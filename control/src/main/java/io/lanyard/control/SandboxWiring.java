@@ -181,7 +181,7 @@ final class SandboxWiring implements AutoCloseable
             // port security: the sandbox sends only as its own MAC and address, from its first frame on; without it,
             // it may send as others (it routes or bridges for them) but not fill the MAC table; its MAC is pinned
             // behind the port either way, so no flood of learned addresses can push it out
-            port = dataplane.ports().attachTap(tap, domain, label, network.hasPortSecurity() ?
+            port = dataplane.ports().attachTap(tap, domain, label, endpoint.hasPortSecurity(network) ?
                 PortGuard.secured(spec.mac(), spec.address()) : PortGuard.relaxed(spec.mac(), RELAXED_MAC_LIMIT));
         }
         catch (final RuntimeException ex)

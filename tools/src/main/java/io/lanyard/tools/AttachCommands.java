@@ -48,7 +48,8 @@ final class AttachCommands
         public Integer call()
         {
             final JsonNode sandbox = cli.daemon().post("/sandboxes/attach",
-                new AttachRequest(name, netns, network, interfaceName, endpoint.ip, endpoint.aliases, endpoint.publish));
+                new AttachRequest(name, netns, network, interfaceName, endpoint.ip, endpoint.aliases, endpoint.publish, false,
+                    endpoint.driverOpts()));
             System.out.println(sandbox.path("Id").asText());
             return 0;
         }

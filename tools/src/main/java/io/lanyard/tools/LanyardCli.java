@@ -265,6 +265,10 @@ public final class LanyardCli
         @Option(names = "--alias", description = "network-scoped alias (repeatable)")
         List<String> aliases = new ArrayList<>();
 
+        @Option(names = "--driver-opt", paramLabel = "KEY=VALUE",
+            description = "endpoint option (repeatable): com.lanyard.port_security=false lets this sandbox send as others")
+        List<String> driverOpts = new ArrayList<>();
+
         @Parameters(index = "0", paramLabel = "NETWORK")
         String networkName;
 
@@ -275,7 +279,7 @@ public final class LanyardCli
         public Integer call()
         {
             network.cli.daemon().post("/networks/" + DaemonConnection.encode(networkName) + "/connect",
-                new ConnectRequest(sandbox, ip, aliases));
+                new ConnectRequest(sandbox, ip, aliases, pairs(driverOpts, "--driver-opt")));
             return 0;
         }
     }
@@ -353,7 +357,7 @@ public final class LanyardCli
         public Integer call()
         {
             final RunRequest request = new RunRequest(name, network, endpoint.ip, endpoint.aliases, command, detach,
-                endpoint.publish, dns, links);
+                endpoint.publish, dns, links, endpoint.driverOpts());
             final JsonNode sandbox = cli.daemon().post("/sandboxes", request);
             if (detach || command.isEmpty())
             {

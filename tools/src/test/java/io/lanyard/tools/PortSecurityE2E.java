@@ -178,6 +178,37 @@ class PortSecurityE2E
         host.cli("exec", "frank", "--", "ping", "-c", "2", "-i", "0.2", "-W", "2", grace).ok();
     }
 
+    @Test
+    void shouldLetOneEndpointTurnPortSecurityOffOrOn()
+    {
+        final LanyardHost.Result refused = host.cli("run", "-d", "--name", "nobody", "--driver-opt", "com.lanyard.port_security=no");
+        assertEquals(1, refused.status());
+        assertTrue(refused.err().contains("invalid value \"no\" for option com.lanyard.port_security: want true or false"),
+            refused.err());
+        final LanyardHost.Result unknown = host.cli("run", "-d", "--name", "nobody", "--driver-opt", "com.lanyard.mystery=1");
+        assertTrue(unknown.err().contains("unknown endpoint option \"com.lanyard.mystery\""), unknown.err());
+        assertEquals(1, host.cli("rm", "nobody").status(), "nothing was made");
+
+        // on the secured default bridge, one sandbox that routes for others
+        final String router = run("router", "bridge", "--driver-opt", "com.lanyard.port_security=false");
+        final String target = run("target", "bridge");
+        final long delivered = txPackets("target");
+        send("router", frames("02:42:ac:11:00:99", "ff:ff:ff:ff:ff:ff", "0800", ipv4Udp("172.17.99.1", target)), 5);
+        assertTrue(LanyardHost.eventually(COUNTED, () -> txPackets("target") >= delivered + 5), host.cli("stats").out());
+        assertEquals(0, host.drops("router", "eth0", "spoofed_mac"));
+        assertEquals("false", host.get("/sandboxes/router").path("Networks").path("bridge").path("DriverOpts")
+            .path("com.lanyard.port_security").asText());
+        assertTrue(router.startsWith("172.17."), router);
+
+        // on a network without port security, one endpoint connected with it on
+        host.cli("network", "create", "--subnet", "10.76.0.0/24", "--opt", "com.lanyard.port_security=false", "loose").ok();
+        host.cli("network", "connect", "--driver-opt", "com.lanyard.port_security=true", "loose", "target").ok();
+        final String loose = host.get("/sandboxes/target").path("Networks").path("loose").path("IPAddress").asText();
+        host.inSandbox("target", "python3", "-c", sendLoop(frames("02:42:0a:4c:00:99", "ff:ff:ff:ff:ff:ff", "0800",
+            ipv4Udp("10.76.0.99", loose)), 5, 0).replace("'eth0'", "'eth1'")).assertOk();
+        assertTrue(LanyardHost.eventually(COUNTED, () -> host.drops("target", "eth1", "spoofed_mac") == 5), host.cli("stats").out());
+    }
+
     /** Frames the switch wrote to the sandbox's eth0. */
     private static long txPackets(final String sandbox)
     {
@@ -202,10 +233,12 @@ class PortSecurityE2E
         throw new AssertionError("no port " + sandbox + "/eth0 in the stats");
     }
 
-    /** {@code lanyard run -d --name NAME --network NETWORK}; returns its IPv4 address. */
-    private static String run(final String name, final String network)
+    /** {@code lanyard run -d --name NAME --network NETWORK [FLAGS]}; returns its IPv4 address. */
+    private static String run(final String name, final String network, final String... flags)
     {
-        host.cli("run", "-d", "--name", name, "--network", network).ok();
+        final List<String> command = new java.util.ArrayList<>(List.of("run", "-d", "--name", name, "--network", network));
+        command.addAll(List.of(flags));
+        host.cli(command.toArray(String[]::new)).ok();
         return host.get("/sandboxes/" + name).path("Networks").path(network).path("IPAddress").asText();
     }
 

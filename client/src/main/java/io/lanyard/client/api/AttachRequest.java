@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code POST /sandboxes/attach}: give a network namespace someone else made (a container
@@ -23,9 +24,10 @@ import java.util.List;
  * @param handOver    make the interface in the daemon's own namespace, under {@code interfaceName},
  *                    for the runtime to move into the namespace and configure (Docker's remote
  *                    drivers work so); the namespace need not exist yet.
+ * @param driverOpts  the endpoint's options, as {@link RunRequest#driverOpts()}.
  */
 public record AttachRequest(String name, String netns, String network, String interfaceName, String ipv4Address,
-    List<String> aliases, List<String> ports, boolean handOver)
+    List<String> aliases, List<String> ports, boolean handOver, Map<String, String> driverOpts)
 {
     private static final String NAME = "Name";
     private static final String NETNS = "Netns";
@@ -35,11 +37,19 @@ public record AttachRequest(String name, String netns, String network, String in
     private static final String ALIASES = "Aliases";
     private static final String PORTS = "Ports";
     private static final String HAND_OVER = "HandOver";
+    private static final String DRIVER_OPTS = "DriverOpts";
 
     public AttachRequest
     {
         aliases = aliases == null ? List.of() : List.copyOf(aliases);
         ports = ports == null ? List.of() : List.copyOf(ports);
+        driverOpts = driverOpts == null ? Map.of() : Map.copyOf(driverOpts);
+    }
+
+    public AttachRequest(final String name, final String netns, final String network, final String interfaceName,
+        final String ipv4Address, final List<String> aliases, final List<String> ports, final boolean handOver)
+    {
+        this(name, netns, network, interfaceName, ipv4Address, aliases, ports, handOver, Map.of());
     }
 
     /** A request for an interface Lanyard puts into the namespace itself. */
@@ -64,6 +74,10 @@ public record AttachRequest(String name, String netns, String network, String in
         {
             json.put(HAND_OVER, true);
         }
+        if (!driverOpts.isEmpty())
+        {
+            JsonFields.putStringMap(json, DRIVER_OPTS, driverOpts);
+        }
         return json;
     }
 
@@ -76,7 +90,8 @@ public record AttachRequest(String name, String netns, String network, String in
     {
         final AttachRequest request = new AttachRequest(JsonFields.text(json, NAME), JsonFields.text(json, NETNS),
             JsonFields.text(json, NETWORK), JsonFields.text(json, INTERFACE), JsonFields.text(json, IPV4_ADDRESS),
-            JsonFields.strings(json, ALIASES), JsonFields.strings(json, PORTS), JsonFields.flag(json, HAND_OVER));
+            JsonFields.strings(json, ALIASES), JsonFields.strings(json, PORTS), JsonFields.flag(json, HAND_OVER),
+            JsonFields.stringMap(json, DRIVER_OPTS));
         require(request.name(), NAME, "the container's name or ID");
         require(request.netns(), NETNS, "the network namespace's path");
         require(request.network(), NETWORK, "the network");

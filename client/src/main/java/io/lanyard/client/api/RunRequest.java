@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * {@code POST /sandboxes}: what {@code lanyard run} asks for. The keys are Lanyard's own, named
@@ -19,9 +20,10 @@ import java.util.List;
  * @param ports       published ports, in {@code -p} syntax.
  * @param dns         the sandbox's own resolvers.
  * @param links       legacy links, {@code NAME[:ALIAS]}.
+ * @param driverOpts  the endpoint's options (Docker's {@code EndpointSettings.DriverOpts}).
  */
 public record RunRequest(String name, String network, String ipv4Address, List<String> aliases, List<String> command,
-    boolean detach, List<String> ports, List<String> dns, List<String> links)
+    boolean detach, List<String> ports, List<String> dns, List<String> links, Map<String, String> driverOpts)
 {
     private static final String NAME = "Name";
     private static final String NETWORK = "Network";
@@ -32,6 +34,7 @@ public record RunRequest(String name, String network, String ipv4Address, List<S
     private static final String PORTS = "Ports";
     private static final String DNS = "Dns";
     private static final String LINKS = "Links";
+    private static final String DRIVER_OPTS = "DriverOpts";
 
     public RunRequest
     {
@@ -40,6 +43,13 @@ public record RunRequest(String name, String network, String ipv4Address, List<S
         ports = ports == null ? List.of() : List.copyOf(ports);
         dns = dns == null ? List.of() : List.copyOf(dns);
         links = links == null ? List.of() : List.copyOf(links);
+        driverOpts = driverOpts == null ? Map.of() : Map.copyOf(driverOpts);
+    }
+
+    public RunRequest(final String name, final String network, final String ipv4Address, final List<String> aliases,
+        final List<String> command, final boolean detach, final List<String> ports, final List<String> dns, final List<String> links)
+    {
+        this(name, network, ipv4Address, aliases, command, detach, ports, dns, links, Map.of());
     }
 
     /** {@code lanyard run -d --name NAME [--net NETWORK]}: a sandbox with no command. */
@@ -51,7 +61,7 @@ public record RunRequest(String name, String network, String ipv4Address, List<S
     /** This request with these network aliases ({@code --network-alias}). */
     public RunRequest withAliases(final List<String> aliases)
     {
-        return new RunRequest(name, network, ipv4Address, aliases, command, detach, ports, dns, links);
+        return new RunRequest(name, network, ipv4Address, aliases, command, detach, ports, dns, links, driverOpts);
     }
 
     @JsonValue
@@ -67,6 +77,10 @@ public record RunRequest(String name, String network, String ipv4Address, List<S
         JsonFields.putStrings(json, PORTS, ports);
         JsonFields.putStrings(json, DNS, dns);
         JsonFields.putStrings(json, LINKS, links);
+        if (!driverOpts.isEmpty())
+        {
+            JsonFields.putStringMap(json, DRIVER_OPTS, driverOpts);
+        }
         return json;
     }
 
@@ -79,6 +93,7 @@ public record RunRequest(String name, String network, String ipv4Address, List<S
     {
         return new RunRequest(JsonFields.text(json, NAME), JsonFields.text(json, NETWORK), JsonFields.text(json, IPV4_ADDRESS),
             JsonFields.strings(json, ALIASES), JsonFields.strings(json, COMMAND), JsonFields.flag(json, DETACH),
-            JsonFields.strings(json, PORTS), JsonFields.strings(json, DNS), JsonFields.strings(json, LINKS));
+            JsonFields.strings(json, PORTS), JsonFields.strings(json, DNS), JsonFields.strings(json, LINKS),
+            JsonFields.stringMap(json, DRIVER_OPTS));
     }
 }

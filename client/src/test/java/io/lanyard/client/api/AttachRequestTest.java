@@ -24,13 +24,13 @@ class AttachRequestTest
     void shouldWriteEveryFieldUnderItsKeyAndReadItBack()
     {
         final AttachRequest request = new AttachRequest("c0ffee", "/proc/42/ns/net", "front", "eth1", "10.1.0.9", List.of("www"),
-            List.of("8080:80"));
+            List.of("8080:80"), false, java.util.Map.of("com.lanyard.port_security", "false"));
 
         final JsonNode json = Json.MAPPER.valueToTree(request);
 
         final List<String> keys = new ArrayList<>();
         json.fieldNames().forEachRemaining(keys::add);
-        assertEquals(List.of("Name", "Netns", "Network", "Interface", "IPv4Address", "Aliases", "Ports"), keys);
+        assertEquals(List.of("Name", "Netns", "Network", "Interface", "IPv4Address", "Aliases", "Ports", "DriverOpts"), keys);
         assertEquals("/proc/42/ns/net", json.get("Netns").asText());
         assertEquals(request, AttachRequest.fromJson(json));
     }

@@ -26,6 +26,10 @@ class ConnectRequestTest
         assertEquals(json("{\"Container\":\"c1\",\"EndpointConfig\":{\"Aliases\":[]}}"),
             Json.MAPPER.valueToTree(new ConnectRequest("c1", null, null)));
         assertEquals(json("{\"Container\":\"c1\"}"), Json.MAPPER.valueToTree(new DisconnectRequest("c1")));
+        final ConnectRequest relaxed = new ConnectRequest("c1", null, null, java.util.Map.of("com.lanyard.port_security", "false"));
+        assertEquals(json("{\"Container\":\"c1\",\"EndpointConfig\":{\"Aliases\":[],\"DriverOpts\":{\"com.lanyard.port_security\":\"false\"}}}"),
+            Json.MAPPER.valueToTree(relaxed));
+        assertEquals(relaxed, ConnectRequest.fromJson(Json.MAPPER.valueToTree(relaxed)));
     }
 
     @Test

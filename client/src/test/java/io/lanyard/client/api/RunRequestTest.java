@@ -23,13 +23,14 @@ class RunRequestTest
     void shouldWriteEveryFieldUnderTheApisKeysInOrder()
     {
         final RunRequest request = new RunRequest("web", "front", "10.1.0.9", List.of("www"), List.of("sleep", "60"), true,
-            List.of("8080:80"), List.of("192.0.2.53"), List.of("db:database"));
+            List.of("8080:80"), List.of("192.0.2.53"), List.of("db:database"), java.util.Map.of("com.lanyard.port_security", "false"));
 
         final JsonNode json = Json.MAPPER.valueToTree(request);
 
         final List<String> keys = new ArrayList<>();
         json.fieldNames().forEachRemaining(keys::add);
-        assertEquals(List.of("Name", "Network", "IPv4Address", "Aliases", "Cmd", "Detach", "Ports", "Dns", "Links"), keys);
+        assertEquals(List.of("Name", "Network", "IPv4Address", "Aliases", "Cmd", "Detach", "Ports", "Dns", "Links", "DriverOpts"), keys);
+        assertEquals(request, RunRequest.fromJson(json));
         assertEquals("web", json.get("Name").asText());
         assertEquals("front", json.get("Network").asText());
         assertEquals("10.1.0.9", json.get("IPv4Address").asText());

@@ -151,6 +151,7 @@ public final class JsonViews
             entry.put("IPPrefixLen", endpoint.prefixLength());
             entry.put("MacAddress", endpoint.macAddress() == null ? "" : endpoint.macAddress());
             entry.put("Aliases", endpoint.aliases());
+            entry.put("DriverOpts", new TreeMap<>(endpoint.options()));
             networks.put(network == null ? endpoint.networkId() : network.name(), entry);
         }
         view.put("Networks", networks);

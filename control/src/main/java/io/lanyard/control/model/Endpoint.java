@@ -1,6 +1,7 @@
 package io.lanyard.control.model;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * A sandbox's attachment to a network: the interface inside the sandbox and its addresses.
@@ -12,6 +13,8 @@ import java.util.List;
  * @param sourceName not null when the interface is handed over: Lanyard made the TAP in its own
  *              namespace under this name for the runtime to move into the sandbox and configure
  *              (Docker's remote network drivers work so); the runtime renames it there.
+ * @param options the endpoint's own options (Docker's {@code DriverOpts}); only
+ *              {@link Network#OPTION_PORT_SECURITY} is known, and overrides the network's.
  */
 public record Endpoint(
     String id,
@@ -22,7 +25,8 @@ public record Endpoint(
     String macAddress,
     List<String> aliases,
     String state,
-    String sourceName)
+    String sourceName,
+    Map<String, String> options)
 {
     public static final String CONNECTING = "connecting";
     public static final String DISCONNECTING = "disconnecting";
@@ -30,6 +34,13 @@ public record Endpoint(
     public Endpoint
     {
         aliases = aliases == null ? List.of() : List.copyOf(aliases);
+        options = options == null ? Map.of() : Map.copyOf(options);
+    }
+
+    public Endpoint(final String id, final String networkId, final String interfaceName, final String ipv4Address,
+        final int prefixLength, final String macAddress, final List<String> aliases, final String state, final String sourceName)
+    {
+        this(id, networkId, interfaceName, ipv4Address, prefixLength, macAddress, aliases, state, sourceName, Map.of());
     }
 
     /** An endpoint whose interface Lanyard puts into the sandbox itself. */
@@ -41,13 +52,26 @@ public record Endpoint(
 
     public Endpoint withState(final String newState)
     {
-        return new Endpoint(id, networkId, interfaceName, ipv4Address, prefixLength, macAddress, aliases, newState, sourceName);
+        return new Endpoint(id, networkId, interfaceName, ipv4Address, prefixLength, macAddress, aliases, newState, sourceName, options);
     }
 
     /** This endpoint with its interface made in the daemon's namespace, under its interface name, for the runtime to move. */
     public Endpoint handedOver()
     {
-        return new Endpoint(id, networkId, interfaceName, ipv4Address, prefixLength, macAddress, aliases, state, interfaceName);
+        return new Endpoint(id, networkId, interfaceName, ipv4Address, prefixLength, macAddress, aliases, state, interfaceName, options);
+    }
+
+    /** This endpoint with its own options. */
+    public Endpoint withOptions(final Map<String, String> newOptions)
+    {
+        return new Endpoint(id, networkId, interfaceName, ipv4Address, prefixLength, macAddress, aliases, state, sourceName, newOptions);
+    }
+
+    /** Whether its port sends only as itself: its own {@link Network#OPTION_PORT_SECURITY} if set, else its network's. */
+    public boolean hasPortSecurity(final Network network)
+    {
+        final String own = options.get(Network.OPTION_PORT_SECURITY);
+        return own == null ? network.hasPortSecurity() : !"false".equals(own);
     }
 
     public boolean isHandedOver()
@@ -57,7 +81,7 @@ public record Endpoint(
 
     public Endpoint withMacAddress(final String newMacAddress)
     {
-        return new Endpoint(id, networkId, interfaceName, ipv4Address, prefixLength, newMacAddress, aliases, state);
+        return new Endpoint(id, networkId, interfaceName, ipv4Address, prefixLength, newMacAddress, aliases, state, sourceName, options);
     }
 
     public boolean isSettled()
