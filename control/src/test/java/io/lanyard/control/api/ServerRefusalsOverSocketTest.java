@@ -1,0 +1,168 @@
+package io.lanyard.control.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.lanyard.client.Json;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/**
+ * The answers the server gives itself, not its routes: a malformed request (400), a handler
+ * that fails past its own catch (500), a full worker queue (503). Each carries the protocol's
+ * error body, Docker's {@code {"message": "..."}} or, for the plugin protocol, its own shape.
+ */
+@Timeout(value = 30, unit = TimeUnit.SECONDS)
+class ServerRefusalsOverSocketTest
+{
+    @TempDir
+    Path tempDir;
+
+    private final ScriptedRoutes routes = new ScriptedRoutes();
+    private ApiServer server;
+    private Path socket;
+
+    @AfterEach
+    void stop()
+    {
+        routes.release();
+        if (server != null)
+        {
+            server.close();
+        }
+    }
+
+    @Test
+    void shouldAnswer400WithAMessageForARequestThatIsNotHttp() throws Exception
+    {
+        serve(routes, RequestWorkers.DEFAULT_QUEUE);
+        try (RawHttpConnection client = RawHttpConnection.open(socket))
+        {
+            client.send("GARBAGE\r\n\r\n");
+
+            final RawHttpConnection.Answer answer = client.read();
+            assertEquals(400, answer.status(), answer.body());
+            assertTrue(message(answer).startsWith("malformed HTTP request"), answer.body());
+            assertTrue(client.closedByServer());
+        }
+    }
+
+    @Test
+    void shouldAnswer400WithAMessageNamingTheLimitForAHeadTooLarge() throws Exception
+    {
+        serve(routes, RequestWorkers.DEFAULT_QUEUE);
+        try (RawHttpConnection client = RawHttpConnection.open(socket))
+        {
+            client.send("GET /_ping HTTP/1.1\r\nHost: docker\r\nX-Filler: " + "x".repeat(10_000) + "\r\n\r\n");
+
+            final RawHttpConnection.Answer answer = client.read();
+            assertEquals(400, answer.status(), answer.body());
+            assertTrue(message(answer).matches("malformed HTTP request: .*8192 bytes.*"), answer.body());
+        }
+        assertTrue(routes.begun().isEmpty());
+    }
+
+    @Test
+    void shouldAnswer500WithAMessageWhenTheHandlerFailsWithAnError() throws Exception
+    {
+        serve(routes, RequestWorkers.DEFAULT_QUEUE);
+        try (RawHttpConnection client = RawHttpConnection.open(socket))
+        {
+            client.send(RawHttpConnection.get("/overflow"));
+
+            final RawHttpConnection.Answer answer = client.read();
+            assertEquals(500, answer.status(), answer.body());
+            assertEquals("java.lang.StackOverflowError", message(answer));
+            client.send(RawHttpConnection.get("/after"));
+            assertEquals(200, client.read().status(), "the connection is free for the next request");
+        }
+    }
+
+    @Test
+    void shouldAnswer503WithAMessageWhenTheWorkerQueueIsFullAndAnswerTheQueuedOnes() throws Exception
+    {
+        final RequestWorkers workers = serve(routes, 1);
+        try (RawHttpConnection running = RawHttpConnection.open(socket);
+            RawHttpConnection queued = RawHttpConnection.open(socket);
+            RawHttpConnection refused = RawHttpConnection.open(socket))
+        {
+            running.send(RawHttpConnection.get("/block"));
+            assertTrue(Polling.eventually(() -> routes.begun().contains("/block")), "the only worker is taken");
+            queued.send(RawHttpConnection.get("/block"));
+            assertTrue(Polling.eventually(() -> workers.waiting() == 1), "the queue's one place is taken");
+
+            refused.send(RawHttpConnection.get("/_ping"));
+            final RawHttpConnection.Answer answer = refused.read();
+
+            assertEquals(503, answer.status(), answer.body());
+            assertEquals("too many API requests waiting for an answer (at most 1): try again later", message(answer));
+            assertEquals("close", answer.connection());
+            assertTrue(refused.closedByServer());
+            routes.release();
+            assertEquals(200, running.read().status());
+            assertEquals(200, queued.read().status());
+        }
+        assertEquals(List.of("/block", "/block"), routes.begun(), "the refused request was never begun");
+    }
+
+    @Test
+    void shouldAnswer503InThePluginProtocolsShapeForItsServer() throws Exception
+    {
+        final RequestHandler plugin = new RequestHandler()
+        {
+            @Override
+            public ApiResponse handle(final String method, final String uri, final byte[] body)
+            {
+                return routes.handle(method, uri, body);
+            }
+
+            @Override
+            public ApiResponse error(final int status, final String message)
+            {
+                return new ApiResponse(status, Map.of("Err", message));
+            }
+        };
+        final RequestWorkers workers = serve(plugin, 1);
+        try (RawHttpConnection running = RawHttpConnection.open(socket);
+            RawHttpConnection queued = RawHttpConnection.open(socket);
+            RawHttpConnection refused = RawHttpConnection.open(socket))
+        {
+            running.send(RawHttpConnection.get("/block"));
+            assertTrue(Polling.eventually(() -> routes.begun().contains("/block")));
+            queued.send(RawHttpConnection.get("/block"));
+            assertTrue(Polling.eventually(() -> workers.waiting() == 1));
+
+            refused.send(RawHttpConnection.get("/_ping"));
+            final RawHttpConnection.Answer answer = refused.read();
+
+            assertEquals(503, answer.status());
+            assertEquals(List.of("Err"), JsonAnswers.fieldNames(Json.MAPPER.readTree(answer.body())), answer.body());
+        }
+    }
+
+    private RequestWorkers serve(final RequestHandler handler, final int queue) throws IOException
+    {
+        socket = ApiServerFixture.socketIn(tempDir);
+        ApiServer.ensureFree(socket);
+        final RequestWorkers workers = new RequestWorkers(1, queue);
+        server = ApiServer.start(socket, handler, "application/json", ConnectionLimits.defaults(), workers);
+        return workers;
+    }
+
+    /** Docker's error shape: one object whose only field is its one-line message. */
+    private static String message(final RawHttpConnection.Answer answer) throws IOException
+    {
+        final JsonNode body = Json.MAPPER.readTree(answer.body());
+        assertEquals(List.of("message"), JsonAnswers.fieldNames(body), answer.body());
+        return body.get("message").asText();
+    }
+}
