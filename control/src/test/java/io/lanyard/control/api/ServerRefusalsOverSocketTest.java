@@ -72,6 +72,37 @@ class ServerRefusalsOverSocketTest
     }
 
     @Test
+    void shouldAnswer413WithAMessageToAClientWaitingFor100ContinueWithABodyTooLarge() throws Exception
+    {
+        serve(routes, RequestWorkers.DEFAULT_QUEUE);
+        try (RawHttpConnection client = RawHttpConnection.open(socket))
+        {
+            client.send("POST /size HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n" +
+                "Content-Length: " + (ApiServer.MAX_REQUEST_BYTES + 1) + "\r\n\r\n");
+
+            final RawHttpConnection.Answer answer = client.read();
+            assertEquals(413, answer.status(), answer.body());
+            assertEquals("request body larger than " + ApiServer.MAX_REQUEST_BYTES + " bytes", message(answer));
+        }
+        assertTrue(routes.begun().isEmpty());
+    }
+
+    @Test
+    void shouldLetAClientWaitingFor100ContinueSendABodyWithinTheLimit() throws Exception
+    {
+        serve(routes, RequestWorkers.DEFAULT_QUEUE);
+        try (RawHttpConnection client = RawHttpConnection.open(socket))
+        {
+            client.send("POST /size HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n" +
+                "Content-Length: 5000\r\n\r\n");
+            assertEquals(100, client.read().status());
+
+            client.send("x".repeat(5000));
+            assertEquals("{\"bytes\":5000}", client.read().body());
+        }
+    }
+
+    @Test
     void shouldAnswer500WithAMessageWhenTheHandlerFailsWithAnError() throws Exception
     {
         serve(routes, RequestWorkers.DEFAULT_QUEUE);
