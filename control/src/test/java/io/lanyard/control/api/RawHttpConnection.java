@@ -1,6 +1,5 @@
 package io.lanyard.control.api;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.StandardProtocolFamily;
@@ -89,16 +88,7 @@ final class RawHttpConnection implements AutoCloseable
 
     private String line() throws IOException
     {
-        final ByteArrayOutputStream line = new ByteArrayOutputStream();
-        for (int b = in.read(); b != -1; b = in.read())
-        {
-            if (b == '\n')
-            {
-                return line.toString(StandardCharsets.ISO_8859_1).replaceAll("\r$", "");
-            }
-            line.write(b);
-        }
-        return line.size() == 0 ? null : line.toString(StandardCharsets.ISO_8859_1);
+        return HttpLines.read(in);
     }
 
     @Override

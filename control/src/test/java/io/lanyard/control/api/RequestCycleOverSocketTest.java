@@ -1,6 +1,5 @@
 package io.lanyard.control.api;
 
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -30,25 +29,12 @@ class RequestCycleOverSocketTest
     Path tempDir;
 
     private final ScriptedRoutes routes = new ScriptedRoutes();
-    private ApiServer server;
-    private Path socket;
-
-    @AfterEach
-    void stop()
-    {
-        routes.release();
-        if (server != null)
-        {
-            server.close();
-        }
-    }
 
     @Test
     void shouldCloseAConnectionThatSendsItsRequestAByteAtATime() throws Exception
     {
-        serve(16);
         final String request = RawHttpConnection.get("/_ping");
-        try (RawHttpConnection slow = RawHttpConnection.open(socket))
+        try (ScriptedServer server = serve(16); RawHttpConnection slow = server.connect())
         {
             final long started = System.nanoTime();
             long closedAfter = -1;
@@ -75,11 +61,10 @@ class RequestCycleOverSocketTest
     @Test
     void shouldAnswerARequestThatArrivesInManyPiecesWithinTheRequestTimeout() throws Exception
     {
-        serve(16);
         final String body = "x".repeat(200_000);
         final String request = "POST /size HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nX-Filler: " + "y".repeat(6000) +
             "\r\nContent-Length: " + body.length() + "\r\n\r\n" + body;
-        try (RawHttpConnection client = RawHttpConnection.open(socket))
+        try (ScriptedServer server = serve(16); RawHttpConnection client = server.connect())
         {
             for (int i = 0; i < request.length(); i += 1000)
             {
@@ -95,8 +80,7 @@ class RequestCycleOverSocketTest
     @Test
     void shouldAnswerARequestThatTakesLongerThanTheRequestTimeout() throws Exception
     {
-        serve(16);
-        try (RawHttpConnection client = RawHttpConnection.open(socket))
+        try (ScriptedServer server = serve(16); RawHttpConnection client = server.connect())
         {
             client.send(RawHttpConnection.get("/sleep/2000"));
 
@@ -107,8 +91,7 @@ class RequestCycleOverSocketTest
     @Test
     void shouldKeepAStreamOpenPastTheRequestTimeout() throws Exception
     {
-        serve(16);
-        try (StreamingReader stream = new StreamingReader(socket, "/stream/2500"))
+        try (ScriptedServer server = serve(16); StreamingReader stream = new StreamingReader(server.socket(), "/stream/2500"))
         {
             assertEquals(ScriptedRoutes.TICK, stream.next(10, TimeUnit.SECONDS), "the stream, quiet for 2.5 s, still delivers");
         }
@@ -117,8 +100,7 @@ class RequestCycleOverSocketTest
     @Test
     void shouldKeepAQuietConnectionBetweenRequestsPastTheRequestTimeout() throws Exception
     {
-        serve(16);
-        try (RawHttpConnection client = RawHttpConnection.open(socket))
+        try (ScriptedServer server = serve(16); RawHttpConnection client = server.connect())
         {
             client.send(RawHttpConnection.get("/first"));
             assertEquals(200, client.read().status());
@@ -132,8 +114,7 @@ class RequestCycleOverSocketTest
     @Test
     void shouldAnswerPipelinedRequestsOneAtATimeInOrder() throws Exception
     {
-        serve(16);
-        try (RawHttpConnection client = RawHttpConnection.open(socket))
+        try (ScriptedServer server = serve(16); RawHttpConnection client = server.connect())
         {
             client.send(RawHttpConnection.get("/sleep/300") + RawHttpConnection.get("/sleep/10") + RawHttpConnection.get("/sleep/100"));
 
@@ -148,13 +129,12 @@ class RequestCycleOverSocketTest
     @Test
     void shouldNotTakeAPipeliningConnectionForIdleWhileItHasARequestLeft() throws Exception
     {
-        serve(1);
-        try (RawHttpConnection pipelining = RawHttpConnection.open(socket))
+        try (ScriptedServer server = serve(1); RawHttpConnection pipelining = server.connect())
         {
             pipelining.send(RawHttpConnection.get("/sleep/100") + RawHttpConnection.get("/sleep/1500"));
             assertTrue(Polling.eventually(() -> routes.begun().contains("/sleep/1500")), "the second request is being answered");
 
-            try (RawHttpConnection late = RawHttpConnection.open(socket))
+            try (RawHttpConnection late = server.connect())
             {
                 assertTrue(late.closedByServer(), "at the cap, with the only connection busy, a new one is refused");
             }
@@ -163,11 +143,8 @@ class RequestCycleOverSocketTest
         }
     }
 
-    private void serve(final int cap) throws IOException
+    private ScriptedServer serve(final int cap) throws IOException
     {
-        socket = ApiServerFixture.socketIn(tempDir);
-        ApiServer.ensureFree(socket);
-        server = ApiServer.start(socket, routes, "application/json", new ConnectionLimits(cap, 600, REQUEST_SECONDS),
-            new RequestWorkers(RequestWorkers.DEFAULT_THREADS, RequestWorkers.DEFAULT_QUEUE));
+        return new ScriptedServer(tempDir, routes, new ConnectionLimits(cap, 600, REQUEST_SECONDS));
     }
 }

@@ -2,7 +2,6 @@ package io.lanyard.control.api;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lanyard.client.Json;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 import org.junit.jupiter.api.io.TempDir;
@@ -28,24 +27,11 @@ class ServerRefusalsOverSocketTest
     Path tempDir;
 
     private final ScriptedRoutes routes = new ScriptedRoutes();
-    private ApiServer server;
-    private Path socket;
-
-    @AfterEach
-    void stop()
-    {
-        routes.release();
-        if (server != null)
-        {
-            server.close();
-        }
-    }
 
     @Test
     void shouldAnswer400WithAMessageForARequestThatIsNotHttp() throws Exception
     {
-        serve(routes, RequestWorkers.DEFAULT_QUEUE);
-        try (RawHttpConnection client = RawHttpConnection.open(socket))
+        try (ScriptedServer server = serve(routes, RequestWorkers.DEFAULT_QUEUE); RawHttpConnection client = server.connect())
         {
             client.send("GARBAGE\r\n\r\n");
 
@@ -59,8 +45,7 @@ class ServerRefusalsOverSocketTest
     @Test
     void shouldAnswer400WithAMessageNamingTheLimitForAHeadTooLarge() throws Exception
     {
-        serve(routes, RequestWorkers.DEFAULT_QUEUE);
-        try (RawHttpConnection client = RawHttpConnection.open(socket))
+        try (ScriptedServer server = serve(routes, RequestWorkers.DEFAULT_QUEUE); RawHttpConnection client = server.connect())
         {
             client.send("GET /_ping HTTP/1.1\r\nHost: docker\r\nX-Filler: " + "x".repeat(10_000) + "\r\n\r\n");
 
@@ -74,11 +59,9 @@ class ServerRefusalsOverSocketTest
     @Test
     void shouldAnswer413WithAMessageToAClientWaitingFor100ContinueWithABodyTooLarge() throws Exception
     {
-        serve(routes, RequestWorkers.DEFAULT_QUEUE);
-        try (RawHttpConnection client = RawHttpConnection.open(socket))
+        try (ScriptedServer server = serve(routes, RequestWorkers.DEFAULT_QUEUE); RawHttpConnection client = server.connect())
         {
-            client.send("POST /size HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n" +
-                "Content-Length: " + (ApiServer.MAX_REQUEST_BYTES + 1) + "\r\n\r\n");
+            client.send(headWaitingForContinue(ApiServer.MAX_REQUEST_BYTES + 1));
 
             final RawHttpConnection.Answer answer = client.read();
             assertEquals(413, answer.status(), answer.body());
@@ -90,11 +73,9 @@ class ServerRefusalsOverSocketTest
     @Test
     void shouldLetAClientWaitingFor100ContinueSendABodyWithinTheLimit() throws Exception
     {
-        serve(routes, RequestWorkers.DEFAULT_QUEUE);
-        try (RawHttpConnection client = RawHttpConnection.open(socket))
+        try (ScriptedServer server = serve(routes, RequestWorkers.DEFAULT_QUEUE); RawHttpConnection client = server.connect())
         {
-            client.send("POST /size HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nExpect: 100-continue\r\n" +
-                "Content-Length: 5000\r\n\r\n");
+            client.send(headWaitingForContinue(5000));
             assertEquals(100, client.read().status());
 
             client.send("x".repeat(5000));
@@ -105,8 +86,7 @@ class ServerRefusalsOverSocketTest
     @Test
     void shouldAnswer500WithAMessageWhenTheHandlerFailsWithAnError() throws Exception
     {
-        serve(routes, RequestWorkers.DEFAULT_QUEUE);
-        try (RawHttpConnection client = RawHttpConnection.open(socket))
+        try (ScriptedServer server = serve(routes, RequestWorkers.DEFAULT_QUEUE); RawHttpConnection client = server.connect())
         {
             client.send(RawHttpConnection.get("/overflow"));
 
@@ -121,18 +101,11 @@ class ServerRefusalsOverSocketTest
     @Test
     void shouldAnswer503WithAMessageWhenTheWorkerQueueIsFullAndAnswerTheQueuedOnes() throws Exception
     {
-        final RequestWorkers workers = serve(routes, 1);
-        try (RawHttpConnection running = RawHttpConnection.open(socket);
-            RawHttpConnection queued = RawHttpConnection.open(socket);
-            RawHttpConnection refused = RawHttpConnection.open(socket))
+        try (ScriptedServer server = serve(routes, 1); RawHttpConnection running = server.connect();
+            RawHttpConnection queued = server.connect();
+            RawHttpConnection refused = server.connect())
         {
-            running.send(RawHttpConnection.get("/block"));
-            assertTrue(Polling.eventually(() -> routes.begun().contains("/block")), "the only worker is taken");
-            queued.send(RawHttpConnection.get("/block"));
-            assertTrue(Polling.eventually(() -> workers.waiting() == 1), "the queue's one place is taken");
-
-            refused.send(RawHttpConnection.get("/_ping"));
-            final RawHttpConnection.Answer answer = refused.read();
+            final RawHttpConnection.Answer answer = askWithTheQueueFull(server, running, queued, refused);
 
             assertEquals(503, answer.status(), answer.body());
             assertEquals("too many API requests waiting for an answer (at most 1): try again later", message(answer));
@@ -162,31 +135,40 @@ class ServerRefusalsOverSocketTest
                 return new ApiResponse(status, Map.of("Err", message));
             }
         };
-        final RequestWorkers workers = serve(plugin, 1);
-        try (RawHttpConnection running = RawHttpConnection.open(socket);
-            RawHttpConnection queued = RawHttpConnection.open(socket);
-            RawHttpConnection refused = RawHttpConnection.open(socket))
+        try (ScriptedServer server = serve(plugin, 1); RawHttpConnection running = server.connect();
+            RawHttpConnection queued = server.connect();
+            RawHttpConnection refused = server.connect())
         {
-            running.send(RawHttpConnection.get("/block"));
-            assertTrue(Polling.eventually(() -> routes.begun().contains("/block")));
-            queued.send(RawHttpConnection.get("/block"));
-            assertTrue(Polling.eventually(() -> workers.waiting() == 1));
-
-            refused.send(RawHttpConnection.get("/_ping"));
-            final RawHttpConnection.Answer answer = refused.read();
+            final RawHttpConnection.Answer answer = askWithTheQueueFull(server, running, queued, refused);
 
             assertEquals(503, answer.status());
             assertEquals(List.of("Err"), JsonAnswers.fieldNames(Json.MAPPER.readTree(answer.body())), answer.body());
         }
     }
 
-    private RequestWorkers serve(final RequestHandler handler, final int queue) throws IOException
+    /** One worker, {@code queue} places for requests waiting for it. */
+    private ScriptedServer serve(final RequestHandler handler, final int queue) throws IOException
     {
-        socket = ApiServerFixture.socketIn(tempDir);
-        ApiServer.ensureFree(socket);
-        final RequestWorkers workers = new RequestWorkers(1, queue);
-        server = ApiServer.start(socket, handler, "application/json", ConnectionLimits.defaults(), workers);
-        return workers;
+        return new ScriptedServer(tempDir, routes, handler, ConnectionLimits.defaults(), new RequestWorkers(1, queue));
+    }
+
+    /** A request that blocks takes the one worker, a second the queue's one place; the answer to a third. */
+    private RawHttpConnection.Answer askWithTheQueueFull(final ScriptedServer server, final RawHttpConnection running,
+        final RawHttpConnection queued, final RawHttpConnection refused) throws Exception
+    {
+        running.send(RawHttpConnection.get("/block"));
+        assertTrue(Polling.eventually(() -> routes.begun().contains("/block")), "the only worker is taken");
+        queued.send(RawHttpConnection.get("/block"));
+        assertTrue(Polling.eventually(() -> server.workers().waiting() == 1), "the queue's one place is taken");
+        refused.send(RawHttpConnection.get("/_ping"));
+        return refused.read();
+    }
+
+    /** The head of a {@code POST /size} whose client waits for 100 Continue before sending its body. */
+    private static String headWaitingForContinue(final int length)
+    {
+        return "POST /size HTTP/1.1\r\nHost: docker\r\nContent-Type: application/json\r\nExpect: 100-continue\r\nContent-Length: " +
+            length + "\r\n\r\n";
     }
 
     /** Docker's error shape: one object whose only field is its one-line message. */
