@@ -41,6 +41,7 @@ final class GuestPortChecks
 
     Create create(final PortCreateRequest request)
     {
+        RequestLimits.portCreate(request);
         final String name = request.name();
         if (!RequestChecks.INTERFACE.matcher(name).matches())
         {

@@ -23,15 +23,14 @@ import java.util.regex.Pattern;
 
 /**
  * Every check a request passes before anything changes, refused with Docker's status and
- * words: names, drivers and bridge names, endpoint options ({@code --ip}, {@code --alias}),
- * {@code -p}, {@code --dns}, {@code --link}, and the state of the sandboxes and networks named.
+ * words: names, the sizes of every other field ({@link RequestLimits}), drivers and bridge
+ * names, endpoint options ({@code --ip}, {@code --alias}), {@code -p}, {@code --dns},
+ * {@code --link}, and the state of the sandboxes and networks named.
  * It reads the model and changes nothing, so a refused request leaves the daemon as it was.
  */
 final class RequestChecks
 {
     private static final Pattern NAME = Pattern.compile("[a-zA-Z0-9][a-zA-Z0-9_.-]*");
-    /** Linux's NAME_MAX: the longest file name, such as a namespace's under /run/netns. */
-    private static final int MAX_FILE_NAME = 255;
     /** What the kernel takes as an interface name (IFNAMSIZ), without the characters iproute2 reads specially. */
     static final Pattern INTERFACE = Pattern.compile("(?!\\.{1,2}$)[a-zA-Z0-9_.-]{1,15}");
 
@@ -90,11 +89,18 @@ final class RequestChecks
     String createNetwork(final NetworkCreate request)
     {
         final String name = request.name();
+        final int longest = RequestLimits.longestName(settings.sandboxPrefix());
+        if (name != null && name.length() > longest)
+        {
+            throw RequestException.badRequest("invalid network name \"" + RequestLimits.quoted(name) + "\": at most " + longest +
+                " characters, not " + name.length());
+        }
         if (name == null || name.isEmpty() || !NAME.matcher(name).matches())
         {
             throw RequestException.badRequest("invalid network name \"" + (name == null ? "" : name) +
                 "\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
         }
+        RequestLimits.networkCreate(request);
         if (networks.byName(name).isPresent())
         {
             throw RequestException.conflict("network with name " + name + " already exists");
@@ -169,17 +175,8 @@ final class RequestChecks
         {
             throw RequestException.badRequest("a sandbox name is required (--name)");
         }
-        if (!NAME.matcher(name).matches())
-        {
-            throw RequestException.badRequest("Invalid container name (" + name + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
-        }
-        // its namespace is a file named prefix + name under /run/netns: NAME_MAX bounds both
-        final int longest = MAX_FILE_NAME - settings.sandboxPrefix().length();
-        if (name.length() > longest)
-        {
-            throw RequestException.badRequest("Invalid container name (" + name.substring(0, Math.min(16, name.length())) + "...): at most " + longest +
-                " characters, not " + name.length());
-        }
+        sandboxName(name);
+        RequestLimits.run(request);
         sandboxes.withName(name).ifPresent(existing ->
         {
             throw RequestException.conflict("Conflict. The container name \"/" + name + "\" is already in use by container \"" +
@@ -207,10 +204,8 @@ final class RequestChecks
     Attach attach(final AttachRequest request)
     {
         final String name = request.name();
-        if (!NAME.matcher(name).matches())
-        {
-            throw RequestException.badRequest("Invalid container name (" + name + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
-        }
+        sandboxName(name);
+        RequestLimits.attach(request);
         final String netns = request.netns();
         if (!netns.startsWith("/") || !Path.of(netns).normalize().toString().equals(netns))
         {
@@ -300,6 +295,8 @@ final class RequestChecks
     /** Decides a detach by name or ID; a sandbox {@code run} made is refused, one not attached is nothing to do. */
     Detach detach(final String name, final String networkReference)
     {
+        RequestLimits.text("Name", name);
+        RequestLimits.text("Network", networkReference);
         final Sandbox sandbox = sandboxes.withName(name).orElseGet(() -> sandboxes.byId(name));
         if (sandbox == null)
         {
@@ -320,6 +317,24 @@ final class RequestChecks
             return new Detach(sandbox, null, false);
         }
         return new Detach(sandbox, network, sandbox.endpoints().size() == 1);
+    }
+
+    /**
+     * Docker's rule for a container's name, and short enough that the sandbox's namespace, the
+     * file {@code /run/netns/PREFIX+NAME}, fits NAME_MAX.
+     */
+    private void sandboxName(final String name)
+    {
+        final int longest = RequestLimits.longestName(settings.sandboxPrefix());
+        if (name.length() > longest)
+        {
+            throw RequestException.badRequest("Invalid container name (" + RequestLimits.quoted(name) + "): at most " + longest +
+                " characters, not " + name.length());
+        }
+        if (!NAME.matcher(name).matches())
+        {
+            throw RequestException.badRequest("Invalid container name (" + name + "), only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
+        }
     }
 
     /** The interface's name is free where Lanyard makes it: in the namespace, or in the daemon's own for a hand-over. */
@@ -351,6 +366,7 @@ final class RequestChecks
 
     Connect connect(final String networkReference, final String sandboxReference, final String ipv4Address, final List<String> aliases)
     {
+        RequestLimits.connect(networkReference, sandboxReference, ipv4Address, aliases);
         final Network network = notGatewayBridge(networks.resolve(networkReference));
         final Sandbox sandbox = sandboxes.resolve(sandboxReference);
         if (!network.isAddressed())
@@ -378,6 +394,8 @@ final class RequestChecks
 
     Disconnect disconnect(final String networkReference, final String sandboxReference)
     {
+        RequestLimits.text("Network", networkReference);
+        RequestLimits.text("Container", sandboxReference);
         final Network network = networks.resolve(networkReference);
         final Sandbox sandbox = sandboxes.resolve(sandboxReference);
         // a gateway endpoint is not a connection of the container's (Docker lists none on docker_gwbridge)
@@ -438,6 +456,7 @@ final class RequestChecks
      */
     Map.Entry<Network, List<PortBinding>> publishLater(final Sandbox sandbox, final String routeOut, final List<String> specs)
     {
+        RequestLimits.ports(specs);
         if (!sandbox.ports().isEmpty())
         {
             throw RequestException.conflict("ports of " + sandbox.name() + " are already published");

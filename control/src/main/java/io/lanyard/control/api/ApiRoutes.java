@@ -74,7 +74,7 @@ public final class ApiRoutes implements RequestHandler
 
     private ApiResponse route(final String method, final String uri, final byte[] body)
     {
-        final QueryStringDecoder query = new QueryStringDecoder(uri);
+        final QueryStringDecoder query = decode(uri);
         final String path = VERSION_PREFIX.matcher(query.path()).replaceFirst("");
         final String[] parts = path.replaceAll("^/+|/+$", "").split("/");
         final String resource = parts[0];
@@ -268,6 +268,22 @@ public final class ApiRoutes implements RequestHandler
         {
             throw new RequestException(405, "method " + method + " not allowed here");
         }
+    }
+
+    /** The request's path and query, decoded once; a URI with a bad escape ({@code %zz}) is a 400, not a 500. */
+    private static QueryStringDecoder decode(final String uri)
+    {
+        final QueryStringDecoder query = new QueryStringDecoder(uri);
+        try
+        {
+            query.path();
+            query.parameters();
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw RequestException.badRequest("malformed request URI: " + ex.getMessage());
+        }
+        return query;
     }
 
     private static JsonNode parse(final byte[] body)

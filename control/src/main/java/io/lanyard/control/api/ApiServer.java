@@ -9,6 +9,7 @@ import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInitializer;
+import io.netty.channel.ChannelPipeline;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.channel.epoll.EpollIoHandler;
@@ -27,6 +28,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.flow.FlowControlHandler;
 
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -38,17 +40,18 @@ import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
  * HTTP/1.1 on a Unix socket (mode 0660), served by Netty. The event loop only parses and writes;
  * each request is answered on a worker thread because control operations run commands and
- * wait for the dataplane. Request bodies are bounded, and so are connections ({@link ConnectionLimits}:
- * an idle one is closed, and there is a cap). A {@link StreamingBody} is answered with
- * chunked encoding and stays open, without a worker, until it ends; closing the server ends
- * every stream still open.
+ * wait for the dataplane. Everything a client can make the server hold is bounded: a request's
+ * body ({@value #MAX_REQUEST_BYTES} bytes, else 413), the requests waiting for a worker
+ * ({@link RequestWorkers}, else 503), a connection's requests (one at a time, sent whole within
+ * a deadline: {@link RequestCycle}) and the connections ({@link ConnectionLimits}: an idle one is
+ * closed, and there is a cap). Every refusal carries the protocol's error body. A
+ * {@link StreamingBody} is answered with chunked encoding and stays open, without a worker, until
+ * it ends; closing the server ends every stream still open.
  */
 public final class ApiServer implements AutoCloseable
 {
@@ -57,22 +60,18 @@ public final class ApiServer implements AutoCloseable
 
     private final Path socket;
     private final MultiThreadIoEventLoopGroup group;
-    private final ExecutorService workers;
+    private final RequestWorkers workers;
     private final Channel channel;
     private final ConnectionLimits limits;
     private final Set<ChunkedStream> streams = ConcurrentHashMap.newKeySet();
 
-    private ApiServer(final Path socket, final RequestHandler routes, final String jsonType, final ConnectionLimits limits)
+    private ApiServer(final Path socket, final RequestHandler routes, final String jsonType, final ConnectionLimits limits,
+        final RequestWorkers workers)
     {
         this.socket = socket;
         this.limits = limits;
+        this.workers = workers;
         this.group = new MultiThreadIoEventLoopGroup(1, EpollIoHandler.newFactory());
-        this.workers = Executors.newFixedThreadPool(4, runnable ->
-        {
-            final Thread thread = new Thread(runnable, "lanyard-api");
-            thread.setDaemon(true);
-            return thread;
-        });
         this.channel = new ServerBootstrap()
             .group(group)
             .channel(EpollServerDomainSocketChannel.class)
@@ -84,7 +83,7 @@ public final class ApiServer implements AutoCloseable
                     if (limits.admit(child))
                     {
                         child.pipeline().addLast(new HttpServerCodec(), new BoundedAggregator(routes, jsonType),
-                            new Handler(routes, workers, jsonType, streams));
+                            new FlowControlHandler(), new Handler(routes, workers, jsonType, streams));
                     }
                 }
             })
@@ -102,15 +101,15 @@ public final class ApiServer implements AutoCloseable
     /** Binds the socket for a protocol whose JSON bodies have a media type of their own (Docker's plugins). */
     public static ApiServer start(final Path socket, final RequestHandler routes, final String jsonType) throws IOException
     {
-        return start(socket, routes, jsonType,
-            new ConnectionLimits(ConnectionLimits.DEFAULT_MAX_CONNECTIONS, ConnectionLimits.DEFAULT_IDLE_SECONDS));
+        return start(socket, routes, jsonType, ConnectionLimits.defaults(),
+            new RequestWorkers(RequestWorkers.DEFAULT_THREADS, RequestWorkers.DEFAULT_QUEUE));
     }
 
-    /** With limits of the caller's own (tests: a small cap, a short idle timeout). */
-    static ApiServer start(final Path socket, final RequestHandler routes, final String jsonType, final ConnectionLimits limits)
-        throws IOException
+    /** With limits of the caller's own (tests: a small cap, short timeouts, one worker). */
+    static ApiServer start(final Path socket, final RequestHandler routes, final String jsonType, final ConnectionLimits limits,
+        final RequestWorkers workers) throws IOException
     {
-        final ApiServer server = new ApiServer(socket, routes, jsonType, limits);
+        final ApiServer server = new ApiServer(socket, routes, jsonType, limits, workers);
         Files.setPosixFilePermissions(socket, PosixFilePermissions.fromString("rw-rw----"));
         return server;
     }
@@ -150,15 +149,7 @@ public final class ApiServer implements AutoCloseable
     public void close()
     {
         channel.close().syncUninterruptibly();
-        workers.shutdown();
-        try
-        {
-            workers.awaitTermination(30, TimeUnit.SECONDS);
-        }
-        catch (final InterruptedException ex)
-        {
-            Thread.currentThread().interrupt();
-        }
+        workers.close();
         streams.forEach(ChunkedStream::close);
         group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
         try
@@ -184,6 +175,20 @@ public final class ApiServer implements AutoCloseable
             this.jsonType = jsonType;
         }
 
+        /**
+         * A client that waits for {@code 100 Continue} (curl does, past 1 KB) before sending a body
+         * too large would get Netty's empty 413 here; it gets none, and the refusal below instead.
+         */
+        @Override
+        protected Object newContinueResponse(final HttpMessage start, final int maxContentLength, final ChannelPipeline pipeline)
+        {
+            if (HttpUtil.is100ContinueExpected(start) && HttpUtil.getContentLength(start, -1L) > maxContentLength)
+            {
+                return null;
+            }
+            return super.newContinueResponse(start, maxContentLength, pipeline);
+        }
+
         @Override
         protected void handleOversizedMessage(final ChannelHandlerContext ctx, final HttpMessage oversized)
         {
@@ -194,11 +199,11 @@ public final class ApiServer implements AutoCloseable
     private static final class Handler extends SimpleChannelInboundHandler<FullHttpRequest>
     {
         private final RequestHandler routes;
-        private final ExecutorService workers;
+        private final RequestWorkers workers;
         private final String jsonType;
         private final Set<ChunkedStream> streams;
 
-        Handler(final RequestHandler routes, final ExecutorService workers, final String jsonType, final Set<ChunkedStream> streams)
+        Handler(final RequestHandler routes, final RequestWorkers workers, final String jsonType, final Set<ChunkedStream> streams)
         {
             this.routes = routes;
             this.workers = workers;
@@ -215,16 +220,23 @@ public final class ApiServer implements AutoCloseable
             final boolean keepAlive = HttpUtil.isKeepAlive(request);
             if (!request.decoderResult().isSuccess())
             {
-                write(ctx, routes.error(400, "malformed HTTP request"), false, jsonType);
+                final Throwable cause = request.decoderResult().cause();
+                write(ctx, routes.error(400, "malformed HTTP request" + (cause == null || cause.getMessage() == null ? "" :
+                    ": " + cause.getMessage())), false, jsonType);
                 return;
             }
-            ConnectionLimits.busy(ctx.channel(), true);
-            workers.execute(() -> respond(ctx, answer(routes, method, uri, body), keepAlive));
+            final RequestCycle cycle = RequestCycle.of(ctx.channel());
+            cycle.answering();
+            if (!workers.offer(() -> respond(ctx, cycle, answer(routes, method, uri, body), keepAlive)))
+            {
+                write(ctx, routes.error(503, workers.refusal()), false, jsonType);
+            }
         }
 
         /**
          * The handler's answer; what escapes it (a checked exception some library rethrows
-         * undeclared, as Netty's {@code sync}) is still answered, so no client waits for a reply that never comes.
+         * undeclared, as Netty's {@code sync}, or an error such as a stack overflow) is still
+         * answered, so no client waits for a reply that never comes and no connection stays busy.
          */
         private static ApiResponse answer(final RequestHandler routes, final String method, final String uri, final byte[] body)
         {
@@ -232,27 +244,33 @@ public final class ApiServer implements AutoCloseable
             {
                 return routes.handle(method, uri, body);
             }
-            catch (final Exception ex)
+            catch (final Exception | Error ex)
             {
                 return routes.error(500, ex.getMessage() == null ? ex.toString() : ex.getMessage());
             }
         }
 
-        private void respond(final ChannelHandlerContext ctx, final ApiResponse response, final boolean keepAlive)
+        private void respond(final ChannelHandlerContext ctx, final RequestCycle cycle, final ApiResponse response,
+            final boolean keepAlive)
         {
             if (response.body() instanceof StreamingBody body)
             {
-                stream(ctx, response.status(), body, keepAlive);
+                stream(ctx, cycle, response.status(), body, keepAlive);
+                return;
             }
-            else
+            try
             {
                 write(ctx, response, keepAlive, jsonType);
-                ConnectionLimits.busy(ctx.channel(), false);
+            }
+            finally
+            {
+                cycle.answered();
             }
         }
 
-        /** Writes the head, then lets the body write its chunks for as long as it lasts. */
-        private void stream(final ChannelHandlerContext ctx, final int status, final StreamingBody body, final boolean keepAlive)
+        /** Writes the head, then lets the body write its chunks for as long as it lasts; its end frees the connection. */
+        private void stream(final ChannelHandlerContext ctx, final RequestCycle cycle, final int status, final StreamingBody body,
+            final boolean keepAlive)
         {
             final HttpResponse head = new DefaultHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(status));
             head.headers().set(HttpHeaderNames.CONTENT_TYPE, jsonType);
@@ -264,7 +282,7 @@ public final class ApiServer implements AutoCloseable
             stream.onEnd(() ->
             {
                 streams.remove(stream);
-                ConnectionLimits.busy(ctx.channel(), false);
+                cycle.answered();
             });
             body.start(stream);
         }
@@ -273,10 +291,7 @@ public final class ApiServer implements AutoCloseable
         {
             http.headers().set("Api-Version", ApiRoutes.API_VERSION);
             http.headers().set(HttpHeaderNames.SERVER, "Lanyard/" + ApiRoutes.VERSION);
-            if (keepAlive)
-            {
-                http.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-            }
+            http.headers().set(HttpHeaderNames.CONNECTION, keepAlive ? HttpHeaderValues.KEEP_ALIVE : HttpHeaderValues.CLOSE);
         }
 
         @Override

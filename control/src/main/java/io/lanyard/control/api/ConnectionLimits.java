@@ -7,72 +7,71 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
-import io.netty.util.AttributeKey;
 import io.netty.util.concurrent.GlobalEventExecutor;
 
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * What keeps the API's connections from starving it: a connection that has nothing in hand (no
  * request being answered, no stream such as {@code /events} open) and neither reads nor writes
- * for {@code idleSeconds} is closed; and at most {@code maxConnections} are open at once — at the
- * cap, a new connection makes room by closing one with nothing in hand, and is refused only when
- * every open one is busy (logged once each time the cap is reached, not once a second). A
- * client that opens thousands of idle connections thus holds none of them for long, and the
- * next {@code lanyard} command still gets in.
+ * for {@code idleSeconds} is closed; one that has begun a request must have all of it within
+ * {@code requestSeconds} ({@link RequestCycle}); and at most {@code maxConnections} are open at
+ * once — at the cap, a new connection makes room by closing one with nothing in hand, and is
+ * refused only when every open one is busy (logged once each time the cap is reached, not once
+ * a second). A client that opens thousands of idle connections, or feeds them a byte at a time,
+ * thus holds none of them for long, and the next {@code lanyard} command still gets in.
  */
 final class ConnectionLimits
 {
     static final int DEFAULT_MAX_CONNECTIONS = 512;
     static final long DEFAULT_IDLE_SECONDS = 60;
-    private static final AttributeKey<Boolean> BUSY = AttributeKey.valueOf("lanyard.api.busy");
-    private static final System.Logger LOG = System.getLogger(ConnectionLimits.class.getName());
+    static final long DEFAULT_REQUEST_SECONDS = 10;
 
     private final int maxConnections;
     private final long idleSeconds;
+    private final long requestSeconds;
     private final ChannelGroup open = new DefaultChannelGroup("lanyard-api", GlobalEventExecutor.INSTANCE);
-    private final AtomicBoolean capLogged = new AtomicBoolean();
+    private final LimitWarning capReached;
 
-    ConnectionLimits(final int maxConnections, final long idleSeconds)
+    ConnectionLimits(final int maxConnections, final long idleSeconds, final long requestSeconds)
     {
-        if (maxConnections < 1 || idleSeconds < 1)
+        if (maxConnections < 1 || idleSeconds < 1 || requestSeconds < 1)
         {
-            throw new IllegalArgumentException("connection limit and idle timeout must be positive");
+            throw new IllegalArgumentException("connection limit, idle timeout and request timeout must be positive");
         }
         this.maxConnections = maxConnections;
         this.idleSeconds = idleSeconds;
+        this.requestSeconds = requestSeconds;
+        this.capReached = new LimitWarning(System.getLogger(ConnectionLimits.class.getName()), "API connection limit of " +
+            maxConnections + " reached with every connection busy: refusing new ones until some close");
+    }
+
+    /** Lanyard's limits: 512 connections, 60 s idle, 10 s to send a request. */
+    static ConnectionLimits defaults()
+    {
+        return new ConnectionLimits(DEFAULT_MAX_CONNECTIONS, DEFAULT_IDLE_SECONDS, DEFAULT_REQUEST_SECONDS);
     }
 
     /**
-     * Admits a new connection: true, with the idle watch first in its pipeline; false when it was
-     * closed because every open connection is busy.
+     * Admits a new connection: true, with its request cycle and idle watch first in its pipeline;
+     * false when it was closed because every open connection is busy.
      */
     boolean admit(final Channel child)
     {
         if (open.size() >= maxConnections && !closeOneIdle())
         {
-            if (capLogged.compareAndSet(false, true))
-            {
-                LOG.log(System.Logger.Level.WARNING, "API connection limit of " + maxConnections +
-                    " reached with every connection busy: refusing new ones until some close");
-            }
+            capReached.reached();
             child.close();
             return false;
         }
         if (open.size() < maxConnections / 2)
         {
-            capLogged.set(false);
+            capReached.eased();
         }
         open.add(child);
-        child.pipeline().addLast(new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS), new IdleCloser());
+        child.pipeline().addLast(new RequestCycle(requestSeconds), new IdleStateHandler(0, 0, idleSeconds, TimeUnit.SECONDS),
+            new IdleCloser());
         return true;
-    }
-
-    /** The channel is answering a request or streaming: not idle, whatever its traffic. */
-    static void busy(final Channel channel, final boolean busy)
-    {
-        channel.attr(BUSY).set(busy);
     }
 
     int openConnections()
@@ -82,7 +81,8 @@ final class ConnectionLimits
 
     private static boolean isBusy(final Channel channel)
     {
-        return Boolean.TRUE.equals(channel.attr(BUSY).get());
+        final RequestCycle cycle = RequestCycle.of(channel);
+        return cycle != null && cycle.isAnswering();
     }
 
     private boolean closeOneIdle()

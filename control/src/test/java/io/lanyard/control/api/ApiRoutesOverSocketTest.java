@@ -75,6 +75,12 @@ class ApiRoutesOverSocketTest
         new Rejected("GET", "/sandboxes/nope", null, 404, "No such container: nope"),
         new Rejected("DELETE", "/sandboxes/nope", null, 404, "No such container: nope"),
         new Rejected("GET", "/nope", null, 404, "page not found"),
+        new Rejected("POST", "/info", null, 405, "method POST not allowed here"),
+        new Rejected("PUT", "/networks", null, 405, "method PUT not allowed here"),
+        new Rejected("GET", "/networks/%zz", null, 400, null),
+        new Rejected("GET", "/networks?filters=%7B", null, 400, null),
+        new Rejected("POST", "/networks/create", Map.of("Name", "big", "Labels", manyLabels(60_000)), 400,
+            "Labels: at most 128 entries, not 60000"),
         new Rejected("POST", "/sandboxes", new RawValue("[\"x\"]"), 400, "request body must be a JSON object"),
         new Rejected("POST", "/sandboxes", new RawValue("{\"Name\":"), 400, null),
         new Rejected("POST", "/sandboxes", null, 400, "a sandbox name is required (--name)"),
@@ -93,6 +99,17 @@ class ApiRoutesOverSocketTest
 
     @TempDir
     static Path tempDir;
+
+    /** What an attacker sent: {@code count} labels of about a dozen bytes each. */
+    private static Map<String, String> manyLabels(final int count)
+    {
+        final Map<String, String> labels = new TreeMap<>();
+        for (int i = 0; i < count; i++)
+        {
+            labels.put("l" + i, "value");
+        }
+        return labels;
+    }
 
     private ApiServerFixture api;
     private ControlPlaneFixture fixture;

@@ -114,7 +114,8 @@ class ConnectionLimitsOverSocketTest
         fixture = ControlPlaneFixture.fresh(tempDir.resolve("daemon"));
         socket = ApiServerFixture.socketIn(tempDir);
         ApiServer.ensureFree(socket);
-        server = ApiServer.start(socket, new ApiRoutes(fixture.control()), "application/json", new ConnectionLimits(cap, idleSeconds));
+        server = ApiServer.start(socket, new ApiRoutes(fixture.control()), "application/json", new ConnectionLimits(cap, idleSeconds, ConnectionLimits.DEFAULT_REQUEST_SECONDS),
+            new RequestWorkers(RequestWorkers.DEFAULT_THREADS, RequestWorkers.DEFAULT_QUEUE));
     }
 
     private SocketChannel connect() throws IOException

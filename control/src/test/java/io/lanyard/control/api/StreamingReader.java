@@ -1,6 +1,5 @@
 package io.lanyard.control.api;
 
-import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.StandardProtocolFamily;
@@ -100,17 +99,7 @@ final class StreamingReader implements AutoCloseable
 
     private String readLine() throws IOException
     {
-        final ByteArrayOutputStream line = new ByteArrayOutputStream();
-        int b;
-        while ((b = in.read()) != -1)
-        {
-            if (b == '\n')
-            {
-                return line.toString(StandardCharsets.US_ASCII).replaceAll("\r$", "");
-            }
-            line.write(b);
-        }
-        return line.size() == 0 ? null : line.toString(StandardCharsets.US_ASCII);
+        return HttpLines.read(in);
     }
 
     /** Leaves, as a client that stops reading and hangs up. */
