@@ -23,7 +23,7 @@ final class EndpointOptions
         {
             if (!Network.OPTION_PORT_SECURITY.equals(option.getKey()))
             {
-                throw RequestException.badRequest("unknown endpoint option \"" + option.getKey() + "\": only " +
+                throw RequestException.badRequest("unknown endpoint option \"" + RequestLimits.quoted(option.getKey()) + "\": only " +
                     Network.OPTION_PORT_SECURITY + " is supported");
             }
             requireBoolean(option.getKey(), option.getValue());
@@ -36,7 +36,8 @@ final class EndpointOptions
     {
         if (!"true".equals(value) && !"false".equals(value))
         {
-            throw RequestException.badRequest("invalid value \"" + value + "\" for option " + key + ": want true or false");
+            throw RequestException.badRequest("invalid value \"" + RequestLimits.quoted(String.valueOf(value)) + "\" for option " + key +
+                ": want true or false");
         }
         return value;
     }
