@@ -92,10 +92,18 @@ class PortSecurityE2E
         host.cli("network", "create", "--subnet", "10.78.0.0/24", "flooded").ok();
         run("flooder", "flooded");
         final String victim = run("victim", "flooded");
+        host.cli("network", "create", "--subnet", "10.75.0.0/24", "bystanders").ok();
+        run("by1", "bystanders");
+        final String by2 = run("by2", "bystanders");
         final long entriesBefore = host.dataplaneCounter("mac_entries");
 
-        // 3000 frames, each from a MAC of its own, as a MAC-table flooding tool sends them
+        // 3000 frames, each from a MAC of its own, as a MAC-table flooding tool sends them, while another
+        // network's sandboxes talk
+        final Process bystanderPings = host.spawn(List.of("nsenter", "--net=/run/netns/" + host.prefix() + "by1", "ping", "-c", "40",
+            "-i", "0.05", "-W", "2", by2), host.dir.resolve("bystander-pings.log"));
         floodMacs("flooder", 3000, 0x55);
+        assertEquals(0, bystanderPings.waitFor(), "the bystanders' 40 pings all came back during the flood: " +
+            java.nio.file.Files.readString(host.dir.resolve("bystander-pings.log")));
 
         // the flooder's own TAP queue may drop some of a burst this fast: count what reached the switch
         LanyardHost.sleep(1500);
