@@ -358,13 +358,16 @@ public final class ControlPlane implements AutoCloseable
     public synchronized Sandbox run(final RunRequest request)
     {
         final Map<String, String> options = EndpointOptions.validate(request.driverOpts());
-        final Sandbox sandbox = create(checks.run(request), request.name(), "eth0", false, request.aliases(), request.command(), options);
-        return request.detach() && !request.command().isEmpty() ? startCommand(sandbox) : sandbox;
+        return create(checks.run(request), request.name(), "eth0", false, request.aliases(), request.command(), options,
+            request.detach() && !request.command().isEmpty());
     }
 
-    /** Makes a sandbox with one endpoint, its names and its published ports; all of it or nothing. */
+    /**
+     * Makes a sandbox with one endpoint, its names, its published ports and, with {@code start},
+     * its command running; all of it or nothing: it is stored ready only with its command's PID.
+     */
     private Sandbox create(final RequestChecks.Run checked, final String name, final String interfaceName, final boolean handOver,
-        final List<String> aliases, final List<String> command, final Map<String, String> options)
+        final List<String> aliases, final List<String> command, final Map<String, String> options, final boolean start)
     {
         final Endpoint made = addressing.newEndpoint(checked.network(), interfaceName, checked.staticAddress(), aliases, name)
             .withOptions(options);
@@ -399,9 +402,10 @@ public final class ControlPlane implements AutoCloseable
             throw ex instanceof RequestException ? ex :
                 RequestException.internal("cannot publish ports of " + name + ": " + ex.getMessage());
         }
+        linksChanged(); // before the command runs: its links answer from its first packet
+        sandbox = start ? startCommand(sandbox) : sandbox;
         sandboxes.put(sandbox);
         save();
-        linksChanged();
         events.network("connect", checked.network(), sandbox.id());
         return sandbox;
     }
@@ -420,7 +424,6 @@ public final class ControlPlane implements AutoCloseable
         processes.kill(sandbox.pid(), sandbox.pidStartMillis());
         ports.release(sandbox);
         discard(sandbox);
-        processes.removeOutput(sandbox.id());
         save();
         linksChanged();
         found.endpoints().stream().filter(endpoint -> !gateways.isGateway(endpoint))
@@ -559,7 +562,8 @@ public final class ControlPlane implements AutoCloseable
             return checked.done();
         }
         return checked.run() != null ?
-            create(checked.run(), request.name(), request.interfaceName(), request.handOver(), request.aliases(), List.of(), options) :
+            create(checked.run(), request.name(), request.interfaceName(), request.handOver(), request.aliases(), List.of(), options,
+                false) :
             addEndpoint(checked.connect(), request.interfaceName(), request.handOver(), request.aliases(), options);
     }
 
@@ -619,14 +623,25 @@ public final class ControlPlane implements AutoCloseable
         return unpublished;
     }
 
+    /**
+     * Starts the command of a sandbox still stored as {@code creating}: a crash before the state
+     * holds its PID undoes the run, and the namespace's removal ends the command.
+     */
     private Sandbox startCommand(final Sandbox sandbox)
     {
-        final SandboxProcesses.Started started = processes.start(sandbox.id(), sandbox.netns(), sandbox.command(),
-            status -> onCommandExit(sandbox.id(), status));
-        final Sandbox running = sandbox.withProcess(started.pid(), started.startMillis(), null);
-        sandboxes.put(running);
-        save();
-        return running;
+        try
+        {
+            final SandboxProcesses.Started started = processes.start(sandbox.id(), sandbox.netns(), sandbox.command(),
+                status -> onCommandExit(sandbox.id(), status));
+            return sandbox.withProcess(started.pid(), started.startMillis(), null);
+        }
+        catch (final RuntimeException ex)
+        {
+            ports.release(sandbox);
+            abandon(sandbox);
+            linksChanged();
+            throw RequestException.internal("cannot create sandbox " + sandbox.name() + ": " + ex.getMessage());
+        }
     }
 
     private synchronized void onCommandExit(final String sandboxId, final int status)
@@ -649,6 +664,7 @@ public final class ControlPlane implements AutoCloseable
         wiring.unwire(sandbox);
         names.forget(sandbox);
         wiring.deleteNamespace(sandbox);
+        processes.removeOutput(sandbox.id());
         sandboxes.remove(sandbox.id());
         sandbox.endpoints().forEach(addressing::release);
     }

@@ -1,5 +1,6 @@
 package io.lanyard.control;
 
+import io.lanyard.client.api.RunRequest;
 import io.lanyard.control.model.Endpoint;
 import io.lanyard.control.model.IpamPool;
 import io.lanyard.control.model.Network;
@@ -208,5 +209,20 @@ class ControlPlaneTest
         assertEquals(Map.of(), daemon.control().members(daemon.control().network("bridge")));
         assertFalse(Files.exists(etcFiles), "their /etc/netns files are removed");
         assertEquals(bridgeId, daemon.control().network("bridge").id());
+    }
+
+    @Test
+    void shouldLeaveNoSandboxWhenItsCommandCannotStart()
+    {
+        final ControlPlaneFixture daemon = daemon("daemon", true);
+        daemon.control().restore(State.empty());
+        final RunRequest request = new RunRequest("job", "host", null, List.of(), List.of("/nonexistent/lanyard-command"), true,
+            List.of(), List.of(), List.of());
+
+        final RequestException refused = assertThrows(RequestException.class, () -> daemon.control().run(request));
+
+        assertTrue(refused.getMessage().contains("cannot start /nonexistent/lanyard-command"), refused.getMessage());
+        assertEquals(List.of(), daemon.control().sandboxes(), "a run is whole or not at all: the command is part of it");
+        assertEquals(List.of(), daemon.store().load().sandboxes(), "never stored ready without its command's PID");
     }
 }

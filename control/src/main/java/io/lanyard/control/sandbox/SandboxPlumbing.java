@@ -10,7 +10,11 @@ import io.lanyard.tap.TapDevice;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 
 /**
  * The Linux side of a sandbox: its named network namespace (or one someone else made, given
@@ -103,9 +107,59 @@ public final class SandboxPlumbing implements AutoCloseable
         }
     }
 
+    /**
+     * Ends every process inside the namespace, then deletes it: one left there (a command whose
+     * PID a crash kept from the state file, or whose removal a crash cut off) would keep the
+     * namespace and its interfaces alive, out of sight, once its name is gone.
+     */
     public void deleteNamespace(final String netns)
     {
+        endProcessesInside(netns);
         IpRoute2.deleteNetns(netns);
+    }
+
+    private static void endProcessesInside(final String netns)
+    {
+        final Object namespace = fileKey(IpRoute2.netnsPath(netns));
+        if (namespace == null)
+        {
+            return;
+        }
+        final List<ProcessHandle> inside = ProcessHandle.allProcesses()
+            .filter(process -> process.pid() != ProcessHandle.current().pid())
+            .filter(process -> namespace.equals(fileKey(Path.of("/proc", Long.toString(process.pid()), "ns", "net"))))
+            .toList();
+        inside.forEach(ProcessHandle::destroyForcibly);
+        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+        for (final ProcessHandle process : inside)
+        {
+            try
+            {
+                process.onExit().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+            }
+            catch (final ExecutionException | TimeoutException ex)
+            {
+                // signalled with SIGKILL: a zombie is its parent's to reap, and holds no namespace
+            }
+            catch (final InterruptedException ex)
+            {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+
+    /** The device and inode a path names (following links, as /proc/PID/ns/net is one), or null when it cannot be read. */
+    private static Object fileKey(final Path path)
+    {
+        try
+        {
+            return Files.readAttributes(path, BasicFileAttributes.class).fileKey();
+        }
+        catch (final IOException | SecurityException ex)
+        {
+            return null;
+        }
     }
 
     /**
