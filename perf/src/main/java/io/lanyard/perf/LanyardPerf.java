@@ -492,7 +492,7 @@ public final class LanyardPerf implements Callable<Integer>
         }
     }
 
-    private static boolean hasNetAdmin()
+    static boolean hasNetAdmin()
     {
         try
         {
@@ -511,7 +511,7 @@ public final class LanyardPerf implements Callable<Integer>
         return false;
     }
 
-    private static boolean onPath(final String tool)
+    static boolean onPath(final String tool)
     {
         for (final String dir : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":"))
         {

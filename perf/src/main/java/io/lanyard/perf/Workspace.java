@@ -16,8 +16,8 @@ import java.util.stream.Stream;
 
 /**
  * Everything one run makes, and its removal: network namespaces named with a unique prefix
- * ({@code lyp<4 hex>-}), the processes started in them, and a temporary directory for the
- * daemon's socket, state and logs.
+ * ({@code lyp<4 hex>-} for lanyard-perf, {@code lys<4 hex>-} for lanyard-soak), the processes
+ * started in them, and a temporary directory for the daemon's socket, state and logs.
  *
  * <p>{@link #close()} — also run by a JVM shutdown hook, so it happens after a failure or
  * Ctrl-C too — stops every process this run started, by PID (SIGTERM, then SIGKILL for what is
@@ -48,12 +48,22 @@ final class Workspace implements AutoCloseable
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
+    /** lanyard-perf's: prefix {@code lyp<4 hex>-}, temporary directory {@code lanyard-perf-PREFIX...}. */
     static Workspace create()
     {
-        final String prefix = "lyp" + String.format("%04x", RANDOM.nextInt(0x10000)) + "-";
+        return create("lanyard-perf", "lyp");
+    }
+
+    /**
+     * @param tool names the temporary directory ({@code TOOL-PREFIX...}).
+     * @param tag  starts the prefix, {@code TAG<4 hex>-}, so each tool's leftovers are told apart.
+     */
+    static Workspace create(final String tool, final String tag)
+    {
+        final String prefix = tag + String.format("%04x", RANDOM.nextInt(0x10000)) + "-";
         try
         {
-            return new Workspace(prefix, Files.createTempDirectory("lanyard-perf-" + prefix));
+            return new Workspace(prefix, Files.createTempDirectory(tool + "-" + prefix));
         }
         catch (final IOException ex)
         {
