@@ -46,16 +46,7 @@ final class DaemonProbe
     /** A probe of the JVM with this PID; the run fails unless it is a Java process jcmd can read. */
     static DaemonProbe of(final Workspace workspace, final long pid)
     {
-        final Path commands = workspace.dir().resolve("jcmd-commands");
-        try
-        {
-            Files.writeString(commands, "GC.run\nGC.heap_info\n", StandardCharsets.US_ASCII);
-        }
-        catch (final IOException ex)
-        {
-            throw new PerfException("cannot write " + commands + ": " + ex.getMessage());
-        }
-        final DaemonProbe probe = new DaemonProbe(workspace, pid, commands);
+        final DaemonProbe probe = new DaemonProbe(workspace, pid, workspace.writeFile("jcmd-commands", "GC.run\nGC.heap_info\n"));
         if (Double.isNaN(probe.read().heapUsedMb()))
         {
             throw new PerfException("jcmd " + pid + " GC.heap_info gives no heap: is process " + pid + " the daemon's JVM?");

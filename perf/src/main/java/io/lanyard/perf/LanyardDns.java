@@ -3,10 +3,7 @@ package io.lanyard.perf;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lanyard.tap.NamespaceThread;
 
-import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -168,16 +165,8 @@ final class LanyardDns
         Exec.check(List.of("ip", "-n", hostNetns, "link", "set", HOST_LINK, "up"));
         Exec.check(List.of("ip", "-n", outsideNetns, "link", "set", OUTSIDE_LINK, "up"));
         Exec.check(List.of("ip", "-n", hostNetns, "route", "add", UPSTREAM_ADDRESS + "/32", "via", OUTSIDE_LINK_ADDRESS, "dev", HOST_LINK));
-        final Path resolvConf = workspace.dir().resolve("resolv.conf");
-        try
-        {
-            Files.writeString(resolvConf, "# lanyard-perf: the DNS scenario's upstream, in the run's outside namespace\nnameserver " +
-                UPSTREAM_ADDRESS + "\n", StandardCharsets.US_ASCII);
-        }
-        catch (final IOException ex)
-        {
-            throw new PerfException("cannot write " + resolvConf + ": " + ex.getMessage());
-        }
+        final Path resolvConf = workspace.writeFile("resolv.conf",
+            "# lanyard-perf: the DNS scenario's upstream, in the run's outside namespace\nnameserver " + UPSTREAM_ADDRESS + "\n");
         return List.of("--resolv-conf", resolvConf.toString());
     }
 

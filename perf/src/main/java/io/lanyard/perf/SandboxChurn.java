@@ -28,11 +28,10 @@ final class SandboxChurn implements Runnable
     private final int population;
     private final long pauseMillis;
     private final SoakDeadline deadline;
-    private final SoakLog log;
+    private final SoakFailures errors;
     private final ArrayDeque<String> alive = new ArrayDeque<>();
     private final AtomicLong cycles = new AtomicLong();
     private final AtomicLong calls = new AtomicLong();
-    private final AtomicLong errors = new AtomicLong();
     private int serial;
 
     /**
@@ -49,7 +48,7 @@ final class SandboxChurn implements Runnable
         this.population = population;
         this.pauseMillis = pauseMillis;
         this.deadline = deadline;
-        this.log = log;
+        this.errors = new SoakFailures("churn", deadline, log);
     }
 
     @Override
@@ -102,11 +101,7 @@ final class SandboxChurn implements Runnable
         {
             failure = ex.getMessage();
         }
-        if (!deadline.interrupted())
-        {
-            errors.incrementAndGet();
-            log.event("churn", what + ": " + failure);
-        }
+        errors.add(1, what + ": " + failure);
         return false;
     }
 
@@ -125,6 +120,6 @@ final class SandboxChurn implements Runnable
     /** API calls that failed. */
     long errors()
     {
-        return errors.get();
+        return errors.count();
     }
 }

@@ -3,10 +3,9 @@ package io.lanyard.perf;
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lanyard.client.ApiClient;
 import io.lanyard.tap.NamespaceThread;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -63,6 +62,7 @@ import java.util.concurrent.TimeUnit;
         ""})
 public final class Soak implements Callable<Integer>
 {
+    static final String NAME = "lanyard-soak";
     static final String NETWORK = "soaknet";
     static final String SUBNET = "10.81.0.0/24";
     static final String OTHER_NETWORK = "soakalt";
@@ -105,68 +105,49 @@ public final class Soak implements Callable<Integer>
     @Option(names = "--dns-gap", paramLabel = "MS", description = "pause after each DNS answer (default: ${DEFAULT-VALUE})")
     int dnsGapMillis = 5;
 
-    @Option(names = "--lanyard-home", paramLabel = "DIR", description = "the tools directory with bin/lanyardd (default: set by the script)")
-    Path home = Path.of(System.getProperty("lanyard.home", System.getenv().getOrDefault("LANYARD_HOME", "tools")));
+    @Mixin
+    DaemonOptions daemonOptions;
 
-    @Parameters(paramLabel = "DAEMON_FLAG", description = "more lanyardd flags, after '--'")
-    List<String> moreDaemonFlags = new ArrayList<>();
 
     private final PrintStream progress = System.err;
     /** Whether the chart and summary are written: by the run's end, or by the shutdown hook after Ctrl-C. */
     private boolean reported;
+    /** Why the run broke (the daemon died), for the summary; null while it has not. */
+    private volatile String broke;
 
     public static void main(final String[] args)
     {
         System.setProperty("java.awt.headless", "true");
-        final CommandLine commandLine = new CommandLine(new Soak());
-        commandLine.setParameterExceptionHandler((ex, arguments) ->
-        {
-            System.err.println("lanyard-soak: " + ex.getMessage());
-            return 2;
-        });
-        System.exit(commandLine.execute(args));
+        PerfTool.main(NAME, new Soak(), args);
     }
 
     @Override
     public Integer call()
     {
-        final Path dir;
-        try
+        return PerfTool.inWorkspace(NAME, "lys", () ->
         {
             checkArguments();
-            checkPrerequisites();
-            dir = outputDirectory();
-        }
-        catch (final PerfException ex)
+            PerfTool.requireRootAnd(List.of("ip", "nsenter", "iperf3", "ping", "ss", "jcmd"));
+            return outputDirectory();
+        }, this::soak);
+    }
+
+    /** The run with its record and log in {@code dir}; the chart and summary are written however it ends. */
+    private int soak(final Workspace workspace, final Path dir)
+    {
+        try (SoakRecord record = SoakRecord.create(dir); SoakLog log = SoakLog.open(dir, progress))
         {
-            System.err.println("lanyard-soak: " + ex.getMessage());
-            return 1;
-        }
-        final Workspace workspace = Workspace.create("lanyard-soak", "lys");
-        final SoakRecord record = SoakRecord.create(dir);
-        final SoakLog log = SoakLog.open(dir, progress);
-        final Thread reportOnExit = new Thread(() -> report(dir, record), "lanyard-soak-report");
-        Runtime.getRuntime().addShutdownHook(reportOnExit);
-        try
-        {
-            return run(workspace, record, log) ? 0 : 1;
-        }
-        catch (final PerfException ex)
-        {
-            if (!workspace.isClosed())
+            final Thread reportOnExit = new Thread(() -> report(dir, record), "lanyard-soak-report");
+            Runtime.getRuntime().addShutdownHook(reportOnExit);
+            try
             {
-                System.err.println("lanyard-soak: " + ex.getMessage());
+                return run(workspace, record, log) ? 0 : 1;
             }
-            return 1;
-        }
-        finally
-        {
-            progress.println("lanyard-soak: removing namespaces " + workspace.prefix() + "*, processes and temporary files");
-            workspace.close();
-            report(dir, record);
-            log.close();
-            record.close();
-            removeHook(reportOnExit);
+            finally
+            {
+                report(dir, record);
+                removeHook(reportOnExit);
+            }
         }
     }
 
@@ -176,9 +157,11 @@ public final class Soak implements Callable<Integer>
         progress.println("lanyard-soak: " + durationMinutes + " min, a sample every " + intervalSeconds + " s; namespaces " +
             workspace.prefix() + "*; iperf3 -b " + bitrate + ", " + churnSandboxes + " churned sandboxes, DNS every " + dnsGapMillis + " ms");
         final String host = workspace.addNamespace("host");
-        final List<String> flags = new ArrayList<>(List.of("--resolv-conf", resolvConf(workspace).toString()));
-        flags.addAll(moreDaemonFlags);
-        final LanyardDaemon daemon = LanyardDaemon.start(workspace, home, "host", host, workspace.prefix(), flags);
+        // the daemon's resolver configuration names no nameserver: its embedded DNS forwards nothing, anywhere
+        final Path resolvConf = workspace.writeFile("resolv.conf", "# lanyard-soak: no nameserver, so the embedded DNS forwards nothing\n");
+        final List<String> flags = new ArrayList<>(List.of("--resolv-conf", resolvConf.toString()));
+        flags.addAll(daemonOptions.moreFlags);
+        final LanyardDaemon daemon = LanyardDaemon.start(workspace, daemonOptions.home, "host", host, workspace.prefix(), flags);
         final DaemonProbe probe = DaemonProbe.of(workspace, daemon.pid());
         progress.println("lanyard-soak: lanyardd pid " + daemon.pid() + " with " + String.join(" ", flags));
         final ApiClient api = new ApiClient(daemon.api().socket(), "lanyardd", "application/json", API_TIMEOUT);
@@ -231,6 +214,7 @@ public final class Soak implements Callable<Integer>
             }
             progress.println("lanyard-soak: the run broke: " + ex.getMessage());
             log.event("sample", "the run broke: " + ex.getMessage());
+            broke = ex.getMessage().lines().findFirst().orElse("");
             alive = false;
         }
         deadline.stop();
@@ -328,21 +312,6 @@ public final class Soak implements Callable<Integer>
         return load;
     }
 
-    /** The daemon's {@code --resolv-conf}: no nameserver, so its embedded DNS never forwards a query anywhere. */
-    private static Path resolvConf(final Workspace workspace)
-    {
-        final Path file = workspace.dir().resolve("resolv.conf");
-        try
-        {
-            Files.writeString(file, "# lanyard-soak: no nameserver, so the embedded DNS forwards nothing\n", StandardCharsets.US_ASCII);
-        }
-        catch (final IOException ex)
-        {
-            throw new PerfException("cannot write " + file + ": " + ex.getMessage());
-        }
-        return file;
-    }
-
     private static Thread startLoad(final String name, final Runnable load)
     {
         final Thread thread = new Thread(load, "lanyard-soak-" + name);
@@ -398,7 +367,8 @@ public final class Soak implements Callable<Integer>
             progress.println("lanyard-soak: no samples, so no chart or summary");
             return;
         }
-        final String summary = SoakSummary.line(samples, intervalSeconds);
+        final String summary = (broke == null ? "" : "THE RUN BROKE (" + broke + "), the record ends before: ") +
+            SoakSummary.line(samples, intervalSeconds);
         try
         {
             Files.writeString(dir.resolve(SUMMARY_FILE), summary + "\n", StandardCharsets.UTF_8);
@@ -408,9 +378,9 @@ public final class Soak implements Callable<Integer>
             progress.println("lanyard-soak: wrote " + dir.resolve(SoakRecord.FILE) + ", " + png + ", " + dir.resolve(SUMMARY_FILE) +
                 " and " + dir.resolve(SoakLog.FILE));
         }
-        catch (final IOException | PerfException ex)
+        catch (final IOException | RuntimeException ex)
         {
-            progress.println("lanyard-soak: cannot write the report: " + ex.getMessage());
+            progress.println("lanyard-soak: cannot write the report: " + ex);
         }
     }
 
@@ -440,21 +410,6 @@ public final class Soak implements Callable<Integer>
         if (!bitrate.matches("[0-9]+(\\.[0-9]+)?[KMGkmg]?"))
         {
             throw new PerfException("--bitrate " + bitrate + " is not a rate iperf3 takes (e.g. 500M, 1G, 0)");
-        }
-    }
-
-    private static void checkPrerequisites()
-    {
-        if (!LanyardPerf.hasNetAdmin())
-        {
-            throw new PerfException("needs CAP_NET_ADMIN to build namespaces (run as root)");
-        }
-        for (final String tool : List.of("ip", "nsenter", "iperf3", "ping", "ss", "jcmd"))
-        {
-            if (!LanyardPerf.onPath(tool))
-            {
-                throw new PerfException("needs " + tool + " on the PATH");
-            }
         }
     }
 

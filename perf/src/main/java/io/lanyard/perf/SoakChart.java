@@ -9,6 +9,7 @@ import org.jfree.chart.renderer.xy.XYLineAndShapeRenderer;
 import org.jfree.data.xy.XYSeries;
 import org.jfree.data.xy.XYSeriesCollection;
 
+import javax.imageio.ImageIO;
 import java.awt.BasicStroke;
 import java.awt.Color;
 import java.io.IOException;
@@ -45,6 +46,8 @@ final class SoakChart
         final Path png = dir.resolve(FILE);
         try
         {
+            // no temporary-file cache: it would register a shutdown hook, refused while the JVM is exiting (the chart after Ctrl-C)
+            ImageIO.setUseCache(false);
             ChartUtils.saveChartAsPNG(png.toFile(), chart, WIDTH, HEIGHT);
         }
         catch (final IOException ex)

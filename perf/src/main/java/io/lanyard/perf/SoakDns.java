@@ -23,9 +23,8 @@ final class SoakDns implements Runnable
     private final DnsLoad load;
     private final Duration gap;
     private final SoakDeadline deadline;
-    private final SoakLog log;
+    private final SoakFailures unanswered;
     private final AtomicLong queries = new AtomicLong();
-    private final AtomicLong unanswered = new AtomicLong();
     /** Round trips since the last {@link #takeP99Millis}; guarded by itself. */
     private final Histogram sinceSample = new Histogram(HIGHEST_NANOS, 3);
 
@@ -35,7 +34,7 @@ final class SoakDns implements Runnable
         this.load = load;
         this.gap = gap;
         this.deadline = deadline;
-        this.log = log;
+        this.unanswered = new SoakFailures("dns", deadline, log);
     }
 
     @Override
@@ -51,22 +50,19 @@ final class SoakDns implements Runnable
                 {
                     sinceSample.add(result.latencies());
                 }
-                if (result.unanswered() > 0 && !deadline.interrupted())
+                if (result.unanswered() > 0)
                 {
-                    unanswered.addAndGet(result.unanswered());
-                    log.event("dns", result.unanswered() + " of " + result.sent() + " queries unanswered (" + result.lost() + " lost, " +
-                        result.failed() + " answered with an error or no record)");
+                    unanswered.add(result.unanswered(), result.unanswered() + " of " + result.sent() + " queries unanswered (" +
+                        result.lost() + " lost, " + result.failed() + " answered with an error or no record)");
                 }
             }
             catch (final PerfException ex)
             {
-                if (deadline.interrupted())
+                queries.incrementAndGet();
+                if (!unanswered.add(1, ex.getMessage()))
                 {
                     return;
                 }
-                queries.incrementAndGet();
-                unanswered.incrementAndGet();
-                log.event("dns", ex.getMessage());
                 deadline.pause(PAUSE_AFTER_ERROR_MILLIS);
             }
         }
@@ -79,7 +75,7 @@ final class SoakDns implements Runnable
 
     long unanswered()
     {
-        return unanswered.get();
+        return unanswered.count();
     }
 
     /** The 99th percentile of the good answers' round trips since the last call, in ms; NaN if there were none. */

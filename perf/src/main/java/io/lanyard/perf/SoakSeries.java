@@ -12,8 +12,8 @@ enum SoakSeries
     RSS_MB("rss_mb", Kind.HELD, 1.0),
     HEAP_USED_MB("heap_used_mb", Kind.HELD, 1.0),
     METASPACE_MB("metaspace_mb", Kind.HELD, 1.0),
-    FDS("fds", Kind.HELD, 1.0),
-    THREADS("threads", Kind.HELD, 1.0),
+    FDS("fds", Kind.HELD, 2.0),
+    THREADS("threads", Kind.HELD, 2.0),
     NAMESPACES("namespaces", Kind.HELD, 1.0),
     STAGE_ERRORS("stage_errors", Kind.ERRORS, 0),
     CHURN_ERRORS("churn_errors", Kind.ERRORS, 0),
@@ -42,7 +42,10 @@ enum SoakSeries
     private final Kind kind;
     private final double floor;
 
-    /** @param floor for {@link Kind#HELD}: a rise over the last half this small is flat however small the series. */
+    /**
+     * @param floor for {@link Kind#HELD}: a rise over the last half this small is flat however small the series (1 MB; 2
+     *              descriptors or threads, so one pool thread or socket that comes late is no trend; 1 namespace).
+     */
     SoakSeries(final String column, final Kind kind, final double floor)
     {
         this.column = column;

@@ -10,7 +10,7 @@ import java.util.Locale;
  * namespaces): start, end and maximum, and the least-squares slope over the last half of the run
  * (the first half holds the JVM's warm-up: heap sizing, JIT, pools filling), per hour, and
  * whether that is <b>flat</b>: the line's rise across the last half is at most 2 % of the
- * series' mean there ({@link #FLAT_FRACTION}; or the series' floor, one unit, whichever is more),
+ * series' mean there ({@link #FLAT_FRACTION}; or the series' floor, {@link SoakSeries#floor()}, whichever is more),
  * or no more than twice its own standard error (a wobble, not a trend). It takes at least
  * {@value #MIN_POINTS} samples in the last half to judge. For failures: the total, and how many
  * came in the last half; for the loads: their totals and pace. It reports; it judges nothing

@@ -22,9 +22,8 @@ final class SoakTraffic implements Runnable
     private final Iperf3.Server server;
     private final String bitrate;
     private final SoakDeadline deadline;
-    private final SoakLog log;
+    private final SoakFailures failures;
     private final AtomicLong runs = new AtomicLong();
-    private final AtomicLong failures = new AtomicLong();
     private volatile double lastGbps = Double.NaN;
 
     /** @param bitrate iperf3's {@code -b} ({@code 1G}, {@code 500M}; {@code 0}: as fast as it goes). */
@@ -33,7 +32,7 @@ final class SoakTraffic implements Runnable
         this.server = server;
         this.bitrate = bitrate;
         this.deadline = deadline;
-        this.log = log;
+        this.failures = new SoakFailures("iperf3", deadline, log);
     }
 
     /** The client's options: one stream, sending, at the bitrate. */
@@ -71,12 +70,10 @@ final class SoakTraffic implements Runnable
                 runs.incrementAndGet();
                 failure = ex.getMessage();
             }
-            if (deadline.interrupted())
+            if (!failures.add(1, failure))
             {
                 return;
             }
-            failures.incrementAndGet();
-            log.event("iperf3", failure);
             deadline.pause(PAUSE_AFTER_FAILURE_MILLIS);
         }
     }
@@ -90,7 +87,7 @@ final class SoakTraffic implements Runnable
     /** Runs that gave no figure. */
     long failures()
     {
-        return failures.get();
+        return failures.count();
     }
 
     /** The receiver's rate of the last run that gave one, Gbit/s; NaN before the first. */

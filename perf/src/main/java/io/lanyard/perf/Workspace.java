@@ -2,6 +2,7 @@ package io.lanyard.perf;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -48,15 +49,9 @@ final class Workspace implements AutoCloseable
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
-    /** lanyard-perf's: prefix {@code lyp<4 hex>-}, temporary directory {@code lanyard-perf-PREFIX...}. */
-    static Workspace create()
-    {
-        return create("lanyard-perf", "lyp");
-    }
-
     /**
      * @param tool names the temporary directory ({@code TOOL-PREFIX...}).
-     * @param tag  starts the prefix, {@code TAG<4 hex>-}, so each tool's leftovers are told apart.
+     * @param tag  starts the prefix, {@code TAG<4 hex>-} ({@code lyp}, {@code lys}), so each tool's leftovers are told apart.
      */
     static Workspace create(final String tool, final String tag)
     {
@@ -79,6 +74,20 @@ final class Workspace implements AutoCloseable
     Path dir()
     {
         return dir;
+    }
+
+    /** Writes a file of the run into its temporary directory and returns its path. */
+    Path writeFile(final String name, final String text)
+    {
+        final Path file = dir.resolve(name);
+        try
+        {
+            return Files.writeString(file, text, StandardCharsets.UTF_8);
+        }
+        catch (final IOException ex)
+        {
+            throw new PerfException("cannot write " + file + ": " + ex.getMessage());
+        }
     }
 
     /** Creates namespace {@code prefix + name} with loopback up and returns its full name. */
