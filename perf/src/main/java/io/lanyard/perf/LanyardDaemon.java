@@ -2,6 +2,7 @@ package io.lanyard.perf;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lanyard.client.ApiClient;
+import io.lanyard.client.api.NetworkCreateRequest;
 import io.lanyard.client.api.RunRequest;
 
 import java.io.IOException;
@@ -168,6 +169,19 @@ final class LanyardDaemon
             throw new PerfException("sandbox " + sandbox + " is in namespace " + netns + ", not under the daemon's prefix " + sandboxPrefix);
         }
         return view;
+    }
+
+    /**
+     * Creates a user-defined bridge network ({@code lanyard network create --subnet SUBNET NAME}),
+     * whose sandboxes get the embedded DNS.
+     */
+    void createNetwork(final String network, final String subnet)
+    {
+        final ApiClient.Response created = api.post("/networks/create", NetworkCreateRequest.withSubnet(network, "bridge", subnet));
+        if (!created.isSuccess())
+        {
+            throw new PerfException("lanyardd " + name + " could not create network " + network + ": " + created.errorMessage());
+        }
     }
 
     /** A sandbox's address on a network (null: the default bridge), from its inspection; empty if it has none. */

@@ -1,14 +1,9 @@
 package io.lanyard.perf;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.lanyard.client.ApiClient;
-import io.lanyard.client.api.NetworkCreateRequest;
 import io.lanyard.tap.NamespaceThread;
 
-import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -170,16 +165,8 @@ final class LanyardDns
         Exec.check(List.of("ip", "-n", hostNetns, "link", "set", HOST_LINK, "up"));
         Exec.check(List.of("ip", "-n", outsideNetns, "link", "set", OUTSIDE_LINK, "up"));
         Exec.check(List.of("ip", "-n", hostNetns, "route", "add", UPSTREAM_ADDRESS + "/32", "via", OUTSIDE_LINK_ADDRESS, "dev", HOST_LINK));
-        final Path resolvConf = workspace.dir().resolve("resolv.conf");
-        try
-        {
-            Files.writeString(resolvConf, "# lanyard-perf: the DNS scenario's upstream, in the run's outside namespace\nnameserver " +
-                UPSTREAM_ADDRESS + "\n", StandardCharsets.US_ASCII);
-        }
-        catch (final IOException ex)
-        {
-            throw new PerfException("cannot write " + resolvConf + ": " + ex.getMessage());
-        }
+        final Path resolvConf = workspace.writeFile("resolv.conf",
+            "# lanyard-perf: the DNS scenario's upstream, in the run's outside namespace\nnameserver " + UPSTREAM_ADDRESS + "\n");
         return List.of("--resolv-conf", resolvConf.toString());
     }
 
@@ -194,7 +181,7 @@ final class LanyardDns
     static LanyardDns start(final Workspace workspace, final LanyardSide lanyard, final int seconds, final int queries)
     {
         final LanyardDaemon daemon = lanyard.daemon();
-        createNetwork(daemon);
+        daemon.createNetwork(NETWORK, SUBNET);
         final String client = daemon.createSandbox(CLIENT, NETWORK).path("Netns").asText();
         final Map<String, List<String>> expected = new LinkedHashMap<>();
         final List<String> hostRecords = new ArrayList<>();
@@ -288,23 +275,12 @@ final class LanyardDns
             outside.paced(queries, GAP), lanyard ? null : hostOutside.paced(queries, GAP));
     }
 
-    /** {@code lanyard network create --subnet 10.53.0.0/24 dnsnet}: a user-defined bridge network, so its containers get the embedded DNS. */
-    private static void createNetwork(final LanyardDaemon daemon)
-    {
-        final NetworkCreateRequest request = NetworkCreateRequest.withSubnet(NETWORK, "bridge", SUBNET);
-        final ApiClient.Response created = daemon.api().post("/networks/create", request);
-        if (!created.isSuccess())
-        {
-            throw new PerfException("lanyardd " + daemon.name() + " could not create network " + NETWORK + ": " + created.errorMessage());
-        }
-    }
-
     /**
      * Asks for every name (several times over for the first, while ARP, masquerade and the
      * daemon's listener settle) and fails the run unless each answer holds exactly the addresses
      * expected.
      */
-    private static void check(final DnsLoad load, final Map<String, List<String>> expected)
+    static void check(final DnsLoad load, final Map<String, List<String>> expected)
     {
         PerfException last = null;
         for (int attempt = 0; attempt < CHECK_ATTEMPTS; attempt++)

@@ -2,10 +2,9 @@ package io.lanyard.perf;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.lanyard.client.Json;
-import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
-import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Mixin;
 
 import java.io.IOException;
 import java.io.PrintStream;
@@ -87,9 +86,6 @@ public final class LanyardPerf implements Callable<Integer>
     @Option(names = "--json-out", paramLabel = "FILE", description = "also write the results as JSON to FILE")
     Path jsonOut;
 
-    @Option(names = "--lanyard-home", paramLabel = "DIR", description = "the tools directory with bin/lanyardd (default: set by the script)")
-    Path home = Path.of(System.getProperty("lanyard.home", System.getenv().getOrDefault("LANYARD_HOME", "tools")));
-
     @Option(names = "--io", paramLabel = "BACKEND", description = "lanyardd --io: epoll or io_uring")
     String io;
 
@@ -105,56 +101,27 @@ public final class LanyardPerf implements Callable<Integer>
     @Option(names = "--ring-size", paramLabel = "SLOTS", description = "lanyardd --ring-size")
     Integer ringSize;
 
-    @Parameters(paramLabel = "DAEMON_FLAG", description = "more lanyardd flags, after '--'")
-    List<String> moreDaemonFlags = new ArrayList<>();
+    @Mixin
+    DaemonOptions daemonOptions;
 
     private final PrintStream out = System.out;
     private final PrintStream progress = System.err;
 
     public static void main(final String[] args)
     {
-        final CommandLine commandLine = new CommandLine(new LanyardPerf());
-        commandLine.setParameterExceptionHandler((ex, arguments) ->
-        {
-            System.err.println("lanyard-perf: " + ex.getMessage());
-            return 2;
-        });
-        System.exit(commandLine.execute(args));
+        PerfTool.main("lanyard-perf", new LanyardPerf(), args);
     }
 
     @Override
     public Integer call()
     {
-        final List<Scenario> scenarios;
-        try
+        return PerfTool.inWorkspace("lanyard-perf", "lyp", () ->
         {
             checkArguments();
-            scenarios = Scenario.parse(scenarioNames);
+            final List<Scenario> scenarios = Scenario.parse(scenarioNames);
             checkPrerequisites(scenarios);
-        }
-        catch (final PerfException ex)
-        {
-            System.err.println("lanyard-perf: " + ex.getMessage());
-            return 1;
-        }
-        final Workspace workspace = Workspace.create();
-        try
-        {
-            return run(workspace, scenarios);
-        }
-        catch (final PerfException ex)
-        {
-            if (!workspace.isClosed())
-            {
-                System.err.println("lanyard-perf: " + ex.getMessage());
-            }
-            return 1;
-        }
-        finally
-        {
-            progress.println("lanyard-perf: removing namespaces " + workspace.prefix() + "*, processes and temporary files");
-            workspace.close();
-        }
+            return scenarios;
+        }, this::run);
     }
 
     private int run(final Workspace workspace, final List<Scenario> scenarios)
@@ -166,7 +133,7 @@ public final class LanyardPerf implements Callable<Integer>
         final boolean dns = scenarios.contains(Scenario.DNS);
         if (scenarios.contains(Scenario.BRIDGE) || scenarios.contains(Scenario.NAT) || dns)
         {
-            lanyardSide = LanyardSide.start(workspace, home, daemonFlags, scenarios.contains(Scenario.NAT) || dns, dns);
+            lanyardSide = LanyardSide.start(workspace, daemonOptions.home, daemonFlags, scenarios.contains(Scenario.NAT) || dns, dns);
             aliveChecks.add(lanyardSide::checkAlive);
             final List<String> flags = new ArrayList<>(lanyardSide.ownFlags());
             flags.addAll(daemonFlags);
@@ -199,7 +166,7 @@ public final class LanyardPerf implements Callable<Integer>
                     break;
                 case OVERLAY:
                     final Endpoints peer = LinuxOverlay.build(workspace);
-                    lanyardOverlay = LanyardOverlay.start(workspace, home, daemonFlags);
+                    lanyardOverlay = LanyardOverlay.start(workspace, daemonOptions.home, daemonFlags);
                     aliveChecks.add(lanyardOverlay::checkAlive);
                     progress.println("lanyard-perf: overlay: " + lanyardOverlay.describe());
                     built = new Sides(peer, lanyardOverlay.endpoints(), lanyardOverlay.flags());
@@ -418,7 +385,7 @@ public final class LanyardPerf implements Callable<Integer>
         addFlag(flags, "--wait-strategy", waitStrategy);
         addFlag(flags, "--offload", offload);
         addFlag(flags, "--ring-size", ringSize == null ? null : ringSize.toString());
-        flags.addAll(moreDaemonFlags);
+        flags.addAll(daemonOptions.moreFlags);
         return List.copyOf(flags);
     }
 
@@ -460,66 +427,25 @@ public final class LanyardPerf implements Callable<Integer>
 
     private static void checkPrerequisites(final List<Scenario> scenarios)
     {
-        if (!hasNetAdmin())
-        {
-            throw new PerfException("needs CAP_NET_ADMIN to build namespaces (run as root)");
-        }
-        for (final String tool : List.of("ip", "nsenter", "iperf3", "ping", "ss", "sysctl"))
-        {
-            if (!onPath(tool))
-            {
-                throw new PerfException("needs " + tool + " on the PATH");
-            }
-        }
-        if (scenarios.contains(Scenario.NAT) && !onPath("iptables"))
+        PerfTool.requireRootAnd(List.of("ip", "nsenter", "iperf3", "ping", "ss", "sysctl"));
+        if (scenarios.contains(Scenario.NAT) && !PerfTool.onPath("iptables"))
         {
             throw new PerfException("--scenario nat needs iptables on the PATH for the Linux peer's MASQUERADE rule " +
                 "(Debian: apt-get install iptables); its rules go only into the run's own namespace");
         }
-        if (scenarios.contains(Scenario.OVERLAY) && !onPath("bridge"))
+        if (scenarios.contains(Scenario.OVERLAY) && !PerfTool.onPath("bridge"))
         {
             throw new PerfException("--scenario overlay needs bridge (iproute2) on the PATH for the Linux peer's VXLAN forwarding entries");
         }
-        if (scenarios.contains(Scenario.DNS) && !onPath("dnsmasq"))
+        if (scenarios.contains(Scenario.DNS) && !PerfTool.onPath("dnsmasq"))
         {
             throw new PerfException("--scenario dns needs dnsmasq on the PATH for the upstream resolver and the peer " +
                 "(Debian: apt-get install dnsmasq-base); it runs inside the run's own namespaces");
         }
-        if (scenarios.contains(Scenario.OVERLAY) && !onPath("etcd"))
+        if (scenarios.contains(Scenario.OVERLAY) && !PerfTool.onPath("etcd"))
         {
             throw new PerfException("--scenario overlay needs etcd on the PATH as the Lanyard daemons' store " +
                 "(Debian: apt-get install etcd-server); it runs inside the run's own namespace");
         }
-    }
-
-    private static boolean hasNetAdmin()
-    {
-        try
-        {
-            for (final String line : Files.readAllLines(Path.of("/proc/self/status")))
-            {
-                if (line.startsWith("CapEff:"))
-                {
-                    return (Long.parseUnsignedLong(line.substring(7).trim(), 16) & (1L << 12)) != 0;
-                }
-            }
-        }
-        catch (final IOException | NumberFormatException ex)
-        {
-            return false;
-        }
-        return false;
-    }
-
-    private static boolean onPath(final String tool)
-    {
-        for (final String dir : System.getenv().getOrDefault("PATH", "/usr/sbin:/usr/bin:/sbin:/bin").split(":"))
-        {
-            if (Files.isExecutable(Path.of(dir, tool)))
-            {
-                return true;
-            }
-        }
-        return false;
     }
 }

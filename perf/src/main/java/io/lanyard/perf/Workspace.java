@@ -2,6 +2,7 @@ package io.lanyard.perf;
 
 import java.io.File;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -16,8 +17,8 @@ import java.util.stream.Stream;
 
 /**
  * Everything one run makes, and its removal: network namespaces named with a unique prefix
- * ({@code lyp<4 hex>-}), the processes started in them, and a temporary directory for the
- * daemon's socket, state and logs.
+ * ({@code lyp<4 hex>-} for lanyard-perf, {@code lys<4 hex>-} for lanyard-soak), the processes
+ * started in them, and a temporary directory for the daemon's socket, state and logs.
  *
  * <p>{@link #close()} — also run by a JVM shutdown hook, so it happens after a failure or
  * Ctrl-C too — stops every process this run started, by PID (SIGTERM, then SIGKILL for what is
@@ -48,12 +49,16 @@ final class Workspace implements AutoCloseable
         Runtime.getRuntime().addShutdownHook(shutdownHook);
     }
 
-    static Workspace create()
+    /**
+     * @param tool names the temporary directory ({@code TOOL-PREFIX...}).
+     * @param tag  starts the prefix, {@code TAG<4 hex>-} ({@code lyp}, {@code lys}), so each tool's leftovers are told apart.
+     */
+    static Workspace create(final String tool, final String tag)
     {
-        final String prefix = "lyp" + String.format("%04x", RANDOM.nextInt(0x10000)) + "-";
+        final String prefix = tag + String.format("%04x", RANDOM.nextInt(0x10000)) + "-";
         try
         {
-            return new Workspace(prefix, Files.createTempDirectory("lanyard-perf-" + prefix));
+            return new Workspace(prefix, Files.createTempDirectory(tool + "-" + prefix));
         }
         catch (final IOException ex)
         {
@@ -69,6 +74,20 @@ final class Workspace implements AutoCloseable
     Path dir()
     {
         return dir;
+    }
+
+    /** Writes a file of the run into its temporary directory and returns its path. */
+    Path writeFile(final String name, final String text)
+    {
+        final Path file = dir.resolve(name);
+        try
+        {
+            return Files.writeString(file, text, StandardCharsets.UTF_8);
+        }
+        catch (final IOException ex)
+        {
+            throw new PerfException("cannot write " + file + ": " + ex.getMessage());
+        }
     }
 
     /** Creates namespace {@code prefix + name} with loopback up and returns its full name. */
