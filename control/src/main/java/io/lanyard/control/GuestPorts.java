@@ -6,6 +6,8 @@ import io.lanyard.control.model.Network;
 import io.lanyard.control.model.Sandbox;
 import io.lanyard.dataplane.Dataplane;
 import io.lanyard.dataplane.Port;
+import io.lanyard.dataplane.PortGuard;
+import io.lanyard.forwarding.addr.Ipv4Address;
 import io.lanyard.forwarding.addr.MacAddress;
 import io.lanyard.tap.GuestTap;
 import io.lanyard.tap.PacketSocket;
@@ -128,7 +130,12 @@ final class GuestPorts implements AutoCloseable
         {
             GuestTap.configure(port.name(), network.mtu());
             socket = PacketSocket.open(port.name());
-            final Port switchPort = dataplane.ports().attachDevice(socket, domains.domainOf(network.id()), "vm:" + port.name(), false);
+            // held as a sandbox's port is: its guest sends only as its MAC and address, unless the network relaxes that
+            final Endpoint endpoint = port.endpoint();
+            final long mac = MacAddress.parse(endpoint.macAddress());
+            final Port switchPort = dataplane.ports().attachDevice(socket, domains.domainOf(network.id()), "vm:" + port.name(),
+                endpoint.hasPortSecurity(network) ? PortGuard.secured(mac, Ipv4Address.parse(endpoint.ipv4Address())) :
+                    PortGuard.relaxed(mac, SandboxWiring.RELAXED_MAC_LIMIT));
             live.put(port.name(), new Live(socket, switchPort));
         }
         catch (final RuntimeException ex)

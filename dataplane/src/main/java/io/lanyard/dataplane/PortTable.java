@@ -65,8 +65,14 @@ public final class PortTable
      */
     public synchronized Port attachTap(final TapDevice tap, final int domain, final String label, final PortGuard guard)
     {
-        final Port port = attach(tap::write, domain, label, false, guard);
-        startReading(port, tap);
+        return attachDevice(tap, domain, label, guard);
+    }
+
+    /** {@link #attachDevice(FrameDevice, int, String, boolean)} for a guest's device held to {@code guard} (a VM's TAP). */
+    public synchronized Port attachDevice(final FrameDevice device, final int domain, final String label, final PortGuard guard)
+    {
+        final Port port = attach(device::write, domain, label, false, guard);
+        startReading(port, device);
         return port;
     }
 

@@ -103,6 +103,20 @@ class TapPortE2E
     }
 
     @Test
+    void shouldHoldAGuestToItsOwnMac()
+    {
+        host.cli("port", "create", "--tap", "vm2", "--net", "vms", "--user", OWNER).ok();
+
+        // a guest that speaks as another MAC and address than its port's: its ARP requests are dropped and counted
+        host.namespaces.spawn(host.hostNetns, host.dir.resolve("spoofer.log"), "python3", "-c", PythonPrograms.GUEST, "vm2", OWNER,
+            "02:42:0a:55:00:66", "10.85.0.66", SANDBOX_IP);
+
+        assertTrue(LanyardHost.eventually(Duration.ofSeconds(10), () -> host.drops("", "vm2", "spoofed_mac") >= 3),
+            host.cli("stats").out());
+        host.cli("port", "rm", "vm2").ok();
+    }
+
+    @Test
     void shouldRefuseWithOneLineAndChangeNothing()
     {
         host.inHost("ip", "link", "add", "taken0", "type", "veth", "peer", "name", "taken1").assertOk();
