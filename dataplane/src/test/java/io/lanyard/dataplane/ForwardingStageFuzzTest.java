@@ -97,7 +97,7 @@ class ForwardingStageFuzzTest
         Arrays.fill(pattern, (byte)0xA5);
     }
 
-    @Property(tries = 500)
+    @Property(tries = 300)
     void shouldGiveEveryFrameOneVerdictAndCountEveryDropOnce(@ForAll("runsOfFrames") final List<Frame> frames)
     {
         fuzzed.reset();

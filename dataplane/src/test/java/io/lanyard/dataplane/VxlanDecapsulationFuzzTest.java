@@ -112,7 +112,7 @@ class VxlanDecapsulationFuzzTest
         reader = new VxlanPortReader(null, portsByVni, writer, fuzzed.counters);
     }
 
-    @Property(tries = 500)
+    @Property(tries = 300)
     void shouldCountEveryDatagramOnceAndPublishOnlyWholeFrames(@ForAll("reads") final Read read)
     {
         fuzzed.reset();
