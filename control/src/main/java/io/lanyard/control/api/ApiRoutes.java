@@ -74,7 +74,7 @@ public final class ApiRoutes implements RequestHandler
 
     private ApiResponse route(final String method, final String uri, final byte[] body)
     {
-        final QueryStringDecoder query = new QueryStringDecoder(uri);
+        final QueryStringDecoder query = decoded(uri);
         final String path = VERSION_PREFIX.matcher(query.path()).replaceFirst("");
         final String[] parts = path.replaceAll("^/+|/+$", "").split("/");
         final String resource = parts[0];
@@ -253,6 +253,22 @@ public final class ApiRoutes implements RequestHandler
         version.put("KernelVersion", System.getProperty("os.version"));
         version.put("Components", List.of(Map.of("Name", "Lanyard", "Version", VERSION)));
         return version;
+    }
+
+    /** The URI with its path and parameters decoded now: a bad escape ({@code %ZZ}) is the client's error, not the daemon's. */
+    private static QueryStringDecoder decoded(final String uri)
+    {
+        final QueryStringDecoder query = new QueryStringDecoder(uri);
+        try
+        {
+            query.path();
+            query.parameters();
+            return query;
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw RequestException.badRequest("invalid request URI: " + ex.getMessage());
+        }
     }
 
     private static void requireMethod(final String method, final String expected)
