@@ -1,24 +1,19 @@
 package io.lanyard.dataplane;
 
 import io.lanyard.forwarding.addr.MacAddress;
+import io.lanyard.forwarding.testkit.Draw;
 import io.lanyard.forwarding.testkit.FrameBuilder;
 import io.lanyard.forwarding.testkit.FrameMutation;
 import io.lanyard.forwarding.testkit.FuzzRun;
 import io.lanyard.forwarding.testkit.GoldenPackets;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.lifecycle.AddLifecycleHook;
-import net.jqwik.api.lifecycle.AfterProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.SplittableRandom;
 
 import static io.lanyard.dataplane.FuzzedSwitch.BLUE_A;
 import static io.lanyard.dataplane.FuzzedSwitch.BLUE_B;
@@ -59,7 +54,6 @@ import static io.lanyard.forwarding.testkit.GoldenPackets.MAC_3;
  * Whatever arrives, every frame gets one verdict, every drop has a reason and is counted once,
  * and nothing throws. {@code -Dlanyard.fuzz.tries=N} makes it a long run ({@link FuzzRun}).
  */
-@AddLifecycleHook(FuzzRun.class)
 class ForwardingStageFuzzTest
 {
     private static final long NEIGHBOUR_MAC = 0x0242_C0A8_6407L;
@@ -97,70 +91,78 @@ class ForwardingStageFuzzTest
         Arrays.fill(pattern, (byte)0xA5);
     }
 
-    @Property(tries = 300)
-    void shouldGiveEveryFrameOneVerdictAndCountEveryDropOnce(@ForAll("runsOfFrames") final List<Frame> frames)
+    @Test
+    void shouldGiveEveryFrameOneVerdictAndCountEveryDropOnce()
     {
-        fuzzed.reset();
-        for (int i = 0; i < frames.size(); i++)
+        FuzzRun.forAll(300, ForwardingStageFuzzTest::runOfFrames, frames ->
         {
-            final Frame frame = frames.get(i);
-            slot.buffer().putBytes(FrameSlot.DATA_OFFSET, frame.data());
-            slot.buffer().putBytes(FrameSlot.DATA_OFFSET + frame.data().length, pattern);
-            slot.overlayFrame(frame.ingress(), frame.data().length, frame.sourceVtep());
-            fuzzed.decideAndCheck(slot, frame.advanceMillis(), frame.endOfBatch() || i == frames.size() - 1);
-        }
-        FuzzRun.fed(frames.size());
+            fuzzed.reset();
+            for (int i = 0; i < frames.size(); i++)
+            {
+                final Frame frame = frames.get(i);
+                slot.buffer().putBytes(FrameSlot.DATA_OFFSET, frame.data());
+                slot.buffer().putBytes(FrameSlot.DATA_OFFSET + frame.data().length, pattern);
+                slot.overlayFrame(frame.ingress(), frame.data().length, frame.sourceVtep());
+                fuzzed.decideAndCheck(slot, frame.advanceMillis(), frame.endOfBatch() || i == frames.size() - 1);
+            }
+            return frames.size();
+        });
     }
 
-    @AfterProperty
+    @AfterEach
     void showWhatTheFramesReached()
     {
         System.out.println("verdicts: " + fuzzed.verdictsGiven());
     }
 
-    @Provide
-    Arbitrary<List<Frame>> runsOfFrames()
+    /** One to twelve frames, mostly mutated golden ones. */
+    private static List<Frame> runOfFrames(final SplittableRandom random)
     {
-        return Arbitraries.frequencyOf(
-            Tuple.of(9, mutatedGolden()),
-            Tuple.of(1, randomBytes())).list().ofMinSize(1).ofMaxSize(12);
+        final List<Frame> frames = new ArrayList<>();
+        for (int i = random.nextInt(1, 13); i > 0; i--)
+        {
+            frames.add(Draw.weighted(random, 9, 1) == 0 ? mutatedGolden(random) : randomBytes(random));
+        }
+        return frames;
     }
 
-    private static Arbitrary<Frame> mutatedGolden()
+    /** A golden frame, mutated, its virtio header kept or not, mostly from its own port (and VTEP), else from any. */
+    private static Frame mutatedGolden(final SplittableRandom random)
     {
-        final Arbitrary<Integer> ingress = Arbitraries.frequencyOf(Tuple.of(6, Arbitraries.just(0)),
-            Tuple.of(1, Arbitraries.integers().between(1, FuzzedSwitch.DETACHED)));
-        final Arbitrary<Integer> vtep = Arbitraries.frequencyOf(Tuple.of(6, Arbitraries.just(-1)), Tuple.of(1, Arbitraries.of(
-            Arrays.stream(VTEPS).boxed().toList())));
-        final Arbitrary<byte[]> virtio = Arbitraries.frequencyOf(Tuple.of(4, Arbitraries.just(new byte[0])),
-            Tuple.of(1, Arbitraries.bytes().array(byte[].class).ofSize(FrameSlot.VNET_HEADER_LENGTH)));
-        return Combinators.combine(Arbitraries.of(GOLDEN), FrameMutation.upTo(6), virtio, ingress, vtep, advance(), Arbitraries.of(true, false))
-            .as((golden, mutations, header, from, via, millis, endOfBatch) ->
-            {
-                final byte[] frame = FrameMutation.applyAll(mutations,
-                    Arrays.copyOfRange(golden.data(), FrameSlot.VNET_HEADER_LENGTH, golden.data().length), FuzzedSwitch.MACS,
-                    FuzzedSwitch.ADDRESSES);
-                final byte[] data = new byte[FrameSlot.VNET_HEADER_LENGTH + frame.length];
-                System.arraycopy(header.length == 0 ? golden.data() : header, 0, data, 0, FrameSlot.VNET_HEADER_LENGTH);
-                System.arraycopy(frame, 0, data, FrameSlot.VNET_HEADER_LENGTH, frame.length);
-                final int port = from == 0 ? golden.ingress() : from;
-                return new Frame(golden.name() + (header.length == 0 ? "" : ", virtio header changed") + " " + mutations, data, port,
-                    port != OVERLAY_PORT ? 0 : via == -1 ? golden.sourceVtep() : via, millis, endOfBatch);
-            });
+        final Golden golden = Draw.one(random, GOLDEN);
+        final List<FrameMutation> mutations = FrameMutation.upTo(random, 6);
+        final byte[] header = new byte[Draw.weighted(random, 4, 1) == 0 ? 0 : FrameSlot.VNET_HEADER_LENGTH];
+        random.nextBytes(header);
+        final int from = Draw.weighted(random, 6, 1) == 0 ? 0 : random.nextInt(1, FuzzedSwitch.DETACHED + 1);
+        final int via = Draw.weighted(random, 6, 1) == 0 ? -1 : Draw.one(random, VTEPS);
+
+        final byte[] frame = FrameMutation.applyAll(mutations, Arrays.copyOfRange(golden.data(), FrameSlot.VNET_HEADER_LENGTH,
+            golden.data().length), FuzzedSwitch.MACS, FuzzedSwitch.ADDRESSES);
+        final byte[] data = new byte[FrameSlot.VNET_HEADER_LENGTH + frame.length];
+        System.arraycopy(header.length == 0 ? golden.data() : header, 0, data, 0, FrameSlot.VNET_HEADER_LENGTH);
+        System.arraycopy(frame, 0, data, FrameSlot.VNET_HEADER_LENGTH, frame.length);
+        final int port = from == 0 ? golden.ingress() : from;
+        return new Frame(golden.name() + (header.length == 0 ? "" : ", virtio header changed") + " " + mutations, data, port,
+            port != OVERLAY_PORT ? 0 : via == -1 ? golden.sourceVtep() : via, advance(random), random.nextBoolean());
     }
 
-    private static Arbitrary<Frame> randomBytes()
+    private static Frame randomBytes(final SplittableRandom random)
     {
-        return Combinators.combine(Arbitraries.bytes().array(byte[].class).ofMaxSize(1600), Arbitraries.integers().between(1,
-            FuzzedSwitch.DETACHED), Arbitraries.of(Arrays.stream(VTEPS).boxed().toList()), advance())
-            .as((bytes, port, vtep, millis) -> new Frame("random bytes", bytes, port, port == OVERLAY_PORT ? vtep : 0, millis, true));
+        final byte[] bytes = Draw.bytes(random, 1600);
+        final int port = random.nextInt(1, FuzzedSwitch.DETACHED + 1);
+        final int vtep = Draw.one(random, VTEPS);
+        return new Frame("random bytes", bytes, port, port == OVERLAY_PORT ? vtep : 0, advance(random), true);
     }
 
     /** Mostly no time at all between frames, sometimes seconds, now and then minutes (aging, timeouts). */
-    private static Arbitrary<Long> advance()
+    private static long advance(final SplittableRandom random)
     {
-        return Arbitraries.frequencyOf(Tuple.of(8, Arbitraries.just(0L)), Tuple.of(2, Arbitraries.longs().between(1, 2_000)),
-            Tuple.of(1, Arbitraries.longs().between(0, 900_000)));
+        return switch (Draw.weighted(random, 8, 2, 1))
+        {
+            case 0 -> 0L;
+            case 1 -> random.nextLong(1, 2_001);
+            default -> random.nextLong(0, 900_001);
+        };
     }
 
     private static List<Golden> golden()

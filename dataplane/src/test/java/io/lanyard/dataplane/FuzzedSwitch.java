@@ -31,7 +31,7 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
- * A forwarding stage as a host with a few sandboxes has it, for the fuzz properties: tables made
+ * A forwarding stage as a host with a few sandboxes has it, for the fuzz tests: tables made
  * afresh by {@link #reset} (so a try does not depend on the ones before it), in which each
  * sandbox has announced itself (a gratuitous ARP), ports and their counters made once. It checks what must hold of every decision ({@link #decideAndCheck}).
  *

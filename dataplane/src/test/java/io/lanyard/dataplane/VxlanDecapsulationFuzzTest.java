@@ -4,6 +4,7 @@ import com.lmax.disruptor.BusySpinWaitStrategy;
 import com.lmax.disruptor.RingBuffer;
 import com.lmax.disruptor.Sequence;
 import io.lanyard.forwarding.addr.MacAddress;
+import io.lanyard.forwarding.testkit.Draw;
 import io.lanyard.forwarding.testkit.FrameBuilder;
 import io.lanyard.forwarding.testkit.FrameMutation;
 import io.lanyard.forwarding.testkit.FuzzRun;
@@ -12,23 +13,17 @@ import io.lanyard.forwarding.verdict.DropReason;
 import io.lanyard.forwarding.wire.VirtioNetHeader;
 import io.lanyard.vxlan.InnerFrame;
 import io.lanyard.vxlan.VxlanHeader;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.lifecycle.AddLifecycleHook;
-import net.jqwik.api.lifecycle.AfterProperty;
 import org.agrona.collections.Int2ObjectHashMap;
 import org.agrona.concurrent.UnsafeBuffer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.SplittableRandom;
 
 import static io.lanyard.dataplane.FuzzedSwitch.HOST_B;
 import static io.lanyard.dataplane.FuzzedSwitch.HOST_C;
@@ -55,7 +50,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * published is a whole frame whose offload header points inside it, and the forwarding stage
  * then gives it one verdict ({@link FuzzedSwitch#decideAndCheck}).
  */
-@AddLifecycleHook(FuzzRun.class)
 class VxlanDecapsulationFuzzTest
 {
     private static final int TRAIN_START = FrameSlot.FRAME_OFFSET - VxlanHeader.LENGTH;
@@ -66,6 +60,7 @@ class VxlanDecapsulationFuzzTest
     private static final int RCO_UDP = VxlanHeader.remoteChecksumOf(34, 6);
     private static final int MAX_SEGMENTS = 10;
     private static final byte[] PATTERN = new byte[4096];
+    private static final List<byte[]> INNER_FRAMES = innerFrames();
 
     private final FuzzedSwitch fuzzed = new FuzzedSwitch();
     private final RingBuffer<FrameSlot> ring = RingBuffer.createSingleProducer(FuzzedSwitch::newSlot, 16, new BusySpinWaitStrategy());
@@ -112,8 +107,14 @@ class VxlanDecapsulationFuzzTest
         reader = new VxlanPortReader(null, portsByVni, writer, fuzzed.counters);
     }
 
-    @Property(tries = 300)
-    void shouldCountEveryDatagramOnceAndPublishOnlyWholeFrames(@ForAll("reads") final Read read)
+    @Test
+    void shouldCountEveryDatagramOnceAndPublishOnlyWholeFrames()
+    {
+        FuzzRun.forAll(300, VxlanDecapsulationFuzzTest::read, this::countEveryDatagramOnce);
+    }
+
+    /** Reads {@code read}'s datagrams and checks they were each counted once; returns how many there were. */
+    private int countEveryDatagramOnce(final Read read)
     {
         fuzzed.reset();
         final int datagrams = read.segmentSize() > 0 && read.bytes().length > read.segmentSize() ?
@@ -145,10 +146,10 @@ class VxlanDecapsulationFuzzTest
         assertTrue(joinedDatagrams >= 2L * joinedFrames, "a joined frame is two datagrams or more");
         publishedSingles += singles;
         publishedJoined += joinedFrames;
-        FuzzRun.fed(datagrams);
+        return datagrams;
     }
 
-    @AfterProperty
+    @AfterEach
     void showWhatTheDatagramsReached()
     {
         System.out.println("decapsulated: " + publishedSingles + " frames alone, " + publishedJoined + " joined; then verdicts: " +
@@ -200,88 +201,102 @@ class VxlanDecapsulationFuzzTest
         assertTrue(virtio.gsoSize() > 0 && virtio.headerLength() < frameLength, "segments of the joined frame");
     }
 
-    @Provide
-    Arbitrary<Read> reads()
+    /** One datagram mostly, GRO trains almost as often, now and then random bytes. */
+    private static Read read(final SplittableRandom random)
     {
-        return Arbitraries.frequencyOf(Tuple.of(5, single()), Tuple.of(4, train()), Tuple.of(1, randomBytes()));
+        return switch (Draw.weighted(random, 5, 4, 1))
+        {
+            case 0 -> single(random);
+            case 1 -> train(random);
+            default -> randomBytes(random);
+        };
     }
 
-    private static Arbitrary<Read> single()
+    /** One datagram, around a mutated inner frame, its length mostly told as no segment size, else as the whole or as anything. */
+    private static Read single(final SplittableRandom random)
     {
-        final Arbitrary<Integer> told = Arbitraries.frequencyOf(Tuple.of(6, Arbitraries.just(0)), Tuple.of(1, Arbitraries.just(-1)),
-            Tuple.of(1, Arbitraries.integers().between(1, 2000)));
-        return Combinators.combine(Arbitraries.of(innerFrames()), vxlanHeader(), FrameMutation.upTo(5), told, Arbitraries.of(
-            Arrays.stream(VTEPS).boxed().toList())).as((inner, vxlan, mutations, segmentSize, vtep) ->
+        final byte[] inner = Draw.one(random, INNER_FRAMES);
+        final byte[] vxlan = vxlanHeader(random);
+        final List<FrameMutation> mutations = FrameMutation.upTo(random, 5);
+        final int told = switch (Draw.weighted(random, 6, 1, 1))
         {
-            final byte[] frame = FrameMutation.applyAll(mutations, inner, FuzzedSwitch.MACS, FuzzedSwitch.ADDRESSES);
-            final byte[] datagram = concat(vxlan, frame);
-            return new Read("one datagram " + mutations, datagram, segmentSize == -1 ? datagram.length : segmentSize, vtep);
-        });
+            case 0 -> 0;
+            case 1 -> -1;
+            default -> random.nextInt(1, 2_001);
+        };
+        final int vtep = Draw.one(random, VTEPS);
+
+        final byte[] frame = FrameMutation.applyAll(mutations, inner, FuzzedSwitch.MACS, FuzzedSwitch.ADDRESSES);
+        final byte[] datagram = concat(vxlan, frame);
+        return new Read("one datagram " + mutations, datagram, told == -1 ? datagram.length : told, vtep);
     }
 
     /** A GRO train: segments of one TCP flow from the remote endpoint, a few of them mangled, the segment size told right or not. */
-    private static Arbitrary<Read> train()
+    private static Read train(final SplittableRandom random)
     {
-        final Arbitrary<List<DatagramMutation>> mutations = Combinators.combine(Arbitraries.integers().between(0, MAX_SEGMENTS - 1),
-            FrameMutation.any()).as(DatagramMutation::new).list().ofMaxSize(4);
-        final Arbitrary<Integer> segments = Arbitraries.integers().between(2, MAX_SEGMENTS);
-        final Arbitrary<Integer> payload = Arbitraries.integers().between(1, 1400);
-        final Arbitrary<Integer> told = Arbitraries.frequencyOf(Tuple.of(8, Arbitraries.just(0)),
-            Tuple.of(1, Arbitraries.integers().between(1, 3000)));
-        final Arbitrary<Integer> cut = Arbitraries.frequencyOf(Tuple.of(8, Arbitraries.just(0)),
-            Tuple.of(1, Arbitraries.integers().between(1, 3000)));
-        return Combinators.combine(segments, payload, Arbitraries.of(true, false), vxlanHeader(), mutations, told, cut,
-            Arbitraries.of(Arrays.stream(VTEPS).boxed().toList())).as((count, mss, partial, vxlan, changes, segmentSize, shortBy, vtep) ->
+        final int count = random.nextInt(2, MAX_SEGMENTS + 1);
+        final int mss = random.nextInt(1, 1_401);
+        final boolean partial = random.nextBoolean();
+        final byte[] vxlan = vxlanHeader(random);
+        final List<DatagramMutation> changes = new ArrayList<>();
+        for (int i = random.nextInt(5); i > 0; i--)
         {
-            final List<byte[]> frames = new ArrayList<>();
-            for (int i = 0; i < count; i++)
-            {
-                final FrameBuilder segment = FrameBuilder.tcp(OVERLAY_REMOTE, 80, OVERLAY_LOCAL, 4000, FrameBuilder.ACK)
-                    .sequenceNumbers(0x1000L + (long)i * mss, 1).identification(i).payload(i == count - 1 ? 1 + mss / 2 : mss)
-                    .ethernet(MAC_OVERLAY_REMOTE, MAC_OVERLAY_LOCAL);
-                frames.add((partial ? segment.partialChecksum() : segment).frame());
-            }
-            for (final DatagramMutation change : changes)
-            {
-                final int i = change.datagram() % count;
-                frames.set(i, change.mutation().apply(frames.get(i), FuzzedSwitch.MACS, FuzzedSwitch.ADDRESSES));
-            }
-            final ByteArrayOutputStream train = new ByteArrayOutputStream();
-            frames.forEach(frame -> train.writeBytes(concat(vxlan, frame)));
-            final byte[] bytes = train.toByteArray();
-            final byte[] read = Arrays.copyOf(bytes, Math.max(0, Math.min(CAPACITY, bytes.length - shortBy)));
-            return new Read("a train of " + count + " segments of " + mss + (partial ? ", partial checksums " : " ") + changes +
-                (shortBy == 0 ? "" : ", cut by " + shortBy), read, segmentSize == 0 ? VxlanHeader.LENGTH + frames.get(0).length : segmentSize,
-                vtep);
-        });
+            changes.add(new DatagramMutation(random.nextInt(MAX_SEGMENTS), FrameMutation.any(random)));
+        }
+        final int segmentSize = Draw.weighted(random, 8, 1) == 0 ? 0 : random.nextInt(1, 3_001);
+        final int shortBy = Draw.weighted(random, 8, 1) == 0 ? 0 : random.nextInt(1, 3_001);
+        final int vtep = Draw.one(random, VTEPS);
+
+        final List<byte[]> frames = new ArrayList<>();
+        for (int i = 0; i < count; i++)
+        {
+            final FrameBuilder segment = FrameBuilder.tcp(OVERLAY_REMOTE, 80, OVERLAY_LOCAL, 4000, FrameBuilder.ACK)
+                .sequenceNumbers(0x1000L + (long)i * mss, 1).identification(i).payload(i == count - 1 ? 1 + mss / 2 : mss)
+                .ethernet(MAC_OVERLAY_REMOTE, MAC_OVERLAY_LOCAL);
+            frames.add((partial ? segment.partialChecksum() : segment).frame());
+        }
+        for (final DatagramMutation change : changes)
+        {
+            final int i = change.datagram() % count;
+            frames.set(i, change.mutation().apply(frames.get(i), FuzzedSwitch.MACS, FuzzedSwitch.ADDRESSES));
+        }
+        final ByteArrayOutputStream train = new ByteArrayOutputStream();
+        frames.forEach(frame -> train.writeBytes(concat(vxlan, frame)));
+        final byte[] bytes = train.toByteArray();
+        final byte[] read = Arrays.copyOf(bytes, Math.max(0, Math.min(CAPACITY, bytes.length - shortBy)));
+        return new Read("a train of " + count + " segments of " + mss + (partial ? ", partial checksums " : " ") + changes +
+            (shortBy == 0 ? "" : ", cut by " + shortBy), read, segmentSize == 0 ? VxlanHeader.LENGTH + frames.get(0).length : segmentSize,
+            vtep);
     }
 
-    private static Arbitrary<Read> randomBytes()
+    private static Read randomBytes(final SplittableRandom random)
     {
-        return Combinators.combine(Arbitraries.bytes().array(byte[].class).ofMaxSize(3000), Arbitraries.integers().between(0, 1500),
-            Arbitraries.of(Arrays.stream(VTEPS).boxed().toList())).as((bytes, segmentSize, vtep) ->
-            new Read("random bytes", bytes, segmentSize, vtep));
+        final byte[] bytes = Draw.bytes(random, 3_000);
+        return new Read("random bytes", bytes, random.nextInt(0, 1_501), Draw.one(random, VTEPS));
     }
 
     /** A VXLAN header: mostly the overlay's VNI with the I flag, with or without a remote checksum offload octet. */
-    private static Arbitrary<byte[]> vxlanHeader()
+    private static byte[] vxlanHeader(final SplittableRandom random)
     {
-        final Arbitrary<Integer> vni = Arbitraries.frequencyOf(Tuple.of(8, Arbitraries.just(VNI)), Tuple.of(1, Arbitraries.of(0, VNI + 1)),
-            Tuple.of(1, Arbitraries.integers().between(0, VxlanHeader.MAX_VNI)));
-        final Arbitrary<Integer> remoteChecksum = Arbitraries.frequencyOf(Tuple.of(6, Arbitraries.just(VxlanHeader.NO_REMOTE_CHECKSUM)),
-            Tuple.of(2, Arbitraries.of(RCO_TCP, RCO_UDP)), Tuple.of(1, Arbitraries.integers().between(0, 255)));
-        final Arbitrary<Integer> flags = Arbitraries.frequencyOf(Tuple.of(9, Arbitraries.just(-1)),
-            Tuple.of(1, Arbitraries.integers().between(0, 255)));
-        return Combinators.combine(vni, remoteChecksum, flags).as((id, octet, firstByte) ->
+        final int vni = switch (Draw.weighted(random, 8, 1, 1))
         {
-            final UnsafeBuffer header = new UnsafeBuffer(new byte[VxlanHeader.LENGTH]);
-            VxlanHeader.put(header, 0, id, octet);
-            if (firstByte != -1)
-            {
-                header.putByte(0, (byte)(int)firstByte);
-            }
-            return header.byteArray();
-        });
+            case 0 -> VNI;
+            case 1 -> Draw.one(random, 0, VNI + 1);
+            default -> random.nextInt(0, VxlanHeader.MAX_VNI + 1);
+        };
+        final int remoteChecksum = switch (Draw.weighted(random, 6, 2, 1))
+        {
+            case 0 -> VxlanHeader.NO_REMOTE_CHECKSUM;
+            case 1 -> Draw.one(random, RCO_TCP, RCO_UDP);
+            default -> random.nextInt(0, 256);
+        };
+        final UnsafeBuffer header = new UnsafeBuffer(new byte[VxlanHeader.LENGTH]);
+        VxlanHeader.put(header, 0, vni, remoteChecksum);
+        if (Draw.weighted(random, 9, 1) == 1)
+        {
+            header.putByte(0, (byte)random.nextInt(0, 256));
+        }
+        return header.byteArray();
     }
 
     /** Frames a peer sends over the overlay: to the local endpoint, some with the partial checksums remote checksum offload leaves. */

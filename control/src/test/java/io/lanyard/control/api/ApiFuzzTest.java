@@ -14,19 +14,11 @@ import io.lanyard.client.api.RunRequest;
 import io.lanyard.control.ControlPlaneFixture;
 import io.lanyard.control.model.Network;
 import io.lanyard.control.model.State;
+import io.lanyard.forwarding.testkit.Draw;
 import io.lanyard.forwarding.testkit.FuzzRun;
 import io.netty.handler.codec.http.QueryStringDecoder;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.EdgeCasesMode;
-import net.jqwik.api.Example;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.lifecycle.AddLifecycleHook;
-import net.jqwik.api.lifecycle.AfterProperty;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -34,9 +26,11 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Set;
+import java.util.SplittableRandom;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
@@ -56,10 +50,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * <p>The control plane is real and the test runs as root, so a request that could make a
  * sandbox or a VM's port (a POST whose path mentions {@code sandboxes} or {@code ports}) is sent
  * only when its body cannot be one: not a JSON object, a field of the wrong type, no name.
- * Those bodies are still parsed by the first property. Networks are made and removed freely:
+ * Those bodies are still parsed by the first test. Networks are made and removed freely:
  * without routing they are the dataplane's tables and the state file, nothing in the kernel.
  */
-@AddLifecycleHook(FuzzRun.class)
 class ApiFuzzTest
 {
     private static final String[] METHODS = {"GET", "POST", "DELETE", "PUT", "HEAD", "PATCH", "OPTIONS", "get", "TRACE", "X"};
@@ -69,9 +62,23 @@ class ApiFuzzTest
     private static final String[] QUERIES = {"filters", "since", "until", "force", "all", "limit", "size"};
     private static final Set<String> PREDEFINED = Set.of("bridge", "host", "none");
     private static final int MOST_FUZZ_NETWORKS = 6;
+    private static final String[] PREFIXES = {"/v1.43", "/v1", "/v99.9", "/vX", "//", "/v1.43/v1.43"};
+    private static final String ALPHA = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+    private static final String VISIBLE_ASCII = visibleAscii();
+    private static final String[] QUERY_VALUES = {"0", "-1", "1e99", "9999999999999999999", "1h", "2024-01-01T00:00:00Z", "true", "",
+        "%", "%7B"};
+    private static final String[] ODD_QUERIES = {"filters=%ZZ", "since=%", "%%=1", "force", "=&=", "filters={", "until=%E9",
+        "filters=%7B%22"};
+    private static final String[] ODD_TEXTS = {"", "{", "{\"Name\":", "[]", "null", "1", "\"x\"", "{}", "{\"Name\":\"a\"}{}",
+        "\u00ff\u00fe"};
 
     /** A request the API serves, with a valid body for it. */
     private record Route(String method, String path, JsonNode body)
+    {
+    }
+
+    /** A body and how it was made. */
+    private record Body(String how, byte[] bytes)
     {
     }
 
@@ -133,6 +140,7 @@ class ApiFuzzTest
             "\"IPv4Address\":\"10.77.0.12\",\"User\":\"1000\"}")),
         new Route("DELETE", "/ports/tapfuzz0", null),
         new Route("GET", "/stats", null));
+    private static final List<JsonNode> VALID_BODIES = ROUTES.stream().map(Route::body).filter(body -> body != null).toList();
 
     private final Path directory;
     private final ControlPlaneFixture controlPlane;
@@ -148,7 +156,7 @@ class ApiFuzzTest
         routes = new ApiRoutes(controlPlane.control());
     }
 
-    @AfterProperty
+    @AfterEach
     void closeTheControlPlane() throws IOException
     {
         controlPlane.close();
@@ -162,41 +170,48 @@ class ApiFuzzTest
         }
     }
 
-    /** No edge cases: jqwik's, combined over recursive JSON trees, take longer to make than a long run takes to try. */
-    @Property(tries = 500, edgeCases = EdgeCasesMode.NONE)
-    void shouldParseEveryBodyIntoARequestThatWritesBackAsItselfOrRefuseIt(@ForAll("bodies") final JsonNode body)
+    @Test
+    void shouldParseEveryBodyIntoARequestThatWritesBackAsItselfOrRefuseIt()
     {
-        for (final Parser parser : PARSERS)
+        FuzzRun.forAll(500, ApiFuzzTest::body, body ->
         {
-            final Object request;
-            try
+            for (final Parser parser : PARSERS)
             {
-                request = parser.fromJson().apply(body);
+                final Object request;
+                try
+                {
+                    request = parser.fromJson().apply(body);
+                }
+                catch (final InvalidRequestException refused)
+                {
+                    continue;
+                }
+                assertEquals(request, parser.fromJson().apply(Json.MAPPER.valueToTree(request)), parser.name() + " written back and read again");
             }
-            catch (final InvalidRequestException refused)
-            {
-                continue;
-            }
-            assertEquals(request, parser.fromJson().apply(Json.MAPPER.valueToTree(request)), parser.name() + " written back and read again");
-        }
-        FuzzRun.fed(1);
+            return 1;
+        });
     }
 
-    @Example
+    @Test
     void shouldRefuseAUriWithABadEscapeAsTheClientsError()
     {
         assertEquals(400, routes.handle("GET", "/%ZZ", new byte[0]).status(), "in the path");
         assertEquals(400, routes.handle("GET", "/networks?filters=%7B%ZZ", new byte[0]).status(), "in the query");
     }
 
-    @Property(tries = 100, edgeCases = EdgeCasesMode.NONE)
-    void shouldAnswerEveryRequestWithAStatusAndNoServerErrorForBadInput(@ForAll("requests") final Request request)
-        throws JsonProcessingException
+    @Test
+    void shouldAnswerEveryRequestWithAStatusAndNoServerErrorForBadInput()
+    {
+        FuzzRun.forAll(100, ApiFuzzTest::request, this::answerWithoutAServerError);
+    }
+
+    /** Hands {@code request} to the routes, unless it could make something; returns how many requests that was. */
+    private int answerWithoutAServerError(final Request request) throws JsonProcessingException
     {
         if (couldMakeSomething(request))
         {
             heldBack++;
-            return;
+            return 0;
         }
         final ApiResponse response = routes.handle(request.method(), request.uri(), request.body());
         assertTrue(response.status() >= 200 && response.status() < 500, "a status, not a server error: " + response);
@@ -205,66 +220,94 @@ class ApiFuzzTest
             Json.MAPPER.writeValueAsBytes(response.body());
         }
         removeFuzzNetworksPastAFew();
-        FuzzRun.fed(1);
+        return 1;
     }
 
-    @Provide
-    Arbitrary<JsonNode> bodies()
+    /** A random JSON object, or more often a route's valid body mutated. */
+    private static JsonNode body(final SplittableRandom random)
     {
-        final List<JsonNode> valid = ROUTES.stream().map(Route::body).filter(body -> body != null).toList();
-        return Arbitraries.frequencyOf(
-            Tuple.of(3, JsonTrees.objects()),
-            Tuple.of(5, Combinators.combine(Arbitraries.of(valid), JsonTrees.mutations().list().ofMaxSize(4)).as(JsonTrees::mutated)));
+        if (Draw.weighted(random, 3, 5) == 0)
+        {
+            return JsonTrees.object(random);
+        }
+        return JsonTrees.mutated(Draw.one(random, VALID_BODIES), JsonTrees.mutations(random, 0, 4));
     }
 
-    @Provide
-    Arbitrary<Request> requests()
+    /** One of the routes, now and then with another method, a version prefix, another path or more in its query, and a body for it. */
+    private static Request request(final SplittableRandom random)
     {
-        final Arbitrary<String> method = Arbitraries.frequencyOf(Tuple.of(6, Arbitraries.just("")), Tuple.of(1, Arbitraries.of(METHODS)),
-            Tuple.of(1, Arbitraries.strings().alpha().ofMinLength(1).ofMaxLength(8)));
-        final Arbitrary<String> path = Arbitraries.frequencyOf(Tuple.of(6, Arbitraries.just("")), Tuple.of(2, randomPaths()));
-        final Arbitrary<String> prefix = Arbitraries.frequencyOf(Tuple.of(6, Arbitraries.just("")),
-            Tuple.of(1, Arbitraries.of("/v1.43", "/v1", "/v99.9", "/vX", "//", "/v1.43/v1.43")));
-        final Arbitrary<String> query = Arbitraries.frequencyOf(Tuple.of(5, Arbitraries.just("")), Tuple.of(2, randomQueries()));
-        return Arbitraries.of(ROUTES).flatMap(route -> Combinators.combine(method, prefix, path, query, bodiesFor(route))
-            .as((otherMethod, versionPrefix, otherPath, extraQuery, body) ->
-            {
-                final String uri = versionPrefix + (otherPath.isEmpty() ? route.path() : otherPath) +
-                    (extraQuery.isEmpty() ? "" : (route.path().contains("?") && otherPath.isEmpty() ? "&" : "?") + extraQuery);
-                return new Request(body.get1(), otherMethod.isEmpty() ? route.method() : otherMethod, uri, body.get2());
-            }));
+        final Route route = Draw.one(random, ROUTES);
+        final String method = switch (Draw.weighted(random, 6, 1, 1))
+        {
+            case 0 -> route.method();
+            case 1 -> Draw.one(random, METHODS);
+            default -> Draw.text(random, 1, 8, ALPHA);
+        };
+        final String prefix = Draw.weighted(random, 6, 1) == 0 ? "" : Draw.one(random, PREFIXES);
+        final String otherPath = Draw.weighted(random, 6, 2) == 0 ? "" : randomPath(random);
+        final String extraQuery = Draw.weighted(random, 5, 2) == 0 ? "" : randomQuery(random);
+        final Body body = body(random, route);
+        final String uri = prefix + (otherPath.isEmpty() ? route.path() : otherPath) +
+            (extraQuery.isEmpty() ? "" : (route.path().contains("?") && otherPath.isEmpty() ? "&" : "?") + extraQuery);
+        return new Request(body.how(), method, uri, body.bytes());
     }
 
     /** The route's own body (or none), a mutation of it (or of a network's for a route that takes none), or something else. */
-    private static Arbitrary<Tuple.Tuple2<String, byte[]>> bodiesFor(final Route route)
+    private static Body body(final SplittableRandom random, final Route route)
     {
-        final JsonNode valid = route.body() != null ? route.body() : NETWORK_BODY;
-        return Arbitraries.frequencyOf(
-            Tuple.of(4, Arbitraries.just(Tuple.of("its own body", route.body() == null ? new byte[0] : bytes(route.body())))),
-            Tuple.of(3, JsonTrees.mutations().list().ofMinSize(1).ofMaxSize(4)
-                .map(mutations -> Tuple.of("a valid body mutated", bytes(JsonTrees.mutated(valid, mutations))))),
-            Tuple.of(2, JsonTrees.trees().map(tree -> Tuple.of("a random tree", bytes(tree)))),
-            Tuple.of(1, Arbitraries.bytes().array(byte[].class).ofMaxSize(64).map(random -> Tuple.of("random bytes", random))),
-            Tuple.of(1, Arbitraries.of("", "{", "{\"Name\":", "[]", "null", "1", "\"x\"", "{}", "{\"Name\":\"a\"}{}", "\u00ff\u00fe")
-                .map(text -> Tuple.of("odd text", text.getBytes(StandardCharsets.UTF_8)))));
+        return switch (Draw.weighted(random, 4, 3, 2, 1, 1))
+        {
+            case 0 -> new Body("its own body", route.body() == null ? new byte[0] : bytes(route.body()));
+            case 1 -> new Body("a valid body mutated", bytes(JsonTrees.mutated(route.body() != null ? route.body() : NETWORK_BODY,
+                JsonTrees.mutations(random, 1, 4))));
+            case 2 -> new Body("a random tree", bytes(JsonTrees.tree(random)));
+            case 3 -> new Body("random bytes", Draw.bytes(random, 64));
+            default -> new Body("odd text", Draw.one(random, ODD_TEXTS).getBytes(StandardCharsets.UTF_8));
+        };
     }
 
-    private static Arbitrary<String> randomPaths()
+    /** Up to four segments, mostly the API's own words. */
+    private static String randomPath(final SplittableRandom random)
     {
-        final Arbitrary<String> segment = Arbitraries.frequencyOf(Tuple.of(4, Arbitraries.of(SEGMENTS)),
-            Tuple.of(1, Arbitraries.strings().withCharRange('!', '~').ofMaxLength(10)));
-        return segment.list().ofMinSize(0).ofMaxSize(4).map(segments -> "/" + String.join("/", segments));
+        final List<String> segments = new ArrayList<>();
+        for (int i = random.nextInt(5); i > 0; i--)
+        {
+            segments.add(Draw.weighted(random, 4, 1) == 0 ? Draw.one(random, SEGMENTS) : Draw.text(random, 0, 10, VISIBLE_ASCII));
+        }
+        return "/" + String.join("/", segments);
     }
 
-    private static Arbitrary<String> randomQueries()
+    /** One to three of the API's query keys with values encoded (a JSON tree, a number or time, any text), or an odd query. */
+    private static String randomQuery(final SplittableRandom random)
     {
-        final Arbitrary<String> value = Arbitraries.oneOf(JsonTrees.trees().map(tree -> tree.toString()),
-            Arbitraries.of("0", "-1", "1e99", "9999999999999999999", "1h", "2024-01-01T00:00:00Z", "true", "", "%", "%7B"),
-            Arbitraries.strings().ofMaxLength(12));
-        final Arbitrary<String> encoded = Combinators.combine(Arbitraries.of(QUERIES), value).as((key, text) -> key + "=" +
-            URLEncoder.encode(text, StandardCharsets.UTF_8)).list().ofMinSize(1).ofMaxSize(3).map(pairs -> String.join("&", pairs));
-        return Arbitraries.frequencyOf(Tuple.of(4, encoded),
-            Tuple.of(1, Arbitraries.of("filters=%ZZ", "since=%", "%%=1", "force", "=&=", "filters={", "until=%E9", "filters=%7B%22")));
+        if (Draw.weighted(random, 4, 1) == 1)
+        {
+            return Draw.one(random, ODD_QUERIES);
+        }
+        final List<String> pairs = new ArrayList<>();
+        for (int i = random.nextInt(1, 4); i > 0; i--)
+        {
+            final String key = Draw.one(random, QUERIES);
+            final String value = switch (random.nextInt(3))
+            {
+                case 0 -> JsonTrees.tree(random).toString();
+                case 1 -> Draw.one(random, QUERY_VALUES);
+                default -> Draw.text(random, 12);
+            };
+            pairs.add(key + "=" + URLEncoder.encode(value, StandardCharsets.UTF_8));
+        }
+        return String.join("&", pairs);
+    }
+
+    /** The printable ASCII characters but the space. */
+    private static String visibleAscii()
+    {
+        final StringBuilder characters = new StringBuilder();
+        for (char c = '!'; c <= '~'; c++)
+        {
+            characters.append(c);
+        }
+        return characters.toString();
     }
 
     /**

@@ -4,15 +4,14 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.Tuple;
+import io.lanyard.forwarding.testkit.Draw;
 
 import java.math.BigInteger;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.function.Function;
 
 /**
  * JSON for fuzzing the API: random trees whose object keys are mostly the API's own field names
@@ -32,6 +31,8 @@ final class JsonTrees
         "127.0.0.1:8080:80/tcp", "::1", "abc:def:ghi:jkl", "65536:80", "02:42:0a:4d:00:0c", "zz:zz", "1000", "4294967296", "/run/netns/x",
         "/proc/self/ns/net", "../x", "a/b", "c2:db", "true", "%00", "\u0000", "é", "\uD83D\uDE00", "x".repeat(300)};
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    private static final int MAX_DEPTH = 3;
+    private static final Change[] CHANGES = Change.values();
 
     /** What a mutation of a body does to the field it picks. */
     enum Change
@@ -48,35 +49,27 @@ final class JsonTrees
     {
     }
 
-    /** Any JSON value, up to three levels deep. */
-    static Arbitrary<JsonNode> trees()
+    /** Any JSON value, up to {@link #MAX_DEPTH} levels deep. */
+    static JsonNode tree(final SplittableRandom random)
     {
-        return Arbitraries.recursive(JsonTrees::leaves, JsonTrees::containing, 0, 3);
+        return tree(random, random.nextInt(MAX_DEPTH + 1));
     }
 
-    /** A JSON object of random trees. */
-    static Arbitrary<JsonNode> objects()
+    /** A JSON object of up to four fields, each any JSON value. */
+    static JsonNode object(final SplittableRandom random)
     {
-        return objectsOf(trees());
+        return object(random, JsonTrees::tree);
     }
 
-    static Arbitrary<JsonNode> leaves()
+    /** {@code least} to {@code most} mutations of a tree, to be made in turn. */
+    static List<Mutation> mutations(final SplittableRandom random, final int least, final int most)
     {
-        return Arbitraries.oneOf(
-            Arbitraries.just(NODES.nullNode()),
-            Arbitraries.of(true, false).map(NODES::booleanNode),
-            Arbitraries.integers().map(NODES::numberNode),
-            Arbitraries.longs().map(NODES::numberNode),
-            Arbitraries.doubles().map(NODES::numberNode),
-            Arbitraries.bigIntegers().between(BigInteger.ZERO, BigInteger.TEN.pow(40)).map(NODES::numberNode),
-            Arbitraries.of(TEXTS).map(NODES::textNode),
-            Arbitraries.strings().ofMaxLength(20).map(NODES::textNode));
-    }
-
-    static Arbitrary<Mutation> mutations()
-    {
-        return Combinators.combine(Arbitraries.of(Change.class), Arbitraries.integers().greaterOrEqual(0), keys(), trees())
-            .as(Mutation::new);
+        final List<Mutation> mutations = new ArrayList<>();
+        for (int i = random.nextInt(least, most + 1); i > 0; i--)
+        {
+            mutations.add(new Mutation(Draw.one(random, CHANGES), random.nextInt() >>> 1, key(random), tree(random)));
+        }
+        return mutations;
     }
 
     /** {@code body} with {@code mutations} made to a copy of it, in turn. */
@@ -108,33 +101,70 @@ final class JsonTrees
         return copy;
     }
 
-    private static Arbitrary<JsonNode> containing(final Arbitrary<JsonNode> inner)
+    /** A leaf at depth 0; above it, as often as not one of the depth below, else an array or object of them. */
+    private static JsonNode tree(final SplittableRandom random, final int depth)
     {
-        return Arbitraries.oneOf(inner, inner.list().ofMaxSize(3).map(JsonTrees::array), objectsOf(inner));
-    }
-
-    private static Arbitrary<JsonNode> objectsOf(final Arbitrary<JsonNode> values)
-    {
-        return Arbitraries.maps(keys(), values).ofMaxSize(4).map(fields ->
+        if (depth == 0)
         {
-            final ObjectNode object = NODES.objectNode();
-            fields.forEach(object::set);
-            return object;
-        });
+            return leaf(random);
+        }
+        return switch (random.nextInt(3))
+        {
+            case 0 -> tree(random, depth - 1);
+            case 1 ->
+            {
+                final ArrayNode array = NODES.arrayNode();
+                for (int i = random.nextInt(4); i > 0; i--)
+                {
+                    array.add(tree(random, depth - 1));
+                }
+                yield array;
+            }
+            default -> object(random, inner -> tree(inner, depth - 1));
+        };
     }
 
-    private static Arbitrary<String> keys()
+    private static JsonNode object(final SplittableRandom random, final Function<SplittableRandom, JsonNode> values)
     {
-        return Arbitraries.frequencyOf(
-            Tuple.of(8, Arbitraries.of(KEYS)),
-            Tuple.of(1, Arbitraries.strings().ofMaxLength(12)));
+        final ObjectNode object = NODES.objectNode();
+        for (int i = random.nextInt(5); i > 0; i--)
+        {
+            object.set(key(random), values.apply(random));
+        }
+        return object;
     }
 
-    private static JsonNode array(final List<JsonNode> items)
+    /** Null, a boolean, a number (int, long, double or one too big for a long), one of {@link #TEXTS} or any text. */
+    private static JsonNode leaf(final SplittableRandom random)
     {
-        final ArrayNode array = NODES.arrayNode();
-        items.forEach(array::add);
-        return array;
+        return switch (random.nextInt(8))
+        {
+            case 0 -> NODES.nullNode();
+            case 1 -> NODES.booleanNode(random.nextBoolean());
+            case 2 -> NODES.numberNode(Draw.weighted(random, 1, 1) == 0 ? random.nextInt(-1_000, 70_000) : random.nextInt());
+            case 3 -> NODES.numberNode(random.nextLong());
+            case 4 -> NODES.numberNode(number(random));
+            case 5 -> NODES.numberNode(new BigInteger(Draw.text(random, 1, 40, "0123456789")));
+            case 6 -> NODES.textNode(Draw.one(random, TEXTS));
+            default -> NODES.textNode(Draw.text(random, 20));
+        };
+    }
+
+    /** A double: one with two decimals, or any finite one. */
+    private static double number(final SplittableRandom random)
+    {
+        if (random.nextBoolean())
+        {
+            return Math.round(random.nextDouble(-100_000, 100_000) * 100) / 100.0;
+        }
+        final double any = Double.longBitsToDouble(random.nextLong());
+        return Double.isFinite(any) ? any : 0.0;
+    }
+
+    /** One of {@link #KEYS} mostly, else any text. */
+    private static String key(final SplittableRandom random)
+    {
+        return Draw.weighted(random, 8, 1) == 0 ? Draw.one(random, KEYS) : Draw.text(random, 12);
     }
 
     private static void collectFields(final JsonNode node, final List<Map.Entry<ObjectNode, String>> fields)

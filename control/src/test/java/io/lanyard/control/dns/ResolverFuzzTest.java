@@ -2,20 +2,14 @@ package io.lanyard.control.dns;
 
 import io.lanyard.control.dns.AnswerRules.Outcome;
 import io.lanyard.control.dns.DnsCounters.Kind;
+import io.lanyard.forwarding.testkit.Draw;
 import io.lanyard.forwarding.testkit.FrameMutation;
 import io.lanyard.forwarding.testkit.FuzzRun;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.ByteBufAllocator;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.buffer.Unpooled;
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-import net.jqwik.api.ForAll;
-import net.jqwik.api.Property;
-import net.jqwik.api.Provide;
-import net.jqwik.api.Tuple;
-import net.jqwik.api.lifecycle.AddLifecycleHook;
+import org.junit.jupiter.api.Test;
 
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -25,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
+import java.util.SplittableRandom;
 
 import static io.lanyard.control.dns.StubQuery.A;
 import static io.lanyard.control.dns.StubQuery.AAAA;
@@ -46,7 +41,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
  * limit, with no buffer left held. {@code -Dlanyard.fuzz.tries=N} makes it a long run
  * ({@link FuzzRun}).
  */
-@AddLifecycleHook(FuzzRun.class)
 class ResolverFuzzTest
 {
     /** What the server reads of a datagram: its receive buffer holds one byte more than the largest query. */
@@ -59,8 +53,8 @@ class ResolverFuzzTest
         "2.0.0.10.in-addr.arpa", "2.2.0.10.in-addr.arpa.", "1.2.3.4.5.in-addr.arpa", "x.in-addr.arpa", "", "a.b.c.d.e.f.g"};
     private static final int[] TYPES = {A, AAAA, PTR, TXT, ANY, 0, 65535};
     private static final int[] PAYLOADS = {NO_EDNS, NO_EDNS, 0, 511, 512, 1232, 4096, 65535};
-    private static final Set<FrameMutation.Kind> BYTE_MUTATIONS =
-        EnumSet.of(FrameMutation.Kind.FLIP_BIT, FrameMutation.Kind.SET_BYTE, FrameMutation.Kind.TRUNCATE, FrameMutation.Kind.EXTEND);
+    private static final FrameMutation.Kind[] BYTE_MUTATIONS =
+        {FrameMutation.Kind.FLIP_BIT, FrameMutation.Kind.SET_BYTE, FrameMutation.Kind.TRUNCATE, FrameMutation.Kind.EXTEND};
 
     private final DnsCounters counters = new DnsCounters();
     private final Resolver resolver;
@@ -88,8 +82,14 @@ class ResolverFuzzTest
         resolver = new Resolver(names, null, counters);
     }
 
-    @Property(tries = 1000)
-    void shouldAnswerEveryQueryOnceAndStaySilentOnlyForWhatIsNone(@ForAll("messages") final Message message)
+    @Test
+    void shouldAnswerEveryQueryOnceAndStaySilentOnlyForWhatIsNone()
+    {
+        FuzzRun.forAll(1000, ResolverFuzzTest::message, this::answerAsTheRulesSay);
+    }
+
+    /** Hands {@code message} to the resolver and checks what came of it against {@link AnswerRules}; returns 1, the message. */
+    private int answerAsTheRulesSay(final Message message)
     {
         final byte[] read = message.udp() ? Arrays.copyOf(message.bytes(), Math.min(message.bytes().length, UDP_READ_BYTES)) :
             message.bytes();
@@ -122,31 +122,46 @@ class ResolverFuzzTest
                     "an answer over UDP fits the client's limit: " + bytes.length);
             }
         }
-        FuzzRun.fed(1);
+        return 1;
     }
 
-    @Provide
-    Arbitrary<Message> messages()
+    /** A stub query mutated byte by byte mostly, often one of {@link MalformedQueries}, now and then random bytes. */
+    private static Message message(final SplittableRandom random)
     {
-        final Arbitrary<Boolean> udp = Arbitraries.frequencyOf(Tuple.of(3, Arbitraries.just(true)), Tuple.of(1, Arbitraries.just(false)));
-        final Arbitrary<Integer> scope = Arbitraries.integers().between(0, SCOPES.size() - 1);
-        final Arbitrary<Message> mutatedQueries = Combinators.combine(Arbitraries.of(NAMES), Arbitraries.of(Arrays.stream(TYPES).boxed()
-            .toList()), Arbitraries.of(Arrays.stream(PAYLOADS).boxed().toList()), Arbitraries.integers().between(0, 0xFFFF),
-            FrameMutation.any().filter(mutation -> BYTE_MUTATIONS.contains(mutation.kind())).list().ofMaxSize(4), udp, scope)
-            .as((name, type, payload, flags, mutations, overUdp, of) ->
-            {
-                final byte[] query = StubQuery.of(0x1234, name, type).flags(flags & 0x7BFF).edns(payload).bytes();
-                return new Message("query for " + name + " type " + type + " EDNS " + payload + " flags " + Integer.toHexString(flags) +
-                    " " + mutations, FrameMutation.applyAll(mutations, query, new long[0], new int[0]), overUdp, of);
-            });
-        final Arbitrary<Message> malformed = Combinators.combine(Arbitraries.longs(), udp, scope).as((seed, overUdp, of) ->
+        return switch (Draw.weighted(random, 5, 4, 1))
         {
-            final MalformedQueries.Case made = new MalformedQueries(new Random(seed)).next();
-            return new Message(made.kind() + " (MalformedQueries seed " + seed + ")", made.bytes(), overUdp, of);
-        });
-        final Arbitrary<Message> random = Combinators.combine(Arbitraries.bytes().array(byte[].class).ofMaxSize(600), udp, scope)
-            .as((bytes, overUdp, of) -> new Message("random bytes", bytes, overUdp, of));
-        return Arbitraries.frequencyOf(Tuple.of(5, mutatedQueries), Tuple.of(4, malformed), Tuple.of(1, random));
+            case 0 -> mutatedQuery(random);
+            case 1 ->
+            {
+                final long seed = random.nextLong();
+                final MalformedQueries.Case made = new MalformedQueries(new Random(seed)).next();
+                yield new Message(made.kind() + " (MalformedQueries seed " + seed + ")", made.bytes(), udp(random), scope(random));
+            }
+            default -> new Message("random bytes", Draw.bytes(random, 600), udp(random), scope(random));
+        };
+    }
+
+    private static Message mutatedQuery(final SplittableRandom random)
+    {
+        final String name = Draw.one(random, NAMES);
+        final int type = Draw.one(random, TYPES);
+        final int payload = Draw.one(random, PAYLOADS);
+        final int flags = random.nextInt(0x10000);
+        final List<FrameMutation> mutations = FrameMutation.upTo(random, 4, BYTE_MUTATIONS);
+        final byte[] query = StubQuery.of(0x1234, name, type).flags(flags & 0x7BFF).edns(payload).bytes();
+        return new Message("query for " + name + " type " + type + " EDNS " + payload + " flags " + Integer.toHexString(flags) + " " +
+            mutations, FrameMutation.applyAll(mutations, query, new long[0], new int[0]), udp(random), scope(random));
+    }
+
+    /** Over UDP three times in four. */
+    private static boolean udp(final SplittableRandom random)
+    {
+        return Draw.weighted(random, 3, 1) == 0;
+    }
+
+    private static int scope(final SplittableRandom random)
+    {
+        return random.nextInt(SCOPES.size());
     }
 
     private long received()

@@ -1,20 +1,18 @@
 package io.lanyard.forwarding.testkit;
 
-import net.jqwik.api.Arbitraries;
-import net.jqwik.api.Arbitrary;
-import net.jqwik.api.Combinators;
-
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.SplittableRandom;
 
 /**
- * One change to an Ethernet frame's bytes, as a fuzz property mangles a golden frame: a bit or
+ * One change to an Ethernet frame's bytes, as a fuzz test mangles a golden frame: a bit or
  * byte anywhere, the frame cut or extended, or one header field set to a value that matters (an
  * EtherType, a VLAN tag pushed in front, the IPv4 header length, total length, protocol,
  * fragment field or TTL, the UDP length or TCP data offset, an address from the test's own),
  * and the checksums put right again so that a changed frame gets past the checks that guard
  * the code behind them. {@code at} and {@code value} are drawn at random and read modulo what
- * they choose from, so every mutation applies to every frame, and each shrinks towards 0.
+ * they choose from, so every mutation applies to every frame.
  */
 public record FrameMutation(Kind kind, int at, int value)
 {
@@ -25,6 +23,7 @@ public record FrameMutation(Kind kind, int at, int value)
         IP_FRAGMENT, IP_TTL, L4_LENGTH, MAC_ADDRESS, IP_ADDRESS, FIX_CHECKSUMS
     }
 
+    private static final Kind[] KINDS = Kind.values();
     private static final int ETHERNET_LENGTH = 14;
     private static final int TYPE_IPV4 = 0x0800;
     private static final int[] ETHER_TYPES = {TYPE_IPV4, 0x0806, 0x86DD, 0x8100, 0x88A8, 0x88B5, 0x0000, 0x05DC, 0xFFFF};
@@ -33,16 +32,32 @@ public record FrameMutation(Kind kind, int at, int value)
     private static final int MAX_EXTENSION = 1600;
 
     /** Any one mutation. */
-    public static Arbitrary<FrameMutation> any()
+    public static FrameMutation any(final SplittableRandom random)
     {
-        return Combinators.combine(Arbitraries.of(Kind.class), Arbitraries.integers().greaterOrEqual(0), Arbitraries.integers())
-            .as(FrameMutation::new);
+        return any(random, KINDS);
     }
 
-    /** Up to {@code most} mutations, applied in turn. */
-    public static Arbitrary<List<FrameMutation>> upTo(final int most)
+    /** A mutation of one of {@code kinds}. */
+    public static FrameMutation any(final SplittableRandom random, final Kind[] kinds)
     {
-        return any().list().ofMaxSize(most);
+        return new FrameMutation(Draw.one(random, kinds), random.nextInt() >>> 1, random.nextInt());
+    }
+
+    /** Up to {@code most} mutations, to be applied in turn. */
+    public static List<FrameMutation> upTo(final SplittableRandom random, final int most)
+    {
+        return upTo(random, most, KINDS);
+    }
+
+    /** Up to {@code most} mutations of {@code kinds}, to be applied in turn. */
+    public static List<FrameMutation> upTo(final SplittableRandom random, final int most, final Kind[] kinds)
+    {
+        final List<FrameMutation> mutations = new ArrayList<>();
+        for (int i = random.nextInt(most + 1); i > 0; i--)
+        {
+            mutations.add(any(random, kinds));
+        }
+        return mutations;
     }
 
     /** Applies {@code mutations} in turn to a copy of {@code frame}, with addresses from the pools. */
