@@ -186,7 +186,8 @@ class ApiFuzzTest
                 {
                     continue;
                 }
-                assertEquals(request, parser.fromJson().apply(Json.MAPPER.valueToTree(request)), parser.name() + " written back and read again");
+                assertEquals(request, parser.fromJson().apply(Json.MAPPER.valueToTree(request)),
+                    parser.name() + " written back and read again");
             }
             return 1;
         });
