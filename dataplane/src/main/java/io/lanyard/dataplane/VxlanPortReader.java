@@ -102,15 +102,25 @@ final class VxlanPortReader implements IoLoop.ReadHandler
                 counters.vxlanRxErrors.incrementRelease();
                 return;
             }
-            final int segmentSize = socket.lastSegmentSize();
-            if (segmentSize > 0 && n > segmentSize)
-            {
-                readTrain(n, segmentSize);
-            }
-            else
-            {
-                deliver(slot, n);
-            }
+            onDatagrams(n, socket.lastSegmentSize(), socket.lastSourceAddress());
+        }
+    }
+
+    /**
+     * Decapsulates what a read put at the claimed slot's datagram offset: {@code n} bytes that
+     * {@code sourceVtep} sent, one datagram, or a train of {@code segmentSize}-byte datagrams
+     * (the last perhaps shorter) when {@code segmentSize} is positive and less than {@code n}.
+     * Each inner frame is published in a slot of its own; what is dropped is counted.
+     */
+    void onDatagrams(final int n, final int segmentSize, final int sourceVtep)
+    {
+        if (segmentSize > 0 && n > segmentSize)
+        {
+            readTrain(n, segmentSize, sourceVtep);
+        }
+        else
+        {
+            deliver(writer.slot(), n, sourceVtep);
         }
     }
 
@@ -120,7 +130,7 @@ final class VxlanPortReader implements IoLoop.ReadHandler
      * anything else goes on alone. What follows a run is kept aside and copied into the next
      * slot, where the same is done again.
      */
-    private void readTrain(final int length, final int segmentSize)
+    private void readTrain(final int length, final int segmentSize, final int sourceVtep)
     {
         int remaining = length;
         while (true)
@@ -129,7 +139,7 @@ final class VxlanPortReader implements IoLoop.ReadHandler
             final UnsafeBuffer buffer = slot.buffer();
             if (remaining <= segmentSize)
             {
-                deliver(slot, remaining);
+                deliver(slot, remaining, sourceVtep);
                 return;
             }
             final int run = header.wrap(buffer, TRAIN_START, segmentSize).isValid() ?
@@ -142,11 +152,11 @@ final class VxlanPortReader implements IoLoop.ReadHandler
             }
             if (run == 1)
             {
-                deliver(slot, taken);
+                deliver(slot, taken, sourceVtep);
             }
             else
             {
-                deliverJoined(slot, taken, segmentSize, run);
+                deliverJoined(slot, taken, segmentSize, run, sourceVtep);
             }
             if (rest == 0)
             {
@@ -158,7 +168,7 @@ final class VxlanPortReader implements IoLoop.ReadHandler
     }
 
     /** One datagram at the slot's datagram offset: checked, charged to its overlay port, published. */
-    private void deliver(final FrameSlot slot, final int n)
+    private void deliver(final FrameSlot slot, final int n, final int sourceVtep)
     {
         final Port port = portOf(slot, n, 1);
         if (port == null)
@@ -190,12 +200,12 @@ final class VxlanPortReader implements IoLoop.ReadHandler
         {
             counters.vxlanPartialChecksum.incrementRelease();
         }
-        slot.overlayFrame(port.id(), FrameSlot.VNET_HEADER_LENGTH + frameLength, socket.lastSourceAddress());
+        slot.overlayFrame(port.id(), FrameSlot.VNET_HEADER_LENGTH + frameLength, sourceVtep);
         writer.publish();
     }
 
     /** A run of {@code count} datagrams of one TCP flow, joined into one segmentation-offload frame and published. */
-    private void deliverJoined(final FrameSlot slot, final int length, final int segmentSize, final int count)
+    private void deliverJoined(final FrameSlot slot, final int length, final int segmentSize, final int count, final int sourceVtep)
     {
         final Port port = portOf(slot, segmentSize, count);
         if (port == null)
@@ -207,7 +217,7 @@ final class VxlanPortReader implements IoLoop.ReadHandler
         portCounters.rxBytes.getAndAddRelease(length - (long)count * VxlanHeader.LENGTH);
         final int frameLength = coalescer.join(slot.buffer(), TRAIN_START, length, segmentSize, count, slot.virtioHeader());
         counters.vxlanJoined.getAndAddRelease(count);
-        slot.overlayFrame(port.id(), FrameSlot.VNET_HEADER_LENGTH + frameLength, socket.lastSourceAddress());
+        slot.overlayFrame(port.id(), FrameSlot.VNET_HEADER_LENGTH + frameLength, sourceVtep);
         writer.publish();
     }
 

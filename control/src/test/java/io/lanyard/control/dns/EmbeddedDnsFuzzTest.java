@@ -1,6 +1,7 @@
 package io.lanyard.control.dns;
 
 import io.lanyard.control.dns.DnsCounters.Kind;
+import io.lanyard.control.dns.AnswerRules.Outcome;
 import io.lanyard.control.dns.MalformedQueries.Case;
 import io.lanyard.tap.NamespaceThread;
 import io.lanyard.testkit.Namespaces;
@@ -41,7 +42,6 @@ import static io.lanyard.control.dns.ParsedReply.SERVFAIL;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * A real embedded DNS, serving a sandbox namespace of the test's own, fed thousands of malformed
@@ -113,19 +113,6 @@ class EmbeddedDnsFuzzTest
 
     private String sandbox;
     private SandboxSockets sockets;
-
-    /** What the server must do with one message, judged from its bytes alone. */
-    private enum Outcome
-    {
-        /** Shorter than a header, or a response: no answer. */
-        DROPPED,
-        /** Another opcode: NOTIMP. */
-        NOT_IMPLEMENTED,
-        /** Longer than any query read: FORMERR. */
-        OVERSIZED,
-        /** Read: FORMERR if malformed, else an answer (NOERROR or, with no upstreams, SERVFAIL). */
-        READ
-    }
 
     /** A message sent and awaiting its answer. */
     private record Sent(Case fuzzCase, byte[] bytes, Outcome outcome)
@@ -222,7 +209,7 @@ class EmbeddedDnsFuzzTest
                 {
                     id = (id + 1) & 0xFFFF;
                     final byte[] bytes = withId(fuzzCase.bytes(), id);
-                    final Outcome outcome = expected(bytes, UDP_READ_BYTES);
+                    final Outcome outcome = AnswerRules.expected(bytes, UDP_READ_BYTES);
                     if (bytes.length == 0)
                     {
                         unseen++;
@@ -248,9 +235,9 @@ class EmbeddedDnsFuzzTest
                     {
                         throw new AssertionError("no answer to " + awaiting.values().stream().map(Sent::fuzzCase).toList());
                     }
-                    final Sent query = awaiting.remove(answer.length < 2 ? -1 : idOf(answer));
+                    final Sent query = awaiting.remove(answer.length < 2 ? -1 : AnswerRules.idOf(answer));
                     assertNotNull(query, "an answer to no query awaiting one: " + HexFormat.of().formatHex(answer));
-                    answered.merge(checkedAnswer(query, answer).rcode(), 1L, Long::sum);
+                    answered.merge(AnswerRules.checkedAnswer(query.fuzzCase(), query.bytes(), query.outcome(), answer).rcode(), 1L, Long::sum);
                 }
                 awaitCounted(before, start + batch.size() - unseen, batch);
             }
@@ -275,7 +262,7 @@ class EmbeddedDnsFuzzTest
             {
                 id = (id + 1) & 0xFFFF;
                 final byte[] bytes = withId(fuzzCase.bytes(), id);
-                final Outcome outcome = expected(bytes, Integer.MAX_VALUE);
+                final Outcome outcome = AnswerRules.expected(bytes, Integer.MAX_VALUE);
                 sent.merge(outcome, 1L, Long::sum);
                 SandboxSockets.writeFrame(connection, bytes);
                 if (outcome != Outcome.DROPPED)
@@ -290,7 +277,7 @@ class EmbeddedDnsFuzzTest
                     {
                         throw new AssertionError("no answer to " + fuzzCase + ": " + gone);
                     }
-                    answered.merge(checkedAnswer(new Sent(fuzzCase, bytes, outcome), answer).rcode(), 1L, Long::sum);
+                    answered.merge(AnswerRules.checkedAnswer(fuzzCase, bytes, outcome, answer).rcode(), 1L, Long::sum);
                 }
             }
             assertCountedOnce(before, cases.size(), sent, answered);
@@ -426,55 +413,6 @@ class EmbeddedDnsFuzzTest
         }
     }
 
-    private static Outcome expected(final byte[] message, final int readBytes)
-    {
-        final int length = Math.min(message.length, readBytes);
-        if (length < StubQuery.HEADER_LENGTH)
-        {
-            return Outcome.DROPPED;
-        }
-        final int flags = ((message[2] & 0xFF) << 8) | (message[3] & 0xFF);
-        if ((flags & StubQuery.FLAG_QR) != 0)
-        {
-            return Outcome.DROPPED;
-        }
-        if (((flags >> 11) & 0xF) != 0)
-        {
-            return Outcome.NOT_IMPLEMENTED;
-        }
-        return length > Resolver.MAX_QUERY ? Outcome.OVERSIZED : Outcome.READ;
-    }
-
-    private static ParsedReply checkedAnswer(final Sent query, final byte[] answer)
-    {
-        final String what = "the answer to " + query.fuzzCase() + ": " + HexFormat.of().formatHex(answer);
-        final ParsedReply reply;
-        try
-        {
-            reply = ParsedReply.parse(answer);
-        }
-        catch (final RuntimeException unreadable)
-        {
-            throw new AssertionError("netty cannot read " + what + ": " + unreadable, unreadable);
-        }
-        assertTrue(reply.isResponse(), "QR set in " + what);
-        assertEquals(idOf(query.bytes()), reply.id(), "the query's ID in " + what);
-        assertEquals((query.bytes()[2] >> 3) & 0xF, reply.opcode(), "the query's opcode in " + what);
-        assertTrue(reply.countsMatchSections(), "header counts match the sections in " + what);
-        switch (query.outcome())
-        {
-            case NOT_IMPLEMENTED -> assertEquals(NOTIMP, reply.rcode(), "NOTIMP for another opcode: " + what);
-            case OVERSIZED -> assertEquals(FORMERR, reply.rcode(), "FORMERR for an oversized query: " + what);
-            default -> assertTrue(Set.of(NOERROR, FORMERR, SERVFAIL).contains(reply.rcode()), "an answer of the server's own: " + what);
-        }
-        if (reply.rcode() == NOERROR || reply.rcode() == SERVFAIL)
-        {
-            assertEquals(1, reply.questions().size(), "the question is repeated in " + what);
-            assertEquals(reply.rcode() == NOERROR, reply.authoritative(), "AA on internal answers only: " + what);
-        }
-        return reply;
-    }
-
     /** Waits until the server has counted {@code messages} since {@code before}; fails naming the batch otherwise. */
     private static void awaitCounted(final Map<Kind, Long> before, final long messages, final List<Case> batch)
         throws InterruptedException
@@ -599,10 +537,5 @@ class EmbeddedDnsFuzzTest
             copy[1] = (byte)id;
         }
         return copy;
-    }
-
-    private static int idOf(final byte[] message)
-    {
-        return ((message[0] & 0xFF) << 8) | (message[1] & 0xFF);
     }
 }
