@@ -143,7 +143,7 @@ final class FuzzedSwitch
         stage.onConfigureRouting(RED, 0xAC11_0000, 16, RED_GATEWAY, RED_GATEWAY_MAC, true, true);
         stage.onAttach(1, RED, false, PortGuard.secured(GoldenPackets.MAC_2, GoldenPackets.HOST_2));
         stage.onAttach(2, RED, false, PortGuard.secured(GoldenPackets.MAC_3, GoldenPackets.HOST_3));
-        stage.onAttach(3, RED, false, PortGuard.learningAtMost(2));
+        stage.onAttach(3, RED, false, PortGuard.relaxed(0x0242_AC11_0063L, 2));
         stage.onAttach(4, RED, true);
         stage.onPublish(Ipv4Header.PROTOCOL_TCP, 8080, RED, GoldenPackets.HOST_2, 80, GoldenPackets.MAC_2);
         stage.onPublish(Ipv4Header.PROTOCOL_UDP, 5353, RED, GoldenPackets.HOST_3, 53, GoldenPackets.MAC_3);

@@ -262,7 +262,6 @@ public final class ApiRoutes implements RequestHandler
         return version;
     }
 
-    /** The URI with its path and parameters decoded now: a bad escape ({@code %ZZ}) is the client's error, not the daemon's. */
     private static void requireMethod(final String method, final String expected)
     {
         if (!expected.equals(method) && !("HEAD".equals(method) && "GET".equals(expected)))
