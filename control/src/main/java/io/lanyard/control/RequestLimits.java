@@ -40,7 +40,7 @@ import java.util.Map;
  *       {@value #MAX_TEXT} characters, longer than any valid one.</li>
  * </ul>
  */
-final class RequestLimits
+public final class RequestLimits
 {
     /** Linux's NAME_MAX: the longest file name, such as a namespace's under /run/netns. */
     static final int MAX_FILE_NAME = 255;
@@ -195,7 +195,7 @@ final class RequestLimits
     }
 
     /** The first characters of a value too long to repeat whole. */
-    static String quoted(final String value)
+    public static String quoted(final String value)
     {
         return value.length() <= QUOTED ? value : value.substring(0, QUOTED) + "...";
     }

@@ -1,7 +1,9 @@
 package io.lanyard.control.api;
 
 import io.lanyard.control.RequestException;
+import io.lanyard.control.RequestLimits;
 
+import java.time.DateTimeException;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.LocalDateTime;
@@ -42,7 +44,15 @@ final class Timestamps
         }
         final String fraction = matcher.group(2) == null ? "0" : matcher.group(2);
         final long nanos = Long.parseLong(fraction) * (long)Math.pow(10, 9 - fraction.length());
-        return Instant.ofEpochSecond(Long.parseLong(matcher.group(1)), nanos);
+        try
+        {
+            return Instant.ofEpochSecond(Long.parseLong(matcher.group(1)), nanos);
+        }
+        catch (final NumberFormatException | DateTimeException ex)
+        {
+            // seconds beyond a long, or beyond the years an Instant holds (found by ApiFuzzTest: a 500 before)
+            throw RequestException.badRequest("invalid " + what + " timestamp: " + RequestLimits.quoted(value));
+        }
     }
 
     /** Docker's {@code GetTimestamp}: a duration before {@code now}, a time or date, or Unix seconds. */

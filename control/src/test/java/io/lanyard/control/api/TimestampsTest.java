@@ -38,6 +38,15 @@ class TimestampsTest
     }
 
     @Test
+    void shouldRefuseUnixSecondsBeyondWhatATimeHolds()
+    {
+        // found by ApiFuzzTest: GET /events?since=-6023492729578879322 was a 500
+        assertEquals(400, assertThrows(RequestException.class, () -> Timestamps.unix("-6023492729578879322", "since")).status());
+        assertEquals(400, assertThrows(RequestException.class, () -> Timestamps.unix("99999999999999999999", "until")).status());
+        assertEquals(400, assertThrows(RequestException.class, () -> Timestamps.timeOrDuration("-6023492729578879322", NOW)).status());
+    }
+
+    @Test
     void shouldReadAGoDurationAsThatLongBeforeNow()
     {
         assertEquals(NOW.minus(Duration.ofHours(24)), Timestamps.timeOrDuration("24h", NOW));
