@@ -70,8 +70,9 @@ class EpollIoLoopTest
             final Watched watched = watch(loop);
             sendAndAwait(watched, 1);
 
+            // it yields between looks, so on a loaded machine it gets only its share of a core; asleep it would use ~0
             final long spent = cpuNanosOver(watched.thread.get(), 200);
-            assertTrue(spent > 60 * MILLIS, "within the busy-poll time the loop's thread runs: " + spent / MILLIS + " ms of CPU in 200 ms");
+            assertTrue(spent > 20 * MILLIS, "within the busy-poll time the loop's thread runs: " + spent / MILLIS + " ms of CPU in 200 ms");
 
             sendAndAwait(watched, 2);
             Thread.sleep(600);
