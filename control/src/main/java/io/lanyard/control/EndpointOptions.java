@@ -23,7 +23,7 @@ final class EndpointOptions
         {
             if (!Network.OPTION_PORT_SECURITY.equals(option.getKey()))
             {
-                throw RequestException.badRequest("unknown endpoint option \"" + RequestLimits.quoted(option.getKey()) + "\": only " +
+                throw RequestException.badRequest("unknown endpoint option \"" + shown(option.getKey()) + "\": only " +
                     Network.OPTION_PORT_SECURITY + " is supported");
             }
             requireBoolean(option.getKey(), option.getValue());
@@ -36,9 +36,15 @@ final class EndpointOptions
     {
         if (!"true".equals(value) && !"false".equals(value))
         {
-            throw RequestException.badRequest("invalid value \"" + RequestLimits.quoted(String.valueOf(value)) + "\" for option " + key +
+            throw RequestException.badRequest("invalid value \"" + shown(String.valueOf(value)) + "\" for option " + key +
                 ": want true or false");
         }
         return value;
+    }
+
+    /** A key or value as the error names it: whole, unless it is longer than any key may be. */
+    private static String shown(final String text)
+    {
+        return text.length() <= RequestLimits.MAX_KEY ? text : RequestLimits.quoted(text);
     }
 }
