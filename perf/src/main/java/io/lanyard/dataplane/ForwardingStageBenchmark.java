@@ -41,6 +41,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code unicastLinked}: the {@code unicast} frames between 2 stations on 2 ports of a
  *       domain with ICC off whose ports are an allowed pair (Docker's legacy {@code --link}):
  *       every frame takes the pair lookup that an ICC-on domain never reaches.</li>
+ *   <li>{@code unicastSecured}: the {@code unicast} frames between 2 stations on 2 ports under
+ *       port security, as the daemon attaches sandboxes: every frame first takes the source
+ *       check ({@code PortSecurity}), and each station's MAC is pinned.</li>
  * </ul>
  *
  * Run with {@code -prof gc}: every benchmark should show about 0 B/op ({@code gc.alloc.rate.norm}).
@@ -142,9 +145,8 @@ public class ForwardingStageBenchmark
         }
     }
 
-    /** Two linked containers of an ICC-off domain, one per port, each sending to the other. */
-    @State(Scope.Thread)
-    public static class Linked
+    /** Two stations, one per port, each sending to the other: what the pair states share. */
+    public abstract static class TwoStations
     {
         static final int STATIONS = 2;
 
@@ -152,16 +154,9 @@ public class ForwardingStageBenchmark
         int cursor;
         long sequence;
 
-        @Setup(Level.Trial)
-        public void setUp()
+        /** Fills the ring with the two stations' frames to each other and checks each goes to the other's port. */
+        void fillAndCheck()
         {
-            sut = new SwitchUnderTest(RING_SIZE, STATIONS);
-            sut.gatewaySwitch.configureDomain(SwitchUnderTest.DOMAIN, SwitchUnderTest.GATEWAY_ADDRESS,
-                MacAddress.fromIpv4(SwitchUnderTest.GATEWAY_ADDRESS), false);
-            if (!sut.learningSwitch.allowPair(0, 1))
-            {
-                throw new IllegalStateException("the pair was refused");
-            }
             for (int i = 0; i < RING_SIZE; i++)
             {
                 final int source = i % STATIONS;
@@ -186,6 +181,45 @@ public class ForwardingStageBenchmark
             {
                 throw new IllegalStateException(sut.drops() + " frames were dropped during the benchmark");
             }
+        }
+    }
+
+    /** Two linked containers of an ICC-off domain, one per port, each sending to the other. */
+    @State(Scope.Thread)
+    public static class Linked extends TwoStations
+    {
+        @Setup(Level.Trial)
+        public void setUp()
+        {
+            sut = new SwitchUnderTest(RING_SIZE, STATIONS);
+            sut.gatewaySwitch.configureDomain(SwitchUnderTest.DOMAIN, SwitchUnderTest.GATEWAY_ADDRESS,
+                MacAddress.fromIpv4(SwitchUnderTest.GATEWAY_ADDRESS), false);
+            if (!sut.learningSwitch.allowPair(0, 1))
+            {
+                throw new IllegalStateException("the pair was refused");
+            }
+            fillAndCheck();
+        }
+    }
+
+    /**
+     * Two containers under port security (as the daemon attaches a sandbox's port: its MAC pinned,
+     * its MAC and address the only ones it may send as), one per port, each sending to the other.
+     */
+    @State(Scope.Thread)
+    public static class Secured extends TwoStations
+    {
+        @Setup(Level.Trial)
+        public void setUp()
+        {
+            sut = new SwitchUnderTest(RING_SIZE, STATIONS);
+            for (int port = 0; port < STATIONS; port++)
+            {
+                sut.learningSwitch.detach(port);
+                sut.stage.onAttach(port, SwitchUnderTest.DOMAIN, false,
+                    PortGuard.secured(SwitchUnderTest.mac(port), SwitchUnderTest.address(port)));
+            }
+            fillAndCheck();
         }
     }
 
@@ -241,6 +275,19 @@ public class ForwardingStageBenchmark
     @Benchmark
     @OperationsPerInvocation(BATCH)
     public void unicastLinked(final Linked state, final Blackhole blackhole)
+    {
+        batch(state, blackhole);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public void unicastSecured(final Secured state, final Blackhole blackhole)
+    {
+        batch(state, blackhole);
+    }
+
+    /** One batch of the pair's frames through the stage, as the Disruptor drives it. */
+    private static void batch(final TwoStations state, final Blackhole blackhole)
     {
         final ForwardingStage stage = state.sut.stage;
         final FrameSlot[] slots = state.sut.slots;
