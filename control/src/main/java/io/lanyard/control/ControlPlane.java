@@ -1,6 +1,7 @@
 package io.lanyard.control;
 
 import io.lanyard.client.api.AttachRequest;
+import io.lanyard.client.api.ConnectRequest;
 import io.lanyard.client.api.PortCreateRequest;
 import io.lanyard.client.api.RunRequest;
 import io.lanyard.control.cluster.ClusterStoreException;
@@ -54,9 +55,12 @@ import java.util.Objects;
  * done so far is undone before the error is returned, so a rejected request leaves no interface,
  * no address and no inspect entry behind.
  *
- * <p>It stays one file of under 800 lines because it is the script of every request under
- * one lock: each method is the ordered steps and the rollback of one request, and the steps
- * themselves live in the collaborators.
+ * <p>It stays one file of about 800 lines because it is the script of every request under one
+ * lock: each method is the ordered steps and the rollback of one request, and the steps
+ * themselves live in the collaborators (a new request adds its script here and its work there:
+ * {@code repair} is a few lines over {@link SandboxWiring#repair}, endpoint options are checked by
+ * {@link RequestChecks}). What would leave it next is a request's script that needs nothing but
+ * one collaborator, as VM ports' did ({@link GuestPorts}).
  */
 public final class ControlPlane implements AutoCloseable
 {
@@ -327,38 +331,29 @@ public final class ControlPlane implements AutoCloseable
     /** The interfaces of the sandbox that are not on the switch (see {@link SandboxWiring#brokenEndpoints}). */
     public synchronized List<String> brokenInterfaces(final Sandbox sandbox)
     {
-        return wiring.brokenEndpoints(sandbox).stream().map(Endpoint::interfaceName).toList();
+        return SandboxWiring.names(wiring.brokenEndpoints(sandbox));
     }
 
     /**
-     * Brings a sandbox's broken interfaces back without a restart: each is made again with its
-     * name, MAC, address and routes and attached to the switch; its links and ICC pairs follow.
-     * A sandbox with nothing broken is left as it is.
+     * Brings a sandbox's broken interfaces back without a restart ({@link SandboxWiring#repair});
+     * its links and ICC pairs follow.
      *
-     * @return the interfaces made again.
+     * @return the interfaces made again; none for a sandbox with nothing broken.
      */
     public synchronized List<String> repair(final String reference)
     {
-        final Sandbox sandbox = sandboxes.resolve(reference);
-        final List<Endpoint> broken = wiring.brokenEndpoints(sandbox);
-        for (final Endpoint endpoint : broken)
-        {
-            wiring.rewire(sandbox, endpoint);
-            LOG.log(System.Logger.Level.INFO, "repaired " + endpoint.interfaceName() + " of sandbox " + sandbox.name() +
-                " (" + sandbox.id() + ")");
-        }
-        if (!broken.isEmpty())
+        final List<String> repaired = wiring.repair(sandboxes.resolve(reference));
+        if (!repaired.isEmpty())
         {
             linksChanged();
         }
-        return broken.stream().map(Endpoint::interfaceName).toList();
+        return repaired;
     }
 
     /** Creates a sandbox on one network and, with {@code detach}, starts its command in the background. */
     public synchronized Sandbox run(final RunRequest request)
     {
-        final Map<String, String> options = EndpointOptions.validate(request.driverOpts());
-        return create(checks.run(request), request.name(), "eth0", false, request.aliases(), request.command(), options,
+        return create(checks.run(request), request.name(), "eth0", false, request.aliases(), request.command(), request.driverOpts(),
             request.detach() && !request.command().isEmpty());
     }
 
@@ -430,20 +425,12 @@ public final class ControlPlane implements AutoCloseable
             .forEach(endpoint -> events.network("disconnect", networks.byId(endpoint.networkId()), found.id()));
     }
 
-    /** Gives a sandbox an interface on one more network. */
-    public synchronized Sandbox connect(final String networkReference, final String sandboxReference, final String ipv4Address,
-        final List<String> aliases)
+    /** Gives a sandbox an interface on one more network ({@code POST /networks/{id}/connect}). */
+    public synchronized Sandbox connect(final String networkReference, final ConnectRequest request)
     {
-        return connect(networkReference, sandboxReference, ipv4Address, aliases, Map.of());
-    }
-
-    /** Gives a sandbox an interface on one more network, with the endpoint's own options ({@link EndpointOptions}). */
-    public synchronized Sandbox connect(final String networkReference, final String sandboxReference, final String ipv4Address,
-        final List<String> aliases, final Map<String, String> options)
-    {
-        EndpointOptions.validate(options);
-        final RequestChecks.Connect checked = checks.connect(networkReference, sandboxReference, ipv4Address, aliases);
-        return addEndpoint(checked, SandboxWiring.nextInterfaceName(checked.sandbox()), false, aliases, options);
+        final RequestChecks.Connect checked = checks.connect(networkReference, request.container(), request.ipv4Address(),
+            request.aliases(), request.driverOpts());
+        return addEndpoint(checked, SandboxWiring.nextInterfaceName(checked.sandbox()), false, request.aliases(), request.driverOpts());
     }
 
     /**
@@ -555,16 +542,15 @@ public final class ControlPlane implements AutoCloseable
      */
     public synchronized Sandbox attach(final AttachRequest request)
     {
-        final Map<String, String> options = EndpointOptions.validate(request.driverOpts());
         final RequestChecks.Attach checked = checks.attach(request);
         if (checked.done() != null)
         {
             return checked.done();
         }
         return checked.run() != null ?
-            create(checked.run(), request.name(), request.interfaceName(), request.handOver(), request.aliases(), List.of(), options,
-                false) :
-            addEndpoint(checked.connect(), request.interfaceName(), request.handOver(), request.aliases(), options);
+            create(checked.run(), request.name(), request.interfaceName(), request.handOver(), request.aliases(), List.of(),
+                request.driverOpts(), false) :
+            addEndpoint(checked.connect(), request.interfaceName(), request.handOver(), request.aliases(), request.driverOpts());
     }
 
     /**

@@ -177,6 +177,7 @@ final class RequestChecks
         }
         sandboxName(name);
         RequestLimits.run(request);
+        EndpointOptions.validate(request.driverOpts());
         sandboxes.withName(name).ifPresent(existing ->
         {
             throw RequestException.conflict("Conflict. The container name \"/" + name + "\" is already in use by container \"" +
@@ -206,6 +207,7 @@ final class RequestChecks
         final String name = request.name();
         sandboxName(name);
         RequestLimits.attach(request);
+        EndpointOptions.validate(request.driverOpts());
         final String netns = request.netns();
         if (!netns.startsWith("/") || !Path.of(netns).normalize().toString().equals(netns))
         {
@@ -280,7 +282,7 @@ final class RequestChecks
             throw RequestException.badRequest("ports are published with a namespace's first network; " + name + " already has one");
         }
         requireFreeInterface(request, interfaceName);
-        final Connect connect = connect(network.id(), existing.id(), request.ipv4Address(), request.aliases());
+        final Connect connect = connect(network.id(), existing.id(), request.ipv4Address(), request.aliases(), request.driverOpts());
         return new Attach(null, connect, null);
     }
 
@@ -364,9 +366,11 @@ final class RequestChecks
         return sandbox;
     }
 
-    Connect connect(final String networkReference, final String sandboxReference, final String ipv4Address, final List<String> aliases)
+    Connect connect(final String networkReference, final String sandboxReference, final String ipv4Address, final List<String> aliases,
+        final Map<String, String> options)
     {
         RequestLimits.connect(networkReference, sandboxReference, ipv4Address, aliases);
+        EndpointOptions.validate(options);
         final Network network = notGatewayBridge(networks.resolve(networkReference));
         final Sandbox sandbox = sandboxes.resolve(sandboxReference);
         if (!network.isAddressed())

@@ -34,6 +34,7 @@ final class SandboxWiring implements AutoCloseable
 {
     /** The MAC addresses a sandbox without port security may have learned behind it (a router or bridge of a few hosts). */
     static final int RELAXED_MAC_LIMIT = 64;
+    private static final System.Logger LOG = System.getLogger(SandboxWiring.class.getName());
 
     private final NetworkTable networks;
     private final SwitchDomains domains;
@@ -124,26 +125,43 @@ final class SandboxWiring implements AutoCloseable
     }
 
     /**
-     * Makes a {@link #brokenEndpoints broken} endpoint's interface again, as it was: its name,
+     * Makes each {@link #brokenEndpoints broken} endpoint's interface again, as it was: its name,
      * MAC, address and routes, on a new switch port.
      *
-     * @throws RequestException (conflict) when it cannot be: the sandbox's namespace is gone, or
+     * @return the interfaces made again.
+     * @throws RequestException (conflict) when one cannot be: the sandbox's namespace is gone, or
      *         the interface was handed over to a runtime, which alone knows where it went.
      */
-    void rewire(final Sandbox sandbox, final Endpoint endpoint)
+    List<String> repair(final Sandbox sandbox)
     {
-        if (endpoint.isHandedOver())
+        final List<Endpoint> broken = brokenEndpoints(sandbox);
+        for (final Endpoint endpoint : broken)
         {
-            throw RequestException.conflict("cannot repair " + endpoint.interfaceName() + " of " + sandbox.name() +
-                ": its interface was handed over to its runtime; connect it again there");
+            if (endpoint.isHandedOver())
+            {
+                throw RequestException.conflict("cannot repair " + endpoint.interfaceName() + " of " + sandbox.name() +
+                    ": its interface was handed over to its runtime; connect it again there");
+            }
         }
-        if (!plumbing.namespaceExists(sandbox.netns()))
+        if (!broken.isEmpty() && !plumbing.namespaceExists(sandbox.netns()))
         {
             throw RequestException.conflict("cannot repair " + sandbox.name() + ": its network namespace " + sandbox.netns() +
                 " is gone; remove the sandbox");
         }
-        detach(sandbox, endpoint);
-        attach(sandbox, endpoint, endpoint.id().equals(defaultRouteFor(sandbox)), false);
+        for (final Endpoint endpoint : broken)
+        {
+            detach(sandbox, endpoint);
+            attach(sandbox, endpoint, endpoint.id().equals(defaultRouteFor(sandbox)), false);
+            LOG.log(System.Logger.Level.INFO, "repaired " + endpoint.interfaceName() + " of sandbox " + sandbox.name() +
+                " (" + sandbox.id() + ")");
+        }
+        return names(broken);
+    }
+
+    /** The endpoints' interface names. */
+    static List<String> names(final List<Endpoint> endpoints)
+    {
+        return endpoints.stream().map(Endpoint::interfaceName).toList();
     }
 
     /** Whether the sandbox's namespace was someone else's and is gone (its container with it). */

@@ -1,5 +1,6 @@
 package io.lanyard.control;
 
+import io.lanyard.client.api.ConnectRequest;
 import io.lanyard.client.api.RunRequest;
 import io.lanyard.control.cluster.EtcdClusterStore;
 import io.lanyard.control.cluster.EtcdServer;
@@ -180,7 +181,7 @@ class ControlPlaneGatewayTest
             () -> control().disconnect(Network.GATEWAY_BRIDGE, "c1"));
         final String ownedByLanyard = "network lanyard_gwbridge is Lanyard's own way out for containers on overlay networks: " +
             "nothing is run on it or connected to it by hand";
-        assertRefused(daemon, 403, ownedByLanyard, () -> control().connect(Network.GATEWAY_BRIDGE, "c1", null, List.of()));
+        assertRefused(daemon, 403, ownedByLanyard, () -> control().connect(Network.GATEWAY_BRIDGE, new ConnectRequest("c1", null, List.of())));
         assertRefused(daemon, 403, ownedByLanyard, () -> run("c9", Network.GATEWAY_BRIDGE));
 
         control().remove("c1", true);
@@ -208,7 +209,7 @@ class ControlPlaneGatewayTest
         final Network bridge = gatewayBridge();
         assertEquals(List.of("lo", "eth0", "eth1"), interfaces("o1"));
 
-        Sandbox o1 = control().connect("bridge", "o1", null, List.of());
+        Sandbox o1 = control().connect("bridge", new ConnectRequest("o1", null, List.of()));
         assertEquals(List.of("eth0", "eth2"), o1.endpoints().stream().map(Endpoint::interfaceName).toList(), "the gateway endpoint went");
         assertEquals(List.of("lo", "eth0", "eth2"), interfaces("o1"));
         assertEquals("default via 172.17.0.1 dev eth2", inSandbox("o1", "ip", "route", "show", "default"));
@@ -222,12 +223,12 @@ class ControlPlaneGatewayTest
         assertEquals(List.of(), o1.endpoints(), "its last overlay took the way out with it");
         assertEquals(List.of("lo"), interfaces("o1"));
 
-        o1 = control().connect("ov", "o1", null, List.of());
+        o1 = control().connect("ov", new ConnectRequest("o1", null, List.of()));
         assertEquals(List.of("eth0", "eth1"), o1.endpoints().stream().map(Endpoint::interfaceName).toList());
         assertEquals("default via 172.18.0.1 dev eth1", inSandbox("o1", "ip", "route", "show", "default"));
 
         run("b1", "bridge");
-        final Sandbox b1 = control().connect("ov", "b1", null, List.of());
+        final Sandbox b1 = control().connect("ov", new ConnectRequest("b1", null, List.of()));
         assertEquals(2, b1.endpoints().size(), "a sandbox with a bridge has its way out there");
         assertEquals("default via 172.17.0.1 dev eth0", inSandbox("b1", "ip", "route", "show", "default"));
         assertEquals(List.of("o1"), control().members(bridge).keySet().stream().map(Sandbox::name).toList());
@@ -242,7 +243,7 @@ class ControlPlaneGatewayTest
         }
         final Network bridge = gatewayBridge();
         final Endpoint joiningGateway = on(control().sandbox("joining"), bridge);
-        control().connect("bridge", "joining", null, List.of());
+        control().connect("bridge", new ConnectRequest("joining", null, List.of()));
         final Sandbox kept = control().sandbox("kept");
         final String keptIndex = inSandbox("kept", "cat", "/sys/class/net/eth1/ifindex");
 

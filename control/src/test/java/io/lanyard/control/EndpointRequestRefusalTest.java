@@ -1,5 +1,6 @@
 package io.lanyard.control;
 
+import io.lanyard.client.api.ConnectRequest;
 import io.lanyard.client.api.RunRequest;
 import io.lanyard.control.model.Endpoint;
 import io.lanyard.control.model.IpamPool;
@@ -257,7 +258,7 @@ class EndpointRequestRefusalTest
     void shouldAnswer404WhenConnectingToAnUnknownNetwork()
     {
         assertConnectRefused(404, "network nope not found",
-            () -> fixture.control().connect("nope", HOST_SANDBOX, null, List.of()));
+            () -> fixture.control().connect("nope", new ConnectRequest(HOST_SANDBOX, null, List.of())));
     }
 
     @ParameterizedTest(name = "--ip \"{0}\"")
@@ -265,21 +266,21 @@ class EndpointRequestRefusalTest
     void shouldAnswer404WhenConnectingAnUnknownSandbox(final String address)
     {
         assertConnectRefused(404, "No such container: nope",
-            () -> fixture.control().connect("isolated", "nope", address, List.of()));
+            () -> fixture.control().connect("isolated", new ConnectRequest("nope", address, List.of())));
     }
 
     @Test
     void shouldRefuseToConnectASandboxThatSharesTheHostsNetworkStack()
     {
         assertConnectRefused(403, "container sharing network namespace with another container or host cannot be connected to " +
-            "any other network", () -> fixture.control().connect("isolated", HOST_SANDBOX, null, List.of()));
+            "any other network", () -> fixture.control().connect("isolated", new ConnectRequest(HOST_SANDBOX, null, List.of())));
     }
 
     @Test
     void shouldRefuseToConnectAnyoneToTheHostNetwork()
     {
         assertConnectRefused(403, "container cannot be disconnected from host network or connected to host network",
-            () -> fixture.control().connect("host", HOST_SANDBOX, null, List.of()));
+            () -> fixture.control().connect("host", new ConnectRequest(HOST_SANDBOX, null, List.of())));
     }
 
     @Test

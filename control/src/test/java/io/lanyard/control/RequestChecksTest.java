@@ -16,6 +16,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 
 import static io.lanyard.control.ModelFixtures.bareEndpoint;
 import static io.lanyard.control.ModelFixtures.bridge;
@@ -118,7 +119,7 @@ class RequestChecksTest
     {
         put(sandbox('1', "loner", bareEndpoint("e1", none)));
 
-        final RequestException refused = assertThrows(RequestException.class, () -> checks().connect("front", "loner", null, List.of()));
+        final RequestException refused = assertThrows(RequestException.class, () -> checks().connect("front", "loner", null, List.of(), Map.of()));
 
         assertEquals(403, refused.status());
         assertEquals("container cannot be connected to multiple networks with one of the networks in private (none) mode",
@@ -130,7 +131,7 @@ class RequestChecksTest
     {
         put(sandbox('1', "web", endpoint("e1", front, "eth0", "172.18.0.2")));
 
-        final RequestException refused = assertThrows(RequestException.class, () -> checks().connect("front", "web", "", List.of()));
+        final RequestException refused = assertThrows(RequestException.class, () -> checks().connect("front", "web", "", List.of(), Map.of()));
 
         assertEquals(403, refused.status());
         assertEquals("endpoint with name web already exists in network front", refused.getMessage());
@@ -141,8 +142,8 @@ class RequestChecksTest
     {
         final Sandbox web = put(sandbox('1', "web", endpoint("e1", bridge, "eth0", "172.17.0.2")));
 
-        final RequestChecks.Connect checked = checks().connect(front.shortId(), "web", "172.18.0.7", List.of("www"));
-        final RequestChecks.Connect dynamic = checks().connect("front", web.id(), "", List.of());
+        final RequestChecks.Connect checked = checks().connect(front.shortId(), "web", "172.18.0.7", List.of("www"), Map.of());
+        final RequestChecks.Connect dynamic = checks().connect("front", web.id(), "", List.of(), Map.of());
 
         assertEquals(new RequestChecks.Connect(front, web, Ipv4Address.parse("172.18.0.7")), checked);
         assertNull(dynamic.staticAddress(), "an empty --ip is none");

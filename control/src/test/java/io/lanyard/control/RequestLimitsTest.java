@@ -1,5 +1,6 @@
 package io.lanyard.control;
 
+import io.lanyard.client.api.ConnectRequest;
 import io.lanyard.client.api.AttachRequest;
 import io.lanyard.client.api.PortCreateRequest;
 import io.lanyard.client.api.RunRequest;
@@ -158,8 +159,8 @@ class RequestLimitsTest
             refusal("Interface: at most 255 characters, not 256 (iiiiiiiiiiiiiiii...)",
                 () -> control.attach(attach("c1", "/proc/1/ns/net", chars('i', 256)))),
             refusal("Container: at most 255 characters, not 256 (cccccccccccccccc...)",
-                () -> control.connect("bridge", chars('c', 256), null, List.of())),
-            refusal("Aliases: at most 64 entries, not 65", () -> control.connect("bridge", "h1", null, strings(65, "a"))),
+                () -> control.connect("bridge", new ConnectRequest(chars('c', 256), null, List.of()))),
+            refusal("Aliases: at most 64 entries, not 65", () -> control.connect("bridge", new ConnectRequest("h1", null, strings(65, "a")))),
             refusal("Container: at most 255 characters, not 256 (cccccccccccccccc...)",
                 () -> control.disconnect("bridge", chars('c', 256))),
             refusal("Name: at most 255 characters, not 256 (cccccccccccccccc...)", () -> control.detach(chars('c', 256), null)),

@@ -152,7 +152,7 @@ public final class ApiRoutes implements RequestHandler
         if (parts.length == 3 && "POST".equals(method) && "connect".equals(parts[2]))
         {
             final ConnectRequest request = ConnectRequest.fromJson(parse(body));
-            control.connect(parts[1], request.container(), request.ipv4Address(), request.aliases(), request.driverOpts());
+            control.connect(parts[1], request);
             return ApiResponse.ok(null);
         }
         if (parts.length == 3 && "POST".equals(method) && "disconnect".equals(parts[2]))
