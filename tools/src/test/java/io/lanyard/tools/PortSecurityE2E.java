@@ -95,6 +95,8 @@ class PortSecurityE2E
         host.cli("network", "create", "--subnet", "10.75.0.0/24", "bystanders").ok();
         run("by1", "bystanders");
         final String by2 = run("by2", "bystanders");
+        // the counter is refreshed once a second: let it count the four sandboxes just made before reading it
+        LanyardHost.sleep(1500);
         final long entriesBefore = host.dataplaneCounter("mac_entries");
 
         // 3000 frames, each from a MAC of its own, as a MAC-table flooding tool sends them, while another
