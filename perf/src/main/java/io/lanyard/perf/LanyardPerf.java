@@ -22,34 +22,34 @@ import java.util.function.Function;
 /**
  * {@code lanyard-perf}: builds Lanyard and its Linux peer side by side in one run, in namespaces
  * of its own, measures both the same way (iperf3 TCP, ping RTT), and prints a table per scenario:
- * {@code bridge} (two containers on one network; the peer is a Linux bridge), {@code nat} (a
- * container to a server outside, masqueraded; the peer is a bridge, IP forwarding and iptables
- * MASQUERADE) and {@code overlay} (two containers on two hosts, across VXLAN on an underlay; the
- * peer is a kernel VXLAN device behind a bridge on each host, and Lanyard runs a daemon per host
- * with an etcd as their store; beside TCP with one stream it measures 4, the 64-byte UDP rate,
- * and TCP with a kernel VTEP that is a static peer, see {@link OverlayInterop}); and {@code dns}
- * (a container's queries to the embedded DNS, for container names and for an outside name it
- * forwards; the peer is dnsmasq asked directly, see
- * {@link LanyardDns}). Every switch lives through the whole run, and rounds alternate between them, so
- * the ratios come from the same conditions on a noisy machine; with {@code --repeat} each figure
- * is the median over rounds. Everything the run made is removed at the end, also after a failure
- * or Ctrl-C.
+ * {@code bridge} (two containers on one network; the peer is a Linux bridge; TCP with 4 streams
+ * beside 1, and the 64-byte UDP rate), {@code nat} (a container to a server outside, masqueraded;
+ * the peer is a bridge, IP forwarding and iptables MASQUERADE) and {@code overlay} (two
+ * containers on two hosts, across VXLAN on an underlay; the peer is a kernel VXLAN device behind
+ * a bridge on each host, and Lanyard runs a daemon per host with an etcd as their store; beside
+ * TCP with one stream it measures 4, the 64-byte UDP rate, and TCP with a kernel VTEP that is a
+ * static peer, see {@link OverlayInterop}); and {@code dns} (a container's queries to the
+ * embedded DNS, for container names and for an outside name it forwards; the peer is dnsmasq
+ * asked directly, see {@link LanyardDns}). Every switch lives through the whole run, and rounds
+ * alternate between them, so the ratios come from the same conditions on a noisy machine; with
+ * {@code --repeat} each figure is the median over rounds. Everything the run made is removed at
+ * the end, also after a failure or Ctrl-C.
  */
 @Command(name = "lanyard-perf", mixinStandardHelpOptions = true, version = "lanyard-perf 0.1",
     description = {
         "Measures Lanyard against Linux in the same run: iperf3 TCP throughput and",
         "ping RTT, per scenario: bridge (two containers on one network, vs a Linux",
-        "bridge), nat (a container to an outside namespace through masquerade,",
-        "vs a bridge + ip_forward + iptables MASQUERADE) and overlay (two",
-        "containers on two hosts across VXLAN, vs kernel VXLAN + bridge; Lanyard",
-        "with a daemon per host and etcd; also TCP with 4 streams, 64-byte UDP",
-        "datagrams/s, and TCP both ways with a kernel VTEP as static peer, vs",
-        "kernel-kernel) and dns (a container's embedded DNS:",
-        "queries/s and latency for container names and for a forwarded outside",
-        "name, vs dnsmasq asked directly). Builds everything in namespaces of its",
-        "own (lyp<hex>-*) and removes them on exit. Needs root, iperf3, ping,",
-        "nsenter, ip, ss, sysctl; iptables for nat; bridge and etcd for overlay;",
-        "dnsmasq for dns.",
+        "bridge; also TCP with 4 streams and 64-byte UDP datagrams/s), nat (a",
+        "container to an outside namespace through masquerade, vs a bridge +",
+        "ip_forward + iptables MASQUERADE) and overlay (two containers on two",
+        "hosts across VXLAN, vs kernel VXLAN + bridge; Lanyard with a daemon per",
+        "host and etcd; also TCP with 4 streams, 64-byte UDP datagrams/s, and TCP",
+        "both ways with a kernel VTEP as static peer, vs kernel-kernel) and dns (a",
+        "container's embedded DNS: queries/s and latency for container names and",
+        "for a forwarded outside name, vs dnsmasq asked directly). Builds",
+        "everything in namespaces of its own (lyp<hex>-*) and removes them on exit.",
+        "Needs root, iperf3, ping, nsenter, ip, ss, sysctl; iptables for nat;",
+        "bridge and etcd for overlay; dnsmasq for dns.",
         "More lanyardd flags (for every daemon) may follow '--', e.g.:",
         "lanyard-perf --repeat 3 -- --mac-aging 60",
         ""})
@@ -59,7 +59,7 @@ public final class LanyardPerf implements Callable<Integer>
     int duration = 10;
 
     @Option(names = "--streams", paramLabel = "N",
-        description = "also measure TCP with N parallel streams (iperf3 -P N), beside 1 stream (default: 4 for overlay, none for bridge and nat)")
+        description = "also measure TCP with N parallel streams (iperf3 -P N), beside 1 stream (default: 4 for bridge and overlay, none for nat)")
     Integer streams;
 
     @Option(names = "--pings", paramLabel = "N", description = "pings per measurement (default: ${DEFAULT-VALUE})")
