@@ -10,6 +10,9 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -106,6 +109,8 @@ public final class LanyardPerf implements Callable<Integer>
     @Mixin
     DaemonOptions daemonOptions;
 
+    private static final Duration GIT_TIMEOUT = Duration.ofSeconds(10);
+
     private final PrintStream out = System.out;
     private final PrintStream progress = System.err;
 
@@ -128,6 +133,8 @@ public final class LanyardPerf implements Callable<Integer>
 
     private int run(final Workspace workspace, final List<Scenario> scenarios)
     {
+        final Instant started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        final String commit = commit(daemonOptions.home);
         final List<String> daemonFlags = daemonFlags();
         progress.println("lanyard-perf: building Linux and Lanyard for " + names(scenarios) + " (namespaces " + workspace.prefix() + "*)");
         final List<Runnable> aliveChecks = new ArrayList<>();
@@ -243,7 +250,8 @@ public final class LanyardPerf implements Callable<Integer>
             }
         }
         final Report report = new Report(new Report.Settings(workspace.prefix(), repeat, duration, pings, pingIntervalMillis,
-            daemonFlags, Runtime.getRuntime().availableProcessors(), System.getProperty("os.version")), sections);
+            daemonFlags, Runtime.getRuntime().availableProcessors(), System.getProperty("os.version"), Report.Settings.runningJdk(),
+            commit, started), sections);
         out.println();
         out.print(report.table());
         out.flush();
@@ -317,6 +325,19 @@ public final class LanyardPerf implements Callable<Integer>
         final Runnable checkAlive)
     {
         return Report.Round.measure(round, sides.stream().map(Endpoints::label).toList(), side -> measure.apply(sides.get(side)), checkAlive);
+    }
+
+    /**
+     * {@code git rev-parse --short HEAD} of the checkout holding {@code home} (the tools directory),
+     * for the report; null where it cannot be had: no git, not a checkout, or a checkout git will
+     * not read for this user (root outside sudo, in a checkout of another user's: git's
+     * safe.directory, which this does not override).
+     */
+    private static String commit(final Path home)
+    {
+        final Exec.Result result = Exec.run(List.of("git", "-C", home.toString(), "rev-parse", "--short", "HEAD"), GIT_TIMEOUT, process -> { });
+        final String commit = result.stdout().strip();
+        return result.ok() && !commit.isEmpty() ? commit : null;
     }
 
     /**

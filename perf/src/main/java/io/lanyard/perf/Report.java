@@ -1,5 +1,6 @@
 package io.lanyard.perf;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
@@ -41,10 +42,28 @@ final class Report
     /** The side of a section that is Lanyard. */
     static final int LANYARD = 1;
 
-    /** How the run measured; {@code daemonFlags} are the run's own lanyardd flags, given to every daemon. */
-    record Settings(String prefix, int rounds, int seconds, int pings, int intervalMillis,
-        List<String> daemonFlags, int cpus, String kernel)
+    /**
+     * How and where the run measured; {@code daemonFlags} are the run's own lanyardd flags, given
+     * to every daemon.
+     *
+     * @param jdk     the JVM the harness ran on, as {@link #runningJdk} names it.
+     * @param commit  {@code git rev-parse --short HEAD} of the checkout the harness ran from; null
+     *                where there was none to be had (no git, no checkout, or one git refused).
+     * @param started when the run began.
+     */
+    record Settings(String prefix, int rounds, int seconds, int pings, int intervalMillis, List<String> daemonFlags, int cpus,
+        String kernel, String jdk, String commit, Instant started)
     {
+        Settings
+        {
+            daemonFlags = List.copyOf(daemonFlags);
+        }
+
+        /** This JVM: {@code java.vm.name} and {@code java.runtime.version} ("OpenJDK 64-Bit Server VM 21.0.5+11"). */
+        static String runningJdk()
+        {
+            return System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version");
+        }
     }
 
     /**

@@ -10,8 +10,9 @@ import java.util.Map;
  * is not there (no round gave one, or a ratio that means nothing) is {@code null}.
  *
  * <pre>
- * { "prefix", "rounds", "tcp": {tool, seconds, rate}, "ping": {count, intervalMs}, "daemonFlags": [...],
- *   "machine": {"cpus", "kernel"}, "ratio": "what a ratio is",
+ * { "commit": "1b984cb" or null, "date": "2026-12-07T12:00:00Z",
+ *   "prefix", "rounds", "tcp": {tool, seconds, rate}, "ping": {count, intervalMs}, "daemonFlags": [...],
+ *   "machine": {"cpus", "kernel", "jdk"}, "ratio": "what a ratio is",
  *   "scenarios": [ {
  *     "scenario", "description", "method" (not for the switch scenarios),
  *     "peer": "Linux bridge", "lanyard": "Lanyard", "others": ["OVS userspace"], "lanyardFlags": [...],
@@ -41,12 +42,18 @@ final class ReportJson
     {
         final Report.Settings settings = report.settings();
         final Map<String, Object> json = new LinkedHashMap<>();
+        json.put("commit", settings.commit());
+        json.put("date", settings.started().toString());
         json.put("prefix", settings.prefix());
         json.put("rounds", settings.rounds());
         json.put("tcp", Map.of("tool", "iperf3", "seconds", settings.seconds(), "rate", "receiver"));
         json.put("ping", Map.of("count", settings.pings(), "intervalMs", settings.intervalMillis()));
         json.put("daemonFlags", settings.daemonFlags());
-        json.put("machine", Map.of("cpus", settings.cpus(), "kernel", settings.kernel()));
+        final Map<String, Object> machine = new LinkedHashMap<>();
+        machine.put("cpus", settings.cpus());
+        machine.put("kernel", settings.kernel());
+        machine.put("jdk", settings.jdk());
+        json.put("machine", machine);
         json.put("ratio", "Lanyard relative to the Linux peer (others[].ratio: to that peer), higher is better: " +
             "Lanyard/peer for throughput, peer/Lanyard for latency");
 

@@ -8,7 +8,7 @@ import java.util.Set;
 
 /**
  * A {@link Report} as text, for the terminal: a heading that says how the run measured and on
- * what machine, then per scenario a table of medians — a column per side in the
+ * what machine (and commit), then per scenario a table of medians — a column per side in the
  * section's order, then a ratio column per side Lanyard is compared with ("ratio" where there is
  * one, "vs Linux", "vs OVS" where there are more) — with the runs that gave no figure and the
  * command line behind each figure under it; then, with more than one round, a line per round of
@@ -40,8 +40,8 @@ final class ReportTable
         }
         out.append("  lanyardd flags: ").append(settings.daemonFlags().isEmpty() ? "(none)" : String.join(" ", settings.daemonFlags()))
             .append("  (and each scenario's own, if any, below; others: the daemon's defaults)\n");
-        out.append(String.format(Locale.ROOT, "  machine: %d CPUs, Linux %s; namespaces %s*%n", settings.cpus(), settings.kernel(),
-            settings.prefix()));
+        out.append(String.format(Locale.ROOT, "  machine: %d CPUs, Linux %s, %s; commit %s; namespaces %s*%n", settings.cpus(),
+            settings.kernel(), settings.jdk(), settings.commit() == null ? "unknown" : settings.commit(), settings.prefix()));
 
         sections.forEach(section -> appendTable(out, section));
         out.append("\nratio: Lanyard relative to the Linux peer, 1.00 = parity, higher is better\n");

@@ -2,6 +2,7 @@ package io.lanyard.perf;
 
 import org.junit.jupiter.api.Test;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -14,8 +15,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ReportTest
 {
-    private static final Report.Settings SETTINGS =
-        new Report.Settings("lyp0000-", 3, 10, 3, 10, List.of("--pipeline", "inline"), 2, "6.18");
+    private static final Report.Settings SETTINGS = new Report.Settings("lyp0000-", 3, 10, 3, 10, List.of("--pipeline", "inline"), 2, "6.18",
+        "OpenJDK 64-Bit Server VM 21.0.5+11", "1b984cb", Instant.parse("2026-12-07T12:00:00Z"));
     private static final List<String> BRIDGE = List.of(LinuxBridge.LABEL, LanyardSide.LABEL);
     private static final List<Report.Metric<Report.SideResult>> ONE_STREAM = Report.switchMetrics(1, false);
 
@@ -278,6 +279,27 @@ class ReportTest
         final List<Report.Round<Report.SideResult>> rounds = List.of(round(1, 10.0, 5.0, "0.050", "0.100"));
 
         assertThrows(IllegalArgumentException.class, () -> threeSides(ONE_STREAM, rounds));
+    }
+
+    @Test
+    void shouldTellTheCommitDateAndJdkOfTheRun()
+    {
+        final Report report = new Report(SETTINGS, List.of(Report.Section.ofSwitch("bridge", "two containers", BRIDGE, List.of(), ONE_STREAM,
+            List.of(round(1, 10.0, 5.0, "0.050", "0.100")))));
+
+        assertTrue(report.table().contains("  machine: 2 CPUs, Linux 6.18, OpenJDK 64-Bit Server VM 21.0.5+11; commit 1b984cb; " +
+            "namespaces lyp0000-*\n"), report.table());
+        final Map<String, Object> json = report.json();
+        assertEquals("1b984cb", json.get("commit"));
+        assertEquals("2026-12-07T12:00:00Z", json.get("date"));
+        assertEquals(Map.of("cpus", 2, "kernel", "6.18", "jdk", "OpenJDK 64-Bit Server VM 21.0.5+11"), json.get("machine"));
+        assertEquals(List.of("--pipeline", "inline"), json.get("daemonFlags"));
+
+        final Report.Settings noCheckout = new Report.Settings("lyp0000-", 1, 10, 3, 10, List.of(), 2, "6.18", "OpenJDK", null, Instant.EPOCH);
+        final Report unknown = new Report(noCheckout, List.of());
+        assertTrue(unknown.table().contains("; commit unknown; "), unknown.table());
+        assertTrue(unknown.json().containsKey("commit"));
+        assertEquals(null, unknown.json().get("commit"));
     }
 
     private static Report.Section<Report.SideResult> threeSides(final List<Report.Metric<Report.SideResult>> metrics,
