@@ -37,7 +37,9 @@ import java.util.function.Function;
  * {@link LanyardDns}). Every switch lives through the whole run, and each round measures them in
  * turn, each going first in its turn ({@link Report.Round#measure}), so the ratios come from the
  * same conditions on a noisy machine; with {@code --repeat} each figure is the median over
- * rounds. Everything the run made is removed at the end, also after a failure or Ctrl-C.
+ * rounds. {@code --json-out} writes the results as JSON, {@code --chart} the ratios as a PNG
+ * ({@link RatioChart}). Everything the run made is removed at the end, also after a failure
+ * or Ctrl-C.
  */
 @Command(name = "lanyard-perf", mixinStandardHelpOptions = true, version = "lanyard-perf 0.1",
     description = {
@@ -91,6 +93,10 @@ public final class LanyardPerf implements Callable<Integer>
     @Option(names = "--json-out", paramLabel = "FILE", description = "also write the results as JSON to FILE")
     Path jsonOut;
 
+    @Option(names = "--chart", paramLabel = "FILE",
+        description = "also draw Lanyard's ratios to its peers in the switch scenarios as a PNG bar chart to FILE")
+    Path chart;
+
     @Option(names = "--io", paramLabel = "BACKEND", description = "lanyardd --io: epoll or io_uring")
     String io;
 
@@ -116,6 +122,7 @@ public final class LanyardPerf implements Callable<Integer>
 
     public static void main(final String[] args)
     {
+        System.setProperty("java.awt.headless", "true");
         PerfTool.main("lanyard-perf", new LanyardPerf(), args);
     }
 
@@ -268,6 +275,11 @@ public final class LanyardPerf implements Callable<Integer>
                 json.put("lanyardOverlayStats", lanyardOverlay.stats());
             }
             writeJson(json);
+        }
+        if (chart != null)
+        {
+            RatioChart.write(chart, report);
+            progress.println("lanyard-perf: chart written to " + chart);
         }
         return 0;
     }

@@ -16,8 +16,8 @@ import java.util.function.ToDoubleFunction;
 /**
  * The side-by-side result: per scenario and metric, the median over rounds of every side
  * measured — the Linux peer, Lanyard, and any further peer (Open vSwitch's userspace datapath) —
- * and Lanyard's ratio to each side it is compared with; shown as text tables ({@link ReportTable})
- * and as JSON ({@link ReportJson}).
+ * and Lanyard's ratio to each side it is compared with; shown as text tables ({@link ReportTable}),
+ * as JSON ({@link ReportJson}) and as a chart of the ratios ({@link RatioChart}).
  *
  * <p>A scenario's sides have one fixed order, its {@link Section#labels}: side {@value #PEER} is
  * the Linux peer, the baseline that a baseline-only row ({@link Metric#ofPeer}) and a difference
@@ -369,6 +369,15 @@ final class Report
         }
     }
 
+    /**
+     * Lanyard's ratio to one peer in one metric of a switch scenario, a bar of {@link RatioChart}.
+     *
+     * @param peer the peer's {@link Section#shortName}, so one peer's bars are one series across scenarios.
+     */
+    record Ratio(String scenario, String metric, String peer, double value)
+    {
+    }
+
     /** The switch scenarios' metrics measured in every round: TCP with one stream first. */
     private static final List<Metric<SideResult>> SINGLE_STREAM = List.of(
         Metric.ofRun("TCP throughput (Gbit/s)", "tcpGbps", SideResult::tcp, TcpThroughput.Result::gbps, Better.HIGHER, "%.2f")
@@ -447,6 +456,29 @@ final class Report
     Map<String, Object> json()
     {
         return ReportJson.of(this);
+    }
+
+    /** Every ratio of the switch scenarios that has a value, scenario by scenario, in the order of the rows and then of the peers. */
+    List<Ratio> switchRatios()
+    {
+        final List<Ratio> ratios = new ArrayList<>();
+        sections.stream().filter(Section::isSwitch).forEach(section -> addRatios(ratios, section));
+        return ratios;
+    }
+
+    private static <R> void addRatios(final List<Ratio> ratios, final Section<R> section)
+    {
+        for (final Metric<R> metric : section.metrics())
+        {
+            for (final int side : section.compared())
+            {
+                final double ratio = section.ratio(metric, side);
+                if (Double.isFinite(ratio))
+                {
+                    ratios.add(new Ratio(section.scenario(), metric.name(), section.shortName(side), ratio));
+                }
+            }
+        }
     }
 
     /** The text tables ({@link ReportTable}). */

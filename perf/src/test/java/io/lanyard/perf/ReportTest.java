@@ -169,6 +169,10 @@ class ReportTest
         assertTrue(table.contains("  bridge  2  Linux bridge  20.00 Gbit/s  p50 0.060 ms  p99 0.060 ms   Lanyard   4.00 Gbit/s  " +
             "p50 0.200 ms  p99 0.200 ms   OVS userspace   9.00 Gbit/s  p50 0.070 ms  p99 0.070 ms\n"), table);
         assertTrue(table.contains("\"vs NAME\" is Lanyard relative to that peer"), table);
+
+        assertEquals(List.of(new Report.Ratio("bridge", "TCP throughput (Gbit/s)", "Linux", 5.0 / 12.0),
+            new Report.Ratio("bridge", "TCP throughput (Gbit/s)", "OVS", 0.5)), report.switchRatios().subList(0, 2));
+        assertEquals(10, report.switchRatios().size(), "TCP and four ping rows, each against two peers: " + report.switchRatios());
     }
 
     @Test
