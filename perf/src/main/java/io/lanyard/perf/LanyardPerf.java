@@ -10,6 +10,9 @@ import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
@@ -22,34 +25,37 @@ import java.util.function.Function;
 /**
  * {@code lanyard-perf}: builds Lanyard and its Linux peer side by side in one run, in namespaces
  * of its own, measures both the same way (iperf3 TCP, ping RTT), and prints a table per scenario:
- * {@code bridge} (two containers on one network; the peer is a Linux bridge), {@code nat} (a
- * container to a server outside, masqueraded; the peer is a bridge, IP forwarding and iptables
- * MASQUERADE) and {@code overlay} (two containers on two hosts, across VXLAN on an underlay; the
- * peer is a kernel VXLAN device behind a bridge on each host, and Lanyard runs a daemon per host
- * with an etcd as their store; beside TCP with one stream it measures 4, the 64-byte UDP rate,
- * and TCP with a kernel VTEP that is a static peer, see {@link OverlayInterop}); and {@code dns}
- * (a container's queries to the embedded DNS, for container names and for an outside name it
- * forwards; the peer is dnsmasq asked directly, see
- * {@link LanyardDns}). Every switch lives through the whole run, and rounds alternate between them, so
- * the ratios come from the same conditions on a noisy machine; with {@code --repeat} each figure
- * is the median over rounds. Everything the run made is removed at the end, also after a failure
+ * {@code bridge} (two containers on one network; the peer is a Linux bridge, and any further
+ * peer of {@link Sides#others} is measured beside it; TCP with 4 streams beside 1, and the
+ * 64-byte UDP rate), {@code nat} (a container to a server outside, masqueraded; the peer is a
+ * bridge, IP forwarding and iptables MASQUERADE) and {@code overlay} (two containers on two
+ * hosts, across VXLAN on an underlay; the peer is a kernel VXLAN device behind a bridge on each
+ * host, and Lanyard runs a daemon per host with an etcd as their store; beside TCP with one
+ * stream it measures 4, the 64-byte UDP rate, and TCP with a kernel VTEP that is a static peer,
+ * see {@link OverlayInterop}); and {@code dns} (a container's queries to the embedded DNS, for
+ * container names and for an outside name it forwards; the peer is dnsmasq asked directly, see
+ * {@link LanyardDns}). Every switch lives through the whole run, and each round measures them in
+ * turn, each going first in its turn ({@link Report.Round#measure}), so the ratios come from the
+ * same conditions on a noisy machine; with {@code --repeat} each figure is the median over
+ * rounds. {@code --json-out} writes the results as JSON, {@code --chart} the ratios as a PNG
+ * ({@link RatioChart}). Everything the run made is removed at the end, also after a failure
  * or Ctrl-C.
  */
 @Command(name = "lanyard-perf", mixinStandardHelpOptions = true, version = "lanyard-perf 0.1",
     description = {
         "Measures Lanyard against Linux in the same run: iperf3 TCP throughput and",
         "ping RTT, per scenario: bridge (two containers on one network, vs a Linux",
-        "bridge), nat (a container to an outside namespace through masquerade,",
-        "vs a bridge + ip_forward + iptables MASQUERADE) and overlay (two",
-        "containers on two hosts across VXLAN, vs kernel VXLAN + bridge; Lanyard",
-        "with a daemon per host and etcd; also TCP with 4 streams, 64-byte UDP",
-        "datagrams/s, and TCP both ways with a kernel VTEP as static peer, vs",
-        "kernel-kernel) and dns (a container's embedded DNS:",
-        "queries/s and latency for container names and for a forwarded outside",
-        "name, vs dnsmasq asked directly). Builds everything in namespaces of its",
-        "own (lyp<hex>-*) and removes them on exit. Needs root, iperf3, ping,",
-        "nsenter, ip, ss, sysctl; iptables for nat; bridge and etcd for overlay;",
-        "dnsmasq for dns.",
+        "bridge; also TCP with 4 streams and 64-byte UDP datagrams/s), nat (a",
+        "container to an outside namespace through masquerade, vs a bridge +",
+        "ip_forward + iptables MASQUERADE) and overlay (two containers on two",
+        "hosts across VXLAN, vs kernel VXLAN + bridge; Lanyard with a daemon per",
+        "host and etcd; also TCP with 4 streams, 64-byte UDP datagrams/s, and TCP",
+        "both ways with a kernel VTEP as static peer, vs kernel-kernel) and dns (a",
+        "container's embedded DNS: queries/s and latency for container names and",
+        "for a forwarded outside name, vs dnsmasq asked directly). Builds",
+        "everything in namespaces of its own (lyp<hex>-*) and removes them on exit.",
+        "Needs root, iperf3, ping, nsenter, ip, ss, sysctl; iptables for nat;",
+        "bridge and etcd for overlay; dnsmasq for dns.",
         "More lanyardd flags (for every daemon) may follow '--', e.g.:",
         "lanyard-perf --repeat 3 -- --mac-aging 60",
         ""})
@@ -59,7 +65,7 @@ public final class LanyardPerf implements Callable<Integer>
     int duration = 10;
 
     @Option(names = "--streams", paramLabel = "N",
-        description = "also measure TCP with N parallel streams (iperf3 -P N), beside 1 stream (default: 4 for overlay, none for bridge and nat)")
+        description = "also measure TCP with N parallel streams (iperf3 -P N), beside 1 stream (default: 4 for bridge and overlay, none for nat)")
     Integer streams;
 
     @Option(names = "--pings", paramLabel = "N", description = "pings per measurement (default: ${DEFAULT-VALUE})")
@@ -68,7 +74,8 @@ public final class LanyardPerf implements Callable<Integer>
     @Option(names = "--ping-interval", paramLabel = "MS", description = "milliseconds between pings (default: ${DEFAULT-VALUE})")
     int pingIntervalMillis = 10;
 
-    @Option(names = "--repeat", paramLabel = "K", description = "rounds, each measuring both sides of every scenario; medians are reported (default: ${DEFAULT-VALUE})")
+    @Option(names = "--repeat", paramLabel = "K",
+        description = "rounds, each measuring every side of every scenario, each side first in turn; medians are reported (default: ${DEFAULT-VALUE})")
     int repeat = 1;
 
     @Option(names = "--scenario", paramLabel = "NAME", split = ",",
@@ -85,6 +92,10 @@ public final class LanyardPerf implements Callable<Integer>
 
     @Option(names = "--json-out", paramLabel = "FILE", description = "also write the results as JSON to FILE")
     Path jsonOut;
+
+    @Option(names = "--chart", paramLabel = "FILE",
+        description = "also draw Lanyard's ratios to its peers in the switch scenarios as a PNG bar chart to FILE")
+    Path chart;
 
     @Option(names = "--io", paramLabel = "BACKEND", description = "lanyardd --io: epoll or io_uring")
     String io;
@@ -104,11 +115,14 @@ public final class LanyardPerf implements Callable<Integer>
     @Mixin
     DaemonOptions daemonOptions;
 
+    private static final Duration GIT_TIMEOUT = Duration.ofSeconds(10);
+
     private final PrintStream out = System.out;
     private final PrintStream progress = System.err;
 
     public static void main(final String[] args)
     {
+        System.setProperty("java.awt.headless", "true");
         PerfTool.main("lanyard-perf", new LanyardPerf(), args);
     }
 
@@ -126,6 +140,8 @@ public final class LanyardPerf implements Callable<Integer>
 
     private int run(final Workspace workspace, final List<Scenario> scenarios)
     {
+        final Instant started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
+        final String commit = commit(daemonOptions.home);
         final List<String> daemonFlags = daemonFlags();
         progress.println("lanyard-perf: building Linux and Lanyard for " + names(scenarios) + " (namespaces " + workspace.prefix() + "*)");
         final List<Runnable> aliveChecks = new ArrayList<>();
@@ -159,24 +175,24 @@ public final class LanyardPerf implements Callable<Integer>
             switch (scenario)
             {
                 case BRIDGE:
-                    built = new Sides(LinuxBridge.build(workspace), lanyardSide.bridgeEndpoints(), lanyardSide.ownFlags());
+                    built = new Sides(LinuxBridge.build(workspace), lanyardSide.bridgeEndpoints(), lanyardSide.ownFlags(), List.of());
                     break;
                 case NAT:
-                    built = new Sides(LinuxNat.build(workspace), lanyardSide.natEndpoints(), lanyardSide.ownFlags());
+                    built = new Sides(LinuxNat.build(workspace), lanyardSide.natEndpoints(), lanyardSide.ownFlags(), List.of());
                     break;
                 case OVERLAY:
                     final Endpoints peer = LinuxOverlay.build(workspace);
                     lanyardOverlay = LanyardOverlay.start(workspace, daemonOptions.home, daemonFlags);
                     aliveChecks.add(lanyardOverlay::checkAlive);
                     progress.println("lanyard-perf: overlay: " + lanyardOverlay.describe());
-                    built = new Sides(peer, lanyardOverlay.endpoints(), lanyardOverlay.flags());
+                    built = new Sides(peer, lanyardOverlay.endpoints(), lanyardOverlay.flags(), List.of());
                     interop = OverlayInterop.build(workspace, lanyardOverlay);
                     break;
                 default:
                     throw new IllegalStateException("no sides for " + scenario);
             }
-            progress.println("lanyard-perf: " + scenario.cliName() + ": " + describe(built.peer()) + "; " + describe(built.lanyard()));
-            for (final Endpoints side : List.of(built.peer(), built.lanyard()))
+            progress.println("lanyard-perf: " + scenario.cliName() + ": " + describe(built.all()));
+            for (final Endpoints side : built.all())
             {
                 servers.put(side, Iperf3.Server.start(workspace, side));
                 PingLatency.warmUp(workspace, side);
@@ -185,7 +201,7 @@ public final class LanyardPerf implements Callable<Integer>
         }
         if (interop != null)
         {
-            progress.println("lanyard-perf: " + OverlayInterop.NAME + ": " + describe(interop.peer()) + "; " + describe(interop.lanyard()));
+            progress.println("lanyard-perf: " + OverlayInterop.NAME + ": " + describe(List.of(interop.peer(), interop.lanyard())));
             servers.put(interop.peer(), Iperf3.Server.start(workspace, interop.peer()));
             PingLatency.warmUp(workspace, interop.peer());
             servers.put(interop.lanyard(), Iperf3.Server.start(workspace, interop.lanyard()));
@@ -200,30 +216,25 @@ public final class LanyardPerf implements Callable<Integer>
         final Map<Scenario, List<Report.Round<Report.SideResult>>> rounds = new LinkedHashMap<>();
         final List<Report.Round<OverlayInterop.Side>> interopRounds = new ArrayList<>();
         final List<Report.Round<LanyardDns.Side>> dnsRounds = new ArrayList<>();
+        final Runnable checkAlive = () -> aliveChecks.forEach(Runnable::run);
         for (int round = 1; round <= repeat; round++)
         {
-            final boolean peerFirst = round % 2 == 1;
             final int number = round;
             for (final Map.Entry<Scenario, Sides> entry : sides.entrySet())
             {
-                rounds.computeIfAbsent(entry.getKey(), s -> new ArrayList<>()).add(measureRound(round, entry.getValue().peer(),
-                    entry.getValue().lanyard(), side -> measure(workspace, entry.getKey(), servers.get(side), number), aliveChecks));
+                rounds.computeIfAbsent(entry.getKey(), s -> new ArrayList<>()).add(measureRound(round, entry.getValue().all(),
+                    side -> measure(workspace, entry.getKey(), servers.get(side), number), checkAlive));
             }
             if (interop != null)
             {
-                interopRounds.add(measureRound(round, interop.peer(), interop.lanyard(), side -> measureInterop(servers.get(side), number),
-                    aliveChecks));
+                interopRounds.add(measureRound(round, List.of(interop.peer(), interop.lanyard()),
+                    side -> measureInterop(servers.get(side), number), checkAlive));
             }
             if (lanyardDns != null)
             {
-                final Map<String, LanyardDns.Side> results = new LinkedHashMap<>();
-                for (final boolean lanyard : peerFirst ? List.of(false, true) : List.of(true, false))
-                {
-                    results.put(lanyard ? LanyardSide.LABEL : LanyardDns.PEER_LABEL, measureDns(lanyardDns, lanyard, round));
-                    aliveChecks.forEach(Runnable::run);
-                }
-                dnsRounds.add(new Report.Round<>(round, List.copyOf(results.keySet()), results.get(LanyardDns.PEER_LABEL),
-                    results.get(LanyardSide.LABEL)));
+                final LanyardDns dnsScenario = lanyardDns;
+                dnsRounds.add(Report.Round.measure(round, List.of(LanyardDns.PEER_LABEL, LanyardSide.LABEL),
+                    side -> measureDns(dnsScenario, side == Report.LANYARD, number), checkAlive));
             }
         }
 
@@ -232,21 +243,22 @@ public final class LanyardPerf implements Callable<Integer>
         {
             if (scenario == Scenario.DNS)
             {
-                sections.add(new Report.Section<>(scenario.cliName(), scenario.description(), lanyardDns.method(), scenario.peerLabel(),
-                    LanyardSide.LABEL, lanyardSide.ownFlags(), LanyardDns.METRICS, dnsRounds));
+                sections.add(new Report.Section<>(scenario.cliName(), scenario.description(), lanyardDns.method(),
+                    List.of(scenario.peerLabel(), LanyardSide.LABEL), lanyardSide.ownFlags(), LanyardDns.METRICS, dnsRounds));
                 continue;
             }
-            sections.add(Report.Section.ofSwitch(scenario.cliName(), scenario.description(), scenario.peerLabel(),
+            sections.add(Report.Section.ofSwitch(scenario.cliName(), scenario.description(), sides.get(scenario).labels(),
                 sides.get(scenario).lanyardFlags(), Report.switchMetrics(scenario.parallelStreams(streams), scenario.measuresUdp()),
                 rounds.get(scenario)));
             if (scenario == Scenario.OVERLAY)
             {
                 sections.add(new Report.Section<>(OverlayInterop.NAME, OverlayInterop.description(), OverlayInterop.method(duration),
-                    OverlayInterop.PEER_LABEL, OverlayInterop.LABEL, lanyardOverlay.flags(), OverlayInterop.METRICS, interopRounds));
+                    List.of(OverlayInterop.PEER_LABEL, OverlayInterop.LABEL), lanyardOverlay.flags(), OverlayInterop.METRICS, interopRounds));
             }
         }
         final Report report = new Report(new Report.Settings(workspace.prefix(), repeat, duration, pings, pingIntervalMillis,
-            daemonFlags, Runtime.getRuntime().availableProcessors(), System.getProperty("os.version")), sections);
+            daemonFlags, Runtime.getRuntime().availableProcessors(), System.getProperty("os.version"), Report.Settings.runningJdk(),
+            commit, started), sections);
         out.println();
         out.print(report.table());
         out.flush();
@@ -264,17 +276,49 @@ public final class LanyardPerf implements Callable<Integer>
             }
             writeJson(json);
         }
+        if (chart != null)
+        {
+            RatioChart.write(chart, report);
+            progress.println("lanyard-perf: chart written to " + chart);
+        }
         return 0;
     }
 
-    /** One scenario's two sides: the Linux peer, and Lanyard with the flags its daemons got beyond the run's. */
-    private record Sides(Endpoints peer, Endpoints lanyard, List<String> lanyardFlags)
+    /**
+     * One scenario's sides: the Linux peer, Lanyard with the flags its daemons got beyond the
+     * run's, and any further peers (for {@code bridge}: Open vSwitch's userspace datapath), each
+     * measured as the others are, in the report after Lanyard in this order.
+     */
+    private record Sides(Endpoints peer, Endpoints lanyard, List<String> lanyardFlags, List<Endpoints> others)
     {
+        Sides
+        {
+            lanyardFlags = List.copyOf(lanyardFlags);
+            others = List.copyOf(others);
+        }
+
+        /** Every side in the report's order ({@link Report#PEER}, {@link Report#LANYARD}, then the others). */
+        List<Endpoints> all()
+        {
+            final List<Endpoints> all = new ArrayList<>(List.of(peer, lanyard));
+            all.addAll(others);
+            return all;
+        }
+
+        List<String> labels()
+        {
+            return all().stream().map(Endpoints::label).toList();
+        }
     }
 
-    private static String describe(final Endpoints side)
+    private static String describe(final List<Endpoints> sides)
     {
-        return side.label() + " " + side.clientNetns() + " -> " + side.serverNetns() + " (" + side.serverAddress() + ")";
+        final List<String> described = new ArrayList<>();
+        for (final Endpoints side : sides)
+        {
+            described.add(side.label() + " " + side.clientNetns() + " -> " + side.serverNetns() + " (" + side.serverAddress() + ")");
+        }
+        return String.join("; ", described);
     }
 
     private static String names(final List<Scenario> scenarios)
@@ -285,19 +329,27 @@ public final class LanyardPerf implements Callable<Integer>
     }
 
     /**
-     * One round of a pair of sides, in alternating order (the peer first in odd rounds), checking
-     * after each side that every process of the run is still there.
+     * One round of a scenario's sides (in the report's order, the Linux peer first), each going
+     * first in turn ({@link Report.Round#measure}), checking after each side that every process
+     * of the run is still there.
      */
-    private static <R> Report.Round<R> measureRound(final int round, final Endpoints peer, final Endpoints lanyard,
-        final Function<Endpoints, R> measure, final List<Runnable> aliveChecks)
+    private static <R> Report.Round<R> measureRound(final int round, final List<Endpoints> sides, final Function<Endpoints, R> measure,
+        final Runnable checkAlive)
     {
-        final Map<String, R> results = new LinkedHashMap<>();
-        for (final Endpoints side : round % 2 == 1 ? List.of(peer, lanyard) : List.of(lanyard, peer))
-        {
-            results.put(side.label(), measure.apply(side));
-            aliveChecks.forEach(Runnable::run);
-        }
-        return new Report.Round<>(round, List.copyOf(results.keySet()), results.get(peer.label()), results.get(lanyard.label()));
+        return Report.Round.measure(round, sides.stream().map(Endpoints::label).toList(), side -> measure.apply(sides.get(side)), checkAlive);
+    }
+
+    /**
+     * {@code git rev-parse --short HEAD} of the checkout holding {@code home} (the tools directory),
+     * for the report; null where it cannot be had: no git, not a checkout, or a checkout git will
+     * not read for this user (root outside sudo, in a checkout of another user's: git's
+     * safe.directory, which this does not override).
+     */
+    private static String commit(final Path home)
+    {
+        final Exec.Result result = Exec.run(List.of("git", "-C", home.toString(), "rev-parse", "--short", "HEAD"), GIT_TIMEOUT, process -> { });
+        final String commit = result.stdout().strip();
+        return result.ok() && !commit.isEmpty() ? commit : null;
     }
 
     /**

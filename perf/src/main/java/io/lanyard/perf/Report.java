@@ -1,24 +1,35 @@
 package io.lanyard.perf;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Collections;
 import java.util.IdentityHashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
+import java.util.function.IntFunction;
 import java.util.function.ToDoubleFunction;
 
 /**
- * The side-by-side result: per scenario and metric, the median over rounds for Lanyard and for
- * the Linux peer it is compared with, and Lanyard's ratio to the peer, as text tables and as JSON.
+ * The side-by-side result: per scenario and metric, the median over rounds of every side
+ * measured — the Linux peer, Lanyard, and any further peer (Open vSwitch's userspace datapath) —
+ * and Lanyard's ratio to each side it is compared with; shown as text tables ({@link ReportTable}),
+ * as JSON ({@link ReportJson}) and as a chart of the ratios ({@link RatioChart}).
  *
- * <p>Ratios read the same way for every metric — Lanyard's performance relative to the peer,
- * 1.00 for parity, higher is better: Lanyard/peer for throughput, peer/Lanyard for latency.
- * Each ratio is taken between the two medians of the same run.
+ * <p>A scenario's sides have one fixed order, its {@link Section#labels}: side {@value #PEER} is
+ * the Linux peer, the baseline that a baseline-only row ({@link Metric#ofPeer}) and a difference
+ * ({@link Metric#difference}) read; side {@value #LANYARD} is Lanyard; sides from 2 on are
+ * further peers. A round carries one result per side in that order, whatever order they were
+ * measured in ({@link Round#measure}).
+ *
+ * <p>Ratios read the same way for every metric and every peer — Lanyard's performance relative
+ * to that peer, 1.00 for parity, higher is better: Lanyard/peer for throughput, peer/Lanyard for
+ * latency. Each ratio is taken between two medians of the same run. A table of two sides has one
+ * ratio column, "ratio"; with more, one per peer, headed "vs" and the peer's short name
+ * ({@link Section#shortName}: "vs Linux", "vs OVS").
  *
  * <p>A figure measured by a tool run ({@link ToolRun}) comes with the run's exact command line,
  * under the table and in the JSON; a run that gave no figure leaves the round out of the median
@@ -26,10 +37,33 @@ import java.util.function.ToDoubleFunction;
  */
 final class Report
 {
-    /** How the run measured; {@code daemonFlags} are the run's own lanyardd flags, given to every daemon. */
-    record Settings(String prefix, int rounds, int seconds, int pings, int intervalMillis,
-        List<String> daemonFlags, int cpus, String kernel)
+    /** The side of a section that is the Linux peer: the baseline. */
+    static final int PEER = 0;
+    /** The side of a section that is Lanyard. */
+    static final int LANYARD = 1;
+
+    /**
+     * How and where the run measured; {@code daemonFlags} are the run's own lanyardd flags, given
+     * to every daemon.
+     *
+     * @param jdk     the JVM the harness ran on, as {@link #runningJdk} names it.
+     * @param commit  {@code git rev-parse --short HEAD} of the checkout the harness ran from; null
+     *                where there was none to be had (no git, no checkout, or one git refused).
+     * @param started when the run began.
+     */
+    record Settings(String prefix, int rounds, int seconds, int pings, int intervalMillis, List<String> daemonFlags, int cpus,
+        String kernel, String jdk, String commit, Instant started)
     {
+        Settings
+        {
+            daemonFlags = List.copyOf(daemonFlags);
+        }
+
+        /** This JVM: {@code java.vm.name} and {@code java.runtime.version} ("OpenJDK 64-Bit Server VM 21.0.5+11"). */
+        static String runningJdk()
+        {
+            return System.getProperty("java.vm.name") + " " + System.getProperty("java.runtime.version");
+        }
     }
 
     /**
@@ -40,12 +74,55 @@ final class Report
     {
     }
 
-    /** One round of a scenario: what each side measured ({@code R}: a scenario kind's own result), in the order measured. */
-    record Round<R>(int number, List<String> order, R peer, R lanyard)
+    /**
+     * One round of a scenario: what each side measured ({@code R}: a scenario kind's own result),
+     * in the order of its section's sides, none missing; {@code order} is the labels in the order
+     * they were measured.
+     */
+    record Round<R>(int number, List<String> order, List<R> results)
     {
-        R side(final boolean lanyard)
+        Round
         {
-            return lanyard ? this.lanyard : peer;
+            order = List.copyOf(order);
+            results = List.copyOf(results);
+        }
+
+        R side(final int side)
+        {
+            return results.get(side);
+        }
+
+        /**
+         * Measures round {@code number} (from 1) of the sides {@code labels}, each by {@code measure}
+         * given its index, in the {@link #order} of that round, and runs {@code afterEach} after
+         * every side (the checks that every process of the run is still there).
+         */
+        static <R> Round<R> measure(final int number, final List<String> labels, final IntFunction<R> measure, final Runnable afterEach)
+        {
+            final List<R> results = new ArrayList<>(Collections.nCopies(labels.size(), null));
+            final List<String> order = new ArrayList<>();
+            for (final int side : order(number, labels.size()))
+            {
+                results.set(side, measure.apply(side));
+                order.add(labels.get(side));
+                afterEach.run();
+            }
+            return new Round<>(number, order, results);
+        }
+
+        /**
+         * The order round {@code number} measures {@code sides} sides in: rotated by one each
+         * round, so each goes first in turn (and two alternate, the peer first in odd rounds) and
+         * a drift over the run does not always favour the same side.
+         */
+        static List<Integer> order(final int number, final int sides)
+        {
+            final List<Integer> order = new ArrayList<>();
+            for (int i = 0; i < sides; i++)
+            {
+                order.add((number - 1 + i) % sides);
+            }
+            return order;
         }
     }
 
@@ -55,48 +132,103 @@ final class Report
     }
 
     /**
-     * One scenario's rounds, with the labels of the Linux peer it was measured against and of
-     * Lanyard's side, the metrics its table shows, and the flags its Lanyard daemons got beyond
+     * One scenario's rounds, with the labels of its sides (the Linux peer, Lanyard, then any
+     * further peers), the metrics its table shows, and the flags its Lanyard daemons got beyond
      * the run's own (an uplink, a store), which may name a per-host value as a pattern
      * ({@code 192.0.2.1X}).
      *
      * @param method how it was measured, one line under its title; null for the switch scenarios,
      *               whose method (iperf3 and ping) the report's heading gives.
      */
-    record Section<R>(String scenario, String description, String method, String peerLabel, String lanyardLabel,
-        List<String> lanyardFlags, List<Metric<R>> metrics, List<Round<R>> rounds)
+    record Section<R>(String scenario, String description, String method, List<String> labels, List<String> lanyardFlags,
+        List<Metric<R>> metrics, List<Round<R>> rounds)
     {
         Section
         {
+            labels = List.copyOf(labels);
             lanyardFlags = List.copyOf(lanyardFlags);
             metrics = List.copyOf(metrics);
             rounds = List.copyOf(rounds);
+            if (labels.size() <= LANYARD)
+            {
+                throw new IllegalArgumentException(scenario + ": a section has the Linux peer and Lanyard at least, not " + labels);
+            }
+            for (final Round<R> round : rounds)
+            {
+                if (round.results().size() != labels.size())
+                {
+                    throw new IllegalArgumentException(scenario + ", round " + round.number() + ": " + round.results().size() +
+                        " results for the sides " + labels);
+                }
+            }
         }
 
         /** A switch scenario: iperf3 and ping on each side, the {@link #switchMetrics} it measured. */
-        static Section<SideResult> ofSwitch(final String scenario, final String description, final String peerLabel,
+        static Section<SideResult> ofSwitch(final String scenario, final String description, final List<String> labels,
             final List<String> lanyardFlags, final List<Metric<SideResult>> metrics, final List<Round<SideResult>> rounds)
         {
-            return new Section<>(scenario, description, null, peerLabel, LanyardSide.LABEL, lanyardFlags, metrics, rounds);
+            return new Section<>(scenario, description, null, labels, lanyardFlags, metrics, rounds);
         }
 
-        double median(final Metric<R> metric, final boolean lanyard)
+        /** Whether this is a switch scenario, measured by iperf3 and ping as the report's heading says. */
+        boolean isSwitch()
         {
-            return Report.median(rounds.stream().mapToDouble(round -> metric.value().of(round, lanyard)).filter(x -> !Double.isNaN(x)).toArray());
+            return method == null;
         }
 
-        String label(final boolean lanyard)
+        String label(final int side)
         {
-            return lanyard ? lanyardLabel : peerLabel;
+            return labels.get(side);
+        }
+
+        /** The sides Lanyard is compared with: every other one, the Linux peer first. */
+        List<Integer> compared()
+        {
+            final List<Integer> compared = new ArrayList<>();
+            for (int side = 0; side < labels.size(); side++)
+            {
+                if (side != LANYARD)
+                {
+                    compared.add(side);
+                }
+            }
+            return compared;
+        }
+
+        /**
+         * A side's name in a ratio's heading: the first word of its label ("Linux", "OVS"), or
+         * the whole label where another side's starts with the same word.
+         */
+        String shortName(final int side)
+        {
+            final String first = firstWord(labels.get(side));
+            return labels.stream().filter(label -> firstWord(label).equals(first)).count() == 1 ? first : labels.get(side);
+        }
+
+        /** The heading of the ratio column against {@code side}: "ratio" where it is the only one, else "vs" and its short name. */
+        String ratioHeading(final int side)
+        {
+            return labels.size() == 2 ? "ratio" : "vs " + shortName(side);
+        }
+
+        double median(final Metric<R> metric, final int side)
+        {
+            return Report.median(rounds.stream().mapToDouble(round -> metric.value().of(round, side)).filter(x -> !Double.isNaN(x)).toArray());
+        }
+
+        /** Lanyard's median relative to {@code side}'s, higher is better; NaN where a ratio means nothing. */
+        double ratio(final Metric<R> metric, final int side)
+        {
+            return metric.ratio(median(metric, side), median(metric, LANYARD));
         }
 
         /** The tool runs behind a metric on one side, a round each (none for a metric no tool run measures). */
-        List<ToolRun> runs(final Metric<R> metric, final boolean lanyard)
+        List<ToolRun> runs(final Metric<R> metric, final int side)
         {
             final List<ToolRun> runs = new ArrayList<>();
             for (final Round<R> round : rounds)
             {
-                final ToolRun run = metric.run().apply(round.side(lanyard));
+                final ToolRun run = metric.run().apply(round.side(side));
                 if (run != null)
                 {
                     runs.add(run);
@@ -106,30 +238,36 @@ final class Report
         }
 
         /** The median's cell: what failed, if every round's run of that side failed; else the median. */
-        String cell(final Metric<R> metric, final boolean lanyard)
+        String cell(final Metric<R> metric, final int side)
         {
-            final List<ToolRun> runs = runs(metric, lanyard);
+            final List<ToolRun> runs = runs(metric, side);
             if (!runs.isEmpty() && runs.stream().allMatch(ToolRun::isFailed))
             {
                 return runs.get(runs.size() - 1).failure();
             }
-            return metric.show(median(metric, lanyard));
+            return metric.show(median(metric, side));
         }
 
         /** One side's tool runs in a round, each once, in the order of the rows. */
-        List<RowRun<R>> distinctRuns(final Round<R> round, final boolean lanyard)
+        List<RowRun<R>> distinctRuns(final Round<R> round, final int side)
         {
             final List<RowRun<R>> runs = new ArrayList<>();
             final Set<ToolRun> seen = Collections.newSetFromMap(new IdentityHashMap<>());
             for (final Metric<R> metric : metrics)
             {
-                final ToolRun run = metric.run().apply(round.side(lanyard));
+                final ToolRun run = metric.run().apply(round.side(side));
                 if (run != null && seen.add(run))
                 {
                     runs.add(new RowRun<>(metric, run));
                 }
             }
             return runs;
+        }
+
+        private static String firstWord(final String label)
+        {
+            final int space = label.indexOf(' ');
+            return space < 0 ? label : label.substring(0, space);
         }
     }
 
@@ -138,11 +276,11 @@ final class Report
         HIGHER, LOWER, NEITHER
     }
 
-    /** A metric's value for one side of one round: most read that side's result, a difference reads both. */
+    /** A metric's value for one side of one round: most read that side's result, a difference reads two. */
     interface Value<R>
     {
         /** NaN where the metric has no value for that side. */
-        double of(Round<R> round, boolean lanyard);
+        double of(Round<R> round, int side);
     }
 
     /** A result that one run of a tool gave: the run says how it was made, and whether it gave its figures. */
@@ -164,7 +302,7 @@ final class Report
         static <R> Metric<R> of(final String name, final String key, final ToDoubleFunction<R> value, final Better better,
             final String format)
         {
-            return new Metric<>(name, key, (round, lanyard) -> value.applyAsDouble(round.side(lanyard)), better, format, null, side -> null);
+            return new Metric<>(name, key, (round, side) -> value.applyAsDouble(round.side(side)), better, format, null, result -> null);
         }
 
         /**
@@ -179,30 +317,30 @@ final class Report
                 final T measured = result.apply(side);
                 return measured == null ? null : measured.run();
             };
-            return new Metric<>(name, key, (round, lanyard) ->
+            return new Metric<>(name, key, (round, side) ->
             {
-                final T measured = result.apply(round.side(lanyard));
+                final T measured = result.apply(round.side(side));
                 return measured == null || measured.run().isFailed() ? Double.NaN : value.applyAsDouble(measured);
             }, better, format, null, run);
         }
 
-        /** A value only the peer's side has (a baseline): the Lanyard column is empty. */
+        /** A value only the Linux peer's side has (a baseline): every other column is empty. */
         static <R> Metric<R> ofPeer(final String name, final String key, final ToDoubleFunction<R> value, final String format)
         {
-            return new Metric<>(name, key, (round, lanyard) -> lanyard ? Double.NaN : value.applyAsDouble(round.peer()), Better.NEITHER,
-                format, null, side -> null);
+            return new Metric<>(name, key, (round, side) -> side == PEER ? value.applyAsDouble(round.side(PEER)) : Double.NaN,
+                Better.NEITHER, format, null, result -> null);
         }
 
         /**
-         * What Lanyard adds: per round, Lanyard's value less the peer's value of another
-         * measure, in the Lanyard column; the median is taken over these per-round differences.
+         * What Lanyard adds: per round, Lanyard's value less the Linux peer's value of another
+         * measure, in the Lanyard column only; the median is taken over these per-round differences.
          */
         static <R> Metric<R> difference(final String name, final String key, final ToDoubleFunction<R> lanyardValue,
             final ToDoubleFunction<R> peerValue, final String format)
         {
-            return new Metric<>(name, key, (round, lanyard) -> lanyard ?
-                lanyardValue.applyAsDouble(round.lanyard()) - peerValue.applyAsDouble(round.peer()) : Double.NaN, Better.NEITHER, format, null,
-                side -> null);
+            return new Metric<>(name, key, (round, side) -> side == LANYARD ?
+                lanyardValue.applyAsDouble(round.side(LANYARD)) - peerValue.applyAsDouble(round.side(PEER)) : Double.NaN,
+                Better.NEITHER, format, null, result -> null);
         }
 
         /** The same metric, shown in the per-round lines with {@code format}. */
@@ -216,19 +354,28 @@ final class Report
             return Double.isNaN(x) ? "-" : String.format(Locale.ROOT, format, x);
         }
 
-        /** Lanyard relative to the peer, higher is better; NaN where a ratio means nothing. */
-        double ratio(final double peer, final double lanyard)
+        /** Lanyard relative to another side, higher is better; NaN where a ratio means nothing. */
+        double ratio(final double other, final double lanyard)
         {
             switch (better)
             {
                 case HIGHER:
-                    return peer == 0 ? Double.NaN : lanyard / peer;
+                    return other == 0 ? Double.NaN : lanyard / other;
                 case LOWER:
-                    return lanyard == 0 ? Double.NaN : peer / lanyard;
+                    return lanyard == 0 ? Double.NaN : other / lanyard;
                 default:
                     return Double.NaN;
             }
         }
+    }
+
+    /**
+     * Lanyard's ratio to one peer in one metric of a switch scenario, a bar of {@link RatioChart}.
+     *
+     * @param peer the peer's {@link Section#shortName}, so one peer's bars are one series across scenarios.
+     */
+    record Ratio(String scenario, String metric, String peer, double value)
+    {
     }
 
     /** The switch scenarios' metrics measured in every round: TCP with one stream first. */
@@ -274,8 +421,6 @@ final class Report
         return List.copyOf(metrics);
     }
 
-    private static final int NAME_WIDTH = 26;
-
     private final Settings settings;
     private final List<Section<?>> sections;
 
@@ -297,259 +442,48 @@ final class Report
         return sorted.length % 2 == 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
     }
 
-    String table()
+    Settings settings()
     {
-        final StringBuilder out = new StringBuilder();
-        out.append(String.format(Locale.ROOT, "lanyard-perf: %s vs Linux in the same run, %s%n", LanyardSide.LABEL,
-            settings.rounds() == 1 ? "1 round" : "medians of " + settings.rounds() + " rounds (alternating which goes first)"));
-        if (sections.stream().anyMatch(section -> section.method() == null))
-        {
-            out.append(String.format(Locale.ROOT, "  TCP: iperf3, %d s, receiver rate, 1 stream where the row names no more.  " +
-                "Latency: %d pings every %d ms, RTT from ping's time=.%n", settings.seconds(), settings.pings(), settings.intervalMillis()));
-        }
-        out.append("  lanyardd flags: ").append(settings.daemonFlags().isEmpty() ? "(none)" : String.join(" ", settings.daemonFlags()))
-            .append("  (and each scenario's own, if any, below; others: the daemon's defaults)\n");
-        out.append(String.format(Locale.ROOT, "  machine: %d CPUs, Linux %s; namespaces %s*%n", settings.cpus(), settings.kernel(), settings.prefix()));
-
-        sections.forEach(section -> appendTable(out, section));
-        out.append("\nratio: Lanyard relative to the Linux peer, 1.00 = parity, higher is better\n");
-        out.append("       (throughput: Lanyard/peer; latency: peer/Lanyard, so 0.50 = Lanyard's RTT is twice the peer's)\n");
-
-        if (settings.rounds() > 1)
-        {
-            out.append("\nrounds:\n");
-            sections.forEach(section -> appendRounds(out, section));
-        }
-        return out.toString();
+        return settings;
     }
 
-    private static <R> void appendTable(final StringBuilder out, final Section<R> section)
+    List<Section<?>> sections()
     {
-        out.append(String.format(Locale.ROOT, "%nscenario %s: %s%n", section.scenario(), section.description()));
-        if (section.method() != null)
-        {
-            out.append("  ").append(section.method()).append('\n');
-        }
-        if (!section.lanyardFlags().isEmpty())
-        {
-            out.append("  its lanyardd flags: ").append(String.join(" ", section.lanyardFlags())).append('\n');
-        }
-        final int width = Math.max(NAME_WIDTH, section.metrics().stream().mapToInt(metric -> metric.name().length()).max().orElse(0));
-        final String row = "%-" + width + "s %14s %14s %8s%n";
-        out.append(String.format(Locale.ROOT, row, "metric", section.peerLabel(), section.lanyardLabel(), "ratio"));
-        out.append(String.format(Locale.ROOT, row, "-".repeat(width), "-".repeat(14), "-".repeat(14), "-".repeat(8)));
-        for (final Metric<R> metric : section.metrics())
-        {
-            final double peer = section.median(metric, false);
-            final double lanyard = section.median(metric, true);
-            final double ratio = metric.ratio(peer, lanyard);
-            out.append(String.format(Locale.ROOT, row, metric.name(), section.cell(metric, false), section.cell(metric, true),
-                Double.isNaN(ratio) ? "" : String.format(Locale.ROOT, "%.2f", ratio)));
-        }
-        appendFailures(out, section);
-        appendCommands(out, section);
+        return sections;
     }
 
-    /** Every run that gave no figure, by round and side; a run behind several rows is named once. */
-    private static <R> void appendFailures(final StringBuilder out, final Section<R> section)
-    {
-        for (final Round<R> round : section.rounds())
-        {
-            for (final boolean lanyard : List.of(false, true))
-            {
-                for (final RowRun<R> failed : section.distinctRuns(round, lanyard))
-                {
-                    if (failed.run().isFailed())
-                    {
-                        out.append(String.format(Locale.ROOT, "  no figure: round %d, %s, %s: %s%n", round.number(), section.label(lanyard),
-                            failed.metric().name(), failed.run().describeFailure()));
-                    }
-                }
-            }
-        }
-    }
-
-    /** The command line behind each row of each side, as run in the last round (every round runs the same). */
-    private static <R> void appendCommands(final StringBuilder out, final Section<R> section)
-    {
-        if (section.rounds().isEmpty())
-        {
-            return;
-        }
-        final Round<R> last = section.rounds().get(section.rounds().size() - 1);
-        final List<String> lines = new ArrayList<>();
-        for (final boolean lanyard : List.of(false, true))
-        {
-            for (final RowRun<R> run : section.distinctRuns(last, lanyard))
-            {
-                lines.add(String.format(Locale.ROOT, "    %s, %s: %s%n", section.label(lanyard), run.metric().name(), run.run().commandLine()));
-            }
-        }
-        if (!lines.isEmpty())
-        {
-            out.append("  commands:\n");
-            lines.forEach(out::append);
-        }
-    }
-
-    private static <R> void appendRounds(final StringBuilder out, final Section<R> section)
-    {
-        for (final Round<R> round : section.rounds())
-        {
-            out.append(String.format(Locale.ROOT, "  %-7s %d  %-12s %s   %-7s %s%n", section.scenario(), round.number(),
-                section.peerLabel(), roundSummary(section, round, false), section.lanyardLabel(), roundSummary(section, round, true)));
-        }
-    }
-
-    /** One side's metrics that have a per-round format, in order. */
-    private static <R> String roundSummary(final Section<R> section, final Round<R> round, final boolean lanyard)
-    {
-        final List<String> shown = new ArrayList<>();
-        for (final Metric<R> metric : section.metrics())
-        {
-            if (metric.roundFormat() != null)
-            {
-                final ToolRun run = metric.run().apply(round.side(lanyard));
-                final double x = metric.value().of(round, lanyard);
-                final String value = Double.isNaN(x) ? "-" : String.format(Locale.ROOT, metric.roundFormat(), x);
-                shown.add(run != null && run.isFailed() ? run.failure() : value);
-            }
-        }
-        return String.join("  ", shown);
-    }
-
+    /** The JSON ({@link ReportJson} describes its shape), as a map that Jackson writes as it is. */
     Map<String, Object> json()
     {
-        final Map<String, Object> json = new LinkedHashMap<>();
-        json.put("prefix", settings.prefix());
-        json.put("rounds", settings.rounds());
-        json.put("tcp", Map.of("tool", "iperf3", "seconds", settings.seconds(), "rate", "receiver"));
-        json.put("ping", Map.of("count", settings.pings(), "intervalMs", settings.intervalMillis()));
-        json.put("daemonFlags", settings.daemonFlags());
-        json.put("machine", Map.of("cpus", settings.cpus(), "kernel", settings.kernel()));
-        json.put("ratio", "Lanyard relative to the Linux peer, higher is better: Lanyard/peer for throughput, peer/Lanyard for latency");
-
-        final List<Map<String, Object>> scenarios = new ArrayList<>();
-        sections.forEach(section -> scenarios.add(json(section)));
-        json.put("scenarios", scenarios);
-        return json;
+        return ReportJson.of(this);
     }
 
-    private static <R> Map<String, Object> json(final Section<R> section)
+    /** Every ratio of the switch scenarios that has a value, scenario by scenario, in the order of the rows and then of the peers. */
+    List<Ratio> switchRatios()
     {
-        final Map<String, Object> scenario = new LinkedHashMap<>();
-        scenario.put("scenario", section.scenario());
-        scenario.put("description", section.description());
-        if (section.method() != null)
-        {
-            scenario.put("method", section.method());
-        }
-        scenario.put("peer", section.peerLabel());
-        scenario.put("lanyard", section.lanyardLabel());
-        scenario.put("lanyardFlags", section.lanyardFlags());
+        final List<Ratio> ratios = new ArrayList<>();
+        sections.stream().filter(Section::isSwitch).forEach(section -> addRatios(ratios, section));
+        return ratios;
+    }
 
-        final List<Map<String, Object>> metrics = new ArrayList<>();
+    private static <R> void addRatios(final List<Ratio> ratios, final Section<R> section)
+    {
         for (final Metric<R> metric : section.metrics())
         {
-            final Map<String, Object> entry = new LinkedHashMap<>();
-            final double peer = section.median(metric, false);
-            final double lanyard = section.median(metric, true);
-            entry.put("metric", metric.key());
-            entry.put("name", metric.name());
-            entry.put("peer", finite(peer));
-            entry.put("lanyard", finite(lanyard));
-            entry.put("ratio", finite(metric.ratio(peer, lanyard)));
-            putRuns(entry, section, metric);
-            metrics.add(entry);
-        }
-        scenario.put("medians", metrics);
-
-        final List<Map<String, Object>> perRound = new ArrayList<>();
-        for (final Round<R> round : section.rounds())
-        {
-            final Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("round", round.number());
-            entry.put("order", round.order());
-            entry.put("peer", values(section, round, false));
-            entry.put("lanyard", values(section, round, true));
-            final Map<String, Object> failures = new LinkedHashMap<>();
-            for (final boolean lanyard : List.of(false, true))
+            for (final int side : section.compared())
             {
-                final Map<String, String> failed = failures(section, round, lanyard);
-                if (!failed.isEmpty())
+                final double ratio = section.ratio(metric, side);
+                if (Double.isFinite(ratio))
                 {
-                    failures.put(lanyard ? "lanyard" : "peer", failed);
+                    ratios.add(new Ratio(section.scenario(), metric.name(), section.shortName(side), ratio));
                 }
             }
-            if (!failures.isEmpty())
-            {
-                entry.put("failures", failures);
-            }
-            perRound.add(entry);
-        }
-        scenario.put("perRound", perRound);
-        return scenario;
-    }
-
-    /**
-     * A median's tool runs: each side's command line (the last round's), and the rounds whose run
-     * gave no figure, with why.
-     */
-    private static <R> void putRuns(final Map<String, Object> entry, final Section<R> section, final Metric<R> metric)
-    {
-        final Map<String, Object> commands = new LinkedHashMap<>();
-        final Map<String, Object> failed = new LinkedHashMap<>();
-        for (final boolean lanyard : List.of(false, true))
-        {
-            final String side = lanyard ? "lanyard" : "peer";
-            final List<ToolRun> runs = section.runs(metric, lanyard);
-            if (!runs.isEmpty())
-            {
-                commands.put(side, runs.get(runs.size() - 1).commandLine());
-            }
-            final List<String> failures = runs.stream().filter(ToolRun::isFailed).map(ToolRun::describeFailure).toList();
-            if (!failures.isEmpty())
-            {
-                failed.put(side, failures);
-            }
-        }
-        if (!commands.isEmpty())
-        {
-            entry.put("commands", commands);
-        }
-        if (!failed.isEmpty())
-        {
-            entry.put("failures", failed);
         }
     }
 
-    /** One side's failed runs in a round, by the key of the first metric each stands behind. */
-    private static <R> Map<String, String> failures(final Section<R> section, final Round<R> round, final boolean lanyard)
+    /** The text tables ({@link ReportTable}). */
+    String table()
     {
-        final Map<String, String> failures = new LinkedHashMap<>();
-        for (final RowRun<R> failed : section.distinctRuns(round, lanyard))
-        {
-            if (failed.run().isFailed())
-            {
-                failures.put(failed.metric().key(), failed.run().describeFailure());
-            }
-        }
-        return failures;
-    }
-
-    /** One side's value of every metric in a round (null where it has none). */
-    private static <R> Map<String, Object> values(final Section<R> section, final Round<R> round, final boolean lanyard)
-    {
-        final Map<String, Object> values = new LinkedHashMap<>();
-        for (final Metric<R> metric : section.metrics())
-        {
-            values.put(metric.key(), finite(metric.value().of(round, lanyard)));
-        }
-        return values;
-    }
-
-    private static Double finite(final double x)
-    {
-        return Double.isFinite(x) ? x : null;
+        return ReportTable.of(this);
     }
 }

@@ -7,13 +7,16 @@ import java.util.Locale;
 
 /**
  * What a run measures ({@code --scenario}): each scenario is a path a packet takes (or, for
- * {@code dns}, a service a container uses), built the same way twice, once by Linux and once by
- * Lanyard, and measured on both in the same rounds.
+ * {@code dns}, a service a container uses), built the same way by Linux and by Lanyard (and by
+ * any further peer a scenario has), and measured on each in the same rounds.
  */
 enum Scenario
 {
-    /** Two containers on one network: switching only. */
-    BRIDGE("bridge", LinuxBridge.LABEL, "two containers on one network, switched", 1, false),
+    /**
+     * Two containers on one network: switching only; TCP with 4 streams beside 1, and the 64-byte
+     * UDP rate, a packet rate beside the byte rates.
+     */
+    BRIDGE("bridge", LinuxBridge.LABEL, "two containers on one network, switched", 4, true),
 
     /** A container to a server outside, through masquerade: routing, NAT and connection tracking. */
     NAT("nat", LinuxNat.LABEL, "a container to a server in an outside namespace, masqueraded to the uplink address", 1, false),

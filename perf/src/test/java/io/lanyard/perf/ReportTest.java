@@ -2,6 +2,7 @@ package io.lanyard.perf;
 
 import org.junit.jupiter.api.Test;
 
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -9,12 +10,14 @@ import java.util.Set;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 class ReportTest
 {
-    private static final Report.Settings SETTINGS =
-        new Report.Settings("lyp0000-", 3, 10, 3, 10, List.of("--pipeline", "inline"), 2, "6.18");
+    private static final Report.Settings SETTINGS = new Report.Settings("lyp0000-", 3, 10, 3, 10, List.of("--pipeline", "inline"), 2, "6.18",
+        "OpenJDK 64-Bit Server VM 21.0.5+11", "1b984cb", Instant.parse("2026-12-07T12:00:00Z"));
+    private static final List<String> BRIDGE = List.of(LinuxBridge.LABEL, LanyardSide.LABEL);
     private static final List<Report.Metric<Report.SideResult>> ONE_STREAM = Report.switchMetrics(1, false);
 
     @Test
@@ -27,7 +30,7 @@ class ReportTest
     @Test
     void shouldReportMediansOverRoundsWithRatiosWhereHigherIsBetter()
     {
-        final Report report = new Report(SETTINGS, List.of(Report.Section.ofSwitch("bridge", "two containers", LinuxBridge.LABEL, List.of(), ONE_STREAM, List.of(
+        final Report report = new Report(SETTINGS, List.of(Report.Section.ofSwitch("bridge", "two containers", BRIDGE, List.of(), ONE_STREAM, List.of(
             round(1, 10.0, 5.0, "0.050", "0.100"),
             round(2, 20.0, 4.0, "0.060", "0.200"),
             round(3, 12.0, 6.0, "0.070", "0.140")))));
@@ -46,9 +49,9 @@ class ReportTest
     void shouldReportEachScenarioAgainstItsOwnPeer()
     {
         final Report report = new Report(SETTINGS, List.of(
-            Report.Section.ofSwitch("bridge", "two containers", LinuxBridge.LABEL, List.of(), ONE_STREAM,
+            Report.Section.ofSwitch("bridge", "two containers", BRIDGE, List.of(), ONE_STREAM,
                 List.of(round(1, 10.0, 5.0, "0.050", "0.100"))),
-            Report.Section.ofSwitch("nat", "to the outside", LinuxNat.LABEL, List.of("--uplink", "up0"), ONE_STREAM,
+            Report.Section.ofSwitch("nat", "to the outside", List.of(LinuxNat.LABEL, LanyardSide.LABEL), List.of("--uplink", "up0"), ONE_STREAM,
                 List.of(round(1, 8.0, 2.0, "0.080", "0.160")))));
 
         final String table = report.table();
@@ -68,7 +71,7 @@ class ReportTest
     @Test
     void shouldShowTheChosenMetricsOfEachSideInTheRoundLines()
     {
-        final Report report = new Report(SETTINGS, List.of(Report.Section.ofSwitch("bridge", "two containers", LinuxBridge.LABEL, List.of(),
+        final Report report = new Report(SETTINGS, List.of(Report.Section.ofSwitch("bridge", "two containers", BRIDGE, List.of(),
             ONE_STREAM, List.of(round(1, 10.0, 5.0, "0.050", "0.100"), round(2, 20.0, 4.0, "0.060", "0.200")))));
 
         final String table = report.table();
@@ -79,7 +82,7 @@ class ReportTest
     @Test
     void shouldReportParallelStreamsAndTheUdpRateBesideOneStreamWithTheirRatiosAndCommands()
     {
-        final Report report = new Report(SETTINGS, List.of(Report.Section.ofSwitch("overlay", "two hosts", LinuxOverlay.LABEL, List.of(),
+        final Report report = new Report(SETTINGS, List.of(Report.Section.ofSwitch("overlay", "two hosts", List.of(LinuxOverlay.LABEL, LanyardSide.LABEL), List.of(),
             Report.switchMetrics(4, true), List.of(
                 overlayRound(1, 10.0, 20.0, 400_000, 5.0, 8.0, 100_000),
                 overlayRound(2, 12.0, 24.0, 500_000, 6.0, 6.0, 150_000),
@@ -112,8 +115,8 @@ class ReportTest
     @Test
     void shouldShowWhyInTheCellWhenEveryRoundOfASideGaveNoFigureAndCarryOnWithTheRest()
     {
-        final Report report = new Report(SETTINGS, List.of(new Report.Section<>(OverlayInterop.NAME, "interop", "iperf3", OverlayInterop.PEER_LABEL,
-            OverlayInterop.LABEL, List.of(), OverlayInterop.METRICS, List.of(
+        final Report report = new Report(SETTINGS, List.of(new Report.Section<>(OverlayInterop.NAME, "interop", "iperf3",
+            List.of(OverlayInterop.PEER_LABEL, OverlayInterop.LABEL), List.of(), OverlayInterop.METRICS, List.of(
                 interopRound(1, noConnection("-P", "1"), tcp(3.0, "-P", "1", "-R")),
                 interopRound(2, noConnection("-P", "1"), noConnection("-P", "1", "-R"))))));
 
@@ -143,12 +146,192 @@ class ReportTest
             firstRound.get("failures"));
     }
 
+    private static final String OVS = "OVS userspace";
+    private static final List<String> THREE_SIDES = List.of(LinuxBridge.LABEL, LanyardSide.LABEL, OVS);
+
+    @Test
+    void shouldCompareLanyardWithEveryPeerInARatioColumnEach()
+    {
+        final Report report = new Report(SETTINGS, List.of(threeSides(ONE_STREAM, List.of(
+            threeSideRound(1, side(10.0, "0.050"), side(5.0, "0.100"), side(10.0, "0.080")),
+            threeSideRound(2, side(20.0, "0.060"), side(4.0, "0.200"), side(9.0, "0.070")),
+            threeSideRound(3, side(12.0, "0.070"), side(6.0, "0.140"), side(11.0, "0.090"))))));
+
+        final String table = report.table();
+        assertTrue(table.startsWith("lanyard-perf: Lanyard vs Linux and OVS userspace in the same run, medians of 3 rounds " +
+            "(each side first in turn)\n"), table);
+        assertTrue(table.matches("(?s).*\nmetric\\s+Linux bridge\\s+Lanyard\\s+OVS userspace\\s+vs Linux\\s+vs OVS\n.*"), table);
+        assertTrue(table.contains(" OVS userspace   vs Linux   vs OVS\n"), "a ratio's heading stands apart from the label before it: " + table);
+        assertTrue(table.matches("(?s).*\nTCP throughput \\(Gbit/s\\)\\s+12\\.00\\s+5\\.00\\s+10\\.00\\s+0\\.42\\s+0\\.50\n.*"), table);
+        assertTrue(table.matches("(?s).*\nping RTT p50 \\(ms\\)\\s+0\\.060\\s+0\\.140\\s+0\\.080\\s+0\\.43\\s+0\\.57\n.*"), table);
+        assertTrue(table.matches("(?s).*\nTCP retransmits\\s+0\\s+0\\s+0\\s*\n.*"), table);
+        assertTrue(table.contains("    OVS userspace, TCP throughput (Gbit/s): iperf3 -c 10.0.0.2 -P 1\n"), table);
+        assertTrue(table.contains("  bridge  2  Linux bridge  20.00 Gbit/s  p50 0.060 ms  p99 0.060 ms   Lanyard   4.00 Gbit/s  " +
+            "p50 0.200 ms  p99 0.200 ms   OVS userspace   9.00 Gbit/s  p50 0.070 ms  p99 0.070 ms\n"), table);
+        assertTrue(table.contains("\"vs NAME\" is Lanyard relative to that peer"), table);
+
+        assertEquals(List.of(new Report.Ratio("bridge", "TCP throughput (Gbit/s)", "Linux", 5.0 / 12.0),
+            new Report.Ratio("bridge", "TCP throughput (Gbit/s)", "OVS", 0.5)), report.switchRatios().subList(0, 2));
+        assertEquals(10, report.switchRatios().size(), "TCP and four ping rows, each against two peers: " + report.switchRatios());
+    }
+
+    @Test
+    void shouldKeepTheTwoClassicSidesKeysInTheJsonAndPutFurtherPeersUnderOthers()
+    {
+        final Report report = new Report(SETTINGS, List.of(threeSides(ONE_STREAM, List.of(
+            threeSideRound(1, side(10.0, "0.050"), side(5.0, "0.100"), side(10.0, "0.080")),
+            threeSideRound(2, side(20.0, "0.060"), side(4.0, "0.200"), side(9.0, "0.070")),
+            threeSideRound(3, side(12.0, "0.070"), side(6.0, "0.140"), side(11.0, "0.090"))))));
+
+        final Map<String, Object> scenario = scenarios(report).get(0);
+        assertEquals(LinuxBridge.LABEL, scenario.get("peer"));
+        assertEquals(LanyardSide.LABEL, scenario.get("lanyard"));
+        assertEquals(List.of(OVS), scenario.get("others"));
+        final Map<String, Object> tcp = medians(report, 0).get(0);
+        assertEquals(12.0, (Double)tcp.get("peer"), 1e-9);
+        assertEquals(5.0, (Double)tcp.get("lanyard"), 1e-9);
+        assertEquals(5.0 / 12.0, (Double)tcp.get("ratio"), 1e-9);
+        assertEquals(Map.of("peer", "iperf3 -c 10.0.0.2 -P 1", "lanyard", "iperf3 -c 10.0.0.2 -P 1"), tcp.get("commands"));
+        assertEquals(List.of(Map.of("label", OVS, "value", 10.0, "ratio", 0.5, "command", "iperf3 -c 10.0.0.2 -P 1")), tcp.get("others"));
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> ovsPing = ((List<Map<String, Object>>)medians(report, 0).get(2).get("others")).get(0);
+        assertEquals(0.080 / 0.140, (Double)ovsPing.get("ratio"), 1e-3);
+        assertFalse(ovsPing.containsKey("command"), "ping has no command: " + ovsPing);
+
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> second = ((List<Map<String, Object>>)scenario.get("perRound")).get(1);
+        assertEquals(List.of(LanyardSide.LABEL, OVS, LinuxBridge.LABEL), second.get("order"));
+        assertEquals(20.0, (Double)((Map<?, ?>)second.get("peer")).get("tcpGbps"), 1e-9);
+        @SuppressWarnings("unchecked")
+        final List<Map<String, Object>> others = (List<Map<String, Object>>)second.get("others");
+        assertEquals(OVS, others.get(0).get("label"));
+        assertEquals(9.0, (Double)((Map<?, ?>)others.get(0).get("values")).get("tcpGbps"), 1e-9);
+        assertFalse(others.get(0).containsKey("failures"), others.toString());
+    }
+
+    @Test
+    void shouldHaveNoOthersInTheJsonOfTwoSides()
+    {
+        final Report report = new Report(SETTINGS, List.of(Report.Section.ofSwitch("bridge", "two containers", BRIDGE, List.of(), ONE_STREAM,
+            List.of(round(1, 10.0, 5.0, "0.050", "0.100")))));
+
+        assertFalse(scenarios(report).get(0).containsKey("others"));
+        assertTrue(medians(report, 0).stream().noneMatch(median -> median.containsKey("others")));
+        assertTrue(report.table().matches("(?s).*\nmetric\\s+Linux bridge\\s+Lanyard\\s+ratio\n.*"), report.table());
+    }
+
+    @Test
+    void shouldMeasureEachSideFirstInTurnAndKeepTheResultsInTheSectionsOrder()
+    {
+        final List<String> measured = new ArrayList<>();
+        final int[] checks = {0};
+        final List<Report.Round<String>> rounds = new ArrayList<>();
+        for (int number = 1; number <= 3; number++)
+        {
+            final int round = number;
+            rounds.add(Report.Round.measure(round, THREE_SIDES, side ->
+            {
+                measured.add(THREE_SIDES.get(side));
+                return "round " + round + ", side " + side;
+            }, () -> checks[0]++));
+        }
+
+        assertEquals(List.of(LinuxBridge.LABEL, LanyardSide.LABEL, OVS), rounds.get(0).order());
+        assertEquals(List.of(LanyardSide.LABEL, OVS, LinuxBridge.LABEL), rounds.get(1).order());
+        assertEquals(List.of(OVS, LinuxBridge.LABEL, LanyardSide.LABEL), rounds.get(2).order());
+        assertEquals(List.of("round 2, side 0", "round 2, side 1", "round 2, side 2"), rounds.get(1).results());
+        assertEquals(rounds.stream().flatMap(round -> round.order().stream()).toList(), measured);
+        assertEquals(9, checks[0], "the alive checks run after every side");
+        // two sides alternate, the peer first in odd rounds, as before there were more
+        assertEquals(List.of(0, 1), Report.Round.order(1, 2));
+        assertEquals(List.of(1, 0), Report.Round.order(2, 2));
+        assertEquals(List.of(0, 1), Report.Round.order(3, 2));
+    }
+
+    @Test
+    void shouldNameAFailedRunOfAFurtherPeerUnderTheTableAndInTheJson()
+    {
+        final Report report = new Report(SETTINGS, List.of(threeSides(ONE_STREAM, List.of(
+            threeSideRound(1, side(10.0, "0.050"), side(5.0, "0.100"), new Report.SideResult(noConnection("-P", "1"), null, null, ping("0.080"))),
+            threeSideRound(2, side(10.0, "0.050"), side(5.0, "0.100"), new Report.SideResult(noConnection("-P", "1"), null, null, ping("0.080")))))));
+
+        final String table = report.table();
+        assertTrue(table.matches("(?s).*\nTCP throughput \\(Gbit/s\\)\\s+10\\.00\\s+5\\.00\\s+no connection\\s+0\\.50\\s*\n.*"), table);
+        assertTrue(table.contains("  no figure: round 1, OVS userspace, TCP throughput (Gbit/s): no connection: " +
+            "unable to connect to server: Connection timed out\n"), table);
+        assertTrue(table.contains("  no figure: round 2, OVS userspace, TCP throughput (Gbit/s): no connection: "), table);
+        assertTrue(table.contains("   OVS userspace no connection  p50 0.080 ms"), table);
+
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> ovs = ((List<Map<String, Object>>)medians(report, 0).get(0).get("others")).get(0);
+        assertEquals(null, ovs.get("value"));
+        assertEquals(null, ovs.get("ratio"));
+        assertEquals(List.of("no connection: unable to connect to server: Connection timed out",
+            "no connection: unable to connect to server: Connection timed out"), ovs.get("failures"));
+        assertFalse(medians(report, 0).get(0).containsKey("failures"), "the classic sides gave their figures");
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> firstRound = ((List<Map<String, Object>>)scenarios(report).get(0).get("perRound")).get(0);
+        assertFalse(firstRound.containsKey("failures"), firstRound.toString());
+        @SuppressWarnings("unchecked")
+        final Map<String, Object> ovsRound = ((List<Map<String, Object>>)firstRound.get("others")).get(0);
+        assertEquals(Map.of("tcpGbps", "no connection: unable to connect to server: Connection timed out"), ovsRound.get("failures"));
+    }
+
+    @Test
+    void shouldRefuseARoundWithoutAResultForEverySide()
+    {
+        final List<Report.Round<Report.SideResult>> rounds = List.of(round(1, 10.0, 5.0, "0.050", "0.100"));
+
+        assertThrows(IllegalArgumentException.class, () -> threeSides(ONE_STREAM, rounds));
+    }
+
+    @Test
+    void shouldTellTheCommitDateAndJdkOfTheRun()
+    {
+        final Report report = new Report(SETTINGS, List.of(Report.Section.ofSwitch("bridge", "two containers", BRIDGE, List.of(), ONE_STREAM,
+            List.of(round(1, 10.0, 5.0, "0.050", "0.100")))));
+
+        assertTrue(report.table().contains("  machine: 2 CPUs, Linux 6.18, OpenJDK 64-Bit Server VM 21.0.5+11; commit 1b984cb; " +
+            "namespaces lyp0000-*\n"), report.table());
+        final Map<String, Object> json = report.json();
+        assertEquals("1b984cb", json.get("commit"));
+        assertEquals("2026-12-07T12:00:00Z", json.get("date"));
+        assertEquals(Map.of("cpus", 2, "kernel", "6.18", "jdk", "OpenJDK 64-Bit Server VM 21.0.5+11"), json.get("machine"));
+        assertEquals(List.of("--pipeline", "inline"), json.get("daemonFlags"));
+
+        final Report.Settings noCheckout = new Report.Settings("lyp0000-", 1, 10, 3, 10, List.of(), 2, "6.18", "OpenJDK", null, Instant.EPOCH);
+        final Report unknown = new Report(noCheckout, List.of());
+        assertTrue(unknown.table().contains("; commit unknown; "), unknown.table());
+        assertTrue(unknown.json().containsKey("commit"));
+        assertEquals(null, unknown.json().get("commit"));
+    }
+
+    private static Report.Section<Report.SideResult> threeSides(final List<Report.Metric<Report.SideResult>> metrics,
+        final List<Report.Round<Report.SideResult>> rounds)
+    {
+        return Report.Section.ofSwitch("bridge", "two containers", THREE_SIDES, List.of(), metrics, rounds);
+    }
+
+    /** A round of the Linux bridge, Lanyard and OVS, measured in the order the round's number gives. */
+    private static Report.Round<Report.SideResult> threeSideRound(final int number, final Report.SideResult linux, final Report.SideResult lanyard,
+        final Report.SideResult ovs)
+    {
+        final List<Report.SideResult> results = List.of(linux, lanyard, ovs);
+        return Report.Round.measure(number, THREE_SIDES, results::get, () -> { });
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> scenarios(final Report report)
+    {
+        return (List<Map<String, Object>>)report.json().get("scenarios");
+    }
+
     private static Report.Round<Report.SideResult> overlayRound(final int number, final double kernelGbps, final double kernelParallelGbps,
         final double kernelUdp, final double lanyardGbps, final double lanyardParallelGbps, final double lanyardUdp)
     {
-        return new Report.Round<>(number, List.of(LinuxOverlay.LABEL, LanyardSide.LABEL),
+        return new Report.Round<>(number, List.of(LinuxOverlay.LABEL, LanyardSide.LABEL), List.of(
             new Report.SideResult(tcp(kernelGbps, "-P", "1"), tcp(kernelParallelGbps, "-P", "4"), udp(kernelUdp), ping("0.100")),
-            new Report.SideResult(tcp(lanyardGbps, "-P", "1"), tcp(lanyardParallelGbps, "-P", "4"), udp(lanyardUdp), ping("0.200")));
+            new Report.SideResult(tcp(lanyardGbps, "-P", "1"), tcp(lanyardParallelGbps, "-P", "4"), udp(lanyardUdp), ping("0.200"))));
     }
 
     private static UdpRate.Result udp(final double received)
@@ -160,7 +343,7 @@ class ReportTest
         final TcpThroughput.Result lanyardBack)
     {
         return new Report.Round<>(number, List.of(OverlayInterop.PEER_LABEL, OverlayInterop.LABEL),
-            new OverlayInterop.Side(tcp(10.0, "-P", "1"), tcp(9.0, "-P", "1", "-R")), new OverlayInterop.Side(lanyardOut, lanyardBack));
+            List.of(new OverlayInterop.Side(tcp(10.0, "-P", "1"), tcp(9.0, "-P", "1", "-R")), new OverlayInterop.Side(lanyardOut, lanyardBack)));
     }
 
     /** One side of a made-up scenario: what it measured, and a baseline only the peer has. */
@@ -176,8 +359,8 @@ class ReportTest
     @Test
     void shouldTakeTheMedianOfPerRoundDifferencesAndLeaveAPeerOnlyValueOutOfLanyardsColumn()
     {
-        final Report report = new Report(SETTINGS, List.of(new Report.Section<>("lookup", "names", "asked 10 times", "the peer",
-            LanyardSide.LABEL, List.of(), LOOKUP_METRICS, List.of(
+        final Report report = new Report(SETTINGS, List.of(new Report.Section<>("lookup", "names", "asked 10 times",
+            List.of("the peer", LanyardSide.LABEL), List.of(), LOOKUP_METRICS, List.of(
                 lookupRound(1, 1.0, 1.5), // Lanyard adds 0.5
                 lookupRound(2, 2.0, 2.1), // 0.1
                 lookupRound(3, 1.2, 3.2))))); // 2.0
@@ -203,8 +386,8 @@ class ReportTest
 
     private static Report.Round<Lookup> lookupRound(final int number, final double peerMillis, final double lanyardMillis)
     {
-        return new Report.Round<>(number, List.of("the peer", LanyardSide.LABEL), new Lookup(peerMillis, 0.9),
-            new Lookup(lanyardMillis, Double.NaN));
+        return new Report.Round<>(number, List.of("the peer", LanyardSide.LABEL),
+            List.of(new Lookup(peerMillis, 0.9), new Lookup(lanyardMillis, Double.NaN)));
     }
 
     @SuppressWarnings("unchecked")
@@ -217,8 +400,7 @@ class ReportTest
     private static Report.Round<Report.SideResult> round(final int number, final double bridgeGbps, final double lanyardGbps,
         final String bridgeRtt, final String lanyardRtt)
     {
-        return new Report.Round<>(number, List.of(LinuxBridge.LABEL, LanyardSide.LABEL),
-            side(bridgeGbps, bridgeRtt), side(lanyardGbps, lanyardRtt));
+        return new Report.Round<>(number, BRIDGE, List.of(side(bridgeGbps, bridgeRtt), side(lanyardGbps, lanyardRtt)));
     }
 
     private static Report.SideResult side(final double gbps, final String rtt)

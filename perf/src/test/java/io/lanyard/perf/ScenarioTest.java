@@ -31,10 +31,10 @@ class ScenarioTest
     }
 
     @Test
-    void shouldMeasureFourStreamsBesideOneOnlyOnTheOverlayUnlessStreamsAreAskedFor()
+    void shouldMeasureFourStreamsBesideOneOnTheBridgeAndTheOverlayUnlessStreamsAreAskedFor()
     {
         assertEquals(4, Scenario.OVERLAY.parallelStreams(null));
-        assertEquals(1, Scenario.BRIDGE.parallelStreams(null));
+        assertEquals(4, Scenario.BRIDGE.parallelStreams(null));
         assertEquals(1, Scenario.NAT.parallelStreams(null));
         assertEquals(8, Scenario.OVERLAY.parallelStreams(8));
         assertEquals(2, Scenario.BRIDGE.parallelStreams(2));
@@ -42,9 +42,9 @@ class ScenarioTest
     }
 
     @Test
-    void shouldMeasureTheUdpRateOnTheOverlayOnly()
+    void shouldMeasureTheUdpRateOnTheBridgeAndTheOverlayOnly()
     {
-        assertEquals(List.of(Scenario.OVERLAY), Arrays.stream(Scenario.values()).filter(Scenario::measuresUdp).toList());
+        assertEquals(List.of(Scenario.BRIDGE, Scenario.OVERLAY), Arrays.stream(Scenario.values()).filter(Scenario::measuresUdp).toList());
     }
 
     @Test
