@@ -30,7 +30,7 @@ class UdpLatencyTest
     @Test
     void shouldRunUdpEchoWithThisJvmsJavaAndClassPath()
     {
-        final List<String> command = UdpLatency.probeCommand("10.42.0.3", UdpLatency.PORT, 2000, 20_000, 1000);
+        final List<String> command = UdpLatency.probeCommand(UdpLatency.classPath(), "10.42.0.3", UdpLatency.PORT, 2000, 20_000, 1000);
 
         assertTrue(command.get(0).endsWith("/java"), command.get(0));
         final int classPath = command.indexOf("-cp") + 1;
@@ -109,14 +109,14 @@ class UdpLatencyTest
     void shouldEchoAndProbeAsChildJvmsAndReadEveryFigureBack() throws IOException, InterruptedException
     {
         final Process server = new ProcessBuilder(
-                UdpLatency.javaCommand(List.of("serve", "--port", "0", "--bind", "127.0.0.1", "--drop-every", "10")))
+                UdpLatency.javaCommand(UdpLatency.classPath(), List.of("serve", "--port", "0", "--bind", "127.0.0.1", "--drop-every", "10")))
             .redirectOutput(ProcessBuilder.Redirect.DISCARD)
             .start();
         try
         {
             final int port = echoingPort(server);
 
-            final Exec.Result probe = Exec.run(UdpLatency.probeCommand("127.0.0.1", port, 2000, 500, 100), CHILD_TIMEOUT, p -> { });
+            final Exec.Result probe = Exec.run(UdpLatency.probeCommand(UdpLatency.classPath(), "127.0.0.1", port, 2000, 500, 100), CHILD_TIMEOUT, p -> { });
             final UdpLatency.Result result = UdpLatency.of(probe);
 
             assertFalse(result.run().isFailed(), probe.describe());
@@ -139,6 +139,24 @@ class UdpLatencyTest
     }
 
     @Test
+    void shouldGiveTheChildThisJvmsClassPathThroughAnArgumentFileOfTheRun()
+    {
+        try (Workspace workspace = Workspace.create("udp-latency-test", "lyt"))
+        {
+            final List<String> classPath = UdpLatency.classPathFile(workspace, "udp-echo.args");
+            final List<String> command = UdpLatency.javaCommand(classPath,
+                List.of("probe", "--to", "127.0.0.1:9", "--count", "1", "--warmup", "0", "--timeout-ms", "50"));
+
+            final Exec.Result probe = Exec.run(command, CHILD_TIMEOUT, p -> { });
+
+            assertEquals(List.of("@" + workspace.dir().resolve("udp-echo.args")), classPath);
+            assertTrue(command.stream().noneMatch(argument -> argument.contains(" ")), command.toString());
+            assertEquals(0, probe.status(), probe.describe());
+            assertEquals(1, UdpLatency.of(probe).lost(), probe.describe());
+        }
+    }
+
+    @Test
     void shouldSayABadFlagInOneLineAndExitWithStatusTwo()
     {
         final List<List<String>> bad = List.of(
@@ -155,7 +173,7 @@ class UdpLatencyTest
         final List<String> wrong = new ArrayList<>();
         for (final List<String> args : bad)
         {
-            final Exec.Result run = Exec.run(UdpLatency.javaCommand(args), CHILD_TIMEOUT, p -> { });
+            final Exec.Result run = Exec.run(UdpLatency.javaCommand(UdpLatency.classPath(), args), CHILD_TIMEOUT, p -> { });
             final List<String> said = run.stderr().strip().lines().toList();
             if (run.status() != 2 || said.size() != 1 || !said.get(0).startsWith("udp-echo: ") || !run.stdout().isEmpty())
             {
