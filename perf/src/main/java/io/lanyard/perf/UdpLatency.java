@@ -140,10 +140,15 @@ final class UdpLatency
 
         /**
          * Probes from the client namespace: {@code warmup} requests, then {@code count} measured,
-         * {@code rate} per second.
+         * {@code rate} per second. The caller checks its flags: a rate or count below 1, or a
+         * negative warm-up, is a mistake of the harness's, not a failed run.
          */
         Result measure(final int rate, final int count, final int warmup)
         {
+            if (rate < 1 || count < 1 || warmup < 0)
+            {
+                throw new IllegalArgumentException("rate " + rate + ", count " + count + ", warm-up " + warmup);
+            }
             if (!process.isAlive())
             {
                 process = listen(workspace, endpoints, classPath);
