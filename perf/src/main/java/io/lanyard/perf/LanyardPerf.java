@@ -25,16 +25,18 @@ import java.util.function.Function;
 /**
  * {@code lanyard-perf}: builds Lanyard and its Linux peer side by side in one run, in namespaces
  * of its own, measures both the same way (iperf3 TCP, ping RTT), and prints a table per scenario:
- * {@code bridge} (two containers on one network; the peer is a Linux bridge, and any further
- * peer of {@link Sides#others} is measured beside it; TCP with 4 streams beside 1, and the
- * 64-byte UDP rate), {@code nat} (a container to a server outside, masqueraded; the peer is a
+ * {@code bridge} (two containers on one network; the peer is a Linux bridge, and Open vSwitch's
+ * userspace datapath ({@link OvsUserspace}) is measured beside it as a further peer of
+ * {@link Sides#others}; TCP with 4 streams beside 1, and the 64-byte UDP rate), {@code nat} (a container to a server outside, masqueraded; the peer is a
  * bridge, IP forwarding and iptables MASQUERADE) and {@code overlay} (two containers on two
  * hosts, across VXLAN on an underlay; the peer is a kernel VXLAN device behind a bridge on each
  * host, and Lanyard runs a daemon per host with an etcd as their store; beside TCP with one
  * stream it measures 4, the 64-byte UDP rate, and TCP with a kernel VTEP that is a static peer,
  * see {@link OverlayInterop}); and {@code dns} (a container's queries to the embedded DNS, for
  * container names and for an outside name it forwards; the peer is dnsmasq asked directly, see
- * {@link LanyardDns}). Every switch lives through the whole run, and each round measures them in
+ * {@link LanyardDns}). The switch scenarios also run the harness's own UDP latency probe
+ * ({@link UdpLatency}) and read each switch's CPU time ({@link SwitchCpu}); see
+ * {@link SwitchMeasure}. Every switch lives through the whole run, and each round measures them in
  * turn, each going first in its turn ({@link Report.Round#measure}), so the ratios come from the
  * same conditions on a noisy machine; with {@code --repeat} each figure is the median over
  * rounds. {@code --json-out} writes the results as JSON, {@code --chart} the ratios as a PNG
@@ -43,9 +45,11 @@ import java.util.function.Function;
  */
 @Command(name = "lanyard-perf", mixinStandardHelpOptions = true, version = "lanyard-perf 0.1",
     description = {
-        "Measures Lanyard against Linux in the same run: iperf3 TCP throughput and",
-        "ping RTT, per scenario: bridge (two containers on one network, vs a Linux",
-        "bridge; also TCP with 4 streams and 64-byte UDP datagrams/s), nat (a",
+        "Measures Lanyard against Linux in the same run: iperf3 TCP throughput,",
+        "ping RTT, a UDP latency probe and the switch's CPU per GB, per scenario:",
+        "bridge (two containers on one network, vs a Linux bridge and Open",
+        "vSwitch's userspace datapath; also TCP with 4 streams and 64-byte UDP",
+        "datagrams/s), nat (a",
         "container to an outside namespace through masquerade, vs a bridge +",
         "ip_forward + iptables MASQUERADE) and overlay (two containers on two",
         "hosts across VXLAN, vs kernel VXLAN + bridge; Lanyard with a daemon per",
@@ -55,7 +59,8 @@ import java.util.function.Function;
         "for a forwarded outside name, vs dnsmasq asked directly). Builds",
         "everything in namespaces of its own (lyp<hex>-*) and removes them on exit.",
         "Needs root, iperf3, ping, nsenter, ip, ss, sysctl; iptables for nat;",
-        "bridge and etcd for overlay; dnsmasq for dns.",
+        "bridge and etcd for overlay; dnsmasq for dns; openvswitch-switch for",
+        "bridge's OVS column (left out with a note without it).",
         "More lanyardd flags (for every daemon) may follow '--', e.g.:",
         "lanyard-perf --repeat 3 -- --mac-aging 60",
         ""})
@@ -96,6 +101,23 @@ public final class LanyardPerf implements Callable<Integer>
     @Option(names = "--chart", paramLabel = "FILE",
         description = "also draw Lanyard's ratios to its peers in the switch scenarios as a PNG bar chart to FILE")
     Path chart;
+
+    @Option(names = "--ovs", paramLabel = "on|off",
+        description = "bridge: Open vSwitch's userspace datapath as a third side, started by the run in namespaces of its own " +
+            "(default: ${DEFAULT-VALUE}; left out with a note when openvswitch-switch is not installed)")
+    String ovs = "on";
+
+    @Option(names = "--ovs-tso", paramLabel = "on|off",
+        description = "bridge: OVS's other_config:userspace-tso-enable, as Lanyard's TAPs carry TSO (default: ${DEFAULT-VALUE})")
+    String ovsTso = "on";
+
+    @Option(names = "--probe-rate", paramLabel = "PER_SECOND",
+        description = "the UDP latency probe's requests per second (default: ${DEFAULT-VALUE})")
+    int probeRate = UdpEchoProbe.DEFAULT_RATE;
+
+    @Option(names = "--probe-count", paramLabel = "N",
+        description = "the UDP latency probe's measured requests per side and round, after its warm-up; 0: no probe (default: ${DEFAULT-VALUE})")
+    int probeCount = UdpEchoProbe.DEFAULT_COUNT;
 
     @Option(names = "--io", paramLabel = "BACKEND", description = "lanyardd --io: epoll or io_uring")
     String io;
@@ -161,6 +183,9 @@ public final class LanyardPerf implements Callable<Integer>
 
         final Map<Scenario, Sides> sides = new LinkedHashMap<>();
         final Map<Endpoints, Iperf3.Server> servers = new HashMap<>();
+        final Map<Endpoints, SwitchMeasure.Side> switchSides = new HashMap<>();
+        final Map<Endpoints, SwitchCpu> cpus = new HashMap<>();
+        String ovsDescription = null;
         for (final Scenario scenario : scenarios)
         {
             if (scenario == Scenario.DNS)
@@ -175,10 +200,23 @@ public final class LanyardPerf implements Callable<Integer>
             switch (scenario)
             {
                 case BRIDGE:
-                    built = new Sides(LinuxBridge.build(workspace), lanyardSide.bridgeEndpoints(), lanyardSide.ownFlags(), List.of());
+                    final List<Endpoints> others = new ArrayList<>();
+                    final OvsUserspace ovsSide = startOvs(workspace);
+                    if (ovsSide != null)
+                    {
+                        aliveChecks.add(ovsSide::checkAlive);
+                        cpus.put(ovsSide.endpoints(), SwitchCpu.ofProcess("ovs-vswitchd", ovsSide.vswitchdPid()));
+                        ovsDescription = ovsSide.describe();
+                        others.add(ovsSide.endpoints());
+                    }
+                    built = new Sides(LinuxBridge.build(workspace), lanyardSide.bridgeEndpoints(), lanyardSide.ownFlags(), others);
+                    cpus.put(built.peer(), SwitchCpu.ofSoftirq());
+                    cpus.put(built.lanyard(), SwitchCpu.ofProcess("lanyardd", lanyardSide.daemonPid()));
                     break;
                 case NAT:
                     built = new Sides(LinuxNat.build(workspace), lanyardSide.natEndpoints(), lanyardSide.ownFlags(), List.of());
+                    cpus.put(built.peer(), SwitchCpu.ofSoftirq());
+                    cpus.put(built.lanyard(), SwitchCpu.ofProcess("lanyardd", lanyardSide.daemonPid()));
                     break;
                 case OVERLAY:
                     final Endpoints peer = LinuxOverlay.build(workspace);
@@ -194,8 +232,11 @@ public final class LanyardPerf implements Callable<Integer>
             progress.println("lanyard-perf: " + scenario.cliName() + ": " + describe(built.all()));
             for (final Endpoints side : built.all())
             {
-                servers.put(side, Iperf3.Server.start(workspace, side));
+                final Iperf3.Server server = Iperf3.Server.start(workspace, side);
+                servers.put(side, server);
                 PingLatency.warmUp(workspace, side);
+                switchSides.put(side, new SwitchMeasure.Side(side, server, probeCount > 0 ? UdpLatency.Server.start(workspace, side) : null,
+                    cpus.get(side)));
             }
             sides.put(scenario, built);
         }
@@ -217,13 +258,15 @@ public final class LanyardPerf implements Callable<Integer>
         final List<Report.Round<OverlayInterop.Side>> interopRounds = new ArrayList<>();
         final List<Report.Round<LanyardDns.Side>> dnsRounds = new ArrayList<>();
         final Runnable checkAlive = () -> aliveChecks.forEach(Runnable::run);
+        final SwitchMeasure switchMeasure = new SwitchMeasure(workspace, new SwitchMeasure.Settings(repeat, duration, streams, pings,
+            pingIntervalMillis, probeRate, probeCount), progress);
         for (int round = 1; round <= repeat; round++)
         {
             final int number = round;
             for (final Map.Entry<Scenario, Sides> entry : sides.entrySet())
             {
                 rounds.computeIfAbsent(entry.getKey(), s -> new ArrayList<>()).add(measureRound(round, entry.getValue().all(),
-                    side -> measure(workspace, entry.getKey(), servers.get(side), number), checkAlive));
+                    side -> switchMeasure.measure(entry.getKey(), switchSides.get(side), number), checkAlive));
             }
             if (interop != null)
             {
@@ -247,9 +290,12 @@ public final class LanyardPerf implements Callable<Integer>
                     List.of(scenario.peerLabel(), LanyardSide.LABEL), lanyardSide.ownFlags(), LanyardDns.METRICS, dnsRounds));
                 continue;
             }
-            sections.add(Report.Section.ofSwitch(scenario.cliName(), scenario.description(), sides.get(scenario).labels(),
-                sides.get(scenario).lanyardFlags(), Report.switchMetrics(scenario.parallelStreams(streams), scenario.measuresUdp()),
-                rounds.get(scenario)));
+            final Sides measured = sides.get(scenario);
+            final boolean cpu = measured.all().stream().allMatch(cpus::containsKey);
+            final String description = scenario == Scenario.BRIDGE && ovsDescription != null ?
+                scenario.description() + "; " + OvsUserspace.LABEL + ": " + ovsDescription : scenario.description();
+            sections.add(Report.Section.ofSwitch(scenario.cliName(), description, measured.labels(), measured.lanyardFlags(),
+                Report.switchMetrics(scenario.parallelStreams(streams), scenario.measuresUdp(), probeCount > 0, cpu), rounds.get(scenario)));
             if (scenario == Scenario.OVERLAY)
             {
                 sections.add(new Report.Section<>(OverlayInterop.NAME, OverlayInterop.description(), OverlayInterop.method(duration),
@@ -353,48 +399,29 @@ public final class LanyardPerf implements Callable<Integer>
     }
 
     /**
-     * A switch scenario's side: ping, TCP with 1 stream, with {@code -P N} if asked, and the UDP
-     * rate if the scenario has it; a failure fails the run.
+     * Open vSwitch for the bridge scenario's third side, or null when {@code --ovs off} or when it
+     * is not installed here (then one line says so, and the run goes on without it).
      */
-    private Report.SideResult measure(final Workspace workspace, final Scenario scenario, final Iperf3.Server server, final int round)
+    private OvsUserspace startOvs(final Workspace workspace)
     {
-        final Endpoints side = server.endpoints();
-        progress.printf(Locale.ROOT, "[round %d/%d] %-7s %-12s ping x%d ... ", round, repeat, scenario.cliName(), side.label(), pings);
-        progress.flush();
-        final PingLatency.Result ping = PingLatency.measure(workspace, side, pings, pingIntervalMillis);
-        progress.printf(Locale.ROOT, "p50 %.3f ms p99 %.3f ms; iperf3 %d s ... ", ping.percentileMillis(50), ping.percentileMillis(99), duration);
-        progress.flush();
-        final TcpThroughput.Result tcp = required(side, TcpThroughput.measure(server, duration, 1, false));
-        progress.printf(Locale.ROOT, "%.2f Gbit/s (%d retransmits)", tcp.gbps(), tcp.retransmits());
-        final int parallelStreams = scenario.parallelStreams(streams);
-        TcpThroughput.Result parallelTcp = null;
-        if (parallelStreams > 1)
+        if (!on(ovs))
         {
-            progress.printf(Locale.ROOT, "; -P %d ... ", parallelStreams);
-            progress.flush();
-            parallelTcp = required(side, TcpThroughput.measure(server, duration, parallelStreams, false));
-            progress.printf(Locale.ROOT, "%.2f Gbit/s (%d retransmits)", parallelTcp.gbps(), parallelTcp.retransmits());
+            return null;
         }
-        UdpRate.Result udp = null;
-        if (scenario.measuresUdp())
+        final String unavailable = OvsUserspace.unavailable();
+        if (unavailable != null)
         {
-            progress.print("; UDP 64 B ... ");
-            progress.flush();
-            udp = required(side, UdpRate.measure(server, duration));
-            progress.printf(Locale.ROOT, "%.0f/s received (%.0f/s sent)", udp.receivedPerSecond(), udp.sentPerSecond());
+            progress.println("lanyard-perf: bridge: no " + OvsUserspace.LABEL + " side: " + unavailable);
+            return null;
         }
-        progress.println();
-        return new Report.SideResult(tcp, parallelTcp, udp, ping);
+        final OvsUserspace side = OvsUserspace.build(workspace, on(ovsTso));
+        progress.println("lanyard-perf: " + OvsUserspace.LABEL + ": ovs-vswitchd pid " + side.vswitchdPid() + ", " + side.describe());
+        return side;
     }
 
-    /** The result of a run whose failure fails the whole run (a switch scenario's). */
-    private static <T extends Report.Measured> T required(final Endpoints side, final T result)
+    private static boolean on(final String onOrOff)
     {
-        if (result.run().isFailed())
-        {
-            throw new PerfException(side.label() + ": " + result.run().commandLine() + ": " + result.run().describeFailure());
-        }
-        return result;
+        return "on".equals(onOrOff);
     }
 
     /** The interop's side: TCP out and back; a failure is the cell's, and the run carries on. */
@@ -474,6 +501,17 @@ public final class LanyardPerf implements Callable<Integer>
             dnsQueries < 1)
         {
             throw new PerfException("--duration, --streams, --pings, --ping-interval, --repeat, --dns-seconds and --dns-queries must be at least 1");
+        }
+        if (probeRate < 1 || probeCount < 0)
+        {
+            throw new PerfException("--probe-rate must be at least 1 and --probe-count at least 0");
+        }
+        for (final String[] flag : new String[][] {{"--ovs", ovs}, {"--ovs-tso", ovsTso}})
+        {
+            if (!flag[1].equals("on") && !flag[1].equals("off"))
+            {
+                throw new PerfException(flag[0] + " takes on or off, not " + flag[1]);
+            }
         }
     }
 

@@ -68,10 +68,19 @@ final class Report
 
     /**
      * What one side of a switch scenario measured in one round: TCP with one stream and, if the
-     * scenario asks for them, with {@code -P N} streams and the 64-byte UDP rate (else null).
+     * scenario asks for them, with {@code -P N} streams and the 64-byte UDP rate (else null);
+     * ping; the harness's own UDP latency probe (null where not measured); and the switch's CPU
+     * seconds ({@link SwitchCpu}) per GB the 1-stream TCP run moved and per million datagrams the
+     * UDP run delivered (NaN where not measured).
      */
-    record SideResult(TcpThroughput.Result tcp, TcpThroughput.Result parallelTcp, UdpRate.Result udp, PingLatency.Result ping)
+    record SideResult(TcpThroughput.Result tcp, TcpThroughput.Result parallelTcp, UdpRate.Result udp, PingLatency.Result ping,
+        UdpLatency.Result probe, double cpuSecondsPerGigabyte, double cpuSecondsPerMillionDatagrams)
     {
+        SideResult(final TcpThroughput.Result tcp, final TcpThroughput.Result parallelTcp, final UdpRate.Result udp,
+            final PingLatency.Result ping)
+        {
+            this(tcp, parallelTcp, udp, ping, null, Double.NaN, Double.NaN);
+        }
     }
 
     /**
@@ -398,6 +407,45 @@ final class Report
         Metric.<SideResult>of("ping RTT mean (ms)", "pingMeanMs", r -> r.ping().meanMillis(), Better.LOWER, "%.3f"),
         Metric.<SideResult>of("ping replies", "pingReceived", r -> r.ping().received(), Better.NEITHER, "%.0f"),
         Metric.<SideResult>of("ping requests", "pingSent", r -> r.ping().sent(), Better.NEITHER, "%.0f"));
+
+    /** The harness's own latency probe ({@link UdpLatency}): 64-byte UDP request/response at a fixed rate. */
+    private static final List<Metric<SideResult>> PROBE = List.of(
+        Metric.ofRun("UDP probe RTT p50 (ms)", "probeP50Ms", SideResult::probe, r -> r.percentileMillis(50), Better.LOWER, "%.3f")
+            .perRound("probe p50 %.3f ms"),
+        Metric.ofRun("UDP probe RTT p99 (ms)", "probeP99Ms", SideResult::probe, r -> r.percentileMillis(99), Better.LOWER, "%.3f")
+            .perRound("p99 %.3f ms"),
+        Metric.ofRun("UDP probe RTT p99.9 (ms)", "probeP999Ms", SideResult::probe, r -> r.percentileMillis(99.9), Better.LOWER, "%.3f"),
+        Metric.ofRun("UDP probe RTT max (ms)", "probeMaxMs", SideResult::probe, UdpLatency.Result::maxMillis, Better.LOWER, "%.3f"),
+        Metric.ofRun("UDP probe requests lost", "probeLost", SideResult::probe, UdpLatency.Result::lost, Better.NEITHER, "%.0f"));
+
+    /** The switch's CPU cost ({@link SwitchCpu}): its CPU seconds per GB of TCP and per million 64-byte datagrams. */
+    private static final Metric<SideResult> CPU_PER_GIGABYTE = Metric.<SideResult>of("switch CPU s per GB (TCP 1 stream)",
+        "cpuSecondsPerGigabyte", SideResult::cpuSecondsPerGigabyte, Better.LOWER, "%.3f").perRound("cpu %.3f s/GB");
+    private static final Metric<SideResult> CPU_PER_MILLION_DATAGRAMS = Metric.<SideResult>of("switch CPU s per M UDP datagrams",
+        "cpuSecondsPerMillionDatagrams", SideResult::cpuSecondsPerMillionDatagrams, Better.LOWER, "%.2f");
+
+    /**
+     * A switch scenario's rows: TCP with one stream; with {@code -P parallelStreams} too if that
+     * is more than one; the 64-byte UDP rate if {@code udp}; ping; the latency probe if
+     * {@code probe}; and the switch's CPU cost if {@code cpu}.
+     */
+    static List<Metric<SideResult>> switchMetrics(final int parallelStreams, final boolean udp, final boolean probe, final boolean cpu)
+    {
+        final List<Metric<SideResult>> metrics = new ArrayList<>(switchMetrics(parallelStreams, udp));
+        if (probe)
+        {
+            metrics.addAll(PROBE);
+        }
+        if (cpu)
+        {
+            metrics.add(CPU_PER_GIGABYTE);
+            if (udp)
+            {
+                metrics.add(CPU_PER_MILLION_DATAGRAMS);
+            }
+        }
+        return List.copyOf(metrics);
+    }
 
     /**
      * A switch scenario's rows: TCP with one stream; with {@code -P parallelStreams} too if that
