@@ -205,18 +205,18 @@ public final class LanyardPerf implements Callable<Integer>
                     if (ovsSide != null)
                     {
                         aliveChecks.add(ovsSide::checkAlive);
-                        cpus.put(ovsSide.endpoints(), SwitchCpu.ofProcess("ovs-vswitchd", ovsSide.vswitchdPid()));
+                        cpus.put(ovsSide.endpoints(), SwitchCpu.ofProcess(ovsSide.vswitchdPid()));
                         ovsDescription = ovsSide.describe();
                         others.add(ovsSide.endpoints());
                     }
                     built = new Sides(LinuxBridge.build(workspace), lanyardSide.bridgeEndpoints(), lanyardSide.ownFlags(), others);
                     cpus.put(built.peer(), SwitchCpu.ofSoftirq());
-                    cpus.put(built.lanyard(), SwitchCpu.ofProcess("lanyardd", lanyardSide.daemonPid()));
+                    cpus.put(built.lanyard(), SwitchCpu.ofProcess(lanyardSide.daemonPid()));
                     break;
                 case NAT:
                     built = new Sides(LinuxNat.build(workspace), lanyardSide.natEndpoints(), lanyardSide.ownFlags(), List.of());
                     cpus.put(built.peer(), SwitchCpu.ofSoftirq());
-                    cpus.put(built.lanyard(), SwitchCpu.ofProcess("lanyardd", lanyardSide.daemonPid()));
+                    cpus.put(built.lanyard(), SwitchCpu.ofProcess(lanyardSide.daemonPid()));
                     break;
                 case OVERLAY:
                     final Endpoints peer = LinuxOverlay.build(workspace);

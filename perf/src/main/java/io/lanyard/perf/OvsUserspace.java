@@ -16,7 +16,10 @@ import java.util.function.Consumer;
  * run's own ({@code OVS_RUNDIR}, {@code OVS_DBDIR}, {@code OVS_LOGDIR} and every command's
  * {@code --db}), so an installed Open vSwitch is neither used nor disturbed, and
  * {@code ovs-vswitchd} runs inside a switch namespace of the run, where its bridge and its TAPs
- * are made. Each TAP is then moved into its container namespace (OVS keeps its descriptor, so
+ * are made, with {@code --disable-system}: only the userspace datapath is wanted, and without it
+ * ovs-vswitchd would look up the kernel datapath, which may load the host's {@code openvswitch}
+ * module. Every {@code ovs-vsctl} has a timeout and is one of the run's processes, so none is
+ * left waiting for a database that Ctrl-C stopped. Each TAP is then moved into its container namespace (OVS keeps its descriptor, so
  * the port keeps forwarding; it logs "No such device" for the name it no longer sees).
  *
  * <p>With TSO ({@code other_config:userspace-tso-enable=true}, the default here, as for
@@ -85,35 +88,32 @@ final class OvsUserspace
         final String db = "unix:" + dir.resolve("db.sock");
         final Path database = dir.resolve("conf.db");
         Exec.check(List.of("ovsdb-tool", "create", database.toString(), SCHEMA.toString()));
-        workspace.spawn(List.of("ovsdb-server", database.toString(), "--remote=punix:" + dir.resolve("db.sock"),
+        final Process ovsdb = workspace.spawn(List.of("ovsdb-server", database.toString(), "--remote=punix:" + dir.resolve("db.sock"),
             "--unixctl=" + dir.resolve("ovsdb-server.ctl"), "--pidfile=" + dir.resolve("ovsdb-server.pid"), "--no-chdir"),
             dir.resolve("ovsdb-server.log"), environment);
-        awaitSocket(dir.resolve("db.sock"));
-        vsctl(db, List.of("--no-wait", "init"));
-        vsctl(db, List.of("--no-wait", "set", "Open_vSwitch", ".", "other_config:userspace-tso-enable=" + tso));
+        awaitSocket(dir.resolve("db.sock"), ovsdb, dir.resolve("ovsdb-server.log"));
+        vsctl(workspace, db, List.of("--no-wait", "init"));
+        vsctl(workspace, db, List.of("--no-wait", "set", "Open_vSwitch", ".", "other_config:userspace-tso-enable=" + tso));
 
         final String switchNetns = workspace.addNamespace("ovs");
         final String first = workspace.addNamespace("o1");
         final String second = workspace.addNamespace("o2");
-        final Process vswitchd = workspace.spawn(Workspace.inNamespace(switchNetns, List.of("ovs-vswitchd", db,
+        final Process vswitchd = workspace.spawn(Workspace.inNamespace(switchNetns, List.of("ovs-vswitchd", db, "--disable-system",
             "--unixctl=" + dir.resolve("ovs-vswitchd.ctl"), "--pidfile=" + dir.resolve("ovs-vswitchd.pid"), "--no-chdir")),
             dir.resolve("ovs-vswitchd.log"), environment);
-        vsctl(db, List.of("--timeout=" + START.toSeconds(), "add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev"));
+        vsctl(workspace, db, List.of("add-br", "br0", "--", "set", "bridge", "br0", "datapath_type=netdev"));
         final String[] containers = {first, second};
         for (int i = 1; i <= containers.length; i++)
         {
             final String tap = "tap" + i;
-            vsctl(db, List.of("--timeout=" + START.toSeconds(), "add-port", "br0", tap, "--", "set", "Interface", tap, "type=tap"));
+            vsctl(workspace, db, List.of("add-port", "br0", tap, "--", "set", "Interface", tap, "type=tap"));
             Exec.check(List.of("ip", "-n", switchNetns, "link", "set", tap, "netns", containers[i - 1]));
             Exec.check(List.of("ip", "-n", containers[i - 1], "addr", "add", SUBNET + i + "/24", "dev", tap));
             Exec.check(List.of("ip", "-n", containers[i - 1], "link", "set", tap, "up"));
         }
-        if (!vswitchd.isAlive())
-        {
-            throw new PerfException(LABEL + ": ovs-vswitchd exited (status " + vswitchd.exitValue() + "); see " +
-                dir.resolve("ovs-vswitchd.log"));
-        }
-        return new OvsUserspace(new Endpoints(LABEL, first, second, SUBNET + 2, SUBNET + 1), vswitchd, tso);
+        final OvsUserspace ovs = new OvsUserspace(new Endpoints(LABEL, first, second, SUBNET + 2, SUBNET + 1), vswitchd, tso);
+        ovs.checkAlive();
+        return ovs;
     }
 
     Endpoints endpoints()
@@ -133,11 +133,6 @@ final class OvsUserspace
         return "ovs-vswitchd " + version() + ", datapath_type=netdev, TAP ports, userspace-tso-enable=" + tso;
     }
 
-    boolean tso()
-    {
-        return tso;
-    }
-
     void checkAlive()
     {
         if (!vswitchd.isAlive())
@@ -154,11 +149,26 @@ final class OvsUserspace
         return words.length == 0 || words[words.length - 1].isEmpty() ? "(unknown version)" : words[words.length - 1];
     }
 
-    private static void vsctl(final String db, final List<String> arguments)
+    /** The last line of a daemon's log, for the error that says it exited. */
+    private static String lastLine(final Path log)
     {
-        final List<String> command = new ArrayList<>(List.of("ovs-vsctl", "--db=" + db));
+        try
+        {
+            final List<String> lines = Files.readAllLines(log);
+            return lines.isEmpty() ? "(its log " + log + " is empty)" : lines.get(lines.size() - 1);
+        }
+        catch (final java.io.IOException ex)
+        {
+            return "(no log at " + log + ")";
+        }
+    }
+
+    /** One {@code ovs-vsctl}, bounded by its own {@code --timeout} and by the run's (it is one of the run's processes). */
+    private static void vsctl(final Workspace workspace, final String db, final List<String> arguments)
+    {
+        final List<String> command = new ArrayList<>(List.of("ovs-vsctl", "--db=" + db, "--timeout=" + START.toSeconds()));
         command.addAll(arguments);
-        final Exec.Result result = Exec.run(command, START.plusSeconds(10), p -> { });
+        final Exec.Result result = workspace.run(command, START.plusSeconds(10));
         if (result.status() != 0 || result.timedOut())
         {
             throw new PerfException(LABEL + ": " + String.join(" ", command) + ": " +
@@ -166,11 +176,15 @@ final class OvsUserspace
         }
     }
 
-    private static void awaitSocket(final Path socket)
+    private static void awaitSocket(final Path socket, final Process ovsdb, final Path log)
     {
         final long deadline = System.nanoTime() + START.toNanos();
         while (!Files.exists(socket))
         {
+            if (!ovsdb.isAlive())
+            {
+                throw new PerfException(LABEL + ": ovsdb-server exited (status " + ovsdb.exitValue() + "): " + lastLine(log));
+            }
             if (System.nanoTime() > deadline)
             {
                 throw new PerfException(LABEL + ": ovsdb-server made no " + socket + " in " + START.toSeconds() + " s");

@@ -67,7 +67,7 @@ final class RatioChart
             longest = Math.max(longest, ratio.value());
         }
 
-        final NumberAxis axis = new NumberAxis("Lanyard relative to the peer: throughput Lanyard/peer, latency peer/Lanyard");
+        final NumberAxis axis = new NumberAxis("Lanyard relative to the peer: throughput Lanyard/peer, latency and CPU peer/Lanyard");
         axis.setRange(0, longest * HEADROOM);
         final CategoryAxis metrics = new CategoryAxis();
         metrics.setMaximumCategoryLabelWidthRatio(0.4f);

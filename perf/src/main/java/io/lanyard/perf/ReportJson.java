@@ -55,7 +55,7 @@ final class ReportJson
         machine.put("jdk", settings.jdk());
         json.put("machine", machine);
         json.put("ratio", "Lanyard relative to the Linux peer (others[].ratio: to that peer), higher is better: " +
-            "Lanyard/peer for throughput, peer/Lanyard for latency");
+            "Lanyard/peer for throughput, peer/Lanyard for latency and CPU");
 
         final List<Map<String, Object>> scenarios = new ArrayList<>();
         report.sections().forEach(section -> scenarios.add(scenario(section)));

@@ -45,7 +45,7 @@ final class ReportTable
 
         sections.forEach(section -> appendTable(out, section));
         out.append("\nratio: Lanyard relative to the Linux peer, 1.00 = parity, higher is better\n");
-        out.append("       (throughput: Lanyard/peer; latency: peer/Lanyard, so 0.50 = Lanyard's RTT is twice the peer's)\n");
+        out.append("       (throughput: Lanyard/peer; latency and CPU: peer/Lanyard, so 0.50 = Lanyard's RTT or CPU is twice the peer's)\n");
         if (!furtherPeers.isEmpty())
         {
             out.append("       with more than one peer, a ratio column each: \"vs NAME\" is Lanyard relative to that peer, the same way\n");

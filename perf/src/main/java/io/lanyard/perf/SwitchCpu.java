@@ -6,21 +6,22 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 
 /**
- * The CPU time a switch spends, read from {@code /proc} before and after a measurement: a
- * userspace switch's is its process's (user + system time of all its threads, from
- * {@code /proc/PID/stat}); the Linux bridge has no process, and its work is done in the
- * kernel's network softirq, so its figure is the machine's softirq time (from
- * {@code /proc/stat}, every CPU), which also holds what the kernel's TCP/IP stack does in
- * softirq for the two containers' sockets. Both are in clock ticks of {@code USER_HZ} (100 per
+ * The CPU time a switch costs, read from {@code /proc} before and after a measurement. The Linux
+ * bridge has no process: its work is done in the kernel's network softirq, so its figure is the
+ * machine's softirq time ({@code /proc/stat}, every CPU). A userspace switch's figure is its
+ * process's user + system time (all its threads, {@code /proc/PID/stat}) <em>plus</em> the same
+ * softirq time, since the frames it writes to TAPs are taken up by the kernel in softirq too:
+ * so every side counts the kernel's softirq work, which also holds what the containers' TCP/IP
+ * stacks do in softirq, and the userspace switches their own threads on top. (Kernel work done
+ * in a process's own context — a sender's system time in {@code veth_xmit}, the containers'
+ * socket calls — is counted on no side.) Both are in clock ticks of {@code USER_HZ} (100 per
  * second on Linux), so a figure is good to 10 ms: a measurement should last seconds.
  */
+@FunctionalInterface
 interface SwitchCpu
 {
     /** The kernel's clock ticks per second in /proc ({@code USER_HZ}); 100 on every Linux architecture the JVM runs on. */
     long TICKS_PER_SECOND = 100;
-
-    /** What the figure counts, for the report. */
-    String describe();
 
     /** CPU ticks spent so far (a counter: only differences mean anything). */
     long ticks();
@@ -31,44 +32,19 @@ interface SwitchCpu
         return (after - before) / (double)TICKS_PER_SECOND;
     }
 
-    /** A process's CPU time, all its threads. */
-    static SwitchCpu ofProcess(final String name, final long pid)
+    /** A userspace switch: its process's CPU time, all its threads, and the machine's softirq time. */
+    static SwitchCpu ofProcess(final long pid)
     {
         final Path stat = Path.of("/proc", Long.toString(pid), "stat");
-        return new SwitchCpu()
-        {
-            @Override
-            public String describe()
-            {
-                return name + " (pid " + pid + ") user+system time";
-            }
-
-            @Override
-            public long ticks()
-            {
-                return processTicks(read(stat));
-            }
-        };
+        final SwitchCpu softirq = ofSoftirq();
+        return () -> processTicks(read(stat)) + softirq.ticks();
     }
 
     /** The machine's softirq time, every CPU: where the Linux bridge switches. */
     static SwitchCpu ofSoftirq()
     {
         final Path stat = Path.of("/proc/stat");
-        return new SwitchCpu()
-        {
-            @Override
-            public String describe()
-            {
-                return "the kernel's softirq time, all CPUs";
-            }
-
-            @Override
-            public long ticks()
-            {
-                return softirqTicks(read(stat));
-            }
-        };
+        return () -> softirqTicks(read(stat));
     }
 
     /**

@@ -26,10 +26,6 @@ final class SwitchMeasure
     /** The run's settings that every side is measured with. */
     record Settings(int rounds, int seconds, Integer streams, int pings, int pingIntervalMillis, int probeRate, int probeCount)
     {
-        boolean probes()
-        {
-            return probeCount > 0;
-        }
     }
 
     private final Workspace workspace;

@@ -15,9 +15,11 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Collectors;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
@@ -50,6 +52,7 @@ class LanyardPerfE2E
     {
         final Path json = dir.resolve("out/perf.json");
         final Path chart = dir.resolve("out/ratios.png");
+        final Set<Long> before = ProcessHandle.allProcesses().map(ProcessHandle::pid).collect(Collectors.toSet());
         final Run run = run(List.of("--scenario", "bridge", "--duration", "2", "--pings", "20", "--probe-count", "1000",
             "--probe-rate", "1000", "--json-out", json.toString(), "--chart", chart.toString()));
         assertEquals(0, run.status, run.err);
@@ -61,7 +64,7 @@ class LanyardPerfE2E
             assertTrue(header.contains(column), "column " + column + " in: " + header + "\n" + run.out);
         }
         for (final String row : List.of("TCP throughput (Gbit/s)", "TCP 4 streams (Gbit/s)", "UDP 64 B received (datagrams/s)",
-            "UDP probe RTT p99 (ms)", "UDP probe RTT p99.9 (ms)", "switch CPU s per GB (TCP 1 stream)"))
+            "UDP probe RTT p99 (ms)", "UDP probe RTT p99.9 (ms)", "switch+softirq CPU s/GB (TCP 1 stream)"))
         {
             assertTrue(run.out.lines().anyMatch(line -> line.startsWith(row)), "row " + row + " in:\n" + run.out);
         }
@@ -98,6 +101,13 @@ class LanyardPerfE2E
             final long process = Long.parseLong(find(pid, run.err));
             assertFalse(ProcessHandle.of(process).map(ProcessHandle::isAlive).orElse(false), pid + " still runs: " + process);
         }
+        // nor any other process of the run (ovsdb-server, iperf3 servers, the probe's echo servers): none of those programs
+        // runs now that did not before it, and nothing names its namespaces or directory
+        final List<String> left = ProcessHandle.allProcesses().filter(process -> !before.contains(process.pid()))
+            .map(process -> process.info().commandLine().orElse(""))
+            .filter(line -> line.contains(prefix) || line.contains("iperf3") || line.contains("ovsdb-server") || line.contains("UdpEcho"))
+            .toList();
+        assertEquals(List.of(), left, "processes of the run still running");
     }
 
     @Test

@@ -80,6 +80,38 @@ class ReportTest
     }
 
     @Test
+    void shouldReadCpuAsLowerIsBetterAndKeepWhatAProbeThatGotNoReplyLost()
+    {
+        final Report.Section<Report.SideResult> section = Report.Section.ofSwitch("bridge", "two containers", BRIDGE, List.of(),
+            Report.switchMetrics(1, false, true, true), List.of(
+                Report.Round.measure(1, BRIDGE, side -> side == Report.PEER ?
+                    new Report.SideResult(tcp(10.0, "-P", "1"), null, null, ping("0.050"), probe(0, 0.040), 0.25, Double.NaN) :
+                    new Report.SideResult(tcp(10.0, "-P", "1"), null, null, ping("0.100"), probe(20_000, Double.NaN), 0.50, Double.NaN),
+                    () -> { })));
+        final Report report = new Report(SETTINGS, List.of(section));
+
+        final String table = report.table();
+        // the bridge's 0.25 s/GB against Lanyard's 0.50: Lanyard costs twice the CPU, a ratio of 0.50
+        assertTrue(table.matches("(?s).*\nswitch\\+softirq CPU s/GB \\(TCP 1 stream\\)\\s+0\\.250\\s+0\\.500\\s+0\\.50\n.*"), table);
+        // a probe whose every request went unanswered is a failed run with no RTTs, but its loss is a figure
+        assertTrue(table.matches("(?s).*\nUDP probe requests lost\\s+0\\s+20000\\s*\n.*"), table);
+        assertTrue(table.matches("(?s).*\nUDP probe RTT p50 \\(ms\\)\\s+0\\.040\\s+failed\\s.*"), table);
+    }
+
+    /** A probe's result: {@code lost} of 20 000 unanswered, the rest answered in {@code millis} (NaN: none, a failed run). */
+    private static UdpLatency.Result probe(final long lost, final double millis)
+    {
+        final org.HdrHistogram.Histogram rtts = new org.HdrHistogram.Histogram(60_000_000_000L, 3);
+        if (!Double.isNaN(millis))
+        {
+            rtts.recordValueWithCount((long)(millis * 1e6), 20_000 - lost);
+        }
+        final List<String> command = List.of("java", "UdpEcho", "probe");
+        return new UdpLatency.Result(rtts, 20_000, lost, lost == 20_000 ? ToolRun.failed(command, ToolRun.FAILED, "no reply") :
+            ToolRun.ok(command));
+    }
+
+    @Test
     void shouldReportParallelStreamsAndTheUdpRateBesideOneStreamWithTheirRatiosAndCommands()
     {
         final Report report = new Report(SETTINGS, List.of(Report.Section.ofSwitch("overlay", "two hosts", List.of(LinuxOverlay.LABEL, LanyardSide.LABEL), List.of(),

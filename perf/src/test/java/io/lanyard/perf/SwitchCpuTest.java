@@ -33,9 +33,9 @@ class SwitchCpuTest
     }
 
     @Test
-    void shouldCountThisProcessesOwnWork()
+    void shouldCountThisProcesssOwnWork()
     {
-        final SwitchCpu self = SwitchCpu.ofProcess("this JVM", ProcessHandle.current().pid());
+        final SwitchCpu self = SwitchCpu.ofProcess(ProcessHandle.current().pid());
         final long before = self.ticks();
         final long deadline = System.nanoTime() + 300_000_000L;
         long spin = 0;
@@ -45,6 +45,5 @@ class SwitchCpuTest
         }
         final double seconds = SwitchCpu.seconds(before, self.ticks());
         assertTrue(seconds >= 0.1, "300 ms of spinning counted as " + seconds + " s (" + spin + ")");
-        assertTrue(SwitchCpu.ofSoftirq().ticks() >= 0);
     }
 }
