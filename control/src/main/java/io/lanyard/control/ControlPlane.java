@@ -752,7 +752,7 @@ public final class ControlPlane implements AutoCloseable
         return processes;
     }
 
-    /** Writes the model to the state file, then tells the embedded DNS the names it now answers. */
+    /** Stores what changed in the model (one journal record), then tells the embedded DNS the names it now answers. */
     private void save()
     {
         store.save(current());
