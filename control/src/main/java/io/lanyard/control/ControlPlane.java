@@ -199,7 +199,9 @@ public final class ControlPlane implements AutoCloseable
             }
         }
         guests.restore(state.ports());
-        save();
+        // every start begins with a snapshot of what it settled and an empty journal
+        store.compact(current());
+        names.refresh();
         linksChanged();
         if (routing.cluster() != null)
         {
@@ -750,11 +752,16 @@ public final class ControlPlane implements AutoCloseable
         return processes;
     }
 
-    /** Writes the model to the state file, then tells the embedded DNS the names it now answers. */
+    /** Stores what changed in the model (one journal record), then tells the embedded DNS the names it now answers. */
     private void save()
     {
-        store.save(new State(State.CURRENT_VERSION, networks.all(), sandboxes.all(), guests.all()));
+        store.save(current());
         names.refresh();
+    }
+
+    private State current()
+    {
+        return new State(State.CURRENT_VERSION, networks.all(), sandboxes.all(), guests.all());
     }
 
     /** The embedded DNS, or null when this control plane runs none. */
@@ -779,6 +786,8 @@ public final class ControlPlane implements AutoCloseable
     public synchronized void close()
     {
         closed = true;
+        // the next start finds the state in the snapshot alone; a failure here loses nothing (the journal stays)
+        BestEffort.attempt("write a snapshot of the state", store::compact);
         if (routing.ports() != null)
         {
             routing.ports().close();

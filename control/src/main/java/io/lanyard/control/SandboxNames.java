@@ -41,6 +41,17 @@ final class SandboxNames
     private final EmbeddedDns dns;
     /** Null outside a cluster. */
     private final OverlayCluster cluster;
+    /** Sandbox ID (VM port, other hosts' names on an overlay: prefixed) → the record the DNS's names were made from, and them. */
+    private final Map<String, Published> published = new HashMap<>();
+    /** The networks {@link #published} was computed with. */
+    private List<Network> publishedNetworks = List.of();
+
+    private static final String GUEST = "port:";
+    private static final String REMOTE = "remote:";
+
+    private record Published(Object source, List<NameTable.Binding> bindings)
+    {
+    }
 
     SandboxNames(final NetworkTable networks, final SandboxTable sandboxes, final GuestPorts guests, final LegacyLinks links,
         final EtcFiles etcFiles, final EmbeddedDns dns, final OverlayCluster cluster)
@@ -197,6 +208,11 @@ final class SandboxNames
      * Tells the embedded DNS every name it answers: this host's containers on user-defined
      * networks and, on overlays, the other hosts' (from the cluster's mirror). Called after every
      * change of the model, so a container that leaves a network stops resolving there at once.
+     *
+     * <p>Only what changed is computed and told: a sandbox or VM port whose record is the same
+     * object as at the last refresh (the model's records are immutable) keeps its names, unless
+     * the networks changed, which recomputes them all. At 1,000 containers the whole table took
+     * about a millisecond to rebuild, twice per request.
      */
     void refresh()
     {
@@ -204,36 +220,116 @@ final class SandboxNames
         {
             return;
         }
-        final List<NameTable.Binding> bindings = new ArrayList<>();
+        final List<Network> now = networks.all();
+        final boolean networksChanged = !sameObjects(now, publishedNetworks);
+        if (networksChanged)
+        {
+            published.clear(); // every name is made again, and the table told exactly those below
+            publishedNetworks = now;
+        }
+        final Set<String> seen = new HashSet<>();
         for (final Sandbox sandbox : sandboxes.all())
         {
-            if (Sandbox.REMOVING.equals(sandbox.state()))
+            seen.add(sandbox.id());
+            publish(sandbox.id(), sandbox, () ->
             {
-                continue;
-            }
-            for (final Endpoint endpoint : sandbox.endpoints())
-            {
-                bind(endpoint, List.of(sandbox.name()), sandbox.shortId(), bindings);
-            }
+                final List<NameTable.Binding> bindings = new ArrayList<>();
+                if (!Sandbox.REMOVING.equals(sandbox.state()))
+                {
+                    for (final Endpoint endpoint : sandbox.endpoints())
+                    {
+                        bind(endpoint, List.of(sandbox.name()), sandbox.shortId(), bindings);
+                    }
+                }
+                return bindings;
+            });
         }
         for (final GuestPort port : guests.all())
         {
-            if (!Sandbox.REMOVING.equals(port.state()))
+            seen.add(GUEST + port.id());
+            publish(GUEST + port.id(), port, () ->
             {
-                bind(port.endpoint(), List.of(port.name()), null, bindings);
-            }
+                final List<NameTable.Binding> bindings = new ArrayList<>();
+                if (!Sandbox.REMOVING.equals(port.state()))
+                {
+                    bind(port.endpoint(), List.of(port.name()), null, bindings);
+                }
+                return bindings;
+            });
         }
         if (cluster != null)
         {
-            for (final Network network : networks.all())
+            for (final Network network : now)
             {
                 if (network.isOverlay())
                 {
-                    remoteBindings(network, bindings);
+                    seen.add(REMOTE + network.id());
+                    // the cluster's mirror is no immutable record: its names are made again each time
+                    publish(REMOTE + network.id(), new Object(), () ->
+                    {
+                        final List<NameTable.Binding> bindings = new ArrayList<>();
+                        remoteBindings(network, bindings);
+                        return bindings;
+                    });
                 }
             }
         }
-        dns.names().replaceAll(bindings);
+        if (networksChanged)
+        {
+            final List<NameTable.Binding> all = new ArrayList<>();
+            published.values().forEach(p -> all.addAll(p.bindings()));
+            dns.names().replaceAll(all);
+        }
+        else if (published.size() > seen.size()) // it holds every key seen, so these are the ones gone
+        {
+            for (final String gone : List.copyOf(published.keySet()))
+            {
+                if (!seen.contains(gone))
+                {
+                    published.remove(gone).bindings().forEach(b -> dns.names().remove(b.networkId(), b.endpointId()));
+                }
+            }
+        }
+    }
+
+    /** Tells the DNS the names of {@code source} if it is not what they were made from last time. */
+    private void publish(final String key, final Object source, final java.util.function.Supplier<List<NameTable.Binding>> bindings)
+    {
+        final Published before = published.get(key);
+        if (before != null && before.source() == source)
+        {
+            return;
+        }
+        final List<NameTable.Binding> now = bindings.get();
+        final NameTable table = dns.names();
+        if (before != null)
+        {
+            for (final NameTable.Binding old : before.bindings())
+            {
+                if (now.stream().noneMatch(b -> b.networkId().equals(old.networkId()) && b.endpointId().equals(old.endpointId())))
+                {
+                    table.remove(old.networkId(), old.endpointId());
+                }
+            }
+        }
+        now.forEach(table::put);
+        published.put(key, new Published(source, now));
+    }
+
+    private static boolean sameObjects(final List<Network> a, final List<Network> b)
+    {
+        if (a.size() != b.size())
+        {
+            return false;
+        }
+        for (int i = 0; i < a.size(); i++)
+        {
+            if (a.get(i) != b.get(i))
+            {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** The endpoint's names ({@code owner}'s, its aliases, then {@code shortId} if not null) on a network with embedded DNS. */

@@ -99,6 +99,26 @@ public final class ControlPlaneFixture implements AutoCloseable
         return store;
     }
 
+    /**
+     * What the store holds on disk: the snapshot's bytes, then the journal's (none when it has
+     * none), so a test can tell that a refused request stored nothing.
+     */
+    public static byte[] storedBytes(final StateStore store)
+    {
+        try
+        {
+            final byte[] snapshot = Files.readAllBytes(store.file());
+            final byte[] journal = Files.exists(store.journal()) ? Files.readAllBytes(store.journal()) : new byte[0];
+            final byte[] both = java.util.Arrays.copyOf(snapshot, snapshot.length + journal.length);
+            System.arraycopy(journal, 0, both, snapshot.length, journal.length);
+            return both;
+        }
+        catch (final IOException ex)
+        {
+            throw new UncheckedIOException(ex);
+        }
+    }
+
     public Path etcRoot()
     {
         return etcRoot;

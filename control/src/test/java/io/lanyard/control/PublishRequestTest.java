@@ -152,7 +152,7 @@ class PublishRequestTest
     {
         final List<Network> networks = publishing.networks();
         final List<Sandbox> sandboxes = publishing.sandboxes();
-        final byte[] stateFile = Files.readAllBytes(publishingStore.file());
+        final byte[] stateFile = ControlPlaneFixture.storedBytes(publishingStore);
 
         final RequestException refusal = assertThrows(RequestException.class, () -> publishing.run(request));
 
@@ -160,7 +160,7 @@ class PublishRequestTest
         assertEquals(message, refusal.getMessage());
         assertEquals(networks, publishing.networks(), "networks");
         assertEquals(sandboxes, publishing.sandboxes(), "sandboxes");
-        assertArrayEquals(stateFile, Files.readAllBytes(publishingStore.file()), StateStore.FILE_NAME);
+        assertArrayEquals(stateFile, ControlPlaneFixture.storedBytes(publishingStore), StateStore.FILE_NAME);
     }
 
     // ------------------------------------------------------------------------------------------

@@ -37,7 +37,7 @@ public final class RefusalAssertions
         final Path file = fixture.store().file();
         try (Stream<Path> files = Files.list(file.getParent()))
         {
-            return new Snapshot(fixture.control().networks(), fixture.control().sandboxes(), Files.readAllBytes(file),
+            return new Snapshot(fixture.control().networks(), fixture.control().sandboxes(), ControlPlaneFixture.storedBytes(fixture.store()),
                 files.map(p -> p.getFileName().toString()).sorted().toList());
         }
         catch (final IOException ex)
@@ -62,7 +62,7 @@ public final class RefusalAssertions
         final Snapshot after = snapshot(fixture);
         assertEquals(before.networks(), after.networks(), "networks");
         assertEquals(before.sandboxes(), after.sandboxes(), "sandboxes");
-        assertArrayEquals(before.stateFile(), after.stateFile(), StateStore.FILE_NAME);
+        assertArrayEquals(before.stateFile(), after.stateFile(), StateStore.FILE_NAME + " and " + StateStore.JOURNAL_NAME);
         assertEquals(before.stateDirectory(), after.stateDirectory(), "files in the state directory");
         return refusal;
     }

@@ -20,6 +20,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Optional;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -176,5 +177,45 @@ class SandboxNamesTest
         assertFalse(table.isKnown(Set.of(bridge.id()), "plain"), "the default bridge has no names");
         assertFalse(table.isKnown(Set.of(front.id()), "leaving"));
         assertFalse(table.isKnown(Set.of(front.id()), "joining"));
+    }
+
+    @Test
+    void shouldFollowEveryChangeOfTheModelAtTheNextRefresh()
+    {
+        final SandboxNames names = withDns();
+        final Random random = new Random(1);
+        final NameTable table = dns.names();
+        final Sandbox web = put(sandbox('1', "web", new Endpoint("e1", front.id(), "eth0", "172.18.0.2", 16, "02:42:ac:12:00:02",
+            List.of("www"), null)));
+        put(sandbox('2', "db", new Endpoint("e2", front.id(), "eth0", "172.18.0.3", 16, "02:42:ac:12:00:03", List.of(), null)));
+        names.refresh();
+        assertEquals(List.of(Ipv4Address.parse("172.18.0.2")), table.resolve(Set.of(front.id()), "www", random));
+
+        // a changed sandbox (a new record) has its names changed; the unchanged one keeps its own
+        sandboxes.put(web.withEndpoints(List.of(new Endpoint("e1", front.id(), "eth0", "172.18.0.2", 16, "02:42:ac:12:00:02",
+            List.of("api"), null))));
+        names.refresh();
+        assertFalse(table.isKnown(Set.of(front.id()), "www"), "an alias it no longer has");
+        assertTrue(table.isKnown(Set.of(front.id()), "api"));
+        assertTrue(table.isKnown(Set.of(front.id()), "web"));
+        assertEquals(List.of(Ipv4Address.parse("172.18.0.3")), table.resolve(Set.of(front.id()), "db", random));
+
+        // a sandbox going, then one marked removing
+        sandboxes.remove(web.id());
+        names.refresh();
+        assertFalse(table.isKnown(Set.of(front.id()), "web"));
+        assertFalse(table.isKnown(Set.of(front.id()), "api"));
+        assertEquals(Optional.empty(), table.reverse(Set.of(front.id()), Ipv4Address.parse("172.18.0.2")));
+        sandboxes.put(sandboxes.byId(sandbox('2', "db").id()).withState(Sandbox.REMOVING));
+        names.refresh();
+        assertFalse(table.isKnown(Set.of(front.id()), "db"));
+
+        // a new network does not lose anyone's names
+        put(sandbox('3', "cache", new Endpoint("e3", front.id(), "eth0", "172.18.0.4", 16, "02:42:ac:12:00:04", List.of(), null)));
+        names.refresh();
+        networks.put(bridge("side", "172.20.0.0/16"));
+        names.refresh();
+        assertEquals(List.of(Ipv4Address.parse("172.18.0.4")), table.resolve(Set.of(front.id()), "cache", random));
+        assertFalse(table.isKnown(Set.of(front.id()), "db"));
     }
 }

@@ -190,10 +190,13 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
         if (guard != null && guard.isSecured())
         {
             portSecurity.secure(port, guard.mac(), guard.ipv4Addresses());
+            // held to its address, so the switch may answer ARP for it instead of flooding every port
+            gatewaySwitch.arpResponder().add(port, domain, guard.mac(), guard.ipv4Addresses());
         }
         else
         {
             portSecurity.release(port);
+            gatewaySwitch.arpResponder().remove(port);
         }
         learningSwitch.macTable().limitPort(port, guard == null ? MacTable.UNLIMITED : guard.macLimit());
         if (guard != null && guard.hasMac())
@@ -207,6 +210,7 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
     {
         learningSwitch.detach(port);
         portSecurity.release(port);
+        gatewaySwitch.arpResponder().remove(port);
         counters.macEntries.setRelease(learningSwitch.macTable().size());
         if (!fences.offer(new Fence(sequence, passed)))
         {

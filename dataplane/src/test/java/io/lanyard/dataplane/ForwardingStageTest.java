@@ -4,8 +4,10 @@ import io.lanyard.forwarding.addr.MacAddress;
 import io.lanyard.forwarding.bridge.GatewaySwitch;
 import io.lanyard.forwarding.l2.LearningSwitch;
 import io.lanyard.forwarding.l2.MacTable;
+import io.lanyard.forwarding.testkit.FrameBuilder;
 import io.lanyard.forwarding.verdict.DropReason;
 import io.lanyard.forwarding.verdict.Verdict;
+import io.lanyard.forwarding.wire.ArpPacket;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
 import org.junit.jupiter.api.BeforeEach;
@@ -111,6 +113,27 @@ class ForwardingStageTest
         stage.onAttach(5, RED, false);
         event(frame(slot, 5, MacAddress.BROADCAST, 0x0242_0A00_00EEL), true);
         assertEquals(Verdict.FLOOD, slot.verdict().egress(), "the next port with the id is not held to the last one's MAC");
+    }
+
+    @Test
+    void shouldAnswerArpForASecuredPortsAddressInsteadOfFloodingItUntilThePortDetaches()
+    {
+        fixture.addPort(5, RED);
+        stage.onAttach(5, RED, false, PortGuard.secured(MAC_A, 0x0A00_000A));
+        final byte[] request = FrameBuilder.arp(MAC_B, MacAddress.BROADCAST, ArpPacket.OPERATION_REQUEST, MAC_B, 0x0A00_000B, 0,
+            0x0A00_000A).bytes();
+
+        event(StageFixture.fill(slot, 2, request), true);
+        assertEquals(Verdict.REPLY, slot.verdict().egress(), "answered for port 5, back to the asker");
+
+        stage.onDetach(5, sequence, new CompletableFuture<>());
+        event(StageFixture.fill(slot, 2, request), true);
+        assertEquals(Verdict.FLOOD, slot.verdict().egress(), "the answer goes with its port");
+
+        fixture.addPort(5, RED);
+        stage.onAttach(5, RED, false, PortGuard.relaxed(MAC_A, 4));
+        event(StageFixture.fill(slot, 2, request), true);
+        assertEquals(Verdict.FLOOD, slot.verdict().egress(), "a port without port security may have moved its address: it answers itself");
     }
 
     @Test

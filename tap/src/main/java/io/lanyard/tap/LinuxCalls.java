@@ -24,6 +24,9 @@ public interface LinuxCalls
     int O_RDWR = 0x2;
     int O_NONBLOCK = 0x800;
     int O_CLOEXEC = 0x80000;
+    int F_GETFD = 1;
+    int F_SETFD = 2;
+    int FD_CLOEXEC = 1;
     int CLONE_NEWNET = 0x4000_0000;
 
     int SOL_SOCKET = 1;
@@ -38,6 +41,9 @@ public interface LinuxCalls
     int open(String path, int flags);
 
     int close(int fd);
+
+    /** The three-argument form, for {@link #F_GETFD}/{@link #F_SETFD} (an int argument). */
+    int fcntl(int fd, int command, int argument);
 
     int ioctl(int fd, @u_int64_t long request, @In @Out byte[] argument);
 

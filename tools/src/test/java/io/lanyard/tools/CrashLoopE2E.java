@@ -3,16 +3,12 @@ package io.lanyard.tools;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lanyard.client.ApiClient;
-import io.lanyard.client.Json;
 import io.lanyard.testkit.Privileges;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -184,8 +180,7 @@ class CrashLoopE2E
         assertTrue(removedCommand > 0, "halfgone runs its command");
         host.kill9();
         final long unrecordedCommand = host.namespaces.spawn(host.prefix() + "halfborn", null, "sleep", SLEEP_MARKER).pid();
-        final Path stateFile = host.stateDir.resolve("state.json");
-        final ObjectNode state = (ObjectNode)Json.MAPPER.readTree(Files.readString(stateFile));
+        final ObjectNode state = StoredState.read(host.stateDir);
         for (final JsonNode sandbox : state.get("sandboxes"))
         {
             final String name = sandbox.get("name").asText();
@@ -194,7 +189,7 @@ class CrashLoopE2E
                 ((ObjectNode)sandbox).put("state", "halfgone".equals(name) ? "removing" : "creating");
             }
         }
-        Files.writeString(stateFile, Json.MAPPER.writeValueAsString(state), StandardCharsets.UTF_8);
+        StoredState.write(host.stateDir, state);
 
         host.start();
 

@@ -90,9 +90,15 @@ final class LanyardHost implements AutoCloseable
      */
     LanyardHost start()
     {
+        return start(Duration.ofSeconds(30));
+    }
+
+    /** {@link #start()}, waiting up to {@code timeout} (a daemon restoring many sandboxes answers once it has). */
+    LanyardHost start(final Duration timeout)
+    {
         try
         {
-            return awaitDaemon();
+            return awaitDaemon(timeout);
         }
         catch (final RuntimeException | AssertionError ex)
         {
@@ -101,10 +107,10 @@ final class LanyardHost implements AutoCloseable
         }
     }
 
-    private LanyardHost awaitDaemon()
+    private LanyardHost awaitDaemon(final Duration timeout)
     {
         daemon = startDaemon(extraFlags);
-        final long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        final long deadline = System.nanoTime() + timeout.toNanos();
         while (System.nanoTime() < deadline)
         {
             if (!daemon.isAlive())
@@ -117,7 +123,7 @@ final class LanyardHost implements AutoCloseable
             }
             sleep(100);
         }
-        throw new AssertionError("lanyardd did not answer within 30 s:\n" + log());
+        throw new AssertionError("lanyardd did not answer within " + timeout.toSeconds() + " s:\n" + log());
     }
 
     /** Starts another daemon process with these flags (e.g. to see it refuse) without waiting for it. */

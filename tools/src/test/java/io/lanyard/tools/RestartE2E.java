@@ -2,7 +2,6 @@ package io.lanyard.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import io.lanyard.client.Json;
 import io.lanyard.testkit.Privileges;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -104,10 +103,9 @@ class RestartE2E
         host.cli("network", "connect", "app", "joining").ok();
         host.terminate();
 
-        // the state file exactly as a daemon leaves it when it dies between its write-ahead
-        // marker and the end of the work: a run, an rm and a connect in flight
-        final Path stateFile = host.stateDir.resolve("state.json");
-        final ObjectNode state = (ObjectNode)Json.MAPPER.readTree(Files.readString(stateFile));
+        // the state exactly as a daemon leaves it when it dies between its write-ahead marker
+        // and the end of the work: a run, an rm and a connect in flight
+        final ObjectNode state = StoredState.read(host.stateDir);
         for (final JsonNode sandbox : state.get("sandboxes"))
         {
             final String name = sandbox.get("name").asText();
@@ -124,7 +122,7 @@ class RestartE2E
                 ((ObjectNode)sandbox.get("endpoints").get(1)).put("state", "connecting");
             }
         }
-        Files.writeString(stateFile, Json.MAPPER.writeValueAsString(state), StandardCharsets.UTF_8);
+        StoredState.write(host.stateDir, state);
         host.start();
 
         final String ps = host.cli("ps").ok().out();

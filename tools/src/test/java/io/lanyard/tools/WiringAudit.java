@@ -177,7 +177,7 @@ final class WiringAudit
         final JsonNode state;
         try
         {
-            state = Json.MAPPER.readTree(Files.readString(host.stateDir.resolve("state.json")));
+            state = StoredState.read(host.stateDir);
         }
         catch (final IOException ex)
         {

@@ -1,5 +1,6 @@
 package io.lanyard.control.dns;
 
+import io.lanyard.tap.CloseOnExec;
 import io.lanyard.tap.NamespaceThread;
 import io.netty.bootstrap.Bootstrap;
 import io.netty.bootstrap.ServerBootstrap;
@@ -19,6 +20,7 @@ import io.netty.channel.group.ChannelGroup;
 import io.netty.channel.group.DefaultChannelGroup;
 import io.netty.channel.socket.DatagramPacket;
 import io.netty.channel.socket.SocketChannel;
+import io.netty.channel.unix.UnixChannel;
 import io.netty.handler.codec.LengthFieldBasedFrameDecoder;
 import io.netty.handler.timeout.IdleStateEvent;
 import io.netty.handler.timeout.IdleStateHandler;
@@ -107,7 +109,7 @@ public final class EmbeddedDns implements AutoCloseable
         {
             listener.udp = new Bootstrap()
                 .group(group)
-                .channelFactory(() -> namespaceThread.call(netnsPath, EpollDatagramChannel::new))
+                .channelFactory(() -> closeOnExec(namespaceThread.call(netnsPath, EpollDatagramChannel::new)))
                 // a DNS server of the container's own that binds 0.0.0.0:53 with SO_REUSEADDR (as
                 // dnsmasq does) can then coexist; queries to 127.0.0.11 still come here, the
                 // more specific binding
@@ -117,7 +119,7 @@ public final class EmbeddedDns implements AutoCloseable
                 .bind(address).syncUninterruptibly().channel();
             listener.tcp = new ServerBootstrap()
                 .group(group)
-                .channelFactory(() -> namespaceThread.call(netnsPath, EpollServerSocketChannel::new))
+                .channelFactory(() -> closeOnExec(namespaceThread.call(netnsPath, EpollServerSocketChannel::new)))
                 .option(ChannelOption.SO_REUSEADDR, true)
                 .childHandler(new ChannelInitializer<SocketChannel>()
                 {
@@ -128,6 +130,10 @@ public final class EmbeddedDns implements AutoCloseable
                         {
                             channel.close();
                             return;
+                        }
+                        if (channel instanceof UnixChannel unix)
+                        {
+                            closeOnExec(unix);
                         }
                         listener.connections.add(channel);
                         channel.pipeline().addLast(
@@ -144,6 +150,16 @@ public final class EmbeddedDns implements AutoCloseable
             throw new IllegalStateException("cannot answer DNS on " + ADDRESS + ":" + port + " in " + netnsPath + ": " + ex.getMessage(), ex);
         }
         listeners.put(sandboxId, listener);
+    }
+
+    /**
+     * Netty opens its sockets inheritable; two per sandbox would make every process the daemon
+     * starts cost more as sandboxes are added (see {@link CloseOnExec}).
+     */
+    private static <C extends UnixChannel> C closeOnExec(final C channel)
+    {
+        CloseOnExec.set(channel.fd().intValue());
+        return channel;
     }
 
     /** Stops answering in the sandbox (it left its last network with embedded DNS, or is removed). */

@@ -2,6 +2,7 @@ package io.lanyard.control.sandbox;
 
 import io.lanyard.forwarding.addr.MacAddress;
 import io.lanyard.tap.IpRoute2;
+import io.lanyard.tap.LinkState;
 import io.lanyard.tap.NetSysctl;
 import io.lanyard.tap.LinuxException;
 import io.lanyard.tap.NamespaceThread;
@@ -98,7 +99,11 @@ public final class SandboxPlumbing implements AutoCloseable
         IpRoute2.addNetns(netns);
         try
         {
-            IpRoute2.batch(netns, List.of("link set dev lo up"));
+            namespaceThread.call(IpRoute2.netnsPath(netns), () ->
+            {
+                LinkState.up("lo");
+                return null;
+            });
         }
         catch (final LinuxException ex)
         {
@@ -192,7 +197,7 @@ public final class SandboxPlumbing implements AutoCloseable
         });
         try
         {
-            IpRoute2.batch(netns, List.of(spec.commands()));
+            batchIn(netns, List.of(spec.commands()));
             return tap;
         }
         catch (final LinuxException ex)
@@ -270,7 +275,7 @@ public final class SandboxPlumbing implements AutoCloseable
     public void adoptInterface(final String netns, final AdoptedInterface adopted)
     {
         IpRoute2.batchHere(List.of("link set dev " + adopted.srcName() + " netns " + IpRoute2.netnsPath(netns)));
-        IpRoute2.batch(netns, adopted.commands());
+        batchIn(netns, adopted.commands());
     }
 
     /** Deletes a link (and, for a veth, its peer) inside the namespace, if both exist. */
@@ -278,14 +283,30 @@ public final class SandboxPlumbing implements AutoCloseable
     {
         if (interfaceExists(netns, name))
         {
-            IpRoute2.batch(netns, List.of("link del dev " + name));
+            batchIn(netns, List.of("link del dev " + name));
         }
     }
 
     /** Applies an interface's configuration again (e.g. to move the default route to it). */
     public void configure(final String netns, final InterfaceSpec spec)
     {
-        IpRoute2.batch(netns, List.of(spec.commands()));
+        batchIn(netns, List.of(spec.commands()));
+    }
+
+    /**
+     * Runs {@code ip -batch} inside the namespace: started from the namespace thread, whose
+     * children are born in its namespace. {@code ip -n} would instead copy the daemon's mount
+     * namespace to remount {@code /sys}, which costs in proportion to the mounts, one per sandbox
+     * ({@code /run/netns/NAME}): measured from a shell, 3.2 ms a call beside 20 namespaces, 5.3 ms
+     * beside 1,000, while the same command through the namespace stayed at 3.6-4.0 ms.
+     */
+    private void batchIn(final String netns, final List<String> commands)
+    {
+        namespaceThread.call(IpRoute2.netnsPath(netns), () ->
+        {
+            IpRoute2.batchHere(commands);
+            return null;
+        });
     }
 
     /** Deletes the interface: it stops being persistent and goes away with its descriptor. */

@@ -2,11 +2,14 @@ package io.lanyard.control.store;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.DeserializationFeature;
+import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import io.lanyard.control.model.Endpoint;
+import io.lanyard.control.model.GuestPort;
 import io.lanyard.control.model.Network;
 import io.lanyard.control.model.Sandbox;
 import io.lanyard.control.model.State;
@@ -14,30 +17,88 @@ import io.lanyard.control.model.State;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.function.Function;
+import java.util.zip.CRC32;
 
 /**
- * The embedded store: the whole {@link State} as one JSON file in the state directory.
+ * The embedded store: a snapshot of the whole {@link State} ({@value #FILE_NAME}) and a journal
+ * of the changes made since ({@value #JOURNAL_NAME}), in the state directory.
  *
- * <p>Every save writes a temporary file, fsyncs it, renames it over the old one and fsyncs the
- * directory, so after a crash the file holds either the old state or the new one, whole. A file
- * that does not parse is never replaced by an empty state: {@link #load} refuses it, naming it.
+ * <p>A {@link #save} appends one line to the journal holding every network, sandbox and VM port
+ * that changed since the last save (whole records, found by identity: the model's records are
+ * immutable, so an unchanged one is the same object) and the IDs of those that went, and forces
+ * it to disk. So a change costs what it changes: at 1,000 sandboxes a whole-state rewrite took
+ * 1.2-1.4 ms of I/O per change (temporary file, fsync, rename, directory fsync) on top of 1.5-3.5
+ * ms of JSON, against 0.16-0.19 ms for an append and fdatasync of one record.
+ *
+ * <p>Crashes: a line is {@code CRC32 JSON\n}, and carries every change of one save, so a line
+ * is applied whole or not at all. A process that dies while appending leaves a last line that is
+ * cut short (or, after a power loss, garbage): {@link #load} ignores such a tail, which is the
+ * save that was never acknowledged, and the next save cuts it off. An invalid line followed by a
+ * valid one is corruption, refused as a corrupt snapshot is. Each line has the next sequence
+ * number; the snapshot names the last one it holds, so lines at or below it are skipped (a crash
+ * between writing a snapshot and emptying the journal leaves them) and a gap after it means the
+ * journal was emptied under a reader, which then reads again.
+ *
+ * <p>{@link #compact} writes a new snapshot (temporary file, fsync, rename, directory fsync) and
+ * empties the journal: at every start, at an orderly stop, and whenever the journal has grown
+ * past the snapshot (at least {@value #MIN_COMPACTION_BYTES} bytes), so a change writes, on
+ * average, at most its own record twice. A file that does not parse is never replaced by an empty
+ * state: {@link #load} refuses it, naming it.
  */
 public final class StateStore
 {
     public static final String FILE_NAME = "state.json";
+    public static final String JOURNAL_NAME = "state.journal";
+    /** The snapshot's field with the last journal sequence number it holds. */
+    public static final String SEQUENCE = "sequence";
+    /** The journal is compacted once it is larger than the snapshot and than this. */
+    static final long MIN_COMPACTION_BYTES = 1 << 20;
+    /** How often a load reads again when the journal was compacted while it read. */
+    private static final int READ_ATTEMPTS = 10;
 
     private final Path file;
+    private final Path journal;
     private final ObjectMapper json;
+    private final ObjectMapper compactJson;
+    private final long minCompactionBytes;
+
+    /** What the files hold, as of the last load, save or compaction; null until one of them. */
+    private Map<String, Network> networks;
+    private Map<String, Sandbox> sandboxes;
+    private Map<String, GuestPort> ports;
+    private State stored;
+    private long sequence;
+    private long snapshotBytes;
+    private long journalBytes;
+    /** Where the journal's valid lines end, when a load found a torn tail after them; -1 if none. */
+    private long validJournalLength = -1;
+    private FileChannel appender;
 
     public StateStore(final Path directory)
     {
+        this(directory, MIN_COMPACTION_BYTES);
+    }
+
+    /** @param minCompactionBytes the journal size below which it is never compacted (tests make it small). */
+    StateStore(final Path directory, final long minCompactionBytes)
+    {
         this.file = directory.resolve(FILE_NAME);
+        this.journal = directory.resolve(JOURNAL_NAME);
+        this.minCompactionBytes = minCompactionBytes;
         this.json = JsonMapper.builder()
             .addModule(new JavaTimeModule())
             .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
@@ -45,6 +106,7 @@ public final class StateStore
             .enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES)
             .disable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES)
             .build();
+        this.compactJson = json.copy().disable(SerializationFeature.INDENT_OUTPUT);
     }
 
     public Path file()
@@ -52,25 +114,181 @@ public final class StateStore
         return file;
     }
 
-    /**
-     * @return the stored state, or {@link State#empty()} when nothing was ever stored.
-     * @throws CorruptStateException when the file exists but cannot be read as a state.
-     */
-    public State load()
+    public Path journal()
     {
-        final byte[] bytes;
+        return journal;
+    }
+
+    /**
+     * @return the stored state (the snapshot with the journal's changes applied), or
+     *         {@link State#empty()} when nothing was ever stored.
+     * @throws CorruptStateException when a file exists but cannot be read as a state.
+     */
+    public synchronized State load()
+    {
+        for (int attempt = 1; ; attempt++)
+        {
+            try
+            {
+                return read();
+            }
+            catch (final JournalMovedOn ex)
+            {
+                if (attempt == READ_ATTEMPTS)
+                {
+                    throw new CorruptStateException("journal " + journal + " does not follow snapshot " + file + ": " + ex.getMessage());
+                }
+            }
+        }
+    }
+
+    private State read()
+    {
+        final byte[] snapshot = readFile(file);
+        State state = snapshot == null ? State.empty() : parseSnapshot(snapshot);
+        final long snapshotSequence = snapshot == null ? 0 : sequenceOf(snapshot);
+        final byte[] lines = readFile(journal);
+        final Replay replay = new Replay(state, snapshotSequence);
+        long valid = 0;
+        int start = 0;
+        long tornAt = -1;
+        while (lines != null && start < lines.length)
+        {
+            final int end = indexOf(lines, (byte)'\n', start);
+            final JsonNode record = end < 0 ? null : record(lines, start, end);
+            if (record == null)
+            {
+                tornAt = tornAt < 0 ? start : tornAt;
+            }
+            else if (tornAt >= 0)
+            {
+                throw new CorruptStateException("journal " + journal + " is corrupt (an invalid record at byte " + tornAt +
+                    " before valid ones); refusing to start rather than lose it — restore or remove it");
+            }
+            else
+            {
+                replay.apply(record);
+                valid = end + 1;
+            }
+            start = end < 0 ? lines.length : end + 1;
+        }
+        state = replay.state();
+        final String missing = firstMissingField(state);
+        if (missing != null)
+        {
+            throw new CorruptStateException("state file " + file + " is corrupt (" + missing +
+                "); refusing to start rather than lose it — restore or remove it");
+        }
+        remember(state, replay.sequence);
+        snapshotBytes = snapshot == null ? 0 : snapshot.length;
+        journalBytes = valid;
+        validJournalLength = lines != null && valid < lines.length ? valid : -1;
+        return state;
+    }
+
+    /** Applies journal records above the snapshot's sequence, in order. */
+    private final class Replay
+    {
+        private final Map<String, Network> networks;
+        private final Map<String, Sandbox> sandboxes;
+        private final Map<String, GuestPort> ports;
+        private final int version;
+        private long sequence;
+
+        Replay(final State snapshot, final long sequence)
+        {
+            this.networks = byId(snapshot.networks(), Network::id);
+            this.sandboxes = byId(snapshot.sandboxes(), Sandbox::id);
+            this.ports = byId(snapshot.ports(), GuestPort::id);
+            this.version = snapshot.version();
+            this.sequence = sequence;
+        }
+
+        void apply(final JsonNode record)
+        {
+            final long recordSequence = record.path(SEQUENCE).asLong(-1);
+            if (recordSequence <= sequence)
+            {
+                return; // already in the snapshot: a crash came between its rename and the journal's truncation
+            }
+            if (recordSequence != sequence + 1)
+            {
+                throw new JournalMovedOn("record " + recordSequence + " after " + sequence);
+            }
+            try
+            {
+                apply(record, "networks", Network.class, Network::id, networks);
+                apply(record, "sandboxes", Sandbox.class, Sandbox::id, sandboxes);
+                apply(record, "ports", GuestPort.class, GuestPort::id, ports);
+            }
+            catch (final IOException | IllegalArgumentException ex)
+            {
+                throw new CorruptStateException("journal " + journal + " is corrupt (record " + recordSequence + ": " +
+                    ex.getMessage() + "); refusing to start rather than lose it — restore or remove it");
+            }
+            sequence = recordSequence;
+        }
+
+        private <T> void apply(final JsonNode record, final String kind, final Class<T> type, final Function<T, String> id,
+            final Map<String, T> table) throws IOException
+        {
+            for (final JsonNode value : record.path(kind))
+            {
+                final T item = json.treeToValue(value, type);
+                if (item == null || id.apply(item) == null)
+                {
+                    throw new IllegalArgumentException("a record of " + kind + " lacks its id");
+                }
+                table.put(id.apply(item), item);
+            }
+            for (final JsonNode gone : record.path("removed").path(kind))
+            {
+                table.remove(gone.asText());
+            }
+        }
+
+        State state()
+        {
+            return new State(version, List.copyOf(networks.values()), List.copyOf(sandboxes.values()), List.copyOf(ports.values()));
+        }
+    }
+
+    /** The journal holds records past a gap: it was compacted while this load read it. */
+    private static final class JournalMovedOn extends RuntimeException
+    {
+        JournalMovedOn(final String message)
+        {
+            super(message, null, false, false);
+        }
+    }
+
+    /** A journal line's record, or null when the line is not one whole, intact record. */
+    private JsonNode record(final byte[] lines, final int start, final int end)
+    {
+        final int space = indexOf(lines, (byte)' ', start);
+        if (space != start + 8 || space >= end)
+        {
+            return null;
+        }
+        final CRC32 crc = new CRC32();
+        crc.update(lines, space + 1, end - space - 1);
         try
         {
-            bytes = Files.readAllBytes(file);
+            if (Long.parseLong(new String(lines, start, 8, StandardCharsets.US_ASCII), 16) != crc.getValue())
+            {
+                return null;
+            }
+            final JsonNode record = json.readTree(lines, space + 1, end - space - 1);
+            return record != null && record.isObject() ? record : null;
         }
-        catch (final NoSuchFileException ex)
+        catch (final NumberFormatException | IOException ex)
         {
-            return State.empty();
+            return null;
         }
-        catch (final IOException ex)
-        {
-            throw new CorruptStateException("cannot read state file " + file + ": " + ex.getMessage());
-        }
+    }
+
+    private State parseSnapshot(final byte[] bytes)
+    {
         final State state;
         try
         {
@@ -90,13 +308,35 @@ public final class StateStore
             throw new CorruptStateException("state file " + file + " has unsupported version " +
                 (state == null ? "none" : state.version()));
         }
-        final String missing = firstMissingField(state);
-        if (missing != null)
-        {
-            throw new CorruptStateException("state file " + file + " is corrupt (" + missing +
-                "); refusing to start rather than lose it — restore or remove it");
-        }
         return state;
+    }
+
+    private long sequenceOf(final byte[] snapshot)
+    {
+        try
+        {
+            return json.readTree(snapshot).path(SEQUENCE).asLong(0);
+        }
+        catch (final IOException ex)
+        {
+            throw new CorruptStateException("state file " + file + " is corrupt (" + ex.getMessage() + ")");
+        }
+    }
+
+    private static byte[] readFile(final Path path)
+    {
+        try
+        {
+            return Files.readAllBytes(path);
+        }
+        catch (final NoSuchFileException ex)
+        {
+            return null;
+        }
+        catch (final IOException ex)
+        {
+            throw new CorruptStateException("cannot read state file " + path + ": " + ex.getMessage());
+        }
     }
 
     /** Names the first record that lacks a field every record of its kind must have, or null. */
@@ -128,17 +368,216 @@ public final class StateStore
         return null;
     }
 
-    /** Replaces the stored state atomically and durably. */
-    public void save(final State state)
+    /**
+     * Stores {@code state} durably: what changed since the last save as one journal record
+     * (nothing when nothing changed), or a whole snapshot when this store has not read or written
+     * the files yet, or when the journal has grown past the snapshot.
+     */
+    public synchronized void save(final State state)
     {
+        if (stored == null)
+        {
+            compact(state);
+            return;
+        }
+        final ObjectNode record = compactJson.createObjectNode();
+        final ObjectNode removed = compactJson.createObjectNode();
+        final Map<String, Network> nextNetworks = changes(state.networks(), Network::id, networks, "networks", record, removed);
+        final Map<String, Sandbox> nextSandboxes = changes(state.sandboxes(), Sandbox::id, sandboxes, "sandboxes", record, removed);
+        final Map<String, GuestPort> nextPorts = changes(state.ports(), GuestPort::id, ports, "ports", record, removed);
+        if (record.isEmpty() && removed.isEmpty())
+        {
+            stored = state;
+            return;
+        }
+        if (!removed.isEmpty())
+        {
+            record.set("removed", removed);
+        }
+        record.put(SEQUENCE, sequence + 1);
         try
         {
-            writeDurably(file, json.writeValueAsBytes(state));
+            append(record);
+        }
+        catch (final IOException ex)
+        {
+            throw new IllegalStateException("cannot write state journal " + journal + ": " + ex.getMessage(), ex);
+        }
+        sequence++;
+        networks = nextNetworks;
+        sandboxes = nextSandboxes;
+        ports = nextPorts;
+        stored = state;
+        if (journalBytes > Math.max(minCompactionBytes, snapshotBytes))
+        {
+            compact(state);
+        }
+    }
+
+    /**
+     * The items of {@code now} that are not (the same object as) those stored, put in
+     * {@code record} under {@code kind}, and the IDs of those gone, in {@code removed}.
+     *
+     * @return {@code now} by ID, to remember once the record is written.
+     */
+    private <T> Map<String, T> changes(final List<T> now, final Function<T, String> id, final Map<String, T> before, final String kind,
+        final ObjectNode record, final ObjectNode removed)
+    {
+        final Map<String, T> next = byId(now, id);
+        for (final T item : now)
+        {
+            if (before.get(id.apply(item)) != item)
+            {
+                record.withArrayProperty(kind).add(compactJson.valueToTree(item));
+            }
+        }
+        if (before.size() != next.size() || !next.keySet().containsAll(before.keySet()))
+        {
+            final Set<String> gone = new HashSet<>(before.keySet());
+            gone.removeAll(next.keySet());
+            gone.forEach(removedId -> removed.withArrayProperty(kind).add(removedId));
+        }
+        return next;
+    }
+
+    private void append(final ObjectNode record) throws IOException
+    {
+        final byte[] body = compactJson.writeValueAsBytes(record);
+        final CRC32 crc = new CRC32();
+        crc.update(body);
+        final byte[] line = new byte[9 + body.length + 1];
+        System.arraycopy(String.format("%08x ", crc.getValue()).getBytes(StandardCharsets.US_ASCII), 0, line, 0, 9);
+        System.arraycopy(body, 0, line, 9, body.length);
+        line[line.length - 1] = '\n';
+        final FileChannel channel = appender();
+        final long before = channel.size();
+        try
+        {
+            final ByteBuffer buffer = ByteBuffer.wrap(line);
+            while (buffer.hasRemaining())
+            {
+                channel.write(buffer);
+            }
+            channel.force(false);
+        }
+        catch (final IOException ex)
+        {
+            // a part of the line may have been written: cut it off, or start over with a snapshot
+            try
+            {
+                channel.truncate(before);
+            }
+            catch (final IOException again)
+            {
+                stored = null;
+            }
+            throw ex;
+        }
+        journalBytes = before + line.length;
+    }
+
+    private FileChannel appender() throws IOException
+    {
+        if (appender == null)
+        {
+            Files.createDirectories(journal.toAbsolutePath().getParent());
+            appender = FileChannel.open(journal, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+            if (validJournalLength >= 0)
+            {
+                appender.truncate(validJournalLength); // the torn tail of a save a crash cut short
+                validJournalLength = -1;
+            }
+        }
+        return appender;
+    }
+
+    /**
+     * Writes {@code state} whole as the snapshot, atomically and durably, then empties the
+     * journal; a crash in between leaves journal records the snapshot already holds, which a load
+     * skips.
+     */
+    public synchronized void compact(final State state)
+    {
+        final long snapshotSequence = stored == null ? Math.max(sequence, lastSequenceOnDisk()) : sequence;
+        try
+        {
+            final ObjectNode tree = json.valueToTree(state);
+            tree.put(SEQUENCE, snapshotSequence);
+            final byte[] bytes = json.writeValueAsBytes(tree);
+            writeDurably(file, bytes);
+            snapshotBytes = bytes.length;
+            appender().truncate(0);
+            appender.force(true);
+            journalBytes = 0;
         }
         catch (final IOException ex)
         {
             throw new IllegalStateException("cannot write state file " + file + ": " + ex.getMessage(), ex);
         }
+        remember(state, snapshotSequence);
+    }
+
+    /** Writes a snapshot of what was last stored (at an orderly stop), if anything was. */
+    public synchronized void compact()
+    {
+        if (stored != null && journalBytes > 0)
+        {
+            compact(stored);
+        }
+    }
+
+    /**
+     * The highest sequence the files hold, for a store that writes before it has read: its
+     * snapshot must not name a lower one than journal records left behind, or they would be
+     * replayed over it.
+     */
+    private long lastSequenceOnDisk()
+    {
+        final byte[] lines = readFile(journal);
+        long last = 0;
+        int start = 0;
+        while (lines != null && start < lines.length)
+        {
+            final int end = indexOf(lines, (byte)'\n', start);
+            final JsonNode record = end < 0 ? null : record(lines, start, end);
+            if (record != null)
+            {
+                last = Math.max(last, record.path(SEQUENCE).asLong(0));
+            }
+            start = end < 0 ? lines.length : end + 1;
+        }
+        return last;
+    }
+
+    private void remember(final State state, final long lastSequence)
+    {
+        networks = byId(state.networks(), Network::id);
+        sandboxes = byId(state.sandboxes(), Sandbox::id);
+        ports = byId(state.ports(), GuestPort::id);
+        stored = state;
+        sequence = lastSequence;
+    }
+
+    private static <T> Map<String, T> byId(final List<T> items, final Function<T, String> id)
+    {
+        final Map<String, T> byId = new LinkedHashMap<>();
+        for (final T item : items)
+        {
+            byId.put(id.apply(item), item);
+        }
+        return byId;
+    }
+
+    private static int indexOf(final byte[] bytes, final byte wanted, final int from)
+    {
+        for (int i = from; i < bytes.length; i++)
+        {
+            if (bytes[i] == wanted)
+            {
+                return i;
+            }
+        }
+        return -1;
     }
 
     /**

@@ -1,2 +1,2 @@
-/** Where the daemon's state lives: an atomically rewritten JSON file in the state directory. */
+/** Where the daemon's state lives: a JSON snapshot and a journal of the changes since, in the state directory. */
 package io.lanyard.control.store;

@@ -446,7 +446,7 @@ class ApiRoutesOverSocketTest
     void shouldLeaveTheStateUnchangedByRefusedRequests() throws IOException
     {
         final Path stateFile = fixture.store().file();
-        final byte[] before = Files.readAllBytes(stateFile);
+        final byte[] before = ControlPlaneFixture.storedBytes(fixture.store());
         final JsonNode networksBefore = okJson(client.get("/networks"));
 
         for (final Rejected rejected : REJECTED)
@@ -455,10 +455,11 @@ class ApiRoutesOverSocketTest
                 rejected.toString());
         }
 
-        assertArrayEquals(before, Files.readAllBytes(stateFile), "state.json");
+        assertArrayEquals(before, ControlPlaneFixture.storedBytes(fixture.store()), "state.json and its journal");
         try (Stream<Path> files = Files.list(stateFile.getParent()))
         {
-            assertEquals(List.of(StateStore.FILE_NAME), files.map(p -> p.getFileName().toString()).toList(), "no temporary file");
+            assertEquals(List.of(StateStore.JOURNAL_NAME, StateStore.FILE_NAME), files.map(p -> p.getFileName().toString()).sorted().toList(),
+                "no temporary file");
         }
         assertEquals(networksBefore, okJson(client.get("/networks")));
         assertEquals(1, okJson(client.get("/sandboxes")).size());

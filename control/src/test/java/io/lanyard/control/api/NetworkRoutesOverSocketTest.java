@@ -207,7 +207,7 @@ class NetworkRoutesOverSocketTest
     void shouldAnswerRefusedCreatesWithDockersStatusesAndLeaveTheStateAlone() throws IOException
     {
         create(Map.of("Name", "existing", "IPAM", Map.of("Config", List.of(Map.of("Subnet", "10.50.0.0/16")))));
-        final byte[] before = Files.readAllBytes(fixture.store().file());
+        final byte[] before = ControlPlaneFixture.storedBytes(fixture.store());
 
         assertError(client.post("/networks/create", Map.of("Name", "existing")), 409, "network with name existing already exists");
         assertError(client.post("/networks/create", Map.of("Name", "x", "Driver", "ipvlan")), 404, "plugin \"ipvlan\" not found");
@@ -228,7 +228,7 @@ class NetworkRoutesOverSocketTest
         assertError(client.post("/networks/create", Map.of("Name", "x", "EnableIPv6", true)), 400, "IPv6 networks are not supported");
         assertError(client.post("/networks/create", Map.of()), 400, "invalid network name \"\": only [a-zA-Z0-9][a-zA-Z0-9_.-] are allowed");
 
-        assertArrayEquals(before, Files.readAllBytes(fixture.store().file()), StateStore.FILE_NAME);
+        assertArrayEquals(before, ControlPlaneFixture.storedBytes(fixture.store()), StateStore.FILE_NAME);
         assertEquals(4, strictJson(client.get("/networks")).size());
     }
 
@@ -236,7 +236,7 @@ class NetworkRoutesOverSocketTest
     void shouldAnswer404ForConnectingOrDisconnectingOnAnUnknownNetworkOrSandbox() throws IOException
     {
         create(Map.of("Name", "isolated"));
-        final byte[] before = Files.readAllBytes(fixture.store().file());
+        final byte[] before = ControlPlaneFixture.storedBytes(fixture.store());
 
         assertError(client.post("/networks/nope/connect", Map.of("Container", "c1")), 404, "network nope not found");
         assertError(client.post("/networks/isolated/connect", Map.of("Container", "nope")), 404, "No such container: nope");
@@ -245,7 +245,7 @@ class NetworkRoutesOverSocketTest
         assertError(client.post("/networks/nope/disconnect", Map.of("Container", "c1")), 404, "network nope not found");
         assertError(client.post("/networks/isolated/disconnect", Map.of("Container", "nope")), 404, "No such container: nope");
 
-        assertArrayEquals(before, Files.readAllBytes(fixture.store().file()), StateStore.FILE_NAME);
+        assertArrayEquals(before, ControlPlaneFixture.storedBytes(fixture.store()), StateStore.FILE_NAME);
     }
 
     @Test

@@ -391,6 +391,52 @@ class EmbeddedDnsFuzzTest
         assertHandlersQuiet();
     }
 
+    @Test
+    void shouldOpenNoDescriptorThatAStartedProcessWouldInherit() throws Exception
+    {
+        final long before = inheritableSockets();
+        final String another = sandbox + "-more";
+        dns.serve(another, Path.of("/run/netns", namespaces.add(another)), SCOPE);
+        try (Socket connection = sockets.tcp())
+        {
+            SandboxSockets.writeFrame(connection, StubQuery.of(7, "web", StubQuery.A).bytes());
+            assertWebAnswer(7, SandboxSockets.readFrame(connection));
+            // the one more is the test's own client socket: the JDK opens its sockets inheritable
+            assertEquals(before + 1, inheritableSockets(),
+                "a sandbox's UDP socket, TCP listener and accepted connection are close-on-exec");
+        }
+        finally
+        {
+            dns.stop(another);
+        }
+    }
+
+    /** This JVM's sockets without FD_CLOEXEC (O_CLOEXEC, 02000000 in fdinfo's octal flags). */
+    private static long inheritableSockets() throws IOException
+    {
+        long count = 0;
+        try (java.util.stream.Stream<Path> fds = java.nio.file.Files.list(Path.of("/proc/self/fd")))
+        {
+            for (final Path fd : fds.toList())
+            {
+                try
+                {
+                    if (java.nio.file.Files.readSymbolicLink(fd).toString().startsWith("socket:"))
+                    {
+                        final String info = java.nio.file.Files.readString(Path.of("/proc/self/fdinfo", fd.getFileName().toString()));
+                        final long flags = Long.parseLong(info.split("flags:")[1].trim().split("\\s+")[0], 8);
+                        count += (flags & 02000000) == 0 ? 1 : 0;
+                    }
+                }
+                catch (final IOException gone)
+                {
+                    // closed while listed (the listing's own descriptor)
+                }
+            }
+        }
+        return count;
+    }
+
     /** The seed the tests derive theirs from: fixed, unless {@value #SEED_PROPERTY} names another. */
     private static long baseSeed()
     {

@@ -88,4 +88,36 @@ class NameTableTest
     {
         assertThrows(IllegalArgumentException.class, () -> table.add("n1", "net", "e1", C1, List.of()));
     }
+
+    @Test
+    void shouldReplaceAnEndpointsNamesWithoutTouchingTheOnesItKeeps()
+    {
+        table.add("n1", "net", "e1", C1, List.of("a", "db"));
+        table.add("n1", "net", "e2", C2, List.of("b", "db"));
+
+        table.add("n1", "net", "e1", C1, List.of("a", "cache"));
+
+        assertEquals(List.of(C1), table.resolve(List.of("n1"), "a", random));
+        assertEquals(List.of(C1), table.resolve(List.of("n1"), "cache", random));
+        assertEquals(List.of(C2), table.resolve(List.of("n1"), "db", random), "e1 left db, e2 still holds it");
+        assertEquals(Optional.of("a.net"), table.reverse(List.of("n1"), C1));
+    }
+
+    @Test
+    void shouldKeepExactlyTheBindingsAReplacementNames()
+    {
+        table.add("n1", "net", "e1", C1, List.of("a"));
+        table.add("n1", "net", "e2", C2, List.of("b"));
+        table.add("n2", "other", "e3", C3, List.of("c"));
+
+        table.replaceAll(List.of(new NameTable.Binding("n1", "net", "e2", C2, List.of("b", "bee")),
+            new NameTable.Binding("n2", "other", "e4", C1, List.of("d"))));
+
+        assertFalse(table.isKnown(List.of("n1"), "a"));
+        assertEquals(Optional.empty(), table.reverse(List.of("n1"), C1));
+        assertEquals(List.of(C2), table.resolve(List.of("n1"), "bee", random));
+        assertFalse(table.isKnown(List.of("n2"), "c"));
+        assertEquals(List.of(C1), table.resolve(List.of("n2"), "d.other", random));
+        assertEquals(Optional.of("d.other"), table.reverse(List.of("n2"), C1));
+    }
 }

@@ -27,6 +27,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Stream;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
@@ -242,24 +243,27 @@ class StateStoreTest
         final StateStore store = new StateStore(stateDirectory());
 
         store.save(richState());
-        assertEquals(List.of(StateStore.FILE_NAME), fileNames(stateDirectory()));
+        assertEquals(List.of(StateStore.JOURNAL_NAME, StateStore.FILE_NAME), fileNames(stateDirectory()));
 
         store.save(State.empty());
-        assertEquals(List.of(StateStore.FILE_NAME), fileNames(stateDirectory()));
+        store.compact(State.empty());
+        assertEquals(List.of(StateStore.JOURNAL_NAME, StateStore.FILE_NAME), fileNames(stateDirectory()));
     }
 
     @Test
-    void shouldReplaceTheWholeFileWithTheNewState() throws IOException
+    void shouldReplaceTheWholeStateWithTheNewOne() throws IOException
     {
         final StateStore store = new StateStore(stateDirectory());
         store.save(richState());
         final long bigger = Files.size(store.file());
 
         store.save(State.empty());
+        assertEquals(State.empty(), new StateStore(stateDirectory()).load());
 
-        assertEquals(State.empty(), store.load());
+        store.compact(State.empty());
+        assertEquals(State.empty(), new StateStore(stateDirectory()).load());
         assertTrue(Files.size(store.file()) < bigger, "no tail of the longer old content is left");
-        assertEquals(List.of(StateStore.FILE_NAME), fileNames(stateDirectory()));
+        assertEquals(0, Files.size(store.journal()), "the snapshot holds it all");
     }
 
     @Test
@@ -269,7 +273,7 @@ class StateStoreTest
         store.save(richState());
         final Object before = Files.readAttributes(store.file(), BasicFileAttributes.class).fileKey();
 
-        store.save(State.empty());
+        store.compact(State.empty());
 
         final Object after = Files.readAttributes(store.file(), BasicFileAttributes.class).fileKey();
         assertNotEquals(before, after, "a new inode: readers of the old file never see it half-written");
@@ -285,7 +289,7 @@ class StateStoreTest
 
         assertEquals(State.empty(), store.load(), "the half-written temporary file is not the state");
 
-        store.save(richState());
+        store.compact(richState());
         assertEquals(richState(), store.load());
         assertFalse(Files.exists(leftover));
     }
@@ -293,7 +297,17 @@ class StateStoreTest
     @Test
     void shouldShowReadersOnlyWholeStatesWhileSaving() throws Exception
     {
-        final StateStore store = new StateStore(stateDirectory());
+        readersSeeOnlyWholeStates(new StateStore(stateDirectory()));
+    }
+
+    @Test
+    void shouldShowReadersOnlyWholeStatesWhileTheJournalIsCompactedUnderThem() throws Exception
+    {
+        readersSeeOnlyWholeStates(new StateStore(stateDirectory(), 1));
+    }
+
+    private void readersSeeOnlyWholeStates(final StateStore store) throws Exception
+    {
         final State first = richState();
         final State second = State.empty();
         store.save(first);
@@ -341,5 +355,202 @@ class StateStoreTest
             throw new AssertionError("a reader saw a partial state file", failure.get());
         }
         assertTrue(loads.get(0) > 0, "the reader ran");
+    }
+
+    // ------------------------------------------------------------------------------------------
+    // the journal
+    // ------------------------------------------------------------------------------------------
+
+    private static Sandbox sandbox(final int n, final String state)
+    {
+        return new Sandbox(String.format("%064x", n), "s" + n, "lanyard-s" + n, Instant.parse("2024-06-01T00:00:00Z"), state,
+            List.of(), null, null, null, List.of(new Endpoint(String.format("%063x", n) + "e", USER_NETWORK_ID, "eth0",
+                "172.28.0." + (n + 2), 16, "02:42:ac:1c:00:02", List.of(), null)));
+    }
+
+    private static State with(final State base, final List<Sandbox> sandboxes)
+    {
+        return new State(State.CURRENT_VERSION, base.networks(), sandboxes, base.ports());
+    }
+
+    private static List<String> journalLines(final StateStore store) throws IOException
+    {
+        return Files.readAllLines(store.journal(), StandardCharsets.UTF_8);
+    }
+
+    @Test
+    void shouldAppendOnlyWhatChangedAndLeaveTheSnapshotAlone() throws IOException
+    {
+        final StateStore store = new StateStore(stateDirectory());
+        final State rich = richState();
+        store.save(rich);
+        final byte[] snapshot = Files.readAllBytes(store.file());
+
+        final Sandbox made = sandbox(7, Sandbox.CREATING);
+        final List<Sandbox> more = new ArrayList<>(rich.sandboxes());
+        more.add(made);
+        store.save(with(rich, more));
+        more.set(2, made.withState(Sandbox.READY));
+        store.save(with(rich, more));
+
+        assertArrayEquals(snapshot, Files.readAllBytes(store.file()), "the snapshot is not rewritten");
+        final List<String> lines = journalLines(store);
+        assertEquals(2, lines.size(), "a record per save");
+        for (final String line : lines)
+        {
+            assertTrue(line.contains(made.id()), line);
+            assertFalse(line.contains(SANDBOX_ID) || line.contains(BRIDGE_ID), "unchanged records are not written again: " + line);
+        }
+        assertEquals(with(rich, more), new StateStore(stateDirectory()).load());
+    }
+
+    @Test
+    void shouldWriteNothingForASaveThatChangesNothing() throws IOException
+    {
+        final StateStore store = new StateStore(stateDirectory());
+        final State rich = richState();
+        store.save(rich);
+        store.save(with(rich, new ArrayList<>(rich.sandboxes())));
+
+        assertEquals(0, Files.size(store.journal()));
+    }
+
+    @Test
+    void shouldLoadTheSnapshotWithEveryChangeSinceAppliedInOrder()
+    {
+        final StateStore store = new StateStore(stateDirectory());
+        final State rich = richState();
+        store.save(rich);
+        final List<Sandbox> sandboxes = new ArrayList<>(rich.sandboxes());
+        for (int i = 0; i < 5; i++)
+        {
+            sandboxes.add(sandbox(i, Sandbox.READY));
+            store.save(with(rich, sandboxes));
+        }
+        sandboxes.remove(0);
+        sandboxes.set(1, sandboxes.get(1).withState(Sandbox.REMOVING));
+        sandboxes.remove(3);
+        final List<Network> networks = List.of(rich.networks().get(1));
+        final State last = new State(State.CURRENT_VERSION, networks, sandboxes, List.of());
+        store.save(last);
+
+        assertEquals(last, new StateStore(stateDirectory()).load(), "the same records in the same order");
+    }
+
+    @Test
+    void shouldIgnoreATornLastRecordAsTheSaveThatNeverFinishedAndCutItOffAtTheNextSave() throws IOException
+    {
+        final StateStore store = new StateStore(stateDirectory());
+        final State rich = richState();
+        store.save(rich);
+        final State before = with(rich, List.of(rich.sandboxes().get(0), sandbox(1, Sandbox.READY)));
+        store.save(before);
+        final byte[] kept = Files.readAllBytes(store.journal());
+        store.save(with(rich, List.of(sandbox(1, Sandbox.READY), sandbox(2, Sandbox.CREATING))));
+        final byte[] whole = Files.readAllBytes(store.journal());
+
+        for (int length = kept.length; length < whole.length; length++)
+        {
+            Files.write(store.journal(), Arrays.copyOf(whole, length));
+            assertEquals(before, new StateStore(stateDirectory()).load(), "cut at " + length + " of " + whole.length);
+        }
+        final byte[] garbage = Arrays.copyOf(kept, kept.length + 100);
+        new Random(7).ints(100, 0, 256).forEach(new java.util.function.IntConsumer()
+        {
+            int i = kept.length;
+
+            @Override
+            public void accept(final int value)
+            {
+                garbage[i++] = (byte)(value == '\n' ? 0 : value);
+            }
+        });
+        Files.write(store.journal(), garbage);
+        final StateStore restarted = new StateStore(stateDirectory());
+        assertEquals(before, restarted.load(), "garbage after the last whole record, as a power loss may leave");
+
+        final State after = with(rich, List.of(sandbox(3, Sandbox.READY)));
+        restarted.save(after);
+        assertEquals(after, new StateStore(stateDirectory()).load(), "the torn tail was cut before the next record");
+        assertEquals(kept.length, journalLines(restarted).subList(0, journalLines(restarted).size() - 1).stream()
+            .mapToInt(line -> line.length() + 1).sum());
+    }
+
+    @Test
+    void shouldRefuseAnInvalidRecordFollowedByAValidOneNamingTheJournal() throws IOException
+    {
+        final StateStore store = new StateStore(stateDirectory());
+        final State rich = richState();
+        store.save(rich);
+        store.save(with(rich, List.of(sandbox(1, Sandbox.READY))));
+        store.save(with(rich, List.of(sandbox(2, Sandbox.READY))));
+        final List<String> lines = new ArrayList<>(journalLines(store));
+        lines.set(0, lines.get(0).replace("s1", "s9"));
+        Files.write(store.journal(), (String.join("\n", lines) + "\n").getBytes(StandardCharsets.UTF_8));
+
+        final CorruptStateException ex = assertThrows(CorruptStateException.class, () -> new StateStore(stateDirectory()).load());
+        assertTrue(ex.getMessage().contains(store.journal().toString()), ex.getMessage());
+    }
+
+    @Test
+    void shouldSkipRecordsTheSnapshotAlreadyHoldsAsACrashBeforeTheJournalWasEmptiedLeavesThem() throws IOException
+    {
+        final StateStore store = new StateStore(stateDirectory());
+        final State rich = richState();
+        store.save(rich);
+        store.save(with(rich, List.of(sandbox(1, Sandbox.READY))));
+        final State last = with(rich, List.of(sandbox(1, Sandbox.READY), sandbox(2, Sandbox.READY)));
+        store.save(last);
+        final byte[] journal = Files.readAllBytes(store.journal());
+
+        store.compact(last);
+        Files.write(store.journal(), journal);
+
+        assertEquals(last, new StateStore(stateDirectory()).load());
+    }
+
+    @Test
+    void shouldCompactTheJournalOnceItOutgrowsTheSnapshot() throws IOException
+    {
+        final StateStore store = new StateStore(stateDirectory(), 1);
+        final State rich = richState();
+        store.save(rich);
+        State last = rich;
+        for (int i = 0; i < 50; i++)
+        {
+            last = with(rich, List.of(sandbox(i, i % 2 == 0 ? Sandbox.CREATING : Sandbox.READY)));
+            store.save(last);
+            assertTrue(Files.size(store.journal()) <= Files.size(store.file()) + 2048, "bounded by the snapshot");
+        }
+        assertEquals(last, new StateStore(stateDirectory()).load());
+    }
+
+    @Test
+    void shouldCompactAtAnOrderlyStopSoTheSnapshotAloneHoldsTheState() throws IOException
+    {
+        final StateStore store = new StateStore(stateDirectory());
+        final State rich = richState();
+        store.save(rich);
+        final State last = with(rich, List.of(sandbox(1, Sandbox.READY)));
+        store.save(last);
+
+        store.compact();
+
+        assertEquals(0, Files.size(store.journal()));
+        Files.delete(store.journal());
+        assertEquals(last, new StateStore(stateDirectory()).load());
+    }
+
+    @Test
+    void shouldNotLetRecordsOfAnEarlierRunOverrideASnapshotWrittenWithoutALoad()
+    {
+        final StateStore first = new StateStore(stateDirectory());
+        first.save(richState());
+        first.save(with(richState(), List.of(sandbox(1, Sandbox.READY))));
+
+        final StateStore second = new StateStore(stateDirectory());
+        second.save(State.empty());
+
+        assertEquals(State.empty(), new StateStore(stateDirectory()).load());
     }
 }

@@ -1,6 +1,7 @@
 package io.lanyard.forwarding.bridge;
 
 import io.lanyard.forwarding.addr.MacAddress;
+import io.lanyard.forwarding.l2.ArpResponder;
 import io.lanyard.forwarding.l2.LearningSwitch;
 import io.lanyard.forwarding.l3.GatewayResponder;
 import io.lanyard.forwarding.l3.Router;
@@ -23,6 +24,8 @@ import org.agrona.MutableDirectBuffer;
  *       that it does not answer is routed, anything else to that MAC (ARP replies to the host's
  *       own requests, IPv6) goes to the domain's host-side port, whose interface carries that
  *       MAC, and the rest has no route;</li>
+ *   <li>a broadcast ARP request for the address of a port under port security is answered in
+ *       place for that port by the {@link ArpResponder}, not flooded;</li>
  *   <li>everything else, and what the gateway says is not its own (an ARP request for another
  *       address), is delivered by the switch, ICC applying.</li>
  * </ul>
@@ -39,6 +42,7 @@ public final class GatewaySwitch implements Router.Domains
 
     private final LearningSwitch learningSwitch;
     private final GatewayResponder gateway;
+    private final ArpResponder stations;
     private final Router router;
     private final EthernetFrame frame = new EthernetFrame();
 
@@ -53,6 +57,7 @@ public final class GatewaySwitch implements Router.Domains
     {
         this.learningSwitch = learningSwitch;
         this.gateway = new GatewayResponder(learningSwitch.maxDomains());
+        this.stations = new ArpResponder(learningSwitch.maxPorts());
         this.router = router;
     }
 
@@ -108,6 +113,12 @@ public final class GatewaySwitch implements Router.Domains
                 return;
             }
         }
+        if (etherType == EthernetFrame.ETHER_TYPE_ARP && destination == MacAddress.BROADCAST &&
+            stations.answer(domain, ingressPort, buffer, offset, length))
+        {
+            verdict.reply();
+            return;
+        }
         learningSwitch.deliver(domain, ingressPort, destination, etherType, nowNanos, verdict);
     }
 
@@ -131,6 +142,12 @@ public final class GatewaySwitch implements Router.Domains
     public LearningSwitch learningSwitch()
     {
         return learningSwitch;
+    }
+
+    /** Who answers ARP for the ports under port security (programmed as they attach and detach). */
+    public ArpResponder arpResponder()
+    {
+        return stations;
     }
 
     /** The router behind the gateways, or null when they route nothing. */

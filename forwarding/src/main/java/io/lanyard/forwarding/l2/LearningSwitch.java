@@ -346,6 +346,11 @@ public final class LearningSwitch
         return domainPorts.length;
     }
 
+    public int maxPorts()
+    {
+        return portDomain.length;
+    }
+
     public MacTable macTable()
     {
         return macTable;

@@ -100,6 +100,22 @@ class GatewaySwitchTest
     }
 
     @Test
+    void shouldAnswerABroadcastArpRequestForAPortUnderPortSecurityInsteadOfFloodingIt()
+    {
+        final int addressB = 0xAC12_0003;
+        final Slot request = FrameBuilder.arp(MAC_A, MacAddress.BROADCAST, ArpPacket.OPERATION_REQUEST, MAC_A, ADDRESS_A, 0, addressB);
+        assertEquals(Verdict.FLOOD, forward(A, request), "nobody answers for B's address yet");
+
+        gatewaySwitch.arpResponder().add(B, NET, MAC_B, new int[] {addressB});
+        final Slot again = FrameBuilder.arp(MAC_A, MacAddress.BROADCAST, ArpPacket.OPERATION_REQUEST, MAC_A, ADDRESS_A, 0, addressB);
+
+        assertEquals(Verdict.REPLY, forward(A, again));
+        assertEquals(MAC_A, again.destinationMac(), "the reply goes back to the asker");
+        assertEquals(MAC_B, again.sourceMac(), "as B");
+        assertEquals(Verdict.REPLY, forward(A, arpRequestForTheGateway()), "the gateway still answers for itself");
+    }
+
+    @Test
     void shouldCheckTheIngressPortAndTheSourceBeforeTheGateway()
     {
         assertEquals(Verdict.DROP, send(5, MAC_A, GATEWAY_MAC, EthernetFrame.ETHER_TYPE_IPV4));
