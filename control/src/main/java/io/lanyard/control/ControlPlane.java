@@ -649,7 +649,7 @@ public final class ControlPlane implements AutoCloseable
      */
     private void discard(final Sandbox sandbox)
     {
-        wiring.unwire(sandbox);
+        wiring.unwireBeforeDeletion(sandbox);
         names.forget(sandbox);
         wiring.deleteNamespace(sandbox);
         processes.removeOutput(sandbox.id());
