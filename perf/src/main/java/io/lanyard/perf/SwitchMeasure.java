@@ -55,7 +55,7 @@ final class SwitchMeasure
         final double tcpGigabytes = tcp.gbps() * settings.seconds() / 8;
         final double cpuPerGigabyte = tcpGigabytes > 0 ? tcpCpu / tcpGigabytes : Double.NaN;
         progress.printf(Locale.ROOT, "%.2f Gbit/s (%d retransmits%s)", tcp.gbps(), tcp.retransmits(),
-            Double.isNaN(cpuPerGigabyte) ? "" : String.format(Locale.ROOT, ", switch CPU %.3f s/GB", cpuPerGigabyte));
+            Double.isNaN(cpuPerGigabyte) ? "" : String.format(Locale.ROOT, ", switch+softirq CPU %.3f s/GB", cpuPerGigabyte));
         final int parallelStreams = scenario.parallelStreams(settings.streams());
         TcpThroughput.Result parallelTcp = null;
         if (parallelStreams > 1)
