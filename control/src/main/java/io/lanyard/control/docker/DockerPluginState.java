@@ -4,7 +4,7 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import io.lanyard.control.store.CorruptStateException;
-import io.lanyard.control.store.StateStore;
+import io.lanyard.control.store.DurableFile;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -16,7 +16,7 @@ import java.util.TreeMap;
 
 /**
  * What the Docker plugin remembers beyond the control plane's own state, in one JSON file beside
- * it, replaced whole on every change ({@link StateStore#writeDurably}): which Lanyard network each
+ * it, replaced whole on every change ({@link DurableFile#replace}): which Lanyard network each
  * Docker network is, Docker's endpoints between {@code CreateEndpoint} and {@code DeleteEndpoint},
  * and the IPAM driver's pools with the addresses it handed out. Docker keeps its own copy of all
  * this and does not replay it to a plugin that restarts, so losing it would strand its networks.
@@ -133,7 +133,7 @@ final class DockerPluginState
     {
         try
         {
-            StateStore.writeDurably(file, JSON.writeValueAsBytes(new Snapshot(networks, endpoints, pools)));
+            DurableFile.replace(file, JSON.writeValueAsBytes(new Snapshot(networks, endpoints, pools)));
         }
         catch (final IOException ex)
         {

@@ -17,21 +17,15 @@ import io.lanyard.control.model.State;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
-import java.util.ArrayList;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Function;
-import java.util.zip.CRC32;
 
 /**
  * The embedded store: a snapshot of the whole {@link State} ({@value #FILE_NAME}) and a journal
@@ -58,6 +52,10 @@ import java.util.zip.CRC32;
  * past the snapshot (at least {@value #MIN_COMPACTION_BYTES} bytes), so a change writes, on
  * average, at most its own record twice. A file that does not parse is never replaced by an empty
  * state: {@link #load} refuses it, naming it.
+ *
+ * <p>This class decides what is written when; the journal's line format is {@link JournalLines},
+ * applying its records to a snapshot {@link JournalReplay}, and the snapshot's atomic replacement
+ * {@link DurableFile}.
  */
 public final class StateStore
 {
@@ -132,7 +130,7 @@ public final class StateStore
             {
                 return read();
             }
-            catch (final JournalMovedOn ex)
+            catch (final JournalReplay.MovedOn ex)
             {
                 if (attempt == READ_ATTEMPTS)
                 {
@@ -145,146 +143,43 @@ public final class StateStore
     private State read()
     {
         final byte[] snapshot = readFile(file);
-        State state = snapshot == null ? State.empty() : parseSnapshot(snapshot);
-        final long snapshotSequence = snapshot == null ? 0 : sequenceOf(snapshot);
+        final State base = snapshot == null ? State.empty() : parseSnapshot(snapshot);
         final byte[] lines = readFile(journal);
-        final Replay replay = new Replay(state, snapshotSequence);
-        long valid = 0;
-        int start = 0;
-        long tornAt = -1;
-        while (lines != null && start < lines.length)
+        final JournalReplay replay = new JournalReplay(json, journal, base, snapshot == null ? 0 : sequenceOf(snapshot));
+        final long[] valid = {0};
+        final long[] tornAt = {-1};
+        JournalLines.scan(lines, json, new JournalLines.Visitor()
         {
-            final int end = indexOf(lines, (byte)'\n', start);
-            final JsonNode record = end < 0 ? null : record(lines, start, end);
-            if (record == null)
+            @Override
+            public void record(final JsonNode record, final int next)
             {
-                tornAt = tornAt < 0 ? start : tornAt;
-            }
-            else if (tornAt >= 0)
-            {
-                throw new CorruptStateException("journal " + journal + " is corrupt (an invalid record at byte " + tornAt +
-                    " before valid ones); refusing to start rather than lose it — restore or remove it");
-            }
-            else
-            {
+                if (tornAt[0] >= 0)
+                {
+                    throw new CorruptStateException("journal " + journal + " is corrupt (an invalid record at byte " + tornAt[0] +
+                        " before valid ones); refusing to start rather than lose it — restore or remove it");
+                }
                 replay.apply(record);
-                valid = end + 1;
+                valid[0] = next;
             }
-            start = end < 0 ? lines.length : end + 1;
-        }
-        state = replay.state();
+
+            @Override
+            public void invalid(final int start)
+            {
+                tornAt[0] = tornAt[0] < 0 ? start : tornAt[0];
+            }
+        });
+        final State state = replay.state();
         final String missing = firstMissingField(state);
         if (missing != null)
         {
             throw new CorruptStateException("state file " + file + " is corrupt (" + missing +
                 "); refusing to start rather than lose it — restore or remove it");
         }
-        remember(state, replay.sequence);
+        remember(state, replay.sequence());
         snapshotBytes = snapshot == null ? 0 : snapshot.length;
-        journalBytes = valid;
-        validJournalLength = lines != null && valid < lines.length ? valid : -1;
+        journalBytes = valid[0];
+        validJournalLength = lines != null && valid[0] < lines.length ? valid[0] : -1;
         return state;
-    }
-
-    /** Applies journal records above the snapshot's sequence, in order. */
-    private final class Replay
-    {
-        private final Map<String, Network> networks;
-        private final Map<String, Sandbox> sandboxes;
-        private final Map<String, GuestPort> ports;
-        private final int version;
-        private long sequence;
-
-        Replay(final State snapshot, final long sequence)
-        {
-            this.networks = byId(snapshot.networks(), Network::id);
-            this.sandboxes = byId(snapshot.sandboxes(), Sandbox::id);
-            this.ports = byId(snapshot.ports(), GuestPort::id);
-            this.version = snapshot.version();
-            this.sequence = sequence;
-        }
-
-        void apply(final JsonNode record)
-        {
-            final long recordSequence = record.path(SEQUENCE).asLong(-1);
-            if (recordSequence <= sequence)
-            {
-                return; // already in the snapshot: a crash came between its rename and the journal's truncation
-            }
-            if (recordSequence != sequence + 1)
-            {
-                throw new JournalMovedOn("record " + recordSequence + " after " + sequence);
-            }
-            try
-            {
-                apply(record, "networks", Network.class, Network::id, networks);
-                apply(record, "sandboxes", Sandbox.class, Sandbox::id, sandboxes);
-                apply(record, "ports", GuestPort.class, GuestPort::id, ports);
-            }
-            catch (final IOException | IllegalArgumentException ex)
-            {
-                throw new CorruptStateException("journal " + journal + " is corrupt (record " + recordSequence + ": " +
-                    ex.getMessage() + "); refusing to start rather than lose it — restore or remove it");
-            }
-            sequence = recordSequence;
-        }
-
-        private <T> void apply(final JsonNode record, final String kind, final Class<T> type, final Function<T, String> id,
-            final Map<String, T> table) throws IOException
-        {
-            for (final JsonNode value : record.path(kind))
-            {
-                final T item = json.treeToValue(value, type);
-                if (item == null || id.apply(item) == null)
-                {
-                    throw new IllegalArgumentException("a record of " + kind + " lacks its id");
-                }
-                table.put(id.apply(item), item);
-            }
-            for (final JsonNode gone : record.path("removed").path(kind))
-            {
-                table.remove(gone.asText());
-            }
-        }
-
-        State state()
-        {
-            return new State(version, List.copyOf(networks.values()), List.copyOf(sandboxes.values()), List.copyOf(ports.values()));
-        }
-    }
-
-    /** The journal holds records past a gap: it was compacted while this load read it. */
-    private static final class JournalMovedOn extends RuntimeException
-    {
-        JournalMovedOn(final String message)
-        {
-            super(message, null, false, false);
-        }
-    }
-
-    /** A journal line's record, or null when the line is not one whole, intact record. */
-    private JsonNode record(final byte[] lines, final int start, final int end)
-    {
-        final int space = indexOf(lines, (byte)' ', start);
-        if (space != start + 8 || space >= end)
-        {
-            return null;
-        }
-        final CRC32 crc = new CRC32();
-        crc.update(lines, space + 1, end - space - 1);
-        try
-        {
-            if (Long.parseLong(new String(lines, start, 8, StandardCharsets.US_ASCII), 16) != crc.getValue())
-            {
-                return null;
-            }
-            final JsonNode record = json.readTree(lines, space + 1, end - space - 1);
-            return record != null && record.isObject() ? record : null;
-        }
-        catch (final NumberFormatException | IOException ex)
-        {
-            return null;
-        }
     }
 
     private State parseSnapshot(final byte[] bytes)
@@ -423,7 +318,7 @@ public final class StateStore
     private <T> Map<String, T> changes(final List<T> now, final Function<T, String> id, final Map<String, T> before, final String kind,
         final ObjectNode record, final ObjectNode removed)
     {
-        final Map<String, T> next = byId(now, id);
+        final Map<String, T> next = JournalReplay.byId(now, id);
         for (final T item : now)
         {
             if (before.get(id.apply(item)) != item)
@@ -442,13 +337,7 @@ public final class StateStore
 
     private void append(final ObjectNode record) throws IOException
     {
-        final byte[] body = compactJson.writeValueAsBytes(record);
-        final CRC32 crc = new CRC32();
-        crc.update(body);
-        final byte[] line = new byte[9 + body.length + 1];
-        System.arraycopy(String.format("%08x ", crc.getValue()).getBytes(StandardCharsets.US_ASCII), 0, line, 0, 9);
-        System.arraycopy(body, 0, line, 9, body.length);
-        line[line.length - 1] = '\n';
+        final byte[] line = JournalLines.line(compactJson.writeValueAsBytes(record));
         final FileChannel channel = appender();
         final long before = channel.size();
         try
@@ -504,7 +393,7 @@ public final class StateStore
             final ObjectNode tree = json.valueToTree(state);
             tree.put(SEQUENCE, snapshotSequence);
             final byte[] bytes = json.writeValueAsBytes(tree);
-            writeDurably(file, bytes);
+            DurableFile.replace(file, bytes);
             snapshotBytes = bytes.length;
             appender().truncate(0);
             appender.force(true);
@@ -533,83 +422,30 @@ public final class StateStore
      */
     private long lastSequenceOnDisk()
     {
-        final byte[] lines = readFile(journal);
-        long last = 0;
-        int start = 0;
-        while (lines != null && start < lines.length)
+        final long[] last = {0};
+        JournalLines.scan(readFile(journal), json, new JournalLines.Visitor()
         {
-            final int end = indexOf(lines, (byte)'\n', start);
-            final JsonNode record = end < 0 ? null : record(lines, start, end);
-            if (record != null)
+            @Override
+            public void record(final JsonNode record, final int next)
             {
-                last = Math.max(last, record.path(SEQUENCE).asLong(0));
+                last[0] = Math.max(last[0], record.path(SEQUENCE).asLong(0));
             }
-            start = end < 0 ? lines.length : end + 1;
-        }
-        return last;
+
+            @Override
+            public void invalid(final int start)
+            {
+                // a torn line is no record: it names no sequence
+            }
+        });
+        return last[0];
     }
 
     private void remember(final State state, final long lastSequence)
     {
-        networks = byId(state.networks(), Network::id);
-        sandboxes = byId(state.sandboxes(), Sandbox::id);
-        ports = byId(state.ports(), GuestPort::id);
+        networks = JournalReplay.byId(state.networks(), Network::id);
+        sandboxes = JournalReplay.byId(state.sandboxes(), Sandbox::id);
+        ports = JournalReplay.byId(state.ports(), GuestPort::id);
         stored = state;
         sequence = lastSequence;
-    }
-
-    private static <T> Map<String, T> byId(final List<T> items, final Function<T, String> id)
-    {
-        final Map<String, T> byId = new LinkedHashMap<>();
-        for (final T item : items)
-        {
-            byId.put(id.apply(item), item);
-        }
-        return byId;
-    }
-
-    private static int indexOf(final byte[] bytes, final byte wanted, final int from)
-    {
-        for (int i = from; i < bytes.length; i++)
-        {
-            if (bytes[i] == wanted)
-            {
-                return i;
-            }
-        }
-        return -1;
-    }
-
-    /**
-     * Replaces {@code file} with {@code bytes} so that a crash leaves the old content or the new,
-     * never a mix: a temporary file beside it, forced to disk, renamed over it, the directory forced.
-     */
-    public static void writeDurably(final Path file, final byte[] bytes) throws IOException
-    {
-        final Path directory = file.toAbsolutePath().getParent();
-        final Path temporary = directory.resolve(file.getFileName() + ".tmp");
-        Files.createDirectories(directory);
-        try (FileChannel channel = FileChannel.open(temporary,
-            StandardOpenOption.CREATE, StandardOpenOption.TRUNCATE_EXISTING, StandardOpenOption.WRITE))
-        {
-            final ByteBuffer buffer = ByteBuffer.wrap(bytes);
-            while (buffer.hasRemaining())
-            {
-                channel.write(buffer);
-            }
-            channel.force(true);
-        }
-        try
-        {
-            Files.move(temporary, file, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
-        }
-        catch (final AtomicMoveNotSupportedException ex)
-        {
-            throw new IOException("the state directory does not support atomic rename", ex);
-        }
-        try (FileChannel dir = FileChannel.open(directory, StandardOpenOption.READ))
-        {
-            dir.force(true);
-        }
     }
 }
