@@ -163,24 +163,8 @@ final class Iperf3
 
     private static Process listen(final Workspace workspace, final Endpoints endpoints)
     {
-        final Process server = workspace.spawn(Workspace.inNamespace(endpoints.serverNetns(),
-            List.of("iperf3", "-s", "-p", Integer.toString(PORT), "--forceflush")), serverLog(workspace, endpoints));
-        final long deadline = System.nanoTime() + LISTEN_TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline)
-        {
-            if (!server.isAlive())
-            {
-                throw new PerfException("iperf3 server in " + endpoints.serverNetns() + " exited " + server.exitValue());
-            }
-            final Exec.Result listening = workspace.run(Workspace.inNamespace(endpoints.serverNetns(),
-                List.of("ss", "-Hltn", "sport = :" + PORT)), Duration.ofSeconds(10));
-            if (listening.ok() && !listening.stdout().isBlank())
-            {
-                return server;
-            }
-            LanyardSide.sleep(50);
-        }
-        throw new PerfException("iperf3 server in " + endpoints.serverNetns() + " did not listen within " + LISTEN_TIMEOUT.toSeconds() + " s");
+        return workspace.spawnListening("iperf3 server", endpoints.serverNetns(),
+            List.of("iperf3", "-s", "-p", Integer.toString(PORT), "--forceflush"), serverLog(workspace, endpoints), false, PORT, LISTEN_TIMEOUT);
     }
 
     private static Path serverLog(final Workspace workspace, final Endpoints endpoints)

@@ -7,7 +7,6 @@ import org.HdrHistogram.Histogram;
 import java.io.IOException;
 import java.nio.BufferUnderflowException;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -280,37 +279,7 @@ final class UdpLatency
 
     private static Process listen(final Workspace workspace, final Endpoints endpoints, final List<String> classPath)
     {
-        final Path log = workspace.dir().resolve("udp-echo-" + endpoints.serverNetns() + ".log");
-        final Process server = workspace.spawn(Workspace.inNamespace(endpoints.serverNetns(), serveCommand(classPath, PORT)), log);
-        final long deadline = System.nanoTime() + LISTEN_TIMEOUT.toNanos();
-        while (System.nanoTime() < deadline)
-        {
-            if (!server.isAlive())
-            {
-                throw new PerfException("udp-echo server in " + endpoints.serverNetns() + " exited " + server.exitValue() + ": " + readLog(log));
-            }
-            final Exec.Result listening = workspace.run(Workspace.inNamespace(endpoints.serverNetns(),
-                List.of("ss", "-Hlun", "sport = :" + PORT)), Duration.ofSeconds(10));
-            if (listening.ok() && !listening.stdout().isBlank())
-            {
-                return server;
-            }
-            LanyardSide.sleep(50);
-        }
-        workspace.stop(server);
-        throw new PerfException("udp-echo server in " + endpoints.serverNetns() + " did not listen within " + LISTEN_TIMEOUT.toSeconds() + " s: " +
-            readLog(log));
-    }
-
-    private static String readLog(final Path log)
-    {
-        try
-        {
-            return String.join(" ", Files.readString(log).strip().lines().toList());
-        }
-        catch (final IOException ex)
-        {
-            return "(no log)";
-        }
+        return workspace.spawnListening("udp-echo server", endpoints.serverNetns(), serveCommand(classPath, PORT),
+            workspace.dir().resolve("udp-echo-" + endpoints.serverNetns() + ".log"), true, PORT, LISTEN_TIMEOUT);
     }
 }

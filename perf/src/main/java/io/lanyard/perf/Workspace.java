@@ -140,6 +140,47 @@ final class Workspace implements AutoCloseable
         }
     }
 
+    /**
+     * Starts a server ({@code what}, for messages) in {@code netns} and waits until {@code ss}
+     * there shows it listening on {@code port} (UDP or TCP); if it exits first, or does not
+     * listen within {@code timeout}, it is stopped and the failure names it with its log.
+     */
+    Process spawnListening(final String what, final String netns, final List<String> command, final Path log, final boolean udp,
+        final int port, final Duration timeout)
+    {
+        final Process server = spawn(inNamespace(netns, command), log);
+        final long deadline = System.nanoTime() + timeout.toNanos();
+        while (System.nanoTime() < deadline)
+        {
+            if (!server.isAlive())
+            {
+                throw new PerfException(what + " in " + netns + " exited " + server.exitValue() + ": " + oneLine(log));
+            }
+            final Exec.Result listening = run(inNamespace(netns, List.of("ss", udp ? "-Hlun" : "-Hltn", "sport = :" + port)),
+                Duration.ofSeconds(10));
+            if (listening.ok() && !listening.stdout().isBlank())
+            {
+                return server;
+            }
+            LanyardSide.sleep(50);
+        }
+        stop(server);
+        throw new PerfException(what + " in " + netns + " did not listen within " + timeout.toSeconds() + " s: " + oneLine(log));
+    }
+
+    /** A log's lines joined into one, for a message; empty when there is none. */
+    static String oneLine(final Path log)
+    {
+        try
+        {
+            return String.join(" ", Files.readString(log).strip().lines().toList());
+        }
+        catch (final IOException ex)
+        {
+            return "";
+        }
+    }
+
     /** Runs a command to completion; while it runs it is one of the processes stopped on close. */
     Exec.Result run(final List<String> command, final Duration timeout)
     {
