@@ -398,7 +398,9 @@ final class Report
         Metric.ofRun("UDP 64 B received (datagrams/s)", "udp64ReceivedPerSecond", SideResult::udp, UdpRate.Result::receivedPerSecond,
             Better.HIGHER, "%.0f").perRound("udp64 %.0f/s"),
         Metric.ofRun("UDP 64 B sent (datagrams/s)", "udp64SentPerSecond", SideResult::udp, UdpRate.Result::sentPerSecond,
-            Better.NEITHER, "%.0f"));
+            Better.NEITHER, "%.0f"),
+        Metric.ofRun("UDP 64 B dropped by the receiving socket (datagrams/s)", "udp64SocketDropsPerSecond", SideResult::udp,
+            UdpRate.Result::socketDropsPerSecond, Better.NEITHER, "%.0f"));
 
     private static final List<Metric<SideResult>> PING = List.of(
         Metric.<SideResult>of("ping RTT p50 (ms)", "pingP50Ms", r -> r.ping().percentileMillis(50), Better.LOWER, "%.3f").perRound("p50 %.3f ms"),

@@ -72,11 +72,12 @@ final class SwitchMeasure
             progress.print("; UDP 64 B ... ");
             progress.flush();
             final long udpCpuBefore = ticks(side);
-            udp = required(endpoints, UdpRate.measure(side.iperf3(), settings.seconds()));
+            udp = required(endpoints, UdpRate.measure(workspace, side.iperf3(), settings.seconds()));
             final double udpCpu = seconds(side, udpCpuBefore);
             final double millions = udp.receivedPerSecond() * settings.seconds() / 1e6;
             cpuPerMillionDatagrams = millions > 0 ? udpCpu / millions : Double.NaN;
-            progress.printf(Locale.ROOT, "%.0f/s received (%.0f/s sent)", udp.receivedPerSecond(), udp.sentPerSecond());
+            progress.printf(Locale.ROOT, "%.0f/s received (%.0f/s sent, %.0f/s dropped by the receiving socket)", udp.receivedPerSecond(),
+                udp.sentPerSecond(), udp.socketDropsPerSecond());
         }
         UdpLatency.Result probe = null;
         if (side.probe() != null)

@@ -86,6 +86,11 @@ class LanyardPerfE2E
             assertTrue(ovs.path("value").asDouble() > 0 && ovs.path("ratio").asDouble() > 0, median.toString());
         }
         assertEquals(0, median(bridge, "probeLost").path("lanyard").asDouble(), 0.0, "the probe's requests came back");
+        // the receiving socket's drops are read in the server's namespace on every side
+        final JsonNode drops = median(bridge, "udp64SocketDropsPerSecond");
+        assertNotNull(drops, "udp64SocketDropsPerSecond in " + bridge);
+        assertTrue(drops.path("peer").isNumber() && drops.path("lanyard").isNumber() && drops.path("others").get(0).path("value").isNumber(),
+            drops.toString());
 
         final BufferedImage image = ImageIO.read(chart.toFile());
         assertNotNull(image, "a PNG at " + chart);

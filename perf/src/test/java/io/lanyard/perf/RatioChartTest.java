@@ -79,6 +79,6 @@ class RatioChartTest
         final ToolRun udp = ToolRun.ok(List.of("iperf3", "-c", "10.0.0.2", "-u", "-l", "64", "-b", "0"));
         final String pings = ("64 bytes from 10.42.0.2: icmp_seq=1 ttl=64 time=" + rtt + " ms\n").repeat(3);
         return new Report.SideResult(new TcpThroughput.Result(gbps, 0, tcp), new TcpThroughput.Result(2 * gbps, 0, parallel),
-            new UdpRate.Result(gbps * 100_000, 900_000, udp), PingLatency.parse(pings, 3));
+            new UdpRate.Result(gbps * 100_000, 900_000, 0, udp), PingLatency.parse(pings, 3));
     }
 }

@@ -125,6 +125,7 @@ class ReportTest
         assertTrue(table.matches("(?s).*\nTCP 4 streams \\(Gbit/s\\)\\s+22\\.00\\s+8\\.00\\s+0\\.36\n.*"), table);
         assertTrue(table.matches("(?s).*\nUDP 64 B received \\(datagrams/s\\)\\s+450000\\s+100000\\s+0\\.22\n.*"), table);
         assertTrue(table.matches("(?s).*\nUDP 64 B sent \\(datagrams/s\\)\\s+900000\\s+900000\\s*\n.*"), table);
+        assertTrue(table.matches("(?s).*\nUDP 64 B dropped by the receiving socket \\(datagrams/s\\)\\s+2500\\s+2500\\s*\n.*"), table);
         // one line per run and side, under the first row it stands behind
         assertTrue(table.contains("  commands:\n" +
             "    Linux VXLAN, TCP throughput (Gbit/s): iperf3 -c 10.0.0.2 -P 1\n" +
@@ -136,12 +137,13 @@ class ReportTest
 
         final List<Map<String, Object>> medians = medians(report, 0);
         assertEquals(List.of("tcpGbps", "tcpRetransmits", "tcpParallelGbps", "tcpParallelRetransmits", "udp64ReceivedPerSecond",
-            "udp64SentPerSecond", "pingP50Ms"), medians.stream().map(m -> m.get("metric")).toList().subList(0, 7));
+            "udp64SentPerSecond", "udp64SocketDropsPerSecond", "pingP50Ms"), medians.stream().map(m -> m.get("metric")).toList().subList(0, 8));
         assertEquals(8.0 / 22.0, (Double)medians.get(2).get("ratio"), 1e-9);
         assertEquals(Map.of("peer", "iperf3 -c 10.0.0.2 -P 4", "lanyard", "iperf3 -c 10.0.0.2 -P 4"), medians.get(2).get("commands"));
         assertEquals(100_000.0 / 450_000.0, (Double)medians.get(4).get("ratio"), 1e-9);
         assertEquals(null, medians.get(5).get("ratio"));
-        assertFalse(medians.get(6).containsKey("commands"), "ping has no iperf3 command: " + medians.get(6));
+        assertEquals(2_500.0, (Double)medians.get(6).get("lanyard"), 1e-9);
+        assertFalse(medians.get(7).containsKey("commands"), "ping has no iperf3 command: " + medians.get(7));
     }
 
     @Test
@@ -368,7 +370,7 @@ class ReportTest
 
     private static UdpRate.Result udp(final double received)
     {
-        return new UdpRate.Result(received, 900_000, ToolRun.ok(command("-u", "-l", "64", "-b", "0")));
+        return new UdpRate.Result(received, 900_000, 2_500, ToolRun.ok(command("-u", "-l", "64", "-b", "0")));
     }
 
     private static Report.Round<OverlayInterop.Side> interopRound(final int number, final TcpThroughput.Result lanyardOut,
