@@ -83,6 +83,18 @@ public final class Dataplane implements AutoCloseable
         return pipeline.ioBackend();
     }
 
+    /** The ring's slots. */
+    public int ringSlots()
+    {
+        return pipeline.ringSlots();
+    }
+
+    /** Slots holding a frame that the stages have not finished with, now (for metrics; any thread). */
+    public long ringOccupied()
+    {
+        return pipeline.ringOccupied();
+    }
+
     /** Refuses every change from now on, stops reading every port and the stages, and unmaps the counters. */
     @Override
     public synchronized void close()

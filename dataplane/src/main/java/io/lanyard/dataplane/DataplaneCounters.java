@@ -29,6 +29,9 @@ public final class DataplaneCounters
     public static final int TYPE_MAC_PORT_LIMIT_REFUSED = 116;
     public static final int TYPE_MAC_NETWORK_LIMIT_REFUSED = 117;
     public static final int TYPE_MAC_PINNED_REFUSED = 118;
+    public static final int TYPE_VTEP_ENDPOINTS = 119;
+    public static final int TYPE_VTEP_LEARNED = 120;
+    public static final int TYPE_VTEP_LEARN_REFUSED = 121;
 
     /** Written by the forwarding stage. */
     final AtomicCounter macEntries;
@@ -62,6 +65,13 @@ public final class DataplaneCounters
     final AtomicCounter vxlanPartialChecksum;
     /** Written by the I/O thread: datagrams whose TCP segments were joined into larger frames. */
     final AtomicCounter vxlanJoined;
+    /**
+     * Written by the forwarding stage: the VTEP table's remote endpoints (from the cluster), MACs
+     * learned behind static VTEPs, and those refused because it was full.
+     */
+    final AtomicCounter vtepEndpoints;
+    final AtomicCounter vtepLearned;
+    final AtomicCounter vtepLearnRefused;
     /** Written by the transmit stage. */
     final AtomicCounter noEgressPort;
     /** Written by whichever stage hit an unexpected exception (rare; incremented atomically). */
@@ -88,6 +98,9 @@ public final class DataplaneCounters
         macPortLimitRefused = newCounter(manager, TYPE_MAC_PORT_LIMIT_REFUSED, "mac_port_limit_refused");
         macNetworkLimitRefused = newCounter(manager, TYPE_MAC_NETWORK_LIMIT_REFUSED, "mac_network_limit_refused");
         macPinnedRefused = newCounter(manager, TYPE_MAC_PINNED_REFUSED, "mac_pinned_refused");
+        vtepEndpoints = newCounter(manager, TYPE_VTEP_ENDPOINTS, "vtep_endpoints");
+        vtepLearned = newCounter(manager, TYPE_VTEP_LEARNED, "vtep_learned");
+        vtepLearnRefused = newCounter(manager, TYPE_VTEP_LEARN_REFUSED, "vtep_learn_refused");
     }
 
     public long vxlanBadHeader()

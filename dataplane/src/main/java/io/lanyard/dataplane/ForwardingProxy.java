@@ -7,6 +7,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
 
 /**
  * The control plane's way into the forwarding stage's tables, in the manner of Aeron's
@@ -92,6 +94,24 @@ public final class ForwardingProxy
     {
         ensureOpen();
         apply("neighbour", (stage, sequence) -> stage.onNeighbour(address, mac));
+    }
+
+    /** The MAC table as it is now: at most {@code limit} entries, and how many it holds. */
+    public TableDump.Page<TableDump.Mac> dumpMacs(final int limit)
+    {
+        return query("dump the MAC table", stage -> stage.dumpMacs(limit));
+    }
+
+    /** The tracked connections (NAT), at most {@code limit}, and how many there are. */
+    public TableDump.Page<TableDump.Connection> dumpConnections(final int limit)
+    {
+        return query("dump the connection table", stage -> stage.dumpConnections(limit));
+    }
+
+    /** The overlay's remote MACs and their VTEPs, at most {@code limit}, and how many there are. */
+    public TableDump.Page<TableDump.Vtep> dumpVteps(final int limit)
+    {
+        return query("dump the VTEP table", stage -> stage.dumpVteps(limit));
     }
 
     /** @param guard what the port may send as (port security), or null for anything. */
@@ -234,6 +254,15 @@ public final class ForwardingProxy
             change.apply(stage, sequence);
             applied.complete(null);
         });
+    }
+
+    /** Asks the stage something on its own thread, between two batches, and returns its answer. */
+    private <T> T query(final String what, final Function<ForwardingStage, T> question)
+    {
+        final AtomicReference<T> answer = new AtomicReference<>();
+        ensureOpen();
+        apply(what, (stage, sequence) -> answer.set(question.apply(stage)));
+        return answer.get();
     }
 
     /**

@@ -15,6 +15,8 @@ import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
 
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -141,7 +143,11 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
             nextHousekeeping = now + HOUSEKEEPING_INTERVAL_NANOS;
             final MacTable macTable = learningSwitch.macTable();
             macTable.expire(now);
-            overlaySwitch.vtepTable().expire(now);
+            final VtepTable vteps = overlaySwitch.vtepTable();
+            vteps.expire(now);
+            counters.vtepEndpoints.setRelease(vteps.endpointCount());
+            counters.vtepLearned.setRelease(vteps.learnedCount());
+            counters.vtepLearnRefused.setRelease(vteps.learnRefused());
             counters.macEntries.setRelease(macTable.size());
             counters.macLearnRefused.setRelease(macTable.learnRefused());
             counters.macPortLimitRefused.setRelease(macTable.portLimitRefused());
@@ -203,6 +209,65 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
         {
             learningSwitch.pin(port, guard.mac(), guard.isSecured());
         }
+    }
+
+    /** A copy of the MAC table, at most {@code limit} entries (and how many there are). */
+    TableDump.Page<TableDump.Mac> dumpMacs(final int limit)
+    {
+        final List<TableDump.Mac> entries = new ArrayList<>();
+        final int[] total = new int[1];
+        learningSwitch.macTable().forEach(clock.nanoTime(), (domain, mac, port, pinned, ageMillis) ->
+        {
+            if (total[0]++ < limit)
+            {
+                entries.add(new TableDump.Mac(domain, mac, port, pinned, ageMillis));
+            }
+        });
+        return new TableDump.Page<>(entries, total[0]);
+    }
+
+    /** A copy of the connection table (empty without a router): at most {@code limit} of its live connections, in slot order. */
+    TableDump.Page<TableDump.Connection> dumpConnections(final int limit)
+    {
+        final List<TableDump.Connection> entries = new ArrayList<>();
+        final Router router = gatewaySwitch.router();
+        if (router == null)
+        {
+            return new TableDump.Page<>(entries, 0);
+        }
+        final ConnectionTable table = router.connections();
+        final long nowMillis = clock.nanoTime() / 1_000_000L;
+        int total = 0;
+        for (int id = 0; id < table.capacity(); id++)
+        {
+            if (!table.isLive(id) || table.expiresAtMillis(id) <= nowMillis)
+            {
+                continue;
+            }
+            if (total++ < limit)
+            {
+                entries.add(new TableDump.Connection(table.protocol(id), table.originalSource(id), table.originalSourcePort(id),
+                    table.originalDestination(id), table.originalDestinationPort(id), table.replySource(id), table.replySourcePort(id),
+                    table.replyDestination(id), table.replyDestinationPort(id), ConnectionTable.stateName(table.state(id)),
+                    table.seenReply(id), table.expiresAtMillis(id) - nowMillis));
+            }
+        }
+        return new TableDump.Page<>(entries, total);
+    }
+
+    /** A copy of the overlay's VTEP table, at most {@code limit} entries. */
+    TableDump.Page<TableDump.Vtep> dumpVteps(final int limit)
+    {
+        final List<TableDump.Vtep> entries = new ArrayList<>();
+        final int[] total = new int[1];
+        overlaySwitch.vtepTable().forEach(clock.nanoTime(), (domain, mac, ipv4, vtep, learned, ageMillis) ->
+        {
+            if (total[0]++ < limit)
+            {
+                entries.add(new TableDump.Vtep(domain, mac, ipv4, vtep, learned, ageMillis));
+            }
+        });
+        return new TableDump.Page<>(entries, total[0]);
     }
 
     /** Detaches the port and fences the transmit stage behind the current sequence. */

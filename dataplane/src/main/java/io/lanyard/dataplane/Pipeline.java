@@ -195,6 +195,17 @@ final class Pipeline
         return ioLoop.backend();
     }
 
+    int ringSlots()
+    {
+        return ring.getBufferSize();
+    }
+
+    /** Slots published and not yet passed by the last stage, read from any thread (a moment's view). */
+    long ringOccupied()
+    {
+        return ring.getBufferSize() - ring.remainingCapacity();
+    }
+
     /** The ring's producer, for the port readers (used on the I/O thread alone). */
     RingWriter writer()
     {

@@ -98,6 +98,31 @@ class DataplaneTest
     }
 
     @Test
+    void shouldDumpTheMacTableTheStageHolds()
+    {
+        final MemorySink a = new MemorySink();
+        final MemorySink b = new MemorySink();
+        final Port portA = dataplane.ports().attach(a, RED, "red/a");
+        final Port portB = dataplane.ports().attach(b, RED, "red/b");
+        final Port portD = dataplane.ports().attach(new MemorySink(), BLUE, "blue/d");
+
+        dataplane.inject(portA.id(), frame(MAC_UNKNOWN, MAC_A));
+        b.next();
+        dataplane.inject(portD.id(), frame(MacAddress.BROADCAST, MAC_D));
+        awaitCount(portB, 1);
+
+        final TableDump.Page<TableDump.Mac> dump = dataplane.forwarding().dumpMacs(100);
+        assertEquals(2, dump.total(), dump.toString());
+        assertTrue(dump.entries().stream().anyMatch(m -> m.domain() == RED && m.mac() == MAC_A && m.port() == portA.id() && !m.pinned()),
+            dump.toString());
+        assertTrue(dump.entries().stream().anyMatch(m -> m.domain() == BLUE && m.mac() == MAC_D && m.port() == portD.id()), dump.toString());
+        final TableDump.Page<TableDump.Mac> first = dataplane.forwarding().dumpMacs(1);
+        assertEquals(1, first.entries().size());
+        assertEquals(2, first.total(), "a bounded dump still says how many there are");
+        assertEquals(0, dataplane.forwarding().dumpConnections(10).total(), "no router, no connections");
+    }
+
+    @Test
     void shouldFloodAnUnknownDestinationToTheOtherPortsOfTheIngressDomainOnly()
     {
         final MemorySink a = new MemorySink();
@@ -561,7 +586,10 @@ class DataplaneTest
             new CounterRecord(DataplaneCounters.TYPE_VXLAN_RX_JOINED, -1, "vxlan_rx_joined"),
             new CounterRecord(DataplaneCounters.TYPE_MAC_PORT_LIMIT_REFUSED, -1, "mac_port_limit_refused"),
             new CounterRecord(DataplaneCounters.TYPE_MAC_NETWORK_LIMIT_REFUSED, -1, "mac_network_limit_refused"),
-            new CounterRecord(DataplaneCounters.TYPE_MAC_PINNED_REFUSED, -1, "mac_pinned_refused")), dataplaneCounters);
+            new CounterRecord(DataplaneCounters.TYPE_MAC_PINNED_REFUSED, -1, "mac_pinned_refused"),
+            new CounterRecord(DataplaneCounters.TYPE_VTEP_ENDPOINTS, -1, "vtep_endpoints"),
+            new CounterRecord(DataplaneCounters.TYPE_VTEP_LEARNED, -1, "vtep_learned"),
+            new CounterRecord(DataplaneCounters.TYPE_VTEP_LEARN_REFUSED, -1, "vtep_learn_refused")), dataplaneCounters);
     }
 
     @Test

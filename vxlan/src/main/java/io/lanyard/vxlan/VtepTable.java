@@ -349,6 +349,34 @@ public final class VtepTable
         return expireTicks(ticks(nowNanos));
     }
 
+    /** One entry of a dump ({@link #forEach}). */
+    @FunctionalInterface
+    public interface EntryVisitor
+    {
+        /**
+         * @param ipv4     the endpoint's address, 0 for a learned MAC.
+         * @param learned  whether it was learned from traffic (behind a static peer), not programmed from the cluster.
+         * @param ageMillis since a frame from a learned MAC was last seen (0 for a programmed endpoint).
+         */
+        void entry(int domain, long mac, int ipv4, int vtep, boolean learned, long ageMillis);
+    }
+
+    /** Visits every programmed endpoint, then every learned MAC still alive at {@code nowNanos}: for table dumps, not for the packet path. */
+    public void forEach(final long nowNanos, final EntryVisitor visitor)
+    {
+        endpoints.forEachLong((key, value) ->
+            visitor.entry((int)(key >>> 48), key & MacAddress.MASK, (int)(value >>> 32), (int)(value & LOW_32), false, 0));
+        final long now = ticks(nowNanos);
+        learned.forEachLong((key, value) ->
+        {
+            final long age = now - (value >>> 32);
+            if (age < agingTicks)
+            {
+                visitor.entry((int)(key >>> 48), key & MacAddress.MASK, 0, (int)(value & LOW_32), true, Math.max(0, age) * TICK_NANOS / 1_000_000);
+            }
+        });
+    }
+
     public int endpointCount()
     {
         return endpoints.size();

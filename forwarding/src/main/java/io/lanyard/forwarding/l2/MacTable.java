@@ -272,6 +272,29 @@ public final class MacTable
         return removeCollected();
     }
 
+    /** One entry of a dump ({@link #forEach}): where a MAC is, whether the control plane pinned it there, and how long ago a frame from it was seen. */
+    @FunctionalInterface
+    public interface EntryVisitor
+    {
+        /** @param ageMillis since a frame from {@code mac} was last seen (refreshed about once a second); 0 for a pinned entry. */
+        void entry(int domain, long mac, int port, boolean pinned, long ageMillis);
+    }
+
+    /** Visits every entry still alive at {@code nowNanos}, in no order: for table dumps, not for the packet path (it allocates). */
+    public void forEach(final long nowNanos, final EntryVisitor visitor)
+    {
+        final long nowMillis = millis(nowNanos);
+        entries.forEachLong((key, value) ->
+        {
+            final boolean pinned = (value & PINNED) != 0;
+            final long age = pinned ? 0 : nowMillis - (value >>> 16);
+            if (pinned || age < agingMillis)
+            {
+                visitor.entry((int)(key >>> 48), key & 0xFFFF_FFFF_FFFFL, (int)(value & 0xFFFF), pinned, Math.max(0, age));
+            }
+        });
+    }
+
     /** Entries held, pinned and learned. */
     public int size()
     {

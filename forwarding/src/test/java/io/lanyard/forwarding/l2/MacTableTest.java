@@ -2,6 +2,10 @@ package io.lanyard.forwarding.l2;
 
 import org.junit.jupiter.api.Test;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
+
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -392,5 +396,21 @@ class MacTableTest
 
         assertFalse(big.learn(7, 0x0200_0001_0000L, 1, T0));
         assertTrue(big.learn(8, 0x0200_0001_0000L, 1, T0));
+    }
+
+    @Test
+    void shouldDumpLiveEntriesWithTheirPortKindAndAge()
+    {
+        table.pin(1, MAC_A, 4);
+        table.learn(1, MAC_B, 5, T0);
+        table.learn(2, MAC_C, 6, T0 + 2 * SECOND);
+        final List<String> rows = new ArrayList<>();
+
+        table.forEach(T0 + AGING + SECOND, (domain, mac, port, pinned, ageMillis) ->
+            rows.add(domain + " " + Long.toHexString(mac) + " " + port + " " + (pinned ? "pinned" : "learned") + " " + ageMillis));
+
+        Collections.sort(rows);
+        // MAC_B aged out (not refreshed for longer than the aging time): a dump shows what lookups would find
+        assertEquals(List.of("1 242ac110002 4 pinned 0", "2 242ac110004 6 learned " + (AGING - SECOND) / MILLI), rows);
     }
 }
