@@ -10,12 +10,16 @@ import io.netty.handler.codec.http.DefaultFullHttpRequest;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpClientCodec;
+import io.netty.handler.codec.http.HttpContent;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpObjectAggregator;
+import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.HttpVersion;
+import io.netty.handler.codec.http.LastHttpContent;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.SocketTimeoutException;
 import java.net.StandardProtocolFamily;
@@ -27,6 +31,7 @@ import java.nio.channels.SocketChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.function.Consumer;
 
 /**
  * A blocking client of the daemon's API (or of another HTTP peer on a Unix socket, such as a
@@ -257,6 +262,115 @@ public final class ApiClient
         {
             codec.finishAndReleaseAll();
         }
+    }
+
+    /**
+     * {@code GET path} of a streamed answer (Docker's {@code /events}, {@code /stats?stream=1}):
+     * each line of the body is handed to {@code onLine} as it arrives, until the daemon ends the
+     * stream or closes the connection; returns null then. An answer that is not a success is read
+     * whole and returned instead, for the caller's error.
+     */
+    public Response stream(final String path, final Consumer<String> onLine)
+    {
+        final FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path, Unpooled.EMPTY_BUFFER);
+        request.headers().set(HttpHeaderNames.HOST, "lanyard");
+        request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+        request.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, 0);
+        final EmbeddedChannel codec = new EmbeddedChannel(new HttpClientCodec());
+        try (SocketChannel channel = connect())
+        {
+            codec.writeOutbound(request);
+            for (ByteBuf out = codec.readOutbound(); out != null; out = codec.readOutbound())
+            {
+                try
+                {
+                    final ByteBuffer bytes = out.nioBuffer();
+                    while (bytes.hasRemaining())
+                    {
+                        channel.write(bytes);
+                    }
+                }
+                finally
+                {
+                    out.release();
+                }
+            }
+            final ByteBuffer in = ByteBuffer.allocate(64 * 1024);
+            final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+            int status = 0;
+            while (true)
+            {
+                in.clear();
+                final int n = channel.read(in);
+                if (n < 0)
+                {
+                    codec.finish();
+                }
+                else
+                {
+                    in.flip();
+                    codec.writeInbound(Unpooled.copiedBuffer(in));
+                }
+                for (Object message = codec.readInbound(); message != null; message = codec.readInbound())
+                {
+                    if (message instanceof HttpResponse head)
+                    {
+                        status = head.status().code();
+                    }
+                    if (message instanceof HttpContent piece)
+                    {
+                        try
+                        {
+                            piece.content().readBytes(pending, piece.content().readableBytes());
+                        }
+                        finally
+                        {
+                            piece.release();
+                        }
+                        if (status >= 200 && status < 300)
+                        {
+                            emitLines(pending, onLine);
+                        }
+                        if (piece instanceof LastHttpContent)
+                        {
+                            return status >= 200 && status < 300 ? null : new Response(status, pending.toByteArray());
+                        }
+                    }
+                }
+                if (n < 0)
+                {
+                    return status >= 200 && status < 300 || status == 0 ? null : new Response(status, pending.toByteArray());
+                }
+            }
+        }
+        catch (final IOException ex)
+        {
+            throw new DaemonUnreachableException("lost the connection to " + peer + " at unix://" + socket + ": " + ex.getMessage(), ex);
+        }
+        finally
+        {
+            codec.finishAndReleaseAll();
+        }
+    }
+
+    /** Hands every whole line in {@code pending} to {@code onLine} and keeps the rest. */
+    private static void emitLines(final ByteArrayOutputStream pending, final Consumer<String> onLine)
+    {
+        final byte[] bytes = pending.toByteArray();
+        int start = 0;
+        for (int i = 0; i < bytes.length; i++)
+        {
+            if (bytes[i] == '\n')
+            {
+                if (i > start)
+                {
+                    onLine.accept(new String(bytes, start, i - start, StandardCharsets.UTF_8));
+                }
+                start = i + 1;
+            }
+        }
+        pending.reset();
+        pending.write(bytes, start, bytes.length - start);
     }
 
     /** Waits until the channel is ready for {@code op}; a {@link SocketTimeoutException} once {@code deadline} (nanoTime) passes. */

@@ -33,6 +33,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
+import java.util.TreeMap;
 
 /**
  * The daemon's model of networks and sandboxes, and the only way in to change it: the script of
@@ -403,6 +404,7 @@ public final class ControlPlane implements AutoCloseable
         sandbox = start ? startCommand(sandbox) : sandbox;
         sandboxes.put(sandbox);
         save();
+        events.sandbox("create", sandbox.id(), sandbox.name());
         events.network("connect", checked.network(), sandbox.id());
         return sandbox;
     }
@@ -425,6 +427,7 @@ public final class ControlPlane implements AutoCloseable
         linksChanged();
         found.endpoints().stream().filter(endpoint -> !gateways.isGateway(endpoint))
             .forEach(endpoint -> events.network("disconnect", networks.byId(endpoint.networkId()), found.id()));
+        events.sandbox("destroy", found.id(), found.name());
     }
 
     /** Gives a sandbox an interface on one more network ({@code POST /networks/{id}/connect}). */
@@ -729,6 +732,21 @@ public final class ControlPlane implements AutoCloseable
     public synchronized Network networkById(final String id)
     {
         return networks.byId(id);
+    }
+
+    /** The switched networks by their dataplane domain (what the switch's table dumps name). */
+    public synchronized Map<Integer, Network> networksByDomain()
+    {
+        final Map<Integer, Network> byDomain = new TreeMap<>();
+        for (final Network network : networks.all())
+        {
+            final Integer domain = domains.domainOf(network.id());
+            if (domain != null)
+            {
+                byDomain.put(domain, network);
+            }
+        }
+        return byDomain;
     }
 
     /** Addresses taken in each subnet of a network, reserved ones (gateway, aux, network, broadcast) included. */

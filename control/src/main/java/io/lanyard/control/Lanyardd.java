@@ -3,6 +3,9 @@ package io.lanyard.control;
 import io.lanyard.client.OneLineLogging;
 import io.lanyard.control.api.ApiRoutes;
 import io.lanyard.control.api.ApiServer;
+import io.lanyard.control.metrics.ControlPlaneSource;
+import io.lanyard.control.metrics.MetricsAddress;
+import io.lanyard.control.metrics.MetricsServer;
 import io.lanyard.control.docker.DockerPluginRoutes;
 import io.lanyard.control.dns.DnsCounters;
 import io.lanyard.control.dns.EmbeddedDns;
@@ -152,8 +155,22 @@ public final class Lanyardd implements Callable<Integer>
     @Option(names = "--node-name", description = "this host's name in the cluster, shown in Peers (default: the host name)")
     String nodeName;
 
+    @Option(names = "--metrics-addr", paramLabel = "HOST:PORT",
+        description = "serve Prometheus metrics at http://HOST:PORT/metrics; a loopback address unless --metrics-allow-remote (default: off)")
+    String metricsAddr;
+
+    @Option(names = "--log-level", paramLabel = "LEVEL", description = "the lowest level logged: debug, info, warn or error (default: ${DEFAULT-VALUE})")
+    String logLevel = "info";
+
+    @Option(names = "--log-format", paramLabel = "FORMAT", description = "each log line as text or as a JSON object (default: ${DEFAULT-VALUE})")
+    String logFormat = "text";
+
+    @Option(names = "--metrics-allow-remote", description = "allow --metrics-addr on an address other than loopback: metrics name every sandbox")
+    boolean metricsAllowRemote;
+
     private Uplink.Settings uplinkSettings;
     private StoreAddress storeAddress;
+    private MetricsAddress metricsAddress;
     private int advertised;
 
     public static void main(final String[] args)
@@ -176,6 +193,15 @@ public final class Lanyardd implements Callable<Integer>
     @Override
     public Integer call()
     {
+        try
+        {
+            OneLineLogging.configure("lanyardd", logLevel, logFormat);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            System.err.println("lanyardd: " + ex.getMessage());
+            return 1;
+        }
         try
         {
             return run();
@@ -204,6 +230,7 @@ public final class Lanyardd implements Callable<Integer>
             uplinkSettings = uplink == null && uplinkIp == null && uplinkGateway == null ? null :
                 Uplink.Settings.parse(uplink, uplinkIp, uplinkGateway);
             parseClusterFlags();
+            metricsAddress = metricsAddr == null ? null : MetricsAddress.parse(metricsAddr, metricsAllowRemote);
             config = new DataplaneConfig(ringSize, io, pipeline, waitStrategy, socket.toAbsolutePath().getParent().resolve("lanyard.counters"),
                 macTableSize, macAgingSeconds * 1_000_000_000L, DataplaneConfig.DEFAULT_MAX_PORTS, DataplaneConfig.DEFAULT_MAX_DOMAINS,
                 natTableSize, ConntrackTimeouts.parse(conntrackTimeouts), Math.min(busyPollMicros, Long.MAX_VALUE / 1_000L) * 1_000L);
@@ -237,7 +264,17 @@ public final class Lanyardd implements Callable<Integer>
             {
                 throw new StartupException(ex.getMessage());
             }
-            return serve(config, store, state);
+            // bound before anything is made, so an address in use changes nothing
+            final MetricsServer metrics = bindMetrics();
+            try
+            {
+                return serve(config, store, state, metrics);
+            }
+            catch (final RuntimeException ex)
+            {
+                closeQuietly(metrics);
+                throw ex;
+            }
         }
         catch (final IOException ex)
         {
@@ -346,7 +383,7 @@ public final class Lanyardd implements Callable<Integer>
         }
     }
 
-    private int serve(final DataplaneConfig config, final StateStore store, final State state)
+    private int serve(final DataplaneConfig config, final StateStore store, final State state, final MetricsServer metrics)
     {
         final Dataplane dataplane;
         try
@@ -394,6 +431,10 @@ public final class Lanyardd implements Callable<Integer>
         try
         {
             control.restore(state);
+            if (metrics != null)
+            {
+                metrics.serve(new ControlPlaneSource(control), ApiRoutes.VERSION);
+            }
             if (dockerPlugin != null)
             {
                 ApiServer.ensureFree(dockerPlugin);
@@ -405,7 +446,7 @@ public final class Lanyardd implements Callable<Integer>
         {
             closeQuietly(plugin);
             closeInOrder(null, control, dns, cluster, uplinkPort, dataplane, proxyLoops, plumbing);
-            throw new StartupException("cannot start: " + ex.getMessage());
+            throw ex instanceof StartupException ? (StartupException)ex : new StartupException("cannot start: " + ex.getMessage());
         }
 
         final CountDownLatch stopped = new CountDownLatch(1);
@@ -414,12 +455,14 @@ public final class Lanyardd implements Callable<Integer>
         {
             LOG.log(System.Logger.Level.INFO, "stopping; sandboxes stay for the next start");
             closeQuietly(pluginServer);
+            closeQuietly(metrics);
             closeInOrder(server, control, dns, cluster, uplinkPort, dataplane, proxyLoops, plumbing);
             stopped.countDown();
         }, "lanyard-shutdown");
         Runtime.getRuntime().addShutdownHook(shutdown);
         LOG.log(System.Logger.Level.INFO, "listening on " + socket + (dockerPlugin == null ? "" : " and, for Docker, " + dockerPlugin) + " (io " + dataplane.ioBackend() + ", offload " + offload +
-            ", " + control.sandboxes().size() + " sandboxes, state in " + stateDir + ")");
+            ", " + control.sandboxes().size() + " sandboxes, state in " + stateDir +
+            (metrics == null ? "" : ", metrics on http://" + metricsAddress + "/metrics") + ")");
         try
         {
             stopped.await();
@@ -459,6 +502,31 @@ public final class Lanyardd implements Callable<Integer>
         }
         proxyLoops.close();
         plumbing.close();
+    }
+
+    /** The endpoint of {@code --metrics-addr}, bound (the JVM's metrics at first, Lanyard's once it serves), or null without it. */
+    private MetricsServer bindMetrics()
+    {
+        if (metricsAddress == null)
+        {
+            return null;
+        }
+        try
+        {
+            return MetricsServer.bind(metricsAddress);
+        }
+        catch (final IOException ex)
+        {
+            throw new StartupException("cannot serve metrics on " + metricsAddress + ": " + ex.getMessage());
+        }
+    }
+
+    private static void closeQuietly(final MetricsServer metrics)
+    {
+        if (metrics != null)
+        {
+            metrics.close();
+        }
     }
 
     private static void closeQuietly(final ApiServer server)

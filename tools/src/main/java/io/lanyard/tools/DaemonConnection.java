@@ -12,6 +12,7 @@ import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.function.Consumer;
 import java.util.function.Function;
 
 /** The CLI's side of the API: calls that turn a daemon error into a {@link CliException}. */
@@ -49,6 +50,16 @@ final class DaemonConnection
     void delete(final String path)
     {
         check(client.delete(path));
+    }
+
+    /** Reads a streamed answer line by line until the daemon ends it; an error answer is the daemon's error. */
+    void stream(final String path, final Consumer<String> onLine)
+    {
+        final ApiClient.Response refused = client.stream(path, onLine);
+        if (refused != null)
+        {
+            check(refused);
+        }
     }
 
     /**

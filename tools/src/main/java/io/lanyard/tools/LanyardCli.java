@@ -39,7 +39,11 @@ import java.util.concurrent.Callable;
         AttachCommands.Attach.class,
         AttachCommands.Detach.class,
         PortCommands.PortCommand.class,
-        LanyardCli.StatsCommand.class,
+        StatsCommand.class,
+        EventsCommand.class,
+        TableCommands.MacCommand.class,
+        TableCommands.NatCommand.class,
+        TableCommands.VtepCommand.class,
     })
 public final class LanyardCli
 {
@@ -507,56 +511,6 @@ public final class LanyardCli
                     .path("Repaired").forEach(i -> repaired.add(i.asText()));
                 return name + ": " + (repaired.isEmpty() ? "nothing to repair" : "repaired " + String.join(", ", repaired));
             });
-        }
-    }
-
-    @Command(name = "stats", description = "Show per-port packet, byte and drop counters of the switch.", mixinStandardHelpOptions = true)
-    static final class StatsCommand implements Callable<Integer>
-    {
-        @ParentCommand
-        LanyardCli cli;
-
-        @Override
-        public Integer call()
-        {
-            final JsonNode stats = cli.daemon().get("/stats");
-            final Table table = new Table("PORT", "SANDBOX", "INTERFACE", "NETWORK", "RX PACKETS", "RX BYTES", "TX PACKETS",
-                "TX BYTES", "DROPS");
-            for (final JsonNode port : stats.path("Ports"))
-            {
-                final List<String> drops = new ArrayList<>();
-                if (port.path("RxErrors").asLong() != 0)
-                {
-                    drops.add("rx_errors=" + port.path("RxErrors").asLong());
-                }
-                for (final Map.Entry<String, JsonNode> drop : port.path("Drops").properties())
-                {
-                    if (drop.getValue().asLong() != 0)
-                    {
-                        drops.add(drop.getKey() + "=" + drop.getValue().asLong());
-                    }
-                }
-                table.row(port.path("Port").asInt(), port.path("Sandbox").asText(), port.path("Interface").asText(),
-                    port.path("Network").asText(), port.path("RxPackets").asLong(), port.path("RxBytes").asLong(),
-                    port.path("TxPackets").asLong(), port.path("TxBytes").asLong(), drops.isEmpty() ? "0" : String.join(" ", drops));
-            }
-            table.print(System.out);
-            final List<String> totals = new ArrayList<>();
-            for (final Map.Entry<String, JsonNode> counter : stats.path("Dataplane").properties())
-            {
-                totals.add(counter.getKey() + "=" + counter.getValue().asLong());
-            }
-            System.out.println("switch (" + stats.path("IoBackend").asText() + "): " + String.join(" ", totals));
-            if (stats.has("Dns"))
-            {
-                final List<String> dns = new ArrayList<>();
-                for (final Map.Entry<String, JsonNode> counter : stats.path("Dns").properties())
-                {
-                    dns.add(counter.getKey() + "=" + counter.getValue().asLong());
-                }
-                System.out.println("dns: " + String.join(" ", dns));
-            }
-            return 0;
         }
     }
 }

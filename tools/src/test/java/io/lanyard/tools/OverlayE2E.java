@@ -92,6 +92,14 @@ class OverlayE2E
         assertEquals("192.0.2.11", peers.get(0).get("IP").asText());
         assertEquals("host2", peers.get(1).get("Name").asText());
         assertEquals("192.0.2.12", peers.get(1).get("IP").asText());
+        // host 1's VTEP table has c2 behind host 2's VTEP, programmed from the cluster (lanyard vtep ls)
+        final Pattern c2Row = Pattern.compile("my-multi-host-network\\s+4096\\s+02:42:0a:00:00:03\\s+10\\.0\\.0\\.3\\s+192\\.0\\.2\\.12\\s+cluster\\s+-");
+        final String vteps = a.cli("vtep", "ls", "my-multi-host-network").ok().out();
+        assertTrue(vteps.lines().anyMatch(l -> c2Row.matcher(l).matches()), vteps);
+        assertFalse(vteps.contains("02:42:0a:00:00:02"), "c1 is host 1's own, not behind a VTEP:\n" + vteps);
+        assertTrue(a.cli("mac", "ls", "my-multi-host-network").ok().out().lines()
+            .anyMatch(l -> l.matches("my-multi-host-network\\s+02:42:0a:00:00:02\\s+\\d+\\s+c1\\s+eth0\\s+static\\s+-")),
+            a.cli("mac", "ls").out());
 
         // the underlay carries well-formed VXLAN with the network's VNI, and nothing else of the containers
         final Path capture = Files.createTempFile(testbed.underlay.prefix(), ".txt");

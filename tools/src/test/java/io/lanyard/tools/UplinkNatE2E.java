@@ -1,6 +1,7 @@
 package io.lanyard.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.lanyard.client.Json;
 import io.lanyard.testkit.Privileges;
 import io.lanyard.testkit.Shell;
 import org.junit.jupiter.api.AfterAll;
@@ -8,8 +9,11 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestInstance;
 
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.regex.Matcher;
@@ -21,6 +25,7 @@ import static io.lanyard.tools.PythonPrograms.assertStartsWith;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertNotEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -131,6 +136,36 @@ class UplinkNatE2E
         host.inOutside("ping", "-c", "4", "-i", "0.4", UPLINK_ADDRESS).assertOk();
         assertTrue(LanyardHost.eventually(Duration.ofSeconds(2), () -> host.dataplaneCounter("nat_created") >= created + 3),
             "one connection each for ping, TCP and UDP: " + created + " → " + host.dataplaneCounter("nat_created"));
+
+        // lanyard nat ls shows the connection as the outside saw it: from the uplink's address and the port in its log
+        final String port = log.lines().filter(l -> l.startsWith("http from " + UPLINK_ADDRESS + ":") && l.endsWith(" /masquerade-tcp"))
+            .findFirst().orElseThrow().replaceAll("^http from [0-9.]+:([0-9]+) .*$", "$1");
+        final JsonNode table = readJson(host.cli("nat", "ls", "--format", "json").ok().out());
+        final List<String> protocols = new ArrayList<>();
+        JsonNode http = null;
+        for (final JsonNode entry : table.path("Entries"))
+        {
+            if (entry.path("Original").path("Source").asText().equals(m1))
+            {
+                protocols.add(entry.path("Protocol").asText());
+                if (entry.path("Original").path("DestinationPort").asInt() == OUTSIDE_HTTP)
+                {
+                    http = entry;
+                }
+            }
+        }
+        assertTrue(protocols.containsAll(List.of("icmp", "tcp", "udp")), "m1's connections: " + table);
+        assertNotNull(http, table.toString());
+        assertEquals("tcp", http.path("Protocol").asText());
+        assertEquals(OUTSIDE_ADDRESS, http.path("Original").path("Destination").asText());
+        assertEquals(OUTSIDE_ADDRESS, http.path("Reply").path("Source").asText());
+        assertEquals(UPLINK_ADDRESS, http.path("Reply").path("Destination").asText());
+        assertEquals(port, http.path("Reply").path("DestinationPort").asText(), "the masqueraded port the outside logged: " + http);
+        assertTrue(http.path("Replied").asBoolean(), http.toString());
+        final String printed = host.cli("nat", "ls").ok().out();
+        final Pattern row = Pattern.compile("tcp\\s+" + Pattern.quote(m1) + ":\\d+ -> " + Pattern.quote(OUTSIDE_ADDRESS + ":" + OUTSIDE_HTTP) +
+            "\\s+" + Pattern.quote(OUTSIDE_ADDRESS + ":" + OUTSIDE_HTTP + " -> " + UPLINK_ADDRESS + ":" + port) + "\\s+\\S+.*");
+        assertTrue(printed.lines().anyMatch(l -> row.matcher(l).matches()), printed);
     }
 
     @Test
@@ -290,5 +325,17 @@ class UplinkNatE2E
     private Path outputFile(final String sandbox)
     {
         return Path.of(host.get("/sandboxes/" + sandbox).path("OutputFile").asText());
+    }
+
+    private static JsonNode readJson(final String text)
+    {
+        try
+        {
+            return Json.MAPPER.readTree(text);
+        }
+        catch (final IOException ex)
+        {
+            throw new AssertionError("not JSON: " + text, ex);
+        }
     }
 }

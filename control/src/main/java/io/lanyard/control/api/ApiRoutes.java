@@ -105,7 +105,18 @@ public final class ApiRoutes implements RequestHandler
                 return ports(method, parts, body);
             case "stats":
                 requireMethod(method, "GET");
+                if (StatsStream.wanted(query.parameters()))
+                {
+                    return ApiResponse.ok(StatsStream.of(control, query.parameters(), control.events().clock()));
+                }
                 return ApiResponse.ok(JsonViews.stats(control));
+            case "tables":
+                requireMethod(method, "GET");
+                if (parts.length != 2)
+                {
+                    throw RequestException.notFound("page not found");
+                }
+                return ApiResponse.ok(TableViews.view(control, parts[1], query.parameters()));
             default:
                 throw RequestException.notFound("page not found");
         }

@@ -1,7 +1,8 @@
 package io.lanyard.control.api;
 
-import io.lanyard.control.Attachment;
 import io.lanyard.control.ControlPlane;
+import io.lanyard.control.metrics.ControlPlaneSource;
+import io.lanyard.control.metrics.MetricsSource;
 import io.lanyard.control.model.Endpoint;
 import io.lanyard.control.model.GuestPort;
 import io.lanyard.control.model.IpamPool;
@@ -194,8 +195,7 @@ public final class JsonViews
 
     public static Map<String, Object> stats(final ControlPlane control)
     {
-        final Map<Integer, Attachment> ports = control.ports();
-        final Map<Integer, String[]> daemonPorts = control.daemonPorts();
+        final Map<Integer, MetricsSource.PortOwner> owners = ControlPlaneSource.owners(control);
         final CountersReader reader = control.dataplane().counters();
         final Map<Integer, Map<String, Object>> byPort = new TreeMap<>();
         final Map<String, Object> global = new LinkedHashMap<>();
@@ -208,14 +208,13 @@ public final class JsonViews
                 global.put(label, value);
                 return;
             }
-            final Attachment attachment = ports.get(port);
-            final String[] own = attachment == null ? daemonPorts.get(port) : null;
-            if (attachment == null && own == null)
+            final MetricsSource.PortOwner owner = owners.get(port);
+            if (owner == null)
             {
                 return;
             }
-            final Map<String, Object> entry = byPort.computeIfAbsent(port, p -> attachment != null ?
-                newPortEntry(control, p, attachment) : newPortEntry(p, "", own[0], own[1]));
+            final Map<String, Object> entry = byPort.computeIfAbsent(port, p -> newPortEntry(p, owner.sandbox(), owner.interfaceName(),
+                owner.network()));
             switch (typeId)
             {
                 case PortCounters.TYPE_RX_PACKETS -> entry.put("RxPackets", value);
@@ -246,13 +245,6 @@ public final class JsonViews
             view.put("Dns", dns);
         }
         return view;
-    }
-
-    private static Map<String, Object> newPortEntry(final ControlPlane control, final int port, final Attachment attachment)
-    {
-        final Network network = control.networkById(attachment.endpoint().networkId());
-        return newPortEntry(port, attachment.port().label().split("/")[0], attachment.endpoint().interfaceName(),
-            network == null ? "" : network.name());
     }
 
     private static Map<String, Object> newPortEntry(final int port, final String sandbox, final String device, final String network)

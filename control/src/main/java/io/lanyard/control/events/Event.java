@@ -12,6 +12,7 @@ import java.util.TreeMap;
 public record Event(String type, String action, String actorId, Map<String, String> attributes, Instant time)
 {
     public static final String TYPE_NETWORK = "network";
+    public static final String TYPE_CONTAINER = "container";
 
     public Event
     {

@@ -22,6 +22,7 @@ import java.util.function.Predicate;
  */
 public final class EventLog
 {
+    private static final System.Logger LOG = System.getLogger(EventLog.class.getName());
     public static final int DEFAULT_CAPACITY = 256;
 
     private final Clock clock;
@@ -70,9 +71,17 @@ public final class EventLog
         publish(Event.TYPE_NETWORK, action, network.id(), attributes);
     }
 
+    /** A sandbox's own event, as Docker's daemon reports a container's: {@code create} and {@code destroy}, with its name. */
+    public void sandbox(final String action, final String sandboxId, final String name)
+    {
+        publish(Event.TYPE_CONTAINER, action, sandboxId, Map.of("name", name));
+    }
+
+    /** Keeps and hands out one event, and logs it once at INFO: each change the API makes, with its ID. */
     public synchronized Event publish(final String type, final String action, final String actorId, final Map<String, String> attributes)
     {
         final Event event = new Event(type, action, actorId, attributes, clock.instant());
+        LOG.log(System.Logger.Level.INFO, type + " " + action + " " + actorId + " " + event.sortedAttributes());
         if (recent.size() == capacity)
         {
             recent.removeFirst();
