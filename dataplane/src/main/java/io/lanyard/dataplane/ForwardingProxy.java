@@ -114,6 +114,16 @@ public final class ForwardingProxy
         return query("dump the VTEP table", stage -> stage.dumpVteps(limit));
     }
 
+    /**
+     * What the switch would do with {@code frame} (an Ethernet frame) sent by {@code port}: decided
+     * on the stage's thread by the code every frame goes through, never sent, and leaving the
+     * tables as they were.
+     */
+    public TableDump.Trace trace(final int port, final byte[] frame)
+    {
+        return query("trace a frame from port " + port, stage -> stage.trace(port, frame));
+    }
+
     /** @param guard what the port may send as (port security), or null for anything. */
     void attach(final Port port, final boolean hostSide, final PortGuard guard)
     {

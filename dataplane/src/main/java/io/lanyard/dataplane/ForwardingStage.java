@@ -14,8 +14,12 @@ import io.lanyard.vxlan.VtepTable;
 import org.agrona.concurrent.ManyToOneConcurrentArrayQueue;
 import org.agrona.concurrent.NanoClock;
 import org.agrona.concurrent.OneToOneConcurrentArrayQueue;
+import org.agrona.concurrent.UnsafeBuffer;
 
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 
@@ -60,6 +64,8 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
     private long nextHousekeeping;
     private long nextConnectionSweep;
     private long lastConnectionSweep;
+    /** The slot {@link #trace} decides in, made on the first trace. */
+    private FrameSlot traceSlot;
 
     ForwardingStage(
         final GatewaySwitch gatewaySwitch,
@@ -268,6 +274,89 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
             }
         });
         return new TableDump.Page<>(entries, total[0]);
+    }
+
+    /**
+     * Decides {@code frame} (an Ethernet frame, no virtio header) as if {@code port} had sent it,
+     * with the code every frame goes through, in a slot of its own that is never published or
+     * sent, and undoes what the decision changed in the tables: a connection it made is removed,
+     * a MAC it learned or moved is put back. Counters are not charged.
+     */
+    TableDump.Trace trace(final int port, final byte[] frame)
+    {
+        if (traceSlot == null)
+        {
+            traceSlot = new FrameSlot(new UnsafeBuffer(ByteBuffer.allocateDirect(FrameSlot.SIZE)));
+        }
+        final FrameSlot slot = traceSlot;
+        final UnsafeBuffer buffer = slot.buffer();
+        buffer.setMemory(FrameSlot.DATA_OFFSET, FrameSlot.VNET_HEADER_LENGTH, (byte)0);
+        buffer.putBytes(FrameSlot.FRAME_OFFSET, frame);
+        slot.frame(port, FrameSlot.VNET_HEADER_LENGTH + frame.length);
+        final long nowNanos = clock.nanoTime();
+        final int domain = ports[port] == null ? -1 : ports[port].domain();
+        final MacTable macTable = learningSwitch.macTable();
+        final long destinationMac = buffer.getLong(FrameSlot.FRAME_OFFSET - 2, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFF_FFFFL;
+        final long sourceMac = buffer.getLong(FrameSlot.FRAME_OFFSET + 4, ByteOrder.BIG_ENDIAN) & 0xFFFF_FFFF_FFFFL;
+        final int destinationPort = domain < 0 ? MacTable.MISSING : macTable.lookup(domain, destinationMac, nowNanos);
+        final int sourceWas = domain < 0 ? MacTable.MISSING : macTable.lookup(domain, sourceMac, nowNanos);
+
+        final int spoofed = portSecurity.check(port, buffer, FrameSlot.FRAME_OFFSET, slot.frameLength());
+        if (spoofed != PortSecurity.PASS)
+        {
+            return new TableDump.Trace(port, domain, DropReason.of(spoofed).label(), destinationPort, Verdict.DROP, new int[0],
+                DropReason.of(spoofed).label(), new int[0], frame, false);
+        }
+        final Router router = gatewaySwitch.router();
+        final BitSet liveBefore = router == null ? null : liveConnections(router.connections());
+        overlaySwitch.decide(port, 0, buffer, FrameSlot.FRAME_OFFSET, slot.frameLength(), nowNanos, slot.verdict);
+        slot.settleRewrite();
+        final Verdict verdict = slot.verdict;
+        final byte[] after = new byte[slot.frameLength()];
+        buffer.getBytes(FrameSlot.FRAME_OFFSET, after);
+
+        boolean madeConnection = false;
+        if (router != null)
+        {
+            final ConnectionTable table = router.connections();
+            final BitSet liveAfter = liveConnections(table);
+            liveAfter.andNot(liveBefore);
+            for (int id = liveAfter.nextSetBit(0); id >= 0; id = liveAfter.nextSetBit(id + 1))
+            {
+                table.remove(id);
+                madeConnection = true;
+            }
+        }
+        if (domain >= 0)
+        {
+            final int sourceNow = macTable.lookup(domain, sourceMac, nowNanos);
+            if (sourceNow != sourceWas && sourceWas == MacTable.MISSING)
+            {
+                macTable.forget(domain, sourceMac);
+            }
+            else if (sourceNow != sourceWas)
+            {
+                macTable.learn(domain, sourceMac, sourceWas, nowNanos);
+            }
+        }
+        final int egress = verdict.egress();
+        return new TableDump.Trace(port, domain, "pass", destinationPort, egress,
+            egress == Verdict.FLOOD ? verdict.floodPorts().clone() : new int[0],
+            verdict.dropReason() == Verdict.NO_DROP ? null : DropReason.of(verdict.dropReason()).label(),
+            verdict.vtep() != 0 ? new int[] {verdict.vtep()} : verdict.vteps().clone(), after, madeConnection);
+    }
+
+    private static BitSet liveConnections(final ConnectionTable table)
+    {
+        final BitSet live = new BitSet(table.capacity());
+        for (int id = 0; id < table.capacity(); id++)
+        {
+            if (table.isLive(id))
+            {
+                live.set(id);
+            }
+        }
+        return live;
     }
 
     /** Detaches the port and fences the transmit stage behind the current sequence. */

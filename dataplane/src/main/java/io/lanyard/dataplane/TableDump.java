@@ -36,6 +36,22 @@ public final class TableDump
     {
     }
 
+    /**
+     * What the forwarding stage decided for one synthetic frame ({@link ForwardingProxy#trace}),
+     * decided by the same code as every frame but never sent.
+     *
+     * @param security         {@code "pass"}, or the drop reason of port security (the frame went no further).
+     * @param destinationPort  the port the MAC table had for the destination MAC before the decision, or -1.
+     * @param egress           a port, or {@code Verdict.FLOOD}/{@code DROP}/{@code REPLY}/{@code CONSUMED}.
+     * @param dropReason       the drop reason's label, or null.
+     * @param frameAfter       the frame as the decision left it (rewritten by NAT, or turned into a reply).
+     * @param connectionMade   the decision made a tracked connection, which the trace removed again.
+     */
+    public record Trace(int ingressPort, int domain, String security, int destinationPort, int egress, int[] floodPorts,
+        String dropReason, int[] vteps, byte[] frameAfter, boolean connectionMade)
+    {
+    }
+
     /** A whole dump: at most {@code limit} entries of {@code total}. */
     public record Page<T>(List<T> entries, int total)
     {

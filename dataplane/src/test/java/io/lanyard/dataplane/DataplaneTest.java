@@ -16,6 +16,7 @@ import org.junit.jupiter.params.provider.ValueSource;
 import java.nio.ByteOrder;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
@@ -120,6 +121,29 @@ class DataplaneTest
         assertEquals(1, first.entries().size());
         assertEquals(2, first.total(), "a bounded dump still says how many there are");
         assertEquals(0, dataplane.forwarding().dumpConnections(10).total(), "no router, no connections");
+    }
+
+    @Test
+    void shouldTraceAFrameWithoutSendingItOrLearningFromIt()
+    {
+        final MemorySink a = new MemorySink();
+        final MemorySink b = new MemorySink();
+        final Port portA = dataplane.ports().attach(a, RED, "red/a");
+        final Port portB = dataplane.ports().attach(b, RED, "red/b");
+        dataplane.inject(portB.id(), frame(MAC_UNKNOWN, MAC_B));
+        a.next();
+
+        final byte[] data = frame(MAC_B, MAC_A);
+        final TableDump.Trace trace = dataplane.forwarding().trace(portA.id(),
+            Arrays.copyOfRange(data, FrameSlot.VNET_HEADER_LENGTH, data.length));
+
+        assertEquals("pass", trace.security());
+        assertEquals(portB.id(), trace.destinationPort());
+        assertEquals(portB.id(), trace.egress(), "decided for B, as the real frame would be");
+        assertTrue(dataplane.forwarding().dumpMacs(10).entries().stream().noneMatch(m -> m.mac() == MAC_A),
+            "A's MAC was not learned from the trace");
+        assertTrue(b.frames.isEmpty(), "nothing was sent");
+        assertEquals(0, portB.counters().txPackets(), "nor counted");
     }
 
     @Test

@@ -41,6 +41,7 @@ import java.util.concurrent.Callable;
         PortCommands.PortCommand.class,
         StatsCommand.class,
         EventsCommand.class,
+        TraceCommand.class,
         TableCommands.MacCommand.class,
         TableCommands.NatCommand.class,
         TableCommands.VtepCommand.class,

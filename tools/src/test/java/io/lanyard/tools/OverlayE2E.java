@@ -97,6 +97,10 @@ class OverlayE2E
         final String vteps = a.cli("vtep", "ls", "my-multi-host-network").ok().out();
         assertTrue(vteps.lines().anyMatch(l -> c2Row.matcher(l).matches()), vteps);
         assertFalse(vteps.contains("02:42:0a:00:00:02"), "c1 is host 1's own, not behind a VTEP:\n" + vteps);
+        // lanyard trace sends c1's frame for c2 where the pings above went: to host 2's VTEP
+        final JsonNode trace = a.get("/sandboxes/c1/trace?to=10.0.0.3&proto=icmp");
+        assertEquals("forward", trace.path("Verdict").asText(), trace.toString());
+        assertEquals(List.of("192.0.2.12"), List.of(trace.path("Vteps").get(0).asText()), trace.toString());
         assertTrue(a.cli("mac", "ls", "my-multi-host-network").ok().out().lines()
             .anyMatch(l -> l.matches("my-multi-host-network\\s+02:42:0a:00:00:02\\s+\\d+\\s+c1\\s+eth0\\s+static\\s+-")),
             a.cli("mac", "ls").out());

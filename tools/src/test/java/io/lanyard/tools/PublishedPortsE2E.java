@@ -155,6 +155,16 @@ class PublishedPortsE2E
         {
             assertTrue(log.lines().anyMatch(l -> l.startsWith("http from ") && l.endsWith(" " + path)), path + " reached web:\n" + log);
         }
+
+        // lanyard trace says what the real requests above met: the published port's translation to web, and the isolation
+        // that kept f1 from web's own address
+        final JsonNode hairpin = host.get("/sandboxes/peer/trace?to=" + UPLINK_ADDRESS + ":8080");
+        assertEquals("forward", hairpin.path("Verdict").asText(), hairpin.toString());
+        assertEquals("web", hairpin.path("Egress").path("Sandbox").asText(), hairpin.toString());
+        assertTrue(hairpin.path("Nat").path("After").asText().endsWith(" -> " + webAddress + ":80"), hairpin.toString());
+        final JsonNode isolated = host.get("/sandboxes/f1/trace?to=" + webAddress + ":80");
+        assertEquals("drop", isolated.path("Verdict").asText(), isolated.toString());
+        assertEquals("isolation", isolated.path("DropReason").asText(), isolated.toString());
     }
 
     @Test

@@ -327,6 +327,90 @@ class UplinkNatE2E
         return Path.of(host.get("/sandboxes/" + sandbox).path("OutputFile").asText());
     }
 
+    @Test
+    void shouldTraceWhatRealTrafficMeets()
+    {
+        host.cli("run", "-d", "--name", "t1").ok();
+        host.cli("run", "-d", "--name", "t2").ok();
+        host.cli("network", "create", "--opt", "com.docker.network.bridge.enable_icc=false", "tq").ok();
+        host.cli("run", "-d", "--net", "tq", "--name", "tq1").ok();
+        host.cli("run", "-d", "--net", "tq", "--name", "tq2").ok();
+        final String t2 = address("t2");
+        final String tq2 = address("tq2");
+
+        // forwarded: the trace names t2's port, and a real ping gets there
+        final JsonNode forward = trace("t1", t2, "icmp", null);
+        assertEquals("forward", forward.path("Verdict").asText(), forward.toString());
+        assertEquals("t2", forward.path("Egress").path("Sandbox").asText(), forward.toString());
+        host.inSandbox("t1", "ping", "-c", "1", "-W", "2", t2).assertOk();
+
+        // ICC off and isolation: the trace's drop reason is the counter a real ping raises
+        assertDropMet("tq1", tq2, "icc");
+        assertDropMet("tq1", t2, "isolation");
+
+        // masquerade: the trace's translated source is what the real ping's connection is answered to
+        final JsonNode out = trace("t1", OUTSIDE_ADDRESS, "icmp", null);
+        assertEquals("forward", out.path("Verdict").asText(), out.toString());
+        assertTrue(out.path("Nat").path("After").asText().startsWith("icmp echo " + UPLINK_ADDRESS + " -> " + OUTSIDE_ADDRESS), out.toString());
+        assertEquals("(uplink)", out.path("Egress").path("Network").asText(), out.toString());
+        host.inSandbox("t1", "ping", "-c", "1", "-W", "2", OUTSIDE_ADDRESS).assertOk();
+        final JsonNode table = readJson(host.cli("nat", "ls", "--format", "json").ok().out());
+        boolean answered = false;
+        for (final JsonNode entry : table.path("Entries"))
+        {
+            answered |= entry.path("Protocol").asText().equals("icmp") && entry.path("Original").path("Source").asText().equals(address("t1")) &&
+                entry.path("Reply").path("Destination").asText().equals(UPLINK_ADDRESS);
+        }
+        assertTrue(answered, table.toString());
+
+        // a forged source MAC: the trace stops at port security, as the forged frame does
+        final JsonNode spoofed = trace("t1", t2, "udp", "02:42:ac:11:00:99");
+        assertEquals("spoofed_mac", spoofed.path("DropReason").asText(), spoofed.toString());
+        final long before = host.drops("t1", "eth0", "spoofed_mac");
+        host.inSandbox("t1", "python3", "-c", "import socket; s=socket.socket(socket.AF_PACKET, socket.SOCK_RAW); s.bind(('eth0',0));" +
+            "s.send(bytes.fromhex('0242ac110003' + '0242ac110099' + '88b5') + bytes(46))").assertOk();
+        assertTrue(LanyardHost.eventually(Duration.ofSeconds(5), () -> host.drops("t1", "eth0", "spoofed_mac") > before), "the forged frame counted");
+
+        // a trace changes nothing: no connection is left, and bad input is one line
+        final long tracked = host.dataplaneCounter("nat_connections");
+        trace("t1", "203.0.113.9", "udp", null);
+        assertEquals(tracked, host.dataplaneCounter("nat_connections"));
+        final LanyardHost.Result nobody = host.cli("trace", "nosuch", "--to", t2);
+        assertEquals(1, nobody.status());
+        assertEquals("Error response from daemon: No such container: nosuch", nobody.err().strip());
+        final LanyardHost.Result bad = host.cli("trace", "t1", "--to", "not-an-address");
+        assertEquals("Error response from daemon: to: not-an-address is not IP or IP:PORT", bad.err().strip());
+        final LanyardHost.Result printed = host.cli("trace", "t1", "--to", t2).ok();
+        assertTrue(printed.out().lines().anyMatch(l -> l.matches("verdict\\s+out of port \\d+ \\(t2 eth0, bridge\\)")), printed.out());
+        for (final String name : List.of("t1", "t2", "tq1", "tq2"))
+        {
+            host.cli("rm", "-f", name).ok();
+        }
+        host.cli("network", "rm", "tq").ok();
+    }
+
+    /** The trace drops for {@code reason}, and a real ping from {@code sandbox} fails and raises that counter. */
+    private void assertDropMet(final String sandbox, final String destination, final String reason)
+    {
+        final JsonNode trace = trace(sandbox, destination, "icmp", null);
+        assertEquals("drop", trace.path("Verdict").asText(), trace.toString());
+        assertEquals(reason, trace.path("DropReason").asText(), trace.toString());
+        final long before = host.drops(sandbox, "eth0", reason);
+        assertNotEquals(0, host.inSandbox(sandbox, "ping", "-c", "1", "-W", "1", destination).status(), "the real ping is dropped too");
+        assertTrue(LanyardHost.eventually(Duration.ofSeconds(5), () -> host.drops(sandbox, "eth0", reason) > before),
+            reason + " counted for the real ping");
+    }
+
+    private JsonNode trace(final String sandbox, final String to, final String protocol, final String fromMac)
+    {
+        final List<String> args = new ArrayList<>(List.of("trace", sandbox, "--to", to, "--proto", protocol, "--json"));
+        if (fromMac != null)
+        {
+            args.addAll(List.of("--from-mac", fromMac));
+        }
+        return readJson(host.cli(args.toArray(String[]::new)).ok().out());
+    }
+
     private static JsonNode readJson(final String text)
     {
         try

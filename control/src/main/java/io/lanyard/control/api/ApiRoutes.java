@@ -13,6 +13,7 @@ import io.lanyard.client.api.NetworkCreateRequest;
 import io.lanyard.client.api.PortCreateRequest;
 import io.lanyard.client.api.RunRequest;
 import io.lanyard.control.ControlPlane;
+import io.lanyard.control.trace.Tracer;
 import io.lanyard.control.NetworkCreate;
 import io.lanyard.control.RequestException;
 import io.lanyard.control.model.GuestPort;
@@ -220,6 +221,10 @@ public final class ApiRoutes implements RequestHandler
         {
             control.remove(parts[1], flag(query, "force"));
             return ApiResponse.noContent();
+        }
+        if (parts.length == 3 && "trace".equals(parts[2]) && "GET".equals(method))
+        {
+            return ApiResponse.ok(Tracer.trace(control, parts[1], query.parameters()));
         }
         if (parts.length == 3 && "repair".equals(parts[2]) && "POST".equals(method))
         {

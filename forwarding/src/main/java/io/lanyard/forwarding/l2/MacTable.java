@@ -249,6 +249,18 @@ public final class MacTable
         return pinnedRefused;
     }
 
+    /** Removes a learned entry (a pinned one stays): to undo what a traced frame taught the table. */
+    public void forget(final int domain, final long mac)
+    {
+        final long key = key(domain, mac);
+        final long value = entries.get(key);
+        if (value != NO_VALUE && (value & PINNED) == 0)
+        {
+            entries.remove(key);
+            forgetLearned(key, value);
+        }
+    }
+
     /** Removes every entry that points at {@code port}, pinned ones included, e.g. when the port goes away. */
     public int removePort(final int port)
     {
