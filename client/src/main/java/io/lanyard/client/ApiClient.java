@@ -265,12 +265,27 @@ public final class ApiClient
     }
 
     /**
-     * {@code GET path} of a streamed answer (Docker's {@code /events}, {@code /stats?stream=1}):
-     * each line of the body is handed to {@code onLine} as it arrives, until the daemon ends the
-     * stream or closes the connection; returns null then. An answer that is not a success is read
-     * whole and returned instead, for the caller's error.
+     * {@code GET path} of a streamed answer of lines (Docker's {@code /events},
+     * {@code /stats?stream=1}): each line of the body is handed to {@code onLine} as it arrives,
+     * until the daemon ends the stream or closes the connection; returns null then. An answer that
+     * is not a success is read whole and returned instead, for the caller's error.
      */
     public Response stream(final String path, final Consumer<String> onLine)
+    {
+        final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+        return streamBytes(path, bytes ->
+        {
+            pending.writeBytes(bytes);
+            emitLines(pending, onLine);
+        });
+    }
+
+    /**
+     * {@code GET path} of a streamed answer of bytes ({@code /capture}'s pcapng): each piece of the
+     * body is handed to {@code onBytes} as it arrives, until the stream ends (null) or fails as
+     * {@link #stream} says.
+     */
+    public Response streamBytes(final String path, final Consumer<byte[]> onBytes)
     {
         final FullHttpRequest request = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, path, Unpooled.EMPTY_BUFFER);
         request.headers().set(HttpHeaderNames.HOST, "lanyard");
@@ -296,7 +311,7 @@ public final class ApiClient
                 }
             }
             final ByteBuffer in = ByteBuffer.allocate(64 * 1024);
-            final ByteArrayOutputStream pending = new ByteArrayOutputStream();
+            final ByteArrayOutputStream refusal = new ByteArrayOutputStream();
             int status = 0;
             while (true)
             {
@@ -319,27 +334,29 @@ public final class ApiClient
                     }
                     if (message instanceof HttpContent piece)
                     {
-                        try
-                        {
-                            piece.content().readBytes(pending, piece.content().readableBytes());
-                        }
-                        finally
-                        {
-                            piece.release();
-                        }
+                        final byte[] bytes = new byte[piece.content().readableBytes()];
+                        piece.content().readBytes(bytes);
+                        piece.release();
                         if (status >= 200 && status < 300)
                         {
-                            emitLines(pending, onLine);
+                            if (bytes.length > 0)
+                            {
+                                onBytes.accept(bytes);
+                            }
+                        }
+                        else
+                        {
+                            refusal.writeBytes(bytes);
                         }
                         if (piece instanceof LastHttpContent)
                         {
-                            return status >= 200 && status < 300 ? null : new Response(status, pending.toByteArray());
+                            return status >= 200 && status < 300 ? null : new Response(status, refusal.toByteArray());
                         }
                     }
                 }
                 if (n < 0)
                 {
-                    return status >= 200 && status < 300 || status == 0 ? null : new Response(status, pending.toByteArray());
+                    return status >= 200 && status < 300 || status == 0 ? null : new Response(status, refusal.toByteArray());
                 }
             }
         }

@@ -124,6 +124,18 @@ public final class ForwardingProxy
         return query("trace a frame from port " + port, stage -> stage.trace(port, frame));
     }
 
+    /** Starts copying the frames of the capture's ports into its ring (refused for a port another capture holds). */
+    public void startCapture(final Capture capture)
+    {
+        apply("start a capture", (stage, sequence) -> stage.onStartCapture(capture));
+    }
+
+    /** Stops a capture; its ring gets nothing more. */
+    public void stopCapture(final Capture capture)
+    {
+        apply("stop a capture", (stage, sequence) -> stage.onStopCapture(capture));
+    }
+
     /** @param guard what the port may send as (port security), or null for anything. */
     void attach(final Port port, final boolean hostSide, final PortGuard guard)
     {

@@ -52,6 +52,16 @@ final class DaemonConnection
         check(client.delete(path));
     }
 
+    /** Reads a streamed answer piece by piece until the daemon ends it; an error answer is the daemon's error. */
+    void streamBytes(final String path, final Consumer<byte[]> onBytes)
+    {
+        final ApiClient.Response refused = client.streamBytes(path, onBytes);
+        if (refused != null)
+        {
+            check(refused);
+        }
+    }
+
     /** Reads a streamed answer line by line until the daemon ends it; an error answer is the daemon's error. */
     void stream(final String path, final Consumer<String> onLine)
     {

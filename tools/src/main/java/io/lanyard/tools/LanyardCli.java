@@ -42,6 +42,7 @@ import java.util.concurrent.Callable;
         StatsCommand.class,
         EventsCommand.class,
         TraceCommand.class,
+        CaptureCommand.class,
         TableCommands.MacCommand.class,
         TableCommands.NatCommand.class,
         TableCommands.VtepCommand.class,

@@ -43,7 +43,7 @@ class OperatingE2E
     @BeforeAll
     static void setUp()
     {
-        Privileges.requireNetAdmin("ip", "nsenter", "curl", "ping", "promtool", "prometheus");
+        Privileges.requireNetAdmin("ip", "nsenter", "curl", "ping", "promtool", "prometheus", "tshark");
         host = new LanyardHost("op", "--metrics-addr", METRICS, "--log-format", "json").start();
         host.cli("run", "-d", "--name", "c1").ok();
         host.cli("run", "-d", "--name", "c2").ok();
@@ -235,6 +235,67 @@ class OperatingE2E
             events.destroy();
             events.waitFor(10, TimeUnit.SECONDS);
         }
+    }
+
+    @Test
+    void shouldCaptureWhatTheSwitchSawAsPcapngThatTsharkReads() throws Exception
+    {
+        final String c2 = host.get("/sandboxes/c2").path("Networks").path("bridge").path("IPAddress").asText();
+        final Path file = host.dir.resolve("c1.pcapng");
+        final Process capture = host.spawn(List.of(LANYARD.toString(), "--socket", host.socket.toString(), "capture", "c1", "-w",
+            file.toString(), "-c", "4"), host.dir.resolve("capture.log"));
+        assertTrue(LanyardHost.eventually(Duration.ofSeconds(20), () -> Files.exists(file)), "the capture began");
+        // while it runs, the port is taken: a second capture of it is refused in one line
+        final LanyardHost.Result second = host.cli("capture", "c1", "-w", host.dir.resolve("second.pcapng").toString(), "-c", "1");
+        assertEquals(1, second.status(), second.err());
+        assertTrue(second.err().strip().matches("Error response from daemon: port \\d+ is already being captured"), second.err());
+        host.inSandbox("c1", "ping", "-c", "4", "-i", "0.2", "-W", "1", c2).assertOk();
+        assertTrue(capture.waitFor(30, TimeUnit.SECONDS), LanyardHost.readQuietly(host.dir.resolve("capture.log")));
+        assertEquals(0, capture.exitValue(), LanyardHost.readQuietly(host.dir.resolve("capture.log")));
+
+        final List<String> read = tshark(file, "frame.interface_name", "icmp.type");
+        assertEquals(4, read.size(), String.join("\n", read));
+        assertTrue(read.stream().allMatch(l -> l.startsWith("c1/eth0\t")), String.join("\n", read));
+        assertTrue(read.stream().anyMatch(l -> l.equals("c1/eth0\t8")) && read.stream().anyMatch(l -> l.equals("c1/eth0\t0")),
+            "echo requests c1 sent and replies written to it:\n" + String.join("\n", read));
+
+        // --drops on an ICC-off network: each frame the switch dropped, its reason as the comment
+        host.cli("network", "create", "--opt", "com.docker.network.bridge.enable_icc=false", "cq").ok();
+        host.cli("run", "-d", "--net", "cq", "--name", "cq1").ok();
+        host.cli("run", "-d", "--net", "cq", "--name", "cq2").ok();
+        final String cq2 = host.get("/sandboxes/cq2").path("Networks").path("cq").path("IPAddress").asText();
+        final Path drops = host.dir.resolve("drops.pcapng");
+        final Process dropped = host.spawn(List.of(LANYARD.toString(), "--socket", host.socket.toString(), "capture", "cq", "--drops",
+            "-w", drops.toString(), "-c", "2"), host.dir.resolve("drops.log"));
+        assertTrue(LanyardHost.eventually(Duration.ofSeconds(20), () -> Files.exists(drops)), "the capture began");
+        host.inSandbox("cq1", "ping", "-c", "2", "-i", "0.3", "-W", "1", cq2);
+        assertTrue(dropped.waitFor(30, TimeUnit.SECONDS), LanyardHost.readQuietly(host.dir.resolve("drops.log")));
+        final List<String> comments = tshark(drops, "frame.interface_name", "frame.comment", "icmp.type");
+        assertEquals(List.of("cq1/eth0\tdropped: icc\t8", "cq1/eth0\tdropped: icc\t8"), comments);
+        host.cli("rm", "-f", "cq1", "cq2").ok();
+        host.cli("network", "rm", "cq").ok();
+
+        // bad input: one line, exit 1, and nothing made
+        final LanyardHost.Result nobody = host.cli("capture", "nosuch", "-w", host.dir.resolve("nosuch.pcapng").toString());
+        assertEquals(1, nobody.status());
+        assertEquals("Error response from daemon: no port, sandbox or network nosuch with a port to capture", nobody.err().strip());
+        assertFalse(Files.exists(host.dir.resolve("nosuch.pcapng")));
+        final LanyardHost.Result unwritable = host.cli("capture", "c1", "-w", "/nonexistent/dir/c1.pcapng");
+        assertEquals(1, unwritable.status());
+        assertEquals("lanyard: cannot write /nonexistent/dir/c1.pcapng: no directory /nonexistent/dir", unwritable.err().strip());
+    }
+
+    /** The fields tshark reads from each frame of a pcapng file, tab-separated. */
+    private static List<String> tshark(final Path file, final String... fields)
+    {
+        final List<String> command = new ArrayList<>(List.of("tshark", "-r", file.toString(), "-T", "fields"));
+        for (final String field : fields)
+        {
+            command.addAll(List.of("-e", field));
+        }
+        final Shell.Result result = Shell.run(command);
+        assertEquals(0, result.status(), result.output());
+        return result.output().lines().filter(l -> !l.startsWith("Running as user")).toList();
     }
 
     /** Starts a second daemon in the host namespace, with its own socket and state, and waits for it to exit. */

@@ -111,6 +111,9 @@ public final class ApiRoutes implements RequestHandler
                     return ApiResponse.ok(StatsStream.of(control, query.parameters(), control.events().clock()));
                 }
                 return ApiResponse.ok(JsonViews.stats(control));
+            case "capture":
+                requireMethod(method, "GET");
+                return ApiResponse.ok(CaptureStream.of(control, query.parameters()));
             case "tables":
                 requireMethod(method, "GET");
                 if (parts.length != 2)
