@@ -61,6 +61,11 @@ public final class OneLineLogging
             QUIETED.add(Logger.getLogger(library));
         }
         QUIETED.forEach(logger -> logger.setLevel(Level.WARNING));
+        // the Prometheus exporter logs every scraper that hangs up mid-answer as SEVERE, so anyone who can reach
+        // --metrics-addr could fill the log; a failed scrape shows on the scraper's side (up == 0)
+        final Logger exporter = Logger.getLogger("io.prometheus.metrics.exporter");
+        exporter.setLevel(Level.OFF);
+        QUIETED.add(exporter);
     }
 
     /**

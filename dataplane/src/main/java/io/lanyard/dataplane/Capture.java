@@ -31,7 +31,8 @@ public final class Capture
     static final int DROP_REASON = 8;
     static final int ORIGINAL_LENGTH = 12;
     static final int TIME = 16;
-    static final int HEADER = 24;
+    static final int EGRESS = 24;
+    static final int HEADER = 28;
     private static final int MESSAGE = 1;
 
     private final RingBuffer ring;
@@ -63,9 +64,12 @@ public final class Capture
     {
         /**
          * @param dropReason a {@code DropReason} ordinal, or {@code Verdict.NO_DROP}.
+         * @param egress     where the decision sent a frame the port sent: a port, or {@code Verdict.FLOOD},
+         *                   {@code DROP}, {@code REPLY}, {@code CONSUMED}; the port itself for a frame written to it.
          * @param buffer     the frame's bytes, {@code length} (at most the snap length) from {@code offset}.
          */
-        void frame(int port, int direction, int dropReason, long unixNanos, int originalLength, DirectBuffer buffer, int offset, int length);
+        void frame(int port, int direction, int dropReason, int egress, long unixNanos, int originalLength, DirectBuffer buffer, int offset,
+            int length);
     }
 
     public int[] ports()
@@ -93,7 +97,7 @@ public final class Capture
     public int drain(final Reader reader, final int limit)
     {
         final MessageHandler handler = (type, buffer, index, length) -> reader.frame(buffer.getInt(index + PORT),
-            buffer.getInt(index + DIRECTION), buffer.getInt(index + DROP_REASON), buffer.getLong(index + TIME),
+            buffer.getInt(index + DIRECTION), buffer.getInt(index + DROP_REASON), buffer.getInt(index + EGRESS), buffer.getLong(index + TIME),
             buffer.getInt(index + ORIGINAL_LENGTH), buffer, index + HEADER, length - HEADER);
         return ring.read(handler, limit);
     }
@@ -114,14 +118,15 @@ public final class Capture
         records.putInt(index + PORT, port);
         records.putInt(index + DIRECTION, direction);
         records.putInt(index + DROP_REASON, Verdict.NO_DROP);
+        records.putInt(index + EGRESS, port);
         records.putInt(index + ORIGINAL_LENGTH, length);
         records.putLong(index + TIME, nowNanos + epochOffsetNanos);
         records.putBytes(index + HEADER, buffer, offset, copied);
         return index;
     }
 
-    /** Keeps a claimed record with its drop reason, or gives it back when only drops are wanted and it was not one. */
-    void commit(final int index, final int dropReason)
+    /** Keeps a claimed record with the decision's drop reason and egress, or gives it back when only drops are wanted and it was not one. */
+    void commit(final int index, final int dropReason, final int egress)
     {
         if (dropsOnly && dropReason == Verdict.NO_DROP)
         {
@@ -129,6 +134,7 @@ public final class Capture
             return;
         }
         ring.buffer().putInt(index + DROP_REASON, dropReason);
+        ring.buffer().putInt(index + EGRESS, egress);
         ring.commit(index);
     }
 

@@ -164,7 +164,7 @@ public final class ForwardingStage implements EventHandler<FrameSlot>
         final int egress = verdict.egress();
         if (claim >= 0 && in != null)
         {
-            in.commit(claim, egress == Verdict.DROP ? verdict.dropReason() : Verdict.NO_DROP);
+            in.commit(claim, egress == Verdict.DROP ? verdict.dropReason() : Verdict.NO_DROP, egress);
         }
         if (egress >= 0 && egress < captureByPort.length && captureByPort[egress] != null)
         {

@@ -23,13 +23,14 @@ class CaptureTest
         frame.setMemory(0, 200, (byte)7);
 
         final int claim = capture.claim(3, Capture.INBOUND, frame, 0, 150, 5);
-        capture.commit(claim, DropReason.ICC.ordinal());
+        capture.commit(claim, DropReason.ICC.ordinal(), Verdict.DROP);
         capture.written(3, frame, 0, 60, 6);
 
         final List<String> read = new ArrayList<>();
-        capture.drain((port, direction, reason, nanos, original, buffer, offset, length) ->
-            read.add(port + " " + direction + " " + reason + " " + nanos + " " + original + " " + length + " " + buffer.getByte(offset)), 10);
-        assertEquals(List.of("3 1 " + DropReason.ICC.ordinal() + " 1005 150 100 7", "3 2 " + Verdict.NO_DROP + " 1006 60 60 7"), read,
+        capture.drain((port, direction, reason, egress, nanos, original, buffer, offset, length) -> read.add(port + " " + direction + " " +
+            reason + " " + egress + " " + nanos + " " + original + " " + length + " " + buffer.getByte(offset)), 10);
+        assertEquals(List.of("3 1 " + DropReason.ICC.ordinal() + " " + Verdict.DROP + " 1005 150 100 7",
+            "3 2 " + Verdict.NO_DROP + " 3 1006 60 60 7"), read,
             "cut to the snap length, the original length kept");
     }
 
@@ -37,9 +38,9 @@ class CaptureTest
     void shouldKeepOnlyDropsWhenAskedAndCountWhatTheRingHadNoRoomFor()
     {
         final Capture drops = new Capture(new int[] {1}, true, 65_535);
-        drops.commit(drops.claim(1, Capture.INBOUND, frame, 0, 60, 0), Verdict.NO_DROP);
+        drops.commit(drops.claim(1, Capture.INBOUND, frame, 0, 60, 0), Verdict.NO_DROP, 2);
         drops.written(1, frame, 0, 60, 0);
-        assertEquals(0, drops.drain((p, d, r, n, o, b, off, l) -> { }, 10), "neither a frame that passed nor one written out");
+        assertEquals(0, drops.drain((p, d, r, e, n, o, b, off, l) -> { }, 10), "neither a frame that passed nor one written out");
 
         final Capture full = new Capture(new int[] {1}, false, 65_535);
         final UnsafeBuffer big = new UnsafeBuffer(new byte[65_535]);
@@ -49,7 +50,7 @@ class CaptureTest
             final int claim = full.claim(1, Capture.INBOUND, big, 0, big.capacity(), 0);
             if (claim >= 0)
             {
-                full.commit(claim, Verdict.NO_DROP);
+                full.commit(claim, Verdict.NO_DROP, 2);
                 kept++;
             }
         }

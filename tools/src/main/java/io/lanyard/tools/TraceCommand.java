@@ -1,11 +1,13 @@
 package io.lanyard.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.lanyard.client.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
+import java.io.IOException;
 import java.util.concurrent.Callable;
 
 /**
@@ -23,8 +25,14 @@ final class TraceCommand implements Callable<Integer>
     @Parameters(paramLabel = "SANDBOX", description = "the sandbox that sends the frame")
     String sandbox;
 
-    @Option(names = "--to", required = true, paramLabel = "IP[:PORT]", description = "where the frame goes (port: default 80 for tcp, 53 for udp)")
+    @Option(names = "--to", paramLabel = "IP[:PORT]", description = "where the frame goes (port: default 80 for tcp, 53 for udp)")
     String to;
+
+    @Option(names = "--follow", description = "instead of a built frame, the next frames the sandbox really sends, each with what the switch did")
+    boolean follow;
+
+    @Option(names = "-c", paramLabel = "N", description = "with --follow: how many frames (default: ${DEFAULT-VALUE})")
+    int count = 10;
 
     @Option(names = "--proto", paramLabel = "tcp|udp|icmp", description = "a TCP SYN, a UDP datagram or an ICMP echo request (default: ${DEFAULT-VALUE})")
     String protocol = "tcp";
@@ -38,6 +46,23 @@ final class TraceCommand implements Callable<Integer>
     @Override
     public Integer call()
     {
+        if (follow)
+        {
+            if (count < 1)
+            {
+                throw new CliException("lanyard: -c must be 1 or more, not " + count);
+            }
+            cli.daemon().stream("/sandboxes/" + DaemonConnection.encode(sandbox) + "/trace?follow=1&count=" + count, line ->
+            {
+                System.out.println(json ? line : followed(line));
+                System.out.flush();
+            });
+            return 0;
+        }
+        if (to == null)
+        {
+            throw new CliException("lanyard: trace needs --to IP[:PORT], or --follow");
+        }
         final JsonNode trace = cli.daemon().get("/sandboxes/" + DaemonConnection.encode(sandbox) + "/trace?to=" + DaemonConnection.encode(to) +
             "&proto=" + DaemonConnection.encode(protocol) + (fromMac == null ? "" : "&from_mac=" + DaemonConnection.encode(fromMac)));
         if (json)
@@ -52,5 +77,28 @@ final class TraceCommand implements Callable<Integer>
         }
         table.print(System.out);
         return 0;
+    }
+
+    /** One followed frame as a line: time, frame, what the switch did. */
+    private static String followed(final String line)
+    {
+        final JsonNode frame;
+        try
+        {
+            frame = Json.MAPPER.readTree(line);
+        }
+        catch (final IOException ex)
+        {
+            throw new CliException("lanyard: the daemon sent a line that is not JSON: " + line);
+        }
+        final String verdict = switch (frame.path("Verdict").asText())
+        {
+            case "drop" -> "dropped: " + frame.path("DropReason").asText();
+            case "flood" -> "flooded";
+            case "reply" -> "answered by the switch";
+            case "consumed" -> "taken by the dataplane";
+            default -> "out of port " + frame.path("Egress").asText();
+        };
+        return frame.path("Time").asText() + "  " + frame.path("Frame").asText() + "  " + verdict;
     }
 }

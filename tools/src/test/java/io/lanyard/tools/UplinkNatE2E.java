@@ -382,6 +382,26 @@ class UplinkNatE2E
         assertEquals("Error response from daemon: to: not-an-address is not IP or IP:PORT", bad.err().strip());
         final LanyardHost.Result printed = host.cli("trace", "t1", "--to", t2).ok();
         assertTrue(printed.out().lines().anyMatch(l -> l.matches("verdict\\s+out of port \\d+ \\(t2 eth0, bridge\\)")), printed.out());
+        // --follow: the real frames tq1 sends next, each with what the switch did to it
+        final Path followed = host.dir.resolve("follow.txt");
+        final Process follow = host.spawn(List.of(Path.of(System.getenv().getOrDefault("LANYARD_HOME", "tools")).toAbsolutePath()
+            .resolve("bin/lanyard").toString(), "--socket", host.socket.toString(), "trace", "--follow", "tq1", "-c", "2", "--json"), followed);
+        try
+        {
+            assertTrue(LanyardHost.eventually(Duration.ofSeconds(20), () ->
+            {
+                host.inSandbox("tq1", "ping", "-c", "1", "-W", "1", tq2);
+                return !follow.isAlive();
+            }), "two frames followed:\n" + LanyardHost.readQuietly(followed));
+        }
+        finally
+        {
+            follow.destroy();
+        }
+        final List<JsonNode> frames = LanyardHost.readQuietly(followed).lines().filter(l -> l.startsWith("{")).map(UplinkNatE2E::readJson).toList();
+        assertEquals(2, frames.size(), LanyardHost.readQuietly(followed));
+        assertTrue(frames.stream().anyMatch(f -> f.path("Frame").asText().startsWith("icmp " + address("tq1") + " -> " + tq2) &&
+            f.path("Verdict").asText().equals("drop") && f.path("DropReason").asText().equals("icc")), frames.toString());
         for (final String name : List.of("t1", "t2", "tq1", "tq2"))
         {
             host.cli("rm", "-f", name).ok();

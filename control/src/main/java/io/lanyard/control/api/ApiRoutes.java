@@ -227,6 +227,10 @@ public final class ApiRoutes implements RequestHandler
         }
         if (parts.length == 3 && "trace".equals(parts[2]) && "GET".equals(method))
         {
+            if (flag(query, "follow"))
+            {
+                return ApiResponse.ok(CaptureStream.follow(control, parts[1], query.parameters(), new FollowedFrames(control)));
+            }
             return ApiResponse.ok(Tracer.trace(control, parts[1], query.parameters()));
         }
         if (parts.length == 3 && "repair".equals(parts[2]) && "POST".equals(method))

@@ -10,6 +10,7 @@ import io.lanyard.dataplane.Capture;
 import io.lanyard.forwarding.verdict.DropReason;
 import io.lanyard.forwarding.verdict.Verdict;
 import io.netty.util.concurrent.DefaultThreadFactory;
+import org.agrona.DirectBuffer;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -32,6 +33,56 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class CaptureStream implements StreamingBody
 {
+    /** What the stream makes of a capture: pcapng for {@code /capture}, JSON lines for {@code trace?follow=1}. */
+    interface Output
+    {
+        /** What is sent before the first frame. */
+        byte[] head(List<String> names, int snapLength);
+
+        /** A record as sent, or null to leave it out (it does not count towards {@code count}). */
+        byte[] frame(int interfaceId, int direction, int dropReason, int egress, long unixNanos, int originalLength, DirectBuffer buffer,
+            int offset, int length);
+
+        /** What is sent after the last frame when {@code count} is reached, given what the ring missed. */
+        byte[] tail(int interfaces, long missed);
+    }
+
+    /** The pcapng of {@code lanyard capture}. */
+    private static final Output PCAPNG = new Output()
+    {
+        @Override
+        public byte[] head(final List<String> names, final int snapLength)
+        {
+            final List<byte[]> head = new ArrayList<>();
+            head.add(Pcapng.sectionHeader());
+            for (final String name : names)
+            {
+                head.add(Pcapng.interfaceDescription(name, snapLength));
+            }
+            return Pcapng.join(head);
+        }
+
+        @Override
+        public byte[] frame(final int interfaceId, final int direction, final int dropReason, final int egress, final long unixNanos,
+            final int originalLength, final DirectBuffer buffer, final int offset, final int length)
+        {
+            return Pcapng.enhancedPacket(interfaceId, unixNanos, originalLength, buffer, offset, length, direction,
+                dropReason == Verdict.NO_DROP ? null : "dropped: " + DropReason.of(dropReason).label());
+        }
+
+        @Override
+        public byte[] tail(final int interfaces, final long missed)
+        {
+            final List<byte[]> statistics = new ArrayList<>();
+            final Instant now = Instant.now();
+            for (int i = 0; i < interfaces; i++)
+            {
+                statistics.add(Pcapng.interfaceStatistics(i, now.getEpochSecond() * 1_000_000_000L + now.getNano(), i == 0 ? missed : 0));
+            }
+            return Pcapng.join(statistics);
+        }
+    };
+
     private static final long DRAIN_MILLIS = 20;
     private static final int DRAIN_LIMIT = 4096;
     private static final ScheduledExecutorService DRAINS =
@@ -42,12 +93,14 @@ final class CaptureStream implements StreamingBody
     private final List<Integer> ports;
     private final List<String> names;
     private final long count;
+    private final Output output;
     private final AtomicBoolean stopped = new AtomicBoolean();
     private long sent;
 
     private CaptureStream(final ControlPlane control, final Capture capture, final List<Integer> ports, final List<String> names,
-        final long count)
+        final long count, final Output output)
     {
+        this.output = output;
         this.control = control;
         this.capture = capture;
         this.ports = ports;
@@ -55,7 +108,7 @@ final class CaptureStream implements StreamingBody
         this.count = count;
     }
 
-    /** Resolves the target and starts the capture, refusing what cannot be captured before anything is sent. */
+    /** {@code GET /capture}: resolves the target and starts the capture, refusing what cannot be captured before anything is sent. */
     static CaptureStream of(final ControlPlane control, final Map<String, List<String>> parameters)
     {
         final String target = first(parameters, "target");
@@ -66,8 +119,26 @@ final class CaptureStream implements StreamingBody
         final long count = number(parameters, "count", 0, 0, 1_000_000_000L);
         final int snapLength = (int)number(parameters, "snaplen", 65_535, 64, 65_535);
         final boolean drops = "1".equals(first(parameters, "drops")) || "true".equals(first(parameters, "drops"));
+        return start(control, target, false, drops, snapLength, count, PCAPNG);
+    }
+
+    /**
+     * {@code GET /sandboxes/NAME/trace?follow=1[&count=N]}: the next {@code count} (default 10)
+     * frames the sandbox sends, each with what the switch decided, as JSON lines ({@code output}).
+     */
+    static CaptureStream follow(final ControlPlane control, final String sandbox, final Map<String, List<String>> parameters,
+        final Output output)
+    {
+        control.sandbox(sandbox);
+        return start(control, sandbox, true, false, 256, number(parameters, "count", 10, 1, 1_000_000), output);
+    }
+
+    /** @param sandboxOnly the target names a sandbox, never a network. */
+    private static CaptureStream start(final ControlPlane control, final String target, final boolean sandboxOnly, final boolean drops,
+        final int snapLength, final long count, final Output output)
+    {
         final Map<Integer, MetricsSource.PortOwner> owners = ControlPlaneSource.owners(control);
-        final String network = networkNamed(control, target);
+        final String network = sandboxOnly ? null : networkNamed(control, target);
         final List<Integer> ports = new ArrayList<>();
         final List<String> names = new ArrayList<>();
         for (final Map.Entry<Integer, MetricsSource.PortOwner> owner : owners.entrySet())
@@ -93,7 +164,7 @@ final class CaptureStream implements StreamingBody
             // the stage's own reason, without the proxy's "start a capture: "
             throw RequestException.conflict(ex.getCause() != null ? ex.getCause().getMessage() : ex.getMessage());
         }
-        return new CaptureStream(control, capture, ports, names, count);
+        return new CaptureStream(control, capture, ports, names, count, output);
     }
 
     private static boolean matches(final String target, final String network, final int port, final MetricsSource.PortOwner owner)
@@ -122,13 +193,11 @@ final class CaptureStream implements StreamingBody
     @Override
     public void start(final StreamSink sink)
     {
-        final List<byte[]> head = new ArrayList<>();
-        head.add(Pcapng.sectionHeader());
-        for (final String name : names)
+        final byte[] head = output.head(names, capture.snapLength());
+        if (head.length > 0)
         {
-            head.add(Pcapng.interfaceDescription(name, capture.snapLength()));
+            sink.send(head);
         }
-        sink.send(Pcapng.join(head));
         final ScheduledFuture<?> drains = DRAINS.scheduleWithFixedDelay(() -> drain(sink), DRAIN_MILLIS, DRAIN_MILLIS, TimeUnit.MILLISECONDS);
         sink.onEnd(() ->
         {
@@ -140,15 +209,19 @@ final class CaptureStream implements StreamingBody
     private void drain(final StreamSink sink)
     {
         final List<byte[]> blocks = new ArrayList<>();
-        capture.drain((port, direction, dropReason, unixNanos, originalLength, buffer, offset, length) ->
+        capture.drain((port, direction, dropReason, egress, unixNanos, originalLength, buffer, offset, length) ->
         {
             if (count > 0 && sent >= count)
             {
                 return;
             }
-            sent++;
-            blocks.add(Pcapng.enhancedPacket(ports.indexOf(port), unixNanos, originalLength, buffer, offset, length, direction,
-                dropReason == Verdict.NO_DROP ? null : "dropped: " + DropReason.of(dropReason).label()));
+            final byte[] block = output.frame(ports.indexOf(port), direction, dropReason, egress, unixNanos, originalLength, buffer, offset,
+                length);
+            if (block != null)
+            {
+                sent++;
+                blocks.add(block);
+            }
         }, DRAIN_LIMIT);
         if (!blocks.isEmpty())
         {
@@ -157,13 +230,11 @@ final class CaptureStream implements StreamingBody
         if (count > 0 && sent >= count)
         {
             stop();
-            final List<byte[]> statistics = new ArrayList<>();
-            final Instant now = Instant.now();
-            for (int i = 0; i < ports.size(); i++)
+            final byte[] tail = output.tail(ports.size(), capture.missed());
+            if (tail.length > 0)
             {
-                statistics.add(Pcapng.interfaceStatistics(i, now.getEpochSecond() * 1_000_000_000L + now.getNano(), i == 0 ? capture.missed() : 0));
+                sink.send(tail);
             }
-            sink.send(Pcapng.join(statistics));
             sink.end();
         }
     }
