@@ -69,6 +69,8 @@ public final class LanyardCli
     static int execute(final String... args)
     {
         final CommandLine commandLine = new CommandLine(new LanyardCli());
+        // lanyard exec c1 ping -c 3 X: everything after the sandbox is the command's, its options included
+        commandLine.getSubcommands().get("exec").setStopAtPositional(true);
         commandLine.setExecutionExceptionHandler((ex, line, parsed) ->
         {
             if (ex instanceof CliException || ex instanceof ApiClient.DaemonUnreachableException)
@@ -383,14 +385,20 @@ public final class LanyardCli
         @Parameters(index = "0", paramLabel = "SANDBOX")
         String name;
 
-        @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD", description = "command and arguments (after --)")
+        @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD", description = "command and arguments (their options need no --)")
         List<String> command;
 
         @Override
         public Integer call()
         {
+            // the parser stops at the sandbox's name (as docker exec does), so a "--" written before CMD arrives as its first word
+            final List<String> words = !command.isEmpty() && "--".equals(command.get(0)) ? command.subList(1, command.size()) : command;
+            if (words.isEmpty())
+            {
+                throw new CliException("lanyard: exec needs a command to run in " + name);
+            }
             final JsonNode sandbox = cli.daemon().get("/sandboxes/" + DaemonConnection.encode(name));
-            return runInside(sandbox, command);
+            return runInside(sandbox, words);
         }
 
         /** As {@code ip netns exec} does (with the sandbox's /etc files), or in the daemon's namespace for host sandboxes. */
@@ -467,8 +475,13 @@ public final class LanyardCli
             return 0;
         }
 
+        /** Docker's quoted, cut command; nothing at all for a sandbox that runs none. */
         private static String quote(final String command)
         {
+            if (command.isEmpty())
+            {
+                return "";
+            }
             final String shown = command.length() > 30 ? command.substring(0, 29) + "…" : command;
             return "\"" + shown + "\"";
         }

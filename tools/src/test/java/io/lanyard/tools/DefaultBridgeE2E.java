@@ -97,6 +97,14 @@ class DefaultBridgeE2E
         final LanyardHost.Result ping = host.cli("exec", "container1", "--", "ping", "-c", "3", "-W", "2", "172.17.0.3").ok();
         assertTrue(ping.out().contains("3 received"), ping.out());
 
+        // as docker exec: the command's own options need no "--" (the real launcher, so the child's output is read)
+        final LanyardHost.Result bare = host.cliWith(Map.of("LANYARD_SOCKET", host.socket.toString()), "exec", "container1", "ping", "-c", "2",
+            "-W", "2", "172.17.0.3").ok();
+        assertTrue(bare.out().contains("2 received"), bare.out());
+        // a sandbox that runs no command shows none, not ""
+        assertTrue(host.cli("ps").ok().out().lines().anyMatch(l -> l.matches("[0-9a-f]{12}\\s+container1\\s+bridge\\s+172\\.17\\.0\\.2\\s+up")),
+            host.cli("ps").out());
+
         final String hosts = host.cli("exec", "container1", "--", "cat", "/etc/hosts").ok().out();
         assertTrue(hosts.contains("127.0.0.1\tlocalhost"), hosts);
         assertTrue(hosts.lines().anyMatch(l -> l.equals("172.17.0.2\t" + id1.substring(0, 12))), hosts);
