@@ -153,7 +153,7 @@ public final class ControlPlane implements AutoCloseable
         this.remote = new RemoteEndpoints(networks, plumbing, new RemoteDrivers(new PluginDiscovery(settings.pluginDirectories())),
             name -> plumbing.isTunTapHere(name) || routing.uplink() != null && routing.uplink().settings().device().equals(name));
         this.wiring = new SandboxWiring(networks, domains, plumbing, dataplane, routing, remote);
-        this.gateways = new GatewayBridge(networks, setup, addressing, wiring);
+        this.gateways = new GatewayBridge(networks, setup, addressing, wiring, settings.addressSpace());
         this.links = new LegacyLinks(networks, sandboxes, wiring, dataplane);
         this.guests = new GuestPorts(networks, domains, dataplane, addressing);
         this.guestChecks = new GuestPortChecks(networks, sandboxes, guests);
@@ -176,7 +176,7 @@ public final class ControlPlane implements AutoCloseable
      */
     public synchronized void restore(final State state)
     {
-        recovery.restoreNetworks(state.networks());
+        recovery.restoreNetworks(state.networks(), state.sandboxes());
         recovery.load(state.sandboxes());
         for (final Sandbox stored : sandboxes.all())
         {
@@ -242,7 +242,7 @@ public final class ControlPlane implements AutoCloseable
         final List<Ipv4Cidr> inUse = new ArrayList<>(networks.subnetsInUse());
         alsoTaken.forEach(taken -> inUse.add(Ipv4Cidr.parse(taken)));
         final List<IpamPool> requested = subnet == null ? List.of() : List.of(new IpamPool(subnet, null, range, Map.of()));
-        return IpamPlanner.plan(requested, inUse).get(0);
+        return IpamPlanner.plan(requested, inUse, settings.addressSpace()).get(0);
     }
 
     /** Creates a user-defined network; every check happens before anything changes. */
@@ -255,7 +255,7 @@ public final class ControlPlane implements AutoCloseable
         }
         // a remote driver's options are its plugin's to read
         final Map<String, String> options = Network.DRIVER_BRIDGE.equals(driver) ? checks.bridgeOptions(request) : request.options();
-        final List<IpamPool> ipam = IpamPlanner.plan(request.ipam(), networks.subnetsInUse());
+        final List<IpamPool> ipam = IpamPlanner.plan(request.ipam(), networks.subnetsInUse(), settings.addressSpace());
         final Network network = new Network(Identifiers.newId(), request.name(), driver, Network.SCOPE_LOCAL,
             Instant.now(), request.internal(), request.attachable(), ipam, options, request.labels());
         try

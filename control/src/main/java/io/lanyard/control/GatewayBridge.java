@@ -1,5 +1,6 @@
 package io.lanyard.control;
 
+import io.lanyard.control.ipam.AddressSpace;
 import io.lanyard.control.model.Endpoint;
 import io.lanyard.control.model.Network;
 import io.lanyard.control.model.Sandbox;
@@ -38,6 +39,8 @@ final class GatewayBridge
     static final String DEVICE = "ly_gwbridge";
 
     private final NetworkTable networks;
+    /** Where {@value Network#GATEWAY_BRIDGE} gets its subnet. */
+    private final AddressSpace space;
     private final NetworkSetup setup;
     private final EndpointAddressing addressing;
     private final SandboxWiring wiring;
@@ -84,8 +87,10 @@ final class GatewayBridge
         }
     }
 
-    GatewayBridge(final NetworkTable networks, final NetworkSetup setup, final EndpointAddressing addressing, final SandboxWiring wiring)
+    GatewayBridge(final NetworkTable networks, final NetworkSetup setup, final EndpointAddressing addressing, final SandboxWiring wiring,
+        final AddressSpace space)
     {
+        this.space = space;
         this.networks = networks;
         this.setup = setup;
         this.addressing = addressing;
@@ -318,7 +323,7 @@ final class GatewayBridge
             return found;
         }
         final Network made = new Network(Identifiers.newId(), Network.GATEWAY_BRIDGE, Network.DRIVER_BRIDGE, Network.SCOPE_LOCAL,
-            Instant.now(), false, false, IpamPlanner.plan(List.of(), networks.subnetsInUse()), options(), Map.of());
+            Instant.now(), false, false, IpamPlanner.plan(List.of(), networks.subnetsInUse(), space), options(), Map.of());
         try
         {
             setup.add(made);

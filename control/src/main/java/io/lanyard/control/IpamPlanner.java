@@ -1,5 +1,6 @@
 package io.lanyard.control;
 
+import io.lanyard.control.ipam.AddressSpace;
 import io.lanyard.control.ipam.DefaultPools;
 import io.lanyard.control.model.IpamPool;
 import io.lanyard.forwarding.addr.Ipv4Address;
@@ -23,12 +24,22 @@ final class IpamPlanner
     }
 
     /**
-     * The IPAM configuration to create: the user's pools checked against each other and every
-     * network's subnets, or the first free default pool.
+     * The IPAM configuration to create for a local network: the user's pools checked against each
+     * other, every network's subnets and the host's routes, or the first default pool that overlaps
+     * none of them ({@code space}).
      */
-    static List<IpamPool> plan(final List<IpamPool> requested, final List<Ipv4Cidr> subnetsInUse)
+    static List<IpamPool> plan(final List<IpamPool> requested, final List<Ipv4Cidr> subnetsInUse, final AddressSpace space)
     {
-        return plan(requested, subnetsInUse, DefaultPools.firstFree(subnetsInUse));
+        final List<IpamPool> planned = plan(requested, subnetsInUse, space.firstFree(subnetsInUse));
+        for (final IpamPool pool : requested.isEmpty() ? List.<IpamPool>of() : planned)
+        {
+            final Ipv4Cidr subnet = Ipv4Cidr.parse(pool.subnet());
+            space.routeOverlapping(subnet).ifPresent(route ->
+            {
+                throw RequestException.forbidden("subnet " + subnet + " overlaps the host's route " + route);
+            });
+        }
+        return planned;
     }
 
     /**

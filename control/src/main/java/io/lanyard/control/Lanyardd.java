@@ -3,6 +3,7 @@ package io.lanyard.control;
 import io.lanyard.client.OneLineLogging;
 import io.lanyard.control.api.ApiRoutes;
 import io.lanyard.control.api.ApiServer;
+import io.lanyard.control.ipam.AddressSpace;
 import io.lanyard.control.metrics.ControlPlaneSource;
 import io.lanyard.control.metrics.MetricsAddress;
 import io.lanyard.control.metrics.MetricsServer;
@@ -18,6 +19,7 @@ import io.lanyard.control.overlay.OverlayCluster;
 import io.lanyard.control.ports.ProxyLoops;
 import io.lanyard.control.ports.PublishedPorts;
 import io.lanyard.control.ports.UserlandProxy;
+import io.lanyard.control.routing.HostRoutes;
 import io.lanyard.control.remote.PluginDiscovery;
 import io.lanyard.control.routing.HostInterfaces;
 import io.lanyard.control.routing.Uplink;
@@ -31,6 +33,7 @@ import io.lanyard.dataplane.DataplaneConfig;
 import io.lanyard.forwarding.l2.MacTable;
 import io.lanyard.forwarding.nat.ConntrackTimeouts;
 import io.lanyard.forwarding.addr.Ipv4Address;
+import io.lanyard.forwarding.addr.Ipv4Cidr;
 import io.lanyard.tap.TapDevice;
 import io.lanyard.tap.UdpSocket;
 import io.lanyard.vxlan.VxlanHeader;
@@ -155,6 +158,14 @@ public final class Lanyardd implements Callable<Integer>
     @Option(names = "--node-name", description = "this host's name in the cluster, shown in Peers (default: the host name)")
     String nodeName;
 
+    @Option(names = "--bip", paramLabel = "CIDR",
+        description = "the default bridge's address and prefix, e.g. 192.168.200.1/24 (default: the first default pool clear of the host's routes, 172.17.0.1/16 on a host without Docker)")
+    String bip;
+
+    @Option(names = "--default-address-pool", paramLabel = "base=CIDR,size=N",
+        description = "where networks without --subnet get one: BASE cut into /N subnets, first free first; repeatable (default: Docker's, 172.17-31.0.0/16 then 192.168.0.0/16 in /20s)")
+    List<String> defaultAddressPools = new ArrayList<>();
+
     @Option(names = "--metrics-addr", paramLabel = "HOST:PORT",
         description = "serve Prometheus metrics at http://HOST:PORT/metrics; a loopback address unless --metrics-allow-remote (default: off)")
     String metricsAddr;
@@ -171,6 +182,8 @@ public final class Lanyardd implements Callable<Integer>
     private Uplink.Settings uplinkSettings;
     private StoreAddress storeAddress;
     private MetricsAddress metricsAddress;
+    private Ipv4Cidr bridgeAddress;
+    private AddressSpace addressSpace;
     private int advertised;
 
     public static void main(final String[] args)
@@ -231,6 +244,7 @@ public final class Lanyardd implements Callable<Integer>
                 Uplink.Settings.parse(uplink, uplinkIp, uplinkGateway);
             parseClusterFlags();
             metricsAddress = metricsAddr == null ? null : MetricsAddress.parse(metricsAddr, metricsAllowRemote);
+            parseAddressFlags();
             config = new DataplaneConfig(ringSize, io, pipeline, waitStrategy, socket.toAbsolutePath().getParent().resolve("lanyard.counters"),
                 macTableSize, macAgingSeconds * 1_000_000_000L, DataplaneConfig.DEFAULT_MAX_PORTS, DataplaneConfig.DEFAULT_MAX_DOMAINS,
                 natTableSize, ConntrackTimeouts.parse(conntrackTimeouts), Math.min(busyPollMicros, Long.MAX_VALUE / 1_000L) * 1_000L);
@@ -279,6 +293,35 @@ public final class Lanyardd implements Callable<Integer>
         catch (final IOException ex)
         {
             throw new StartupException("cannot use state directory " + stateDir + ": " + ex.getMessage());
+        }
+    }
+
+    /** {@code --bip} and {@code --default-address-pool}, as dockerd reads them. */
+    private void parseAddressFlags()
+    {
+        final HostRoutes routes = new HostRoutes();
+        final List<AddressSpace.Pool> pools = new ArrayList<>();
+        for (final String pool : defaultAddressPools)
+        {
+            pools.add(AddressSpace.Pool.parse(pool));
+        }
+        addressSpace = pools.isEmpty() ? AddressSpace.docker(routes::routes) : AddressSpace.of(pools, routes::routes);
+        if (bip == null)
+        {
+            return;
+        }
+        try
+        {
+            bridgeAddress = Ipv4Cidr.parse(bip);
+        }
+        catch (final IllegalArgumentException ex)
+        {
+            throw new IllegalArgumentException("--bip " + bip + ": expected the bridge's address with a prefix, e.g. 192.168.200.1/24");
+        }
+        if (bridgeAddress.prefixLength() < 8 || bridgeAddress.prefixLength() > 30 || bridgeAddress.address() == bridgeAddress.network() ||
+            bridgeAddress.address() == bridgeAddress.broadcast())
+        {
+            throw new IllegalArgumentException("--bip " + bip + ": a host address (not the subnet's first or last) with a prefix from 8 to 30");
         }
     }
 
@@ -424,7 +467,7 @@ public final class Lanyardd implements Callable<Integer>
             new PublishedPorts(dataplane, userlandProxy ? proxyLoops : null, () -> uplinkPort == null ? 0 : uplinkPort.address(),
                 UserlandProxy.DEFAULT_UDP_IDLE_TIMEOUT), cluster == null ? null : cluster.membership());
         final EmbeddedDns dns = new EmbeddedDns(new NameTable(), new DnsCounters());
-        final ControlPlane control = new ControlPlane(new DaemonSettings(stateDir, sandboxPrefix, icc, pluginDirs), store, dataplane,
+        final ControlPlane control = new ControlPlane(new DaemonSettings(stateDir, sandboxPrefix, icc, pluginDirs, addressSpace, bridgeAddress), store, dataplane,
             plumbing, new EtcFiles(EtcFiles.SYSTEM_ROOT, resolvConf), new SandboxProcesses(stateDir.resolve("output")), routing, dns);
         final ApiServer server;
         ApiServer plugin = null;

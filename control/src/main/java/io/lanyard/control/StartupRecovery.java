@@ -5,6 +5,8 @@ import io.lanyard.control.model.IpamPool;
 import io.lanyard.control.model.Network;
 import io.lanyard.control.model.Sandbox;
 import io.lanyard.control.routing.HostInterfaces;
+import io.lanyard.forwarding.addr.Ipv4Address;
+import io.lanyard.forwarding.addr.Ipv4Cidr;
 
 import java.time.Instant;
 import java.util.ArrayList;
@@ -22,8 +24,6 @@ import java.util.Optional;
 final class StartupRecovery
 {
     private static final System.Logger LOG = System.getLogger(StartupRecovery.class.getName());
-    private static final String DEFAULT_BRIDGE_SUBNET = "172.17.0.0/16";
-    private static final String DEFAULT_BRIDGE_GATEWAY = "172.17.0.1";
 
     private final DaemonSettings settings;
     private final NetworkTable networks;
@@ -50,7 +50,19 @@ final class StartupRecovery
      */
     void restoreNetworks(final List<Network> stored)
     {
-        for (final Network network : stored)
+        restoreNetworks(stored, List.of());
+    }
+
+    /**
+     * {@link #restoreNetworks(List)}, the default bridge first moved to {@code --bip} when the
+     * stored one has another subnet and none of {@code storedSandboxes} is on it.
+     *
+     * @throws IllegalStateException when {@code --bip} overlaps a route of the host, or the
+     *         default bridge it would move has sandboxes on it: one line saying which.
+     */
+    void restoreNetworks(final List<Network> stored, final List<Sandbox> storedSandboxes)
+    {
+        for (final Network network : withBip(stored, storedSandboxes))
         {
             try
             {
@@ -92,9 +104,73 @@ final class StartupRecovery
         if (networks.byName("bridge").isEmpty())
         {
             missing.add(new Network(Identifiers.newId(), "bridge", Network.DRIVER_BRIDGE, "local", Instant.now(), false, false,
-                List.of(new IpamPool(DEFAULT_BRIDGE_SUBNET, DEFAULT_BRIDGE_GATEWAY, null, Map.of())), defaultBridgeOptions(), Map.of()));
+                List.of(defaultBridgePool()), defaultBridgeOptions(), Map.of()));
         }
         return missing;
+    }
+
+    /**
+     * The default bridge's pool when it is made: {@code --bip}'s subnet with its address as the
+     * gateway, else the first default pool that overlaps neither a network's subnet nor a route
+     * of the host (172.17.0.0/16 on a host without Docker, as docker0's), gateway its first address.
+     */
+    private IpamPool defaultBridgePool()
+    {
+        final Ipv4Cidr bip = settings.bip();
+        if (bip != null)
+        {
+            checkBipClearOfRoutes(bip);
+            return new IpamPool(bip.canonical().toString(), Ipv4Address.format(bip.address()), null, Map.of());
+        }
+        final Ipv4Cidr subnet = settings.addressSpace().firstFree(networks.subnetsInUse()).orElseThrow(() ->
+            new IllegalStateException("no default address pool is free of the host's routes for the default bridge: give --bip"));
+        if (!subnet.toString().equals("172.17.0.0/16"))
+        {
+            LOG.log(System.Logger.Level.INFO, "the default bridge takes " + subnet + ": 172.17.0.0/16 overlaps a route of the host");
+        }
+        return new IpamPool(subnet.toString(), Ipv4Address.format(subnet.network() + 1), null, Map.of());
+    }
+
+    private void checkBipClearOfRoutes(final Ipv4Cidr bip)
+    {
+        settings.addressSpace().routeOverlapping(bip.canonical()).ifPresent(route ->
+        {
+            throw new IllegalStateException("--bip " + bip + " overlaps the host's route " + route);
+        });
+    }
+
+    /** The stored networks with the default bridge moved to {@code --bip}, when it asks for another subnet. */
+    private List<Network> withBip(final List<Network> stored, final List<Sandbox> storedSandboxes)
+    {
+        final Ipv4Cidr bip = settings.bip();
+        if (bip == null)
+        {
+            return stored;
+        }
+        final IpamPool wanted = new IpamPool(bip.canonical().toString(), Ipv4Address.format(bip.address()), null, Map.of());
+        final List<Network> moved = new ArrayList<>();
+        for (final Network network : stored)
+        {
+            if (!network.isDefaultBridge() || network.ipam().equals(List.of(wanted)))
+            {
+                moved.add(network);
+                continue;
+            }
+            final List<String> on = storedSandboxes.stream()
+                .filter(sandbox -> sandbox.endpoints().stream().anyMatch(endpoint -> endpoint.networkId().equals(network.id())))
+                .map(Sandbox::name).toList();
+            if (!on.isEmpty())
+            {
+                throw new IllegalStateException("--bip " + bip + ": the default bridge is on " + network.ipam().get(0).subnet() +
+                    " with sandboxes on it (" + String.join(", ", on) + "); remove them, or start with the --bip it has");
+            }
+            checkBipClearOfRoutes(bip);
+            LOG.log(System.Logger.Level.INFO, "the default bridge moves from " + network.ipam().get(0).subnet() + " to " + wanted.subnet() +
+                " (--bip " + bip + ")");
+            moved.add(new Network(network.id(), network.name(), network.driver(), network.scope(), network.created(), network.internal(),
+                network.attachable(), List.of(wanted), network.options(), network.labels()));
+        }
+        return moved;
     }
 
     /**

@@ -1,5 +1,6 @@
 package io.lanyard.control;
 
+import io.lanyard.control.ipam.AddressSpace;
 import io.lanyard.control.model.Endpoint;
 import io.lanyard.control.model.Network;
 import io.lanyard.control.model.Sandbox;
@@ -66,7 +67,7 @@ class GatewayBridgeTest
         final NetworkSetup setup = new NetworkSetup(networks, addressing, domains);
         List.of(defaultBridge(), ov, inner, front, back, plugin).forEach(setup::add);
         gateways = new GatewayBridge(networks, setup, addressing,
-            new SandboxWiring(networks, domains, plumbing, dataplane, ControlPlane.Routing.NONE));
+            new SandboxWiring(networks, domains, plumbing, dataplane, ControlPlane.Routing.NONE), AddressSpace.docker(List::of));
     }
 
     @AfterEach

@@ -62,6 +62,13 @@ final class LanyardHost implements AutoCloseable
         return namespaces.prefix();
     }
 
+    /** Adds daemon flags for the next {@link #start()} (a restart with other flags). */
+    LanyardHost withFlags(final String... flags)
+    {
+        extraFlags.addAll(List.of(flags));
+        return this;
+    }
+
     /**
      * Gives the daemon an uplink; call before {@link #start()}. Namespace {@code outside} holds
      * {@value #OUTSIDE_ADDRESS}/24 on {@code out0}, one end of a veth made inside it; the other

@@ -50,7 +50,8 @@ public final class DefaultPools
         return Optional.empty();
     }
 
-    private static List<Ipv4Cidr> candidates()
+    /** Docker's default local pools, in the order it takes them. */
+    public static List<Ipv4Cidr> candidates()
     {
         final List<Ipv4Cidr> pools = new ArrayList<>();
         for (int second = 17; second <= 31; second++)
