@@ -33,7 +33,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.TreeMap;
 
 /**
  * The daemon's model of networks and sandboxes, and the only way in to change it: the script of
@@ -737,16 +736,7 @@ public final class ControlPlane implements AutoCloseable
     /** The switched networks by their dataplane domain (what the switch's table dumps name). */
     public synchronized Map<Integer, Network> networksByDomain()
     {
-        final Map<Integer, Network> byDomain = new TreeMap<>();
-        for (final Network network : networks.all())
-        {
-            final Integer domain = domains.domainOf(network.id());
-            if (domain != null)
-            {
-                byDomain.put(domain, network);
-            }
-        }
-        return byDomain;
+        return domains.byDomain(networks.all());
     }
 
     /** Addresses taken in each subnet of a network, reserved ones (gateway, aux, network, broadcast) included. */

@@ -3,23 +3,16 @@ package io.lanyard.control;
 import io.lanyard.client.OneLineLogging;
 import io.lanyard.control.api.ApiRoutes;
 import io.lanyard.control.api.ApiServer;
-import io.lanyard.control.ipam.AddressSpace;
 import io.lanyard.control.metrics.ControlPlaneSource;
-import io.lanyard.control.metrics.MetricsAddress;
 import io.lanyard.control.metrics.MetricsServer;
 import io.lanyard.control.docker.DockerPluginRoutes;
 import io.lanyard.control.dns.DnsCounters;
 import io.lanyard.control.dns.EmbeddedDns;
 import io.lanyard.control.dns.NameTable;
-import io.lanyard.control.cluster.EtcdClusterStore;
-import io.lanyard.control.cluster.StoreAddress;
 import io.lanyard.control.model.State;
-import io.lanyard.control.overlay.ClusterRecords;
-import io.lanyard.control.overlay.OverlayCluster;
 import io.lanyard.control.ports.ProxyLoops;
 import io.lanyard.control.ports.PublishedPorts;
 import io.lanyard.control.ports.UserlandProxy;
-import io.lanyard.control.routing.HostRoutes;
 import io.lanyard.control.remote.PluginDiscovery;
 import io.lanyard.control.routing.HostInterfaces;
 import io.lanyard.control.routing.Uplink;
@@ -32,24 +25,18 @@ import io.lanyard.dataplane.Dataplane;
 import io.lanyard.dataplane.DataplaneConfig;
 import io.lanyard.forwarding.l2.MacTable;
 import io.lanyard.forwarding.nat.ConntrackTimeouts;
-import io.lanyard.forwarding.addr.Ipv4Address;
-import io.lanyard.forwarding.addr.Ipv4Cidr;
 import io.lanyard.tap.TapDevice;
-import io.lanyard.tap.UdpSocket;
-import io.lanyard.vxlan.VxlanHeader;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.NetworkInterface;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
@@ -60,6 +47,10 @@ import java.util.concurrent.CountDownLatch;
  * exit 1) without CAP_NET_ADMIN, when another daemon holds its socket or state directory, or
  * when the state file cannot be trusted. SIGTERM closes it cleanly; sandboxes and their devices
  * stay for the next start either way.
+ *
+ * <p>This class is the start and stop sequence and the flags of the switch and the API; the flags
+ * of the cluster ({@link ClusterFlags}), of subnets ({@link AddressFlags}) and of metrics and logs
+ * ({@link OperatorFlags}) are mixins with their own checks.
  */
 @Command(name = "lanyardd", mixinStandardHelpOptions = true, version = "lanyardd " + ApiRoutes.VERSION,
     description = "The Lanyard daemon: a userspace switch and the control plane of container networks.")
@@ -140,51 +131,16 @@ public final class Lanyardd implements Callable<Integer>
         description = "proxy published ports for the daemon's own namespace (docker-proxy's job) (default: ${DEFAULT-VALUE})")
     boolean userlandProxy = true;
 
-    @Option(names = "--store", paramLabel = "etcd://HOST:PORT[,HOST:PORT...]",
-        description = "join a cluster whose shared state is in etcd; overlay networks span its hosts (default: single host, no store)")
-    String store;
+    @Mixin
+    ClusterFlags cluster = new ClusterFlags();
 
-    @Option(names = "--advertise-addr", paramLabel = "IP",
-        description = "this host's address on the underlay: its VTEP, where the other hosts send its overlay traffic (needed with --store)")
-    String advertiseAddr;
+    @Mixin
+    AddressFlags addresses = new AddressFlags();
 
-    @Option(names = "--vxlan-port", description = "UDP port of VXLAN, on which this host listens and the others are sent to (default: ${DEFAULT-VALUE})")
-    int vxlanPort = VxlanHeader.DEFAULT_PORT;
-
-    @Option(names = "--store-ttl", paramLabel = "SECONDS",
-        description = "how long this host's containers stay known to the others after its daemon stops answering the store (default: ${DEFAULT-VALUE})")
-    int storeTtlSeconds = (int)OverlayCluster.DEFAULT_TTL.toSeconds();
-
-    @Option(names = "--node-name", description = "this host's name in the cluster, shown in Peers (default: the host name)")
-    String nodeName;
-
-    @Option(names = "--bip", paramLabel = "CIDR",
-        description = "the default bridge's address and prefix, e.g. 192.168.200.1/24 (default: the first default pool clear of the host's routes, 172.17.0.1/16 on a host without Docker)")
-    String bip;
-
-    @Option(names = "--default-address-pool", paramLabel = "base=CIDR,size=N",
-        description = "where networks without --subnet get one: BASE cut into /N subnets, first free first; repeatable (default: Docker's, 172.17-31.0.0/16 then 192.168.0.0/16 in /20s)")
-    List<String> defaultAddressPools = new ArrayList<>();
-
-    @Option(names = "--metrics-addr", paramLabel = "HOST:PORT",
-        description = "serve Prometheus metrics at http://HOST:PORT/metrics; a loopback address unless --metrics-allow-remote (default: off)")
-    String metricsAddr;
-
-    @Option(names = "--log-level", paramLabel = "LEVEL", description = "the lowest level logged: debug, info, warn or error (default: ${DEFAULT-VALUE})")
-    String logLevel = "info";
-
-    @Option(names = "--log-format", paramLabel = "FORMAT", description = "each log line as text or as a JSON object (default: ${DEFAULT-VALUE})")
-    String logFormat = "text";
-
-    @Option(names = "--metrics-allow-remote", description = "allow --metrics-addr on an address other than loopback: metrics name every sandbox")
-    boolean metricsAllowRemote;
+    @Mixin
+    OperatorFlags operator = new OperatorFlags();
 
     private Uplink.Settings uplinkSettings;
-    private StoreAddress storeAddress;
-    private MetricsAddress metricsAddress;
-    private Ipv4Cidr bridgeAddress;
-    private AddressSpace addressSpace;
-    private int advertised;
 
     public static void main(final String[] args)
     {
@@ -208,7 +164,7 @@ public final class Lanyardd implements Callable<Integer>
     {
         try
         {
-            OneLineLogging.configure("lanyardd", logLevel, logFormat);
+            operator.configureLogging();
         }
         catch (final IllegalArgumentException ex)
         {
@@ -242,9 +198,9 @@ public final class Lanyardd implements Callable<Integer>
         {
             uplinkSettings = uplink == null && uplinkIp == null && uplinkGateway == null ? null :
                 Uplink.Settings.parse(uplink, uplinkIp, uplinkGateway);
-            parseClusterFlags();
-            metricsAddress = metricsAddr == null ? null : MetricsAddress.parse(metricsAddr, metricsAllowRemote);
-            parseAddressFlags();
+            cluster.parse();
+            operator.parse();
+            addresses.parse();
             config = new DataplaneConfig(ringSize, io, pipeline, waitStrategy, socket.toAbsolutePath().getParent().resolve("lanyard.counters"),
                 macTableSize, macAgingSeconds * 1_000_000_000L, DataplaneConfig.DEFAULT_MAX_PORTS, DataplaneConfig.DEFAULT_MAX_DOMAINS,
                 natTableSize, ConntrackTimeouts.parse(conntrackTimeouts), Math.min(busyPollMicros, Long.MAX_VALUE / 1_000L) * 1_000L);
@@ -279,7 +235,7 @@ public final class Lanyardd implements Callable<Integer>
                 throw new StartupException(ex.getMessage());
             }
             // bound before anything is made, so an address in use changes nothing
-            final MetricsServer metrics = bindMetrics();
+            final MetricsServer metrics = operator.bindMetrics();
             try
             {
                 return serve(config, store, state, metrics);
@@ -293,136 +249,6 @@ public final class Lanyardd implements Callable<Integer>
         catch (final IOException ex)
         {
             throw new StartupException("cannot use state directory " + stateDir + ": " + ex.getMessage());
-        }
-    }
-
-    /** {@code --bip} and {@code --default-address-pool}, as dockerd reads them. */
-    private void parseAddressFlags()
-    {
-        final HostRoutes routes = new HostRoutes();
-        final List<AddressSpace.Pool> pools = new ArrayList<>();
-        for (final String pool : defaultAddressPools)
-        {
-            pools.add(AddressSpace.Pool.parse(pool));
-        }
-        addressSpace = pools.isEmpty() ? AddressSpace.docker(routes::routes) : AddressSpace.of(pools, routes::routes);
-        if (bip == null)
-        {
-            return;
-        }
-        try
-        {
-            bridgeAddress = Ipv4Cidr.parse(bip);
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            throw new IllegalArgumentException("--bip " + bip + ": expected the bridge's address with a prefix, e.g. 192.168.200.1/24");
-        }
-        if (bridgeAddress.prefixLength() < 8 || bridgeAddress.prefixLength() > 30 || bridgeAddress.address() == bridgeAddress.network() ||
-            bridgeAddress.address() == bridgeAddress.broadcast())
-        {
-            throw new IllegalArgumentException("--bip " + bip + ": a host address (not the subnet's first or last) with a prefix from 8 to 30");
-        }
-    }
-
-    private void parseClusterFlags()
-    {
-        if (store == null)
-        {
-            if (advertiseAddr != null)
-            {
-                throw new IllegalArgumentException("--advertise-addr needs --store");
-            }
-            return;
-        }
-        storeAddress = StoreAddress.parse(store);
-        if (advertiseAddr == null)
-        {
-            throw new IllegalArgumentException("--store needs --advertise-addr IP, this host's address on the underlay");
-        }
-        try
-        {
-            advertised = Ipv4Address.parse(advertiseAddr);
-        }
-        catch (final IllegalArgumentException ex)
-        {
-            throw new IllegalArgumentException("--advertise-addr " + advertiseAddr + ": not an IPv4 address");
-        }
-        if (advertised == 0 || (advertised >>> 24) == 127 || (advertised >>> 28) >= 0xE)
-        {
-            throw new IllegalArgumentException("--advertise-addr " + advertiseAddr + ": the other hosts need a unicast address to reach");
-        }
-        if (vxlanPort < 1 || vxlanPort > 65_535)
-        {
-            throw new IllegalArgumentException("--vxlan-port " + vxlanPort + ": a port is 1 to 65535");
-        }
-        if (storeTtlSeconds < 5 || storeTtlSeconds > 300)
-        {
-            throw new IllegalArgumentException("--store-ttl " + storeTtlSeconds + ": between 5 and 300 seconds");
-        }
-        if (nodeName == null)
-        {
-            nodeName = hostName();
-        }
-    }
-
-    /**
-     * Binds the VXLAN socket on the advertised address and joins the cluster (in the background).
-     *
-     * @return null without {@code --store}.
-     */
-    private Cluster joinCluster(final Dataplane dataplane)
-    {
-        if (storeAddress == null)
-        {
-            return null;
-        }
-        final int underlayMtu;
-        try
-        {
-            final NetworkInterface device = NetworkInterface.getByInetAddress(InetAddress.getByName(advertiseAddr));
-            if (device == null)
-            {
-                throw new StartupException("--advertise-addr " + advertiseAddr + " is not an address of this host");
-            }
-            underlayMtu = device.getMTU();
-        }
-        catch (final IOException ex)
-        {
-            throw new StartupException("--advertise-addr " + advertiseAddr + ": " + ex.getMessage());
-        }
-        final UdpSocket socket;
-        try
-        {
-            socket = UdpSocket.bind(advertised, vxlanPort);
-        }
-        catch (final RuntimeException ex)
-        {
-            throw new StartupException("cannot listen for VXLAN: " + ex.getMessage());
-        }
-        dataplane.overlays().attachSocket(socket, vxlanPort);
-        final OverlayCluster cluster = OverlayCluster.join(new EtcdClusterStore(storeAddress),
-            new ClusterRecords.Host(nodeName, advertiseAddr), Duration.ofSeconds(storeTtlSeconds),
-            underlayMtu - ControlPlane.OVERLAY_OVERHEAD);
-        LOG.log(System.Logger.Level.INFO, "joining the cluster at " + storeAddress + " as " + nodeName + " (" + advertiseAddr +
-            ", VXLAN port " + vxlanPort + ", overlay MTU " + (underlayMtu - ControlPlane.OVERLAY_OVERHEAD) + ")");
-        return new Cluster(cluster, socket);
-    }
-
-    /** The cluster membership and the VXLAN socket (closed only after the dataplane that reads it). */
-    private record Cluster(OverlayCluster membership, UdpSocket socket)
-    {
-    }
-
-    private static String hostName()
-    {
-        try
-        {
-            return Files.readString(Path.of("/proc/sys/kernel/hostname")).trim();
-        }
-        catch (final IOException ex)
-        {
-            return "localhost";
         }
     }
 
@@ -450,10 +276,10 @@ public final class Lanyardd implements Callable<Integer>
             plumbing.close();
             throw new StartupException("cannot open the uplink: " + ex.getMessage());
         }
-        final Cluster cluster;
+        final ClusterFlags.Joined cluster;
         try
         {
-            cluster = joinCluster(dataplane);
+            cluster = this.cluster.join(dataplane);
         }
         catch (final RuntimeException ex)
         {
@@ -467,7 +293,7 @@ public final class Lanyardd implements Callable<Integer>
             new PublishedPorts(dataplane, userlandProxy ? proxyLoops : null, () -> uplinkPort == null ? 0 : uplinkPort.address(),
                 UserlandProxy.DEFAULT_UDP_IDLE_TIMEOUT), cluster == null ? null : cluster.membership());
         final EmbeddedDns dns = new EmbeddedDns(new NameTable(), new DnsCounters());
-        final ControlPlane control = new ControlPlane(new DaemonSettings(stateDir, sandboxPrefix, icc, pluginDirs, addressSpace, bridgeAddress), store, dataplane,
+        final ControlPlane control = new ControlPlane(new DaemonSettings(stateDir, sandboxPrefix, icc, pluginDirs, addresses.addressSpace(), addresses.bridgeAddress()), store, dataplane,
             plumbing, new EtcFiles(EtcFiles.SYSTEM_ROOT, resolvConf), new SandboxProcesses(stateDir.resolve("output")), routing, dns);
         final ApiServer server;
         ApiServer plugin = null;
@@ -505,7 +331,7 @@ public final class Lanyardd implements Callable<Integer>
         Runtime.getRuntime().addShutdownHook(shutdown);
         LOG.log(System.Logger.Level.INFO, "listening on " + socket + (dockerPlugin == null ? "" : " and, for Docker, " + dockerPlugin) + " (io " + dataplane.ioBackend() + ", offload " + offload +
             ", " + control.sandboxes().size() + " sandboxes, state in " + stateDir +
-            (metrics == null ? "" : ", metrics on http://" + metricsAddress + "/metrics") + ")");
+            (metrics == null ? "" : ", metrics on http://" + operator.metricsAddress() + "/metrics") + ")");
         try
         {
             stopped.await();
@@ -524,7 +350,7 @@ public final class Lanyardd implements Callable<Integer>
      *
      * @param server null when the daemon stops before it served.
      */
-    private static void closeInOrder(final ApiServer server, final ControlPlane control, final EmbeddedDns dns, final Cluster cluster,
+    private static void closeInOrder(final ApiServer server, final ControlPlane control, final EmbeddedDns dns, final ClusterFlags.Joined cluster,
         final Uplink uplinkPort, final Dataplane dataplane, final ProxyLoops proxyLoops, final SandboxPlumbing plumbing)
     {
         if (server != null)
@@ -545,23 +371,6 @@ public final class Lanyardd implements Callable<Integer>
         }
         proxyLoops.close();
         plumbing.close();
-    }
-
-    /** The endpoint of {@code --metrics-addr}, bound (the JVM's metrics at first, Lanyard's once it serves), or null without it. */
-    private MetricsServer bindMetrics()
-    {
-        if (metricsAddress == null)
-        {
-            return null;
-        }
-        try
-        {
-            return MetricsServer.bind(metricsAddress);
-        }
-        catch (final IOException ex)
-        {
-            throw new StartupException("cannot serve metrics on " + metricsAddress + ": " + ex.getMessage());
-        }
     }
 
     private static void closeQuietly(final MetricsServer metrics)
@@ -626,15 +435,5 @@ public final class Lanyardd implements Callable<Integer>
             return false;
         }
         return false;
-    }
-
-    private static final class StartupException extends RuntimeException
-    {
-        private static final long serialVersionUID = 1L;
-
-        StartupException(final String message)
-        {
-            super(message);
-        }
     }
 }

@@ -12,6 +12,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.TreeMap;
 
 /**
  * Each switched network's bridge domain of the dataplane: the domain numbers (the lowest free
@@ -43,6 +44,21 @@ final class SwitchDomains
     Integer domainOf(final String networkId)
     {
         return domains.get(networkId);
+    }
+
+    /** Those of {@code all} that have a domain, by it. */
+    Map<Integer, Network> byDomain(final List<Network> all)
+    {
+        final Map<Integer, Network> byDomain = new TreeMap<>();
+        for (final Network network : all)
+        {
+            final Integer domain = domains.get(network.id());
+            if (domain != null)
+            {
+                byDomain.put(domain, network);
+            }
+        }
+        return byDomain;
     }
 
     /** Gives a switched network the lowest free domain and programs it. */

@@ -52,6 +52,19 @@ final class DaemonConnection
         check(client.delete(path));
     }
 
+    /** One line of a streamed JSON-lines answer, read; a line that is not JSON is the daemon's fault, said in one line. */
+    static JsonNode jsonLine(final String line)
+    {
+        try
+        {
+            return Json.MAPPER.readTree(line);
+        }
+        catch (final IOException ex)
+        {
+            throw new CliException("lanyard: the daemon sent a line that is not JSON: " + line);
+        }
+    }
+
     /** Reads a streamed answer piece by piece until the daemon ends it; an error answer is the daemon's error. */
     void streamBytes(final String path, final Consumer<byte[]> onBytes)
     {

@@ -1,12 +1,10 @@
 package io.lanyard.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.lanyard.client.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-import java.io.IOException;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -59,7 +57,7 @@ final class EventsCommand implements Callable<Integer>
         }
         cli.daemon().stream(path.substring(0, path.length() - 1), line ->
         {
-            System.out.println("json".equals(format) ? line : describe(parse(line)));
+            System.out.println("json".equals(format) ? line : describe(DaemonConnection.jsonLine(line)));
             System.out.flush();
         });
         return 0;
@@ -92,17 +90,5 @@ final class EventsCommand implements Callable<Integer>
         }
         return Instant.ofEpochSecond(0, nanos) + " " + event.path("Type").asText() + " " + event.path("Action").asText() + " " +
             event.path("Actor").path("ID").asText() + (attributes.isEmpty() ? "" : " (" + String.join(", ", attributes) + ")");
-    }
-
-    private static JsonNode parse(final String line)
-    {
-        try
-        {
-            return Json.MAPPER.readTree(line);
-        }
-        catch (final IOException ex)
-        {
-            throw new CliException("lanyard: the daemon sent a line that is not JSON: " + line);
-        }
     }
 }

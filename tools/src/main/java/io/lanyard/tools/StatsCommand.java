@@ -1,12 +1,10 @@
 package io.lanyard.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.lanyard.client.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
-import java.io.IOException;
 import java.io.PrintStream;
 import java.time.Duration;
 import java.time.Instant;
@@ -88,7 +86,7 @@ final class StatsCommand implements Callable<Integer>
         {
             cli.daemon().stream("/stats?stream=1&interval=" + interval, line ->
             {
-                final JsonNode now = parse(line);
+                final JsonNode now = DaemonConnection.jsonLine(line);
                 if (previous[0] != null)
                 {
                     final Map<String, Object> rates = rates(previous[0], now);
@@ -245,17 +243,5 @@ final class StatsCommand implements Callable<Integer>
             unit++;
         }
         return unit == 0 ? String.format(Locale.ROOT, "%.0f", scaled) : String.format(Locale.ROOT, "%.3g%s", scaled, units[unit]);
-    }
-
-    private static JsonNode parse(final String line)
-    {
-        try
-        {
-            return Json.MAPPER.readTree(line);
-        }
-        catch (final IOException ex)
-        {
-            throw new CliException("lanyard: the daemon sent a line that is not JSON: " + line);
-        }
     }
 }

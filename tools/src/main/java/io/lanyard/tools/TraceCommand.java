@@ -1,13 +1,11 @@
 package io.lanyard.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.lanyard.client.Json;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-import java.io.IOException;
 import java.util.concurrent.Callable;
 
 /**
@@ -82,15 +80,7 @@ final class TraceCommand implements Callable<Integer>
     /** One followed frame as a line: time, frame, what the switch did. */
     private static String followed(final String line)
     {
-        final JsonNode frame;
-        try
-        {
-            frame = Json.MAPPER.readTree(line);
-        }
-        catch (final IOException ex)
-        {
-            throw new CliException("lanyard: the daemon sent a line that is not JSON: " + line);
-        }
+        final JsonNode frame = DaemonConnection.jsonLine(line);
         final String verdict = switch (frame.path("Verdict").asText())
         {
             case "drop" -> "dropped: " + frame.path("DropReason").asText();

@@ -178,6 +178,18 @@ class OperatingE2E
         }
         // 20 echo requests a second reach c2 while the ping runs
         assertTrue(most >= 10 && most <= 40, "c2's highest TX rate: " + most + "\n" + String.join("\n", lines));
+
+        // one snapshot as JSON: the counters behind those rates
+        final JsonNode snapshot = Json.MAPPER.readTree(host.cli("stats", "--format", "json").ok().out());
+        long sentToC2 = -1;
+        for (final JsonNode port : snapshot.path("Ports"))
+        {
+            if (port.path("Sandbox").asText().equals("c2"))
+            {
+                sentToC2 = port.path("TxPackets").asLong();
+            }
+        }
+        assertTrue(sentToC2 >= 30, "c2's TX packets in stats --format json: " + snapshot);
     }
 
     @Test

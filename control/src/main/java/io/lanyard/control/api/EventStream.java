@@ -5,7 +5,6 @@ import io.lanyard.control.RequestException;
 import io.lanyard.control.events.Event;
 import io.lanyard.control.events.EventLog;
 
-import java.io.UncheckedIOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -82,18 +81,7 @@ final class EventStream implements StreamingBody
         message.put("scope", "local");
         message.put("time", event.time().getEpochSecond());
         message.put("timeNano", event.timeNanos());
-        try
-        {
-            final byte[] json = Json.MAPPER.writeValueAsBytes(message);
-            final byte[] line = new byte[json.length + 1];
-            System.arraycopy(json, 0, line, 0, json.length);
-            line[json.length] = '\n';
-            return line;
-        }
-        catch (final com.fasterxml.jackson.core.JsonProcessingException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
+        return Json.line(message);
     }
 
     private static String first(final Map<String, List<String>> parameters, final String name)

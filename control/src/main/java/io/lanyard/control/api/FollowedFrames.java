@@ -11,8 +11,6 @@ import io.lanyard.forwarding.verdict.DropReason;
 import io.lanyard.forwarding.verdict.Verdict;
 import org.agrona.DirectBuffer;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -64,22 +62,9 @@ final class FollowedFrames implements CaptureStream.Output
         line.put("DropReason", dropReason == Verdict.NO_DROP ? null : DropReason.of(dropReason).label());
         if (egress >= 0)
         {
-            final MetricsSource.PortOwner owner = owners.get(egress);
-            line.put("Egress", egress + (owner == null ? "" : " (" + (owner.sandbox().isEmpty() ? "" : owner.sandbox() + " ") +
-                owner.interfaceName() + ", " + owner.network() + ")"));
+            line.put("Egress", MetricsSource.PortOwner.describe(owners, egress));
         }
-        try
-        {
-            final byte[] json = Json.MAPPER.writeValueAsBytes(line);
-            final byte[] bytes = new byte[json.length + 1];
-            System.arraycopy(json, 0, bytes, 0, json.length);
-            bytes[json.length] = '\n';
-            return bytes;
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
+        return Json.line(line);
     }
 
     @Override
@@ -97,13 +82,7 @@ final class FollowedFrames implements CaptureStream.Output
             return (etherType == 0x0806 ? "arp" : etherType == 0x86DD ? "ipv6" : String.format("ethertype 0x%04x", etherType)) +
                 ", " + originalLength + " bytes";
         }
-        final String protocol = switch (tuple.protocol())
-        {
-            case TraceFrame.TCP -> "tcp";
-            case TraceFrame.UDP -> "udp";
-            case TraceFrame.ICMP -> "icmp";
-            default -> "ip proto " + tuple.protocol();
-        };
+        final String protocol = TraceFrame.protocolName(tuple.protocol());
         if (tuple.protocol() == TraceFrame.ICMP || tuple.protocol() != TraceFrame.TCP && tuple.protocol() != TraceFrame.UDP)
         {
             return protocol + " " + Ipv4Address.format(tuple.source()) + " -> " + Ipv4Address.format(tuple.destination()) + ", " +

@@ -5,8 +5,6 @@ import io.lanyard.control.ControlPlane;
 import io.lanyard.control.RequestException;
 import io.netty.util.concurrent.DefaultThreadFactory;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -75,7 +73,7 @@ final class StatsStream implements StreamingBody
         {
             try
             {
-                sink.send(line(view()));
+                sink.send(Json.line(view()));
             }
             catch (final RuntimeException ex)
             {
@@ -92,21 +90,5 @@ final class StatsStream implements StreamingBody
         final Map<String, Object> view = JsonViews.stats(control);
         view.put("Read", clock.instant().toString());
         return view;
-    }
-
-    private static byte[] line(final Map<String, Object> view)
-    {
-        try
-        {
-            final byte[] json = Json.MAPPER.writeValueAsBytes(view);
-            final byte[] line = new byte[json.length + 1];
-            System.arraycopy(json, 0, line, 0, json.length);
-            line[json.length] = '\n';
-            return line;
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
-        }
     }
 }

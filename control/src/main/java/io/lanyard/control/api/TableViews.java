@@ -5,6 +5,7 @@ import io.lanyard.control.RequestException;
 import io.lanyard.control.metrics.ControlPlaneSource;
 import io.lanyard.control.metrics.MetricsSource;
 import io.lanyard.control.model.Network;
+import io.lanyard.control.trace.TraceFrame;
 import io.lanyard.dataplane.TableDump;
 import io.lanyard.forwarding.addr.Ipv4Address;
 import io.lanyard.forwarding.addr.MacAddress;
@@ -84,7 +85,7 @@ final class TableViews
         for (final TableDump.Connection connection : page.entries())
         {
             final Map<String, Object> entry = new LinkedHashMap<>();
-            entry.put("Protocol", protocolName(connection.protocol()));
+            entry.put("Protocol", TraceFrame.protocolName(connection.protocol()));
             entry.put("State", connection.state());
             entry.put("Original", tuple(connection.originalSource(), connection.originalSourcePort(), connection.originalDestination(),
                 connection.originalDestinationPort()));
@@ -137,17 +138,6 @@ final class TableViews
         tuple.put("Destination", Ipv4Address.format(destination));
         tuple.put("DestinationPort", destinationPort);
         return tuple;
-    }
-
-    static String protocolName(final int protocol)
-    {
-        return switch (protocol)
-        {
-            case 1 -> "icmp";
-            case 6 -> "tcp";
-            case 17 -> "udp";
-            default -> Integer.toString(protocol);
-        };
     }
 
     private static String networkName(final Map<Integer, Network> domains, final int domain)

@@ -13,6 +13,13 @@ public interface MetricsSource
     /** Who a port belongs to: its sandbox (empty for the daemon's own ports), interface and network. */
     record PortOwner(String sandbox, String interfaceName, String network)
     {
+        /** A port as the trace and its follower name it: {@code 3 (c2 eth0, bridge)}, or its number alone without an owner. */
+        public static String describe(final Map<Integer, PortOwner> owners, final int port)
+        {
+            final PortOwner owner = owners.get(port);
+            return owner == null ? Integer.toString(port) :
+                port + " (" + (owner.sandbox().isEmpty() ? "" : owner.sandbox() + " ") + owner.interfaceName() + ", " + owner.network() + ")";
+        }
     }
 
     CountersReader counters();

@@ -27,6 +27,18 @@ public final class TraceFrame
     {
     }
 
+    /** A protocol as conntrack and tcpdump name it: {@code tcp}, {@code udp}, {@code icmp}, else {@code ip proto N}. */
+    public static String protocolName(final int protocol)
+    {
+        return switch (protocol)
+        {
+            case TCP -> "tcp";
+            case UDP -> "udp";
+            case ICMP -> "icmp";
+            default -> "ip proto " + protocol;
+        };
+    }
+
     public static byte[] build(final long sourceMac, final long destinationMac, final Tuple tuple)
     {
         final int l4 = switch (tuple.protocol())

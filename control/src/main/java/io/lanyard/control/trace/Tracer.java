@@ -115,7 +115,7 @@ public final class Tracer
         if (onLink || gateway == 0)
         {
             step(steps, "mac lookup", MacAddress.format(destinationMac) + (trace.destinationPort() < 0 ? " unknown" :
-                " is behind port " + portName(owners, trace.destinationPort())));
+                " is behind port " + MetricsSource.PortOwner.describe(owners, trace.destinationPort())));
         }
         else
         {
@@ -162,7 +162,7 @@ public final class Tracer
                 {
                     if (out != ingress)
                     {
-                        names.add(portName(owners, out));
+                        names.add(MetricsSource.PortOwner.describe(owners, out));
                     }
                 }
                 step(steps, "verdict", "flooded to " + (names.isEmpty() ? "no other port" : String.join(", ", names)));
@@ -175,7 +175,7 @@ public final class Tracer
                 {
                     vteps.add(Ipv4Address.format(vtep));
                 }
-                step(steps, "verdict", "out of port " + portName(owners, trace.egress()) +
+                step(steps, "verdict", "out of port " + MetricsSource.PortOwner.describe(owners, trace.egress()) +
                     (vteps.isEmpty() ? "" : " to VTEP " + String.join(", ", vteps)));
             }
         }
@@ -260,19 +260,9 @@ public final class Tracer
         };
     }
 
-    private static String portName(final Map<Integer, MetricsSource.PortOwner> owners, final int port)
-    {
-        final MetricsSource.PortOwner owner = owners.get(port);
-        if (owner == null)
-        {
-            return Integer.toString(port);
-        }
-        return port + " (" + (owner.sandbox().isEmpty() ? "" : owner.sandbox() + " ") + owner.interfaceName() + ", " + owner.network() + ")";
-    }
-
     private static String describe(final TraceFrame.Tuple tuple)
     {
-        final String name = tuple.protocol() == TraceFrame.TCP ? "tcp" : tuple.protocol() == TraceFrame.UDP ? "udp" : "icmp";
+        final String name = TraceFrame.protocolName(tuple.protocol());
         if (tuple.protocol() == TraceFrame.ICMP)
         {
             return name + " echo " + Ipv4Address.format(tuple.source()) + " -> " + Ipv4Address.format(tuple.destination()) + " id " +
