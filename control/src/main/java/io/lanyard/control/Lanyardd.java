@@ -263,7 +263,7 @@ public final class Lanyardd implements Callable<Integer>
         {
             throw new StartupException("cannot start the dataplane: " + ex.getMessage());
         }
-        final int offloads = "on".equals(offload) ? TapDevice.OFFLOAD_TCP : TapDevice.OFFLOAD_NONE;
+        final int offloads = "on".equals(offload) ? TapDevice.OFFLOAD_TCP_UDP : TapDevice.OFFLOAD_NONE;
         final SandboxPlumbing plumbing = new SandboxPlumbing(offloads);
         final Uplink uplinkPort;
         try

@@ -5,7 +5,7 @@ import io.lanyard.forwarding.wire.VirtioNetHeader;
 import io.lanyard.tap.IoVectors;
 import io.lanyard.tap.UdpSenders;
 import io.lanyard.vxlan.InnerChecksum;
-import io.lanyard.vxlan.TcpSegmenter;
+import io.lanyard.vxlan.GsoSegmenter;
 import io.lanyard.vxlan.VtepTable;
 import io.lanyard.vxlan.VxlanHeader;
 import io.lanyard.vxlan.VxlanSourcePort;
@@ -29,7 +29,8 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  *       checksum stays partial and the VXLAN header says where it is; for any other its
  *       checksum is finished in place first (no device will finish it inside a datagram) and
  *       the partial value put back afterwards.</li>
- *   <li>A TCP segmentation-offload frame (up to 64 KB from a TAP with TSO): {@link TcpSegmenter}
+ *   <li>A segmentation-offload frame (a TCP segment of up to 64 KB from a TAP with TSO, or a
+ *       train of UDP datagrams from one with USO): {@link GsoSegmenter}
  *       writes each segment's headers into an arena and the payloads stay in the slot; the
  *       whole train leaves in as few UDP GSO sends as the kernel's limits allow (64 datagrams,
  *       64 KB), each datagram one header piece and one payload piece.</li>
@@ -50,9 +51,9 @@ final class OverlaySender
 
     private final UdpSenders senders;
     private final int destinationPort;
-    private final TcpSegmenter segmenter = new TcpSegmenter();
+    private final GsoSegmenter segmenter = new GsoSegmenter();
     private final UnsafeBuffer arena =
-        new UnsafeBuffer(BufferUtil.allocateDirectAligned(TcpSegmenter.MAX_SEGMENTS * TcpSegmenter.HEADER_SLOT, 64));
+        new UnsafeBuffer(BufferUtil.allocateDirectAligned(GsoSegmenter.MAX_SEGMENTS * GsoSegmenter.HEADER_SLOT, 64));
     private final IoVectors vectors = new IoVectors(2 * UdpSenders.MAX_SEGMENTS);
 
     OverlaySender(final UdpSenders senders, final int destinationPort)
@@ -134,7 +135,7 @@ final class OverlaySender
             long innerBytes = 0;
             for (int i = first; i < last; i++)
             {
-                vectors.add(arena.addressOffset() + (long)i * TcpSegmenter.HEADER_SLOT, segmenter.arenaHeaderLength());
+                vectors.add(arena.addressOffset() + (long)i * GsoSegmenter.HEADER_SLOT, segmenter.arenaHeaderLength());
                 final int payload = segmenter.payloadLength(i);
                 if (payload > 0)
                 {

@@ -27,9 +27,11 @@ import java.util.concurrent.TimeUnit;
  * timestamps — here without options: 1410).
  *
  * <ul>
- *   <li>{@code segment}: {@link TcpSegmenter#segment} — every segment's headers into the arena
+ *   <li>{@code segment}: {@link GsoSegmenter#segment} — every segment's headers into the arena
  *       and its TCP checksum computed over its payload, or left partial with
  *       {@code remoteChecksum} (what the transmit stage does before its one UDP GSO send).</li>
+ *   <li>{@code segmentUdp}: the same for a UDP GSO train of the same payload ({@code GSO_UDP_L4},
+ *       1410-byte datagrams: what a socket with {@code UDP_SEGMENT} hands a TAP with USO).</li>
  *   <li>{@code join}: {@link TcpCoalescer#run} and {@link TcpCoalescer#join} over the train of
  *       VXLAN datagrams the segment became, as one UDP GRO read gives it (checks every header
  *       and checksum, moves the payloads together), after restoring the train
@@ -65,10 +67,13 @@ public class VxlanOffloadBenchmark
     @Param({"false", "true"})
     boolean remoteChecksum;
 
-    private final TcpSegmenter segmenter = new TcpSegmenter();
+    private final GsoSegmenter segmenter = new GsoSegmenter();
     private final TcpCoalescer coalescer = new TcpCoalescer();
     private UnsafeBuffer slot;
     private VirtioNetHeader header;
+    private UnsafeBuffer udpSlot;
+    private VirtioNetHeader udpHeader;
+    private int udpFrameLength;
     private UnsafeBuffer arena;
     private int frameLength;
     private UnsafeBuffer train;
@@ -91,7 +96,17 @@ public class VxlanOffloadBenchmark
         slot.putBytes(FRAME - VirtioNetHeader.LENGTH, gso);
         header = new VirtioNetHeader().wrap(slot, FRAME - VirtioNetHeader.LENGTH);
         frameLength = gso.length - VirtioNetHeader.LENGTH;
-        arena = direct(TcpSegmenter.MAX_SEGMENTS * TcpSegmenter.HEADER_SLOT);
+        arena = direct(GsoSegmenter.MAX_SEGMENTS * GsoSegmenter.HEADER_SLOT);
+        final byte[] udpGso = FrameBuilder.udp(0x0A00_0002, 40000, 0x0A00_0003, 443).payload(data)
+            .ethernet(0x0242_0A00_0002L, 0x0242_0A00_0003L).gso(FrameBuilder.VIRTIO_GSO_UDP_L4, MSS).slot().bytes();
+        udpSlot = direct(FRAME + udpGso.length);
+        udpSlot.putBytes(FRAME - VirtioNetHeader.LENGTH, udpGso);
+        udpHeader = new VirtioNetHeader().wrap(udpSlot, FRAME - VirtioNetHeader.LENGTH);
+        udpFrameLength = udpGso.length - VirtioNetHeader.LENGTH;
+        if (segmenter.segment(udpSlot, FRAME, udpFrameLength, udpHeader, VNI, remoteChecksum, arena) < 0)
+        {
+            throw new IllegalStateException("the UDP train does not cut");
+        }
 
         final int segments = segmenter.segment(slot, FRAME, frameLength, header, VNI, remoteChecksum, arena);
         datagram = segmenter.datagramLength();
@@ -99,7 +114,7 @@ public class VxlanOffloadBenchmark
         int at = FRAME - VxlanHeader.LENGTH;
         for (int i = 0; i < segments; i++)
         {
-            trainTemplate.putBytes(at, arena, i * TcpSegmenter.HEADER_SLOT, segmenter.arenaHeaderLength());
+            trainTemplate.putBytes(at, arena, i * GsoSegmenter.HEADER_SLOT, segmenter.arenaHeaderLength());
             trainTemplate.putBytes(at + segmenter.arenaHeaderLength(), slot, segmenter.payloadOffset(i), segmenter.payloadLength(i));
             at += segmenter.arenaHeaderLength() + segmenter.payloadLength(i);
         }
@@ -124,6 +139,12 @@ public class VxlanOffloadBenchmark
     public int segment()
     {
         return segmenter.segment(slot, FRAME, frameLength, header, VNI, remoteChecksum, arena);
+    }
+
+    @Benchmark
+    public int segmentUdp()
+    {
+        return segmenter.segment(udpSlot, FRAME, udpFrameLength, udpHeader, VNI, remoteChecksum, arena);
     }
 
     @Benchmark

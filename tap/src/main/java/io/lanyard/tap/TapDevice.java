@@ -28,14 +28,23 @@ public final class TapDevice implements FrameDevice
     static final int TUN_F_TSO4 = 0x2;
     static final int TUN_F_TSO6 = 0x4;
     static final int TUN_F_TSO_ECN = 0x8;
+    static final int TUN_F_USO4 = 0x20;
+    static final int TUN_F_USO6 = 0x40;
 
     /** The offloads a TAP that forwards to another TAP can take: the receiver finishes the work. */
     public static final int OFFLOAD_TCP = TUN_F_CSUM | TUN_F_TSO4 | TUN_F_TSO6 | TUN_F_TSO_ECN;
+    /**
+     * {@link #OFFLOAD_TCP} and UDP segmentation ({@code GSO_UDP_L4}, kernels from 6.2: the device
+     * shows {@code tx-udp-segmentation}); where the kernel does not know it, the device opens with
+     * {@link #OFFLOAD_TCP} alone and {@link #offloads()} says so.
+     */
+    public static final int OFFLOAD_TCP_UDP = OFFLOAD_TCP | TUN_F_USO4 | TUN_F_USO6;
     public static final int OFFLOAD_NONE = 0;
 
     public static final int VNET_HEADER_LENGTH = 10;
     public static final int MAX_NAME_LENGTH = 15;
 
+    private static final int EINVAL = 22;
     private static final int IFREQ_LENGTH = 40;
     private static final int IFREQ_FLAGS_OFFSET = 16;
 
@@ -55,7 +64,7 @@ public final class TapDevice implements FrameDevice
      * Creates the device, or attaches to an existing persistent one of that name, in the calling
      * thread's network namespace.
      *
-     * @param offloads {@link #OFFLOAD_TCP} or {@link #OFFLOAD_NONE}.
+     * @param offloads {@link #OFFLOAD_TCP_UDP}, {@link #OFFLOAD_TCP} or {@link #OFFLOAD_NONE}.
      */
     public static TapDevice open(final String name, final int offloads)
     {
@@ -86,15 +95,25 @@ public final class TapDevice implements FrameDevice
             {
                 throw LinuxException.lastError("TUNSETVNETHDRSZ " + name);
             }
-            if (libc.ioctl(fd, TUNSETOFFLOAD, offloads) < 0)
+            int taken = offloads;
+            if (libc.ioctl(fd, TUNSETOFFLOAD, taken) < 0)
             {
-                throw LinuxException.lastError("TUNSETOFFLOAD " + name);
+                // a kernel older than 6.2 refuses USO: TCP's offloads alone then
+                if (LinuxCalls.errno() != EINVAL || (taken & (TUN_F_USO4 | TUN_F_USO6)) == 0)
+                {
+                    throw LinuxException.lastError("TUNSETOFFLOAD " + name);
+                }
+                taken &= ~(TUN_F_USO4 | TUN_F_USO6);
+                if (libc.ioctl(fd, TUNSETOFFLOAD, taken) < 0)
+                {
+                    throw LinuxException.lastError("TUNSETOFFLOAD " + name);
+                }
             }
             if (libc.ioctl(fd, TUNSETPERSIST, 1) < 0)
             {
                 throw LinuxException.lastError("TUNSETPERSIST " + name);
             }
-            return new TapDevice(name, fd, offloads);
+            return new TapDevice(name, fd, taken);
         }
         catch (final RuntimeException ex)
         {

@@ -126,13 +126,22 @@ class TapDeviceContractTest
     }
 
     @Test
-    void shouldAdvertiseTcpSegmentationOffloadWhenAsked()
+    void shouldAdvertiseTcpAndUdpSegmentationOffloadWhenAsked()
     {
         final TapDevice tap = namespaceThread.call(IpRoute2.netnsPath(netns), () -> TapDevice.open("eth0", TapDevice.OFFLOAD_TCP));
         final String features = namespaces.exec(netns, "ethtool", "-k", "eth0").assertOk().output();
         assertTrue(features.contains("tcp-segmentation-offload: on"), features);
+        assertTrue(features.contains("tx-udp-segmentation: off"), "USO only when asked:\n" + features);
         tap.unpersist();
         tap.close();
+
+        final TapDevice both = namespaceThread.call(IpRoute2.netnsPath(netns), () -> TapDevice.open("eth2", TapDevice.OFFLOAD_TCP_UDP));
+        final String withUdp = namespaces.exec(netns, "ethtool", "-k", "eth2").assertOk().output();
+        assertTrue(withUdp.contains("tcp-segmentation-offload: on") && withUdp.contains("tx-udp-segmentation: on"),
+            "a kernel from 6.2 takes USO (this one: " + System.getProperty("os.version") + "):\n" + withUdp);
+        assertEquals(TapDevice.OFFLOAD_TCP_UDP, both.offloads());
+        both.unpersist();
+        both.close();
 
         final TapDevice plain = namespaceThread.call(IpRoute2.netnsPath(netns), () -> TapDevice.open("eth1", TapDevice.OFFLOAD_NONE));
         final String none = namespaces.exec(netns, "ethtool", "-k", "eth1").assertOk().output();

@@ -315,6 +315,19 @@ final class LanyardHost implements AutoCloseable
         throw new AssertionError("no port " + sandbox + "/" + device + " in the stats:\n" + get("/stats").toPrettyString());
     }
 
+    /** A traffic counter ({@code RxPackets}, {@code TxBytes}...) of a sandbox's port, as {@link #drops} finds it. */
+    long portCounter(final String sandbox, final String device, final String counter)
+    {
+        for (final JsonNode port : get("/stats").path("Ports"))
+        {
+            if (port.path("Sandbox").asText().equals(sandbox) && port.path("Interface").asText().equals(device))
+            {
+                return port.path(counter).asLong(-1);
+            }
+        }
+        throw new AssertionError("no port " + sandbox + "/" + device + " in the stats:\n" + get("/stats").toPrettyString());
+    }
+
     /** A counter of the dataplane's own line of {@code lanyard stats} ({@code nat_connections}...). */
     long dataplaneCounter(final String name)
     {
@@ -331,6 +344,12 @@ final class LanyardHost implements AutoCloseable
     {
         return inSandbox(name, "ip", "-o", "link", "show").assertOk().output().lines()
             .map(line -> line.split(":\\s+")[1].split("@")[0]).toList();
+    }
+
+    /** Starts a command inside sandbox {@code name}'s namespace, its output into {@code log}; the caller ends it. */
+    Process spawnInSandbox(final String name, final Path log, final String... command)
+    {
+        return namespaces.spawn(prefix() + name, log, command);
     }
 
     /** Runs a command inside sandbox {@code name}'s namespace, bypassing the daemon. */

@@ -118,6 +118,19 @@ class OverlayE2E
         // TAP, reach host 1 still partial and are counted there; a finished checksum never is
         assertTrue(a.dataplaneCounter("vxlan_rx_partial_checksum") > 100,
             "frames with remote checksum offload on host 1: " + a.dataplaneCounter("vxlan_rx_partial_checksum"));
+        // a UDP GSO train (UDP_SEGMENT, as QUIC stacks send): c1's TAP offers USO, so the 8 datagrams reach host 1 as one
+        // frame, cut there into 8 VXLAN datagrams with the checksums left to host 2 (remote checksum offload)
+        assertTrue(a.inSandbox("c1", "ethtool", "-k", "eth0").output().contains("tx-udp-segmentation: on"),
+            a.inSandbox("c1", "ethtool", "-k", "eth0").output());
+        final Path trainLog = Files.createTempFile(testbed.underlay.prefix(), ".txt");
+        final long framesBefore = a.portCounter("c1", "eth0", "RxPackets");
+        PythonPrograms.assertUdpTrainArrives(trainLog,
+            b.spawnInSandbox("c2", trainLog, "python3", "-c", PythonPrograms.UDP_TRAIN_RECEIVER, "10.0.0.3", "7000", "8"),
+            () -> a.cli("exec", "c1", "--", "python3", "-c", PythonPrograms.UDP_GSO_SENDER, "10.0.0.3", "7000", "1000", "8").ok(),
+            1000, 8);
+        Files.delete(trainLog);
+        final long frames = a.portCounter("c1", "eth0", "RxPackets") - framesBefore;
+        assertTrue(frames < 8, "the train left c1 as one frame, not 8: " + frames);
         tcpdump.waitFor(10, java.util.concurrent.TimeUnit.SECONDS);
         tcpdump.destroyForcibly();
         final String packets = Files.readString(capture, StandardCharsets.UTF_8);

@@ -192,6 +192,14 @@ class OverlayInteropE2E
             final String fromKernel = testbed.underlay.exec(kernelContainer, "iperf3", "-c", c1, "-t", "2", "--connect-timeout", "3000").assertOk().output();
             assertTrue(bitsPerSecond(fromKernel) > 10_000_000, "TCP kc → c1, started by kc:\n" + fromKernel);
 
+            // a UDP GSO train from c1, cut by Lanyard with finished checksums: the kernel VTEP's container takes each datagram
+            final Path trainLog = Files.createTempFile(testbed.underlay.prefix(), ".txt");
+            PythonPrograms.assertUdpTrainArrives(trainLog,
+                testbed.underlay.spawn(kernelContainer, trainLog, "python3", "-c", PythonPrograms.UDP_TRAIN_RECEIVER, KERNEL_CONTAINER, "7000", "8"),
+                () -> a.cli("exec", "c1", "--", "python3", "-c", PythonPrograms.UDP_GSO_SENDER, KERNEL_CONTAINER, "7000", "1000", "8").ok(),
+                1000, 8);
+            Files.delete(trainLog);
+
             final long partial = a.dataplaneCounter("vxlan_rx_partial_checksum");
             if (txOffload.equals("on"))
             {

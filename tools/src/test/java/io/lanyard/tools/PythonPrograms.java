@@ -2,11 +2,15 @@ package io.lanyard.tools;
 
 import io.lanyard.testkit.Shell;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.TimeUnit;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
@@ -201,5 +205,78 @@ final class PythonPrograms
     static Shell.Result udp(final LanyardHost host, final String netns, final String address, final int port, final String payload)
     {
         return client(host, netns, "udp", address, Integer.toString(port), payload, "3");
+    }
+
+    /**
+     * {@code ADDRESS PORT COUNT}: binds a UDP socket, prints {@code ready}, then a line
+     * {@code LENGTH FIRST_BYTE whole|mixed} for each of COUNT datagrams ("whole": every byte is the
+     * first one), waiting at most 10 s for each.
+     */
+    static final String UDP_TRAIN_RECEIVER = String.join("\n",
+        "import socket, sys",
+        "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+        "s.bind((sys.argv[1], int(sys.argv[2])))",
+        "s.settimeout(10)",
+        "print('ready', flush=True)",
+        "for _ in range(int(sys.argv[3])):",
+        "    d = s.recv(65535)",
+        "    print(len(d), d[0], 'whole' if d == bytes([d[0]]) * len(d) else 'mixed', flush=True)");
+
+    /**
+     * {@code ADDRESS PORT SIZE COUNT}: one {@code sendto} of COUNT datagrams of SIZE bytes on a
+     * socket with {@code UDP_SEGMENT} (datagram i is SIZE bytes of value i), as QUIC stacks send.
+     * Through an interface with {@code tx-udp-segmentation} the train leaves as one GSO frame.
+     */
+    static final String UDP_GSO_SENDER = String.join("\n",
+        "import socket, sys",
+        "size, count = int(sys.argv[3]), int(sys.argv[4])",
+        "s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)",
+        "s.setsockopt(socket.IPPROTO_UDP, 103, size)  # UDP_SEGMENT",
+        "s.sendto(b''.join(bytes([i]) * size for i in range(count)), (sys.argv[1], int(sys.argv[2])))");
+
+    /** What {@link #UDP_TRAIN_RECEIVER} prints after {@code ready} for a whole train from {@link #UDP_GSO_SENDER}. */
+    static List<String> udpTrain(final int size, final int count)
+    {
+        final List<String> lines = new ArrayList<>();
+        for (int i = 0; i < count; i++)
+        {
+            lines.add(size + " " + i + " whole");
+        }
+        return lines;
+    }
+
+    /**
+     * Waits for the {@link #UDP_TRAIN_RECEIVER} writing {@code log} to be ready, has {@code send} send
+     * it a {@link #UDP_GSO_SENDER} train, and asserts every datagram arrived whole and in order (the
+     * receiver's kernel drops one with a bad checksum).
+     */
+    static void assertUdpTrainArrives(final Path log, final Process receiver, final Runnable send, final int size, final int count)
+        throws Exception
+    {
+        try
+        {
+            assertTrue(LanyardHost.eventually(Duration.ofSeconds(10), () -> read(log).contains("ready")), "receiver: " + read(log));
+            send.run();
+            receiver.waitFor(15, TimeUnit.SECONDS);
+            assertEquals(udpTrain(size, count), read(log).lines().filter(line -> !line.equals("ready")).toList(),
+                "every datagram of the train, whole and in order");
+        }
+        finally
+        {
+            receiver.destroyForcibly();
+            receiver.waitFor(5, TimeUnit.SECONDS);
+        }
+    }
+
+    private static String read(final Path log)
+    {
+        try
+        {
+            return Files.readString(log);
+        }
+        catch (final IOException ex)
+        {
+            return ex.toString();
+        }
     }
 }

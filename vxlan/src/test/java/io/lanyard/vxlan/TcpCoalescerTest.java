@@ -16,7 +16,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 /**
  * Trains of VXLAN datagrams as a UDP GRO read gives them, made by cutting a large segment with
- * {@link TcpSegmenter} (what a Lanyard peer sends), then joined back.
+ * {@link GsoSegmenter} (what a Lanyard peer sends), then joined back.
  */
 class TcpCoalescerTest
 {
@@ -192,13 +192,13 @@ class TcpCoalescerTest
         final byte[] gso = FrameBuilder.tcp(IP_A, 40000, IP_B, 5201, flags).sequenceNumbers(0x1000, 1).payload(payload)
             .ethernet(MAC_A, MAC_B).gso(FrameBuilder.VIRTIO_GSO_TCPV4, MSS).slot().bytes();
         source.putBytes(64, gso);
-        final TcpSegmenter segmenter = new TcpSegmenter();
-        final UnsafeBuffer arena = new UnsafeBuffer(new byte[TcpSegmenter.MAX_SEGMENTS * TcpSegmenter.HEADER_SLOT]);
+        final GsoSegmenter segmenter = new GsoSegmenter();
+        final UnsafeBuffer arena = new UnsafeBuffer(new byte[GsoSegmenter.MAX_SEGMENTS * GsoSegmenter.HEADER_SLOT]);
         final int segments = segmenter.segment(source, 74, gso.length - 10, new VirtioNetHeader().wrap(source, 64), VNI, false, arena);
         int at = TRAIN;
         for (int i = 0; i < segments; i++)
         {
-            slot.putBytes(at, arena, i * TcpSegmenter.HEADER_SLOT, segmenter.arenaHeaderLength());
+            slot.putBytes(at, arena, i * GsoSegmenter.HEADER_SLOT, segmenter.arenaHeaderLength());
             slot.putBytes(at + segmenter.arenaHeaderLength(), source, segmenter.payloadOffset(i), segmenter.payloadLength(i));
             at += segmenter.arenaHeaderLength() + segmenter.payloadLength(i);
         }

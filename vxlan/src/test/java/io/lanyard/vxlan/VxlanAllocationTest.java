@@ -38,8 +38,8 @@ class VxlanAllocationTest
     private final UnsafeBuffer inner = new UnsafeBuffer(new byte[2048]);
     private final UnsafeBuffer arpSlot = new UnsafeBuffer(new byte[128]);
     private final UnsafeBuffer outer = new UnsafeBuffer(new byte[64]);
-    private final TcpSegmenter segmenter = new TcpSegmenter();
-    private final UnsafeBuffer arena = new UnsafeBuffer(new byte[TcpSegmenter.MAX_SEGMENTS * TcpSegmenter.HEADER_SLOT]);
+    private final GsoSegmenter segmenter = new GsoSegmenter();
+    private final UnsafeBuffer arena = new UnsafeBuffer(new byte[GsoSegmenter.MAX_SEGMENTS * GsoSegmenter.HEADER_SLOT]);
     private final UnsafeBuffer gsoSlot = new UnsafeBuffer(new byte[16 * 1024]);
     private final VirtioNetHeader gsoHeader = new VirtioNetHeader().wrap(gsoSlot, HEADROOM - VirtioNetHeader.LENGTH);
     private final UnsafeBuffer partialSlot = new UnsafeBuffer(new byte[2048]);

@@ -137,7 +137,7 @@ public final class Uplink implements AutoCloseable
         if (settings.device().startsWith(TAP_PREFIX))
         {
             final String name = settings.device().substring(TAP_PREFIX.length());
-            final TapDevice tap = TapDevice.open(name, TapDevice.OFFLOAD_TCP);
+            final TapDevice tap = TapDevice.open(name, TapDevice.OFFLOAD_TCP_UDP);
             try
             {
                 tap.unpersist();

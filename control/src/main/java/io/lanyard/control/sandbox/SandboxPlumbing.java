@@ -30,7 +30,7 @@ public final class SandboxPlumbing implements AutoCloseable
     private final NamespaceThread namespaceThread = new NamespaceThread();
     private final int offloads;
 
-    /** @param offloads {@link TapDevice#OFFLOAD_TCP}, or {@link TapDevice#OFFLOAD_NONE} for {@code --offload=off}. */
+    /** @param offloads {@link TapDevice#OFFLOAD_TCP_UDP}, or {@link TapDevice#OFFLOAD_NONE} for {@code --offload=off}. */
     public SandboxPlumbing(final int offloads)
     {
         this.offloads = offloads;

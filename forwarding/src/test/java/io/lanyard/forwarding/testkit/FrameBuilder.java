@@ -35,6 +35,7 @@ public final class FrameBuilder
 
     public static final int VIRTIO_NEEDS_CSUM = 1;
     public static final int VIRTIO_GSO_TCPV4 = 1;
+    public static final int VIRTIO_GSO_UDP_L4 = 5;
 
     /** The TCP sequence number of a segment unless {@link #sequenceNumbers} says otherwise. */
     public static final long DEFAULT_SEQUENCE = 0x1122_3344L;

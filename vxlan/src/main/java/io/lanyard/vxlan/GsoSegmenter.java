@@ -4,31 +4,34 @@ import io.lanyard.forwarding.wire.EthernetFrame;
 import io.lanyard.forwarding.wire.InternetChecksum;
 import io.lanyard.forwarding.wire.Ipv4Header;
 import io.lanyard.forwarding.wire.TcpHeader;
+import io.lanyard.forwarding.wire.UdpHeader;
 import io.lanyard.forwarding.wire.VirtioNetHeader;
 import org.agrona.MutableDirectBuffer;
 
 import static java.nio.ByteOrder.BIG_ENDIAN;
 
 /**
- * Cuts a TCP segmentation-offload frame (a virtio header with {@code GSO_TCPV4} or
- * {@code GSO_TCPV6}: one TCP segment of up to 64 KB that the sender's kernel left for its
- * "device" to split) into the frames a wire carries, each behind its own VXLAN header, as a NIC
- * with TSO would: the headers of every segment are written into an arena, and the payloads stay
- * where they are, to be gathered by the send ({@code sendmsg} with one iovec for a header and one
- * for a payload).
+ * Cuts a segmentation-offload frame into the frames a wire carries, each behind its own VXLAN
+ * header, as a NIC with TSO or USO would. Two kinds are cut: a TCP segment of up to 64 KB
+ * ({@code GSO_TCPV4}, {@code GSO_TCPV6}) that the sender's kernel left for its "device" to split,
+ * and a train of UDP datagrams sent as one ({@code GSO_UDP_L4}: a socket with
+ * {@code UDP_SEGMENT}, as QUIC stacks send, through a TAP that offers USO). The headers of every
+ * segment are written into an arena, and the payloads stay where they are, to be gathered by the
+ * send ({@code sendmsg} with one iovec for a header and one for a payload).
  *
  * <pre>
- * arena, segment i at i × HEADER_SLOT:  | VXLAN (8) | Ethernet | IPv4/IPv6 | TCP (options kept) |
- * frame:                                 | Ethernet | IP | TCP | payload 0 | payload 1 | ... | payload n-1 |
+ * arena, segment i at i × HEADER_SLOT:  | VXLAN (8) | Ethernet | IPv4/IPv6 | TCP (options kept) or UDP |
+ * frame:                                 | Ethernet | IP | TCP/UDP | payload 0 | payload 1 | ... | payload n-1 |
  * </pre>
  *
  * Segment i carries {@code gso_size} bytes of payload (the last one the rest), its IPv4 total
  * length (or IPv6 payload length), IPv4 identification the first one's plus i and a fresh header
- * checksum, a sequence number advanced by the bytes before it, FIN and PSH only on the last
- * segment and CWR only on the first (as the kernel's own segmentation does), and a TCP checksum:
+ * checksum. A TCP segment also gets a sequence number advanced by the bytes before it, FIN and
+ * PSH only on the last segment and CWR only on the first (as the kernel's own segmentation does);
+ * a UDP datagram its own length. Each gets a TCP or UDP checksum:
  * <ul>
  *   <li>complete, computed in software, for a VTEP that takes frames as they are (a kernel
- *       VTEP: no step after this one can finish it);</li>
+ *       VTEP: no step after this one can finish it; a UDP sum of 0 is sent as 0xFFFF);</li>
  *   <li>or, for a VTEP that speaks remote checksum offload (another Lanyard host), left partial
  *       (the pseudo-header's sum) with the VXLAN header's C flag saying where it is: the
  *       payload is not read at all, the outer UDP checksum covers the bytes on the way, and the
@@ -40,7 +43,7 @@ import static java.nio.ByteOrder.BIG_ENDIAN;
  *
  * <p>Not thread-safe; the results describe the last {@link #segment} call.
  */
-public final class TcpSegmenter
+public final class GsoSegmenter
 {
     /** Room for a VXLAN header, an Ethernet header, IPv4 with options (60) and TCP with options (60). */
     public static final int HEADER_SLOT = 192;
@@ -62,9 +65,10 @@ public final class TcpSegmenter
      *               fields are not trusted: the headers are read from the frame itself).
      * @param remoteChecksum leave each segment's TCP checksum partial for the receiving VTEP to
      *               finish (VXLAN remote checksum offload) rather than completing it.
-     * @return how many segments, or -1 when the frame is not a TCP segmentation-offload frame
-     *         this can cut (another GSO type, malformed or inconsistent headers, a segment size of
-     *         0, more than {@link #MAX_SEGMENTS} segments, or headers too long for a slot).
+     * @return how many segments, or -1 when the frame is not a segmentation-offload frame this can
+     *         cut (another GSO type, a transport that does not match it, malformed or inconsistent
+     *         headers, a UDP length that disagrees with the IP packet's, a segment size of 0, more
+     *         than {@link #MAX_SEGMENTS} segments, or headers too long for a slot).
      */
     public int segment(
         final MutableDirectBuffer buffer, final int offset, final int length, final VirtioNetHeader header, final int vni,
@@ -73,14 +77,17 @@ public final class TcpSegmenter
         segments = 0;
         final int gsoType = header.gsoType() & ~VirtioNetHeader.GSO_ECN;
         segmentSize = header.gsoSize();
-        if ((gsoType != VirtioNetHeader.GSO_TCPV4 && gsoType != VirtioNetHeader.GSO_TCPV6) || segmentSize == 0 ||
+        final boolean udp = gsoType == VirtioNetHeader.GSO_UDP_L4;
+        if ((gsoType != VirtioNetHeader.GSO_TCPV4 && gsoType != VirtioNetHeader.GSO_TCPV6 && !udp) || segmentSize == 0 ||
             length < EthernetFrame.HEADER_LENGTH + Ipv4Header.MIN_LENGTH)
         {
             return -1;
         }
         final int etherType = buffer.getShort(offset + EthernetFrame.ETHER_TYPE_OFFSET, BIG_ENDIAN) & 0xFFFF;
         final int ip = offset + EthernetFrame.HEADER_LENGTH;
-        final boolean v4 = gsoType == VirtioNetHeader.GSO_TCPV4;
+        // GSO_UDP_L4 says nothing of the IP version: the frame does
+        final boolean v4 = udp ? etherType == EthernetFrame.ETHER_TYPE_IPV4 : gsoType == VirtioNetHeader.GSO_TCPV4;
+        final int protocol = udp ? Ipv4Header.PROTOCOL_UDP : Ipv4Header.PROTOCOL_TCP;
         final int ipHeaderLength;
         final int packetEnd;
         if (v4)
@@ -89,7 +96,7 @@ public final class TcpSegmenter
             ipHeaderLength = (versionIhl & 0xF) * 4;
             final int totalLength = buffer.getShort(ip + Ipv4Header.TOTAL_LENGTH_OFFSET, BIG_ENDIAN) & 0xFFFF;
             if (etherType != EthernetFrame.ETHER_TYPE_IPV4 || (versionIhl >>> 4) != 4 || ipHeaderLength < Ipv4Header.MIN_LENGTH ||
-                (buffer.getByte(ip + Ipv4Header.PROTOCOL_OFFSET) & 0xFF) != Ipv4Header.PROTOCOL_TCP ||
+                (buffer.getByte(ip + Ipv4Header.PROTOCOL_OFFSET) & 0xFF) != protocol ||
                 (buffer.getShort(ip + Ipv4Header.FLAGS_FRAGMENT_OFFSET, BIG_ENDIAN) &
                     (Ipv4Header.FLAG_MORE_FRAGMENTS | Ipv4Header.FRAGMENT_OFFSET_MASK)) != 0)
             {
@@ -101,22 +108,23 @@ public final class TcpSegmenter
         {
             ipHeaderLength = IPV6_HEADER_LENGTH;
             if (etherType != EthernetFrame.ETHER_TYPE_IPV6 || length < EthernetFrame.HEADER_LENGTH + IPV6_HEADER_LENGTH ||
-                (buffer.getByte(ip) & 0xF0) != 0x60 || (buffer.getByte(ip + 6) & 0xFF) != Ipv4Header.PROTOCOL_TCP)
+                (buffer.getByte(ip) & 0xF0) != 0x60 || (buffer.getByte(ip + 6) & 0xFF) != protocol)
             {
                 return -1;
             }
             packetEnd = ip + IPV6_HEADER_LENGTH + (buffer.getShort(ip + 4, BIG_ENDIAN) & 0xFFFF);
         }
-        final int tcp = ip + ipHeaderLength;
-        if (tcp + TcpHeader.MIN_LENGTH > offset + length || packetEnd > offset + length)
+        final int l4 = ip + ipHeaderLength;
+        if (l4 + (udp ? UdpHeader.HEADER_LENGTH : TcpHeader.MIN_LENGTH) > offset + length || packetEnd > offset + length)
         {
             return -1;
         }
-        final int tcpHeaderLength = ((buffer.getByte(tcp + TcpHeader.DATA_OFFSET_OFFSET) & 0xFF) >>> 4) * 4;
-        payloadOffset = tcp + tcpHeaderLength;
+        final int l4HeaderLength = udp ? UdpHeader.HEADER_LENGTH : ((buffer.getByte(l4 + TcpHeader.DATA_OFFSET_OFFSET) & 0xFF) >>> 4) * 4;
+        payloadOffset = l4 + l4HeaderLength;
         payloadEnd = packetEnd;
         headerLength = payloadOffset - offset;
-        if (tcpHeaderLength < TcpHeader.MIN_LENGTH || payloadOffset > payloadEnd || VxlanHeader.LENGTH + headerLength > HEADER_SLOT)
+        if ((!udp && l4HeaderLength < TcpHeader.MIN_LENGTH) || payloadOffset > payloadEnd || VxlanHeader.LENGTH + headerLength > HEADER_SLOT ||
+            (udp && (buffer.getShort(l4 + UdpHeader.LENGTH_OFFSET, BIG_ENDIAN) & 0xFFFF) != packetEnd - l4))
         {
             return -1;
         }
@@ -127,15 +135,15 @@ public final class TcpSegmenter
             return -1;
         }
 
-        final long sequence = buffer.getInt(tcp + TcpHeader.SEQUENCE_OFFSET, BIG_ENDIAN) & 0xFFFF_FFFFL;
-        final int flags = buffer.getByte(tcp + TcpHeader.FLAGS_OFFSET) & 0xFF;
+        final long sequence = udp ? 0 : buffer.getInt(l4 + TcpHeader.SEQUENCE_OFFSET, BIG_ENDIAN) & 0xFFFF_FFFFL;
+        final int flags = udp ? 0 : buffer.getByte(l4 + TcpHeader.FLAGS_OFFSET) & 0xFF;
         final int identification = v4 ? buffer.getShort(ip + Ipv4Header.IDENTIFICATION_OFFSET, BIG_ENDIAN) & 0xFFFF : 0;
         // the pseudo-header without its length: addresses and protocol
         final int addresses = v4 ? InternetChecksum.sum(buffer, ip + Ipv4Header.SOURCE_OFFSET, 8, 0) : InternetChecksum.sum(buffer, ip + 8, 32, 0);
         final int ipInArena = VxlanHeader.LENGTH + EthernetFrame.HEADER_LENGTH;
-        final int tcpInArena = ipInArena + ipHeaderLength;
-        final int rco = remoteChecksum ?
-            VxlanHeader.remoteChecksumOf(tcp - offset, TcpHeader.CHECKSUM_OFFSET) : VxlanHeader.NO_REMOTE_CHECKSUM;
+        final int l4InArena = ipInArena + ipHeaderLength;
+        final int checksumOffset = udp ? UdpHeader.CHECKSUM_OFFSET : TcpHeader.CHECKSUM_OFFSET;
+        final int rco = remoteChecksum ? VxlanHeader.remoteChecksumOf(l4 - offset, checksumOffset) : VxlanHeader.NO_REMOTE_CHECKSUM;
         for (int i = 0; i < count; i++)
         {
             final int at = i * HEADER_SLOT;
@@ -144,42 +152,49 @@ public final class TcpSegmenter
             VxlanHeader.put(arena, at, vni, rco);
             arena.putBytes(at + VxlanHeader.LENGTH, buffer, offset, headerLength);
 
-            final int tcpLength = tcpHeaderLength + size;
+            final int l4Length = l4HeaderLength + size;
             if (v4)
             {
                 final int ipAt = at + ipInArena;
-                arena.putShort(ipAt + Ipv4Header.TOTAL_LENGTH_OFFSET, (short)(ipHeaderLength + tcpLength), BIG_ENDIAN);
+                arena.putShort(ipAt + Ipv4Header.TOTAL_LENGTH_OFFSET, (short)(ipHeaderLength + l4Length), BIG_ENDIAN);
                 arena.putShort(ipAt + Ipv4Header.IDENTIFICATION_OFFSET, (short)(identification + i), BIG_ENDIAN);
                 arena.putShort(ipAt + Ipv4Header.CHECKSUM_OFFSET, (short)0);
                 arena.putShort(ipAt + Ipv4Header.CHECKSUM_OFFSET, (short)InternetChecksum.compute(arena, ipAt, ipHeaderLength), BIG_ENDIAN);
             }
             else
             {
-                arena.putShort(at + ipInArena + 4, (short)tcpLength, BIG_ENDIAN);
+                arena.putShort(at + ipInArena + 4, (short)l4Length, BIG_ENDIAN);
             }
 
-            final int tcpAt = at + tcpInArena;
-            int segmentFlags = flags;
-            if (i < count - 1)
+            final int l4At = at + l4InArena;
+            if (udp)
             {
-                segmentFlags &= ~(TcpHeader.FLAG_FIN | TcpHeader.FLAG_PSH);
+                arena.putShort(l4At + UdpHeader.LENGTH_OFFSET, (short)l4Length, BIG_ENDIAN);
             }
-            if (i > 0)
+            else
             {
-                segmentFlags &= ~TcpHeader.FLAG_CWR;
+                int segmentFlags = flags;
+                if (i < count - 1)
+                {
+                    segmentFlags &= ~(TcpHeader.FLAG_FIN | TcpHeader.FLAG_PSH);
+                }
+                if (i > 0)
+                {
+                    segmentFlags &= ~TcpHeader.FLAG_CWR;
+                }
+                arena.putInt(l4At + TcpHeader.SEQUENCE_OFFSET, (int)(sequence + (long)i * segmentSize), BIG_ENDIAN);
+                arena.putByte(l4At + TcpHeader.FLAGS_OFFSET, (byte)segmentFlags);
             }
-            arena.putInt(tcpAt + TcpHeader.SEQUENCE_OFFSET, (int)(sequence + (long)i * segmentSize), BIG_ENDIAN);
-            arena.putByte(tcpAt + TcpHeader.FLAGS_OFFSET, (byte)segmentFlags);
-            final int pseudo = InternetChecksum.fold((long)addresses + Ipv4Header.PROTOCOL_TCP + tcpLength);
+            final int pseudo = InternetChecksum.fold((long)addresses + protocol + l4Length);
             if (rco != VxlanHeader.NO_REMOTE_CHECKSUM)
             {
-                arena.putShort(tcpAt + TcpHeader.CHECKSUM_OFFSET, (short)pseudo, BIG_ENDIAN);
+                arena.putShort(l4At + checksumOffset, (short)pseudo, BIG_ENDIAN);
                 continue;
             }
-            arena.putShort(tcpAt + TcpHeader.CHECKSUM_OFFSET, (short)0);
-            final int headerSum = InternetChecksum.sum(arena, tcpAt, tcpHeaderLength, pseudo);
+            arena.putShort(l4At + checksumOffset, (short)0);
+            final int headerSum = InternetChecksum.sum(arena, l4At, l4HeaderLength, pseudo);
             final int checksum = ~InternetChecksum.sum(buffer, from, size, headerSum) & 0xFFFF;
-            arena.putShort(tcpAt + TcpHeader.CHECKSUM_OFFSET, (short)checksum, BIG_ENDIAN);
+            arena.putShort(l4At + checksumOffset, (short)(udp && checksum == 0 ? 0xFFFF : checksum), BIG_ENDIAN);
         }
         segments = count;
         return count;
@@ -191,7 +206,7 @@ public final class TcpSegmenter
         return segments;
     }
 
-    /** The bytes of each segment's header in the arena: VXLAN, Ethernet, IP and TCP. */
+    /** The bytes of each segment's header in the arena: VXLAN, Ethernet, IP and TCP or UDP. */
     public int arenaHeaderLength()
     {
         return VxlanHeader.LENGTH + headerLength;

@@ -15,7 +15,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-class TcpSegmenterTest
+class GsoSegmenterTest
 {
     private static final long MAC_A = 0x0242_0A00_0002L;
     private static final long MAC_B = 0x0242_0A00_0003L;
@@ -29,8 +29,8 @@ class TcpSegmenterTest
 
     private final UnsafeBuffer slot = new UnsafeBuffer(new byte[70_000]);
     private final VirtioNetHeader header = new VirtioNetHeader().wrap(slot, FRAME - VirtioNetHeader.LENGTH);
-    private final UnsafeBuffer arena = new UnsafeBuffer(new byte[TcpSegmenter.MAX_SEGMENTS * TcpSegmenter.HEADER_SLOT]);
-    private final TcpSegmenter segmenter = new TcpSegmenter();
+    private final UnsafeBuffer arena = new UnsafeBuffer(new byte[GsoSegmenter.MAX_SEGMENTS * GsoSegmenter.HEADER_SLOT]);
+    private final GsoSegmenter segmenter = new GsoSegmenter();
 
     @Test
     void shouldCutAnIpv4SegmentWithOptionsAsTheKernelWould()
@@ -177,13 +177,80 @@ class TcpSegmenterTest
         assertEquals(0, segmenter.segments());
     }
 
+    @Test
+    void shouldCutAUdpTrainIntoItsDatagramsWithCompleteChecksums()
+    {
+        final int size = 1200;
+        final byte[] data = payload(3500);
+        final int length = put(FrameBuilder.udp(IP_A, 40000, IP_B, 443).identification(0x1000).payload(data).ethernet(MAC_A, MAC_B)
+            .gso(FrameBuilder.VIRTIO_GSO_UDP_L4, size));
+
+        final int segments = segmenter.segment(slot, FRAME, length, header, VNI, false, arena);
+
+        assertEquals(3, segments);
+        assertEquals(8 + 14 + 20 + 8, segmenter.arenaHeaderLength());
+        assertEquals(8 + 14 + 20 + 8 + size, segmenter.datagramLength());
+        final ByteArrayOutputStream carried = new ByteArrayOutputStream();
+        for (int i = 0; i < segments; i++)
+        {
+            final byte[] bytes = Arrays.copyOfRange(datagram(i), 8, 8 + segmenter.frameLength(i));
+            final UnsafeBuffer inner = new UnsafeBuffer(bytes);
+            final int carries = Math.min(size, data.length - i * size);
+            assertEquals(20 + 8 + carries, inner.getShort(14 + 2, BIG_ENDIAN) & 0xFFFF, "total length");
+            assertEquals(0x1000 + i, inner.getShort(14 + 4, BIG_ENDIAN) & 0xFFFF, "identification");
+            assertTrue(IndependentChecksum.verifies(bytes, 14, 20, 0), "IPv4 header checksum");
+            assertEquals(40000, inner.getShort(14 + 20, BIG_ENDIAN) & 0xFFFF, "ports kept");
+            assertEquals(443, inner.getShort(14 + 22, BIG_ENDIAN) & 0xFFFF);
+            assertEquals(8 + carries, inner.getShort(14 + 20 + 4, BIG_ENDIAN) & 0xFFFF, "UDP length of datagram " + i);
+            final int pseudo = IndependentChecksum.pseudoHeaderSum(IP_A, IP_B, FrameBuilder.UDP, 8 + carries);
+            assertTrue(IndependentChecksum.verifies(bytes, 14 + 20, 8 + carries, pseudo), "complete UDP checksum on datagram " + i);
+            carried.write(bytes, 14 + 28, carries);
+        }
+        assertArrayEquals(data, carried.toByteArray());
+    }
+
+    @Test
+    void shouldLeaveAUdpTrainsChecksumsPartialForAVtepThatFinishesThem()
+    {
+        final byte[] data = payload(2000);
+        final int length = put(FrameBuilder.udp(IP_A, 40000, IP_B, 443).payload(data).ethernet(MAC_A, MAC_B)
+            .gso(FrameBuilder.VIRTIO_GSO_UDP_L4, 1000));
+
+        assertEquals(2, segmenter.segment(slot, FRAME, length, header, VNI, true, arena));
+        for (int i = 0; i < 2; i++)
+        {
+            final UnsafeBuffer datagram = new UnsafeBuffer(datagram(i));
+            assertEquals(0x0820_0000, datagram.getInt(0, BIG_ENDIAN), "I and C flags");
+            assertEquals(VNI << 8 | (14 + 20) / 2 | 0x80, datagram.getInt(4, BIG_ENDIAN),
+                "the VNI, the checksum start halved and the UDP offset bit");
+            assertEquals(IndependentChecksum.pseudoHeaderSum(IP_A, IP_B, FrameBuilder.UDP, 8 + 1000),
+                datagram.getShort(8 + 14 + 20 + 6, BIG_ENDIAN) & 0xFFFF, "the pseudo-header's sum: datagram " + i);
+        }
+    }
+
+    @Test
+    void shouldRefuseAUdpTrainWhoseHeadersDisagree()
+    {
+        int length = put(FrameBuilder.udp(IP_A, 40000, IP_B, 443).payload(3000).ethernet(MAC_A, MAC_B)
+            .gso(FrameBuilder.VIRTIO_GSO_UDP_L4, 1000));
+        slot.putShort(FRAME + 14 + 20 + 4, (short)1008, BIG_ENDIAN);
+        assertEquals(-1, segmenter.segment(slot, FRAME, length, header, VNI, false, arena), "a UDP length that is not the packet's");
+        length = put(FrameBuilder.tcp(IP_A, 40000, IP_B, 5201, FrameBuilder.ACK).payload(payload(3000)).ethernet(MAC_A, MAC_B)
+            .gso(FrameBuilder.VIRTIO_GSO_UDP_L4, 1000));
+        assertEquals(-1, segmenter.segment(slot, FRAME, length, header, VNI, false, arena), "TCP said to be UDP");
+        length = put(FrameBuilder.udp(IP_A, 40000, IP_B, 443).payload(3000).ethernet(MAC_A, MAC_B)
+            .gso(FrameBuilder.VIRTIO_GSO_UDP_L4, 1000));
+        assertEquals(-1, segmenter.segment(slot, FRAME, length - 1, header, VNI, false, arena), "a train cut short");
+        assertEquals(0, segmenter.segments());
+    }
+
     /** Datagram {@code i} as the kernel would gather it: header from the arena, payload from the slot. */
     private byte[] datagram(final int i)
     {
         final int headerLength = segmenter.arenaHeaderLength();
         final int payloadLength = segmenter.payloadLength(i);
         final byte[] datagram = new byte[headerLength + payloadLength];
-        arena.getBytes(i * TcpSegmenter.HEADER_SLOT, datagram, 0, headerLength);
+        arena.getBytes(i * GsoSegmenter.HEADER_SLOT, datagram, 0, headerLength);
         slot.getBytes(segmenter.payloadOffset(i), datagram, headerLength, payloadLength);
         return datagram;
     }
