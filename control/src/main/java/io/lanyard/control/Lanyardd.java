@@ -1,5 +1,6 @@
 package io.lanyard.control;
 
+import io.lanyard.client.BuildInfo;
 import io.lanyard.client.OneLineLogging;
 import io.lanyard.control.api.ApiRoutes;
 import io.lanyard.control.api.ApiServer;
@@ -52,7 +53,7 @@ import java.util.concurrent.CountDownLatch;
  * of the cluster ({@link ClusterFlags}), of subnets ({@link AddressFlags}) and of metrics and logs
  * ({@link OperatorFlags}) are mixins with their own checks.
  */
-@Command(name = "lanyardd", mixinStandardHelpOptions = true, version = "lanyardd " + ApiRoutes.VERSION,
+@Command(name = "lanyardd", mixinStandardHelpOptions = true, versionProvider = Lanyardd.Version.class,
     description = "The Lanyard daemon: a userspace switch and the control plane of container networks.")
 public final class Lanyardd implements Callable<Integer>
 {
@@ -435,5 +436,15 @@ public final class Lanyardd implements Callable<Integer>
             return false;
         }
         return false;
+    }
+
+    /** {@code lanyardd --version}: the build's line. */
+    static final class Version implements CommandLine.IVersionProvider
+    {
+        @Override
+        public String[] getVersion()
+        {
+            return new String[] {BuildInfo.current().line("lanyardd")};
+        }
     }
 }

@@ -27,7 +27,7 @@ import java.util.concurrent.Callable;
  * {@code lanyard}: Docker's network and container commands, answered by lanyardd over its socket.
  * Errors are one line on stderr and exit status 1; usage errors exit 2.
  */
-@Command(name = "lanyard", mixinStandardHelpOptions = true, version = "lanyard 0.1.0",
+@Command(name = "lanyard", mixinStandardHelpOptions = true, versionProvider = VersionCommand.Provider.class,
     description = "Container networks on the Lanyard userspace switch.",
     subcommands = {
         LanyardCli.NetworkCommand.class,
@@ -46,6 +46,7 @@ import java.util.concurrent.Callable;
         TableCommands.MacCommand.class,
         TableCommands.NatCommand.class,
         TableCommands.VtepCommand.class,
+        VersionCommand.class,
     })
 public final class LanyardCli
 {

@@ -2,6 +2,7 @@ package io.lanyard.control.api;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
+import io.lanyard.client.BuildInfo;
 import io.lanyard.client.Json;
 import io.lanyard.client.api.AttachRequest;
 import io.lanyard.client.api.ConnectRequest;
@@ -40,8 +41,8 @@ import java.util.regex.Pattern;
  */
 public final class ApiRoutes implements RequestHandler
 {
-    public static final String API_VERSION = "1.43";
-    public static final String VERSION = "0.1.0";
+    public static final String API_VERSION = BuildInfo.API_VERSION;
+    public static final String VERSION = BuildInfo.current().version();
     private static final Pattern VERSION_PREFIX = Pattern.compile("^/v[0-9]+(\\.[0-9]+)?(?=/)");
 
     private final ControlPlane control;
@@ -278,8 +279,11 @@ public final class ApiRoutes implements RequestHandler
         version.put("Version", VERSION);
         version.put("ApiVersion", API_VERSION);
         version.put("MinAPIVersion", "1.24");
+        version.put("GitCommit", BuildInfo.current().commit());
+        version.put("CommitTime", BuildInfo.current().commitTime());
+        version.put("JavaVersion", Runtime.version().toString());
         version.put("Os", "linux");
-        version.put("Arch", System.getProperty("os.arch").equals("amd64") ? "amd64" : System.getProperty("os.arch"));
+        version.put("Arch", BuildInfo.arch());
         version.put("KernelVersion", System.getProperty("os.version"));
         version.put("Components", List.of(Map.of("Name", "Lanyard", "Version", VERSION)));
         return version;

@@ -204,6 +204,10 @@ class ApiRoutesOverSocketTest
         assertEquals("1.43", version.get("ApiVersion").asText());
         assertEquals(ApiRoutes.VERSION, version.get("Version").asText());
         assertEquals("linux", version.get("Os").asText());
+        assertEquals(io.lanyard.client.BuildInfo.current().version(), version.get("Version").asText());
+        assertEquals(io.lanyard.client.BuildInfo.current().commit(), version.get("GitCommit").asText());
+        assertEquals(Runtime.version().toString(), version.get("JavaVersion").asText());
+        assertEquals(System.getProperty("os.version"), version.get("KernelVersion").asText());
     }
 
     @Test
