@@ -1,7 +1,9 @@
 package io.lanyard.tools;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.lanyard.client.ApiClient;
+import io.lanyard.client.Json;
 import io.lanyard.client.OneLineLogging;
 import io.lanyard.client.api.ConnectRequest;
 import io.lanyard.client.api.DisconnectRequest;
@@ -46,7 +48,11 @@ import java.util.concurrent.Callable;
         TableCommands.MacCommand.class,
         TableCommands.NatCommand.class,
         TableCommands.VtepCommand.class,
+        SandboxCommands.Inspect.class,
+        SandboxCommands.Logs.class,
+        SandboxCommands.Stop.class,
         VersionCommand.class,
+        CompletionCommand.class,
     })
 public final class LanyardCli
 {
@@ -100,6 +106,7 @@ public final class LanyardCli
             NetworkRm.class,
             NetworkConnect.class,
             NetworkDisconnect.class,
+            NetworkPruneCommand.class,
         })
     static final class NetworkCommand
     {
@@ -118,6 +125,11 @@ public final class LanyardCli
 
         @Option(names = {"-f", "--filter"}, paramLabel = "KEY=VALUE", description = "name=, id=, driver=, label= (repeatable)")
         List<String> filters = new ArrayList<>();
+
+        @Option(names = "--format", paramLabel = "FORMAT",
+            description = "table, json, or a template such as '{{.Name}}' or 'table {{.ID}}\\t{{.Driver}}' (fields: ID, Name, Driver, Scope, " +
+                "IPv6, Internal, Labels, CreatedAt)")
+        String format;
 
         @Override
         public Integer call()
@@ -142,13 +154,23 @@ public final class LanyardCli
                 sorted.forEach(n -> System.out.println(n.path("Id").asText().substring(0, 12)));
                 return 0;
             }
-            final Table table = new Table("NETWORK ID", "NAME", "DRIVER", "SCOPE");
+            final List<ObjectNode> rows = new ArrayList<>();
             for (final JsonNode n : sorted)
             {
-                table.row(n.path("Id").asText().substring(0, 12), n.path("Name").asText(), n.path("Driver").asText(),
-                    n.path("Scope").asText());
+                final ObjectNode row = Json.MAPPER.createObjectNode();
+                row.put("ID", n.path("Id").asText().substring(0, 12));
+                row.put("Name", n.path("Name").asText());
+                row.put("Driver", n.path("Driver").asText());
+                row.put("Scope", n.path("Scope").asText());
+                row.put("IPv6", n.path("EnableIPv6").asBoolean());
+                row.put("Internal", n.path("Internal").asBoolean());
+                final List<String> labels = new ArrayList<>();
+                n.path("Labels").properties().forEach(label -> labels.add(label.getKey() + "=" + label.getValue().asText()));
+                row.put("Labels", String.join(",", labels));
+                row.put("CreatedAt", n.path("Created").asText());
+                rows.add(row);
             }
-            table.print(System.out);
+            Formatted.list(format, rows, List.of("ID", "Name", "Driver", "Scope"), Map.of("ID", "NETWORK ID"), System.out);
             return 0;
         }
     }
@@ -159,12 +181,19 @@ public final class LanyardCli
         @ParentCommand
         NetworkCommand network;
 
-        @Parameters(arity = "1..*", paramLabel = "NETWORK")
+        @Parameters(arity = "1..*", paramLabel = "NETWORK", completionCandidates = CompletionCommand.Networks.class)
         List<String> names;
+
+        @Option(names = {"-f", "--format"}, paramLabel = "FORMAT", description = "json, or a template such as '{{.IPAM.Config}}' or '{{json .Options}}'")
+        String format;
 
         @Override
         public Integer call()
         {
+            if (format != null && !"json".equals(format.trim()))
+            {
+                GoTemplate.parse(format); // a bad template is refused before anything is asked
+            }
             final DaemonConnection daemon = network.cli.daemon();
             final List<JsonNode> found = new ArrayList<>();
             final List<String> errors = new ArrayList<>();
@@ -180,7 +209,7 @@ public final class LanyardCli
                     errors.add("Error response from daemon: " + response.errorMessage());
                 }
             }
-            System.out.println(DaemonConnection.pretty(found));
+            Formatted.inspect(format, found, System.out);
             errors.forEach(System.err::println);
             return errors.isEmpty() ? 0 : 1;
         }
@@ -252,7 +281,7 @@ public final class LanyardCli
         @ParentCommand
         NetworkCommand network;
 
-        @Parameters(arity = "1..*", paramLabel = "NETWORK")
+        @Parameters(arity = "1..*", paramLabel = "NETWORK", completionCandidates = CompletionCommand.Networks.class)
         List<String> names;
 
         @Override
@@ -278,10 +307,10 @@ public final class LanyardCli
             description = "endpoint option (repeatable): com.lanyard.port_security=false lets this sandbox send as others")
         List<String> driverOpts = new ArrayList<>();
 
-        @Parameters(index = "0", paramLabel = "NETWORK")
+        @Parameters(index = "0", paramLabel = "NETWORK", completionCandidates = CompletionCommand.Networks.class)
         String networkName;
 
-        @Parameters(index = "1", paramLabel = "SANDBOX")
+        @Parameters(index = "1", paramLabel = "SANDBOX", completionCandidates = CompletionCommand.Sandboxes.class)
         String sandbox;
 
         @Override
@@ -299,10 +328,10 @@ public final class LanyardCli
         @ParentCommand
         NetworkCommand network;
 
-        @Parameters(index = "0", paramLabel = "NETWORK")
+        @Parameters(index = "0", paramLabel = "NETWORK", completionCandidates = CompletionCommand.Networks.class)
         String networkName;
 
-        @Parameters(index = "1", paramLabel = "SANDBOX")
+        @Parameters(index = "1", paramLabel = "SANDBOX", completionCandidates = CompletionCommand.Sandboxes.class)
         String sandbox;
 
         @Override
@@ -344,7 +373,8 @@ public final class LanyardCli
         @Option(names = "--name", required = true, description = "the sandbox's name")
         String name;
 
-        @Option(names = {"--net", "--network"}, description = "network to connect to (default: bridge)")
+        @Option(names = {"--net", "--network"}, description = "network to connect to (default: bridge)",
+            completionCandidates = CompletionCommand.Networks.class)
         String network;
 
         @Mixin
@@ -383,7 +413,7 @@ public final class LanyardCli
         @ParentCommand
         LanyardCli cli;
 
-        @Parameters(index = "0", paramLabel = "SANDBOX")
+        @Parameters(index = "0", paramLabel = "SANDBOX", completionCandidates = CompletionCommand.Sandboxes.class)
         String name;
 
         @Parameters(index = "1..*", arity = "1..*", paramLabel = "CMD", description = "command and arguments (their options need no --)")
@@ -441,16 +471,25 @@ public final class LanyardCli
         @Option(names = {"-q", "--quiet"}, description = "only display IDs")
         boolean quiet;
 
+        @Option(names = "--format", paramLabel = "FORMAT",
+            description = "table, json, or a template such as '{{.Names}}' or 'table {{.Names}}\\t{{.Status}}' (fields: ID, Names, Networks, " +
+                "IPAddress, Status, Ports, Command)")
+        String format;
+
         @Override
         public Integer call()
         {
+            if (format != null && !"json".equals(format.trim()) && !"table".equals(format.trim()))
+            {
+                GoTemplate.parse(format.startsWith("table") ? format.substring("table".length()) : format);
+            }
             final JsonNode sandboxes = cli.daemon().get("/sandboxes");
             if (quiet)
             {
                 sandboxes.forEach(s -> System.out.println(s.path("Id").asText().substring(0, 12)));
                 return 0;
             }
-            final Table table = new Table("CONTAINER ID", "NAME", "NETWORKS", "IP ADDRESS", "STATUS", "PORTS", "COMMAND");
+            final List<ObjectNode> rows = new ArrayList<>();
             for (final JsonNode sandbox : sandboxes)
             {
                 final List<String> networks = new ArrayList<>();
@@ -469,10 +508,18 @@ public final class LanyardCli
                 final List<String> ports = new ArrayList<>();
                 sandbox.path("Ports").forEach(p -> ports.add((p.path("HostIp").asText().isEmpty() ? "0.0.0.0" : p.path("HostIp").asText()) +
                     ":" + p.path("HostPort").asInt() + "->" + p.path("ContainerPort").asInt() + "/" + p.path("Protocol").asText()));
-                table.row(sandbox.path("Id").asText().substring(0, 12), sandbox.path("Name").asText(), String.join(",", networks),
-                    String.join(",", addresses), sandbox.path("Status").asText(), String.join(", ", ports), quote(String.join(" ", command)));
+                final ObjectNode row = Json.MAPPER.createObjectNode();
+                row.put("ID", sandbox.path("Id").asText().substring(0, 12));
+                row.put("Names", sandbox.path("Name").asText());
+                row.put("Networks", String.join(",", networks));
+                row.put("IPAddress", String.join(",", addresses));
+                row.put("Status", sandbox.path("Status").asText());
+                row.put("Ports", String.join(", ", ports));
+                row.put("Command", quote(String.join(" ", command)));
+                rows.add(row);
             }
-            table.print(System.out);
+            Formatted.list(format, rows, List.of("ID", "Names", "Networks", "IPAddress", "Status", "Ports", "Command"),
+                Map.of("ID", "CONTAINER ID", "Names", "NAME", "IPAddress", "IP ADDRESS"), System.out);
             return 0;
         }
 
@@ -497,7 +544,7 @@ public final class LanyardCli
         @Option(names = {"-f", "--force"}, description = "also stop the command running in it")
         boolean force;
 
-        @Parameters(arity = "1..*", paramLabel = "SANDBOX")
+        @Parameters(arity = "1..*", paramLabel = "SANDBOX", completionCandidates = CompletionCommand.Sandboxes.class)
         List<String> names;
 
         @Override
