@@ -28,6 +28,8 @@ import io.lanyard.control.store.StateStore;
 import io.lanyard.dataplane.Dataplane;
 import io.lanyard.forwarding.addr.Ipv4Cidr;
 
+import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -323,6 +325,26 @@ public final class ControlPlane implements AutoCloseable
     public synchronized Sandbox sandbox(final String reference)
     {
         return sandboxes.resolve(reference);
+    }
+
+    /**
+     * Stops a sandbox's command ({@code lanyard stop}): SIGTERM, then SIGKILL after
+     * {@code timeout}. The sandbox, its namespace and its addresses stay. The wait is outside the
+     * lock: the control plane answers meanwhile.
+     */
+    public void stop(final String reference, final Duration timeout)
+    {
+        final Sandbox sandbox = sandbox(reference);
+        if (processes.stop(sandbox.pid(), sandbox.pidStartMillis(), timeout))
+        {
+            events.sandbox("stop", sandbox.id(), sandbox.name());
+        }
+    }
+
+    /** The file a sandbox's command writes its output to ({@code lanyard logs}). */
+    public synchronized Path output(final String reference)
+    {
+        return processes.outputFile(sandbox(reference).id());
     }
 
     public synchronized boolean isRunning(final Sandbox sandbox)

@@ -26,6 +26,7 @@ import io.lanyard.dataplane.Dataplane;
 import io.lanyard.dataplane.DataplaneConfig;
 import io.lanyard.forwarding.l2.MacTable;
 import io.lanyard.forwarding.nat.ConntrackTimeouts;
+import io.lanyard.tap.SystemdNotify;
 import io.lanyard.tap.TapDevice;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
@@ -42,6 +43,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ScheduledExecutorService;
 
 /**
  * The daemon: one per host, in the foreground, logging to stderr. It refuses to start (one line,
@@ -141,6 +143,13 @@ public final class Lanyardd implements Callable<Integer>
     @Mixin
     OperatorFlags operator = new OperatorFlags();
 
+    @Mixin
+    SandboxLogFlags sandboxLogs = new SandboxLogFlags();
+
+    @Option(names = ConfigFile.FLAG, paramLabel = "FILE",
+        description = "read flags from FILE first, one NAME=VALUE per line (uplink=eth1, icc=false); the command line's win")
+    Path config;
+
     private Uplink.Settings uplinkSettings;
 
     public static void main(final String[] args)
@@ -151,13 +160,31 @@ public final class Lanyardd implements Callable<Integer>
             // a daemon in a namespace without a NIC makes Netty warn about its channel IDs; any unique value does
             System.setProperty("io.netty.machineId", Identifiers.newId().substring(0, 16).replaceAll("(..)(?!$)", "$1:"));
         }
+        System.exit(execute(args));
+    }
+
+    static int execute(final String... args)
+    {
         final CommandLine commandLine = new CommandLine(new Lanyardd());
         commandLine.setParameterExceptionHandler((ex, arguments) ->
         {
             System.err.println("lanyardd: " + ex.getMessage());
             return 2;
         });
-        System.exit(commandLine.execute(args));
+        final Path config = ConfigFile.named(args);
+        if (config != null)
+        {
+            try
+            {
+                ConfigFile.apply(commandLine, config);
+            }
+            catch (final StartupException ex)
+            {
+                System.err.println("lanyardd: " + ex.getMessage());
+                return 1;
+            }
+        }
+        return commandLine.execute(args);
     }
 
     @Override
@@ -202,6 +229,7 @@ public final class Lanyardd implements Callable<Integer>
             cluster.parse();
             operator.parse();
             addresses.parse();
+            sandboxLogs.parse();
             config = new DataplaneConfig(ringSize, io, pipeline, waitStrategy, socket.toAbsolutePath().getParent().resolve("lanyard.counters"),
                 macTableSize, macAgingSeconds * 1_000_000_000L, DataplaneConfig.DEFAULT_MAX_PORTS, DataplaneConfig.DEFAULT_MAX_DOMAINS,
                 natTableSize, ConntrackTimeouts.parse(conntrackTimeouts), Math.min(busyPollMicros, Long.MAX_VALUE / 1_000L) * 1_000L);
@@ -294,8 +322,9 @@ public final class Lanyardd implements Callable<Integer>
             new PublishedPorts(dataplane, userlandProxy ? proxyLoops : null, () -> uplinkPort == null ? 0 : uplinkPort.address(),
                 UserlandProxy.DEFAULT_UDP_IDLE_TIMEOUT), cluster == null ? null : cluster.membership());
         final EmbeddedDns dns = new EmbeddedDns(new NameTable(), new DnsCounters());
+        final SandboxProcesses processes = new SandboxProcesses(stateDir.resolve("output"));
         final ControlPlane control = new ControlPlane(new DaemonSettings(stateDir, sandboxPrefix, icc, pluginDirs, addresses.addressSpace(), addresses.bridgeAddress()), store, dataplane,
-            plumbing, new EtcFiles(EtcFiles.SYSTEM_ROOT, resolvConf), new SandboxProcesses(stateDir.resolve("output")), routing, dns);
+            plumbing, new EtcFiles(EtcFiles.SYSTEM_ROOT, resolvConf), processes, routing, dns);
         final ApiServer server;
         ApiServer plugin = null;
         try
@@ -321,9 +350,13 @@ public final class Lanyardd implements Callable<Integer>
 
         final CountDownLatch stopped = new CountDownLatch(1);
         final ApiServer pluginServer = plugin;
+        final SystemdNotify serviceManager = SystemdNotify.fromEnvironment();
+        final ScheduledExecutorService logRotation = sandboxLogs.startRotation(processes);
         final Thread shutdown = new Thread(() ->
         {
             LOG.log(System.Logger.Level.INFO, "stopping; sandboxes stay for the next start");
+            notifyQuietly(serviceManager, "STOPPING=1");
+            logRotation.shutdownNow();
             closeQuietly(pluginServer);
             closeQuietly(metrics);
             closeInOrder(server, control, dns, cluster, uplinkPort, dataplane, proxyLoops, plumbing);
@@ -333,6 +366,8 @@ public final class Lanyardd implements Callable<Integer>
         LOG.log(System.Logger.Level.INFO, "listening on " + socket + (dockerPlugin == null ? "" : " and, for Docker, " + dockerPlugin) + " (io " + dataplane.ioBackend() + ", offload " + offload +
             ", " + control.sandboxes().size() + " sandboxes, state in " + stateDir +
             (metrics == null ? "" : ", metrics on http://" + operator.metricsAddress() + "/metrics") + ")");
+        // a unit with Type=notify counts the service started from here: the API answers
+        notifyQuietly(serviceManager, "READY=1\nMAINPID=" + ProcessHandle.current().pid() + "\nSTATUS=listening on " + socket);
         try
         {
             stopped.await();
@@ -342,6 +377,19 @@ public final class Lanyardd implements Callable<Integer>
             Thread.currentThread().interrupt();
         }
         return 0;
+    }
+
+    /** Tells the service manager, if one started the daemon; one that cannot be told is logged, not fatal. */
+    private static void notifyQuietly(final SystemdNotify serviceManager, final String state)
+    {
+        try
+        {
+            serviceManager.send(state);
+        }
+        catch (final IllegalStateException ex)
+        {
+            LOG.log(System.Logger.Level.WARNING, "cannot tell the service manager " + state.lines().findFirst().orElse("") + ": " + ex.getMessage());
+        }
     }
 
     /**

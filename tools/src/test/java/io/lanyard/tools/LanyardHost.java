@@ -23,7 +23,7 @@ import java.util.concurrent.TimeUnit;
  */
 final class LanyardHost implements AutoCloseable
 {
-    private static final Path HOME = Path.of(System.getenv().getOrDefault("LANYARD_HOME", "tools")).toAbsolutePath();
+    static final Path HOME = Path.of(System.getenv().getOrDefault("LANYARD_HOME", "tools")).toAbsolutePath();
     /** The "outside" host on the uplink's link, and the uplink's own address (see {@link #withUplink()}). */
     static final String OUTSIDE_ADDRESS = "198.51.100.1";
     static final String UPLINK_ADDRESS = "198.51.100.2";
@@ -136,7 +136,8 @@ final class LanyardHost implements AutoCloseable
     /** Starts another daemon process with these flags (e.g. to see it refuse) without waiting for it. */
     Process startDaemon(final List<String> flags)
     {
-        final List<String> command = new ArrayList<>(List.of("nsenter", "--net=/run/netns/" + hostNetns, "--",
+        // in a session of its own, as from a terminal or a service manager: a signal to its process group reaches it alone
+        final List<String> command = new ArrayList<>(List.of("setsid", "nsenter", "--net=/run/netns/" + hostNetns, "--",
             HOME.resolve("bin/lanyardd").toString(), "--socket", socket.toString(), "--state-dir", stateDir.toString(),
             "--sandbox-prefix", prefix(), "--ring-size", "256"));
         command.addAll(flags);
@@ -164,6 +165,13 @@ final class LanyardHost implements AutoCloseable
     void kill9()
     {
         daemon.destroyForcibly();
+        waitFor(daemon);
+    }
+
+    /** SIGINT to the daemon's process group, as Ctrl-C in the terminal that started it sends. */
+    void interruptGroup()
+    {
+        Shell.check("kill", "-INT", "--", "-" + daemon.pid());
         waitFor(daemon);
     }
 

@@ -40,8 +40,9 @@ class RestartE2E
         }
     }
 
+    /** SIGINT is Ctrl-C: it reaches the daemon's whole process group, and the sandboxes' commands are in sessions of their own. */
     @ParameterizedTest
-    @ValueSource(strings = {"SIGKILL", "SIGTERM"})
+    @ValueSource(strings = {"SIGKILL", "SIGTERM", "SIGINT"})
     void shouldBringBackNetworksSandboxesAndAddressesAndReattachTheSameDevices(final String signal)
     {
         host.cli("network", "create", "--subnet", "10.60.0.0/24", "app").ok();
@@ -56,13 +57,11 @@ class RestartE2E
         final String webIndex = ifindex("web", "eth0");
         final String oldIndex = ifindex("old", "eth1");
 
-        if ("SIGKILL".equals(signal))
+        switch (signal)
         {
-            host.kill9();
-        }
-        else
-        {
-            host.terminate();
+            case "SIGKILL" -> host.kill9();
+            case "SIGINT" -> host.interruptGroup();
+            default -> host.terminate();
         }
         host.inSandbox("web", "ip", "link", "show", "eth0").assertOk();
         host.start();

@@ -23,6 +23,7 @@ import io.lanyard.control.model.Network;
 import io.lanyard.control.model.Sandbox;
 import io.netty.handler.codec.http.QueryStringDecoder;
 
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -234,6 +235,15 @@ public final class ApiRoutes implements RequestHandler
             }
             return ApiResponse.ok(Tracer.trace(control, parts[1], query.parameters()));
         }
+        if (parts.length == 3 && "logs".equals(parts[2]) && "GET".equals(method))
+        {
+            return ApiResponse.ok(LogStream.of(control.output(parts[1]), query.parameters()));
+        }
+        if (parts.length == 3 && "stop".equals(parts[2]) && "POST".equals(method))
+        {
+            control.stop(parts[1], Duration.ofSeconds(stopTimeout(query)));
+            return ApiResponse.noContent();
+        }
         if (parts.length == 3 && "repair".equals(parts[2]) && "POST".equals(method))
         {
             final List<String> repaired = control.repair(parts[1]);
@@ -287,6 +297,29 @@ public final class ApiRoutes implements RequestHandler
         version.put("KernelVersion", System.getProperty("os.version"));
         version.put("Components", List.of(Map.of("Name", "Lanyard", "Version", VERSION)));
         return version;
+    }
+
+    /** {@code t}: the seconds {@code stop} waits after SIGTERM before SIGKILL, 10 by default, as Docker's. */
+    private static long stopTimeout(final QueryStringDecoder query)
+    {
+        final List<String> values = query.parameters().get("t");
+        if (values == null || values.isEmpty())
+        {
+            return 10;
+        }
+        try
+        {
+            final long seconds = Long.parseLong(values.get(0));
+            if (seconds >= 0 && seconds <= 3600)
+            {
+                return seconds;
+            }
+        }
+        catch (final NumberFormatException ignored)
+        {
+            // refused below
+        }
+        throw RequestException.badRequest("t: seconds from 0 to 3600, not " + values.get(0));
     }
 
     private static void requireMethod(final String method, final String expected)
