@@ -380,6 +380,9 @@ public final class LanyardCli
         @Mixin
         EndpointOptions endpoint;
 
+        @Mixin
+        TtyOptions terminal = new TtyOptions();
+
         @Option(names = "--dns", paramLabel = "IP",
             description = "a resolver of the sandbox's own (repeatable): on user-defined networks the embedded DNS forwards to it")
         List<String> dns = new ArrayList<>();
@@ -395,6 +398,10 @@ public final class LanyardCli
         @Override
         public Integer call()
         {
+            if (!detach)
+            {
+                terminal.check();
+            }
             final RunRequest request = new RunRequest(name, network, endpoint.ip, endpoint.aliases, command, detach,
                 endpoint.publish, dns, links, endpoint.driverOpts());
             final JsonNode sandbox = cli.daemon().post("/sandboxes", request);
@@ -413,6 +420,9 @@ public final class LanyardCli
         @ParentCommand
         LanyardCli cli;
 
+        @Mixin
+        TtyOptions terminal = new TtyOptions();
+
         @Parameters(index = "0", paramLabel = "SANDBOX", completionCandidates = CompletionCommand.Sandboxes.class)
         String name;
 
@@ -428,6 +438,7 @@ public final class LanyardCli
             {
                 throw new CliException("lanyard: exec needs a command to run in " + name);
             }
+            terminal.check();
             final JsonNode sandbox = cli.daemon().get("/sandboxes/" + DaemonConnection.encode(name));
             return runInside(sandbox, words);
         }

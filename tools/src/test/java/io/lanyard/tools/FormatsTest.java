@@ -174,5 +174,22 @@ class FormatsTest
         final LanyardCli.ExecCommand exec = (LanyardCli.ExecCommand)result.subcommand().commandSpec().userObject();
         assertEquals("c1", exec.name);
         assertEquals(List.of("ping", "-c", "3", "-W", "1", "10.0.0.3"), exec.command);
+
+        final picocli.CommandLine.ParseResult interactive = parsed.parseArgs("exec", "-it", "c1", "sh", "-i");
+        final LanyardCli.ExecCommand shell = (LanyardCli.ExecCommand)interactive.subcommand().commandSpec().userObject();
+        assertTrue(shell.terminal.interactive && shell.terminal.tty, "-it before the sandbox is the CLI's");
+        assertEquals(List.of("sh", "-i"), shell.command, "-i after it is the command's");
+    }
+
+    @Test
+    void shouldRefuseATerminalWhenStandardInputIsNotOne()
+    {
+        final int asked = daemon.requests().size();
+        final FakeDaemon.Output exec = daemon.run("exec", "-t", "web", "sh");
+        assertEquals(1, exec.status());
+        assertEquals("lanyard: the input device is not a TTY (-t needs a terminal on standard input)\n", exec.err());
+        final FakeDaemon.Output run = daemon.run("run", "-it", "--name", "x", "--", "sh");
+        assertEquals(1, run.status());
+        assertEquals(asked, daemon.requests().size(), "refused before anything was asked or made");
     }
 }
