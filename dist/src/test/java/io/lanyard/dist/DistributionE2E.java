@@ -162,6 +162,32 @@ class DistributionE2E
         assertEquals("", verify.output().trim(), "no complaint about the unit");
     }
 
+    @Test
+    void shouldInstallTheSameAsADebianPackage() throws IOException
+    {
+        Privileges.requireNetAdmin("dpkg-deb");
+        final Path target = Path.of(System.getProperty("lanyard.archive")).getParent();
+        final Path deb;
+        try (Stream<Path> files = Files.list(target))
+        {
+            deb = files.filter(f -> f.getFileName().toString().matches("lanyard_.*_all\\.deb")).findFirst()
+                .orElseThrow(() -> new AssertionError("mvn package makes a .deb in " + target));
+        }
+        final String fields = Shell.check("dpkg-deb", "--field", deb.toString(), "Package", "Version", "Architecture", "Depends").output();
+        assertTrue(fields.contains("Package: lanyard\n") && fields.contains("Architecture: all\n") &&
+            fields.contains("Version: " + VERSION.replace("-", "~")) && fields.contains("iproute2"), fields);
+
+        final Path root = Files.createTempDirectory(unpacked, "deb-root");
+        Shell.check("dpkg-deb", "-x", deb.toString(), root.toString());
+        assertTrue(run(root, root.resolve("opt/lanyard/bin/lanyardd").toString(), "--version").startsWith("lanyardd " + VERSION + " "));
+        assertEquals(Path.of("/opt/lanyard/bin/lanyard"), Files.readSymbolicLink(root.resolve("usr/bin/lanyard")));
+        assertEquals(Path.of("/opt/lanyard/bin/lanyardd"), Files.readSymbolicLink(root.resolve("usr/bin/lanyardd")));
+        assertEquals(Files.readString(home.resolve("lib/systemd/system/lanyardd.service")),
+            Files.readString(root.resolve("lib/systemd/system/lanyardd.service")), "the unit where systemd looks for a package's");
+        assertTrue(Files.isExecutable(root.resolve("opt/lanyard/bin/lib/launch-client.sh")));
+        assertEquals(names(home.resolve("lib/daemon")), names(root.resolve("opt/lanyard/lib/daemon")), "the archive's files, all of them");
+    }
+
     private static Shell.Result cli(final Path socket, final String... args)
     {
         final List<String> command = new ArrayList<>(List.of(home.resolve("bin/lanyard").toString(), "--socket", socket.toString()));
