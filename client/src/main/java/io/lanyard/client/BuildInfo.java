@@ -7,7 +7,7 @@ import java.util.Properties;
 
 /**
  * What the jars were built from: the project's version (the pom's) and the git commit, read from
- * {@code build.properties}, which the build fills in. A tree built without git (a source
+ * {@code build.properties} and {@code git.properties}, which the build writes. A tree built without git (a source
  * archive) says {@code unknown} for the commit. The daemon's {@code /version} and both programs'
  * {@code --version} and {@code lanyard version} show these.
  */
@@ -71,16 +71,19 @@ public final class BuildInfo
     private static BuildInfo load()
     {
         final Properties properties = new Properties();
-        try (InputStream in = BuildInfo.class.getResourceAsStream("build.properties"))
+        for (final String resource : new String[] {"build.properties", "git.properties"})
         {
-            if (in != null)
+            try (InputStream in = BuildInfo.class.getResourceAsStream(resource))
             {
-                properties.load(in);
+                if (in != null)
+                {
+                    properties.load(in);
+                }
             }
-        }
-        catch (final IOException ex)
-        {
-            throw new UncheckedIOException(ex);
+            catch (final IOException ex)
+            {
+                throw new UncheckedIOException(ex);
+            }
         }
         return new BuildInfo(properties);
     }
