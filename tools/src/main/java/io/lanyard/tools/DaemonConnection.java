@@ -11,7 +11,10 @@ import java.io.IOException;
 import java.net.URLEncoder;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.function.Consumer;
 import java.util.function.Function;
 
@@ -122,6 +125,54 @@ final class DaemonConnection
             }
         }
         return status;
+    }
+
+    /**
+     * Asks for each named object, as {@code docker inspect} does: prints those found as
+     * {@link Formatted#inspect} (the format checked before anything is asked), then the error of
+     * each one refused.
+     *
+     * @return 0 when every one was found, 1 otherwise.
+     */
+    int inspectEach(final List<String> names, final Function<String, String> path, final String format)
+    {
+        if (format != null && !"json".equals(format.trim()))
+        {
+            GoTemplate.parse(format);
+        }
+        final List<JsonNode> found = new ArrayList<>();
+        final List<String> errors = new ArrayList<>();
+        for (final String name : names)
+        {
+            final ApiClient.Response response = getRaw(path.apply(name));
+            if (response.isSuccess())
+            {
+                found.add(response.json());
+            }
+            else
+            {
+                errors.add("Error response from daemon: " + response.errorMessage());
+            }
+        }
+        Formatted.inspect(format, found, System.out);
+        errors.forEach(System.err::println);
+        return errors.isEmpty() ? 0 : 1;
+    }
+
+    /** {@code --filter KEY=VALUE} arguments as the API's {@code filters} query ({@code ""} for none). */
+    static String filtersQuery(final List<String> filters)
+    {
+        final Map<String, List<String>> byKey = new LinkedHashMap<>();
+        for (final String filter : filters)
+        {
+            final int equals = filter.indexOf('=');
+            if (equals <= 0)
+            {
+                throw new CliException("lanyard: bad format of filter (expected name=value): " + filter);
+            }
+            byKey.computeIfAbsent(filter.substring(0, equals), k -> new ArrayList<>()).add(filter.substring(equals + 1));
+        }
+        return byKey.isEmpty() ? "" : "filters=" + encode(json(byKey));
     }
 
     static String encode(final String segment)

@@ -7,7 +7,6 @@ import picocli.CommandLine.ParentCommand;
 
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Callable;
@@ -53,7 +52,7 @@ final class EventsCommand implements Callable<Integer>
         }
         if (!filters.isEmpty())
         {
-            path.append("filters=").append(DaemonConnection.encode(DaemonConnection.json(filterMap()))).append('&');
+            path.append(DaemonConnection.filtersQuery(filters)).append('&');
         }
         cli.daemon().stream(path.substring(0, path.length() - 1), line ->
         {
@@ -61,22 +60,6 @@ final class EventsCommand implements Callable<Integer>
             System.out.flush();
         });
         return 0;
-    }
-
-    /** {@code docker events}' filters as the API takes them: each key to the values it may have. */
-    private Map<String, List<String>> filterMap()
-    {
-        final Map<String, List<String>> map = new LinkedHashMap<>();
-        for (final String filter : filters)
-        {
-            final int equals = filter.indexOf('=');
-            if (equals <= 0)
-            {
-                throw new CliException("lanyard: bad format of filter (expected name=value): " + filter);
-            }
-            map.computeIfAbsent(filter.substring(0, equals), k -> new ArrayList<>()).add(filter.substring(equals + 1));
-        }
-        return map;
     }
 
     /** One event as {@code docker events} prints it. */

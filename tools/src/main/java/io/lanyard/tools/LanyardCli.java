@@ -134,18 +134,8 @@ public final class LanyardCli
         @Override
         public Integer call()
         {
-            final Map<String, List<String>> byKey = new LinkedHashMap<>();
-            for (final String filter : filters)
-            {
-                final int equals = filter.indexOf('=');
-                if (equals <= 0)
-                {
-                    throw new CliException("bad format of filter (expected name=value): " + filter);
-                }
-                byKey.computeIfAbsent(filter.substring(0, equals), k -> new ArrayList<>()).add(filter.substring(equals + 1));
-            }
-            final String query = byKey.isEmpty() ? "" : "?filters=" + DaemonConnection.encode(DaemonConnection.json(byKey));
-            final JsonNode networks = network.cli.daemon().get("/networks" + query);
+            final String query = DaemonConnection.filtersQuery(filters);
+            final JsonNode networks = network.cli.daemon().get("/networks" + (query.isEmpty() ? "" : "?" + query));
             final List<JsonNode> sorted = new ArrayList<>();
             networks.forEach(sorted::add);
             sorted.sort((a, b) -> a.path("Name").asText().compareTo(b.path("Name").asText()));
@@ -190,28 +180,7 @@ public final class LanyardCli
         @Override
         public Integer call()
         {
-            if (format != null && !"json".equals(format.trim()))
-            {
-                GoTemplate.parse(format); // a bad template is refused before anything is asked
-            }
-            final DaemonConnection daemon = network.cli.daemon();
-            final List<JsonNode> found = new ArrayList<>();
-            final List<String> errors = new ArrayList<>();
-            for (final String name : names)
-            {
-                final ApiClient.Response response = daemon.getRaw("/networks/" + DaemonConnection.encode(name));
-                if (response.isSuccess())
-                {
-                    found.add(response.json());
-                }
-                else
-                {
-                    errors.add("Error response from daemon: " + response.errorMessage());
-                }
-            }
-            Formatted.inspect(format, found, System.out);
-            errors.forEach(System.err::println);
-            return errors.isEmpty() ? 0 : 1;
+            return network.cli.daemon().inspectEach(names, name -> "/networks/" + DaemonConnection.encode(name), format);
         }
     }
 

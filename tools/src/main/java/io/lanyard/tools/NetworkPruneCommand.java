@@ -6,9 +6,7 @@ import picocli.CommandLine.Option;
 import picocli.CommandLine.ParentCommand;
 
 import java.util.ArrayList;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.Callable;
 
 /**
@@ -31,22 +29,12 @@ final class NetworkPruneCommand implements Callable<Integer>
     @Override
     public Integer call()
     {
-        final Map<String, List<String>> byKey = new LinkedHashMap<>();
-        for (final String filter : filters)
-        {
-            final int equals = filter.indexOf('=');
-            if (equals <= 0)
-            {
-                throw new CliException("lanyard: bad format of filter (expected name=value): " + filter);
-            }
-            byKey.computeIfAbsent(filter.substring(0, equals), k -> new ArrayList<>()).add(filter.substring(equals + 1));
-        }
+        final String query = DaemonConnection.filtersQuery(filters);
         if (!force && !confirmed())
         {
             return 0;
         }
-        final String query = byKey.isEmpty() ? "" : "?filters=" + DaemonConnection.encode(DaemonConnection.json(byKey));
-        final JsonNode answer = network.cli.daemon().post("/networks/prune" + query, null);
+        final JsonNode answer = network.cli.daemon().post("/networks/prune" + (query.isEmpty() ? "" : "?" + query), null);
         final JsonNode deleted = answer == null ? null : answer.path("NetworksDeleted");
         if (deleted != null && deleted.size() > 0)
         {

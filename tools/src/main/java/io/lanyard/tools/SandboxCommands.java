@@ -1,13 +1,10 @@
 package io.lanyard.tools;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import io.lanyard.client.ApiClient;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 import picocli.CommandLine.ParentCommand;
 
-import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.Callable;
 
@@ -34,28 +31,7 @@ final class SandboxCommands
         @Override
         public Integer call()
         {
-            if (format != null && !"json".equals(format.trim()))
-            {
-                GoTemplate.parse(format); // a bad template is refused before anything is asked
-            }
-            final DaemonConnection daemon = cli.daemon();
-            final List<JsonNode> found = new ArrayList<>();
-            final List<String> errors = new ArrayList<>();
-            for (final String name : names)
-            {
-                final ApiClient.Response response = daemon.getRaw("/sandboxes/" + DaemonConnection.encode(name));
-                if (response.isSuccess())
-                {
-                    found.add(response.json());
-                }
-                else
-                {
-                    errors.add("Error response from daemon: " + response.errorMessage());
-                }
-            }
-            Formatted.inspect(format, found, System.out);
-            errors.forEach(System.err::println);
-            return errors.isEmpty() ? 0 : 1;
+            return cli.daemon().inspectEach(names, name -> "/sandboxes/" + DaemonConnection.encode(name), format);
         }
     }
 
