@@ -1,5 +1,6 @@
 package io.lanyard.tools;
 
+import io.lanyard.client.BuildInfo;
 import io.lanyard.testkit.Privileges;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -284,7 +285,7 @@ class DockerCliE2E
 
         final Result info = docker("info").ok();
 
-        for (final String expected : List.of("Server:", " Containers: 1", "  Running: 1", " Images: 0", " Server Version: 0.1.0",
+        for (final String expected : List.of("Server:", " Containers: 1", "  Running: 1", " Images: 0", " Server Version: " + BuildInfo.current().version(),
             "  Network: bridge host null overlay", " OSType: linux", " Live Restore Enabled: true"))
         {
             assertTrue(info.out().lines().anyMatch(expected::equals), "'" + expected + "' in:\n" + info.out());
@@ -297,6 +298,7 @@ class DockerCliE2E
         final Result version = docker("version").ok();
         assertTrue(version.out().contains("Server: Lanyard"), version.out());
         assertTrue(version.out().matches("(?s).*API version:\\s+1\\.43 \\(minimum version 1\\.24\\).*"), version.out());
+        assertTrue(version.out().contains(BuildInfo.current().commit()), "docker version shows the daemon's commit:\n" + version.out());
     }
 
     @Test
@@ -312,7 +314,7 @@ class DockerCliE2E
 
         assertTrue(dockerWith(NEWER_DOCKER, "network", "ls").ok().out().contains("newer"));
         assertTrue(dockerWith(NEWER_DOCKER, "ps", "-a").ok().out().contains("n1"));
-        assertTrue(dockerWith(NEWER_DOCKER, "info").ok().out().contains(" Server Version: 0.1.0"));
+        assertTrue(dockerWith(NEWER_DOCKER, "info").ok().out().contains(" Server Version: " + BuildInfo.current().version()));
         assertTrue(dockerWith(NEWER_DOCKER, "events", "--since", unixTime(since), "--until", unixTime(Instant.now())).ok().out()
             .contains("network create"));
         assertTrue(dockerWith(NEWER_DOCKER, "network", "prune", "-f").ok().out().contains("newer"));

@@ -295,7 +295,9 @@ public final class ApiRoutes implements RequestHandler
         version.put("Os", "linux");
         version.put("Arch", BuildInfo.arch());
         version.put("KernelVersion", System.getProperty("os.version"));
-        version.put("Components", List.of(Map.of("Name", "Lanyard", "Version", VERSION)));
+        // as dockerd's Engine component: docker version prints a component's Details
+        version.put("Components", List.of(Map.of("Name", "Lanyard", "Version", VERSION, "Details",
+            Map.of("ApiVersion", API_VERSION, "GitCommit", BuildInfo.current().commit(), "JavaVersion", Runtime.version().toString()))));
         return version;
     }
 
