@@ -101,6 +101,25 @@ class SandboxLifecycleE2E
         assertTrue(host.cli("logs", "--tail", "1", "talker").ok().out().startsWith("stopped at "));
         assertTrue(host.cli("ps", "--format", "{{.Names}} {{.Status}}").ok().out().contains("talker exited (3)"));
         assertEquals(1, host.cli("stop", "nosuch").status());
+
+        // a stop waits for its command on a thread of its own: four stops of a command that ignores SIGTERM
+        // (more than the API has workers) leave the API answering while they wait out their 15 s
+        host.cli("run", "-d", "--name", "stubborn", "--", "sh", "-c", "trap '' TERM; while :; do sleep 0.1; done").ok();
+        final List<Process> stops = new java.util.ArrayList<>();
+        for (int i = 0; i < 4; i++)
+        {
+            stops.add(host.spawn(List.of(LanyardHost.HOME.resolve("bin/lanyard").toString(), "--socket", host.socket.toString(),
+                "stop", "-t", "15", "stubborn"), Files.createTempFile(host.stateDir, "stop", ".txt")));
+        }
+        Thread.sleep(4000);
+        assertTrue(host.cli("ps", "--format", "{{.Names}} {{.Status}}").ok().out().contains("stubborn running"));
+        assertTrue(stops.stream().allMatch(Process::isAlive), "the API answered while every stop was still waiting");
+        for (final Process stopping : stops)
+        {
+            assertTrue(stopping.waitFor(30, TimeUnit.SECONDS));
+            assertEquals(0, stopping.exitValue());
+        }
+        assertEquals("exited (137)", host.cli("inspect", "-f", "{{.Status}}", "stubborn").ok().out().trim(), "SIGKILL after -t");
         host.cli("rm", "talker").ok();
         assertFalse(Files.exists(output) || Files.exists(output.resolveSibling(id + ".log.1")), "rm takes the output and its copies");
     }

@@ -22,6 +22,7 @@ import io.lanyard.control.model.IpamPool;
 import io.lanyard.control.model.Network;
 import io.lanyard.control.model.Sandbox;
 import io.netty.handler.codec.http.QueryStringDecoder;
+import io.netty.util.concurrent.DefaultThreadFactory;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -29,6 +30,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.regex.Pattern;
 
 /**
@@ -43,6 +46,8 @@ import java.util.regex.Pattern;
 public final class ApiRoutes implements RequestHandler
 {
     public static final String API_VERSION = BuildInfo.API_VERSION;
+    /** Where {@code POST /sandboxes/NAME/stop} waits for a command to go. */
+    private static final ExecutorService STOPPERS = Executors.newCachedThreadPool(new DefaultThreadFactory("lanyard-stop", true));
     public static final String VERSION = BuildInfo.current().version();
     private static final Pattern VERSION_PREFIX = Pattern.compile("^/v[0-9]+(\\.[0-9]+)?(?=/)");
 
@@ -241,8 +246,21 @@ public final class ApiRoutes implements RequestHandler
         }
         if (parts.length == 3 && "stop".equals(parts[2]) && "POST".equals(method))
         {
-            control.stop(parts[1], Duration.ofSeconds(stopTimeout(query)));
-            return ApiResponse.noContent();
+            final Duration timeout = Duration.ofSeconds(stopTimeout(query));
+            final String id = control.sandbox(parts[1]).id(); // a 404 before anything is sent
+            // the wait (up to t seconds) is a thread of its own, not one of the API's few workers:
+            // the answer, empty, ends when the command is gone
+            return ApiResponse.ok((StreamingBody)sink -> STOPPERS.execute(() ->
+            {
+                try
+                {
+                    control.stop(id, timeout);
+                }
+                finally
+                {
+                    sink.end();
+                }
+            }));
         }
         if (parts.length == 3 && "repair".equals(parts[2]) && "POST".equals(method))
         {
