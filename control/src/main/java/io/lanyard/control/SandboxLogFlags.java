@@ -14,12 +14,13 @@ import java.util.concurrent.TimeUnit;
 /**
  * How much the sandboxes' commands may write, as dockerd's {@code --log-opt}: {@code max-size}
  * (bytes, or with k, m or g; 10m by default) and {@code max-file} (how many files to keep,
- * the current one included; 3 by default). Every 10 s a file over the size is rotated
+ * the current one included; 3 by default). Every second a file over the size is rotated
  * ({@link SandboxProcesses#rotate}).
  */
 final class SandboxLogFlags
 {
-    static final long ROTATE_EVERY_SECONDS = 10;
+    /** Each round stats every output file: cheap; a command writing fast overshoots by at most a round's output. */
+    static final long ROTATE_EVERY_SECONDS = 1;
 
     @Option(names = "--log-opt", paramLabel = "KEY=VALUE", split = ",",
         description = "the sandboxes' output: max-size=SIZE (default 10m), max-file=N (default 3) (repeatable)")

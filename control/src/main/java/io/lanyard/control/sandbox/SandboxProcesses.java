@@ -198,8 +198,9 @@ public final class SandboxProcesses
 
     /**
      * Keeps every output file within {@code maxBytes}, as Docker's {@code max-size} and
-     * {@code max-file} do: a file over it is copied to {@code .1} (the older ones moving to
-     * {@code .2} and on, at most {@code keep - 1} of them) and emptied in place. The command
+     * {@code max-file} do: a file over it has its last {@code maxBytes} copied to {@code .1}
+     * (the older ones moving to {@code .2} and on, at most {@code keep - 1} of them) and is
+     * emptied in place. The command
      * writes with O_APPEND, so it goes on at the start of the emptied file; lines it writes
      * between the copy and the emptying are lost, as with logrotate's copytruncate.
      */
@@ -215,7 +216,7 @@ public final class SandboxProcesses
             {
                 if (Files.size(output) > maxBytes)
                 {
-                    rotate(output, keep);
+                    rotate(output, keep, maxBytes);
                 }
             }
         }
@@ -225,7 +226,8 @@ public final class SandboxProcesses
         }
     }
 
-    private static void rotate(final Path output, final int keep) throws IOException
+    /** The copy keeps the file's last {@code maxBytes}: a command that wrote far past the size between two rounds costs no more. */
+    private static void rotate(final Path output, final int keep, final long maxBytes) throws IOException
     {
         final String name = output.getFileName().toString();
         Files.deleteIfExists(output.resolveSibling(name + "." + (keep - 1)));
@@ -239,7 +241,17 @@ public final class SandboxProcesses
         }
         if (keep > 1)
         {
-            Files.copy(output, output.resolveSibling(name + ".1"), StandardCopyOption.REPLACE_EXISTING);
+            try (FileChannel from = FileChannel.open(output, StandardOpenOption.READ);
+                FileChannel to = FileChannel.open(output.resolveSibling(name + ".1"), StandardOpenOption.WRITE, StandardOpenOption.CREATE,
+                    StandardOpenOption.TRUNCATE_EXISTING))
+            {
+                final long size = from.size();
+                long at = Math.max(0, size - maxBytes);
+                while (at < size)
+                {
+                    at += from.transferTo(at, size - at, to);
+                }
+            }
         }
         try (FileChannel channel = FileChannel.open(output, StandardOpenOption.WRITE))
         {
