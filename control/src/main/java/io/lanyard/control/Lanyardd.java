@@ -48,12 +48,14 @@ import java.util.concurrent.ScheduledExecutorService;
 /**
  * The daemon: one per host, in the foreground, logging to stderr. It refuses to start (one line,
  * exit 1) without CAP_NET_ADMIN, when another daemon holds its socket or state directory, or
- * when the state file cannot be trusted. SIGTERM closes it cleanly; sandboxes and their devices
- * stay for the next start either way.
+ * when the state file cannot be trusted. SIGTERM closes it cleanly; sandboxes, their devices
+ * and their commands stay for the next start either way. Started by systemd with
+ * {@code Type=notify}, it says {@code READY=1} once its API answers.
  *
  * <p>This class is the start and stop sequence and the flags of the switch and the API; the flags
- * of the cluster ({@link ClusterFlags}), of subnets ({@link AddressFlags}) and of metrics and logs
- * ({@link OperatorFlags}) are mixins with their own checks.
+ * of the cluster ({@link ClusterFlags}), of subnets ({@link AddressFlags}), of metrics and logs
+ * ({@link OperatorFlags}) and of the sandboxes' output ({@link SandboxLogFlags}) are mixins with
+ * their own checks, and {@code --config FILE} gives defaults to all of them ({@link ConfigFile}).
  */
 @Command(name = "lanyardd", mixinStandardHelpOptions = true, versionProvider = Lanyardd.Version.class,
     description = "The Lanyard daemon: a userspace switch and the control plane of container networks.")

@@ -46,9 +46,9 @@ import java.util.regex.Pattern;
 public final class ApiRoutes implements RequestHandler
 {
     public static final String API_VERSION = BuildInfo.API_VERSION;
+    public static final String VERSION = BuildInfo.current().version();
     /** Where {@code POST /sandboxes/NAME/stop} waits for a command to go. */
     private static final ExecutorService STOPPERS = Executors.newCachedThreadPool(new DefaultThreadFactory("lanyard-stop", true));
-    public static final String VERSION = BuildInfo.current().version();
     private static final Pattern VERSION_PREFIX = Pattern.compile("^/v[0-9]+(\\.[0-9]+)?(?=/)");
 
     private final ControlPlane control;
