@@ -28,8 +28,6 @@ import io.lanyard.control.store.StateStore;
 import io.lanyard.dataplane.Dataplane;
 import io.lanyard.forwarding.addr.Ipv4Cidr;
 
-import java.nio.file.Path;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -45,7 +43,8 @@ import java.util.Objects;
  * {@link StartupRecovery}, {@link GatewayBridge} for the way out of sandboxes on overlays,
  * {@link RemoteEndpoints} for remote driver plugins, and for VM
  * monitors' TAPs {@link GuestPortChecks} and {@link GuestPorts} (which also holds their two short
- * scripts, create and remove, run under this lock).
+ * scripts, create and remove, run under this lock); {@link SandboxCommandControl} has the scripts
+ * of a sandbox's command (logs, stop), which run outside it.
  *
  * <p>Every public method is synchronized, and this lock is the only one the model has: requests
  * (and the cluster's and commands' callbacks) are applied one at a time, each either whole or not
@@ -80,6 +79,7 @@ public final class ControlPlane implements AutoCloseable
 
     private final NetworkTable networks = new NetworkTable();
     private final SandboxTable sandboxes = new SandboxTable();
+    private final SandboxCommandControl commands;
     private final RequestChecks checks;
     private final EndpointAddressing addressing;
     private final SwitchDomains domains;
@@ -148,6 +148,7 @@ public final class ControlPlane implements AutoCloseable
         this.store = store;
         this.dataplane = dataplane;
         this.processes = processes;
+        this.commands = new SandboxCommandControl(this::sandbox, processes, events);
         this.addressing = new EndpointAddressing(networks, routing);
         this.domains = new SwitchDomains(dataplane, routing);
         this.setup = new NetworkSetup(networks, addressing, domains);
@@ -327,24 +328,10 @@ public final class ControlPlane implements AutoCloseable
         return sandboxes.resolve(reference);
     }
 
-    /**
-     * Stops a sandbox's command ({@code lanyard stop}): SIGTERM, then SIGKILL after
-     * {@code timeout}. The sandbox, its namespace and its addresses stay. The wait is outside the
-     * lock: the control plane answers meanwhile.
-     */
-    public void stop(final String reference, final Duration timeout)
+    /** A sandbox's command for {@code lanyard logs} and {@code stop}, outside this lock. */
+    public SandboxCommandControl commands()
     {
-        final Sandbox sandbox = sandbox(reference);
-        if (processes.stop(sandbox.pid(), sandbox.pidStartMillis(), timeout))
-        {
-            events.sandbox("stop", sandbox.id(), sandbox.name());
-        }
-    }
-
-    /** The file a sandbox's command writes its output to ({@code lanyard logs}). */
-    public synchronized Path output(final String reference)
-    {
-        return processes.outputFile(sandbox(reference).id());
+        return commands;
     }
 
     public synchronized boolean isRunning(final Sandbox sandbox)

@@ -242,7 +242,7 @@ public final class ApiRoutes implements RequestHandler
         }
         if (parts.length == 3 && "logs".equals(parts[2]) && "GET".equals(method))
         {
-            return ApiResponse.ok(LogStream.of(control.output(parts[1]), query.parameters()));
+            return ApiResponse.ok(LogStream.of(control.commands().output(parts[1]), query.parameters()));
         }
         if (parts.length == 3 && "stop".equals(parts[2]) && "POST".equals(method))
         {
@@ -254,7 +254,7 @@ public final class ApiRoutes implements RequestHandler
             {
                 try
                 {
-                    control.stop(id, timeout);
+                    control.commands().stop(id, timeout);
                 }
                 finally
                 {
