@@ -103,15 +103,34 @@ class DistributionE2E
     @Test
     void shouldRunTheQuickStartWalkthrough() throws Exception
     {
-        Privileges.requireNetAdmin("ip", "ping", "nsenter");
+        Privileges.requireNetAdmin("ip", "ping", "nsenter", "python3");
         try (Namespaces namespaces = new Namespaces("dist"))
         {
             final String host = namespaces.add("host");
             final Path state = Files.createTempDirectory(unpacked, "state");
             final Path socket = state.resolve("lanyard.sock");
             final Path log = state.resolve("daemon.log");
-            final Process daemon = namespaces.spawn(host, log, home.resolve("bin/lanyardd").toString(), "--socket", socket.toString(),
-                "--state-dir", state.toString(), "--sandbox-prefix", namespaces.prefix(), "--ring-size", "256");
+            // as systemd starts a Type=notify unit: a datagram socket named by NOTIFY_SOCKET, told READY=1 once the API answers
+            final Path notifySocket = state.resolve("notify.sock");
+            final Path notified = state.resolve("notified.txt");
+            final Process serviceManager = namespaces.spawn(host, notified, "python3", "-c", String.join("\n",
+                "import socket, sys",
+                "s = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)",
+                "s.bind(sys.argv[1])",
+                "print('listening', flush=True)",
+                "while True:",
+                "    print(s.recv(4096).decode().replace('\\n', ' '), flush=True)"), notifySocket.toString());
+            final long listening = System.nanoTime() + 10_000_000_000L;
+            while (!Files.exists(notifySocket))
+            {
+                assertTrue(serviceManager.isAlive() && System.nanoTime() < listening, "the stand-in service manager listens");
+                Thread.sleep(50);
+            }
+            final ProcessBuilder start = new ProcessBuilder("nsenter", "--net=/run/netns/" + host, "--", home.resolve("bin/lanyardd").toString(),
+                "--socket", socket.toString(), "--state-dir", state.toString(), "--sandbox-prefix", namespaces.prefix(), "--ring-size", "256")
+                .redirectErrorStream(true).redirectOutput(log.toFile());
+            start.environment().put("NOTIFY_SOCKET", notifySocket.toString());
+            final Process daemon = start.start();
             try
             {
                 final long deadline = System.nanoTime() + 30_000_000_000L;
@@ -120,6 +139,14 @@ class DistributionE2E
                     assertTrue(daemon.isAlive() && System.nanoTime() < deadline, "lanyardd answers:\n" + Files.readString(log));
                     Thread.sleep(100);
                 }
+                final long ready = System.nanoTime() + 10_000_000_000L;
+                while (!Files.readString(notified).contains("READY=1"))
+                {
+                    assertTrue(System.nanoTime() < ready, "lanyardd told NOTIFY_SOCKET it is ready:\n" + Files.readString(notified));
+                    Thread.sleep(50);
+                }
+                assertTrue(Files.readString(notified).contains("READY=1 MAINPID=" + daemon.pid() + " STATUS=listening on " + socket),
+                    Files.readString(notified));
                 final String networks = cli(socket, "network", "ls", "--format", "{{.Name}}").assertOk().output();
                 assertEquals(List.of("bridge", "host", "none"), networks.lines().toList());
                 assertTrue(cli(socket, "run", "-d", "--name", "container1").assertOk().output().trim().matches("[0-9a-f]{64}"));
@@ -143,7 +170,14 @@ class DistributionE2E
             {
                 daemon.destroy();
                 daemon.waitFor();
+                final long told = System.nanoTime() + 5_000_000_000L;
+                while (!Files.readString(notified).contains("STOPPING=1") && System.nanoTime() < told)
+                {
+                    Thread.sleep(50);
+                }
+                serviceManager.destroy();
             }
+            assertTrue(Files.readString(notified).contains("STOPPING=1"), "and that it stops: " + Files.readString(notified));
         }
     }
 
